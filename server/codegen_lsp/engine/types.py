@@ -1,0 +1,95 @@
+"""The engine's contract: what a request asks for and what a sample carries.
+
+Log-probabilities are always taken under the *model's* distribution at temperature 1 before any
+truncation (no temperature scaling, no top-k/top-p renormalisation), so that the mean log-prob
+of a sample is comparable across requests drawn at different temperatures (as in Chen et al. 2021).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+FinishReason = Literal["stop", "eos", "length", "cancelled"]
+
+
+class GenerationCancelled(Exception):
+    """Raised by an engine when the cancel event was set before any sample finished."""
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One call to the engine: a prompt and how to sample from it."""
+
+    prompt: str
+    n: int = 1
+    temperature: float = 0.8
+    """0 means greedy decoding."""
+    top_p: float = 0.95
+    top_k: int = 50
+    """0 disables top-k truncation."""
+    max_new_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    """Stop sequences matched on the decoded text; the sample's text ends before the match."""
+    seed: int | None = None
+
+
+@dataclass
+class Timings:
+    """Where a request's time went, in seconds."""
+
+    prefill_s: float = 0.0
+    decode_s: float = 0.0
+    prompt_tokens: int = 0
+    new_tokens: int = 0
+
+
+@dataclass
+class Sample:
+    """One sampled continuation of the prompt."""
+
+    text: str
+    """Decoded continuation, cut before the first stop sequence."""
+    token_ids: list[int]
+    logprobs: list[float]
+    """Per-token log-probabilities of ``token_ids`` under the untempered model distribution."""
+    finish_reason: FinishReason
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def mean_logprob(self) -> float:
+        """Mean token log-probability (the Codex ranking heuristic); -inf when empty."""
+        return sum(self.logprobs) / len(self.logprobs) if self.logprobs else float("-inf")
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What every backend offers."""
+
+    name: str
+    context_length: int
+
+    def generate(
+        self,
+        request: GenerationRequest,
+        cancel: threading.Event | None = None,
+    ) -> list[Sample]:
+        """Return ``request.n`` samples; stop early (finish_reason "cancelled") when cancelled."""
+        ...
+
+    def score(self, prompt: str, continuation: str) -> list[float]:
+        """Return the log-probabilities of ``continuation``'s tokens given ``prompt``."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Return how many tokens ``text`` encodes to."""
+        ...
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        """Render chat messages with the model's template, or None for a base model."""
+        ...
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        """Return the (prefix, suffix, middle) FIM tokens, or None when the model has none."""
+        ...

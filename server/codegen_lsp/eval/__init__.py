@@ -1,0 +1,1 @@
+"""Evaluation: pass@k and ranker top-1 accuracy on HumanEval/MBPP-format datasets."""

@@ -1,0 +1,1 @@
+"""Ranking: signals per candidate (mean log-prob, examples, agreement, verifier, reviewer)."""

@@ -1,0 +1,63 @@
+"""The sandbox's contract: examples in, per-example results and an execution record out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ExampleStatus = Literal["passed", "failed", "error", "timeout"]
+
+
+@dataclass(frozen=True)
+class Example:
+    """One runnable example taken from a docstring."""
+
+    call: str
+    """Python source of the expression (or statement) to run, e.g. ``add(1, 2)``."""
+    expected: str | None
+    """Python source of the expected value, or None when only output/exception is expected."""
+    line: int
+    """1-based line of the example within the docstring."""
+    kind: Literal["doctest", "prose"] = "doctest"
+    expected_exception: str | None = None
+    """Exception class name the call is expected to raise (``Traceback`` doctests)."""
+    expected_output: str | None = None
+    """Doctest's expected printed output, compared textually when ``expected`` is None."""
+    setup: tuple[str, ...] = ()
+    """Statements run before ``call`` (doctest lines that are not expressions)."""
+    options: tuple[str, ...] = ()
+    """Doctest option flags, e.g. ``ELLIPSIS``, ``NORMALIZE_WHITESPACE``."""
+
+
+@dataclass
+class ExampleResult:
+    """What happened when one example ran."""
+
+    example: Example
+    status: ExampleStatus
+    actual_type: str | None = None
+    actual_repr: str | None = None
+    """Capped ``repr`` of the returned value."""
+    exception: str | None = None
+    """``Type: message`` of a raised exception."""
+    stdout: str = ""
+
+
+@dataclass
+class CandidateRun:
+    """One candidate's results on every example."""
+
+    results: list[ExampleResult] = field(default_factory=list)
+    error: str | None = None
+    """Set when the candidate could not run at all (syntax error, import failure, crash)."""
+    isolation: str = "none"
+
+    @property
+    def passed(self) -> int:
+        """Number of examples that passed."""
+        return sum(r.status == "passed" for r in self.results)
+
+    @property
+    def total(self) -> int:
+        """Number of examples run."""
+        return len(self.results)

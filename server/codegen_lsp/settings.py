@@ -1,0 +1,269 @@
+"""The settings tree: one typed place for everything a user can configure.
+
+Every surface (the CLI, the language server, the evaluation harness) fills a :class:`Settings`
+and hands it down to the pipeline. On the wire (LSP ``initializationOptions`` and
+``workspace/configuration``) the names are camelCase; here they are snake_case. A value of the
+wrong type or outside its allowed set falls back to the default, and the parser says so in a
+warning that the caller shows the user once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import logging
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args, get_origin
+
+log = logging.getLogger(__name__)
+
+Precision = Literal["auto", "fp32", "int8", "int4"]
+Device = Literal["auto", "cpu", "cuda"]
+PromptFormat = Literal["auto", "raw", "chat", "fim"]
+SandboxLevel = Literal["auto", "bubblewrap", "namespaces", "none"]
+
+
+@dataclass
+class ModelSettings:
+    """Which model draws the samples, and how it runs."""
+
+    name: str = "qwen2.5-coder-0.5b"
+    """A catalogue name (`codegen-lsp models list`), or a path to an HF, GGUF or ONNX model."""
+    precision: Precision = "auto"
+    """Weight precision of the ONNX export; `auto` picks the model's recommended one."""
+    device: Device = "auto"
+    """`auto` uses CUDA when onnxruntime-gpu and a GPU are present, else the CPU."""
+    threads: int = 0
+    """Intra-op threads for ONNX Runtime; 0 lets the runtime decide."""
+    cache_dir: str = ""
+    """Where prepared models live; empty means `$CODEGEN_LSP_CACHE` or the XDG cache dir."""
+
+
+@dataclass
+class SamplingSettings:
+    """How candidate bodies are drawn."""
+
+    n: int = 8
+    temperature: float = 0.8
+    top_p: float = 0.95
+    top_k: int = 50
+    max_new_tokens: int = 256
+    seed: int = 0
+    """0 draws a fresh seed per request; any other value makes requests reproducible."""
+    prompt_format: PromptFormat = "auto"
+
+
+@dataclass
+class RankingSettings:
+    """Which rankers contribute to a candidate's score; each can be switched off."""
+
+    mean_logprob: bool = True
+    examples: bool = True
+    agreement: bool = True
+    verifier: bool = True
+    reviewer: bool = False
+    """Codex-D back-translation score: one extra forward pass per candidate."""
+    verified_threshold: float = 0.5
+    """Score a candidate must clear (besides passing every example) to be called verified."""
+
+
+@dataclass
+class SandboxSettings:
+    """How candidates' examples are executed."""
+
+    level: SandboxLevel = "auto"
+    """The strongest isolation to use; `auto` takes the best the machine offers."""
+    timeout_s: float = 5.0
+    """Wall-clock limit for one candidate's examples."""
+    memory_mb: int = 1024
+    workers: int = 0
+    """Parallel workers; 0 means the number of CPU cores."""
+
+
+@dataclass
+class ServerSettings:
+    """Language-server behaviour."""
+
+    warmup: bool = True
+    """Start generating when the cursor rests in a function with a docstring and no body."""
+    warmup_delay_ms: int = 600
+    max_actions: int = 3
+    """How many ranked candidates are offered as code actions."""
+
+
+@dataclass
+class Settings:
+    """The whole tree."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    ranking: RankingSettings = field(default_factory=RankingSettings)
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+
+
+def to_camel(name: str) -> str:
+    """Return the wire (camelCase) spelling of a snake_case field name."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _coerce(value: Any, annotation: Any) -> tuple[bool, Any]:
+    """Return (ok, value) with value converted to the annotated type where lossless."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return (value in get_args(annotation), value)
+    if annotation is bool:
+        return (isinstance(value, bool), value)
+    if annotation is int:
+        return (isinstance(value, int) and not isinstance(value, bool), value)
+    if annotation is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return (ok, float(value) if ok else value)
+    if annotation is str:
+        return (isinstance(value, str), value)
+    return (False, value)
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "sampling.n": (1, 256),
+    "sampling.temperature": (0.0, 5.0),
+    "sampling.top_p": (0.0, 1.0),
+    "sampling.top_k": (0, 1_000_000),
+    "sampling.max_new_tokens": (1, 8192),
+    "ranking.verified_threshold": (0.0, 1.0),
+    "sandbox.timeout_s": (0.1, 600.0),
+    "sandbox.memory_mb": (64, 1_048_576),
+    "sandbox.workers": (0, 1024),
+    "server.warmup_delay_ms": (0, 60_000),
+    "server.max_actions": (1, 50),
+    "model.threads": (0, 1024),
+}
+
+
+def _fill(target: Any, raw: dict[str, Any], prefix: str, warnings: list[str]) -> None:
+    hints = typing.get_type_hints(type(target))
+    for f in dataclasses.fields(target):
+        wire = to_camel(f.name)
+        if wire not in raw and f.name not in raw:
+            continue
+        value = raw.get(wire, raw.get(f.name))
+        path = f"{prefix}{f.name}"
+        annotation = hints[f.name]
+        if dataclasses.is_dataclass(annotation):
+            if isinstance(value, dict):
+                _fill(getattr(target, f.name), value, path + ".", warnings)
+            else:
+                warnings.append(f"{_wire_path(path)} must be an object; using the defaults")
+            continue
+        ok, coerced = _coerce(value, annotation)
+        if ok and path in _RANGES:
+            low, high = _RANGES[path]
+            ok = low <= coerced <= high
+        if not ok:
+            default = getattr(target, f.name)
+            warnings.append(
+                f"{_wire_path(path)}: invalid value {value!r} ({_describe(annotation, path)}); "
+                f"using the default {default!r}"
+            )
+            continue
+        setattr(target, f.name, coerced)
+
+
+def _wire_path(path: str) -> str:
+    return ".".join(to_camel(part) for part in path.split("."))
+
+
+def _describe(annotation: Any, path: str) -> str:
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(annotation))
+    name = annotation.__name__ if isinstance(annotation, type) else str(annotation)
+    if path in _RANGES:
+        low, high = _RANGES[path]
+        return f"{name} between {low} and {high}"
+    return name
+
+
+def parse_settings(
+    raw: dict[str, Any] | None, base: Settings | None = None
+) -> tuple[Settings, list[str]]:
+    """Build settings from a camelCase (or snake_case) mapping.
+
+    Unknown keys are ignored with a warning; invalid values keep the default. Returns the settings
+    and the warnings, which the caller shows the user once.
+    """
+    settings = _deep_copy(base) if base is not None else Settings()
+    warnings: list[str] = []
+    if raw is None:
+        return settings, warnings
+    if not isinstance(raw, dict):
+        return settings, [f"settings must be an object, got {type(raw).__name__}; using defaults"]
+    known = {to_camel(f.name) for f in dataclasses.fields(Settings)} | {
+        f.name for f in dataclasses.fields(Settings)
+    }
+    for key in raw:
+        if key not in known:
+            warnings.append(f"unknown setting {key!r} ignored")
+    _fill(settings, raw, "", warnings)
+    for warning in warnings:
+        log.warning("settings: %s", warning)
+    return settings, warnings
+
+
+def _deep_copy(settings: Settings) -> Settings:
+    return Settings(
+        **{
+            f.name: dataclasses.replace(getattr(settings, f.name))
+            for f in dataclasses.fields(Settings)
+        }
+    )
+
+
+def settings_reference() -> str:
+    """Return the README's settings reference as a markdown table, generated from the tree."""
+    import ast
+    import inspect
+
+    rows = ["| setting | type | default | meaning |", "|---|---|---|---|"]
+    for section in dataclasses.fields(Settings):
+        cls = section.default_factory
+        assert isinstance(cls, type)
+        docs = _field_docs(cls, ast, inspect)
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            annotation = hints[f.name]
+            if get_origin(annotation) is Literal:
+                kind = " \\| ".join(f"`{a}`" for a in get_args(annotation))
+            elif isinstance(annotation, (type, types.GenericAlias)):
+                kind = getattr(annotation, "__name__", str(annotation))
+            else:
+                kind = str(annotation)
+            default = f.default
+            rows.append(
+                f"| `{to_camel(section.name)}.{to_camel(f.name)}` | {kind} | `{default!r}` | "
+                f"{docs.get(f.name, '')} |"
+            )
+    return "\n".join(rows)
+
+
+def _field_docs(cls: type, ast: Any, inspect: Any) -> dict[str, str]:
+    """Read the attribute docstrings (a string literal right after a field) of a dataclass."""
+    tree = ast.parse(inspect.getsource(cls))
+    body = tree.body[0].body
+    docs: dict[str, str] = {}
+    for node, after in itertools.pairwise(body):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[node.target.id] = " ".join(after.value.value.split())
+    return docs
+
+
+if __name__ == "__main__":
+    print(settings_reference())
