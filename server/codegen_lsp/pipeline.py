@@ -18,10 +18,28 @@ CONTRACT (filled in by the pipeline work; the LSP layer codes against these name
 
 from __future__ import annotations
 
+import inspect
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from codegen_lsp.sandbox.types import CandidateRun, Example
+from codegen_lsp import context as context_mod
+from codegen_lsp import postprocess
+from codegen_lsp import prompt as prompt_mod
+from codegen_lsp.context import FunctionContext
+from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
+from codegen_lsp.ranking import combine
+from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.ranking.verifier import VerifierModel
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
+from codegen_lsp.settings import Settings
+
+if TYPE_CHECKING:
+    from codegen_lsp.sandbox.runner import Sandbox
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -102,3 +120,488 @@ class CheckResult:
     docstring_line: int
     """0-based line of the docstring's opening quotes in the source."""
     run: CandidateRun
+
+
+@dataclass
+class DrawnBody:
+    """One distinct cleaned body and the samples that produced it."""
+
+    body: str
+    logprobs: list[float]
+    duplicates: int = 1
+    parses: bool = True
+
+
+@dataclass
+class Draw:
+    """What sampling produced for one function: distinct bodies plus per-sample bookkeeping."""
+
+    bodies: list[DrawnBody]
+    sample_body: list[int | None]
+    """For each sample, the index of its body in ``bodies`` (None: empty or unparseable)."""
+    prompt_format: str
+    dropped_empty: int = 0
+    dropped_unparseable: int = 0
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise GenerationCancelled("cancelled")
+
+
+def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
+    if progress is None:
+        return
+    try:
+        progress(stage, done, total)
+    except Exception:  # a broken progress display must not stop the work
+        log.debug("progress callback failed", exc_info=True)
+
+
+def collect_bodies(
+    texts: list[str],
+    logprobs: list[list[float]],
+    ctx: FunctionContext,
+    stop: tuple[str, ...] = (),
+    prompt_format: str = "raw",
+) -> Draw:
+    """Clean every sample, drop empties and unparseable ones, merge exact duplicates."""
+    bodies: list[DrawnBody] = []
+    by_text: dict[str, int] = {}
+    sample_body: list[int | None] = []
+    empty = unparseable = 0
+    for text, lps in zip(texts, logprobs, strict=True):
+        body = postprocess.extract_body(text, ctx, stop)
+        if body is None:
+            empty += 1
+            sample_body.append(None)
+            continue
+        if not body.parses:
+            unparseable += 1
+            sample_body.append(None)
+            continue
+        index = by_text.get(body.text)
+        if index is None:
+            index = by_text[body.text] = len(bodies)
+            bodies.append(DrawnBody(body.text, list(lps)))
+        else:
+            bodies[index].duplicates += 1
+            # Keep the most confident copy's log-probs: equal text, possibly other tokenisation.
+            old = bodies[index].logprobs
+            if lps and (not old or sum(lps) / len(lps) > sum(old) / len(old)):
+                bodies[index].logprobs = list(lps)
+        sample_body.append(index)
+    return Draw(bodies, sample_body, prompt_format, empty, unparseable)
+
+
+def ranking_candidates(
+    draw: Draw,
+    runs: list[CandidateRun],
+    description: str,
+) -> list[Candidate]:
+    """Return the ranking's plain view of each distinct body and its run on the examples."""
+    from codegen_lsp.sandbox.record import execution_record, execution_signature
+
+    candidates = []
+    for drawn, run in zip(draw.bodies, runs, strict=True):
+        errored = run.error is not None or any(
+            r.status in ("error", "timeout") and r.example.expected_exception is None
+            for r in run.results
+        )
+        candidates.append(
+            Candidate(
+                code=drawn.body,
+                logprobs=drawn.logprobs,
+                examples_passed=run.passed,
+                examples_total=run.total,
+                errored=errored,
+                signature=None if errored else execution_signature(run),
+                record=execution_record(run),
+                duplicates=drawn.duplicates,
+                description=description,
+            )
+        )
+    return candidates
+
+
+def describe_failure(result: ExampleResult) -> str:
+    """Say what an example expected and what happened, in one line."""
+    example = result.example
+    expected = example.expected or example.expected_output or example.expected_exception or "?"
+    if result.status == "timeout":
+        got = "timed out"
+    elif result.exception:
+        got = f"raised {result.exception}"
+    else:
+        got = f"returned {result.actual_repr}"
+    return f"`{example.call}` {got}, expected {expected}"
+
+
+class Pipeline:
+    """Context -> prompt -> samples -> executed -> ranked, with evidence (see the module doc)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        sandbox: Sandbox | None = None,
+        verifier_model: VerifierModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self._engine = engine
+        self._sandbox = sandbox
+        self._verifier = verifier_model
+        self._verifier_loaded = verifier_model is not None
+        self._lock = threading.Lock()
+
+    # -- parts, loaded on first use ---------------------------------------------------------
+
+    def engine(self, progress: ProgressFn | None = None) -> Engine:
+        """Return the engine, loading (and on first use preparing) it when first needed."""
+        with self._lock:
+            if self._engine is None:
+                from codegen_lsp.engine.loader import load_engine
+
+                _report(progress, "loading model", 0, 1)
+                self._engine = load_engine(
+                    self.settings.model, lambda message: _report(progress, "loading model", 0, 1)
+                )
+                _report(progress, "loading model", 1, 1)
+            return self._engine
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The sandbox, started on first use."""
+        with self._lock:
+            if self._sandbox is None:
+                from codegen_lsp.sandbox.runner import Sandbox
+
+                self._sandbox = Sandbox(self.settings.sandbox)
+            return self._sandbox
+
+    @property
+    def verifier_model(self) -> VerifierModel | None:
+        """The trained verifier, or None when it is off or missing."""
+        if not self._verifier_loaded:
+            self._verifier = VerifierModel.load()
+            self._verifier_loaded = True
+        return self._verifier
+
+    def close(self) -> None:
+        """Stop the sandbox's workers."""
+        if self._sandbox is not None:
+            self._sandbox.close()
+
+    # -- the steps, reusable by the evaluation harness ----------------------------------------
+
+    def draw(
+        self,
+        ctx: FunctionContext,
+        n: int | None = None,
+        feedback: prompt_mod.Feedback | None = None,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+        prompt_format: str | None = None,
+    ) -> Draw:
+        """Sample ``n`` bodies for ``ctx`` and clean them."""
+        engine = self.engine(progress)
+        _check_cancel(cancel)
+        sampling = self.settings.sampling
+        fmt = prompt_mod.resolve_format(prompt_format or sampling.prompt_format, engine)
+        rendered = prompt_mod.build_prompt(ctx, fmt, engine, feedback)
+        count = n or sampling.n
+        _report(progress, "sampling", 0, count)
+        samples: list[Sample] = engine.generate(
+            GenerationRequest(
+                prompt=rendered.text,
+                n=count,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                top_k=sampling.top_k,
+                max_new_tokens=sampling.max_new_tokens,
+                stop=rendered.stop,
+                seed=sampling.seed or None,
+            ),
+            cancel,
+        )
+        _check_cancel(cancel)
+        _report(progress, "sampling", count, count)
+        return collect_bodies(
+            [s.text for s in samples],
+            [s.logprobs for s in samples],
+            ctx,
+            rendered.stop,
+            rendered.format,
+        )
+
+    def run_examples(
+        self,
+        ctx: FunctionContext,
+        bodies: list[str],
+        examples: list[Example],
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[CandidateRun]:
+        """Run every body's module on the examples in the sandbox."""
+        codes = [ctx.module_with_body(body) for body in bodies]
+        _report(progress, "running examples", 0, len(codes))
+
+        def step(done: int, total: int) -> None:
+            _report(progress, "running examples", done, total)
+
+        runs = self.sandbox.run_many(codes, ctx.name, examples, cancel=cancel, progress=step)
+        _check_cancel(cancel)
+        _report(progress, "running examples", len(codes), len(codes))
+        return runs
+
+    def rank(
+        self,
+        ctx: FunctionContext,
+        draw: Draw,
+        runs: list[CandidateRun],
+        examples: list[Example],
+        progress: ProgressFn | None = None,
+    ) -> GenerationResult:
+        """Rank the executed bodies and package them with their evidence."""
+        _report(progress, "ranking", 0, len(draw.bodies))
+        candidates = ranking_candidates(draw, runs, ctx.docstring or "")
+        review_fn = None
+        if self.settings.ranking.reviewer and ctx.docstring:
+            engine = self.engine(progress)
+
+            def review_fn(candidate: Candidate) -> list[float]:
+                prompt, continuation = prompt_mod.reviewer_prompt(ctx, candidate.code)
+                return engine.score(prompt, continuation)
+
+        verifier_model = self.verifier_model if self.settings.ranking.verifier else None
+        ranked = combine.rank(candidates, self.settings.ranking, verifier_model, review_fn)
+        result = GenerationResult(
+            function_name=ctx.qualified_name,
+            function_line=ctx.def_line,
+            examples=examples,
+            candidates=[],
+        )
+        for place, item in enumerate(ranked, start=1):
+            drawn = draw.bodies[item.index]
+            candidate = candidates[item.index]
+            result.candidates.append(
+                RankedCandidate(
+                    rank=place,
+                    body=drawn.body,
+                    replacement=TextReplacement(
+                        *ctx.replace_start, *ctx.replace_end, "\n" + drawn.body
+                    ),
+                    mean_logprob=(
+                        candidate.mean_logprob
+                        if candidate.mean_logprob is not None
+                        else float("-inf")
+                    ),
+                    run=runs[item.index],
+                    score=item.score,
+                    verified=item.verified,
+                    duplicates=drawn.duplicates,
+                    group_size=item.group_size,
+                    verifier=item.verifier,
+                    reviewer=item.reviewer,
+                    score_parts=item.parts,
+                )
+            )
+        result.notes.extend(self._notes(result, draw, verifier_model))
+        _report(progress, "ranking", len(draw.bodies), len(draw.bodies))
+        return result
+
+    def _notes(
+        self, result: GenerationResult, draw: Draw, verifier_model: VerifierModel | None
+    ) -> list[str]:
+        notes = []
+        if not result.examples:
+            notes.append(
+                "no examples in the docstring: nothing is verified (add `>>> f(x)` lines or "
+                "`f(x) == y` to have candidates checked)"
+            )
+        elif result.candidates and not any(c.run.passed == c.run.total for c in result.candidates):
+            notes.append(
+                f"no candidate passes all {len(result.examples)} examples: treat these as drafts"
+            )
+        if not result.candidates:
+            notes.append("the model produced no usable body; try again or raise the temperature")
+        if draw.dropped_empty or draw.dropped_unparseable:
+            notes.append(
+                f"{draw.dropped_empty} empty and {draw.dropped_unparseable} unparseable samples "
+                "were dropped"
+            )
+        if self.settings.ranking.verifier and verifier_model is None:
+            notes.append("the verifier is unavailable: ranked without it")
+        if self._sandbox is not None and self._sandbox.isolation == "none":
+            notes.append("examples ran without isolation (no sandbox available on this machine)")
+        return notes
+
+    # -- the contract -----------------------------------------------------------------------
+
+    def implement(
+        self,
+        source: str,
+        line: int,
+        column: int = 0,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> GenerationResult:
+        """Write ranked candidate bodies for the function at (line, column)."""
+        ctx = context_mod.find_function(source, line, column)
+        return self.implement_context(ctx, cancel=cancel, progress=progress)
+
+    def implement_context(
+        self,
+        ctx: FunctionContext,
+        feedback: prompt_mod.Feedback | None = None,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> GenerationResult:
+        """Sample, run and rank bodies for an already located function."""
+        examples = self.examples(ctx)
+        draw = self.draw(ctx, feedback=feedback, cancel=cancel, progress=progress)
+        runs = self.run_examples(
+            ctx, [b.body for b in draw.bodies], examples, cancel=cancel, progress=progress
+        )
+        return self.rank(ctx, draw, runs, examples, progress)
+
+    @staticmethod
+    def examples(ctx: FunctionContext) -> list[Example]:
+        """Return the runnable examples of the function's docstring."""
+        if not ctx.docstring:
+            return []
+        from codegen_lsp.sandbox.examples import extract_examples
+
+        return extract_examples(ctx.docstring, ctx.name)
+
+    def repair(
+        self,
+        source: str,
+        line: int,
+        column: int = 0,
+        note: str | None = None,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> GenerationResult:
+        """Re-prompt with a failing example's expected vs actual output (and the user's note)."""
+        ctx = context_mod.find_function(source, line, column)
+        examples = self.examples(ctx)
+        failure = None
+        if ctx.has_body and examples:
+            current = self.run_examples(ctx, [ctx.body_source], examples, cancel=cancel)[0]
+            if current.error:
+                failure = f"the function does not run: {current.error}"
+            else:
+                failing = [r for r in current.results if r.status != "passed"]
+                failure = describe_failure(failing[0]) if failing else None
+        feedback = prompt_mod.Feedback(ctx.body_source, failure, note)
+        result = self.implement_context(ctx, feedback=feedback, cancel=cancel, progress=progress)
+        if failure:
+            result.notes.insert(0, f"repairing: {failure}")
+        elif ctx.has_body and examples:
+            result.notes.insert(0, "the current body passes every example; repaired on the note")
+        return result
+
+    def explain(
+        self,
+        source: str,
+        line: int,
+        column: int = 0,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ExplainResult:
+        """Write a docstring with examples for a function and check them against its body."""
+        ctx = context_mod.find_function(source, line, column)
+        if not ctx.has_body:
+            raise ValueError(f"`{ctx.name}` has no body to explain: write it first")
+        engine = self.engine(progress)
+        rendered = prompt_mod.docstring_prompt(ctx, engine)
+        if rendered is None:
+            raise ValueError("explain needs a model with a chat template")
+        _report(progress, "sampling", 0, 1)
+        sample = engine.generate(
+            GenerationRequest(
+                prompt=rendered.text,
+                n=1,
+                temperature=0.0,
+                max_new_tokens=self.settings.sampling.max_new_tokens,
+                stop=rendered.stop,
+            ),
+            cancel,
+        )[0]
+        _check_cancel(cancel)
+        _report(progress, "sampling", 1, 1)
+        text = postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
+        docstring = inspect.cleandoc(text.strip("\n"))
+        from codegen_lsp.sandbox.examples import extract_examples
+
+        examples = extract_examples(docstring, ctx.name)
+        notes: list[str] = []
+        kept = 0
+        if examples:
+            run = self.run_examples(ctx, [ctx.body_source], examples, cancel, progress)[0]
+            failing = [r for r in run.results if r.status != "passed"]
+            kept = run.passed
+            if run.error:
+                notes.append(f"the function could not run its examples: {run.error}")
+            docstring = _drop_examples(docstring, [r.example for r in failing])
+            for result in failing:
+                notes.append(f"dropped an example that does not hold: {describe_failure(result)}")
+            notes.append(f"checked {len(examples)} examples against the existing body: {kept} kept")
+        else:
+            notes.append("the generated docstring has no runnable examples: nothing was checked")
+        return ExplainResult(
+            function_name=ctx.qualified_name,
+            docstring=docstring,
+            replacement=_docstring_replacement(ctx, docstring),
+            examples_checked=len(examples),
+            examples_kept=kept,
+            notes=notes,
+        )
+
+    def check(self, source: str, line: int | None = None) -> list[CheckResult]:
+        """Run each function's own docstring examples against its current body (no model)."""
+        if line is None:
+            contexts = [c for c in context_mod.all_functions(source) if c.docstring and c.has_body]
+        else:
+            contexts = [context_mod.find_function(source, line)]
+        results = []
+        for ctx in contexts:
+            examples = self.examples(ctx)
+            if not examples or ctx.docstring_line is None:
+                continue
+            run = self.run_examples(ctx, [ctx.body_source], examples)[0]
+            results.append(CheckResult(ctx.qualified_name, ctx.def_line, ctx.docstring_line, run))
+        return results
+
+
+def _drop_examples(docstring: str, examples: list[Example]) -> str:
+    """Remove the lines of failing examples (a doctest's prompt and its expected output)."""
+    lines = docstring.split("\n")
+    drop: set[int] = set()
+    for example in examples:
+        index = example.line - 1
+        if not 0 <= index < len(lines):
+            continue
+        drop.add(index)
+        if lines[index].lstrip().startswith(">>>"):
+            follow = index + 1
+            while (
+                follow < len(lines)
+                and lines[follow].strip()
+                and not lines[follow].lstrip().startswith(">>>")
+            ):
+                drop.add(follow)
+                follow += 1
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop).strip()
+
+
+def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:
+    indent = ctx.body_indent
+    lines = docstring.split("\n")
+    body = [lines[0]] + [(indent + line) if line.strip() else "" for line in lines[1:]]
+    closing = f"\n{indent}" if len(lines) > 1 else ""
+    literal = f'{indent}"""{chr(10).join(body)}{closing}"""'
+    if ctx.docstring_line is not None:
+        return TextReplacement(ctx.docstring_line, 0, *ctx.replace_start, literal)
+    return TextReplacement(*ctx.replace_start, *ctx.replace_start, "\n" + literal)

@@ -1,0 +1,149 @@
+"""Turn the model's raw text into a body that can be inserted: cut, cleaned, re-indented, parsed.
+
+A sample is cut at the end of the function (the first line indented no deeper than the ``def``),
+at stop sequences and at end tokens; a reply that restates the whole function (in a ```python
+fence or not) gives up its body. Empty bodies are dropped, and the body is re-indented to the
+user's indentation (tabs or spaces, any width). Exact duplicates are counted by the pipeline:
+a body many samples agree on is more likely right.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+import textwrap
+from dataclasses import dataclass
+
+from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions
+from codegen_lsp.prompt import END_TOKENS
+
+log = logging.getLogger(__name__)
+
+_FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)
+_STUB_LINES = {"pass", "...", "raise NotImplementedError", "raise NotImplementedError()"}
+
+
+@dataclass(frozen=True)
+class Body:
+    """One cleaned body."""
+
+    text: str
+    """Indented to the function's body indentation; no trailing newline."""
+    parses: bool
+    """Whether the whole function (header, docstring, body) parses."""
+
+
+def cut_at(text: str, markers: tuple[str, ...]) -> str:
+    """Return ``text`` up to the earliest of ``markers``."""
+    cut = len(text)
+    for marker in markers:
+        index = text.find(marker)
+        if index != -1:
+            cut = min(cut, index)
+    return text[:cut]
+
+
+def _width(indent: str) -> int:
+    return len(indent.expandtabs(8))
+
+
+def _leading(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
+
+
+def _restated_body(code: str, ctx: FunctionContext) -> str | None:
+    """When ``code`` defines the function again, return its body (after its docstring)."""
+    if not re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(ctx.name)}\s*\(", code, re.MULTILINE):
+        return None
+    try:
+        found = [f for f in all_functions(textwrap.dedent(code)) if f.name == ctx.name]
+    except NoFunctionError:
+        return None
+    if not found:
+        return None
+    restated = found[0]
+    if not restated.body_source.strip():
+        return ""
+    return reindent(restated.body_source, restated.body_indent, ctx)
+
+
+def _cut_at_dedent(text: str, def_indent: str) -> str:
+    """Keep lines until the function ends: a line dedented below the body's first line.
+
+    Such a line is at the ``def``'s level or beyond (there is no level in between); a first
+    line no deeper than the ``def`` means the sample wrote no body at all.
+    """
+    lines = text.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    body_width = _width(_leading(first))
+    if body_width <= _width(def_indent):
+        return ""
+    kept: list[str] = []
+    for line in lines:
+        if line.strip() and _width(_leading(line)) < body_width:
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def reindent(body: str, source_indent: str, ctx: FunctionContext) -> str:
+    """Re-indent ``body`` from its own indentation to the function's body indentation."""
+    target = ctx.body_indent
+    target_unit = target[len(ctx.def_indent) :] if target.startswith(ctx.def_indent) else "    "
+    target_unit = target_unit or "    "
+    if source_indent == target:
+        return body
+    dedented = textwrap.dedent(body).split("\n")
+    widths = sorted(
+        {_width(_leading(line)) for line in dedented if line.strip() and _leading(line)}
+    )
+    source_unit = widths[0] if widths else 4
+    out: list[str] = []
+    for line in dedented:
+        if not line.strip():
+            out.append("")
+            continue
+        width = _width(_leading(line))
+        levels, rest = divmod(width, source_unit)
+        out.append(target + target_unit * levels + " " * rest + line.lstrip(" \t"))
+    return "\n".join(out)
+
+
+def extract_body(text: str, ctx: FunctionContext, stop: tuple[str, ...] = ()) -> Body | None:
+    """Clean one sample's text into a body; None when nothing usable is left."""
+    text = cut_at(text, END_TOKENS)
+    stripped = text.lstrip()
+    if stripped.startswith("```"):
+        match = _FENCE.search(stripped)
+        text = match.group(1) if match else ""
+    elif "```" in text:
+        text = text[: text.index("```")]
+    body = _restated_body(text, ctx)
+    if body is None:
+        text = cut_at(text, tuple(s for s in stop if s.strip()))
+        text = text.lstrip("\n")
+        body_lines = _cut_at_dedent(text, ctx.def_indent).rstrip().split("\n")
+        first = next((line for line in body_lines if line.strip()), None)
+        if first is None:
+            return None
+        body = reindent("\n".join(body_lines), _leading(first), ctx)
+    body = "\n".join(line.rstrip() for line in body.rstrip().split("\n")).strip("\n")
+    meaningful = [
+        line.strip()
+        for line in body.split("\n")
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    if not meaningful or (len(meaningful) == 1 and meaningful[0] in _STUB_LINES):
+        return None
+    return Body(body, function_parses(ctx, body))
+
+
+def function_parses(ctx: FunctionContext, body: str) -> bool:
+    """Whether the function, with ``body``, is valid Python on its own."""
+    source = textwrap.dedent(ctx.function_with_body(body))
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return True

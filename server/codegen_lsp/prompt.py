@@ -1,0 +1,222 @@
+"""Turn a function's context into what the model reads: raw completion, chat, or fill-in-the-middle.
+
+Three formats, chosen by ``sampling.prompt_format``:
+
+- ``raw``: Codex-style completion; the model continues the file right after the docstring.
+- ``chat``: the model's chat template asks it to complete the function, and the answer is
+  started for it with a ```python fence and the function's signature and docstring, so its reply
+  is the body (the post-processor also copes with a reply that restates the whole function).
+- ``fim``: fill-in-the-middle with the model's FIM tokens; it sees the rest of the file too.
+
+``auto`` picks the format that ranked best in this project's evaluation (see the README).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from codegen_lsp.context import FunctionContext
+
+log = logging.getLogger(__name__)
+
+Format = Literal["raw", "chat", "fim"]
+
+AUTO_FORMAT: Format = "chat"
+"""What ``auto`` means when the model has a chat template (chosen by `codegen-lsp eval`)."""
+
+END_TOKENS = (
+    "<|endoftext|>",
+    "<|im_end|>",
+    "<|im_start|>",
+    "<|fim_pad|>",
+    "<|file_sep|>",
+    "<|fim_prefix|>",
+    "<|fim_suffix|>",
+    "<|fim_middle|>",
+    "<|repo_name|>",
+    "</s>",
+    "<|EOT|>",
+)
+
+SYSTEM_MESSAGE = (
+    "You are an expert Python programmer. You write correct, simple, idiomatic code that "
+    "satisfies the docstring exactly, including its examples."
+)
+
+FIM_CONTEXT_CHARS = 6000
+"""How much of the file before and after the function a FIM prompt may carry."""
+
+
+class PromptEngine(Protocol):
+    """The two engine capabilities prompts need (see ``engine.types.Engine``)."""
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        """Render chat messages, or None for a base model."""
+        ...
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        """Return the (prefix, suffix, middle) FIM tokens, or None."""
+        ...
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A rendered prompt and how to read what comes back."""
+
+    text: str
+    format: Format
+    stop: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What went wrong with the current body, for a repair prompt."""
+
+    current_body: str
+    failure: str | None
+    """E.g. "add(1, 2) returned 4, expected 3"; None when nothing failed."""
+    note: str | None = None
+
+
+def resolve_format(requested: str, engine: PromptEngine) -> Format:
+    """Return the concrete format for ``requested``, falling back when the model lacks it."""
+    has_chat = _has_chat(engine)
+    if requested == "auto":
+        return AUTO_FORMAT if (AUTO_FORMAT != "chat" or has_chat) else "raw"
+    if requested == "chat" and not has_chat:
+        log.warning("the model has no chat template; using raw completion")
+        return "raw"
+    if requested == "fim" and engine.fim_tokens() is None:
+        log.warning("the model has no fill-in-the-middle tokens; using raw completion")
+        return "raw"
+    return "raw" if requested not in ("raw", "chat", "fim") else requested  # type: ignore[return-value]
+
+
+def _has_chat(engine: PromptEngine) -> bool:
+    try:
+        return engine.chat_prompt([{"role": "user", "content": "x"}]) is not None
+    except Exception:  # a template that cannot render is no template
+        log.debug("chat template unavailable", exc_info=True)
+        return False
+
+
+def context_block(ctx: FunctionContext) -> str:
+    """Return imports, helper signatures, enclosing headers, then the function head."""
+    parts: list[str] = []
+    if ctx.imports:
+        parts.append("\n".join(ctx.imports))
+    if ctx.helpers:
+        parts.append("\n\n".join(ctx.helpers))
+    head = "\n".join([*ctx.enclosing_headers, ctx.function_head])
+    parts.append(head)
+    return "\n\n\n".join(parts)
+
+
+def stop_sequences(ctx: FunctionContext) -> tuple[str, ...]:
+    """Codex's stop sequences, at the function's own indentation."""
+    indent = ctx.def_indent
+    stops = [f"\n{indent}def ", f"\n{indent}class ", f"\n{indent}@", f"\n{indent}async def "]
+    if not indent:
+        stops += ["\nif __name__", "\nprint(", "\n#", "\nassert "]
+    return tuple(stops)
+
+
+def _feedback_text(ctx: FunctionContext, feedback: Feedback) -> str:
+    lines = [
+        f"The current body of `{ctx.name}` is wrong.",
+        "Current body:",
+        "```python",
+        feedback.current_body.rstrip(),
+        "```",
+    ]
+    if feedback.failure:
+        lines.append(f"It fails this example: {feedback.failure}.")
+    if feedback.note:
+        lines.append(f"The user says: {feedback.note}")
+    lines.append("Write a corrected body.")
+    return "\n".join(lines)
+
+
+def build_prompt(
+    ctx: FunctionContext,
+    fmt: Format,
+    engine: PromptEngine,
+    feedback: Feedback | None = None,
+) -> Prompt:
+    """Render the prompt for ``ctx`` in ``fmt`` (already resolved with :func:`resolve_format`)."""
+    block = context_block(ctx)
+    stops = stop_sequences(ctx)
+    if fmt == "chat":
+        request = (
+            f"Complete the Python function `{ctx.name}` below. Keep its signature and docstring; "
+            "write only the body. Use only the imports shown and the standard library."
+        )
+        if feedback is not None:
+            request += "\n\n" + _feedback_text(ctx, feedback)
+        messages = [
+            {"role": "system", "content": SYSTEM_MESSAGE},
+            {"role": "user", "content": f"{request}\n\n```python\n{block}\n```"},
+        ]
+        rendered = engine.chat_prompt(messages)
+        if rendered is not None:
+            return Prompt(rendered + f"```python\n{block}\n", "chat", ("\n```", *stops))
+        fmt = "raw"
+    if fmt == "fim":
+        tokens = engine.fim_tokens()
+        if tokens is not None and feedback is None:
+            pre, suf, mid = tokens
+            prefix = ctx.prefix[-FIM_CONTEXT_CHARS:] + "\n"
+            suffix = ctx.suffix[:FIM_CONTEXT_CHARS]
+            return Prompt(f"{pre}{prefix}{suf}{suffix}{mid}", "fim", stops)
+        fmt = "raw"
+    text = block
+    if feedback is not None:
+        commented = "\n".join("# " + line for line in _feedback_text(ctx, feedback).splitlines())
+        text = f"{commented}\n\n{block}"
+    return Prompt(text + "\n", "raw", stops)
+
+
+def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | None:
+    """Return a chat prompt asking for a docstring with examples (Codex-D); None without chat."""
+    style = _docstring_style(ctx)
+    code = "\n".join([*ctx.enclosing_headers, ctx.header, ctx.body_source])
+    messages = [
+        {"role": "system", "content": SYSTEM_MESSAGE},
+        {
+            "role": "user",
+            "content": (
+                f"Write a docstring for the Python function `{ctx.name}` below. Say what it "
+                f"returns and include two or three `>>> {ctx.name}(...)` doctest examples with "
+                f"their exact results. {style} Reply with the docstring only, in triple quotes."
+                f"\n\n```python\n{code}\n```"
+            ),
+        },
+    ]
+    rendered = engine.chat_prompt(messages)
+    if rendered is None:
+        return None
+    return Prompt(rendered + '"""', "chat", ('"""', "<|im_end|>"))
+
+
+def _docstring_style(ctx: FunctionContext) -> str:
+    helpers = "\n".join(ctx.helpers)
+    if "Args:" in helpers or "Returns:" in helpers:
+        return "Use Google style (Args:, Returns:), as the rest of the file does."
+    if "Parameters\n" in helpers or "-------" in helpers:
+        return "Use numpydoc style (Parameters, Returns sections), as the rest of the file does."
+    if ":param" in helpers or ":return" in helpers:
+        return "Use reStructuredText fields (:param x:, :returns:), as the rest of the file does."
+    return "Start with a one-line summary."
+
+
+def reviewer_prompt(ctx: FunctionContext, body: str) -> tuple[str, str]:
+    """(prompt, continuation) for Codex-D: the docstring scored after the code that implements it.
+
+    The function is written without its docstring, then a comment introduces the docstring
+    that the reviewer scores, so log P(docstring | code) measures how well the code explains it.
+    """
+    code = f"{ctx.header}\n{body}".rstrip()
+    prompt = f"{code}\n\n# The docstring of `{ctx.name}` above:\n"
+    return prompt, f'"""{ctx.docstring or ""}"""'

@@ -1,0 +1,48 @@
+"""What every ranking signal reads about a candidate: plain data, no engine or sandbox types.
+
+The pipeline (and the evaluation harness) fills one :class:`Candidate` per distinct body from the
+sample's log-probabilities and the sandbox's run on the docstring's examples.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Candidate:
+    """One distinct candidate body and the evidence gathered about it."""
+
+    code: str
+    """The body (or the function) as the ranking and the verifier read it."""
+    logprobs: list[float] = field(default_factory=list)
+    """Per-token log-probabilities of the sample; empty when unknown (pre-drawn samples)."""
+    examples_passed: int = 0
+    examples_total: int = 0
+    errored: bool = False
+    """The candidate crashed, timed out or raised where no exception was expected."""
+    signature: str | None = None
+    """Execution signature on the examples; None when erroring (errors never group)."""
+    record: str = ""
+    """LEVER-style execution record (one line per example)."""
+    duplicates: int = 1
+    """How many samples produced exactly this code."""
+    description: str = ""
+    """The docstring the candidate implements (the verifier and the reviewer read it)."""
+
+    @property
+    def mean_logprob(self) -> float | None:
+        """Mean token log-probability, None when unknown."""
+        if not self.logprobs:
+            return None
+        value = sum(self.logprobs) / len(self.logprobs)
+        return value if math.isfinite(value) else None
+
+    @property
+    def passes_all(self) -> bool:
+        """Every example ran and passed (False when there are none)."""
+        return self.examples_total > 0 and self.examples_passed == self.examples_total

@@ -1,0 +1,113 @@
+"""The combiner: every enabled signal in, one ordered list with each candidate's evidence out.
+
+The score follows LEVER: each candidate weighs P_LM x P_verifier (x the Codex-D reviewer's
+P(docstring | code), when on), and the weights of candidates that behave the same on the
+examples are summed (errors never group). It is normalised by the total P_LM of the samples, so
+it reads as "the share of the model's belief that lands on correct behaviour like this one".
+Candidates passing more of the docstring's examples always come first. A signal that is off or
+fails contributes nothing (a factor of 1) and the candidate's ``parts`` say so by omission.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+from codegen_lsp.ranking import agreement, examples, mean_logprob, reviewer, verifier
+from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.settings import RankingSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ranked:
+    """One candidate's place and the evidence behind it."""
+
+    index: int
+    """Position of the candidate in the list given to :func:`rank`."""
+    score: float
+    verified: bool
+    group_size: int
+    verifier: float | None = None
+    reviewer: float | None = None
+    parts: dict[str, float] = field(default_factory=dict)
+    sort_key: tuple[float, ...] = ()
+
+
+def rank(
+    candidates: list[Candidate],
+    settings: RankingSettings,
+    verifier_model: verifier.VerifierModel | None = None,
+    review_fn: reviewer.ReviewFn | None = None,
+) -> list[Ranked]:
+    """Order ``candidates`` best first, each with its score parts."""
+    if not candidates:
+        return []
+    sizes = agreement.group_sizes(candidates)
+    keys = agreement.group_keys(candidates)
+    verifier_probs = (
+        verifier.verify(candidates, sizes, verifier_model)
+        if settings.verifier
+        else [None] * len(candidates)
+    )
+    reviews: list[float | None] = [None] * len(candidates)
+    if settings.reviewer and review_fn is not None:
+        reviews = [reviewer.review(c, review_fn) for c in candidates]
+
+    weights: list[float] = []
+    lm_weights: list[float] = []
+    parts_list: list[dict[str, float]] = []
+    for candidate, v_prob, review in zip(candidates, verifier_probs, reviews, strict=True):
+        parts: dict[str, float] = {}
+        p_lm = mean_logprob.lm_probability(candidate) if settings.mean_logprob else None
+        if p_lm is not None:
+            parts["mean_logprob"] = math.log(p_lm)
+            parts["p_lm"] = p_lm
+        fraction = examples.examples_fraction(candidate) if settings.examples else None
+        if fraction is not None:
+            parts["examples"] = fraction
+        if v_prob is not None:
+            parts["verifier"] = v_prob
+        if review is not None:
+            parts["reviewer"] = review
+        weight = (p_lm if p_lm is not None else 1.0) * (v_prob if v_prob is not None else 1.0)
+        if review is not None:
+            weight *= math.exp(review)
+        weights.append(weight * candidate.duplicates)
+        lm_weights.append((p_lm if p_lm is not None else 1.0) * candidate.duplicates)
+        parts_list.append(parts)
+
+    group_weight: dict[str, float] = {}
+    for key, weight in zip(keys, weights, strict=True):
+        group_weight[key] = group_weight.get(key, 0.0) + weight
+    normaliser = sum(lm_weights) or 1.0
+    threshold = verifier_model.threshold if verifier_model is not None else None
+    threshold = settings.verified_threshold if threshold is None else threshold
+
+    ranked = []
+    for index, candidate in enumerate(candidates):
+        parts = parts_list[index]
+        own = weights[index]
+        combined = group_weight[keys[index]] if settings.agreement else own
+        if settings.agreement:
+            parts["agreement"] = float(sizes[index])
+        score = min(combined / normaliser, 1.0)
+        parts["score"] = score
+        fraction = parts.get("examples", 0.0)
+        known_lp = candidate.mean_logprob if candidate.mean_logprob is not None else -1e9
+        ranked.append(
+            Ranked(
+                index=index,
+                score=score,
+                verified=candidate.passes_all and score >= threshold,
+                group_size=sizes[index],
+                verifier=verifier_probs[index],
+                reviewer=reviews[index],
+                parts=parts,
+                sort_key=(fraction, score, known_lp, -index),
+            )
+        )
+    ranked.sort(key=lambda r: r.sort_key, reverse=True)
+    return ranked

@@ -1,0 +1,16 @@
+"""The docstring's own examples: the share a candidate passes, the strongest single signal."""
+
+from __future__ import annotations
+
+import logging
+
+from codegen_lsp.ranking.candidate import Candidate
+
+log = logging.getLogger(__name__)
+
+
+def examples_fraction(candidate: Candidate) -> float | None:
+    """Share of the docstring's examples the candidate passes; None when there are none."""
+    if candidate.examples_total == 0:
+        return None
+    return candidate.examples_passed / candidate.examples_total

@@ -1,0 +1,173 @@
+"""Finding the function under the cursor in awkward files."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+from codegen_lsp.context import NoFunctionError, find_function, functions_without_body
+
+BROKEN_ELSEWHERE = '''import os
+from typing import (List,
+    Dict)
+
+def broken(:
+    pass
+
+def add(a: int, b: int) -> int:
+    """Add two numbers.
+
+    >>> add(1, 2)
+    3
+    """
+
+x = [1, 2
+'''
+
+
+def line_of(source: str, needle: str) -> int:
+    return next(i for i, text in enumerate(source.splitlines()) if needle in text)
+
+
+def apply(source: str, start: tuple[int, int], end: tuple[int, int], text: str) -> str:
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    a = offsets[start[0]] + start[1]
+    b = offsets[end[0]] + end[1]
+    return source[:a] + text + source[b:]
+
+
+def test_syntax_errors_elsewhere_do_not_hide_the_function() -> None:
+    ctx = find_function(BROKEN_ELSEWHERE, line_of(BROKEN_ELSEWHERE, ">>> add"))
+    assert ctx.name == "add"
+    assert ctx.docstring is not None and ctx.docstring.startswith("Add two numbers.")
+    assert not ctx.has_body
+    assert ctx.body_indent == "    "
+    assert ctx.imports == ["import os", "from typing import (List,\n    Dict)"]
+    # The runnable module leaves out what does not compile, keeps the function.
+    module = ctx.module_with_body("    return a + b")
+    ast.parse(module)
+    assert "def broken" not in module and "return a + b" in module
+
+
+@pytest.mark.parametrize("needle", ["def add", ">>> add", "Add two", '    """'])
+def test_any_line_of_the_function_finds_it(needle: str) -> None:
+    ctx = find_function(BROKEN_ELSEWHERE, line_of(BROKEN_ELSEWHERE, needle))
+    assert ctx.name == "add"
+
+
+def test_blank_line_below_the_docstring_belongs_to_the_function() -> None:
+    source = 'def f(x):\n    """Double x."""\n\n    \n'
+    assert find_function(source, 3, 4).name == "f"
+
+
+def test_outside_any_function_is_a_clear_error() -> None:
+    with pytest.raises(NoFunctionError, match="put the cursor inside"):
+        find_function("import os\n\nx = 1\n", 2)
+
+
+def test_method_carries_its_class_header() -> None:
+    source = textwrap.dedent(
+        '''
+        class Stack:
+            """A LIFO stack."""
+
+            def __init__(self):
+                self.items = []
+
+            @property
+            def top(self) -> int:
+                """Return the top item."""
+                ...
+        '''
+    )
+    ctx = find_function(source, line_of(source, "Return the top"))
+    assert ctx.qualified_name == "Stack.top"
+    assert ctx.class_header == 'class Stack:\n    """A LIFO stack."""'
+    assert ctx.header == "    @property\n    def top(self) -> int:"
+    assert ctx.body_indent == "        "
+    assert not ctx.has_body
+    new = apply(source, ctx.replace_start, ctx.replace_end, "\n        return self.items[-1]")
+    tree = ast.parse(new)
+    assert "..." not in new and "return self.items[-1]" in new
+    assert isinstance(tree.body[0], ast.ClassDef)
+
+
+def test_nested_async_decorated_with_tabs() -> None:
+    source = (
+        "import functools\n\n"
+        "def outer(n):\n"
+        '\t"""Outer."""\n'
+        "\t@functools.lru_cache\n"
+        "\tasync def inner(k: int) -> list[int]:\n"
+        '\t\t"""Return k copies of n."""\n'
+        "\t\traise NotImplementedError\n"
+        "\treturn inner\n"
+    )
+    ctx = find_function(source, line_of(source, "k copies"))
+    assert ctx.qualified_name == "outer.inner"
+    assert ctx.is_async
+    assert ctx.def_indent == "\t" and ctx.body_indent == "\t\t"
+    assert ctx.header == "\t@functools.lru_cache\n\tasync def inner(k: int) -> list[int]:"
+    assert not ctx.has_body
+    assert ctx.enclosing_headers == ["def outer(n):"]
+    # The stub `raise NotImplementedError` is what a new body replaces.
+    new = apply(source, ctx.replace_start, ctx.replace_end, "\n\t\treturn [n] * k")
+    assert "NotImplementedError" not in new and "\treturn inner" in new
+    ast.parse(new)
+
+
+@pytest.mark.parametrize("stub", ["pass", "...", "raise NotImplementedError()", ""])
+def test_stub_bodies_count_as_no_body(stub: str) -> None:
+    body = f"\n    {stub}" if stub else ""
+    source = f'def f():\n    """Doc."""{body}\n'
+    ctx = find_function(source, 0)
+    assert not ctx.has_body
+    assert ctx.replace_start == (1, len('    """Doc."""'))
+
+
+def test_real_body_is_kept_as_body_source() -> None:
+    source = 'def f(x):\n    """Doc."""\n    y = x + 1\n    return y\n\n\ndef g():\n    pass\n'
+    ctx = find_function(source, 0)
+    assert ctx.has_body
+    assert ctx.body_source == "    y = x + 1\n    return y"
+    assert ctx.replace_end == (3, len("    return y"))
+
+
+def test_helpers_within_budget_and_mentioned_first() -> None:
+    helpers = "\n\n".join(
+        f'def helper{i}(x):\n    """Helper number {i} {"x" * 200}."""\n    return x\n'
+        for i in range(20)
+    )
+    source = helpers + '\n\ndef main(x):\n    """Combine with helper17."""\n'
+    ctx = find_function(source, line_of(source, "def main"), helper_budget_chars=1000)
+    assert 0 < len(ctx.helpers) < 20
+    assert sum(len(h) for h in ctx.helpers) <= 1000
+    assert any("def helper17(x):" in h for h in ctx.helpers)
+    assert all(h.rstrip().endswith("...") for h in ctx.helpers)
+
+
+def test_module_source_skips_script_side_effects() -> None:
+    source = 'import sys\nLIMIT = 3\n\ndef f():\n    """Doc."""\n\nmain()\nsys.exit(1)\n'
+    ctx = find_function(source, 3)
+    module = ctx.module_with_body("    return LIMIT")
+    assert "LIMIT = 3" in module and "main()" not in module and "sys.exit" not in module
+
+
+def test_header_without_docstring_or_body_is_not_found_but_one_line_def_is() -> None:
+    source = "def f(x): return x\n"
+    ctx = find_function(source, 0)
+    assert ctx.has_body and ctx.body_indent == "    "
+
+
+def test_functions_without_body_lists_only_stubs_with_docstrings() -> None:
+    source = (
+        'def a():\n    """A."""\n\n'
+        'def b():\n    """B."""\n    return 1\n\n'
+        "def c():\n    pass\n\n"
+        'class K:\n    def d(self):\n        """D."""\n        ...\n'
+    )
+    assert [c.qualified_name for c in functions_without_body(source)] == ["a", "K.d"]

@@ -1,0 +1,119 @@
+"""Cleaning samples into bodies, and rendering prompts in each format."""
+
+from __future__ import annotations
+
+from codegen_lsp.context import find_function
+from codegen_lsp.pipeline import collect_bodies
+from codegen_lsp.postprocess import extract_body
+from codegen_lsp.prompt import Feedback, build_prompt, resolve_format, stop_sequences
+
+SOURCE = (
+    'import math\n\n\ndef area(r: float) -> float:\n    """Area of a circle.\n\n'
+    '    >>> area(1.0)\n    3.141592653589793\n    """\n'
+)
+METHOD = 'class Shape:\n\tdef area(self, r):\n\t\t"""Area."""\n\t\tpass\n'
+
+
+class TemplateEngine:
+    """Renders ChatML like Qwen's template; has FIM tokens."""
+
+    def __init__(self, chat: bool = True, fim: bool = True) -> None:
+        self.chat, self.fim = chat, fim
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        if not self.chat:
+            return None
+        rendered = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+        return rendered + "<|im_start|>assistant\n"
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        return ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>") if self.fim else None
+
+
+def test_cut_at_the_end_of_the_function() -> None:
+    ctx = find_function(SOURCE, 3)
+    text = "    return math.pi * r ** 2\n\n\ndef other():\n    pass\n"
+    body = extract_body(text, ctx)
+    assert body is not None and body.text == "    return math.pi * r ** 2" and body.parses
+
+
+def test_cut_at_end_tokens_and_stop_sequences() -> None:
+    ctx = find_function(SOURCE, 3)
+    body = extract_body("    return 1.0<|endoftext|>garbage", ctx)
+    assert body is not None and body.text == "    return 1.0"
+    body = extract_body("    return 2.0\nif __name__ == '__main__':\n", ctx, stop_sequences(ctx))
+    assert body is not None and body.text == "    return 2.0"
+
+
+def test_chat_answer_in_a_fence_restating_the_function() -> None:
+    ctx = find_function(SOURCE, 3)
+    answer = (
+        "Here is the function:\n```python\nimport math\n\ndef area(r: float) -> float:\n"
+        '    """Area of a circle."""\n    return math.pi * r * r\n```\nIt works.'
+    )
+    body = extract_body(answer.split("\n", 1)[1], ctx)
+    assert body is not None and body.text == "    return math.pi * r * r"
+    # The prefilled chat answer continues the body and closes the fence.
+    body = extract_body("    return math.pi * r * r\n```\nExplanation", ctx)
+    assert body is not None and body.text == "    return math.pi * r * r"
+
+
+def test_reindent_spaces_to_tabs() -> None:
+    ctx = find_function(METHOD, 2)
+    text = (
+        "```python\nclass Shape:\n  def area(self, r):\n    if r < 0:\n      raise ValueError(r)\n"
+        "    return 3 * r * r\n```"
+    )
+    body = extract_body(text, ctx)
+    assert body is not None
+    assert body.text == "\t\tif r < 0:\n\t\t\traise ValueError(r)\n\t\treturn 3 * r * r"
+    assert body.parses
+
+
+def test_empty_and_stub_samples_are_dropped_and_broken_ones_flagged() -> None:
+    ctx = find_function(SOURCE, 3)
+    assert extract_body("\n\n", ctx) is None
+    assert extract_body("    pass\n", ctx) is None
+    assert extract_body("    # TODO\n", ctx) is None
+    broken = extract_body("    return (1 +\n", ctx)
+    assert broken is not None and not broken.parses
+
+
+def test_duplicates_are_counted_and_unusable_samples_dropped() -> None:
+    ctx = find_function(SOURCE, 3)
+    texts = ["    return 1\n", "    return 1\n\n", "    return 2\n", "", "    return (\n"]
+    draw = collect_bodies(texts, [[-1.0], [-0.5], [-2.0], [], [-1.0]], ctx)
+    assert [(b.body, b.duplicates) for b in draw.bodies] == [
+        ("    return 1", 2),
+        ("    return 2", 1),
+    ]
+    assert draw.bodies[0].logprobs == [-0.5]
+    assert draw.sample_body == [0, 0, 1, None, None]
+    assert (draw.dropped_empty, draw.dropped_unparseable) == (1, 1)
+
+
+def test_prompt_formats() -> None:
+    ctx = find_function(SOURCE, 3)
+    engine = TemplateEngine()
+    raw = build_prompt(ctx, "raw", engine)
+    assert raw.text.startswith("import math\n") and raw.text.endswith('    """\n')
+    assert "\ndef " in raw.stop
+    chat = build_prompt(ctx, "chat", engine)
+    assert chat.text.startswith("<|im_start|>system")
+    assert chat.text.endswith("<|im_start|>assistant\n```python\n" + raw.text)
+    assert "\n```" in chat.stop
+    fim = build_prompt(ctx, "fim", engine)
+    assert fim.text.startswith("<|fim_prefix|>import math") and fim.text.endswith("<|fim_middle|>")
+    repair = build_prompt(
+        ctx, "raw", engine, Feedback("    return 0", "`area(1.0)` returned 0", "use pi")
+    )
+    assert "# It fails this example: `area(1.0)` returned 0." in repair.text
+    assert "# The user says: use pi" in repair.text
+
+
+def test_format_falls_back_when_the_model_lacks_it() -> None:
+    base = TemplateEngine(chat=False, fim=False)
+    assert resolve_format("auto", base) == "raw"
+    assert resolve_format("chat", base) == "raw"
+    assert resolve_format("fim", base) == "raw"
+    assert resolve_format("fim", TemplateEngine()) == "fim"
