@@ -41,6 +41,10 @@ class ExampleResult:
     exception: str | None = None
     """``Type: message`` of a raised exception."""
     stdout: str = ""
+    value_digest: str | None = None
+    """SHA-256 of the returned value's canonical encoding (equal values, equal digests)."""
+    seconds: float = 0.0
+    """How long the example took inside the worker."""
 
 
 @dataclass

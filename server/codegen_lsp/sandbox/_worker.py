@@ -1,0 +1,533 @@
+"""The sandbox worker: a zygote that forks one locked-down child per candidate run.
+
+This file runs as ``python -I _worker.py`` inside the isolation layer (bubblewrap, namespaces or
+nothing), never inside the language server. It imports only the standard library and pyseccomp,
+pre-imports what candidates commonly use, and then serves jobs read from stdin: for each job it
+forks a child that, before any candidate code runs, sets resource limits, closes every descriptor
+except its result pipe and installs a seccomp filter (no sockets, no exec, no new processes, no
+ptrace, no signals to other processes). The child evaluates the expected values while the
+interpreter is still pristine, runs the candidate module and its examples, and streams one JSON
+line per example back through the pipe. The zygote enforces the run's deadline, kills the child,
+and returns the lines to the parent. Comparisons happen in the parent, not here.
+
+Protocol (both directions): a 4-byte big-endian length, then a UTF-8 JSON object.
+"""
+
+from __future__ import annotations
+
+# Modules candidates commonly import, loaded once here so that each forked run starts warm.
+import bisect  # noqa: F401
+import builtins
+import collections  # noqa: F401
+import ctypes
+import ctypes.util
+import dataclasses  # noqa: F401
+import datetime  # noqa: F401
+import decimal  # noqa: F401
+import errno
+import fractions  # noqa: F401
+import functools  # noqa: F401
+import hashlib  # noqa: F401
+import heapq  # noqa: F401
+import io
+import itertools  # noqa: F401
+import json
+import math
+import operator  # noqa: F401
+import os
+import random  # noqa: F401
+import re  # noqa: F401
+import resource
+import select
+import signal
+import statistics  # noqa: F401
+import string  # noqa: F401
+import struct
+import sys
+import time
+import typing  # noqa: F401
+from typing import Any
+
+try:
+    import pyseccomp
+
+    SECCOMP_ERROR = ""
+except Exception as import_error:  # libseccomp missing: reported to the parent, which logs it
+    pyseccomp = None
+    SECCOMP_ERROR = f"{type(import_error).__name__}: {import_error}"
+
+PRISTINE_BUILTINS = dict(builtins.__dict__)
+REPR_CAP = 1000
+STDOUT_CAP = 4000
+ENCODING_ITEMS_CAP = 100_000
+ENCODING_DEPTH_CAP = 60
+BIG_INT_BITS = 1_000_000
+RESULT_BYTES_CAP = 4 * 1024 * 1024
+CLONE_THREAD = 0x00010000
+TIOCSTI = 0x5412
+PR_SET_DUMPABLE = 4
+GRACE_S = 0.5
+
+
+class ExampleTimeout(BaseException):
+    """Raised by the per-example alarm (a BaseException, so ``except Exception`` won't eat it)."""
+
+
+# --- protocol ----------------------------------------------------------------------------------
+
+
+def read_message(fd: int) -> dict[str, Any] | None:
+    """Read one length-prefixed JSON message; None at end of input."""
+    header = read_exactly(fd, 4)
+    if header is None:
+        return None
+    (length,) = struct.unpack(">I", header)
+    body = read_exactly(fd, length)
+    if body is None:
+        return None
+    message: dict[str, Any] = json.loads(body.decode("utf-8"))
+    return message
+
+
+def read_exactly(fd: int, count: int) -> bytes | None:
+    chunks = []
+    while count:
+        chunk = os.read(fd, min(count, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_message(fd: int, message: dict[str, Any]) -> None:
+    body = json.dumps(message).encode("utf-8")
+    data = struct.pack(">I", len(body)) + body
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+# --- the zygote --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Serve jobs until the parent closes stdin."""
+    protocol_in = os.dup(0)
+    protocol_out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    # Children (candidates) must not read this process's memory through /proc/<pid>/mem.
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    write_message(
+        protocol_out,
+        {"ready": True, "pid": os.getpid(), "seccomp": pyseccomp is not None, "why": SECCOMP_ERROR},
+    )
+    while True:
+        job = read_message(protocol_in)
+        if job is None:
+            return
+        write_message(protocol_out, serve(job, protocol_in, protocol_out))
+
+
+def serve(job: dict[str, Any], protocol_in: int, protocol_out: int) -> dict[str, Any]:
+    """Fork a child for ``job``, collect its lines until EOF or the deadline, reap it."""
+    read_end, write_end = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        try:
+            os.close(read_end)
+            os.close(protocol_in)
+            os.close(protocol_out)
+            run_child(job, write_end)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    deadline = started + float(job["timeout_s"]) + GRACE_S
+    data = bytearray()
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            break
+        ready, _, _ = select.select([read_end], [], [], remaining)
+        if not ready:
+            continue
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        if len(data) < RESULT_BYTES_CAP:
+            data += chunk[: RESULT_BYTES_CAP - len(data)]
+    status = reap(pid, deadline)
+    if status is None:
+        timed_out = True
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    os.close(read_end)
+    lines = data.decode("utf-8", "replace").splitlines()
+    return {
+        "lines": lines,
+        "timed_out": timed_out,
+        "exit": describe_exit(status),
+        "seconds": time.monotonic() - started,
+    }
+
+
+def reap(pid: int, deadline: float) -> int | None:
+    """Wait for the child until the deadline; None if it is still running."""
+    while True:
+        finished, status = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.002)
+
+
+def describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        return f"killed by {name}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+# --- the child ---------------------------------------------------------------------------------
+
+
+def lock_down(job: dict[str, Any], result_fd: int) -> None:
+    """Limit resources, drop descriptors and install the seccomp filter."""
+    cpu = math.ceil(float(job["timeout_s"])) + 1
+    memory = int(job["memory_mb"]) * 1024 * 1024
+    for limit, value in (
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_AS, memory),
+        (resource.RLIMIT_FSIZE, 16 * 1024 * 1024),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        resource.setrlimit(limit, (value, value))
+    os.closerange(3, result_fd)
+    os.closerange(result_fd + 1, 1 << 16)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    if pyseccomp is not None:
+        install_seccomp()
+    elif job.get("require_seccomp", True):
+        raise RuntimeError(f"seccomp unavailable ({SECCOMP_ERROR}); refusing to run")
+
+
+def install_seccomp() -> None:
+    """Deny network, exec, process creation, tracing and signals to other processes."""
+    assert pyseccomp is not None
+    me = os.getpid()
+    deny = pyseccomp.ERRNO(errno.EPERM)
+    rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+    denied = [
+        "socket",
+        "socketpair",
+        "connect",
+        "bind",
+        "listen",
+        "accept",
+        "accept4",
+        "sendto",
+        "sendmsg",
+        "sendmmsg",
+        "execve",
+        "execveat",
+        "fork",
+        "vfork",
+        "ptrace",
+        "process_vm_readv",
+        "process_vm_writev",
+        "tkill",
+        "pidfd_open",
+        "pidfd_send_signal",
+        "pidfd_getfd",
+        "setsid",
+        "setpgid",
+        "mount",
+        "umount2",
+        "pivot_root",
+        "chroot",
+        "unshare",
+        "setns",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "bpf",
+        "perf_event_open",
+        "userfaultfd",
+        "io_uring_setup",
+        "io_uring_enter",
+        "io_uring_register",
+        "personality",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "kexec_load",
+        "reboot",
+        "swapon",
+        "swapoff",
+        "acct",
+        "open_by_handle_at",
+        "name_to_handle_at",
+    ]
+    for name in denied:
+        try:
+            rules.add_rule(deny, name)
+        except (OSError, ValueError):  # a syscall this kernel/arch does not have
+            continue
+    # clone3 passes its flags in memory a filter cannot read: answer ENOSYS so the C library
+    # falls back to clone, whose flags it can check. Threads (CLONE_THREAD) stay allowed.
+    rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+    rules.add_rule(deny, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, CLONE_THREAD, 0))
+    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        rules.add_rule(deny, name, pyseccomp.Arg(0, pyseccomp.NE, me))
+    # setrlimit() is prlimit64(0, ...); another pid (even our own, spelled out) is refused.
+    rules.add_rule(deny, "prlimit64", pyseccomp.Arg(0, pyseccomp.NE, 0))
+    rules.add_rule(deny, "ioctl", pyseccomp.Arg(1, pyseccomp.EQ, TIOCSTI))
+    rules.load()
+
+
+class CappedWriter(io.TextIOBase):
+    """A text stream that keeps the first ``cap`` characters and counts the rest."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        room = self.cap - self.size
+        if room > 0:
+            kept = text[:room]
+            self.parts.append(kept)
+            self.size += len(kept)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def take(self) -> str:
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n... [{self.dropped} more characters]"
+        self.parts, self.size, self.dropped = [], 0, 0
+        return text
+
+
+def run_child(job: dict[str, Any], result_fd: int) -> None:
+    """Lock down, then run the job's examples, writing one JSON line per event."""
+    # Everything used after the candidate runs is bound here, before it can patch anything.
+    dumps, write, getpid, monotonic = json.dumps, os.write, os.getpid, time.monotonic
+    setitimer, real_timer = signal.setitimer, signal.ITIMER_REAL
+    pristine = dict(PRISTINE_BUILTINS)
+    real_sys = sys
+    stdout = CappedWriter(STDOUT_CAP)
+    stderr = CappedWriter(STDOUT_CAP)
+
+    def emit(event: dict[str, Any]) -> None:
+        data = (dumps(event) + "\n").encode("utf-8", "replace")
+        while data:
+            data = data[write(result_fd, data) :]
+
+    try:
+        lock_down(job, result_fd)
+    except BaseException as error:
+        emit({"event": "fatal", "error": f"sandbox set-up failed: {describe(error)}"})
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise ExampleTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    examples = job["examples"]
+    # 1. Expected values, evaluated while the interpreter is untouched by the candidate.
+    pending: list[int] = []
+    for index, example in enumerate(examples):
+        source = example.get("expected")
+        if source is None:
+            continue
+        try:
+            value = eval(source, {"__builtins__": dict(pristine)})
+        except NameError:
+            pending.append(index)  # needs the module's names: evaluated after it loads
+            continue
+        except BaseException as error:
+            emit({"event": "expected", "index": index, "error": describe(error)})
+            continue
+        emit({"event": "expected", "index": index, "value": encode(value), "trusted": True})
+    # 2. The candidate module.
+    sys.stdout, sys.stderr = stdout, stderr
+    namespace: dict[str, Any] = {"__name__": "candidate", "__builtins__": builtins}
+    real_sys.modules["__main__"] = type(real_sys)("candidate_main")
+    started = monotonic()
+    deadline = started + float(job["timeout_s"])
+    try:
+        setitimer(real_timer, max(deadline - monotonic(), 0.001))
+        exec(compile(job["code"], "<candidate>", "exec"), namespace)
+        setitimer(real_timer, 0)
+    except ExampleTimeout:
+        emit({"event": "module", "error": "timeout", "timeout": True})
+        return
+    except BaseException as error:
+        setitimer(real_timer, 0)
+        emit({"event": "module", "error": describe(error), "stdout": stdout.take()})
+        return
+    function_name = job.get("function_name")
+    if function_name and not callable(namespace.get(function_name)):
+        emit(
+            {
+                "event": "module",
+                "error": f"NameError: the code defines no function {function_name!r}",
+            }
+        )
+        return
+    emit({"event": "module", "ok": True})
+    doc_namespace = dict(namespace)
+    for index in pending:
+        try:
+            value = eval(examples[index]["expected"], doc_namespace)
+            emit({"event": "expected", "index": index, "value": encode(value), "trusted": False})
+        except BaseException as error:
+            emit({"event": "expected", "index": index, "error": describe(error)})
+    # 3. The examples, in order, in one doctest-like namespace.
+    for index, example in enumerate(examples):
+        remaining = deadline - monotonic()
+        if remaining <= 0:
+            emit({"event": "example", "index": index, "timeout": True})
+            continue
+        event: dict[str, Any] = {"event": "example", "index": index}
+        ticked = monotonic()
+        try:
+            setitimer(real_timer, remaining)
+            for statement in example.get("setup", []):
+                exec(compile(statement, "<example>", "exec"), doc_namespace)
+            value = eval(compile(example["call"], "<example>", "eval"), doc_namespace)
+            setitimer(real_timer, 0)
+            event["value"] = encode(value)
+            event["type"] = type_name(value)
+            event["repr"] = capped_repr(value)
+        except ExampleTimeout:
+            event["timeout"] = True
+        except BaseException as error:
+            setitimer(real_timer, 0)
+            event["exception"] = describe(error)
+            event["exception_type"] = type(error).__name__
+        event["stdout"] = stdout.take()
+        event["seconds"] = monotonic() - ticked
+        stderr.take()
+        emit(event)
+    emit({"event": "done", "pid": getpid()})
+
+
+def describe(error: BaseException) -> str:
+    try:
+        message = str(error)
+    except BaseException:
+        message = "<unprintable>"
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return text[:REPR_CAP]
+
+
+def type_name(value: Any) -> str:
+    kind = type(value)
+    module = getattr(kind, "__module__", "builtins")
+    name = getattr(kind, "__qualname__", kind.__name__)
+    return str(name) if module in ("builtins", "candidate") else f"{module}.{name}"
+
+
+def capped_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except BaseException as error:
+        return f"<repr failed: {describe(error)}>"
+    if not isinstance(text, str):
+        return "<repr returned a non-string>"
+    if len(text) > REPR_CAP:
+        return text[:REPR_CAP] + f"... [{len(text) - REPR_CAP} more characters]"
+    return text
+
+
+def encode(value: Any) -> Any:
+    """Encode builtin data as tagged JSON the parent can rebuild without running any code.
+
+    Subclasses of builtins are encoded by their builtin content (read through the builtin type's
+    own methods), so overriding ``__eq__``, ``__hash__`` or ``__iter__`` changes nothing; any
+    other object is ``["opaque", type]`` and can only match an expected value by text.
+    """
+    budget = [ENCODING_ITEMS_CAP]
+    try:
+        return _encode(value, 0, budget)
+    except BaseException as error:
+        return ["opaque", f"<encoding failed: {describe(error)}>"]
+
+
+def _encode(
+    value: Any,
+    depth: int,
+    budget: list[int],
+    _isinstance: Any = isinstance,
+    _int: Any = int,
+    _float: Any = float,
+    _list: Any = list,
+    _tuple: Any = tuple,
+    _dict: Any = dict,
+    _str: Any = str,
+) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > ENCODING_DEPTH_CAP:
+        return ["opaque", "too large"]
+    if value is None:
+        return ["none"]
+    if _isinstance(value, bool):
+        return ["bool", value is True]
+    if _isinstance(value, _int):
+        number = _int.__index__(value)
+        if number.bit_length() > BIG_INT_BITS:
+            return ["opaque", "int too large"]
+        return ["int", format(number, "x")]
+    if _isinstance(value, _float):
+        return ["float", _float.hex(_float.__float__(value))]
+    if _isinstance(value, complex):
+        number = complex.__complex__(value)
+        return ["complex", _float.hex(number.real), _float.hex(number.imag)]
+    if _isinstance(value, _str):
+        text = _str.__str__(value)
+        budget[0] -= len(text) // 64
+        return ["str", text]
+    if _isinstance(value, (bytes, bytearray)):
+        raw = bytes(value) if _isinstance(value, bytearray) else bytes.__bytes__(value)
+        budget[0] -= len(raw) // 32
+        return ["bytes", raw.hex()]
+    for kind, tag in ((_list, "list"), (_tuple, "tuple"), (set, "set"), (frozenset, "frozenset")):
+        if _isinstance(value, kind):
+            items = _list(kind.__iter__(value))
+            return [tag, [_encode(item, depth + 1, budget) for item in items]]
+    if _isinstance(value, _dict):
+        pairs = _list(_dict.items(value))
+        return [
+            "dict",
+            [[_encode(k, depth + 1, budget), _encode(v, depth + 1, budget)] for k, v in pairs],
+        ]
+    module = getattr(type(value), "__module__", "")
+    if module == "numpy":
+        converted = value.tolist()
+        if not _isinstance(converted, type(value)):
+            return _encode(converted, depth + 1, budget)
+    return ["opaque", type_name(value)]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Judging an example's outcome, in the parent process, out of the candidate's reach.
+
+The worker sends returned values as tagged JSON (see ``_worker.encode``); this module rebuilds
+them as plain builtin objects and compares them with the expected value, so a candidate that
+returns an object whose ``__eq__`` always says True, or that patches builtins, gains nothing:
+neither its objects nor its patches exist here.
+
+Equality rules: ints, strings, bytes, booleans and None compare exactly (a bool only equals a
+bool, unlike Python's ``True == 1``); an int equals a float of the same value; floats are equal
+within ``rel_tol=1e-6, abs_tol=1e-9`` (docstrings print rounded values; HumanEval's own checks
+use ``abs(a - b) < 1e-6``); NaN equals NaN; lists, tuples, sets and dicts compare element by
+element with these rules, and a list never equals a tuple. Objects that are not builtin data are
+"opaque": they only match a doctest's expected *text*.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+import logging
+import math
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+REL_TOL = 1e-6
+ABS_TOL = 1e-9
+
+
+class Opaque:
+    """A value the worker could not encode as builtin data."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<opaque {self.type_name}>"
+
+
+def decode(encoded: Any) -> Any:
+    """Rebuild a value from the worker's tagged encoding (no code runs)."""
+    if not isinstance(encoded, list) or not encoded:
+        return Opaque("malformed")
+    tag = encoded[0]
+    if tag == "none":
+        return None
+    if tag == "bool":
+        return bool(encoded[1])
+    if tag == "int":
+        return int(str(encoded[1]), 16)
+    if tag == "float":
+        return float.fromhex(str(encoded[1]))
+    if tag == "complex":
+        return complex(float.fromhex(str(encoded[1])), float.fromhex(str(encoded[2])))
+    if tag == "str":
+        return str(encoded[1])
+    if tag == "bytes":
+        return bytes.fromhex(str(encoded[1]))
+    if tag in ("list", "tuple", "set", "frozenset"):
+        items = [decode(item) for item in encoded[1]]
+        if tag == "list":
+            return items
+        if tag == "tuple":
+            return tuple(items)
+        try:
+            return set(items) if tag == "set" else frozenset(items)
+        except TypeError:
+            return Opaque(tag)
+    if tag == "dict":
+        try:
+            return {decode(k): decode(v) for k, v in encoded[1]}
+        except TypeError:
+            return Opaque("dict")
+    return Opaque(str(encoded[1]) if len(encoded) > 1 else "object")
+
+
+def canonical(encoded: Any) -> str:
+    """Return a stable text for an encoded value: sets and dicts sorted, so equal values agree."""
+    return json.dumps(_canonical(encoded), sort_keys=True, separators=(",", ":"))
+
+
+def _canonical(encoded: Any) -> Any:
+    if not isinstance(encoded, list) or not encoded:
+        return encoded
+    tag = encoded[0]
+    if tag in ("list", "tuple"):
+        return [tag, [_canonical(item) for item in encoded[1]]]
+    if tag in ("set", "frozenset"):
+        items = [_canonical(item) for item in encoded[1]]
+        return [tag, sorted(items, key=lambda item: json.dumps(item, sort_keys=True))]
+    if tag == "dict":
+        pairs = [[_canonical(k), _canonical(v)] for k, v in encoded[1]]
+        return [tag, sorted(pairs, key=lambda pair: json.dumps(pair[0], sort_keys=True))]
+    return encoded
+
+
+def equal(actual: Any, expected: Any) -> bool:
+    """Compare two decoded values with the rules in the module docstring."""
+    if isinstance(actual, Opaque) or isinstance(expected, Opaque):
+        return False
+    if isinstance(actual, bool) or isinstance(expected, bool):
+        return type(actual) is type(expected) and actual == expected
+    if isinstance(actual, (int, float)) and isinstance(expected, (int, float)):
+        if isinstance(actual, int) and isinstance(expected, int):
+            return actual == expected
+        a, e = float(actual), float(expected)
+        if math.isnan(a) or math.isnan(e):
+            return math.isnan(a) and math.isnan(e)
+        return math.isclose(a, e, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(actual, complex) or isinstance(expected, complex):
+        if not isinstance(actual, (int, float, complex)) or not isinstance(
+            expected, (int, float, complex)
+        ):
+            return False
+        return equal(complex(actual).real, complex(expected).real) and equal(
+            complex(actual).imag, complex(expected).imag
+        )
+    if type(actual) is not type(expected):
+        return False
+    if isinstance(actual, (list, tuple)):
+        return len(actual) == len(expected) and all(
+            equal(a, e) for a, e in zip(actual, expected, strict=True)
+        )
+    if isinstance(actual, dict):
+        if actual.keys() != expected.keys():
+            return False
+        return all(equal(actual[key], expected[key]) for key in actual)
+    return bool(actual == expected)
+
+
+def output_matches(got: str, want: str, options: tuple[str, ...]) -> bool:
+    """Doctest's textual comparison, honouring the example's option flags."""
+    flags = 0
+    for name in options:
+        flags |= doctest.OPTIONFLAGS_BY_NAME.get(name, 0)
+    return doctest.OutputChecker().check_output(want, got, flags)

@@ -1,0 +1,445 @@
+"""Runs candidates' examples in sandboxed worker processes and reports exactly what happened.
+
+``Sandbox(settings)`` probes the machine's isolation once (see ``isolation.py``) and keeps up to
+``settings.workers`` (default: one per CPU core) worker processes: each is ``python -I`` running
+``_worker.py`` in its own process group, inside bubblewrap or namespaces where available. A worker
+is a zygote: it forks a fresh, locked-down child per candidate, so a run costs a ``fork``, not a
+Python start-up. The server process never runs candidate code and is never forked.
+
+``run`` and ``run_many`` are safe to call from any thread; no signal handlers are installed here.
+Results are cached by (code hash, examples hash).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import queue
+import select
+import signal
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+
+from codegen_lsp.sandbox import isolation
+from codegen_lsp.sandbox.compare import canonical, decode, equal, output_matches
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult, ExampleStatus
+from codegen_lsp.settings import SandboxSettings
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 4096
+START_TIMEOUT_S = 30.0
+# The zygote's own deadline is timeout + 0.5 s; the parent waits a little longer before it
+# concludes the worker itself is stuck and kills its whole process group.
+PARENT_SLACK_S = 3.0
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class WorkerError(RuntimeError):
+    """A worker could not start, or stopped answering and was killed."""
+
+
+class _Worker:
+    """One zygote process and the pipes to it."""
+
+    def __init__(self, level: str) -> None:
+        self.level = level
+        self.home = tempfile.mkdtemp(prefix="codegen-lsp-sandbox-")
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": self.home,
+            "TMPDIR": self.home,
+            "LANG": "C.UTF-8",
+        }
+        self.process = subprocess.Popen(
+            isolation.command(level),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=self.home,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
+        self.hello = self._receive(time.monotonic() + START_TIMEOUT_S)
+        if not self.hello.get("ready"):
+            self.kill()
+            raise WorkerError(f"sandbox worker did not start: {self.hello}")
+
+    def request(self, job: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+        body = json.dumps(job).encode("utf-8")
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(struct.pack(">I", len(body)) + body)
+            self.process.stdin.flush()
+        except OSError as error:
+            self.kill()
+            raise WorkerError(f"sandbox worker is gone: {error}") from error
+        return self._receive(time.monotonic() + timeout_s)
+
+    def _receive(self, deadline: float) -> dict[str, Any]:
+        header = self._read(4, deadline)
+        (length,) = struct.unpack(">I", header)
+        message: dict[str, Any] = json.loads(self._read(length, deadline).decode("utf-8"))
+        return message
+
+    def _read(self, count: int, deadline: float) -> bytes:
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        chunks: list[bytes] = []
+        while count:
+            remaining = deadline - time.monotonic()
+            ready = select.select([fd], [], [], max(remaining, 0))[0] if remaining > 0 else []
+            if not ready:
+                self.kill()
+                raise WorkerError("sandbox worker stopped answering; killed its process group")
+            chunk = os.read(fd, min(count, 1 << 20))
+            if not chunk:
+                self.kill()
+                raise WorkerError(f"sandbox worker exited ({self.process.poll()})")
+            chunks.append(chunk)
+            count -= len(chunk)
+        return b"".join(chunks)
+
+    def kill(self) -> None:
+        """Kill the worker's whole process group and remove its directory."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            log.warning("sandbox worker %d did not die", self.process.pid)
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        _remove_tree(self.home)
+
+
+def _remove_tree(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class Sandbox:
+    """Runs candidate modules against examples in isolated workers."""
+
+    def __init__(self, settings: SandboxSettings | None = None) -> None:
+        self.settings = settings or SandboxSettings()
+        self._level = isolation.best_level(self.settings.level)
+        self.workers = self.settings.workers or os.cpu_count() or 1
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._started = 0
+        self._closed = False
+        self._cache: OrderedDict[tuple[str, str], CandidateRun] = OrderedDict()
+        self._executor: ThreadPoolExecutor | None = None
+        weaknesses = isolation.weaknesses(self._level)
+        log.info("sandbox: isolation level %r, %d workers", self._level, self.workers)
+        for note in weaknesses:
+            log.warning("sandbox: isolation %r is weaker than bubblewrap: %s", self._level, note)
+        self._finalizer = weakref.finalize(self, _close_workers, self._idle)
+        atexit.register(self._finalizer)
+
+    @property
+    def isolation(self) -> str:
+        """The isolation level every run gets: ``bubblewrap``, ``namespaces`` or ``none``."""
+        return self._level
+
+    def describe(self) -> dict[str, Any]:
+        """Describe the isolation level: what it does and does not protect (logs, ``--json``).
+
+        Starts a worker if none is running, to report what the worker itself found (seccomp).
+        """
+        seccomp, why = False, ""
+        try:
+            worker = self._acquire()
+        except (WorkerError, OSError) as error:
+            why = f"the worker did not start: {error}"
+        else:
+            seccomp, why = bool(worker.hello.get("seccomp")), str(worker.hello.get("why") or "")
+            self._release(worker, True)
+        weaker = isolation.weaknesses(self._level)
+        if not seccomp:
+            weaker.append(f"no seccomp filter ({why}): candidates are refused")
+        return {
+            "isolation": self._level,
+            "seccomp": seccomp,
+            "rlimits": True,
+            "weaker": weaker,
+        }
+
+    def run(self, code: str, function_name: str, examples: Sequence[Example]) -> CandidateRun:
+        """Run ``code`` (a whole module) and every example against it."""
+        examples = list(examples)
+        key = (_hash(code + "\0" + function_name), _examples_hash(examples))
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        run = self._execute(code, function_name, examples)
+        if run.error is None or not run.error.startswith("sandbox"):
+            with self._lock:
+                self._cache[key] = run
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return run
+
+    def run_many(
+        self,
+        codes: Sequence[str],
+        function_name: str,
+        examples: Sequence[Example],
+        cancel: threading.Event | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[CandidateRun]:
+        """Run many candidates in parallel (up to ``workers`` at once), in input order.
+
+        ``progress(done, total)`` is called from worker threads. When ``cancel`` is set, runs not
+        yet started are skipped and come back with ``error == "cancelled"``.
+        """
+        total = len(codes)
+        done = 0
+        done_lock = threading.Lock()
+
+        def one(code: str) -> CandidateRun:
+            nonlocal done
+            if cancel is not None and cancel.is_set():
+                run = CandidateRun(error="cancelled", isolation=self._level)
+            else:
+                run = self.run(code, function_name, examples)
+            with done_lock:
+                done += 1
+                finished = done
+            if progress is not None:
+                try:
+                    progress(finished, total)
+                except Exception:  # a broken progress callback must not lose the results
+                    log.exception("sandbox: progress callback failed")
+            return run
+
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="sandbox")
+            executor = self._executor
+        return list(executor.map(one, codes))
+
+    def close(self) -> None:
+        """Stop every worker (kills their process groups). The sandbox cannot be used after."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+        self._finalizer()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _acquire(self) -> _Worker:
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise WorkerError("sandbox is closed")
+                try:
+                    return self._idle.get_nowait()
+                except queue.Empty:
+                    pass
+                start_one = self._started < self.workers
+                if start_one:
+                    self._started += 1
+            if start_one:
+                try:
+                    return _Worker(self._level)
+                except BaseException:
+                    with self._lock:
+                        self._started -= 1
+                    raise
+            try:
+                return self._idle.get(timeout=1.0)
+            except queue.Empty:
+                continue
+
+    def _release(self, worker: _Worker, healthy: bool) -> None:
+        if healthy and not self._closed:
+            self._idle.put(worker)
+            return
+        worker.kill()
+        with self._lock:
+            self._started -= 1
+
+    def _execute(self, code: str, function_name: str, examples: list[Example]) -> CandidateRun:
+        job = {
+            "code": code,
+            "function_name": function_name,
+            "examples": [
+                {"call": e.call, "expected": e.expected, "setup": list(e.setup)} for e in examples
+            ],
+            "timeout_s": self.settings.timeout_s,
+            "memory_mb": self.settings.memory_mb,
+        }
+        try:
+            worker = self._acquire()
+        except (WorkerError, OSError) as error:
+            return _failed_run(examples, f"sandbox unavailable: {error}", self._level)
+        healthy = True
+        try:
+            if not worker.hello.get("seccomp"):
+                log.error(
+                    "sandbox: seccomp is unavailable in the worker (%s); candidates cannot run",
+                    worker.hello.get("why"),
+                )
+            response = worker.request(job, self.settings.timeout_s + PARENT_SLACK_S)
+        except WorkerError as error:
+            healthy = False
+            log.warning("sandbox: %s", error)
+            return _failed_run(examples, "timeout", self._level, status="timeout")
+        finally:
+            self._release(worker, healthy)
+        return judge(examples, response, self._level)
+
+
+def _close_workers(idle: queue.LifoQueue[_Worker]) -> None:
+    while True:
+        try:
+            worker = idle.get_nowait()
+        except queue.Empty:
+            return
+        worker.kill()
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _examples_hash(examples: Sequence[Example]) -> str:
+    return _hash(json.dumps([asdict(e) for e in examples], sort_keys=True))
+
+
+def _failed_run(
+    examples: Sequence[Example], reason: str, level: str, status: ExampleStatus = "error"
+) -> CandidateRun:
+    return CandidateRun(
+        results=[ExampleResult(example=e, status=status, exception=reason) for e in examples],
+        error=reason,
+        isolation=level,
+    )
+
+
+def judge(examples: Sequence[Example], response: dict[str, Any], level: str) -> CandidateRun:
+    """Turn the worker's event lines into per-example verdicts (comparisons happen here)."""
+    expected: dict[int, dict[str, Any]] = {}
+    outcomes: dict[int, dict[str, Any]] = {}
+    module: dict[str, Any] | None = None
+    fatal: str | None = None
+    for line in response.get("lines", []):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue  # garbage written to the result pipe by the candidate itself
+        if not isinstance(event, dict):
+            continue
+        kind = event.get("event")
+        index = event.get("index")
+        if kind == "fatal":
+            fatal = str(event.get("error"))
+        elif kind == "module" and module is None:
+            module = event
+        elif kind == "expected" and isinstance(index, int) and index not in expected:
+            expected[index] = event
+        elif kind == "example" and isinstance(index, int) and index not in outcomes:
+            outcomes[index] = event
+    timed_out = bool(response.get("timed_out"))
+    exit_note = str(response.get("exit", "unknown exit"))
+    if fatal is not None:
+        return _failed_run(examples, fatal, level)
+    if module is None or not module.get("ok"):
+        if module is None:
+            reason = "timeout" if timed_out else f"the worker died loading the code ({exit_note})"
+        else:
+            reason = str(module.get("error"))
+        status: ExampleStatus = "timeout" if timed_out or (module or {}).get("timeout") else "error"
+        run = _failed_run(examples, reason, level, status=status)
+        if module is not None and module.get("stdout"):
+            for result in run.results:
+                result.stdout = str(module["stdout"])
+        return run
+    results = []
+    for index, example in enumerate(examples):
+        outcome = outcomes.get(index)
+        if outcome is None:
+            if timed_out:
+                results.append(ExampleResult(example=example, status="timeout"))
+            else:
+                note = f"the candidate ended the worker during this example ({exit_note})"
+                results.append(ExampleResult(example=example, status="error", exception=note))
+            continue
+        results.append(_judge_one(example, outcome, expected.get(index)))
+    return CandidateRun(results=results, isolation=level)
+
+
+def _judge_one(
+    example: Example, outcome: dict[str, Any], expected: dict[str, Any] | None
+) -> ExampleResult:
+    result = ExampleResult(
+        example=example,
+        status="failed",
+        actual_type=outcome.get("type"),
+        actual_repr=outcome.get("repr"),
+        exception=outcome.get("exception"),
+        stdout=str(outcome.get("stdout") or ""),
+        seconds=float(outcome.get("seconds") or 0.0),
+    )
+    if outcome.get("timeout"):
+        result.status = "timeout"
+        return result
+    if outcome.get("exception") is not None:
+        raised = str(outcome.get("exception_type"))
+        result.status = "passed" if example.expected_exception == raised else "error"
+        return result
+    if example.expected_exception is not None:
+        return result  # returned normally where an exception was expected: failed
+    actual = decode(outcome.get("value"))
+    result.value_digest = hashlib.sha256(canonical(outcome.get("value")).encode()).hexdigest()
+    if example.expected is not None:
+        if expected is None or "error" in expected:
+            why = expected.get("error") if expected else "not evaluated"
+            result.status = "error"
+            result.exception = f"the expected value {example.expected!r} failed: {why}"
+            return result
+        if equal(actual, decode(expected.get("value"))):
+            result.status = "passed"
+        elif example.kind == "doctest" and actual is None and result.stdout:
+            # A doctest whose function prints its answer instead of returning it.
+            want = example.expected + "\n"
+            if output_matches(result.stdout, want, example.options):
+                result.status = "passed"
+        return result
+    want = example.expected_output or ""
+    got = result.stdout
+    if actual is not None:
+        got += (result.actual_repr or repr(actual)) + "\n"
+    if output_matches(got, want, example.options):
+        result.status = "passed"
+    return result
