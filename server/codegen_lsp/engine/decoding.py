@@ -1,0 +1,324 @@
+"""The generation loop every backend shares: prefill once, fan out to N rows, decode, stop.
+
+A backend supplies four primitives over its own key/value cache (``prefill``, ``expand``,
+``select``, ``step``); this module does the rest the same way for all of them: cutting an
+over-long prompt from the left, sampling (:mod:`codegen_lsp.engine.sampling`), stop tokens and
+stop sequences, dropping finished rows from the batch so they stop costing, cancellation between
+steps, and timings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from codegen_lsp.engine import sampling
+from codegen_lsp.engine.types import (
+    FinishReason,
+    GenerationCancelled,
+    GenerationRequest,
+    Sample,
+    Timings,
+)
+
+log = logging.getLogger(__name__)
+
+State = TypeVar("State")
+REPLACEMENT_CHARACTER = "\ufffd"
+"""What a byte-level tokenizer decodes an incomplete UTF-8 sequence to."""
+
+
+@dataclass
+class _Row:
+    """One sample being drawn."""
+
+    tokens: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    text_lengths: list[int] = field(default_factory=list)
+    text: str = ""
+    finish: FinishReason | None = None
+    decode_s: float = 0.0
+
+
+class TokenizerFacts:
+    """The tokenizer and the model facts read from an exported directory (no transformers)."""
+
+    def __init__(self, directory: Path, manifest: dict[str, Any]) -> None:
+        from tokenizers import Tokenizer
+
+        self.directory = directory
+        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        self.config = _read_json(directory / "config.json")
+        self.tokenizer_config = _read_json(directory / "tokenizer_config.json")
+        generation = _read_json(directory / "generation_config.json")
+        stop_ids: set[int] = set()
+        for key in ("eos_token_id",):
+            for source in (generation, self.config):
+                value = source.get(key)
+                if isinstance(value, int):
+                    stop_ids.add(value)
+                elif isinstance(value, list):
+                    stop_ids.update(v for v in value if isinstance(v, int))
+        names = list(manifest.get("stop_tokens") or [])
+        eos_name = self.tokenizer_config.get("eos_token")
+        if isinstance(eos_name, str):
+            names.append(eos_name)
+        for name in names:
+            token_id = self.tokenizer.token_to_id(name)
+            if token_id is not None:
+                stop_ids.add(token_id)
+        # Code never contains a special token: any one the model emits ends the sample.
+        for token_id, added in self.tokenizer.get_added_tokens_decoder().items():
+            if added.special:
+                stop_ids.add(token_id)
+        self.stop_ids = frozenset(stop_ids)
+        fim = manifest.get("fim_tokens")
+        if not fim:
+            guess = ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")
+            fim = (
+                list(guess)
+                if all(self.tokenizer.token_to_id(t) is not None for t in guess)
+                else None
+            )
+        self.fim = tuple(fim) if fim else None
+        self.context_length = int(self.config.get("max_position_embeddings") or 2048)
+
+    def encode(self, text: str) -> list[int]:
+        """Tokenize without adding special tokens (Qwen and SmolLM prompts take no BOS)."""
+        return list(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def decode(self, ids: list[int]) -> str:
+        """Decode ids to text, keeping special tokens' spelling out (they end samples anyway)."""
+        return str(self.tokenizer.decode(ids, skip_special_tokens=True))
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        """Render ``messages`` with the model's chat template, asking for the assistant's turn."""
+        template = self.tokenizer_config.get("chat_template")
+        if template is None and (self.directory / "chat_template.jinja").exists():
+            template = (self.directory / "chat_template.jinja").read_text(encoding="utf-8")
+        if isinstance(template, list):  # several named templates: take the default one
+            named = {item.get("name"): item.get("template") for item in template}
+            template = named.get("default")
+        if not isinstance(template, str):
+            return None
+        try:
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+            def raise_exception(message: str) -> None:
+                raise ValueError(message)
+
+            environment = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+            environment.globals["raise_exception"] = raise_exception
+            return environment.from_string(template).render(
+                messages=messages,
+                add_generation_prompt=True,
+                bos_token=self.tokenizer_config.get("bos_token") or "",
+                eos_token=self.tokenizer_config.get("eos_token") or "",
+            )
+        except Exception as error:  # a template jinja2 cannot render: fall back to ChatML
+            if "<|im_start|>" not in template:
+                log.warning("chat template failed (%s) and is not ChatML; no chat prompt", error)
+                return None
+            log.info("chat template failed (%s); rendering ChatML directly", error)
+            turns = [f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages]
+            return "".join(turns) + "<|im_start|>assistant\n"
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    return data if isinstance(data, dict) else {}
+
+
+class DecodingEngine(ABC, Generic[State]):
+    """An :class:`~codegen_lsp.engine.types.Engine` built on four cache primitives."""
+
+    name: str
+    context_length: int
+    facts: TokenizerFacts
+    prefill_chunk = 256
+    """Prompt tokens per prefill call: bounds the logits a call returns (tokens x vocabulary)."""
+
+    @abstractmethod
+    def prefill(self, ids: list[int], keep_logits_from: int) -> tuple[np.ndarray, State]:
+        """Run ``ids`` through the model from an empty cache.
+
+        Return the logits of positions ``keep_logits_from`` .. end (float32 [positions, vocab])
+        and the cache for one row.
+        """
+
+    @abstractmethod
+    def expand(self, state: State, rows: int) -> State:
+        """Copy a one-row cache to ``rows`` rows."""
+
+    @abstractmethod
+    def select(self, state: State, rows: npt.NDArray[np.int64]) -> State:
+        """Keep only the cache rows listed in ``rows`` (finished rows stop costing)."""
+
+    @abstractmethod
+    def step(self, tokens: npt.NDArray[np.int64], state: State) -> tuple[np.ndarray, State]:
+        """Feed one token per row; return the next-token logits [rows, vocab] and the cache."""
+
+    # ------------------------------------------------------------------ Engine protocol
+
+    def count_tokens(self, text: str) -> int:
+        """Return how many tokens ``text`` encodes to."""
+        return len(self.facts.encode(text))
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        """Render chat messages with the model's template, or None for a base model."""
+        return self.facts.chat_prompt(messages)
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        """Return the (prefix, suffix, middle) FIM tokens, or None when the model has none."""
+        fim = self.facts.fim
+        return (fim[0], fim[1], fim[2]) if fim else None
+
+    def score(self, prompt: str, continuation: str) -> list[float]:
+        """Return the untempered log-probabilities of ``continuation``'s tokens after ``prompt``."""
+        prompt_ids = self.facts.encode(prompt)
+        continuation_ids = self.facts.encode(continuation)
+        if not continuation_ids:
+            return []
+        ids = prompt_ids + continuation_ids
+        if len(ids) > self.context_length:
+            raise ValueError(
+                f"prompt + continuation is {len(ids)} tokens, over the model's context of "
+                f"{self.context_length}; shorten the prompt"
+            )
+        if not prompt_ids:  # the first token has no context to be scored under
+            ids = ids[1:]
+            continuation_ids = continuation_ids[1:]
+            prompt_ids = [ids.pop(0)] if ids else []
+            ids = prompt_ids + continuation_ids
+            if not continuation_ids:
+                return []
+        logits, _ = self.prefill(ids, keep_logits_from=len(prompt_ids) - 1)
+        logits = logits[: len(continuation_ids)]
+        targets = np.asarray(continuation_ids, dtype=np.int64)
+        return [float(x) for x in sampling.token_logprobs(logits, targets)]
+
+    def fit_prompt(self, ids: list[int], max_new_tokens: int) -> tuple[list[int], int]:
+        """Cut ``ids`` from the left so prompt + new tokens fit the context; warn when cutting."""
+        budget_new = min(max_new_tokens, max(1, self.context_length // 2))
+        room = self.context_length - budget_new
+        if len(ids) > room:
+            log.warning(
+                "prompt of %d tokens exceeds the room of %d (context %d - %d new tokens): "
+                "keeping its last %d tokens (the end holds the function)",
+                len(ids),
+                room,
+                self.context_length,
+                budget_new,
+                room,
+            )
+            ids = ids[-room:]
+        return ids, min(max_new_tokens, self.context_length - len(ids))
+
+    def generate(
+        self, request: GenerationRequest, cancel: threading.Event | None = None
+    ) -> list[Sample]:
+        """Return ``request.n`` samples (see :class:`~codegen_lsp.engine.types.Engine`)."""
+        if request.n < 1:
+            return []
+        ids, max_new = self.fit_prompt(self.facts.encode(request.prompt), request.max_new_tokens)
+        if not ids:
+            raise ValueError("the prompt is empty: give the model something to continue")
+        rng = np.random.default_rng(request.seed)
+        started = time.perf_counter()
+        logits, state = self.prefill(ids, keep_logits_from=len(ids) - 1)
+        prefill_s = time.perf_counter() - started
+        rows = [_Row() for _ in range(request.n)]
+        active = np.arange(request.n, dtype=np.int64)
+        next_logits = np.repeat(logits[-1:], request.n, axis=0)
+        state = self.expand(state, request.n)
+        longest_stop = max((len(stop) for stop in request.stop), default=0)
+        decode_started = time.perf_counter()
+        cancelled = False
+        for position in range(max_new):
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            tokens, logprobs = sampling.choose(
+                next_logits, request.temperature, request.top_p, request.top_k, rng
+            )
+            still: list[int] = []
+            for slot, row_index in enumerate(active):
+                row = rows[row_index]
+                token = int(tokens[slot])
+                if token in self.facts.stop_ids:
+                    row.finish = "eos"
+                else:
+                    row.tokens.append(token)
+                    row.logprobs.append(float(logprobs[slot]))
+                    self._update_text(row, request.stop, longest_stop)
+                    if row.finish is None and position + 1 >= max_new:
+                        row.finish = "length"
+                if row.finish is None:
+                    still.append(slot)
+                else:
+                    row.decode_s = time.perf_counter() - decode_started
+            if not still:
+                break
+            keep = np.asarray(still, dtype=np.int64)
+            if len(keep) < len(active):
+                state = self.select(state, keep)
+                active = active[keep]
+            next_logits, state = self.step(tokens[keep], state)
+        elapsed = time.perf_counter() - decode_started
+        for row in rows:
+            if row.finish is None:
+                row.finish = "cancelled" if cancelled else "length"
+                row.decode_s = elapsed
+        if cancelled and all(row.finish == "cancelled" for row in rows):
+            raise GenerationCancelled("generation cancelled before any sample finished")
+        return [
+            Sample(
+                text=row.text,
+                token_ids=row.tokens,
+                logprobs=row.logprobs,
+                finish_reason=row.finish or "length",
+                timings=Timings(
+                    prefill_s=prefill_s,
+                    decode_s=row.decode_s,
+                    prompt_tokens=len(ids),
+                    new_tokens=len(row.tokens),
+                ),
+            )
+            for row in rows
+        ]
+
+    def _update_text(self, row: _Row, stops: tuple[str, ...], longest_stop: int) -> None:
+        """Decode the row's text; on a stop sequence cut text and tokens before it."""
+        previous = len(row.text)
+        row.text = self.facts.decode(row.tokens)
+        row.text_lengths.append(len(row.text))
+        if not stops or row.text.endswith(REPLACEMENT_CHARACTER):
+            return  # an incomplete multi-byte character: wait for the rest of its bytes
+        search_from = max(0, previous - longest_stop)
+        hits = [row.text.find(stop, search_from) for stop in stops if stop]
+        hits = [hit for hit in hits if hit >= 0]
+        if not hits:
+            return
+        cut = min(hits)
+        row.text = row.text[:cut]
+        # Keep the tokens that produced the kept text (a token straddling the cut stays).
+        keep = next(
+            (count for count, length in enumerate(row.text_lengths, start=1) if length >= cut),
+            len(row.tokens),
+        )
+        if cut == 0:
+            keep = 0
+        del row.tokens[keep:], row.logprobs[keep:], row.text_lengths[keep:]
+        row.finish = "stop"

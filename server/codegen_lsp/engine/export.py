@@ -1,0 +1,221 @@
+"""The heavy export steps, run as a child process by :mod:`codegen_lsp.engine.models`.
+
+``python -m codegen_lsp.engine.export gguf-to-hf|hf-to-onnx|quantize ...``. Each step writes
+into the directory it is given (a staging directory the parent renames when the step succeeds).
+torch, transformers and optimum are imported here only, never by the language server. A failure
+the user can act on is printed as one ``codegen-lsp-error: ...`` line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ERROR_MARKER = "codegen-lsp-error: "
+# Architectures the GGUF -> HF -> ONNX path is known to handle (transformers' GGUF reader and
+# optimum's ONNX configs both cover these).
+SUPPORTED_GGUF_ARCHITECTURES = ("qwen2", "llama", "mistral", "qwen3", "phi3", "gemma2")
+
+
+class StepError(Exception):
+    """A failure with a message for the user."""
+
+
+def gguf_architecture(gguf_file: Path) -> str:
+    """Return the ``general.architecture`` field of a GGUF file."""
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(gguf_file))
+    field = reader.fields.get("general.architecture")
+    if field is None:
+        raise StepError(f"{gguf_file} has no general.architecture field: not a model GGUF")
+    return bytes(field.parts[field.data[0]]).decode()
+
+
+# Qwen2's own pre-tokenizer (digits one by one, no prefix space); the GGUF conversion replaces it
+# with GPT-2's, which adds a space before every prompt and groups digits: other tokens than the
+# model was trained on.
+_QWEN2_SPLIT = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+    r"|\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+_BYTE_LEVEL = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False}
+
+
+def gguf_tokenizer_facts(gguf_file: Path) -> tuple[str, list[str]]:
+    """Return the GGUF's pre-tokenizer name and its control / user-defined tokens."""
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(gguf_file))
+    pre_field = reader.fields.get("tokenizer.ggml.pre")
+    pre = bytes(pre_field.parts[pre_field.data[0]]).decode() if pre_field else ""
+    tokens_field = reader.fields["tokenizer.ggml.tokens"]
+    types_field = reader.fields.get("tokenizer.ggml.token_type")
+    special: list[str] = []
+    if types_field is not None:
+        control, user_defined = 3, 4
+        for index, part in enumerate(types_field.data):
+            if int(types_field.parts[part][0]) in (control, user_defined):
+                special.append(bytes(tokens_field.parts[tokens_field.data[index]]).decode())
+    return pre, special
+
+
+def repair_tokenizer_json(path: Path, pre: str) -> None:
+    """Restore the upstream pre-tokenizer and decoder the GGUF conversion loses."""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    if pre == "qwen2":
+        data["normalizer"] = {"type": "NFC"}
+        data["pre_tokenizer"] = {
+            "type": "Sequence",
+            "pretokenizers": [
+                {
+                    "type": "Split",
+                    "pattern": {"Regex": _QWEN2_SPLIT},
+                    "behavior": "Isolated",
+                    "invert": False,
+                },
+                {**_BYTE_LEVEL, "use_regex": False},
+            ],
+        }
+        data["post_processor"] = {**_BYTE_LEVEL, "use_regex": False}
+        data["decoder"] = {**_BYTE_LEVEL, "use_regex": False}
+    else:
+        for key in ("pre_tokenizer", "post_processor", "decoder"):
+            if isinstance(data.get(key), dict) and data[key].get("type") == "ByteLevel":
+                data[key]["add_prefix_space"] = False
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+
+
+def gguf_to_hf(gguf_file: Path, output: Path, tokenizer_fix: dict[str, str]) -> None:
+    """Dequantise a GGUF into an fp32 HF checkpoint and fix its tokenizer's special tokens."""
+    architecture = gguf_architecture(gguf_file)
+    if architecture not in SUPPORTED_GGUF_ARCHITECTURES:
+        raise StepError(
+            f"unsupported architecture {architecture!r} in {gguf_file.name}: codegen-lsp exports "
+            f"{', '.join(SUPPORTED_GGUF_ARCHITECTURES)}. Export it to ONNX yourself "
+            "(optimum-cli export onnx --task text-generation-with-past) and give that directory."
+        )
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    folder, name = str(gguf_file.parent), gguf_file.name
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
+    pre, control_tokens = gguf_tokenizer_facts(gguf_file)
+    # Control tokens (FIM, chat markers) must be atomic, never split into pieces by BPE.
+    tokenizer.add_special_tokens(
+        {"additional_special_tokens": control_tokens}, replace_additional_special_tokens=False
+    )
+    for role, token in tokenizer_fix.items():
+        setattr(tokenizer, role, token)
+    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    eos_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
+    generation = model.generation_config
+    assert generation is not None
+    if tokenizer.pad_token_id is not None:
+        generation.pad_token_id = tokenizer.pad_token_id
+    generation.eos_token_id = eos_id
+    if tokenizer.bos_token_id is not None:
+        model.config.bos_token_id = tokenizer.bos_token_id
+        generation.bos_token_id = tokenizer.bos_token_id
+    model.config.eos_token_id = eos_id
+    model.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    repair_tokenizer_json(output / "tokenizer.json", pre)
+
+
+def hf_to_onnx(hf_dir: Path, output: Path) -> None:
+    """Export an HF causal LM to ONNX (fp32) with past key/values as inputs and outputs."""
+    from optimum.exporters.onnx import main_export
+
+    main_export(
+        model_name_or_path=str(hf_dir),
+        output=output,
+        task="text-generation-with-past",
+        device="cpu",
+        do_validation=False,
+        local_files_only=True,
+    )
+    for extra in (
+        "generation_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "chat_template.jinja",
+    ):
+        if (hf_dir / extra).exists() and not (output / extra).exists():
+            shutil.copy2(hf_dir / extra, output / extra)
+
+
+def quantize(fp32_dir: Path, output: Path, precision: str) -> None:
+    """Write an int8 (dynamic, per-channel) or int4 (MatMulNBits, block 32) copy of an export."""
+    import onnx
+
+    source = fp32_dir / "model.onnx"
+    target = output / "model.onnx"
+    if precision == "int8":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(
+            source,
+            target,
+            op_types_to_quantize=["MatMul"],
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            use_external_data_format=True,
+        )
+    elif precision == "int4":
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+        model = onnx.load(str(source))
+        # Symmetric 4-bit blocks of 32 (like llama.cpp's Q4_0 family); accuracy level 4 lets the
+        # CPU kernel compute with int8 activations, which is what makes int4 fast on CPU.
+        quantizer = MatMulNBitsQuantizer(model, block_size=32, is_symmetric=True, accuracy_level=4)
+        quantizer.process()
+        quantizer.model.save_model_to_file(str(target), use_external_data_format=True)
+    else:
+        raise StepError(f"unknown precision {precision!r}")
+    for item in fp32_dir.iterdir():
+        if item.is_file() and not item.name.startswith("model.onnx"):
+            shutil.copy2(item, output / item.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one step; exit 1 with a ``codegen-lsp-error`` line on a failure the user can fix."""
+    parser = argparse.ArgumentParser(prog="python -m codegen_lsp.engine.export")
+    steps = parser.add_subparsers(dest="step", required=True)
+    first = steps.add_parser("gguf-to-hf")
+    first.add_argument("gguf", type=Path)
+    first.add_argument("output", type=Path)
+    first.add_argument("--tokenizer-fix", default="{}")
+    second = steps.add_parser("hf-to-onnx")
+    second.add_argument("hf", type=Path)
+    second.add_argument("output", type=Path)
+    third = steps.add_parser("quantize")
+    third.add_argument("fp32", type=Path)
+    third.add_argument("output", type=Path)
+    third.add_argument("--precision", choices=("int8", "int4"), required=True)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        if args.step == "gguf-to-hf":
+            gguf_to_hf(args.gguf, args.output, json.loads(args.tokenizer_fix))
+        elif args.step == "hf-to-onnx":
+            hf_to_onnx(args.hf, args.output)
+        else:
+            quantize(args.fp32, args.output, args.precision)
+    except StepError as error:
+        print(f"{ERROR_MARKER}{error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
