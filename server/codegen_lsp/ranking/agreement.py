@@ -18,10 +18,12 @@ def group_keys(candidates: list[Candidate]) -> list[str]:
     """Return a group key per candidate: equal keys behaved the same."""
     keys = []
     for index, candidate in enumerate(candidates):
-        if candidate.errored or candidate.signature is None:
+        if candidate.errored:
             keys.append(f"error:{index}")
         elif candidate.examples_total == 0:
             keys.append(f"code:{candidate.code}")
+        elif candidate.signature is None:  # an unhashable result: nothing to compare with
+            keys.append(f"error:{index}")
         else:
             keys.append(f"sig:{candidate.signature}")
     return keys

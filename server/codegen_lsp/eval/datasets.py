@@ -1,0 +1,147 @@
+"""Evaluation tasks from HumanEval-format and MBPP-format files.
+
+A task is what a user would write: a prompt (imports, helpers, a signature and a docstring with
+examples) and the hidden tests that judge a body but are never shown to the ranking. HumanEval
+rows are used as they are. MBPP rows are converted as LEVER does: the reference solution's
+signature, a docstring holding the task's description and its first test as an example, and
+every test as the hidden check.
+"""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import json
+import logging
+import os
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DATA_DIRS = ("$CODEGEN_LSP_DATA", "../shared/data", "/work/shared/data")
+NAMED = {
+    "humaneval": "HumanEval.jsonl.gz",
+    "mbpp-train": "mbpp-train.jsonl",
+    "mbpp-validation": "mbpp-validation.jsonl",
+    "mbpp-prompt": "mbpp-prompt.jsonl",
+}
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be found or read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One problem: what the user writes, and the hidden tests that judge a body."""
+
+    task_id: str
+    prompt: str
+    entry_point: str
+    test: str
+    """Source defining ``check(candidate)``, which raises when the candidate is wrong."""
+
+
+def find_data_file(name: str) -> Path:
+    """Locate a named dataset file in ``$CODEGEN_LSP_DATA`` or the shared data folders."""
+    for directory in DATA_DIRS:
+        base = os.path.expandvars(directory)
+        if base.startswith("$"):
+            continue
+        path = Path(base) / name
+        if path.is_file():
+            return path
+    raise DatasetError(
+        f"{name} not found; set $CODEGEN_LSP_DATA to the folder holding it "
+        f"(looked in {', '.join(DATA_DIRS)})"
+    )
+
+
+def load_tasks(spec: str) -> list[Task]:
+    """Load ``humaneval``, ``mbpp-train``, ``mbpp-validation`` or any HumanEval/MBPP jsonl(.gz)."""
+    path = find_data_file(NAMED[spec]) if spec in NAMED else Path(spec)
+    if not path.is_file():
+        raise DatasetError(
+            f"{spec}: no such dataset; use one of {', '.join(NAMED)} or a .jsonl path"
+        )
+    opener = gzip.open if path.suffix == ".gz" else open
+    tasks = []
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                tasks.append(task_from_row(row))
+            except (ValueError, KeyError, SyntaxError, TypeError) as error:
+                raise DatasetError(
+                    f"{path}:{number}: not a HumanEval or MBPP row ({error})"
+                ) from error
+    return tasks
+
+
+def task_from_row(row: dict[str, object]) -> Task:
+    """Read one HumanEval row (prompt, test, entry_point) or convert one MBPP row."""
+    if "prompt" in row and "entry_point" in row:
+        return Task(
+            str(row["task_id"]), str(row["prompt"]), str(row["entry_point"]), str(row["test"])
+        )
+    if "text" in row and "test_list" in row:
+        return mbpp_task(row)
+    raise KeyError("need prompt/entry_point/test (HumanEval) or text/code/test_list (MBPP)")
+
+
+def mbpp_task(row: dict[str, object]) -> Task:
+    """Convert an MBPP row: signature + docstring (description and first test) + hidden tests."""
+    code = str(row["code"]).replace("\r\n", "\n").expandtabs(4)
+    tests = [str(t) for t in row["test_list"]]  # type: ignore[attr-defined]
+    module = ast.parse(code)
+    functions = {n.name: n for n in module.body if isinstance(n, ast.FunctionDef)}
+    first = ast.parse(tests[0]).body[0]
+    if not isinstance(first, ast.Assert):
+        raise ValueError("the first test is not an assert")
+    called = [
+        n.func.id
+        for n in ast.walk(first)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in functions
+    ]
+    if not called:
+        raise ValueError("the first test calls no function of the reference code")
+    entry = called[0]
+    function = functions[entry]
+    signature = f"def {entry}({ast.unparse(function.args)}):"
+    imports = [ast.unparse(n) for n in module.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    classes = [ast.unparse(n) for n in module.body if isinstance(n, ast.ClassDef)]
+    example = _doctest_for(first.test, entry)
+    description = " ".join(str(row["text"]).split())
+    docstring = textwrap.indent(f'"""{description}\n\n{example}\n"""', "    ").lstrip()
+    head = "\n".join(imports) + ("\n\n\n" if imports else "")
+    head += "".join(f"{c}\n\n\n" for c in classes)
+    prompt = f"{head}{signature}\n    {docstring}\n"
+    setup = str(row.get("test_setup_code") or "")
+    check = "def check(candidate):\n" + textwrap.indent("\n".join([setup, *tests]).strip(), "    ")
+    return Task(f"MBPP/{row['task_id']}", prompt, entry, check + "\n")
+
+
+def _doctest_for(test: ast.expr, entry: str) -> str:
+    """Write the first test as a doctest: ``>>> f(x)`` and a literal, else ``>>> cond``, True."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.left, ast.Call)
+        and isinstance(test.left.func, ast.Name)
+        and test.left.func.id == entry
+    ):
+        try:
+            value = ast.literal_eval(test.comparators[0])
+        except (ValueError, SyntaxError, TypeError):
+            value = _NOT_LITERAL
+        if value is not _NOT_LITERAL and not isinstance(value, float):
+            return f">>> {ast.unparse(test.left)}\n{value!r}"
+    return f">>> {ast.unparse(test)}\nTrue"
+
+
+_NOT_LITERAL = object()

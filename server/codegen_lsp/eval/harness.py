@@ -1,0 +1,271 @@
+"""The evaluation harness: sample, execute on the prompt's own examples, rank, then judge.
+
+For every task the harness draws N bodies (from the model, or from a file of pre-drawn samples),
+runs them on the examples the prompt itself shows (never the hidden tests) and ranks them with
+each ranker alone and combined. Only then are the hidden tests run, through the same sandbox, to
+score the rankers' first choices (expected accuracy under random tie-breaking) and the unbiased
+pass@k of the raw samples. Per-candidate features and labels can be dumped for verifier training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen_lsp.context import FunctionContext, all_functions
+from codegen_lsp.eval.datasets import Task
+from codegen_lsp.pipeline import Draw, Pipeline, collect_bodies, ranking_candidates
+from codegen_lsp.ranking import agreement, combine, verifier
+from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.sandbox.types import Example
+
+log = logging.getLogger(__name__)
+
+RANKERS = ("random", "mean_logprob", "examples", "agreement", "verifier", "combined", "oracle")
+
+
+@dataclass
+class TaskOutcome:
+    """How one task went."""
+
+    task_id: str
+    n: int
+    correct: int
+    """Samples (duplicates counted, unusable ones failing) that pass the hidden tests."""
+    examples: int
+    top1: dict[str, float]
+    """Expected hidden-test accuracy of each ranker's first choice."""
+    verified: bool = False
+    verified_correct: bool = False
+    distinct: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class PreDrawn:
+    """Samples drawn earlier: raw texts and (optionally) their token log-probabilities."""
+
+    texts: list[str]
+    logprobs: list[list[float]] = field(default_factory=list)
+    prompt_format: str = "raw"
+
+
+def load_samples(path: Path, tasks: list[Task]) -> dict[str, PreDrawn]:
+    """Read pre-drawn samples: rows with task_id, or CodeT-style rows (prompt, samples).
+
+    CodeT's HumanEval prompts have their examples removed and come in another order; such rows
+    are matched to tasks by the last function their prompt defines (the entry point), and the
+    task's own prompt (with its examples) is used.
+    """
+    by_entry = {t.entry_point: t for t in tasks}
+    drawn: dict[str, PreDrawn] = {}
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    for index, row in enumerate(rows):
+        texts = row.get("samples") or row.get("completions") or []
+        lps = row.get("logprobs") or []
+        if "task_id" in row:
+            task_id = str(row["task_id"])
+        else:
+            names = re.findall(r"^def\s+(\w+)\s*\(", str(row.get("prompt", "")), re.MULTILINE)
+            matched = [by_entry[name] for name in reversed(names) if name in by_entry]
+            if not matched:
+                raise ValueError(f"row {index + 1} matches no task by its functions {names}")
+            task_id = matched[0].task_id
+        drawn[task_id] = PreDrawn(list(texts), [list(x) for x in lps], row.get("format", "raw"))
+    return drawn
+
+
+def target_function(task: Task) -> FunctionContext:
+    """Return the function the task asks for: the last bodiless definition of the entry point."""
+    found = [f for f in all_functions(task.prompt) if f.name == task.entry_point]
+    if not found:
+        raise ValueError(f"{task.task_id}: no function {task.entry_point} in the prompt")
+    stubs = [f for f in found if not f.has_body]
+    return (stubs or found)[-1]
+
+
+def hidden_example(task: Task) -> Example:
+    """Return the hidden tests as one example: ``check(entry_point)`` must return None."""
+    return Example(call=f"check({task.entry_point})", expected="None", line=1, kind="prose")
+
+
+def expected_top1(keys: list[Any], correct: list[bool], weights: list[int]) -> float:
+    """Accuracy of picking the best key, ties broken at random (weighted by duplicates)."""
+    if not keys:
+        return 0.0
+    best = max(keys)
+    tied = [i for i, key in enumerate(keys) if key == best]
+    total = sum(weights[i] for i in tied)
+    return sum(weights[i] for i in tied if correct[i]) / total if total else 0.0
+
+
+def ranker_keys(
+    candidates: list[Candidate],
+    ranked: list[combine.Ranked],
+    verifier_probs: list[float | None],
+) -> dict[str, list[Any]]:
+    """Each ranker's sort key per candidate (higher is better)."""
+    sizes = agreement.group_sizes(candidates)
+    combined_key: list[Any] = [()] * len(candidates)
+    for item in ranked:
+        combined_key[item.index] = item.sort_key[:3]
+    return {
+        "mean_logprob": [c.mean_logprob if c.mean_logprob is not None else 0.0 for c in candidates],
+        "examples": [
+            c.examples_passed / c.examples_total if c.examples_total else 0.0 for c in candidates
+        ],
+        "agreement": [0 if c.errored else s for c, s in zip(candidates, sizes, strict=True)],
+        "verifier": [p if p is not None else 0.0 for p in verifier_probs],
+        "combined": combined_key,
+    }
+
+
+class Harness:
+    """Runs tasks through a pipeline and collects outcomes (and optional verifier rows)."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        n: int,
+        pre_drawn: dict[str, PreDrawn] | None = None,
+        prompt_format: str | None = None,
+        dump_rows: bool = False,
+    ) -> None:
+        self.pipeline = pipeline
+        self.n = n
+        self.pre_drawn = pre_drawn
+        self.prompt_format = prompt_format
+        self.dump_rows = dump_rows
+        self.rows: list[dict[str, Any]] = []
+        self.samples: list[dict[str, Any]] = []
+
+    def draw(self, task: Task, ctx: FunctionContext) -> Draw:
+        """Draw (or read) the task's samples."""
+        if self.pre_drawn is not None:
+            pre = self.pre_drawn.get(task.task_id)
+            if pre is None:
+                raise ValueError(f"no pre-drawn samples for {task.task_id}")
+            texts = pre.texts[: self.n]
+            lps = pre.logprobs[: self.n] if pre.logprobs else [[] for _ in texts]
+            return collect_bodies(texts, lps, ctx, prompt_format=pre.prompt_format)
+        engine = self.pipeline.engine()
+        from codegen_lsp import prompt as prompt_mod
+        from codegen_lsp.engine.types import GenerationRequest
+
+        sampling = self.pipeline.settings.sampling
+        fmt = prompt_mod.resolve_format(self.prompt_format or sampling.prompt_format, engine)
+        rendered = prompt_mod.build_prompt(ctx, fmt, engine)
+        samples = engine.generate(
+            GenerationRequest(
+                prompt=rendered.text,
+                n=self.n,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                top_k=sampling.top_k,
+                max_new_tokens=sampling.max_new_tokens,
+                stop=rendered.stop,
+                seed=(sampling.seed or None),
+            )
+        )
+        self.samples.append(
+            {
+                "task_id": task.task_id,
+                "format": fmt,
+                "samples": [s.text for s in samples],
+                "logprobs": [[round(x, 3) for x in s.logprobs] for s in samples],
+            }
+        )
+        return collect_bodies(
+            [s.text for s in samples], [s.logprobs for s in samples], ctx, rendered.stop, fmt
+        )
+
+    def run_task(self, task: Task) -> TaskOutcome:
+        """Draw, execute on the prompt's examples, rank, then judge with the hidden tests."""
+        started = time.monotonic()
+        ctx = target_function(task)
+        examples = self.pipeline.examples(ctx)
+        draw = self.draw(task, ctx)
+        n = len(draw.sample_body)
+        bodies = [b.body for b in draw.bodies]
+        runs = self.pipeline.run_examples(ctx, bodies, examples) if bodies else []
+        candidates = ranking_candidates(draw, runs, ctx.docstring or "")
+        sizes = agreement.group_sizes(candidates)
+        model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
+        probs = verifier.verify(candidates, sizes, model)
+        ranked = combine.rank(candidates, self.pipeline.settings.ranking, model)
+
+        # Only now, after ranking, are the hidden tests run.
+        hidden_codes = [ctx.module_with_body(b) + "\n\n" + task.test for b in bodies]
+        hidden = (
+            self.pipeline.sandbox.run_many(hidden_codes, task.entry_point, [hidden_example(task)])
+            if bodies
+            else []
+        )
+        correct = [r.error is None and r.total > 0 and r.passed == r.total for r in hidden]
+        weights = [b.duplicates for b in draw.bodies]
+        c = sum(w for w, ok in zip(weights, correct, strict=True) if ok)
+        top1 = {"random": c / n if n else 0.0, "oracle": float(c > 0)}
+        for name, keys in ranker_keys(candidates, ranked, probs).items():
+            top1[name] = expected_top1(keys, correct, weights)
+        outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
+        if ranked:
+            outcome.verified = ranked[0].verified
+            outcome.verified_correct = ranked[0].verified and correct[ranked[0].index]
+        if self.dump_rows and candidates:
+            features = verifier.feature_rows(candidates, sizes)
+            for i, candidate in enumerate(candidates):
+                self.rows.append(
+                    {
+                        "task_id": task.task_id,
+                        "features": [round(float(x), 5) for x in features[i]],
+                        "label": int(correct[i]),
+                        "duplicates": candidate.duplicates,
+                    }
+                )
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def run(
+        self, tasks: list[Task], on_task: Callable[[int, int, TaskOutcome], None] | None = None
+    ) -> list[TaskOutcome]:
+        """Run every task; a task that fails is logged and counted as all-wrong."""
+        outcomes = []
+        for number, task in enumerate(tasks, start=1):
+            try:
+                outcome = self.run_task(task)
+            except Exception as error:  # one broken task must not lose the whole evaluation
+                log.warning("%s failed: %s", task.task_id, error, exc_info=True)
+                outcome = TaskOutcome(task.task_id, self.n, 0, 0, dict.fromkeys(RANKERS, 0.0))
+            outcomes.append(outcome)
+            if on_task is not None:
+                on_task(number, len(tasks), outcome)
+        return outcomes
+
+
+def stderr_progress(number: int, total: int, outcome: TaskOutcome) -> None:
+    """One progress line per task on stderr."""
+    top = outcome.top1
+    print(
+        f"[{number}/{total}] {outcome.task_id}: {outcome.correct}/{outcome.n} correct, "
+        f"combined {top.get('combined', 0):.2f}, oracle {top.get('oracle', 0):.0f} "
+        f"({outcome.seconds:.1f}s)",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def outcome_to_json(outcome: TaskOutcome) -> dict[str, Any]:
+    """Plain-data form of an outcome."""
+    data = dataclasses.asdict(outcome)
+    data["top1"] = {k: (v if math.isfinite(v) else None) for k, v in outcome.top1.items()}
+    return data

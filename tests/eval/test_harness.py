@@ -1,0 +1,144 @@
+"""The harness on fixed sample sets: canonical solutions, wrong bodies, CodeGen-16B samples."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from codegen_lsp.commands import evaluate
+from codegen_lsp.eval.datasets import DatasetError, find_data_file, load_tasks, mbpp_task
+from codegen_lsp.eval.harness import Harness, load_samples
+from codegen_lsp.eval.report import summarise
+from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.settings import Settings
+
+try:
+    find_data_file("HumanEval.jsonl.gz")
+    HAVE_DATA = True
+except DatasetError:
+    HAVE_DATA = False
+
+pytestmark = pytest.mark.skipif(not HAVE_DATA, reason="shared data not present")
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Iterator[Pipeline]:
+    settings = Settings()
+    settings.ranking.verifier = False
+    p = Pipeline(settings)
+    yield p
+    p.close()
+
+
+def write_samples(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_canonical_solutions_pass_and_wrong_ones_fail(pipeline: Pipeline, tmp_path: Path) -> None:
+    tasks = load_tasks("humaneval")[:4]
+    rows = [
+        {"task_id": t.task_id, "samples": [row["canonical_solution"], "    return None\n"]}
+        for t, row in zip(tasks, _humaneval_rows()[:4], strict=True)
+    ]
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", rows), tasks)
+    outcomes = Harness(pipeline, 2, drawn).run(tasks)
+    assert [o.correct for o in outcomes] == [1, 1, 1, 1]
+    for outcome in outcomes:
+        assert outcome.top1["random"] == 0.5 and outcome.top1["oracle"] == 1.0
+        # The examples in the prompt separate the canonical body from `return None`.
+        assert outcome.top1["examples"] == 1.0 and outcome.top1["combined"] == 1.0
+    summary = summarise(outcomes, {"dataset": "humaneval"})
+    assert summary["pass_at_k"]["pass@1"] == 0.5 and summary["pass_at_k"]["pass@2"] == 1.0
+    assert summary["gap_closed"] == 1.0
+
+
+def test_codegen16b_samples_ranked_by_execution(pipeline: Pipeline) -> None:
+    tasks = load_tasks("humaneval")[:6]
+    drawn = load_samples(
+        find_data_file("humaneval-codegen16b-samples.jsonl"), load_tasks("humaneval")
+    )
+    outcomes = Harness(pipeline, 10, drawn).run(tasks)
+    assert all(o.n == 10 for o in outcomes)
+    mean = {
+        r: sum(o.top1[r] for o in outcomes) / len(outcomes)
+        for r in ("random", "combined", "oracle")
+    }
+    assert mean["random"] < mean["combined"] <= mean["oracle"]
+    for outcome in outcomes:
+        if outcome.correct == 0:
+            assert outcome.top1["combined"] == 0.0 and outcome.top1["oracle"] == 0.0
+
+
+def test_mbpp_conversion_keeps_the_reference_correct(pipeline: Pipeline, tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in find_data_file("mbpp-validation.jsonl").open()]
+    # References that define one function (a helper they define is not in the prompt).
+    rows = [r for r in rows if r["code"].count("def ") == 1][:6]
+    tasks = [mbpp_task(r) for r in rows]
+    for task in tasks:
+        assert f"def {task.entry_point}(" in task.prompt and ">>> " in task.prompt
+    samples = []
+    for task, row in zip(tasks, rows, strict=True):
+        code = row["code"].replace("\r\n", "\n").expandtabs(4)
+        # The reference's body, as a sample for the converted prompt.
+        body = _body_of(code, task.entry_point)
+        samples.append({"task_id": task.task_id, "samples": [body]})
+    drawn = load_samples(write_samples(tmp_path / "m.jsonl", samples), tasks)
+    outcomes = Harness(pipeline, 1, drawn).run(tasks)
+    assert [o.correct for o in outcomes] == [1] * len(tasks)
+    assert all(o.examples >= 1 for o in outcomes)
+
+
+def test_eval_command_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    evaluate.add_parser(sub)
+    args = parser.parse_args(
+        [
+            "eval",
+            "--dataset",
+            "humaneval",
+            "--samples",
+            str(find_data_file("humaneval-codegen16b-samples.jsonl")),
+            "--n",
+            "3",
+            "--limit",
+            "2",
+            "--no-verifier",
+            "--out",
+            str(out),
+        ]
+    )
+    assert args.func(args) == 0
+    assert "| combined |" in capsys.readouterr().out
+    data = json.loads((out / "report.json").read_text())
+    assert data["tasks"] == 2 and "pass@1" in data["pass_at_k"]
+    assert (out / "report.png").stat().st_size > 1000
+
+
+def test_unknown_dataset_is_a_clear_error() -> None:
+    with pytest.raises(DatasetError, match="no such dataset"):
+        load_tasks("nope.jsonl")
+
+
+def _humaneval_rows() -> list[dict[str, str]]:
+    import gzip
+
+    with gzip.open(find_data_file("HumanEval.jsonl.gz"), "rt") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def _body_of(code: str, name: str) -> str:
+    import ast
+
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    body = "\n".join(lines[func.body[0].lineno - 1 : func.end_lineno])
+    return textwrap.indent(textwrap.dedent(body), "    ") + "\n"

@@ -1,0 +1,131 @@
+"""The combiner on fixed candidate sets: order, grouping, switches, evidence, verified."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from codegen_lsp.ranking import agreement, combine, verifier
+from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.settings import RankingSettings
+
+
+def cand(code: str, passed: int, total: int, lp: float, sig: str | None, **kw: object) -> Candidate:
+    errored = sig is None and total > 0
+    return Candidate(
+        code=code,
+        logprobs=[lp, lp],
+        examples_passed=passed,
+        examples_total=total,
+        errored=errored,
+        signature=sig,
+        record="ERROR: boom" if errored else "# return: (int)=3",
+        description="Add.\n>>> add(1, 2)\n3",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def order(cands: list[Candidate], **settings: object) -> list[str]:
+    ranked = combine.rank(cands, RankingSettings(**settings))  # type: ignore[arg-type]
+    return [cands[r.index].code for r in ranked]
+
+
+def test_examples_come_first_then_agreement_mass() -> None:
+    cands = [
+        cand("wrong-confident", 0, 2, -0.01, "s0"),
+        cand("right-a", 2, 2, -0.9, "s1"),
+        cand("right-b", 2, 2, -1.0, "s1"),
+        cand("other-pass", 2, 2, -0.5, "s2"),
+    ]
+    # The two agreeing candidates outweigh the single more confident one.
+    assert order(cands) == ["right-a", "right-b", "other-pass", "wrong-confident"]
+    # Without agreement, confidence decides among the passing ones.
+    assert order(cands, agreement=False) == ["other-pass", "right-a", "right-b", "wrong-confident"]
+    # Without the examples signal, the confident wrong one can win on log-prob alone.
+    assert order(cands, examples=False, agreement=False)[0] == "wrong-confident"
+
+
+def test_errors_never_group() -> None:
+    cands = [
+        cand("e1", 0, 2, -0.1, None),
+        cand("e2", 0, 2, -0.1, None),
+        cand("ok", 0, 2, -2.0, "s"),
+    ]
+    assert agreement.group_sizes(cands) == [1, 1, 1]
+    ranked = combine.rank(cands, RankingSettings())
+    assert all(r.group_size == 1 for r in ranked)
+
+
+def test_duplicates_count_as_agreement() -> None:
+    cands = [cand("a", 1, 1, -0.5, "x", duplicates=3), cand("b", 1, 1, -0.2, "y")]
+    assert order(cands) == ["a", "b"]
+    assert agreement.group_sizes(cands) == [3, 1]
+
+
+def test_score_parts_and_lever_score() -> None:
+    cands = [cand("a", 1, 1, -0.5, "x"), cand("b", 1, 1, -0.5, "x"), cand("c", 0, 1, -1.0, "z")]
+    ranked = combine.rank(cands, RankingSettings(verifier=False))
+    top = ranked[0]
+    p = math.exp(-0.5)
+    assert top.parts["p_lm"] == pytest.approx(p)
+    assert top.parts["examples"] == 1.0 and top.parts["agreement"] == 2.0
+    assert top.score == pytest.approx(2 * p / (2 * p + math.exp(-1.0)))
+    assert "verifier" not in top.parts
+
+
+def test_verified_needs_all_examples_and_the_threshold() -> None:
+    passing = [cand("a", 2, 2, -0.1, "x"), cand("b", 2, 2, -0.1, "y")]
+    ranked = combine.rank(passing, RankingSettings(verifier=False, verified_threshold=0.4))
+    assert ranked[0].score == pytest.approx(0.5) and ranked[0].verified
+    ranked = combine.rank(passing, RankingSettings(verifier=False, verified_threshold=0.6))
+    assert not ranked[0].verified
+    partial = [cand("a", 1, 2, -0.1, "x")]
+    ranked = combine.rank(partial, RankingSettings(verifier=False, verified_threshold=0.0))
+    assert ranked[0].score == pytest.approx(1.0) and not ranked[0].verified
+    no_examples = [Candidate(code="a", logprobs=[-0.1], examples_total=0)]
+    ranked = combine.rank(no_examples, RankingSettings(verifier=False, verified_threshold=0.0))
+    assert not ranked[0].verified
+
+
+def test_a_failing_reviewer_contributes_nothing() -> None:
+    def broken(_: Candidate) -> list[float]:
+        raise RuntimeError("model gone")
+
+    cands = [cand("a", 1, 1, -0.5, "x"), cand("b", 1, 1, -0.4, "y")]
+    ranked = combine.rank(cands, RankingSettings(reviewer=True), review_fn=broken)
+    assert [r.reviewer for r in ranked] == [None, None]
+    assert order(cands) == [cands[r.index].code for r in ranked]
+
+
+def test_reviewer_reorders_when_on() -> None:
+    cands = [cand("a", 1, 1, -0.5, "x"), cand("b", 1, 1, -0.5, "y")]
+
+    def review(c: Candidate) -> list[float]:
+        return [-0.1] if c.code == "b" else [-3.0]
+
+    ranked = combine.rank(cands, RankingSettings(reviewer=True), review_fn=review)
+    assert cands[ranked[0].index].code == "b" and ranked[0].reviewer == pytest.approx(-0.1)
+
+
+def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    n = len(verifier.FEATURES)
+    weights = [0.0] * n
+    weights[verifier.FEATURES.index("pass_fraction")] = 3.0
+    import numpy as np
+
+    model = verifier.VerifierModel(np.array(weights), 0.0, np.zeros(n), np.ones(n), 0.9)
+    path = tmp_path / "v.json"
+    model.save(path)
+    loaded = verifier.VerifierModel.load(path)
+    assert loaded is not None
+    cands = [cand("a", 2, 2, -0.5, "x"), cand("b", 0, 2, -0.1, "y")]
+    probs = verifier.verify(cands, agreement.group_sizes(cands), loaded)
+    assert probs[0] == pytest.approx(1 / (1 + math.exp(-3.0))) and probs[1] == pytest.approx(0.5)
+    ranked = combine.rank(cands, RankingSettings(), loaded)
+    assert ranked[0].parts["verifier"] == pytest.approx(probs[0])
+    # The artifact's threshold (0.9) decides "verified".
+    assert ranked[0].verified == (ranked[0].score >= 0.9)
+    path.write_text("{not json")
+    assert verifier.VerifierModel.load(path) is None
+    shape_mismatch = verifier.VerifierModel(np.zeros(3), 0.0, np.zeros(3), np.ones(3), 0.5)
+    assert verifier.verify(cands, [1, 1], shape_mismatch) == [None, None]
