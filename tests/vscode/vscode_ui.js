@@ -1,0 +1,241 @@
+// A person at the keyboard in real VS Code (code-server in headless Chromium).
+//
+//   node vscode_ui.js SPEC.json
+//
+// SPEC: {url, file, line, column, shots, result, timeoutMs, scenario, waitFor, pick, expect,
+//        expectSelector}
+//   scenario "quickfix": Ctrl+. on the line until a menu entry matches `waitFor`, screenshot the
+//                        menu, move to the entry matching `pick` with the arrow keys, Enter.
+//   scenario "command":  F1 "codegen: Generate implementations", wait for the QuickPick of
+//                        candidates, screenshot it, Enter on the best, screenshot the diff
+//                        preview, press its "Accept" button.
+// Then Ctrl+S. Writes RESULT: what the menus showed, every notification that appeared (severity
+// and text), the status bar, screenshots, and an error if a step failed.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const puppeteer = require('puppeteer-core');
+
+const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const result = { menus: [], quickPick: [], picked: null, toasts: [], shots: [], steps: [] };
+const deadline = Date.now() + (spec.timeoutMs || 300000);
+
+function step(name) {
+    result.steps.push(`${((Date.now() - started) / 1000).toFixed(1)}s ${name}`);
+}
+const started = Date.now();
+
+async function chord(page, modifiers, key) {
+    for (const m of modifiers) await page.keyboard.down(m);
+    await page.keyboard.press(key);
+    for (const m of [...modifiers].reverse()) await page.keyboard.up(m);
+}
+
+async function shot(page, name) {
+    const file = path.join(spec.shots, name);
+    await page.screenshot({ path: file });
+    result.shots.push(file);
+}
+
+// Record every notification toast the workbench shows, even those that hide themselves later.
+async function watchNotifications(page) {
+    await page.evaluate(() => {
+        window.__toasts = [];
+        const seen = new Set();
+        const scan = () => {
+            for (const item of document.querySelectorAll('.notification-list-item')) {
+                const icon = item.querySelector('.notification-list-item-icon');
+                const cls = icon ? icon.className : '';
+                const severity = /codicon-error/.test(cls) ? 'error' : /codicon-warning/.test(cls) ? 'warning' : 'info';
+                const message = (item.querySelector('.notification-list-item-message') || item).textContent.trim();
+                const key = severity + '|' + message;
+                if (!seen.has(key)) {
+                    seen.add(key);
+                    window.__toasts.push({ severity, message });
+                }
+            }
+        };
+        new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+        scan();
+    });
+}
+
+async function statusBarText(page) {
+    return page.$$eval('.statusbar-item', (items) =>
+        items.map((i) => i.textContent.trim()).filter((t) => /codegen/.test(t)).join(' | '));
+}
+
+async function waitUntil(what, predicate, timeoutMs, everyMs = 250) {
+    const end = Math.min(Date.now() + timeoutMs, deadline);
+    while (Date.now() < end) {
+        const value = await predicate();
+        if (value) return value;
+        await sleep(everyMs);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
+
+async function openFile(page) {
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await sleep(1500); // the workbench binds its keys after first paint
+    await chord(page, ['Control'], 'KeyP');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 15000 });
+    await page.keyboard.type(spec.file);
+    await waitUntil('quick open to list the file', () =>
+        page.$$eval('.quick-input-list .monaco-list-row', (rows, name) =>
+            rows.some((r) => r.textContent.includes(name)), spec.file), 15000);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.monaco-editor .view-lines', { visible: true, timeout: 30000 });
+    step('file open');
+}
+
+async function goTo(page, line, column) {
+    await page.click('.monaco-editor .view-lines');
+    await chord(page, ['Control'], 'KeyG');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type(`${line}:${column}`);
+    await page.keyboard.press('Enter');
+    await sleep(300);
+}
+
+async function menuItems(page) {
+    return page.$$eval('.action-widget .monaco-list-row', (rows) =>
+        rows.map((r) => ({
+            text: r.textContent.trim(),
+            header: r.classList.contains('group-header'),
+            disabled: r.classList.contains('option-disabled') || r.getAttribute('aria-disabled') === 'true',
+            focused: r.classList.contains('focused'),
+        })));
+}
+
+async function quickFix(page) {
+    const waitFor = new RegExp(spec.waitFor);
+    const pick = new RegExp(spec.pick);
+    let items = [];
+    await waitUntil(`a Quick Fix entry matching ${spec.waitFor}`, async () => {
+        await chord(page, ['Control'], 'Period');
+        try {
+            await page.waitForSelector('.action-widget .monaco-list-row', { visible: true, timeout: 5000 });
+        } catch {
+            return false; // no actions yet (the server is still starting)
+        }
+        await sleep(400);
+        items = await menuItems(page);
+        result.menus.push(items.map((i) => i.text));
+        if (items.some((i) => waitFor.test(i.text))) return true;
+        await page.keyboard.press('Escape');
+        await sleep(2000);
+        return false;
+    }, spec.timeoutMs || 300000, 0);
+    step('menu shows ' + JSON.stringify(items.map((i) => i.text)));
+    await shot(page, 'quickfix-menu.png');
+    // Walk the focus with the arrow keys to the wanted entry, then Enter: what a person does.
+    for (let presses = 0; presses <= items.length; presses++) {
+        const focused = (await menuItems(page)).find((i) => i.focused);
+        if (focused && pick.test(focused.text)) {
+            result.picked = focused.text;
+            break;
+        }
+        await page.keyboard.press('ArrowDown');
+        await sleep(150);
+    }
+    if (!result.picked) throw new Error(`no menu entry matches ${spec.pick}`);
+    await page.keyboard.press('Enter');
+    step('picked ' + result.picked);
+}
+
+async function generateCommand(page) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type('codegen: Generate implementations');
+    await sleep(500);
+    await page.keyboard.press('Enter');
+    step('command run');
+    const waitFor = new RegExp(spec.waitFor);
+    await waitUntil('the QuickPick of candidates', async () => {
+        const rows = await page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row', (rs) =>
+            rs.map((r) => r.textContent.trim()));
+        result.quickPick = rows;
+        return rows.some((r) => waitFor.test(r));
+    }, spec.timeoutMs || 300000, 500);
+    step('quick pick shows ' + JSON.stringify(result.quickPick));
+    await sleep(500);
+    await shot(page, 'generate-quickpick.png');
+    result.picked = result.quickPick[0];
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.monaco-diff-editor', { visible: true, timeout: 20000 });
+    const accept = await waitUntil('the Accept button', async () => {
+        for (const button of await page.$$('.notification-list-item .monaco-button')) {
+            const label = await button.evaluate((b) => b.textContent.trim());
+            if (label === 'Accept') return button;
+        }
+        return null;
+    }, 20000);
+    await sleep(500);
+    await shot(page, 'generate-diff.png');
+    step('diff preview shown');
+    await accept.click();
+}
+
+async function save(page) {
+    if (spec.expectSelector) {
+        await page.waitForSelector(spec.expectSelector, { timeout: Math.max(deadline - Date.now(), 1000) });
+        step(`${spec.expectSelector} shown`);
+    }
+    const expect = spec.expect ? new RegExp(spec.expect) : null;
+    if (expect) {
+        await waitUntil(`the editor to show ${spec.expect}`, () =>
+            page.$$eval('.monaco-editor .view-lines', (views) => views.map((v) => v.textContent).join('\n'))
+                .then((text) => expect.test(text.replace(/\u00a0/g, ' '))), spec.timeoutMs || 300000, 500);
+        step('edit applied');
+    }
+    await page.click('.monaco-editor .view-lines');
+    await chord(page, ['Control'], 'KeyS');
+    await waitUntil('the file to be saved', () =>
+        page.$$eval('.tab.active', (tabs) => tabs.length > 0 && tabs.every((t) => !t.classList.contains('dirty'))), 15000);
+    step('saved');
+}
+
+(async () => {
+    const browser = await puppeteer.launch({
+        executablePath: spec.chromium || '/usr/bin/chromium',
+        headless: true,
+        userDataDir: spec.chromeProfile,
+        args: [
+            '--no-sandbox', '--disable-gpu', '--no-first-run', '--window-size=1280,800',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync',
+            '--disable-quic', '--disable-dev-shm-usage',
+        ],
+        defaultViewport: { width: 1280, height: 800 },
+    });
+    let page;
+    try {
+        page = await browser.newPage();
+        await page.goto(spec.url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+        await watchNotifications(page);
+        await openFile(page);
+        await waitUntil('the codegen status bar item', () => statusBarText(page), 90000, 500);
+        step('extension active: ' + (await statusBarText(page)));
+        await goTo(page, spec.line, spec.column);
+        if (spec.scenario === 'command') {
+            await generateCommand(page);
+        } else {
+            await quickFix(page);
+        }
+        await save(page);
+        await sleep(1000);
+        await shot(page, 'after.png');
+    } catch (error) {
+        result.error = String(error && error.stack || error);
+        if (page) await shot(page, 'failure.png').catch(() => {});
+    } finally {
+        if (page) {
+            result.toasts = await page.evaluate(() => window.__toasts || []).catch(() => []);
+            result.statusBar = await statusBarText(page).catch(() => '');
+        }
+        result.seconds = (Date.now() - started) / 1000;
+        fs.writeFileSync(spec.result, JSON.stringify(result, null, 2));
+        await browser.close();
+    }
+})();
