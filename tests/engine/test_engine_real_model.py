@@ -1,0 +1,58 @@
+"""The real default model (prepared by `make model`, or on first use): reproducible, useful."""
+
+from __future__ import annotations
+
+import pytest
+from codegen_lsp.engine.loader import load_engine
+from codegen_lsp.engine.types import GenerationRequest
+from codegen_lsp.settings import ModelSettings
+
+pytestmark = pytest.mark.slow
+
+PROMPT = '''def is_palindrome(text: str) -> bool:
+    """Return True if text reads the same forwards and backwards.
+
+    >>> is_palindrome("level")
+    True
+    >>> is_palindrome("abc")
+    False
+    """
+'''
+STOPS = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", "\nassert")
+
+
+@pytest.fixture(scope="module")
+def engine():  # type: ignore[no-untyped-def]
+    return load_engine(ModelSettings(threads=2))
+
+
+def test_seeded_sample_is_reproducible(engine) -> None:
+    request = GenerationRequest(PROMPT, n=2, temperature=0.8, max_new_tokens=48, seed=7, stop=STOPS)
+    first = engine.generate(request)
+    second = engine.generate(request)
+    assert [s.token_ids for s in first] == [s.token_ids for s in second]
+    assert [s.logprobs for s in first] == [s.logprobs for s in second]
+
+
+def test_greedy_completion_is_runnable_code(engine) -> None:
+    sample = engine.generate(
+        GenerationRequest(PROMPT, temperature=0.0, max_new_tokens=64, stop=STOPS)
+    )[0]
+    assert sample.finish_reason in ("stop", "eos")
+    namespace: dict[str, object] = {}
+    exec(compile(PROMPT + sample.text, "<sample>", "exec"), namespace)
+    is_palindrome = namespace["is_palindrome"]
+    assert callable(is_palindrome)
+    assert is_palindrome("level") is True
+    assert is_palindrome("abc") is False
+    assert -2.0 < sample.mean_logprob <= 0.0
+
+
+def test_stops_on_im_end_and_knows_fim(engine) -> None:
+    assert engine.fim_tokens() == ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")
+    assert engine.count_tokens("<|fim_middle|>") == 1
+    chat = engine.chat_prompt([{"role": "user", "content": "Say hi."}])
+    assert chat is not None and chat.endswith("<|im_start|>assistant\n")
+    reply = engine.generate(GenerationRequest(chat, temperature=0.0, max_new_tokens=40))[0]
+    assert reply.finish_reason == "eos"
+    assert "<|im_end|>" not in reply.text
