@@ -69,10 +69,10 @@ def extract_examples(docstring: str, function_name: str) -> list[Example]:
     prose = _prose_examples(lines, function_name, covered)
     prose += _input_output_examples(lines, function_name, covered)
     prose += _for_output_examples(lines, function_name, covered)
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[tuple[int, str, str | None]] = set()
     unique: list[Example] = []
     for example in sorted(prose, key=lambda e: e.line):
-        key = (example.call, example.expected)
+        key = (example.line, example.call, example.expected)
         if key not in seen:
             seen.add(key)
             unique.append(example)

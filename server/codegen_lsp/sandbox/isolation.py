@@ -17,6 +17,7 @@ code runs (see ``_worker.py``), so network access and process creation are block
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -62,18 +63,38 @@ def best_level(requested: str = "auto") -> str:
     return "none"
 
 
+def landlock_abi() -> int:
+    """Return the kernel's Landlock ABI version (0 when Landlock is unavailable)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        version = int(libc.syscall(444, None, ctypes.c_size_t(0), 1))
+    except (OSError, AttributeError):
+        return 0
+    return max(version, 0)
+
+
 def weaknesses(level: str) -> list[str]:
     """Plain statements of what ``level`` does not protect against."""
     if level == "bubblewrap":
         return []
-    notes = [
-        "candidates can read and write the files this user can (no bubblewrap: "
-        "install the 'bubblewrap' package for a read-only, private file system)"
-    ]
+    if landlock_abi() > 0:
+        notes = [
+            "no private file system (bubblewrap missing or not working): files are guarded "
+            "by Landlock alone (reads limited to the system and Python directories, writes to "
+            "a private temporary directory); install the 'bubblewrap' package for more"
+        ]
+    else:
+        notes = [
+            "candidates can read and write every file this user can (neither bubblewrap nor "
+            "Landlock is available); install the 'bubblewrap' package"
+        ]
     if level == "none":
         notes.append(
-            "candidates share the network and PID namespaces with this user; seccomp still "
-            "denies sockets, exec, new processes and signals to other processes"
+            "no network or PID namespace at this level: candidates could see this user's "
+            "processes, but seccomp still denies sockets, exec, new processes and signals to "
+            "other processes"
         )
     return notes
 
@@ -81,14 +102,11 @@ def weaknesses(level: str) -> list[str]:
 def command(level: str, python: str | None = None) -> list[str]:
     """Return the argv that starts a worker at ``level`` (``python -I _worker.py`` inside it)."""
     python = python or sys.executable
+    # The worker confines its children's reads to these roots with Landlock where it can.
+    roots = json.dumps([*_read_only_roots(python), "/etc/ld.so.cache"])
     if level == "bubblewrap":
-        return [
-            *_bubblewrap_prefix(python),
-            python,
-            "-I",
-            SANDBOX_WORKER_PATH,
-        ]
-    inner = [python, "-I", str(WORKER_SCRIPT)]
+        return [*_bubblewrap_prefix(python), python, "-I", SANDBOX_WORKER_PATH, roots]
+    inner = [python, "-I", str(WORKER_SCRIPT), roots]
     if level == "namespaces":
         return [*_unshare_prefix(), *inner]
     return inner

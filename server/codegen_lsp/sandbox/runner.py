@@ -166,13 +166,14 @@ class Sandbox:
 
         Starts a worker if none is running, to report what the worker itself found (seccomp).
         """
-        seccomp, why = False, ""
+        seccomp, why, landlock = False, "", 0
         try:
             worker = self._acquire()
         except (WorkerError, OSError) as error:
             why = f"the worker did not start: {error}"
         else:
             seccomp, why = bool(worker.hello.get("seccomp")), str(worker.hello.get("why") or "")
+            landlock = int(worker.hello.get("landlock") or 0)
             self._release(worker, True)
         weaker = isolation.weaknesses(self._level)
         if not seccomp:
@@ -180,6 +181,7 @@ class Sandbox:
         return {
             "isolation": self._level,
             "seccomp": seccomp,
+            "landlock": landlock,
             "rlimits": True,
             "weaker": weaker,
         }

@@ -1,0 +1,121 @@
+"""``codegen-lsp check``: a user's own docstring examples, run in the sandbox, from the shell."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from codegen_lsp.sandbox import isolation
+
+SOURCE = '''import math
+
+
+def hypot(a, b):
+    """Length of the hypotenuse.
+
+    >>> hypot(3, 4)
+    5.0
+    >>> hypot(1, 1)
+    1.5
+    """
+    return math.sqrt(a * a + b * b)
+
+
+def shout(text):
+    """Upper-case ``text``.
+
+    shout("hi") == "HI"
+    """
+    return text.upper()
+
+
+def undocumented(x):
+    return x
+
+
+class Greeter:
+    def greet(self, name):
+        """Greet.
+
+        >>> Greeter().greet("bo")
+        'hello bo'
+        """
+        return "hello " + name
+'''
+
+
+def check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codegen_lsp", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def module(tmp_path: Path) -> Path:
+    path = tmp_path / "geometry.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    return path
+
+
+def test_every_function_json(module: Path) -> None:
+    completed = check(str(module), "--json")
+    assert completed.returncode == 1, completed.stderr
+    reports = json.loads(completed.stdout)
+    assert [r["function"] for r in reports] == ["hypot", "shout", "Greeter.greet"]
+    hypot = reports[0]
+    assert hypot["line"] == 4
+    assert hypot["isolation"] == isolation.best_level("auto")
+    assert [
+        (e["call"], e["expected"], e["status"], e["actual"], e["line"]) for e in hypot["examples"]
+    ] == [
+        ("hypot(3, 4)", "5.0", "passed", "5.0", 7),
+        ("hypot(1, 1)", "1.5", "failed", "1.4142135623730951", 9),
+    ]
+    assert reports[1]["examples"][0]["status"] == "passed"
+    assert reports[2]["examples"][0]["status"] == "passed"
+
+
+def test_function_at_line_text(module: Path) -> None:
+    completed = check(f"{module}:19")
+    assert completed.returncode == 0, completed.stderr
+    assert "shout: 1/1 examples pass" in completed.stdout
+    assert 'shout("hi")  PASSED' in completed.stdout
+    failing = check(f"{module}:12")
+    assert failing.returncode == 1
+    assert "hypot: 1/2 examples pass" in failing.stdout
+    assert "FAILED: expected 1.5, got 1.4142135623730951" in failing.stdout
+
+
+def test_function_without_examples_says_so(module: Path) -> None:
+    completed = check(f"{module}:24", "--json")
+    assert completed.returncode == 0
+    [report] = json.loads(completed.stdout)
+    assert report["function"] == "undocumented" and report["examples"] == []
+
+
+def test_isolation_json_names_the_level() -> None:
+    completed = check("--isolation", "--json")
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["isolation"] in isolation.LEVELS
+    assert report["isolation"] == isolation.best_level("auto")
+    assert report["seccomp"] is True
+
+
+def test_bad_input_is_explained(module: Path, tmp_path: Path) -> None:
+    missing = check(str(tmp_path / "nope.py"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    outside = check(f"{module}:2")
+    assert outside.returncode == 2 and "not inside a function" in outside.stderr
+    assert "hypot (line 4)" in outside.stderr
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n    pass\n", encoding="utf-8")
+    syntax = check(str(broken))
+    assert syntax.returncode == 2 and "fix the syntax" in syntax.stderr

@@ -1,0 +1,241 @@
+"""The sandbox's verdicts, records, signatures, cache and threading, on real workers."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import pytest
+from codegen_lsp.sandbox import isolation
+from codegen_lsp.sandbox.examples import extract_examples
+from codegen_lsp.sandbox.record import execution_record, execution_signature
+from codegen_lsp.sandbox.runner import Sandbox
+from codegen_lsp.sandbox.types import Example
+from codegen_lsp.settings import SandboxSettings
+
+
+def statuses(sandbox: Sandbox, code: str, docstring: str, name: str = "f") -> list[str]:
+    run = sandbox.run(code, name, extract_examples(docstring, name))
+    return [result.status for result in run.results]
+
+
+def test_passed_failed_error_and_expected_exception(sandbox: Sandbox) -> None:
+    doc = """
+    >>> f(2)
+    4
+    >>> f(3)
+    10
+    >>> f('x')
+    Traceback (most recent call last):
+    TypeError: unsupported
+    >>> f(None)
+    0
+    """
+    code = "def f(x):\n    if x is None:\n        raise ValueError('no')\n    return x * x + 0\n"
+    run = sandbox.run(code, "f", extract_examples(doc, "f"))
+    assert [r.status for r in run.results] == ["passed", "failed", "passed", "error"]
+    assert run.results[1].actual_repr == "9"
+    assert run.results[1].actual_type == "int"
+    assert run.results[2].exception is not None
+    assert run.results[2].exception.startswith("TypeError")
+    assert run.results[3].exception == "ValueError: no"
+    assert run.passed == 2 and run.total == 4
+    assert run.isolation == sandbox.isolation
+    doc_raises = ">>> f(2)\nTraceback (most recent call last):\nTypeError: can't\n"
+    assert statuses(sandbox, code, doc_raises) == ["failed"]
+
+
+def test_timeout_is_reported_per_example(sandbox: Sandbox) -> None:
+    code = "def f(x):\n    while x:\n        pass\n    return 1\n"
+    doc = "f(0) == 1\nf(1) == 1\nf(0) == 1\n"
+    assert statuses(sandbox, code, doc) == ["passed", "timeout", "timeout"]
+
+
+@pytest.mark.parametrize(
+    ("returned", "expected", "status"),
+    [
+        ("0.1 + 0.2", "0.3", "passed"),
+        ("1 / 3", "0.333333", "passed"),
+        ("1 / 3", "0.33", "failed"),
+        ("6.0", "6", "passed"),
+        ("1", "True", "failed"),
+        ("True", "1", "failed"),
+        ("[1, 2]", "(1, 2)", "failed"),
+        ("{'b': 2, 'a': 1}", "{'a': 1, 'b': 2}", "passed"),
+        ("{3, 1, 2}", "{1, 2, 3}", "passed"),
+        ("float('nan')", "float('nan')", "passed"),
+        ("'abc'", "'abc'", "passed"),
+        ("'abc'", "'abd'", "failed"),
+        ("None", "None", "passed"),
+        ("b'x'", "b'x'", "passed"),
+        ("2 ** 200", "2 ** 200", "passed"),
+        ("(1, [2.0000000001, {'k': None}])", "(1, [2, {'k': None}])", "passed"),
+    ],
+)
+def test_comparison_rules(sandbox: Sandbox, returned: str, expected: str, status: str) -> None:
+    code = f"def f():\n    return {returned}\n"
+    assert statuses(sandbox, code, f"f() == {expected}\n") == [status]
+
+
+def test_doctest_output_forms(sandbox: Sandbox) -> None:
+    doc = """
+    >>> f(3)
+    a b c
+    >>> f(2)  # doctest: +NORMALIZE_WHITESPACE
+    a      b
+    >>> g()  # doctest: +ELLIPSIS
+    <object ...>
+    >>> h()
+    7
+    """
+    code = (
+        "def f(n):\n    print(' '.join('abc'[:n]))\n"
+        "class O:\n    def __repr__(self):\n        return '<object at 0x1>'\n"
+        "def g():\n    return O()\n"
+        "def h():\n    print(7)\n"
+    )
+    assert statuses(sandbox, code, doc) == ["passed", "passed", "passed", "passed"]
+
+
+def test_setup_statements_and_module_names_in_expected(sandbox: Sandbox) -> None:
+    doc = """
+    >>> xs = [3, 1, 2]
+    >>> f(xs)
+    [1, 2, 3]
+    >>> f(xs) == SORTED
+    True
+
+    f([2, 1]) == [1, 2]
+    """
+    code = "SORTED = [1, 2, 3]\ndef f(xs):\n    return sorted(xs)\n"
+    run = sandbox.run(code, "f", extract_examples(doc, "f"))
+    assert [r.status for r in run.results] == ["passed", "passed", "passed"]
+    assert run.results[0].example.setup == ("xs = [3, 1, 2]",)
+
+
+def test_code_that_does_not_run(sandbox: Sandbox) -> None:
+    examples = extract_examples("f(1) == 1\nf(2) == 2\n", "f")
+    broken = sandbox.run("def f(x) return x\n", "f", examples)
+    assert broken.error is not None and broken.error.startswith("SyntaxError")
+    assert [r.status for r in broken.results] == ["error", "error"]
+    missing = sandbox.run("def g(x):\n    return x\n", "f", examples)
+    assert missing.error is not None and "no function 'f'" in missing.error
+    importing = sandbox.run("import not_a_module_xyz\ndef f(x):\n    return x\n", "f", examples)
+    assert importing.error is not None and "ModuleNotFoundError" in importing.error
+    assert execution_record(importing).startswith("ERROR: ModuleNotFoundError")
+
+
+def test_stdout_is_captured_per_example(sandbox: Sandbox) -> None:
+    code = "def f(x):\n    print('seen', x)\n    return x\n"
+    run = sandbox.run(code, "f", extract_examples("f(1) == 1\nf(2) == 2\n", "f"))
+    assert [r.stdout for r in run.results] == ["seen 1\n", "seen 2\n"]
+
+
+def test_execution_record_is_lever_format(sandbox: Sandbox) -> None:
+    doc = "f(1) == 1\nf(0) == 0\nf('a') == 'a'\n"
+    code = "def f(x):\n    return 10 // x\n"
+    run = sandbox.run(code, "f", extract_examples(doc, "f"))
+    assert execution_record(run).splitlines() == [
+        "# return: (int)=10",
+        "ERROR: ZeroDivisionError: integer division or modulo by zero",
+        "ERROR: TypeError: unsupported operand type(s) for //: 'int' and 'str'",
+    ]
+    assert execution_signature(run) is None
+
+
+def test_signature_groups_equal_behaviour_and_never_errors() -> None:
+    doc = "f([3, 1]) == {1, 3}\nf([]) == set()\n"
+    examples = extract_examples(doc, "f")
+    with Sandbox(SandboxSettings(workers=2)) as box:
+        codes = [
+            "def f(xs):\n    return set(xs)\n",
+            "def f(xs):\n    s = set()\n    for x in reversed(xs):\n"
+            "        s.add(x)\n    return s\n",
+            "def f(xs):\n    return {str(x) for x in xs}\n",
+            "def f(xs):\n    return set(xs) if xs else 1 / 0\n",
+            "def f(xs):\n    return set(xs) if xs else 1 / 0\n\n",
+        ]
+        runs = box.run_many(codes, "f", examples)
+    signatures = [execution_signature(run) for run in runs]
+    assert signatures[0] is not None
+    assert signatures[0] == signatures[1]
+    assert signatures[2] not in (None, signatures[0])
+    assert signatures[3] is None and signatures[4] is None
+    assert execution_record(runs[0]).splitlines() == [
+        "# return: (set)={1, 3}",
+        "# return: (set)=set()",
+    ]
+
+
+def test_string_sets_get_the_same_signature_in_different_workers() -> None:
+    # Each worker process has its own string-hash seed, so set iteration order differs.
+    examples = [Example(call="f()", expected=None, line=1, expected_output="x\n")]
+    code = "def f():\n    return {'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta'}\n"
+    signatures = set()
+    for _ in range(3):
+        with Sandbox(SandboxSettings(workers=1)) as box:
+            signatures.add(execution_signature(box.run(code, "f", examples)))
+    assert len(signatures) == 1 and None not in signatures
+
+
+def test_cache_by_code_and_examples(sandbox: Sandbox) -> None:
+    examples = extract_examples("f(1) == 2\n", "f")
+    code = "def f(x):\n    return x + 1\n"
+    first = sandbox.run(code, "f", examples)
+    assert sandbox.run(code, "f", examples) is first
+    other = sandbox.run(code, "f", extract_examples("f(2) == 3\n", "f"))
+    assert other is not first and other.passed == 1
+
+
+def test_run_many_keeps_order_reports_progress_and_cancels() -> None:
+    examples = extract_examples("f(2) == 4\n", "f")
+    codes = [f"def f(x):\n    return x * {i}\n" for i in range(12)]
+    seen: list[tuple[int, int]] = []
+    with Sandbox(SandboxSettings(workers=2)) as box:
+        runs = box.run_many(codes, "f", examples, progress=lambda d, t: seen.append((d, t)))
+        assert [run.passed for run in runs] == [int(i == 2) for i in range(12)]
+        assert sorted(seen) == [(i, 12) for i in range(1, 13)]
+        cancel = threading.Event()
+        cancel.set()
+        cancelled = box.run_many(codes[:3], "f", examples, cancel=cancel)
+    assert all(run.error == "cancelled" for run in cancelled)
+
+
+def test_usable_from_threads_without_touching_signals() -> None:
+    before = signal.getsignal(signal.SIGALRM)
+    examples = extract_examples("f(3) == 9\n", "f")
+    results: list[int] = []
+    errors: list[BaseException] = []
+    with Sandbox(SandboxSettings(workers=2)) as box:
+
+        def worker(i: int) -> None:
+            try:
+                run = box.run(f"def f(x):\n    return x * x + {i} * 0\n", "f", examples)
+                results.append(run.passed)
+            except BaseException as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert results == [1] * 8
+    assert signal.getsignal(signal.SIGALRM) == before
+
+
+def test_isolation_is_the_best_available_and_reported(sandbox: Sandbox) -> None:
+    assert sandbox.isolation == isolation.best_level("auto")
+    report = sandbox.describe()
+    assert report["isolation"] == sandbox.isolation
+    assert report["seccomp"] is True
+    if isolation.available("bubblewrap"):
+        assert sandbox.isolation == "bubblewrap" and report["weaker"] == []
+
+
+def test_closed_sandbox_refuses_clearly() -> None:
+    box = Sandbox(SandboxSettings(workers=1))
+    box.close()
+    run = box.run("def f():\n    return 1\n", "f", extract_examples("f() == 1\n", "f"))
+    assert run.error is not None and "closed" in run.error
