@@ -1,0 +1,257 @@
+"""Decode speed, side by side: this engine at each precision, transformers/torch, llama.cpp.
+
+    .venv/bin/python bench/decode.py [--model qwen2.5-coder-0.5b] [--threads 2] [--new-tokens 64]
+
+Each backend runs in its own child process (so its peak RSS is its own) on the same prompt, the
+same thread count and the same number of new tokens (end-of-sequence is ignored so every run
+decodes exactly that many). Reported: prefill tok/s, decode tok/s at batch 1, aggregate tok/s
+at batch 8 (one prompt, 8 samples, the way the server draws candidates), peak RSS, the ratio to
+llama.cpp on the same GGUF, and the memory-bandwidth ceiling for the weights read per token.
+The last line is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+PROMPT = '''from typing import List
+
+
+def separate_paren_groups(paren_string: str) -> List[str]:
+    """ Input to this function is a string containing multiple groups of nested parentheses.
+    Your goal is to separate those group into separate strings and return the list of those.
+    Separate groups are balanced (each open brace is properly closed) and not nested within
+    each other. Ignore any spaces in the input string.
+    >>> separate_paren_groups('( ) (( )) (( )( ))')
+    ['()', '(())', '(()())']
+    """
+    result = []
+    current_string = []
+    current_depth = 0
+
+
+def truncate_number(number: float) -> float:
+    """ Given a positive floating point number, it can be decomposed into
+    an integer part (largest integer smaller than given number) and decimals
+    (leftover part always smaller than 1).
+
+    Return the decimal part of the number.
+    >>> truncate_number(3.5)
+    0.5
+    """
+    return number % 1.0
+
+
+def below_zero(operations: List[int]) -> bool:
+    """ You're given a list of deposit and withdrawal operations on a bank account that starts
+    with zero balance. Your task is to detect if at any point the balance of account falls
+    below zero, and at that point function should return True. Otherwise it should return False.
+    >>> below_zero([1, 2, 3])
+    False
+    >>> below_zero([1, 2, -4, 5])
+    True
+    """
+'''
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, float]:
+    """Time prefill, batch-1 decode and batch-N decode with the engine's own generate()."""
+    from codegen_lsp.engine.types import GenerationRequest
+
+    engine.facts.stop_ids = frozenset()  # decode exactly new_tokens, as llama.cpp does below
+    ids = engine.facts.encode(PROMPT)
+    engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=4, seed=1))  # warm-up
+    started = time.perf_counter()
+    engine.prefill(ids, keep_logits_from=len(ids) - 1)
+    prefill_s = time.perf_counter() - started
+    one = engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=new_tokens, seed=1))[0]
+    many = engine.generate(GenerationRequest(PROMPT, n=batch, max_new_tokens=new_tokens, seed=1))
+    return {
+        "prompt_tokens": len(ids),
+        "prefill_tok_s": len(ids) / prefill_s,
+        "decode_tok_s_b1": len(one.token_ids) / one.timings.decode_s,
+        "aggregate_tok_s_b8": sum(len(s.token_ids) for s in many)
+        / max(s.timings.decode_s for s in many),
+    }
+
+
+def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
+    from codegen_lsp.engine import models
+    from codegen_lsp.engine.onnx_backend import OnnxEngine
+
+    directory = models.export(args.model, args.precision)
+    engine = OnnxEngine(directory, device="cpu", threads=args.threads)
+    figures = measure_engine(engine, args.new_tokens, args.batch)
+    weights = sum(p.stat().st_size for p in directory.glob("model.onnx*"))
+    config = engine.facts.config
+    embedding = int(config["vocab_size"]) * int(config["hidden_size"]) * 4  # fp32 Gather
+    figures["weight_bytes_per_token"] = weights - embedding
+    return figures
+
+
+def worker_torch(args: argparse.Namespace) -> dict[str, Any]:
+    from codegen_lsp.engine import models
+    from codegen_lsp.engine.torch_backend import TorchEngine
+
+    fp32 = models.export(args.model, "fp32")
+    engine = TorchEngine(models.resolve(args.model).workdir / "hf", fp32, threads=args.threads)
+    return measure_engine(engine, args.new_tokens, args.batch)
+
+
+def worker_llama(args: argparse.Namespace) -> dict[str, Any]:
+    from codegen_lsp.engine import models
+    from llama_cpp import Llama
+
+    gguf = models.pull(args.model)
+    llm = Llama(model_path=str(gguf), n_ctx=2048, n_threads=args.threads, verbose=False)
+    ids = llm.tokenize(PROMPT.encode(), add_bos=False)
+    llm.eval(ids[:8])
+    llm.reset()
+    started = time.perf_counter()
+    llm.eval(ids)
+    prefill_s = time.perf_counter() - started
+    started = time.perf_counter()
+    tokens = llm.generate(ids, temp=0.8, top_p=0.95, top_k=50, reset=True)
+    next(tokens)  # generate() re-evaluates the prompt before its first token: not decode time
+    started = time.perf_counter()
+    for produced, _token in enumerate(tokens, start=1):
+        if produced >= args.new_tokens:
+            break
+    decode_s = time.perf_counter() - started
+    weights = gguf.stat().st_size
+    return {
+        "prompt_tokens": len(ids),
+        "prefill_tok_s": len(ids) / prefill_s,
+        "decode_tok_s_b1": args.new_tokens / decode_s,
+        "aggregate_tok_s_b8": None,  # llama-cpp-python's high-level API decodes one sequence
+        "weight_bytes_per_token": weights,
+    }
+
+
+def memory_bandwidth_gb_s() -> float:
+    """Measure read bandwidth: sum a 512 MB array (memory bound) a few times."""
+    import numpy as np
+
+    data = np.ones(512 * 1024 * 1024 // 8, dtype=np.float64)
+    data.sum()
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        data.sum()
+        best = min(best, time.perf_counter() - started)
+    return data.nbytes / best / 1e9
+
+
+WORKERS = {"onnx": worker_onnx, "torch": worker_torch, "llama": worker_llama}
+
+
+def run_child(kind: str, args: argparse.Namespace, precision: str = "") -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        kind,
+        "--model",
+        args.model,
+        "--threads",
+        str(args.threads),
+        "--new-tokens",
+        str(args.new_tokens),
+        "--batch",
+        str(args.batch),
+        "--precision",
+        precision or "fp32",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        tail = " | ".join(result.stderr.strip().splitlines()[-2:])
+        return {"error": tail or f"exit {result.returncode}"}
+    return dict(json.loads(lines[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="qwen2.5-coder-0.5b")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--precisions", default="fp32,int8,int4")
+    parser.add_argument("--skip", default="", help="comma list of torch,llama to leave out")
+    parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--precision", default="fp32", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        figures = WORKERS[args.worker](args)
+        figures["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(figures))
+        return 0
+
+    skip = set(filter(None, args.skip.split(",")))
+    results: dict[str, dict[str, Any]] = {}
+    if "llama" not in skip:
+        results["llama.cpp Q4_K_M"] = run_child("llama", args)
+    for precision in filter(None, args.precisions.split(",")):
+        results[f"onnx {precision}"] = run_child("onnx", args, precision)
+    if "torch" not in skip:
+        results["torch fp32"] = run_child("torch", args)
+    bandwidth = memory_bandwidth_gb_s()
+    llama = results.get("llama.cpp Q4_K_M", {})
+    reference_b1 = llama.get("decode_tok_s_b1")
+    reference_b8 = llama.get("aggregate_tok_s_b8") or reference_b1
+
+    print(
+        f"model {args.model}, {args.threads} threads, {args.new_tokens} new tokens, "
+        f"batch {args.batch}; memory read bandwidth {bandwidth:.1f} GB/s"
+    )
+    header = (
+        f"{'backend':18} {'prefill':>9} {'b1 tok/s':>9} {'b8 tok/s':>9} {'RSS MB':>7} "
+        f"{'b1/llama':>8} {'b8/llama':>8} {'ceiling':>8} {'%ceil':>6}"
+    )
+    print(header)
+    for name, figures in results.items():
+        if "error" in figures:
+            print(f"{name:18} unavailable: {figures['error'][:150]}")
+            continue
+        weights = figures.get("weight_bytes_per_token")
+        ceiling = bandwidth * 1e9 / weights if weights else None
+        figures["ceiling_tok_s_b1"] = ceiling
+        b1, b8 = figures["decode_tok_s_b1"], figures.get("aggregate_tok_s_b8")
+        figures["ratio_b1_vs_llama"] = b1 / reference_b1 if reference_b1 else None
+        figures["ratio_b8_vs_llama"] = b8 / reference_b8 if (b8 and reference_b8) else None
+
+        def cell(value: float | None, spec: str = "9.1f") -> str:
+            return format(value, spec) if value is not None else "-".rjust(int(spec[0]))
+
+        print(
+            f"{name:18} {cell(figures['prefill_tok_s'])} {cell(b1)} {cell(b8)} "
+            f"{figures['peak_rss_mb']:7.0f} {cell(figures['ratio_b1_vs_llama'], '8.2f')} "
+            f"{cell(figures['ratio_b8_vs_llama'], '8.2f')} {cell(ceiling, '8.1f')} "
+            f"{cell(100 * b1 / ceiling if ceiling else None, '6.0f')}"
+        )
+    if reference_b8 is reference_b1 and reference_b1:
+        print("note: b8/llama compares with llama.cpp's batch-1 rate (no batched run there)")
+    summary = {
+        "model": args.model,
+        "threads": args.threads,
+        "new_tokens": args.new_tokens,
+        "batch": args.batch,
+        "bandwidth_gb_s": bandwidth,
+        "results": results,
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
