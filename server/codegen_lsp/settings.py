@@ -39,6 +39,22 @@ class ModelSettings:
     """Intra-op threads for ONNX Runtime; 0 lets the runtime decide."""
     cache_dir: str = ""
     """Where prepared models live; empty means `$CODEGEN_LSP_CACHE` or the XDG cache dir."""
+    shared: bool = False
+    """Share one model process (`codegen-lsp serve`, started on demand) among all editors."""
+    remote_url: str = ""
+    """An OpenAI-compatible server (vLLM, TGI, llama.cpp) that samples; empty: sample locally."""
+    remote_model: str = ""
+    """The model's name on that server; empty asks the server (`/v1/models`)."""
+    remote_api_key_env: str = ""
+    """Name of the environment variable holding the server's API key (the key is never logged)."""
+    remote_timeout_s: float = 120.0
+    """Longest wait for one remote request before it fails with a timeout."""
+    remote_retries: int = 3
+    """Retries (exponential backoff, honouring Retry-After) on refused, busy or dropped requests."""
+    remote_max_in_flight: int = 4
+    """Most remote requests open at once from this process."""
+    remote_fallback: bool = False
+    """Sample with the local model when the remote server fails."""
 
 
 @dataclass
@@ -140,6 +156,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "server.warmup_delay_ms": (0, 60_000),
     "server.max_actions": (1, 50),
     "model.threads": (0, 1024),
+    "model.remote_timeout_s": (0.1, 3600.0),
+    "model.remote_retries": (0, 20),
+    "model.remote_max_in_flight": (1, 256),
 }
 
 

@@ -23,6 +23,14 @@ def load_engine(settings: ModelSettings, progress: models.Progress | None = None
     Raises :class:`~codegen_lsp.engine.models.ModelError` with a message that names the fix
     when the model cannot be prepared or loaded.
     """
+    if settings.remote_url:  # scale-out backends (engine/remote.py, engine/daemon.py)
+        from codegen_lsp.engine.remote import load_remote
+
+        return load_remote(settings, progress)
+    if settings.shared:
+        from codegen_lsp.engine.daemon import load_shared
+
+        return load_shared(settings, progress)
     directory = models.export(
         settings.name, settings.precision, cache=settings.cache_dir, progress=progress
     )

@@ -1,0 +1,302 @@
+"""One model per machine: `codegen-lsp serve` shared by several clients over a Unix socket.
+
+A real daemon process (`python -m codegen_lsp serve`) on the tiny exported model; real clients
+(:class:`SharedEngine`) in this process and in child processes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from codegen_lsp.engine.daemon import (
+    SharedEngine,
+    receive_message,
+    send_message,
+    socket_path,
+)
+from codegen_lsp.engine.loader import load_engine
+from codegen_lsp.engine.onnx_backend import OnnxEngine
+from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
+from codegen_lsp.settings import ModelSettings
+
+PROMPT = "def add(a, b):\n    "
+
+
+def _settings(model: Path) -> ModelSettings:
+    return ModelSettings(name=str(model), precision="fp32", device="cpu", shared=True)
+
+
+def _no_local() -> Engine:
+    raise AssertionError("the client loaded the model in-process although a daemon runs")
+
+
+def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Daemon:
+    def __init__(self, process: subprocess.Popen[bytes], path: Path) -> None:
+        self.process = process
+        self.path = path
+
+
+def _start_daemon(model: Path, idle_timeout: float = 60.0) -> Daemon:
+    settings = _settings(model)
+    path = socket_path(settings)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "codegen_lsp",
+            "serve",
+            "--model",
+            str(model),
+            "--precision",
+            "fp32",
+            "--device",
+            "cpu",
+            "--idle-timeout",
+            str(idle_timeout),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _wait_for(lambda: path.exists() or process.poll() is not None, 60, "the daemon's socket")
+    assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+    return Daemon(process, path)
+
+
+@pytest.fixture
+def daemon(tiny_model_dir: Path, runtime_dir: Path) -> Iterator[Daemon]:
+    started = _start_daemon(tiny_model_dir)
+    yield started
+    if started.process.poll() is None:
+        started.process.send_signal(signal.SIGTERM)
+        started.process.wait(10)
+
+
+def _request(
+    n: int = 2, max_new_tokens: int = 24, seed: int = 7, **extra: object
+) -> GenerationRequest:
+    return GenerationRequest(
+        prompt=PROMPT,
+        n=n,
+        max_new_tokens=max_new_tokens,
+        seed=seed,
+        stop=("\n\n",),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_two_clients_share_one_daemon_and_get_what_the_model_gives(
+    daemon: Daemon, tiny_model_dir: Path
+) -> None:
+    first = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    second = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    assert isinstance(first, Engine)
+    assert not first.in_process and not second.in_process
+    assert first.name == second.name and first.name.startswith("shared:")
+
+    local = OnnxEngine(tiny_model_dir, device="cpu")
+    greedy = _request(n=1, temperature=0.0)
+    expected = local.generate(greedy)
+    results: dict[str, list[Sample]] = {}
+
+    def draw(label: str, engine: SharedEngine) -> None:
+        results[label] = engine.generate(greedy)
+
+    threads = [
+        threading.Thread(target=draw, args=(label, engine))
+        for label, engine in (("first", first), ("second", second))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for label in ("first", "second"):
+        (sample,) = results[label]
+        assert sample.text == expected[0].text
+        assert sample.token_ids == expected[0].token_ids
+        assert sample.logprobs == pytest.approx(expected[0].logprobs, abs=1e-4)
+        assert sample.finish_reason == expected[0].finish_reason
+    # The tokenizer-side calls cross the socket too.
+    assert first.count_tokens(PROMPT) == local.count_tokens(PROMPT)
+    messages = [{"role": "user", "content": "write add"}]
+    assert second.chat_prompt(messages) == local.chat_prompt(messages)
+    assert first.fim_tokens() == local.fim_tokens()
+    assert first.score(PROMPT, "return a + b") == pytest.approx(
+        local.score(PROMPT, "return a + b"), abs=1e-4
+    )
+    first.close()
+    second.close()
+
+
+def test_the_socket_is_private(daemon: Daemon) -> None:
+    mode = daemon.path.stat().st_mode
+    assert stat.S_ISSOCK(mode)
+    assert stat.S_IMODE(mode) == 0o600
+    assert stat.S_IMODE(daemon.path.parent.stat().st_mode) == 0o700
+    assert daemon.path.parent.parent == Path(os.environ["XDG_RUNTIME_DIR"])
+
+
+def test_cancellation_crosses_the_socket(daemon: Daemon, tiny_model_dir: Path) -> None:
+    engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    long_request = _request(n=64, max_new_tokens=120, temperature=1.5, seed=3)
+    started = time.monotonic()
+    engine.generate(long_request)
+    uncancelled = time.monotonic() - started
+
+    cancel = threading.Event()
+    threading.Timer(0.15, cancel.set).start()
+    started = time.monotonic()
+    try:
+        samples = engine.generate(long_request, cancel)
+    except GenerationCancelled:
+        samples = []
+    cancelled = time.monotonic() - started
+    # The daemon's engine stopped between steps: nothing or some rows marked cancelled.
+    assert samples == [] or any(s.finish_reason == "cancelled" for s in samples)
+    assert cancelled < uncancelled * 0.7, (cancelled, uncancelled)
+    # The daemon serves the next request normally.
+    assert len(engine.generate(_request(n=1))) == 1
+    engine.close()
+
+
+def test_a_queued_request_cancelled_never_runs(daemon: Daemon, tiny_model_dir: Path) -> None:
+    engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    busy = threading.Thread(
+        target=engine.generate, args=(_request(n=64, max_new_tokens=120, temperature=1.5),)
+    )
+    busy.start()
+    time.sleep(0.1)  # the long job runs; the next one waits in the daemon's queue
+    cancel = threading.Event()
+    threading.Timer(0.1, cancel.set).start()
+    started = time.monotonic()
+    with pytest.raises(GenerationCancelled, match="before it started"):
+        engine.generate(_request(n=1), cancel)
+    assert time.monotonic() - started < 1.0
+    busy.join(30)
+    engine.close()
+
+
+def test_clients_are_served_in_turn(daemon: Daemon, tiny_model_dir: Path) -> None:
+    greedy_client = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    polite_client = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    finished: list[str] = []
+    lock = threading.Lock()
+
+    def draw(label: str, engine: SharedEngine) -> None:
+        engine.generate(_request(n=32, max_new_tokens=100, temperature=1.5))
+        with lock:
+            finished.append(label)
+
+    threads = []
+    for index in range(4):  # one client queues four jobs first...
+        threads.append(threading.Thread(target=draw, args=(f"greedy{index}", greedy_client)))
+        threads[-1].start()
+        time.sleep(0.02)
+    time.sleep(0.1)
+    threads.append(threading.Thread(target=draw, args=("polite", polite_client)))
+    threads[-1].start()  # ...then the other asks once: it must not wait for all four
+    for thread in threads:
+        thread.join(60)
+    assert len(finished) == 5
+    assert finished.index("polite") <= 2, finished
+
+
+def test_the_daemon_exits_when_idle(tiny_model_dir: Path, runtime_dir: Path) -> None:
+    started = _start_daemon(tiny_model_dir, idle_timeout=1.0)
+    engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    assert len(engine.generate(_request(n=1))) == 1
+    time.sleep(1.5)
+    assert started.process.poll() is None, "exited while an editor was connected"
+    engine.close()
+    assert started.process.wait(15) == 0
+    assert not started.path.exists()
+
+
+def test_no_daemon_falls_back_to_in_process(tiny_model_dir: Path, runtime_dir: Path) -> None:
+    settings = _settings(tiny_model_dir)
+    loaded: list[Engine] = []
+
+    def local() -> Engine:
+        engine = load_engine(ModelSettings(name=str(tiny_model_dir), precision="fp32"))
+        loaded.append(engine)
+        return engine
+
+    engine = SharedEngine(settings, local=local, autostart=False)
+    assert engine.in_process and len(loaded) == 1
+    assert len(engine.generate(_request(n=2))) == 2
+
+
+def test_first_editor_starts_the_daemon_and_a_lost_daemon_is_replaced(
+    tiny_model_dir: Path, runtime_dir: Path
+) -> None:
+    settings = _settings(tiny_model_dir)
+    engine = load_engine(settings)  # the loader's hook: model.shared selects SharedEngine
+    assert isinstance(engine, SharedEngine) and not engine.in_process
+    path = socket_path(settings)
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.connect(str(path))
+        send_message(probe, {"op": "hello", "id": 1})
+        hello = receive_message(probe)
+    assert hello is not None
+    first_pid = hello["result"]["pid"]
+    assert len(engine.generate(_request(n=1))) == 1
+
+    os.kill(first_pid, signal.SIGKILL)  # the daemon dies: the next call starts another
+    _wait_for(lambda: not _alive(first_pid), 10, "the daemon to die")
+    assert len(engine.generate(_request(n=2))) == 2
+    assert not engine.in_process
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.connect(str(path))
+        send_message(probe, {"op": "hello", "id": 1})
+        hello = receive_message(probe)
+    assert hello is not None and hello["result"]["pid"] != first_pid
+    os.kill(hello["result"]["pid"], signal.SIGTERM)
+    engine.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child of another process lingers as a zombie until reaped; count it as dead.
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_bad_messages_get_an_error_and_the_daemon_keeps_serving(
+    daemon: Daemon, tiny_model_dir: Path
+) -> None:
+    with socket.socket(socket.AF_UNIX) as probe:
+        probe.connect(str(daemon.path))
+        send_message(probe, {"op": "explode", "id": 5})
+        reply = receive_message(probe)
+        assert reply is not None and reply["id"] == 5 and "unknown op" in reply["error"]
+        send_message(probe, {"op": "generate", "id": 6, "request": {"prompt": ""}})
+        reply = receive_message(probe)
+        assert reply is not None and reply["id"] == 6 and "prompt is empty" in reply["error"]
+        probe.sendall(b"\xff\xff\xff\xff")  # a length over the limit: the daemon hangs up
+        assert probe.recv(1) == b""
+    engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    assert len(engine.generate(_request(n=1))) == 1
