@@ -97,8 +97,18 @@ class NeovimTUI:
             time.sleep(0.3)
 
     def close(self) -> None:
-        """Quit Neovim (discarding nothing it already wrote) and the tmux server."""
-        subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        """Quit Neovim (it stops its language server) and the tmux server."""
+        try:
+            self.command("qa!")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and self._alive():
+                time.sleep(0.1)
+        finally:
+            subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+
+    def _alive(self) -> bool:
+        proc = subprocess.run([*self.tmux, "has-session", "-t", self.session], capture_output=True)
+        return proc.returncode == 0
 
 
 def _quote(value: str) -> str:

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,23 +72,27 @@ def start(nvim: list[NeovimTUI], tmp_path: Path, settings: dict) -> NeovimTUI:
     return editor
 
 
-def open_menu(editor: NeovimTUI, want: str, timeout: float) -> dict[int, str]:
-    """Press `gra` until the code action menu lists an entry matching ``want``."""
+def open_menu(editor: NeovimTUI, line: int, want: str, timeout: float) -> dict[int, str]:
+    """On ``line``, press `gra` until the code action menu lists an entry matching ``want``."""
     pattern = re.compile(want)
     entries: dict[int, str] = {}
+
+    def ask() -> None:
+        editor.command(str(line))
+        editor.keys("g", "r", "a")
+        time.sleep(0.5)
 
     def listed(screen: str) -> bool:
         nonlocal entries
         entries = menu_entries(screen)
         if any(pattern.search(title) for title in entries.values()):
             return True
-        if entries or "No code actions available" in screen:
-            editor.keys("Escape")  # "q or empty cancels"; wait and ask again
-            editor.keys("Enter")
-        editor.keys("g", "r", "a")
+        editor.keys("Escape")  # cancels the menu; ask again a little later
+        time.sleep(2)
+        ask()
         return False
 
-    editor.keys("g", "r", "a")
+    ask()
     editor.wait_for(f"a code action matching {want}", listed, timeout)
     return entries
 
@@ -101,8 +106,8 @@ def pick(editor: NeovimTUI, entries: dict[int, str], want: str) -> str:
 
 def test_code_action_menu_checks_examples(nvim: list[NeovimTUI], tmp_path: Path) -> None:
     editor = start(nvim, tmp_path, FAST)
-    editor.command("17")  # the docstring of count_vowels, whose body is wrong
-    entries = open_menu(editor, r"^Check examples", 30)
+    # The docstring of count_vowels, whose body is wrong.
+    entries = open_menu(editor, 17, r"^Check examples", 30)
     assert "Explain code" in entries.values()
     pick(editor, entries, r"^Check examples")
     # The failing example, published as a diagnostic, shows next to its line.
@@ -130,8 +135,7 @@ def test_code_action_menu_implements_with_the_default_model(
     # Warm-up samples while the cursor rests in clamp; the menu then lists the candidates with
     # their evidence; the first one that passes every example is picked and written.
     editor = start(nvim, tmp_path, {"server": {"warmup": True}})
-    editor.command("2")
-    entries = open_menu(editor, r"^Implement: 3/3 examples pass", 420)
+    entries = open_menu(editor, 2, r"^Implement: 3/3 examples pass", 600)
     shot = ARTIFACTS / "nvim-menu.png"
     save_screenshot(editor.screen(colours=True), shot)
     if os.environ.get("CODEGEN_LSP_UPDATE_SCREENSHOTS") == "1":
