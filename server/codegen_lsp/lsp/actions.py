@@ -1,0 +1,204 @@
+"""Code actions: what the user sees when they ask for actions inside a function.
+
+In a function with a docstring and no body:
+
+- when candidates for this very version of the document are ready (warm-up or an earlier
+  request made them), one action per top candidate, titled with its evidence
+  ("Implement: 3/3 examples pass · 0.91"); the best is preferred, all are tagged as
+  LLM-generated where the client knows the LSP 3.18 tag, and failing ones are shown disabled with
+  the first failing example as the reason where the client shows disabled actions;
+- otherwise a single "Generate implementations…", which runs the slow work as a command.
+
+In a function with a body: "Explain code", and where its docstring has examples "Check examples"
+and, once an example is known to fail, "Fix with failing example".
+
+The answer comes from cached results only, so it takes milliseconds: nothing is sampled here.
+Edits travel inline, or through ``codeAction/resolve`` for clients that resolve edits lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified
+from pygls.workspace import TextDocument
+
+from codegen_lsp.lsp import checks, warmup
+from codegen_lsp.lsp.evidence import candidate_title, first_failure, passes
+from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
+from codegen_lsp.lsp.server import CodegenServer
+
+log = logging.getLogger(__name__)
+
+GENERATE = "codegenLsp.generate"
+EXPLAIN = "codegenLsp.explain"
+REPAIR = "codegenLsp.repair"
+CHECK = "codegenLsp.checkExamples"
+
+GENERATE_TITLE = "Generate implementations…"
+REGENERATE_TITLE = "Generate implementations again…"
+EXPLAIN_TITLE = "Explain code"
+REPAIR_TITLE = "Fix with failing example"
+CHECK_TITLE = "Check examples"
+
+KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
+_CANDIDATE_MARK = "codegenLsp.candidate"
+
+
+def _wanted(params: types.CodeActionParams, kind: str) -> bool:
+    only = params.context.only
+    return not only or any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+def _target(document: TextDocument, function: FunctionAtCursor, **extra: Any) -> dict[str, Any]:
+    return {
+        "uri": document.uri,
+        "version": document.version,
+        "line": function.def_line,
+        "function": function.name,
+        **extra,
+    }
+
+
+def _command_action(
+    ls: CodegenServer, title: str, command: str, argument: dict[str, Any], kind: str
+) -> types.CodeAction:
+    action = types.CodeAction(
+        title=title,
+        kind=kind,
+        command=types.Command(title=title, command=command, arguments=[argument]),
+    )
+    if command in (GENERATE, EXPLAIN, REPAIR) and ls.client_accepts_llm_tag():
+        action.tags = [types.CodeActionTag.LlmGenerated]
+    return action
+
+
+def candidate_actions(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, result: Any
+) -> list[types.CodeAction]:
+    """One action per top candidate, best first, with its evidence in the title."""
+    actions: list[types.CodeAction] = []
+    preferred_given = False
+    shows_disabled = ls.client_shows_disabled()
+    resolves = ls.client_resolves_edit()
+    for index, candidate in enumerate(result.candidates[: ls.settings.server.max_actions]):
+        action = types.CodeAction(
+            title=candidate_title(candidate), kind=types.CodeActionKind.QuickFix
+        )
+        if ls.client_accepts_llm_tag():
+            action.tags = [types.CodeActionTag.LlmGenerated]
+        if not passes(candidate) and shows_disabled:
+            action.disabled = types.CodeActionDisabled(
+                reason=first_failure(candidate.run) or "fails its examples"
+            )
+        elif resolves:
+            action.data = {
+                "kind": _CANDIDATE_MARK,
+                "uri": document.uri,
+                "version": document.version,
+                "function": function.key,
+                "index": index,
+            }
+        else:
+            action.edit = ls.workspace_edit(document, [candidate.replacement])
+        if passes(candidate) and not preferred_given:
+            action.is_preferred = True
+            preferred_given = True
+        actions.append(action)
+    if not preferred_given:
+        actions.append(
+            _command_action(
+                ls,
+                REGENERATE_TITLE,
+                GENERATE,
+                _target(document, function, fresh=True),
+                types.CodeActionKind.QuickFix,
+            )
+        )
+    return actions
+
+
+def actions_at(ls: CodegenServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Everything the server offers at the request's position (cache lookups only)."""
+    uri = params.text_document.uri
+    document = ls.workspace.get_text_document(uri)
+    line = params.range.start.line
+    function = function_at(document.lines, line)
+    if function is None or (function.empty_body and not function.wants_body):
+        return []  # outside a function, or a function with neither docstring nor body
+    warmup.schedule(ls, uri, line)
+    version = document.version or 0
+    quick_fix = types.CodeActionKind.QuickFix
+    if function.wants_body:
+        if not _wanted(params, quick_fix):
+            return []
+        result = ls.results.get(uri, version, function.key, "implement")
+        if result is not None and result.candidates:
+            return candidate_actions(ls, document, function, result)
+        return [
+            _command_action(ls, GENERATE_TITLE, GENERATE, _target(document, function), quick_fix)
+        ]
+    return _body_actions(ls, params, document, function)
+
+
+def _body_actions(
+    ls: CodegenServer,
+    params: types.CodeActionParams,
+    document: TextDocument,
+    function: FunctionAtCursor,
+) -> list[types.CodeAction]:
+    actions: list[types.CodeAction] = []
+    rewrite = types.CodeActionKind.RefactorRewrite
+    quick_fix = types.CodeActionKind.QuickFix
+    if function.has_examples and _wanted(params, quick_fix):
+        note = checks.failing_note(ls, document.uri, document.version or 0, function.def_line)
+        for diagnostic in params.context.diagnostics:
+            data = diagnostic.data if isinstance(diagnostic.data, dict) else {}
+            same_function = data.get("function", "").split(".")[-1] == function.name
+            if diagnostic.source == checks.SOURCE and same_function:
+                note = note or data.get("note")
+        if note is not None:
+            actions.append(
+                _command_action(
+                    ls, REPAIR_TITLE, REPAIR, _target(document, function, note=note), quick_fix
+                )
+            )
+        actions.append(
+            _command_action(ls, CHECK_TITLE, CHECK, _target(document, function), quick_fix)
+        )
+    if _wanted(params, rewrite):
+        actions.append(
+            _command_action(ls, EXPLAIN_TITLE, EXPLAIN, _target(document, function), rewrite)
+        )
+    return actions
+
+
+def register(server: CodegenServer) -> None:
+    """Register the code-action handlers."""
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
+    )
+    def code_action(
+        ls: CodegenServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction] | None:
+        try:
+            return actions_at(ls, params)
+        except Exception as error:  # never a crash, never a pop-up: "no action"
+            log.warning("code actions failed: %s: %s", type(error).__name__, error)
+            return None
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def resolve(ls: CodegenServer, action: types.CodeAction) -> types.CodeAction:
+        data = action.data
+        if not isinstance(data, dict) or data.get("kind") != _CANDIDATE_MARK:
+            return action  # not ours to resolve (VS Code resolves command actions too)
+        document = ls.current_document(data["uri"], data["version"])
+        result = ls.results.get(data["uri"], data["version"], data["function"], "implement")
+        if result is None or not 0 <= data["index"] < len(result.candidates):
+            raise JsonRpcContentModified("the candidates are gone; ask for code actions again")
+        action.edit = ls.workspace_edit(document, [result.candidates[data["index"]].replacement])
+        return action

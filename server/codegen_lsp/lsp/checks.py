@@ -1,0 +1,110 @@
+"""Check examples: run a function's docstring examples and mark the ones that fail.
+
+Each failing example becomes a diagnostic on its own line of the docstring, saying what was
+expected and what the function returned. The results also unlock "Fix with failing example" for
+that function. No model is involved, only the sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+
+from codegen_lsp.lsp.server import CodegenServer
+from codegen_lsp.pipeline import describe_failure
+
+log = logging.getLogger(__name__)
+
+SOURCE = "codegen-lsp"
+CODE = "example-failed"
+
+
+def _diagnostics(lines: Any, result: Any) -> list[types.Diagnostic]:
+    found = []
+    for example_result in result.run.results:
+        if example_result.status == "passed":
+            continue
+        line = result.docstring_line + max(example_result.example.line - 1, 0)
+        text = lines[line] if line < len(lines) else ""
+        start = len(text) - len(text.lstrip())
+        note = describe_failure(example_result)
+        found.append(
+            types.Diagnostic(
+                range=types.Range(
+                    start=types.Position(line=line, character=start),
+                    end=types.Position(line=line, character=len(text.rstrip("\r\n"))),
+                ),
+                message=f"example fails: {note}",
+                severity=types.DiagnosticSeverity.Warning,
+                source=SOURCE,
+                code=CODE,
+                data={"function": result.function_name, "note": note},
+            )
+        )
+    if result.run.error:
+        found.append(
+            types.Diagnostic(
+                range=types.Range(
+                    start=types.Position(line=result.function_line, character=0),
+                    end=types.Position(line=result.function_line, character=0),
+                ),
+                message=f"examples could not run: {result.run.error}",
+                severity=types.DiagnosticSeverity.Warning,
+                source=SOURCE,
+                code=CODE,
+                data={"function": result.function_name, "note": result.run.error},
+            )
+        )
+    return found
+
+
+async def check_document(
+    ls: CodegenServer, uri: str, line: int | None, tell: bool = False
+) -> list[Any]:
+    """Run the examples of the function at ``line`` (or of every function) and publish them."""
+    document = ls.workspace.get_text_document(uri)
+    version = document.version
+    source = document.source
+    pipeline = ls.pipeline()
+    try:
+        results = await asyncio.to_thread(pipeline.check, source, line)
+    except Exception as error:
+        ls.report_pipeline_failure("check examples", error, tell=tell)
+        return []
+    if document.version != version:
+        return results  # outdated lines: the next check will publish
+    per_function = ls.check_diagnostics.setdefault(uri, {})
+    if line is None:
+        per_function.clear()
+    lines = document.lines
+    for result in results:
+        per_function[result.function_name] = _diagnostics(lines, result)
+        ls.results.put(uri, version or 0, check_key(result.function_line), "check", result)
+    ls.checked_documents.add(uri)
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(
+            uri=uri,
+            version=version,
+            diagnostics=[d for found in per_function.values() for d in found],
+        )
+    )
+    return results
+
+
+def check_key(def_line: int) -> str:
+    """Key check results by the function's ``def`` line (names may be qualified or not)."""
+    return f"def@{def_line}"
+
+
+def failing_note(ls: CodegenServer, uri: str, version: int, def_line: int) -> str | None:
+    """Describe the first failing example of the function at ``def_line`` in the last check."""
+    result = ls.results.get(uri, version, check_key(def_line), "check")
+    if result is None:
+        return None
+    for example_result in result.run.results:
+        if example_result.status != "passed":
+            return describe_failure(example_result)
+    return result.run.error

@@ -1,0 +1,254 @@
+"""The slow work behind the code actions, as ``workspace/executeCommand``.
+
+"Generate implementations…" samples candidate bodies, runs the docstring's examples on each and
+ranks them, showing each stage in the editor's progress UI (cancellable there, or by cancelling
+the request); then it applies the best candidate that passes, through ``workspace/applyEdit``
+pinned to the document version the candidates were computed on. When nothing passes it says so
+and applies nothing; the code actions then list the candidates with their failures.
+"Fix with failing example" does the same from a failing example, "Explain code" writes a
+docstring whose examples were checked against the function, and "Check examples" publishes the
+function's failing examples as diagnostics.
+
+A request whose document changes underneath fails with ContentModified and applies nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
+from pygls.workspace import TextDocument
+
+from codegen_lsp.lsp import checks
+from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
+from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
+from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
+from codegen_lsp.lsp.jobs import Job
+from codegen_lsp.lsp.server import CodegenServer
+
+log = logging.getLogger(__name__)
+
+# Share of the progress bar each pipeline stage fills, in order.
+_STAGES = {"loading model": (0, 10), "sampling": (10, 60), "running examples": (60, 90)}
+_STAGES["ranking"] = (90, 100)
+
+
+def _anchor(document: TextDocument, function: FunctionAtCursor) -> tuple[int, int]:
+    """Return a (line, column) the pipeline resolves to this function: its name."""
+    line = document.lines[function.def_line]
+    return function.def_line, max(line.find(function.name), 0)
+
+
+def start_implement(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, *, explicit: bool
+) -> Job:
+    """Queue candidate generation for ``function`` on this version of ``document``."""
+    source = document.source
+    line, column = _anchor(document, function)
+    pipeline = ls.pipeline()
+
+    def work(cancel: Any, progress: Any) -> Any:
+        return pipeline.implement(source, line, column, cancel=cancel, progress=progress)
+
+    return ls.submit("implement", document, function.key, work, explicit=explicit)
+
+
+async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
+    """Wait for ``job`` while showing its stages as cancellable work-done progress."""
+    token: str | None = None
+    if ls.client_shows_progress():
+        token = f"codegen-lsp/{uuid.uuid4()}"
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception as error:
+            log.info("client refused a progress token: %s", error)
+            token = None
+
+    def report(stage: str, done: int, total: int) -> None:
+        if token is None:
+            return
+        low, high = _STAGES.get(stage, (0, 100))
+        share = done / total if total else 0.0
+        message = f"{stage} {done}/{total}" if total else stage
+        ls.work_done_progress.report(
+            token,
+            types.WorkDoneProgressReport(
+                message=message, percentage=int(low + (high - low) * share), cancellable=True
+            ),
+        )
+
+    if token is not None:
+        ls.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title=title, cancellable=True, message="queued", percentage=0
+            ),
+        )
+        cancel_signal = ls.work_done_progress.tokens.get(token)
+        if cancel_signal is not None:
+            cancel_signal.add_done_callback(
+                lambda signal: job.stop("cancelled") if signal.cancelled() else None
+            )
+        if job.last_progress is not None:
+            report(*job.last_progress)
+    job.listeners.append(report)
+    outcome = "cancelled"
+    try:
+        result = await ls.wait_for(job)
+        outcome = "done"
+        return result
+    finally:
+        job.listeners.remove(report)
+        if token is not None:
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))
+            ls.work_done_progress.tokens.pop(token, None)
+
+
+async def _run(ls: CodegenServer, title: str, job: Job, kind: str) -> tuple[Any, dict | None]:
+    """Wait for ``job`` with progress; a pipeline failure becomes (None, a reply saying so)."""
+    try:
+        return await _with_progress(ls, title, job), None
+    except JsonRpcException:
+        raise  # cancelled or outdated: the request's reply says so
+    except Exception as error:
+        ls.report_pipeline_failure(kind, error, tell=True)
+        return None, {"applied": False, "message": str(error)}
+
+
+def _target(
+    ls: CodegenServer, args: tuple[Any, ...]
+) -> tuple[TextDocument, FunctionAtCursor, dict]:
+    """Read a command's argument: the document version and function the action was made for."""
+    spec = args[0] if args else None
+    if not isinstance(spec, dict) or not {"uri", "line"} <= spec.keys():
+        raise JsonRpcInvalidParams("expected one argument {uri, version, line}")
+    document = ls.current_document(spec["uri"], spec.get("version"))
+    function = function_at(document.lines, int(spec["line"]))
+    if function is None:
+        raise JsonRpcInvalidParams(f"no function at line {spec['line']} of {spec['uri']}")
+    return document, function, spec
+
+
+async def _apply_best(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, result: Any, verb: str
+) -> dict[str, Any]:
+    """Apply the best passing candidate of ``result``, or say honestly that none passed."""
+    passing = [c for c in result.candidates if passes(c)]
+    summary: dict[str, Any] = {
+        "function": function.name,
+        "candidates": len(result.candidates),
+        "passing": len(passing),
+        "notes": list(result.notes),
+        "applied": False,
+    }
+    if not passing:
+        best = result.candidates[0] if result.candidates else None
+        detail = (
+            f" The best has {evidence(best)}; {first_failure(best.run) or ''}".rstrip("; ")
+            if best is not None
+            else ""
+        )
+        message = f"{verb} {function.name}: no candidate passed the examples.{detail}"
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Info, message=message)
+        )
+        summary["message"] = message
+        return summary
+    best = passing[0]
+    title = candidate_title(best, verb)
+    summary["title"] = title
+    summary["applied"] = await ls.apply_edit(
+        document.uri, document.version or 0, [best.replacement], label=title
+    )
+    for note in result.notes:
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=note))
+    return summary
+
+
+def register(server: CodegenServer) -> None:
+    """Register the commands."""
+
+    @server.command(GENERATE)
+    async def generate(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+        document, function, spec = _target(ls, args)
+        if not function.wants_body:
+            return {"applied": False, "message": f"{function.name} already has a body"}
+        version = document.version or 0
+        result = (
+            None
+            if spec.get("fresh")
+            else ls.results.get(document.uri, version, function.key, "implement")
+        )
+        if result is None:
+            job = start_implement(ls, document, function, explicit=True)
+            result, failed = await _run(ls, f"Implementing {function.name}", job, "generate")
+            if failed is not None:
+                return failed
+        document = ls.current_document(document.uri, version)
+        return await _apply_best(ls, document, function, result, "Implement")
+
+    @server.command(REPAIR)
+    async def repair(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+        document, function, spec = _target(ls, args)
+        version = document.version or 0
+        source = document.source
+        line, column = _anchor(document, function)
+        note = spec.get("note")
+        pipeline = ls.pipeline()
+
+        def work(cancel: Any, progress: Any) -> Any:
+            return pipeline.repair(
+                source, line, column, note=note, cancel=cancel, progress=progress
+            )
+
+        job = ls.submit("repair", document, f"{function.key}:{note}", work, explicit=True)
+        result, failed = await _run(ls, f"Fixing {function.name}", job, "repair")
+        if failed is not None:
+            return failed
+        document = ls.current_document(document.uri, version)
+        return await _apply_best(ls, document, function, result, "Fix")
+
+    @server.command(EXPLAIN)
+    async def explain(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+        document, function, _ = _target(ls, args)
+        version = document.version or 0
+        source = document.source
+        line, column = _anchor(document, function)
+        pipeline = ls.pipeline()
+
+        def work(cancel: Any, progress: Any) -> Any:
+            return pipeline.explain(source, line, column, cancel=cancel, progress=progress)
+
+        job = ls.submit("explain", document, function.key, work, explicit=True)
+        result, failed = await _run(ls, f"Explaining {function.name}", job, "explain")
+        if failed is not None:
+            return failed
+        evidence_note = (
+            f"{result.examples_kept}/{result.examples_checked} generated examples kept "
+            "(checked against the function)"
+        )
+        label = f"Explain {function.name}: {evidence_note}"
+        applied = await ls.apply_edit(document.uri, version, [result.replacement], label=label)
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=label))
+        return {
+            "applied": applied,
+            "function": function.name,
+            "docstring": result.docstring,
+            "examplesChecked": result.examples_checked,
+            "examplesKept": result.examples_kept,
+            "notes": list(result.notes),
+        }
+
+    @server.command(CHECK)
+    async def check(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+        document, function, _ = _target(ls, args)
+        results = await checks.check_document(ls, document.uri, function.def_line, tell=True)
+        runs = [r.run for r in results]
+        return {
+            "function": function.name,
+            "examples": sum(run.total for run in runs),
+            "passed": sum(run.passed for run in runs),
+        }

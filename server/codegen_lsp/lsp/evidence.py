@@ -1,0 +1,53 @@
+"""The words the user reads: action titles and reasons built from execution evidence.
+
+A candidate's title says how many of the docstring's examples it passed and its score, so the
+user can tell a proven body from a guess ("Implement: 3/3 examples pass · 0.91"). A failing
+candidate says which example failed and how (the pipeline's wording: what it returned against
+what was expected).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codegen_lsp.pipeline import describe_failure
+from codegen_lsp.sandbox.types import CandidateRun
+
+_MAX_TEXT = 60
+
+
+def _short(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def first_failure(run: CandidateRun) -> str | None:
+    """Describe the first failing example of ``run`` (or why it could not run), else None."""
+    if run.error:
+        return f"does not run: {_short(run.error)}"
+    for result in run.results:
+        if result.status != "passed":
+            return describe_failure(result)
+    return None
+
+
+def passes(candidate: Any) -> bool:
+    """Tell whether the candidate ran and passed every example it has."""
+    return candidate.run.error is None and candidate.run.passed == candidate.run.total
+
+
+def evidence(candidate: Any) -> str:
+    """Return ``3/3 examples pass · 0.91``, or what stands in for it."""
+    run = candidate.run
+    if run.error:
+        proof = "does not run"
+    elif run.total == 0:
+        proof = "no examples to check"
+    else:
+        proof = f"{run.passed}/{run.total} examples pass"
+    return f"{proof} · {candidate.score:.2f}"
+
+
+def candidate_title(candidate: Any, verb: str = "Implement") -> str:
+    """Return the code action title of one ranked candidate."""
+    return f"{verb}: {evidence(candidate)}"

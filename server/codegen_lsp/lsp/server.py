@@ -1,0 +1,430 @@
+"""The codegen-lsp language server: writes function bodies and proves them in the editor.
+
+Put the cursor in a function that has a docstring and no body and ask for code actions: the
+server offers "Generate implementations…", samples candidate bodies in the background with
+visible, cancellable progress, and applies the best one that passes the docstring's examples.
+Once candidates are ready (ahead of time, thanks to warm-up), the code actions list them with
+their evidence ("Implement: 3/3 examples pass · 0.91"). Functions that already have a body get
+"Explain code", "Check examples" and "Fix with failing example".
+
+This module holds the server object, its state, the protocol tweaks and the entry point; each
+feature lives in its own module and registers its handlers here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.exceptions import (
+    JsonRpcContentModified,
+    JsonRpcException,
+    JsonRpcRequestCancelled,
+)
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import TextDocument
+
+from codegen_lsp import __version__
+from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
+from codegen_lsp.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PipelineFactory = Callable[[Settings], Any]
+
+
+class ServerCancelled(JsonRpcException):
+    """LSP ``ServerCancelled``: the server dropped the request (a newer one took its place)."""
+
+    CODE = types.LSPErrorCodes.ServerCancelled.value
+    MESSAGE = "ServerCancelled"
+
+
+# Replies that are part of normal editing (a cancelled or outdated request), not server faults.
+_EXPECTED_ERRORS = (JsonRpcContentModified, JsonRpcRequestCancelled, ServerCancelled)
+
+
+class CodegenProtocol(LanguageServerProtocol):
+    """pygls' protocol, with cancel hooks for long commands and quiet expected errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cancel_hooks: dict[Any, Callable[[], None]] = {}
+
+    def on_cancel(self, msg_id: Any, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when the client cancels request ``msg_id``.
+
+        pygls answers a cancelled ``workspace/executeCommand`` at once but does not stop the
+        command's coroutine; the hook lets the command stop its generation too.
+        """
+        if msg_id is not None:
+            self._cancel_hooks[msg_id] = hook
+
+    def forget_cancel(self, msg_id: Any) -> None:
+        """Drop the cancel hook of a finished request."""
+        self._cancel_hooks.pop(msg_id, None)
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        hook = self._cancel_hooks.pop(msg_id, None)
+        super()._handle_cancel_notification(msg_id)
+        if hook is not None:
+            hook()
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """Answer a request whose params do not fit its method (pygls would stay silent)."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if "id" in data and "method" in data:
+                self._send_response(data["id"], error=error.to_response_error())
+            raise
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        self._cancel_hooks.pop(msg_id, None)
+        if not future.cancelled():
+            error = future.exception()
+            if isinstance(error, _EXPECTED_ERRORS):
+                self._request_futures.pop(msg_id, None)
+                log.info("request %s: %s", msg_id, error.message)
+                self._send_response(msg_id, error=error.to_response_error())
+                return
+        super()._send_handler_result(future, msg_id=msg_id)
+
+
+@dataclasses.dataclass
+class ResultCache:
+    """Finished pipeline results by (uri, version, function, kind); only live versions kept."""
+
+    limit: int = 64
+    entries: dict[tuple[str, int, str, str], Any] = dataclasses.field(default_factory=dict)
+
+    def get(self, uri: str, version: int, function: str, kind: str) -> Any:
+        """Return the cached result or None."""
+        return self.entries.get((uri, version, function, kind))
+
+    def put(self, uri: str, version: int, function: str, kind: str, result: Any) -> None:
+        """Store a result, evicting the oldest beyond the limit."""
+        self.entries[(uri, version, function, kind)] = result
+        while len(self.entries) > self.limit:
+            del self.entries[next(iter(self.entries))]
+
+    def drop_document(self, uri: str, older_than: int | None = None) -> None:
+        """Forget results for ``uri`` (those older than ``older_than`` when given)."""
+        for key in [k for k in self.entries if k[0] == uri]:
+            if older_than is None or key[1] < older_than:
+                del self.entries[key]
+
+
+class CodegenServer(LanguageServer):
+    """The server object: pygls' server plus settings, the job queue and cached results."""
+
+    def __init__(self, pipeline_factory: PipelineFactory | None = None) -> None:
+        super().__init__("codegen-lsp", __version__, protocol_cls=CodegenProtocol, max_workers=4)
+        self.settings = Settings()
+        self.initial_settings = Settings()
+        self.results = ResultCache()
+        self.check_diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
+        self.checked_documents: set[str] = set()
+        self.applied_versions: dict[str, int] = {}
+        """Per document, the version the server last edited: no second edit lands on it."""
+        self._pipeline_factory = pipeline_factory
+        self._pipeline: Any = None
+        self._pipeline_key: Hashable = None
+        self._schedulers: dict[Hashable, Scheduler] = {}
+        self._told: set[str] = set()
+        self.warmup_timers: dict[str, asyncio.TimerHandle] = {}
+        self._pipeline_lock = threading.Lock()
+
+    @property
+    def codegen_protocol(self) -> CodegenProtocol:
+        """The protocol, typed as ours."""
+        assert isinstance(self.protocol, CodegenProtocol)
+        return self.protocol
+
+    # -- what the client can do -------------------------------------------------------------
+
+    def client_resolves_edit(self) -> bool:
+        """Tell whether the client resolves a code action's ``edit`` lazily."""
+        support = get_capability(
+            self.client_capabilities, "text_document.code_action.resolve_support", None
+        )
+        return support is not None and "edit" in support.properties
+
+    def client_shows_disabled(self) -> bool:
+        """Tell whether the client shows ``disabled`` code actions with their reason."""
+        return bool(
+            get_capability(
+                self.client_capabilities, "text_document.code_action.disabled_support", False
+            )
+        )
+
+    def client_accepts_llm_tag(self) -> bool:
+        """Tell whether the client accepts the LSP 3.18 ``LLMGenerated`` code action tag."""
+        support = get_capability(
+            self.client_capabilities, "text_document.code_action.tag_support", None
+        )
+        return support is not None and types.CodeActionTag.LlmGenerated in support.value_set
+
+    def client_versions_edits(self) -> bool:
+        """Tell whether the client takes versioned ``documentChanges`` in a workspace edit."""
+        return bool(
+            get_capability(
+                self.client_capabilities, "workspace.workspace_edit.document_changes", False
+            )
+        )
+
+    def client_shows_progress(self) -> bool:
+        """Tell whether the client shows server-initiated work-done progress."""
+        return bool(get_capability(self.client_capabilities, "window.work_done_progress", False))
+
+    def client_has_configuration(self) -> bool:
+        """Tell whether the client answers ``workspace/configuration``."""
+        return bool(get_capability(self.client_capabilities, "workspace.configuration", False))
+
+    # -- telling the user -------------------------------------------------------------------
+
+    def tell_once(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """Show ``message`` to the user the first time only; always log it."""
+        log.warning("%s", message)
+        if message in self._told:
+            return
+        self._told.add(message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log server faults; a pop-up per malformed message would help nobody."""
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings, warnings: Sequence[str]) -> None:
+        """Adopt new settings; a changed model, sampling or sandbox means a fresh pipeline."""
+        for warning in warnings:
+            self.tell_once(f"codegen-lsp settings: {warning}")
+        self.settings = settings
+        log.info("settings: %s", settings)
+
+    # -- the pipeline and its queue ----------------------------------------------------------
+
+    def pipeline(self) -> Any:
+        """Return the pipeline for the current settings (created on first use)."""
+        key = repr(dataclasses.replace(self.settings, server=Settings().server))
+        with self._pipeline_lock:
+            if self._pipeline is None or self._pipeline_key != key:
+                if self._pipeline is not None and hasattr(self._pipeline, "close"):
+                    self._pipeline.close()
+                if self._pipeline_factory is not None:
+                    self._pipeline = self._pipeline_factory(self.settings)
+                else:
+                    from codegen_lsp.pipeline import Pipeline
+
+                    self._pipeline = Pipeline(self.settings)
+                self._pipeline_key = key
+            return self._pipeline
+
+    def scheduler(self) -> Scheduler:
+        """Return the job queue of the current model: one generation at a time per model."""
+        model = repr(self.settings.model)
+        scheduler = self._schedulers.get(model)
+        if scheduler is None:
+            for old in self._schedulers.values():
+                old.close()
+            self._schedulers.clear()
+            scheduler = Scheduler(asyncio.get_running_loop(), max_waiting=4, name=model)
+            self._schedulers[model] = scheduler
+        return scheduler
+
+    def submit(
+        self, kind: str, document: TextDocument, function: str, work: Work, *, explicit: bool
+    ) -> Job:
+        """Queue pipeline work for one function of one document version; cache its result."""
+        version = document.version or 0
+        uri = document.uri
+        key = (kind, uri, version, function)
+        scheduler = self.scheduler()
+        existing = scheduler.find(key)
+        job = scheduler.submit(key, uri, version, work, explicit=explicit)
+        if job is not existing:
+            job.future.add_done_callback(
+                lambda done: self._remember(done, uri, version, function, kind)
+            )
+        return job
+
+    def _remember(
+        self, done: asyncio.Future[Any], uri: str, version: int, function: str, kind: str
+    ) -> None:
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is None:
+            self.results.put(uri, version, function, kind, done.result())
+        elif isinstance(error, JobCancelled):
+            log.info("%s of %s in %s v%d stopped: %s", kind, function, uri, version, error)
+        else:
+            self.report_pipeline_failure(kind, error)
+
+    def report_pipeline_failure(self, kind: str, error: BaseException, tell: bool = False) -> None:
+        """Turn a pipeline failure into a log line; tell the user when they asked (``tell``).
+
+        A missing model is said once, however often it is hit.
+        """
+        if _is_missing_model(error):
+            name = self.settings.model.name
+            self.tell_once(
+                f"codegen-lsp cannot use the model {name!r}: {error}\n"
+                f"Prepare it once with `codegen-lsp models pull {name}` and "
+                f"`codegen-lsp models export {name}`, or set codegenLsp.model.name.",
+                types.MessageType.Error,
+            )
+            return
+        log.warning("%s failed: %s: %s", kind, type(error).__name__, error)
+        log.debug("%s failure details", kind, exc_info=error)
+        if tell:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"codegen-lsp {kind}: {error}"
+                )
+            )
+
+    def close_jobs(self) -> None:
+        """Stop every job (shutdown)."""
+        for scheduler in self._schedulers.values():
+            scheduler.close()
+        self._schedulers.clear()
+
+    async def wait_for(self, job: Job) -> Any:
+        """Wait for ``job`` on behalf of the current request, mapping cancellation to LSP errors.
+
+        A client's ``$/cancelRequest`` stops the job (unless another request still waits for
+        it); an edit to the document makes the request fail with ContentModified.
+        """
+        task = asyncio.current_task()
+        msg_id = self.protocol.msg_id
+        job.waiters += 1
+
+        def cancelled_by_client() -> None:
+            job.waiters -= 1
+            if job.waiters <= 0:
+                job.stop(JobCancelled.REQUESTED)
+            if task is not None:
+                task.cancel()
+
+        self.codegen_protocol.on_cancel(msg_id, cancelled_by_client)
+        try:
+            result = await asyncio.shield(job.future)
+        except JobCancelled as stopped:
+            if stopped.reason == JobCancelled.DOCUMENT_CHANGED:
+                raise JsonRpcContentModified(
+                    "the document changed while the request ran; ask again"
+                ) from None
+            if stopped.reason == JobCancelled.REQUESTED:
+                raise JsonRpcRequestCancelled("cancelled") from None
+            raise ServerCancelled(stopped.reason) from None
+        finally:
+            self.codegen_protocol.forget_cancel(msg_id)
+        job.waiters -= 1
+        return result
+
+    # -- documents and edits ----------------------------------------------------------------
+
+    def current_document(self, uri: str, version: int | None) -> TextDocument:
+        """Return the open document, failing with ContentModified when it moved past ``version``."""
+        document = self.workspace.get_text_document(uri)
+        if version is not None and (
+            document.version != version or self.applied_versions.get(uri) == version
+        ):
+            raise JsonRpcContentModified(
+                f"{uri} is at version {document.version}, the request was for {version}"
+            )
+        return document
+
+    def text_edit(self, document: TextDocument, replacement: Any) -> types.TextEdit:
+        """Turn one pipeline replacement (code-point columns) into a client-unit text edit."""
+        lines = document.lines
+        codec = document.position_codec
+        start = types.Position(line=replacement.start_line, character=replacement.start_column)
+        end = types.Position(line=replacement.end_line, character=replacement.end_column)
+        return types.TextEdit(
+            range=types.Range(
+                start=codec.position_to_client_units(lines, start),
+                end=codec.position_to_client_units(lines, end),
+            ),
+            new_text=replacement.new_text,
+        )
+
+    def workspace_edit(
+        self, document: TextDocument, replacements: Sequence[Any]
+    ) -> types.WorkspaceEdit:
+        """Return an edit of this document version only (versioned where the client allows)."""
+        edits = [self.text_edit(document, replacement) for replacement in replacements]
+        if self.client_versions_edits():
+            identifier = types.OptionalVersionedTextDocumentIdentifier(
+                uri=document.uri, version=document.version
+            )
+            return types.WorkspaceEdit(
+                document_changes=[
+                    types.TextDocumentEdit(text_document=identifier, edits=list(edits))
+                ]
+            )
+        return types.WorkspaceEdit(changes={document.uri: edits})
+
+    def cancel_document(self, uri: str, newer_than: int | None = None) -> None:
+        """Stop the jobs computed on older versions of ``uri`` (all of them without a version)."""
+        for scheduler in self._schedulers.values():
+            scheduler.cancel_document(uri, newer_than)
+        self.results.drop_document(uri, older_than=newer_than)
+        self.applied_versions.pop(uri, None)
+
+    async def apply_edit(
+        self, uri: str, version: int, replacements: Sequence[Any], label: str
+    ) -> bool:
+        """Apply replacements computed on ``uri`` at ``version``; never on any other version."""
+        document = self.current_document(uri, version)
+        edit = self.workspace_edit(document, replacements)
+        # Mark before awaiting: a racing request must not send a second edit for this version.
+        self.applied_versions[uri] = version
+        response = await self.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label=label)
+        )
+        if not response.applied:
+            self.applied_versions.pop(uri, None)
+            log.info("client declined the edit: %s", response.failure_reason)
+        return bool(response.applied)
+
+
+def _is_missing_model(error: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(error).__mro__}
+    if names & {"ModelError", "ModelNotFound", "ModelNotFoundError", "MissingModel"}:
+        return True
+    return isinstance(error, FileNotFoundError) and "model" in str(error).lower()
+
+
+def create_server(pipeline_factory: PipelineFactory | None = None) -> CodegenServer:
+    """Build the server with every feature registered."""
+    from codegen_lsp.lsp import actions, commands, configuration, documents, inline
+
+    server = CodegenServer(pipeline_factory)
+    for feature in (configuration, documents, actions, commands, inline):
+        feature.register(server)
+    return server
+
+
+def run_server(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> int:
+    """Serve LSP over stdio (the default) or TCP until the client disconnects."""
+    # pygls logs every message at INFO; that much text (a 1 MB document per keystroke) only
+    # helps when debugging the protocol itself (-vv).
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("pygls").setLevel(logging.WARNING)
+    server = create_server()
+    if tcp:
+        server.start_tcp(host, port)
+    else:
+        server.start_io()
+    return 0
