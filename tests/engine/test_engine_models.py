@@ -141,6 +141,7 @@ def test_user_hf_dir_exports_atomically_and_loads(tiny_hf, tiny_onnx, tiny_cache
         ModelSettings(name=str(tiny_hf), precision="fp32", cache_dir=str(tiny_cache))
     )
     assert engine.count_tokens("def f():") > 0
+    assert models.KEEP_INPUT in engine.input_names  # prefill computes only the logits it needs
     # An exported directory is used as it is.
     assert models.export(str(tiny_onnx), "int4") == tiny_onnx
 

@@ -40,6 +40,8 @@ PRECISIONS: tuple[ExportPrecision, ...] = ("fp32", "int8", "int4")
 MANIFEST = "codegen_lsp.json"
 """Written last into every finished ONNX directory; the engine reads its model facts from it."""
 MANIFEST_FORMAT = 1
+KEEP_INPUT = "num_logits_to_keep"
+"""Optional graph input our export adds: how many final positions get logits."""
 
 Progress = Callable[[str], None]
 """Receives one line per step for a user to read (a status bar, a log)."""

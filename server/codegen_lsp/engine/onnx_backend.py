@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from codegen_lsp.engine.decoding import DecodingEngine, TokenizerFacts
-from codegen_lsp.engine.models import ModelError, read_manifest
+from codegen_lsp.engine.models import KEEP_INPUT, ModelError, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +122,17 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         )
 
     def _run(
-        self, ids: npt.NDArray[np.int64], past: list[np.ndarray], past_length: int
+        self,
+        ids: npt.NDArray[np.int64],
+        past: list[np.ndarray],
+        past_length: int,
+        keep_logits: int = 0,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Run one forward pass; logits for the last ``keep_logits`` positions (0: all)."""
         rows, count = ids.shape
         feed: dict[str, np.ndarray] = {"input_ids": ids}
+        if KEEP_INPUT in self.input_names:
+            feed[KEEP_INPUT] = np.asarray(keep_logits or count, dtype=np.int64)
         if "attention_mask" in self.input_names:
             feed["attention_mask"] = np.ones((rows, past_length + count), dtype=np.int64)
         if "position_ids" in self.input_names:
@@ -145,11 +152,11 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         kept: list[np.ndarray] = []
         for start in range(0, len(ids), self.prefill_chunk):
             chunk = np.asarray([ids[start : start + self.prefill_chunk]], dtype=np.int64)
-            logits, past = self._run(chunk, past, start)
             end = start + chunk.shape[1]
-            if end > keep_logits_from:
-                first = max(keep_logits_from - start, 0)
-                kept.append(np.asarray(logits[0, first:], dtype=np.float32))
+            wanted = end - max(keep_logits_from, start)
+            logits, past = self._run(chunk, past, start, keep_logits=max(wanted, 1))
+            if wanted > 0:
+                kept.append(np.asarray(logits[0, -wanted:], dtype=np.float32))
         return np.concatenate(kept, axis=0), OnnxState(past, len(ids))
 
     def expand(self, state: OnnxState, rows: int) -> OnnxState:
@@ -164,7 +171,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
 
     def step(self, tokens: npt.NDArray[np.int64], state: OnnxState) -> tuple[np.ndarray, OnnxState]:
         """Decode one token per row."""
-        logits, past = self._run(tokens.reshape(-1, 1), state.past, state.length)
+        logits, past = self._run(tokens.reshape(-1, 1), state.past, state.length, keep_logits=1)
         return np.asarray(logits[:, -1, :], dtype=np.float32), OnnxState(past, state.length + 1)
 
 
