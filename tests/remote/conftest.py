@@ -1,4 +1,4 @@
-"""Fixtures for the scale-out tests: a tiny exported model, a private runtime dir, a free port.
+"""Fixtures for the scale-out tests: a tiny exported model, a private runtime dir, a stub server.
 
 The tiny model is the engine tests' one (a random Qwen2 with a real BPE tokenizer, exported to
 ONNX through ``models.export``): the daemon tests need real plumbing, not good code.
@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from remote_stub import StubServer
 
 ENGINE_CONFTEST = Path(__file__).resolve().parents[1] / "engine" / "conftest.py"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +45,11 @@ def runtime_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ.pop("XDG_RUNTIME_DIR", None)
         else:
             os.environ["XDG_RUNTIME_DIR"] = previous
+
+
+@pytest.fixture
+def stub() -> Iterator[StubServer]:
+    server = StubServer()
+    StubServer.hangups = 0
+    yield server
+    server.close()

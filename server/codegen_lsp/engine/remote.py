@@ -284,6 +284,10 @@ def to_sample(choice: _Choice, stops: tuple[str, ...], timings: Timings) -> Samp
     )
 
 
+def _cancelled_sample() -> Sample:
+    return Sample("", [], [], "cancelled", Timings())
+
+
 class RemoteEngine:
     """An :class:`~codegen_lsp.engine.types.Engine` backed by an OpenAI-compatible server."""
 
@@ -508,9 +512,11 @@ class RemoteEngine:
                 return samples
             log.info("%s ignores n; drawing with %d requests", self.endpoint, request.n)
             self._server_takes_n = False
-            return samples + self._gather(
-                request, model, [1] * (request.n - len(samples)), open_, cancel
-            )
+            missing = request.n - len(samples)
+            try:
+                return samples + self._gather(request, model, [1] * missing, open_, cancel)
+            except GenerationCancelled:
+                return samples + [_cancelled_sample() for _ in range(missing)]
         return self._gather(request, model, [1] * request.n, open_, cancel)
 
     def _gather(
@@ -562,7 +568,7 @@ class RemoteEngine:
                 raise
             # Samples drawn before the cancel are kept; the rest are reported cancelled.
             missing = sum(counts) - len(finished)
-            return finished + [Sample("", [], [], "cancelled", Timings()) for _ in range(missing)]
+            return finished + [_cancelled_sample() for _ in range(missing)]
         except BaseException:
             for future in futures:
                 future.cancel()
