@@ -8,6 +8,8 @@ VENV=${VENV:-.venv}
 apt_packages=(bubblewrap)
 # Editor UI tests (tests/vscode, tests/nvim_tui): tmux, Chromium, and code-server's build tools.
 apt_packages+=(tmux chromium g++ make pkg-config libkrb5-dev ripgrep)
+# tests/editors: Emacs with eglot drives the language server end to end.
+apt_packages+=(emacs-nox elpa-eglot)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
