@@ -67,6 +67,10 @@ RESULT_BYTES_CAP = 4 * 1024 * 1024
 CLONE_THREAD = 0x00010000
 TIOCSTI = 0x5412
 PR_SET_DUMPABLE = 4
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+SECCOMP_PROGRAM = b""
 GRACE_S = 0.5
 
 
@@ -115,6 +119,9 @@ class Landlock:
         rules = [(root, read) for root in read_roots] + [
             (writable, handled),
             (os.devnull, (self.READ_FILE | self.WRITE_FILE) & handled),
+            ("/dev/zero", self.READ_FILE),
+            ("/dev/urandom", self.READ_FILE),
+            ("/dev/random", self.READ_FILE),
         ]
         for path, access in rules:
             try:
@@ -196,6 +203,12 @@ def main() -> None:
     # Children (candidates) must not read this process's memory through /proc/<pid>/mem.
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    global SECCOMP_ERROR, SECCOMP_PROGRAM
+    if pyseccomp is not None:
+        try:
+            SECCOMP_PROGRAM = build_seccomp_program()
+        except Exception as error:
+            SECCOMP_ERROR = f"compiling the filter failed: {error}"
     read_roots = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
     landlock = Landlock(libc, read_roots, os.getcwd())
     write_message(
@@ -203,7 +216,7 @@ def main() -> None:
         {
             "ready": True,
             "pid": os.getpid(),
-            "seccomp": pyseccomp is not None,
+            "seccomp": bool(SECCOMP_PROGRAM),
             "why": SECCOMP_ERROR,
             "landlock": landlock.abi if landlock.ruleset_fd >= 0 else 0,
             "landlock_why": landlock.error,
@@ -281,13 +294,25 @@ def clear_directory(path: str) -> None:
 
 def reap(pid: int, deadline: float) -> int | None:
     """Wait for the child until the deadline; None if it is still running."""
+    finished, status = os.waitpid(pid, os.WNOHANG)
+    if finished:
+        return status
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = -1
+    if pidfd >= 0:
+        try:
+            select.select([pidfd], [], [], max(deadline - time.monotonic(), 0))
+        finally:
+            os.close(pidfd)
     while True:
         finished, status = os.waitpid(pid, os.WNOHANG)
         if finished:
             return status
         if time.monotonic() >= deadline:
             return None
-        time.sleep(0.002)
+        time.sleep(0.001)
 
 
 def describe_exit(status: int) -> str:
@@ -320,16 +345,20 @@ def lock_down(job: dict[str, Any], result_fd: int) -> None:
     os.closerange(3, result_fd)
     os.closerange(result_fd + 1, 1 << 16)
     resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-    if pyseccomp is not None:
-        install_seccomp()
-    elif job.get("require_seccomp", True):
+    if SECCOMP_PROGRAM:
+        install_seccomp(SECCOMP_PROGRAM)
+    else:
         raise RuntimeError(f"seccomp unavailable ({SECCOMP_ERROR}); refusing to run")
 
 
-def install_seccomp() -> None:
-    """Deny network, exec, process creation, tracing and signals to other processes."""
+def build_seccomp_program() -> bytes:
+    """Compile the filter once (in the zygote) to classic BPF; children load it in one call.
+
+    Denied (EPERM): network, exec, process creation (threads stay allowed), tracing, sending
+    any signal (a candidate cannot even signal itself: the rule must not depend on a pid, so
+    that it can be compiled once), namespace and mount changes, and file-metadata changes.
+    """
     assert pyseccomp is not None
-    me = os.getpid()
     deny = pyseccomp.ERRNO(errno.EPERM)
     rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
     denied = [
@@ -412,11 +441,35 @@ def install_seccomp() -> None:
     rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
     rules.add_rule(deny, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, CLONE_THREAD, 0))
     for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
-        rules.add_rule(deny, name, pyseccomp.Arg(0, pyseccomp.NE, me))
+        rules.add_rule(deny, name)
     # setrlimit() is prlimit64(0, ...); another pid (even our own, spelled out) is refused.
     rules.add_rule(deny, "prlimit64", pyseccomp.Arg(0, pyseccomp.NE, 0))
     rules.add_rule(deny, "ioctl", pyseccomp.Arg(1, pyseccomp.EQ, TIOCSTI))
-    rules.load()
+    read_end, write_end = os.pipe()
+    try:
+        with os.fdopen(write_end, "wb", closefd=True) as sink:
+            rules.export_bpf(sink)
+        program = b""
+        while chunk := os.read(read_end, 65536):
+            program += chunk
+    finally:
+        os.close(read_end)
+    return program
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def install_seccomp(program: bytes) -> None:
+    """Load the compiled filter into this process (irreversible; inherited by its threads)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(SET_SECCOMP) failed")
 
 
 class CappedWriter(io.TextIOBase):

@@ -139,8 +139,11 @@ def _remove_tree(path: str) -> None:
 class Sandbox:
     """Runs candidate modules against examples in isolated workers."""
 
-    def __init__(self, settings: SandboxSettings | None = None) -> None:
+    def __init__(
+        self, settings: SandboxSettings | None = None, cache_size: int = CACHE_SIZE
+    ) -> None:
         self.settings = settings or SandboxSettings()
+        self.cache_size = cache_size
         self._level = isolation.best_level(self.settings.level)
         self.workers = self.settings.workers or os.cpu_count() or 1
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -196,10 +199,10 @@ class Sandbox:
                 self._cache.move_to_end(key)
                 return cached
         run = self._execute(code, function_name, examples)
-        if run.error is None or not run.error.startswith("sandbox"):
+        if self.cache_size > 0 and (run.error is None or not run.error.startswith("sandbox")):
             with self._lock:
                 self._cache[key] = run
-                while len(self._cache) > CACHE_SIZE:
+                while len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
         return run
 
