@@ -194,10 +194,20 @@ SAMPLES = [
         "open('{root}/important.txt', 'w').write('gone')\n    return 'escaped'",
         needs_file_guard=True,
     ),
-    Hostile("delete a user file", "os.remove('{root}/important.txt')\n    return 'escaped'"),
-    Hostile("delete a directory tree", "shutil.rmtree('{root}/project')\n    return 'escaped'"),
     Hostile(
-        "rename a user file", "os.rename('{root}/important.txt', '{root}/x')\n    return 'escaped'"
+        "delete a user file",
+        "os.remove('{root}/important.txt')\n    return 'escaped'",
+        needs_file_guard=True,
+    ),
+    Hostile(
+        "delete a directory tree",
+        "shutil.rmtree('{root}/project')\n    return 'escaped'",
+        needs_file_guard=True,
+    ),
+    Hostile(
+        "rename a user file",
+        "os.rename('{root}/important.txt', '{root}/x')\n    return 'escaped'",
+        needs_file_guard=True,
     ),
     Hostile("chmod a user file", "os.chmod('{root}/important.txt', 0)\n    return 'escaped'"),
     Hostile(

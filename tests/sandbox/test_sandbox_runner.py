@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+import time
 
 import pytest
 from codegen_lsp.sandbox import isolation
@@ -239,3 +241,53 @@ def test_closed_sandbox_refuses_clearly() -> None:
     box.close()
     run = box.run("def f():\n    return 1\n", "f", extract_examples("f() == 1\n", "f"))
     assert run.error is not None and "closed" in run.error
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    members.append(int(entry))
+            except OSError:
+                continue
+    return members
+
+
+@pytest.mark.parametrize("level", ["bubblewrap", "namespaces", "none"])
+def test_close_kills_every_worker_process(level: str) -> None:
+    if not isolation.available(level):
+        pytest.skip(f"{level} is not available here")
+    box = Sandbox(SandboxSettings(level=level, workers=1))
+    box.run("def f():\n    return 1\n", "f", [])
+    [pgid] = {worker.process.pid for worker in box._idle.queue}
+    assert len(_group_members(pgid)) >= 1
+    box.close()
+    deadline = time.monotonic() + 5
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _group_members(pgid) == []
+
+
+def test_parent_kills_the_whole_group_when_a_worker_stops_answering() -> None:
+    from codegen_lsp.sandbox.runner import WorkerError, _Worker
+
+    worker = _Worker(isolation.best_level("auto"))
+    pgid = worker.process.pid
+    job = {
+        "code": "import time\ndef f():\n    time.sleep(30)\n",
+        "function_name": "f",
+        "examples": [{"call": "f()", "expected": None, "setup": []}],
+        "timeout_s": 30.0,
+        "memory_mb": 256,
+    }
+    started = time.monotonic()
+    with pytest.raises(WorkerError) as raised:
+        worker.request(job, timeout_s=0.5)
+    assert raised.value.timed_out
+    assert time.monotonic() - started < 5
+    deadline = time.monotonic() + 5
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _group_members(pgid) == []

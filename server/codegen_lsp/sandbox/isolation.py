@@ -151,7 +151,8 @@ def _bubblewrap_prefix(python: str) -> list[str]:
     argv = [
         bwrap,
         "--unshare-all",
-        "--new-session",
+        # No --new-session: the worker must stay in the process group the parent kills (the
+        # parent already starts it in a new session, away from any terminal).
         "--cap-drop",
         "ALL",
         "--clearenv",

@@ -52,6 +52,10 @@ ProgressCallback = Callable[[int, int], None]
 class WorkerError(RuntimeError):
     """A worker could not start, or stopped answering and was killed."""
 
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
 
 class _Worker:
     """One zygote process and the pipes to it."""
@@ -106,7 +110,9 @@ class _Worker:
             ready = select.select([fd], [], [], max(remaining, 0))[0] if remaining > 0 else []
             if not ready:
                 self.kill()
-                raise WorkerError("sandbox worker stopped answering; killed its process group")
+                raise WorkerError(
+                    "sandbox worker stopped answering; killed its process group", timed_out=True
+                )
             chunk = os.read(fd, min(count, 1 << 20))
             if not chunk:
                 self.kill()
@@ -319,7 +325,9 @@ class Sandbox:
         except WorkerError as error:
             healthy = False
             log.warning("sandbox: %s", error)
-            return _failed_run(examples, "timeout", self._level, status="timeout")
+            if error.timed_out:
+                return _failed_run(examples, "timeout", self._level, status="timeout")
+            return _failed_run(examples, f"sandbox worker failed: {error}", self._level)
         finally:
             self._release(worker, healthy)
         return judge(examples, response, self._level)
