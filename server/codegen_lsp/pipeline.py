@@ -533,6 +533,16 @@ class Pipeline:
         _report(progress, "sampling", 1, 1)
         text = postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
         docstring = inspect.cleandoc(text.strip("\n"))
+        return self.check_docstring(ctx, docstring, cancel, progress)
+
+    def check_docstring(
+        self,
+        ctx: FunctionContext,
+        docstring: str,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> ExplainResult:
+        """Run a docstring's examples against the existing body; keep only those that hold."""
         from codegen_lsp.sandbox.examples import extract_examples
 
         examples = extract_examples(docstring, ctx.name)

@@ -56,6 +56,9 @@ def _common(parser: argparse.ArgumentParser, target_help: str) -> None:
     parser.add_argument("target", metavar="PATH[:LINE]", help=target_help)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--model", help="model name or path (default qwen2.5-coder-0.5b)")
+    parser.add_argument(
+        "--precision", choices=("auto", "fp32", "int8", "int4"), help="model weight precision"
+    )
     parser.add_argument("--seed", type=int, help="sampling seed (default: fresh each run)")
     parser.add_argument(
         "--no-verifier", action="store_true", help="rank without the learned verifier"
@@ -84,6 +87,8 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.sampling.prompt_format = args.format
     if args.model:
         settings.model.name = args.model
+    if args.precision:
+        settings.model.precision = args.precision
     if args.seed is not None:
         settings.sampling.seed = args.seed
     if args.no_verifier:

@@ -9,7 +9,6 @@ ranking can be re-measured later with ``--samples`` without a model). Progress g
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -38,6 +37,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--format", choices=("auto", "raw", "chat", "fim"), default="auto")
     parser.add_argument("--model", help="model name or path (default qwen2.5-coder-0.5b)")
+    parser.add_argument("--precision", choices=("auto", "fp32", "int8", "int4"), default="auto")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-new-tokens", type=int, default=384)
     parser.add_argument("--no-verifier", action="store_true", help="rank without the verifier")
@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.max_new_tokens = args.max_new_tokens
     if args.model:
         settings.model.name = args.model
+    settings.model.precision = args.precision
     if args.no_verifier:
         settings.ranking.verifier = False
     pre_drawn = None
@@ -81,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(settings)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    harness = Harness(pipeline, args.n, pre_drawn, args.format, dump_rows=args.dump_rows)
+    for stale in ("outcomes.jsonl", "samples.jsonl", "rows.jsonl"):
+        (out / stale).unlink(missing_ok=True)
+    harness = Harness(
+        pipeline, args.n, pre_drawn, args.format, dump_rows=args.dump_rows, stream_dir=out
+    )
     try:
         outcomes = harness.run(tasks, stderr_progress)
     finally:
@@ -96,15 +101,5 @@ def run(args: argparse.Namespace) -> int:
         "command": " ".join(sys.argv),
     }
     summary = write_report(outcomes, meta, out)
-    if harness.samples:
-        _write_jsonl(out / "samples.jsonl", harness.samples)
-    if harness.rows:
-        _write_jsonl(out / "rows.jsonl", harness.rows)
     print(markdown(summary))
     return 0
-
-
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row) + "\n")

@@ -10,6 +10,7 @@ pass@k of the raw samples. Per-candidate features and labels can be dumped for v
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import math
@@ -24,7 +25,7 @@ from typing import Any
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.eval.datasets import Task
 from codegen_lsp.pipeline import Draw, Pipeline, collect_bodies, ranking_candidates
-from codegen_lsp.ranking import agreement, combine, verifier
+from codegen_lsp.ranking import agreement, combine, mean_logprob, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.sandbox.types import Example
 
@@ -66,7 +67,9 @@ def load_samples(path: Path, tasks: list[Task]) -> dict[str, PreDrawn]:
     are matched to tasks by the last function their prompt defines (the entry point), and the
     task's own prompt (with its examples) is used.
     """
-    by_entry = {t.entry_point: t for t in tasks}
+    by_entry: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_entry.setdefault(task.entry_point, []).append(task)
     drawn: dict[str, PreDrawn] = {}
     with path.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
@@ -76,13 +79,24 @@ def load_samples(path: Path, tasks: list[Task]) -> dict[str, PreDrawn]:
         if "task_id" in row:
             task_id = str(row["task_id"])
         else:
-            names = re.findall(r"^def\s+(\w+)\s*\(", str(row.get("prompt", "")), re.MULTILINE)
-            matched = [by_entry[name] for name in reversed(names) if name in by_entry]
-            if not matched:
-                raise ValueError(f"row {index + 1} matches no task by its functions {names}")
-            task_id = matched[0].task_id
+            task_id = _match_task(str(row.get("prompt", "")), by_entry, index)
         drawn[task_id] = PreDrawn(list(texts), [list(x) for x in lps], row.get("format", "raw"))
     return drawn
+
+
+def _match_task(prompt: str, by_entry: dict[str, list[Task]], index: int) -> str:
+    """Return the task whose entry point the prompt defines last; shared lines break ties."""
+    names = re.findall(r"^def\s+(\w+)\s*\(", prompt, re.MULTILINE)
+    lines = {line.strip() for line in prompt.splitlines() if line.strip()}
+    for name in reversed(names):
+        same_name = by_entry.get(name, [])
+        if same_name:
+            best = max(
+                same_name,
+                key=lambda t: len(lines & {x.strip() for x in t.prompt.splitlines()}),
+            )
+            return best.task_id
+    raise ValueError(f"row {index + 1} matches no task by its functions {names}")
 
 
 def target_function(task: Task) -> FunctionContext:
@@ -140,6 +154,7 @@ class Harness:
         pre_drawn: dict[str, PreDrawn] | None = None,
         prompt_format: str | None = None,
         dump_rows: bool = False,
+        stream_dir: Path | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.n = n
@@ -148,6 +163,9 @@ class Harness:
         self.dump_rows = dump_rows
         self.rows: list[dict[str, Any]] = []
         self.samples: list[dict[str, Any]] = []
+        self.stream_dir = stream_dir
+        """When set, samples, rows and outcomes are appended there as each task finishes, so
+        a long run that is stopped keeps what it did."""
 
     def draw(self, task: Task, ctx: FunctionContext) -> Draw:
         """Draw (or read) the task's samples."""
@@ -223,13 +241,20 @@ class Harness:
             outcome.verified_correct = ranked[0].verified and correct[ranked[0].index]
         if self.dump_rows and candidates:
             features = verifier.feature_rows(candidates, sizes)
+            keys = agreement.group_keys(candidates)
             for i, candidate in enumerate(candidates):
+                p_lm = mean_logprob.lm_probability(candidate)
                 self.rows.append(
                     {
                         "task_id": task.task_id,
                         "features": [round(float(x), 5) for x in features[i]],
                         "label": int(correct[i]),
                         "duplicates": candidate.duplicates,
+                        "group": hashlib.sha1(keys[i].encode()).hexdigest()[:16],
+                        "p_lm": p_lm if p_lm is not None else 1.0,
+                        "passes_all": candidate.passes_all,
+                        "examples_passed": candidate.examples_passed,
+                        "samples": n,
                     }
                 )
         outcome.seconds = time.monotonic() - started
@@ -247,9 +272,28 @@ class Harness:
                 log.warning("%s failed: %s", task.task_id, error, exc_info=True)
                 outcome = TaskOutcome(task.task_id, self.n, 0, 0, dict.fromkeys(RANKERS, 0.0))
             outcomes.append(outcome)
+            self._stream(outcome)
             if on_task is not None:
                 on_task(number, len(tasks), outcome)
         return outcomes
+
+    def _stream(self, outcome: TaskOutcome) -> None:
+        if self.stream_dir is None:
+            return
+        self.stream_dir.mkdir(parents=True, exist_ok=True)
+        _append(self.stream_dir / "outcomes.jsonl", [outcome_to_json(outcome)])
+        _append(self.stream_dir / "samples.jsonl", self.samples[self._streamed_samples :])
+        _append(self.stream_dir / "rows.jsonl", self.rows[self._streamed_rows :])
+        self._streamed_samples, self._streamed_rows = len(self.samples), len(self.rows)
+
+    _streamed_samples = 0
+    _streamed_rows = 0
+
+
+def _append(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row) + "\n")
 
 
 def stderr_progress(number: int, total: int, outcome: TaskOutcome) -> None:

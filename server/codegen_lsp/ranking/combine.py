@@ -36,6 +36,23 @@ class Ranked:
     sort_key: tuple[float, ...] = ()
 
 
+def lever_scores(
+    weights: list[float], lm_weights: list[float], keys: list[str] | None
+) -> list[float]:
+    """LEVER's score per candidate, normalised by the total P_LM.
+
+    ``weights`` are P_LM x P_verifier (x duplicates), ``lm_weights`` P_LM (x duplicates); with
+    group ``keys`` (agreement on) the weights of one group are summed.
+    """
+    normaliser = sum(lm_weights) or 1.0
+    if keys is None:
+        return [min(w / normaliser, 1.0) for w in weights]
+    group_weight: dict[str, float] = {}
+    for key, weight in zip(keys, weights, strict=True):
+        group_weight[key] = group_weight.get(key, 0.0) + weight
+    return [min(group_weight[key] / normaliser, 1.0) for key in keys]
+
+
 def rank(
     candidates: list[Candidate],
     settings: RankingSettings,
@@ -79,21 +96,16 @@ def rank(
         lm_weights.append((p_lm if p_lm is not None else 1.0) * candidate.duplicates)
         parts_list.append(parts)
 
-    group_weight: dict[str, float] = {}
-    for key, weight in zip(keys, weights, strict=True):
-        group_weight[key] = group_weight.get(key, 0.0) + weight
-    normaliser = sum(lm_weights) or 1.0
+    scores = lever_scores(weights, lm_weights, keys if settings.agreement else None)
     threshold = verifier_model.threshold if verifier_model is not None else None
     threshold = settings.verified_threshold if threshold is None else threshold
 
     ranked = []
     for index, candidate in enumerate(candidates):
         parts = parts_list[index]
-        own = weights[index]
-        combined = group_weight[keys[index]] if settings.agreement else own
         if settings.agreement:
             parts["agreement"] = float(sizes[index])
-        score = min(combined / normaliser, 1.0)
+        score = scores[index]
         parts["score"] = score
         fraction = parts.get("examples", 0.0)
         known_lp = candidate.mean_logprob if candidate.mean_logprob is not None else -1e9

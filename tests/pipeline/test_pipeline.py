@@ -1,0 +1,110 @@
+"""The pipeline end to end on a tiny random model and the real sandbox; checks without a model."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from codegen_lsp.context import find_function
+from codegen_lsp.engine.types import GenerationCancelled
+from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.settings import Settings
+
+SOURCE = 'def add(a, b):\n    """Add.\n\n    >>> add(1, 2)\n    3\n    """\n'
+WRONG = 'def add(a, b):\n    """Add.\n\n    >>> add(1, 2)\n    3\n    """\n    return a - b\n'
+
+
+def settings(fmt: str = "raw") -> Settings:
+    s = Settings()
+    s.sampling.n = 3
+    s.sampling.max_new_tokens = 24
+    s.sampling.seed = 7
+    s.sampling.prompt_format = fmt  # type: ignore[assignment]
+    s.ranking.verifier = False
+    return s
+
+
+@pytest.fixture
+def pipeline(tiny_engine: Any) -> Iterator[Pipeline]:
+    p = Pipeline(settings(), engine=tiny_engine)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="module")
+def no_model_pipeline() -> Iterator[Pipeline]:
+    p = Pipeline(settings())
+    yield p
+    p.close()
+
+
+@pytest.mark.parametrize("fmt", ["raw", "chat", "fim"])
+def test_implement_on_a_tiny_model(tiny_engine: Any, fmt: str) -> None:
+    stages: list[str] = []
+    p = Pipeline(settings(fmt), engine=tiny_engine)
+    try:
+        result = p.implement(SOURCE, 3, progress=lambda stage, done, total: stages.append(stage))
+    finally:
+        p.close()
+    assert result.function_name == "add" and len(result.examples) == 1
+    assert stages[0] == "sampling" and "ranking" in stages
+    ctx = find_function(SOURCE, 0)
+    for rank, candidate in enumerate(result.candidates, start=1):
+        assert candidate.rank == rank
+        assert candidate.replacement.new_text == "\n" + candidate.body
+        assert (
+            candidate.replacement.start_line,
+            candidate.replacement.start_column,
+        ) == ctx.replace_start
+        ast.parse(SOURCE + candidate.body + "\n")  # only parseable bodies are offered
+        assert (
+            candidate.examples_total == 1 and not candidate.verified
+        ) or candidate.examples_passed == 1
+    # A random model passes nothing, and says so instead of pretending.
+    if not any(c.examples_passed for c in result.candidates):
+        assert any("no candidate passes" in n or "no usable body" in n for n in result.notes)
+
+
+def test_cancel_before_sampling(pipeline: Pipeline) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(GenerationCancelled):
+        pipeline.implement(SOURCE, 0, cancel=cancel)
+
+
+def test_repair_reports_the_failing_example(pipeline: Pipeline) -> None:
+    result = pipeline.repair(WRONG, 0, note="it should add")
+    assert result.notes[0] == "repairing: `add(1, 2)` returned -1, expected 3"
+
+
+def test_check_runs_examples_against_the_current_body(no_model_pipeline: Pipeline) -> None:
+    source = WRONG + "\n\n" + SOURCE.replace("add", "plus") + "    return a + b\n"
+    results = no_model_pipeline.check(source)
+    assert [(r.function_name, r.run.passed, r.run.total) for r in results] == [
+        ("add", 0, 1),
+        ("plus", 1, 1),
+    ]
+    assert results[0].docstring_line == 1
+
+
+def test_explain_keeps_only_examples_that_hold(no_model_pipeline: Pipeline) -> None:
+    source = "def double(x):\n    return 2 * x\n"
+    ctx = find_function(source, 0)
+    docstring = "Double x.\n\n>>> double(2)\n4\n>>> double(3)\n7\n>>> double(0)\n0"
+    result = no_model_pipeline.check_docstring(ctx, docstring)
+    assert (result.examples_checked, result.examples_kept) == (3, 2)
+    assert ">>> double(3)" not in result.docstring and ">>> double(0)" in result.docstring
+    assert any("`double(3)` returned 6, expected 7" in n for n in result.notes)
+    edited = source.splitlines()
+    assert result.replacement.start_line == 0 and result.replacement.new_text.startswith("\n    ")
+    new = edited[0] + result.replacement.new_text + "\n" + edited[1] + "\n"
+    tree = ast.parse(new)
+    assert ast.get_docstring(tree.body[0]) == result.docstring  # type: ignore[arg-type]
+
+
+def test_explain_needs_a_body(no_model_pipeline: Pipeline) -> None:
+    with pytest.raises(ValueError, match="no body to explain"):
+        no_model_pipeline.explain(SOURCE, 0)
