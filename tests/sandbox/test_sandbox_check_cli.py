@@ -119,3 +119,28 @@ def test_bad_input_is_explained(module: Path, tmp_path: Path) -> None:
     broken.write_text("def f(:\n    pass\n", encoding="utf-8")
     syntax = check(str(broken))
     assert syntax.returncode == 2 and "fix the syntax" in syntax.stderr
+
+
+def test_code_can_import_its_own_project_read_only(tmp_path: Path) -> None:
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text("def double(x):\n    return 2 * x\n", encoding="utf-8")
+    main = tmp_path / "main.py"
+    main.write_text(
+        'from helpers import double\n\n\ndef quad(x):\n    """Quadruple.\n\n'
+        '    >>> quad(3)\n    12\n    >>> quad(0)\n    0\n    """\n'
+        f"    if x == 0:\n        open({str(helpers)!r}, 'a').write('#')\n"
+        "    return double(double(x))\n",
+        encoding="utf-8",
+    )
+    completed = check(str(main), "--json")
+    [report] = json.loads(completed.stdout)
+    # The import works; writing into the project does not (it is read-only).
+    assert report["error"] is None, report
+    assert [e["status"] for e in report["examples"]] == ["passed", "error"]
+    assert helpers.read_text(encoding="utf-8") == "def double(x):\n    return 2 * x\n"
+
+
+def test_home_directory_is_never_shared(module: Path) -> None:
+    completed = check("--project", str(Path.home()), str(module))
+    assert completed.returncode == 2
+    assert "home directory" in completed.stderr

@@ -34,6 +34,13 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per function")
     parser.add_argument(
+        "--project",
+        action="append",
+        metavar="DIR",
+        help="a directory the code may import from, read-only (repeatable; default: the "
+        "file's own directory, unless it is your home directory or holds credentials)",
+    )
+    parser.add_argument(
         "--level",
         choices=("auto", "bubblewrap", "namespaces", "none"),
         default=None,
@@ -82,7 +89,20 @@ def run(args: argparse.Namespace) -> int:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return _fail(f"{path}: cannot read it as UTF-8 text ({error})")
-    with Sandbox(_settings(args)) as sandbox:
+    from codegen_lsp.sandbox.isolation import check_project_path
+
+    if args.project:
+        try:
+            projects = [check_project_path(directory) for directory in args.project]
+        except ValueError as error:
+            return _fail(f"--project: {error}")
+    else:
+        try:
+            projects = [check_project_path(str(path.resolve().parent))]
+        except ValueError as error:
+            log.info("not sharing the file's directory with the sandbox: %s", error)
+            projects = []
+    with Sandbox(_settings(args), project_paths=projects) as sandbox:
         try:
             reports = check_source(source, line, sandbox)
         except SyntaxError as error:

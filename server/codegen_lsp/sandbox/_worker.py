@@ -551,6 +551,7 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
     deadline = started + float(job["timeout_s"])
     try:
         setitimer(real_timer, max(deadline - monotonic(), 0.001))
+        real_sys.path[:0] = [str(path) for path in job.get("sys_path", [])]
         exec(compile(job["code"], "<candidate>", "exec"), namespace)
         setitimer(real_timer, 0)
     except ExampleTimeout:

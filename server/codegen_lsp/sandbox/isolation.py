@@ -25,6 +25,7 @@ import subprocess
 import sys
 import sysconfig
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,42 @@ def weaknesses(level: str) -> list[str]:
     return notes
 
 
-def command(level: str, python: str | None = None) -> list[str]:
-    """Return the argv that starts a worker at ``level`` (``python -I _worker.py`` inside it)."""
+_SECRET_NAMES = (".ssh", ".gnupg", ".aws", ".netrc", ".password-store", ".kube", ".docker")
+
+
+def check_project_path(path: str) -> str:
+    """Return ``path`` resolved if candidates may read it, else raise ``ValueError``.
+
+    A project directory is shown to candidates read-only (so that ``import mypackage`` works);
+    the home directory itself, its ancestors and directories holding credentials never are.
+    """
+    resolved = os.path.realpath(path)
+    if not os.path.isdir(resolved):
+        raise ValueError(f"{path} is not a directory")
+    home = os.path.realpath(os.path.expanduser("~"))
+    if resolved == "/" or home == resolved or home.startswith(resolved.rstrip("/") + "/"):
+        raise ValueError(
+            f"{path} contains your home directory; give the project's own directory instead"
+        )
+    found = [name for name in _SECRET_NAMES if os.path.exists(os.path.join(resolved, name))]
+    if found:
+        raise ValueError(f"{path} holds credentials ({', '.join(found)}); it cannot be shared")
+    return resolved
+
+
+def command(level: str, python: str | None = None, project_paths: Sequence[str] = ()) -> list[str]:
+    """Return the argv that starts a worker at ``level`` (``python -I _worker.py`` inside it).
+
+    ``project_paths`` (checked with :func:`check_project_path`) are readable by candidates.
+    """
     python = python or sys.executable
     # The worker confines its children's reads to these roots with Landlock where it can.
-    roots = json.dumps([*_read_only_roots(python), "/etc/ld.so.cache"])
+    roots = json.dumps([*_read_only_roots(python), "/etc/ld.so.cache", *project_paths])
     if level == "bubblewrap":
-        return [*_bubblewrap_prefix(python), python, "-I", SANDBOX_WORKER_PATH, roots]
+        prefix = _bubblewrap_prefix(python)
+        for path in project_paths:
+            prefix += ["--ro-bind", path, path]
+        return [*prefix, python, "-I", SANDBOX_WORKER_PATH, roots]
     inner = [python, "-I", str(WORKER_SCRIPT), roots]
     if level == "namespaces":
         return [*_unshare_prefix(), *inner]

@@ -60,7 +60,7 @@ class WorkerError(RuntimeError):
 class _Worker:
     """One zygote process and the pipes to it."""
 
-    def __init__(self, level: str) -> None:
+    def __init__(self, level: str, project_paths: Sequence[str] = ()) -> None:
         self.level = level
         self.home = tempfile.mkdtemp(prefix="codegen-lsp-sandbox-")
         env = {
@@ -70,7 +70,7 @@ class _Worker:
             "LANG": "C.UTF-8",
         }
         self.process = subprocess.Popen(
-            isolation.command(level),
+            isolation.command(level, project_paths=project_paths),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -146,9 +146,19 @@ class Sandbox:
     """Runs candidate modules against examples in isolated workers."""
 
     def __init__(
-        self, settings: SandboxSettings | None = None, cache_size: int = CACHE_SIZE
+        self,
+        settings: SandboxSettings | None = None,
+        cache_size: int = CACHE_SIZE,
+        project_paths: Sequence[str] = (),
     ) -> None:
+        """Probe isolation (once per process) and prepare workers (started on first use).
+
+        ``project_paths`` are directories candidates may read and import from (read-only),
+        e.g. the project of the file being checked; each is refused with ``ValueError`` if it
+        is or contains the home directory or holds credentials (``.ssh`` and the like).
+        """
         self.settings = settings or SandboxSettings()
+        self.project_paths = [isolation.check_project_path(path) for path in project_paths]
         self.cache_size = cache_size
         self._level = isolation.best_level(self.settings.level)
         self.workers = self.settings.workers or os.cpu_count() or 1
@@ -282,7 +292,7 @@ class Sandbox:
                     self._started += 1
             if start_one:
                 try:
-                    return _Worker(self._level)
+                    return _Worker(self._level, self.project_paths)
                 except BaseException:
                     with self._lock:
                         self._started -= 1
@@ -309,6 +319,7 @@ class Sandbox:
             ],
             "timeout_s": self.settings.timeout_s,
             "memory_mb": self.settings.memory_mb,
+            "sys_path": self.project_paths,
         }
         try:
             worker = self._acquire()
