@@ -94,7 +94,11 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
     figures = measure_engine(engine, args.new_tokens, args.batch)
     weights = sum(p.stat().st_size for p in directory.glob("model.onnx*"))
     config = engine.facts.config
-    embedding = int(config["vocab_size"]) * int(config["hidden_size"]) * 4  # fp32 Gather
+    # The embedding table is read one row per token: not part of the per-token weight traffic.
+    bytes_per_embedding_weight = {"int4": 0.5 + 4 / 32}.get(args.precision, 4.0)
+    embedding = int(
+        int(config["vocab_size"]) * int(config["hidden_size"]) * bytes_per_embedding_weight
+    )
     figures["weight_bytes_per_token"] = weights - embedding
     return figures
 

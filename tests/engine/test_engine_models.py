@@ -153,6 +153,7 @@ def test_int4_quantisation_of_the_tiny_model(tiny_hf, tiny_cache) -> None:
 
     graph = onnx.load(str(int4 / "model.onnx"), load_external_data=False).graph
     assert any(node.op_type == "MatMulNBits" for node in graph.node)
+    assert any(node.op_type == "GatherBlockQuantized" for node in graph.node)
     engine = OnnxEngine(int4, device="cpu", threads=1)
     assert engine.score("def f(x):\n", "    return x\n")
 

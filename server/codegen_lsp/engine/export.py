@@ -226,7 +226,16 @@ def quantize(fp32_dir: Path, output: Path, precision: str) -> None:
         model = onnx.load(str(source))
         # Symmetric 4-bit blocks of 32 (like llama.cpp's Q4_0 family); accuracy level 4 lets the
         # CPU kernel compute with int8 activations, which is what makes int4 fast on CPU.
-        quantizer = MatMulNBitsQuantizer(model, block_size=32, is_symmetric=True, accuracy_level=4)
+        # The embedding table (a Gather) is quantised too, along the hidden axis: it is the
+        # largest single weight (151,936 x 896) and only one row of it is read per token.
+        quantizer = MatMulNBitsQuantizer(
+            model,
+            block_size=32,
+            is_symmetric=True,
+            accuracy_level=4,
+            op_types_to_quantize=("MatMul", "Gather"),
+            quant_axes=(("MatMul", 0), ("Gather", 1)),
+        )
         quantizer.process()
         quantizer.model.save_model_to_file(str(target), use_external_data_format=True)
     else:

@@ -78,6 +78,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         if threads > 0:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
         options.add_session_config_entry("session.intra_op.allow_spinning", "1")
         self.providers = choose_providers(device)
         try:
