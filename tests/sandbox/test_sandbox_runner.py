@@ -89,6 +89,10 @@ def test_doctest_output_forms(sandbox: Sandbox) -> None:
     <object ...>
     >>> h()
     7
+    >>> for n in (1, 2):
+    ...     f(n)
+    a
+    a b
     """
     code = (
         "def f(n):\n    print(' '.join('abc'[:n]))\n"
@@ -96,7 +100,7 @@ def test_doctest_output_forms(sandbox: Sandbox) -> None:
         "def g():\n    return O()\n"
         "def h():\n    print(7)\n"
     )
-    assert statuses(sandbox, code, doc) == ["passed", "passed", "passed", "passed"]
+    assert statuses(sandbox, code, doc) == ["passed"] * 5
 
 
 def test_setup_statements_and_module_names_in_expected(sandbox: Sandbox) -> None:

@@ -590,7 +590,13 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
             setitimer(real_timer, remaining)
             for statement in example.get("setup", []):
                 exec(compile(statement, "<example>", "exec"), doc_namespace)
-            value = eval(compile(example["call"], "<example>", "eval"), doc_namespace)
+            try:
+                compiled = compile(example["call"], "<example>", "eval")
+            except SyntaxError:  # a doctest statement with output, e.g. a for loop that prints
+                exec(compile(example["call"], "<example>", "exec"), doc_namespace)
+                value = None
+            else:
+                value = eval(compiled, doc_namespace)
             setitimer(real_timer, 0)
             event["value"] = encode(value)
             event["type"] = type_name(value)
