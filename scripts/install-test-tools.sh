@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 
-apt_packages=(bubblewrap)
+# bubblewrap isolates the sandbox; libseccomp2 backs its seccomp filter (pyseccomp).
+apt_packages=(bubblewrap libseccomp2)
 # Editor UI tests (tests/vscode, tests/nvim_tui): tmux, Chromium, and code-server's build tools.
 apt_packages+=(tmux chromium g++ make pkg-config libkrb5-dev ripgrep)
 # tests/editors: Emacs with eglot drives the language server end to end.
