@@ -105,8 +105,10 @@ def find_function(
     resting in an empty body works. Raises :class:`NoFunctionError` with a clear message when
     there is none.
     """
-    module = parso.parse(source, error_recovery=True)
     lines = source.splitlines(keepends=True)
+    if not 0 <= line <= len(lines):
+        raise NoFunctionError(f"line {line + 1} is past the end of the file ({len(lines)} lines)")
+    module = parso.parse(source, error_recovery=True)
     funcs = list(_iter_functions(module))
     target = _innermost(funcs, line + 1, column)
     if target is None:

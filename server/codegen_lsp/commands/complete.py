@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from codegen_lsp.context import NoFunctionError, functions_without_body
+from codegen_lsp.context import NoFunctionError, find_function, functions_without_body
 from codegen_lsp.pipeline import ExplainResult, GenerationResult, Pipeline, RankedCandidate
 from codegen_lsp.settings import Settings
 
@@ -131,7 +131,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _complete(pipeline: Pipeline, source: str, path: Path, line: int | None, as_json: bool) -> int:
     if line is not None:
-        results = [pipeline.implement(source, line - 1, progress=_progress)]
+        ctx = find_function(source, line - 1)
+        if ctx.has_body:
+            print(
+                f"error: {path}:{line}: `{ctx.qualified_name}` has a body already; use "
+                f"`codegen-lsp repair {path}:{line}` to rewrite it",
+                file=sys.stderr,
+            )
+            return 1
+        results = [pipeline.implement_context(ctx, progress=_progress)]
     else:
         targets = functions_without_body(source)
         if not targets:
