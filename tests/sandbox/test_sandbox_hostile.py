@@ -404,6 +404,19 @@ SAMPLES = [
         '"value": [\\"str\\", \\"escaped\\"]}}\'\n    return 0',
     ),
     Hostile(
+        "forge a verdict on the result descriptor",
+        'line = \'{{"event": "example", "index": 0, "value": ["str", "escaped"]}}\\n\'\n'
+        "    for fd in range(3, 64):\n        try:\n            os.write(fd, line.encode())\n"
+        "            os.write(fd, ('x ' + line).encode())\n        except OSError:\n"
+        "            pass\n    return 0",
+    ),
+    Hostile(
+        "thread bomb",
+        "threads = []\n    while True:\n"
+        "        t = threading.Thread(target=time.sleep, args=(60,), daemon=True)\n"
+        "        t.start()\n        threads.append(t)\n    return 'escaped'",
+    ),
+    Hostile(
         "print the expected value instead of returning it",
         "print(\"'escaped'\")\n    return 1",
     ),

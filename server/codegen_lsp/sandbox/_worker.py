@@ -506,6 +506,9 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
     """Lock down, then run the job's examples, writing one JSON line per event."""
     # Everything used after the candidate runs is bound here, before it can patch anything.
     dumps, write, getpid, monotonic = json.dumps, os.write, os.getpid, time.monotonic
+    # Lines without this per-run secret are ignored by the parent, so a candidate cannot simply
+    # write a forged verdict to the result descriptor; it is removed from the job it came in.
+    prefix = str(job.pop("nonce", "")) + " "
     setitimer, real_timer = signal.setitimer, signal.ITIMER_REAL
     pristine = dict(PRISTINE_BUILTINS)
     real_sys = sys
@@ -513,7 +516,7 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
     stderr = CappedWriter(STDOUT_CAP)
 
     def emit(event: dict[str, Any]) -> None:
-        data = (dumps(event) + "\n").encode("utf-8", "replace")
+        data = (prefix + dumps(event) + "\n").encode("utf-8", "replace")
         while data:
             data = data[write(result_fd, data) :]
 

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import queue
+import secrets
 import select
 import signal
 import struct
@@ -320,6 +321,7 @@ class Sandbox:
             "timeout_s": self.settings.timeout_s,
             "memory_mb": self.settings.memory_mb,
             "sys_path": self.project_paths,
+            "nonce": secrets.token_hex(16),
         }
         try:
             worker = self._acquire()
@@ -341,7 +343,7 @@ class Sandbox:
             return _failed_run(examples, f"sandbox worker failed: {error}", self._level)
         finally:
             self._release(worker, healthy)
-        return judge(examples, response, self._level)
+        return judge(examples, response, self._level, str(job["nonce"]))
 
 
 def _close_workers(idle: queue.LifoQueue[_Worker]) -> None:
@@ -371,15 +373,24 @@ def _failed_run(
     )
 
 
-def judge(examples: Sequence[Example], response: dict[str, Any], level: str) -> CandidateRun:
-    """Turn the worker's event lines into per-example verdicts (comparisons happen here)."""
+def judge(
+    examples: Sequence[Example], response: dict[str, Any], level: str, nonce: str = ""
+) -> CandidateRun:
+    """Turn the worker's event lines into per-example verdicts (comparisons happen here).
+
+    Only lines that start with the run's ``nonce`` count; anything else was written by the
+    candidate itself.
+    """
     expected: dict[int, dict[str, Any]] = {}
     outcomes: dict[int, dict[str, Any]] = {}
     module: dict[str, Any] | None = None
     fatal: str | None = None
+    prefix = nonce + " "
     for line in response.get("lines", []):
+        if not line.startswith(prefix):
+            continue
         try:
-            event = json.loads(line)
+            event = json.loads(line[len(prefix) :])
         except ValueError:
             continue  # garbage written to the result pipe by the candidate itself
         if not isinstance(event, dict):
