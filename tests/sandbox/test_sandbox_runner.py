@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 
@@ -295,3 +296,16 @@ def test_parent_kills_the_whole_group_when_a_worker_stops_answering() -> None:
     while _group_members(pgid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _group_members(pgid) == []
+
+
+def test_a_worker_that_cannot_start_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    from codegen_lsp.sandbox import runner
+
+    monkeypatch.setattr(
+        runner.isolation, "command", lambda *a, **k: [sys.executable, "-c", "import no_such_mod"]
+    )
+    with Sandbox(SandboxSettings(level="none", workers=1)) as box:
+        run = box.run("def f():\n    return 1\n", "f", extract_examples("f() == 1\n", "f"))
+    assert run.error is not None
+    assert "sandbox unavailable" in run.error and "no_such_mod" in run.error
+    assert run.results[0].status == "error"

@@ -70,17 +70,24 @@ class _Worker:
             "TMPDIR": self.home,
             "LANG": "C.UTF-8",
         }
-        self.process = subprocess.Popen(
-            isolation.command(level, project_paths=project_paths),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.home,
-            env=env,
-            start_new_session=True,
-            close_fds=True,
-        )
-        self.hello = self._receive(time.monotonic() + START_TIMEOUT_S)
+        # Start-up errors (bwrap, a broken Python) land here; the worker then silences fd 2.
+        with tempfile.TemporaryFile() as startup_errors:
+            self.process = subprocess.Popen(
+                isolation.command(level, project_paths=project_paths),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=startup_errors,
+                cwd=self.home,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
+            )
+            try:
+                self.hello = self._receive(time.monotonic() + START_TIMEOUT_S)
+            except WorkerError as error:
+                startup_errors.seek(0)
+                said = startup_errors.read()[-2000:].decode("utf-8", "replace").strip()
+                raise WorkerError(f"{error}: {said or 'it printed nothing'}") from error
         if not self.hello.get("ready"):
             self.kill()
             raise WorkerError(f"sandbox worker did not start: {self.hello}")
