@@ -27,6 +27,7 @@ import io
 import logging
 import re
 import tokenize
+from collections.abc import Iterator
 
 from codegen_lsp.sandbox.types import Example
 
@@ -300,30 +301,11 @@ def _call_from_arguments(function_name: str, arguments: str) -> str | None:
 
 def _expected_after(text: str, start: int) -> str | None:
     """Return the expected-value source that starts at ``text[start]``, or None."""
-    end = start
-    depth = 0
-    quote: str | None = None
-    while end < len(text):
-        char = text[end]
-        if quote is not None:
-            if char == "\\":
-                end += 2
-                continue
-            if text.startswith(quote, end):
-                end += len(quote)
-                quote = None
-                continue
-        elif char in "\"'":
-            quote = char * 3 if text.startswith(char * 3, end) else char
-            end += len(quote)
-            continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "\n" and depth <= 0:
+    end = len(text)
+    for index, char, depth in _code_chars(text, start):
+        if char == "\n" and depth <= 0:
+            end = index
             break
-        end += 1
     segment = text[start:end].strip()
     if not segment:
         return None
@@ -412,10 +394,14 @@ def _only_builtins(source: str) -> bool:
 # --- text helpers ------------------------------------------------------------------------------
 
 
-def _balanced_end(text: str, open_index: int) -> int | None:
-    """Return the index after the bracket that closes ``text[open_index]``, or None."""
+def _code_chars(text: str, start: int) -> Iterator[tuple[int, str, int]]:
+    """Yield ``(index, char, depth)`` for characters outside string literals from ``start``.
+
+    ``depth`` counts open brackets after ``char``. A one-line string that runs into a newline
+    ends the scan there, reported as that newline at depth 0 (the text is prose, not code).
+    """
     depth = 0
-    index = open_index
+    index = start
     quote: str | None = None
     while index < len(text):
         char = text[index]
@@ -428,52 +414,39 @@ def _balanced_end(text: str, open_index: int) -> int | None:
                 quote = None
                 continue
             if char == "\n" and len(quote) == 1:
-                return None
+                yield index, char, 0  # the line ends here, and so does the code
+                return
         elif char in "\"'":
             quote = char * 3 if text.startswith(char * 3, index) else char
             index += len(quote)
             continue
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
+        else:
+            depth += (char in "([{") - (char in ")]}")
+            yield index, char, depth
         index += 1
+
+
+def _balanced_end(text: str, open_index: int) -> int | None:
+    """Return the index after the bracket that closes ``text[open_index]``, or None."""
+    for index, char, depth in _code_chars(text, open_index):
+        if depth == 0 and char in ")]}":
+            return index + 1
     return None
 
 
 def _split_top_level(text: str, separator: str) -> list[str]:
     """Split on ``separator`` outside brackets and strings (``==``, ``<=`` are not ``=``)."""
     pieces: list[str] = []
-    depth = 0
-    quote: str | None = None
     current = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if quote is not None:
-            if char == "\\":
-                index += 2
-                continue
-            if char == quote:
-                quote = None
-        elif char in "\"'":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == separator and depth == 0:
-            if separator == "=" and (
-                text[index - 1 : index] in ("=", "<", ">", "!")
-                or text[index + 1 : index + 2] == "="
-            ):
-                index += 1
-                continue
-            pieces.append(text[current:index])
-            current = index + 1
-        index += 1
+    for index, char, depth in _code_chars(text, 0):
+        if char != separator or depth != 0:
+            continue
+        if separator == "=" and (
+            text[index - 1 : index] in ("=", "<", ">", "!") or text[index + 1 : index + 2] == "="
+        ):
+            continue
+        pieces.append(text[current:index])
+        current = index + 1
     pieces.append(text[current:])
     return pieces
 
