@@ -14,6 +14,7 @@ A request whose document changes underneath fails with ContentModified and appli
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -62,7 +63,7 @@ async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
     if ls.client_shows_progress():
         token = f"codegen-lsp/{uuid.uuid4()}"
         try:
-            await ls.work_done_progress.create_async(token)
+            await asyncio.wait_for(ls.work_done_progress.create_async(token), 10)
         except Exception as error:
             log.info("client refused a progress token: %s", error)
             token = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sys
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -422,6 +423,9 @@ def run_server(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> 
     # helps when debugging the protocol itself (-vv).
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("pygls").setLevel(logging.WARNING)
+    # Generation runs on a worker thread; hand the interpreter back to the event loop often so
+    # that code actions stay fast while it runs (the default is every 5 ms).
+    sys.setswitchinterval(0.001)
     server = create_server()
     if tcp:
         server.start_tcp(host, port)

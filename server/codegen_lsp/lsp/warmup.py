@@ -52,7 +52,6 @@ def _rested(ls: CodegenServer, uri: str, version: int | None, line: int) -> None
             if ls.results.get(uri, version_number, function.key, "implement") is None:
                 from codegen_lsp.lsp.commands import start_implement
 
-                log.info("warm-up: %s in %s v%s", function.name, uri, version)
                 start_implement(ls, document, function, explicit=False)
         elif (
             function.has_examples

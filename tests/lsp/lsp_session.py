@@ -1,0 +1,218 @@
+"""Helpers for the pytest-lsp tests: the real server over stdio, recorded client capabilities.
+
+The clients differ where the server must branch: Neovim 0.11 resolves edits lazily but shows no
+disabled actions; Emacs/eglot resolves nothing and shows no disabled actions; VS Code resolves
+edits and shows disabled actions with their reason; the LSP 3.18 client also takes the
+LLM-generated code action tag and inline completions (no shipping editor sends that tag yet, so
+its capabilities are VS Code's recording plus the 3.18 fields, kept in ``clients/``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+HERE = Path(__file__).resolve().parent
+CLIENTS = ["neovim", "emacs", "visual_studio_code", "lsp_3_18"]
+PLUMBING_MODEL = os.environ.get("CODEGEN_LSP_TEST_MODEL", "smollm2-135m")
+
+# Fast tests: the small plumbing model, few short samples, no warm-up unless a test asks.
+FAST_SETTINGS: dict[str, Any] = {
+    "model": {"name": PLUMBING_MODEL},
+    "sampling": {"n": 3, "maxNewTokens": 48, "seed": 7},
+    "ranking": {"verifier": False},
+    "server": {"warmup": False},
+}
+
+SOURCE = '''\
+def add(a: int, b: int) -> int:
+    """Return the sum of a and b.
+
+    >>> add(1, 2)
+    3
+    >>> add(-1, 1)
+    0
+    """
+    ...
+
+
+def double(x: int) -> int:
+    """Return twice x.
+
+    >>> double(2)
+    4
+    """
+    return x * 3
+'''
+ADD_LINE = 0
+DOUBLE_LINE = 11
+DOUBLE_EXAMPLE_LINE = 14
+
+
+async def until(condition: Any, timeout: float = 120.0) -> None:
+    """Wait until ``condition()`` holds, failing after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+def capabilities_of(client: str) -> types.ClientCapabilities:
+    """Return the recorded capabilities of ``client``."""
+    recorded = HERE / "clients" / f"{client}.json"
+    if recorded.exists():
+        data = json.loads(recorded.read_text())["capabilities"]
+        return default_converter().structure(data, types.ClientCapabilities)
+    return client_capabilities(client)
+
+
+class Session:
+    """A started server with a client that records what the server asked it to do."""
+
+    def __init__(self, client: LanguageClient, name: str, log_file: Path, uri: str) -> None:
+        self.client = client
+        self.name = name
+        self.log_file = log_file
+        self.uri = uri
+        self.version = 1
+        self.text = ""
+        self.applied: list[types.WorkspaceEdit] = []
+
+    def open(self, text: str = SOURCE, uri: str | None = None) -> None:
+        self.text = text
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri or self.uri, language_id="python", version=self.version, text=text
+                )
+            )
+        )
+
+    def edit(self, line: int, text: str) -> None:
+        """Insert ``text`` at the start of ``line``, as a typing user would."""
+        position = types.Position(line=line, character=0)
+        self.change(
+            [types.TextEdit(range=types.Range(start=position, end=position), new_text=text)]
+        )
+
+    def change(self, edits: list[types.TextEdit]) -> None:
+        """Apply ``edits`` (ASCII text: any position encoding) and tell the server."""
+        lines = self.text.splitlines(keepends=True)
+
+        def offset(position: types.Position) -> int:
+            return sum(len(line) for line in lines[: position.line]) + position.character
+
+        for text_edit in sorted(edits, key=lambda e: offset(e.range.start), reverse=True):
+            start, end = offset(text_edit.range.start), offset(text_edit.range.end)
+            self.text = self.text[:start] + text_edit.new_text + self.text[end:]
+        self.version += 1
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(
+                    uri=self.uri, version=self.version
+                ),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=self.text)],
+            )
+        )
+
+    async def actions(self, line: int, character: int = 4) -> list[types.CodeAction]:
+        position = types.Position(line=line, character=character)
+        params = types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=self.uri),
+            range=types.Range(start=position, end=position),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+        # pygls' converter turns a CodeAction with a command into a Command (it stringifies the
+        # nested command), so read the reply raw and structure each item as a CodeAction.
+        msg_id = f"actions-{uuid.uuid4()}"
+        future = self.client.protocol.send_request(
+            types.TEXT_DOCUMENT_CODE_ACTION, params, msg_id=msg_id
+        )
+        self.client.protocol._result_types.pop(msg_id, None)
+        raw = await asyncio.wrap_future(future)
+        converter = self.client.protocol._converter
+        return [converter.structure(item, types.CodeAction) for item in raw or []]
+
+    def command_request(self, action: types.CodeAction, msg_id: str | None = None) -> Any:
+        """Send the action's command; return the future of its reply."""
+        assert action.command is not None
+        request = self.client.protocol.send_request_async(
+            types.WORKSPACE_EXECUTE_COMMAND,
+            types.ExecuteCommandParams(
+                command=action.command.command, arguments=action.command.arguments
+            ),
+            msg_id=msg_id,
+        )
+        return asyncio.ensure_future(request)  # sent now, awaited whenever the test likes
+
+    def cancel(self, msg_id: str) -> None:
+        self.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+
+    def log_text(self) -> str:
+        return self.log_file.read_text() if self.log_file.exists() else ""
+
+
+def server_command(log_file: Path) -> list[str]:
+    # CODEGEN_LSP_TEST_SERVER runs another build of the server (e.g. an installed one).
+    base = os.environ.get("CODEGEN_LSP_TEST_SERVER", f"{sys.executable} -m codegen_lsp").split()
+    return [*base, "-v", "--log-file", str(log_file), "--stdio"]
+
+
+async def start_session(
+    tmp_path: Path,
+    name: str,
+    settings: dict[str, Any] | None = None,
+    configuration: dict[str, Any] | None = None,
+) -> tuple[Session, LanguageClient]:
+    log_file = tmp_path / "server.log"
+    env = {**os.environ, "HOME": os.environ.get("HOME", str(tmp_path))}
+    config = ClientServerConfig(server_command=server_command(log_file), server_env=env)
+    client = await config.start()
+    assert isinstance(client, LanguageClient)
+    if configuration is not None:
+        client.set_configuration(configuration, section="codegenLsp")
+    session = Session(client, name, log_file, (tmp_path / "mod.py").as_uri())
+
+    @client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        # Behave like an editor: refuse an edit for another version, else apply and report it.
+        session.applied.append(params.edit)
+        pairs = edits_of(params.edit)
+        if any(version not in (None, session.version) for version, _ in pairs):
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="stale version")
+        session.change([text_edit for _, text_edit in pairs])
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities_of(name),
+            initialization_options={
+                "codegenLsp": settings if settings is not None else FAST_SETTINGS
+            },
+            root_uri=tmp_path.as_uri(),
+        )
+    )
+    return session, client
+
+
+def edits_of(edit: types.WorkspaceEdit) -> list[tuple[int | None, types.TextEdit]]:
+    """Return (version or None, text edit) pairs of a workspace edit."""
+    found: list[tuple[int | None, types.TextEdit]] = []
+    for change in edit.document_changes or []:
+        assert isinstance(change, types.TextDocumentEdit)
+        for text_edit in change.edits:
+            assert isinstance(text_edit, types.TextEdit)
+            found.append((change.text_document.version, text_edit))
+    for text_edits in (edit.changes or {}).values():
+        found.extend((None, text_edit) for text_edit in text_edits)
+    return found

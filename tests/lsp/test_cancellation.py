@@ -1,0 +1,102 @@
+"""Cancellation and staleness: every cancelled request is answered, no edit lands on new text."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from codegen_lsp.lsp.actions import GENERATE_TITLE
+from lsp_session import ADD_LINE, Session
+from lsp_session import until as _until
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
+
+BODY_LINE = ADD_LINE + 8
+CONTENT_MODIFIED = types.LSPErrorCodes.ContentModified.value
+# Long enough generations that there is time to interrupt them.
+SLOW = {"sampling": {"n": 8, "maxNewTokens": 256, "seed": 3}}
+
+pytestmark = [
+    pytest.mark.lsp_settings(SLOW),
+    pytest.mark.lsp_clients("neovim", "visual_studio_code"),
+]
+
+
+def _progress(session: Session) -> list:
+    return [r for reports in session.client.progress_reports.values() for r in reports]
+
+
+def _sampling_started(session: Session) -> bool:
+    return any(
+        isinstance(r, types.WorkDoneProgressReport) and (r.message or "").startswith("sampling")
+        for r in _progress(session)
+    )
+
+
+def _assert_clean_log(session: Session) -> None:
+    text = session.log_text()
+    assert "Traceback" not in text, text[-3000:]
+
+
+async def _generate_until_sampling(session: Session, msg_id: str | None = None) -> asyncio.Future:
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    reply = session.command_request(generate, msg_id=msg_id)
+    await _until(lambda: _sampling_started(session))
+    return reply
+
+
+async def test_cancel_request_mid_generation(session: Session) -> None:
+    reply = await _generate_until_sampling(session, "generate-1")
+    session.cancel("generate-1")
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(reply, 30)
+    # The progress ends, the generation stops, nothing is applied, the server still answers.
+    await _until(lambda: isinstance(_progress(session)[-1], types.WorkDoneProgressEnd), 60)
+    await _until(lambda: "stopped: cancelled" in session.log_text(), 60)
+    assert session.applied == []
+    assert [a.title for a in await session.actions(BODY_LINE)] == [GENERATE_TITLE]
+    _assert_clean_log(session)
+
+
+async def test_cancel_from_the_progress_ui(session: Session) -> None:
+    reply = await _generate_until_sampling(session)
+    (token,) = session.client.progress_reports
+    session.client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token=token)
+    )
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(reply, 60)
+    assert session.applied == []
+    _assert_clean_log(session)
+
+
+async def test_edit_mid_generation_gets_content_modified(session: Session) -> None:
+    reply = await _generate_until_sampling(session)
+    session.edit(BODY_LINE + 3, "# the user keeps typing\n")
+    with pytest.raises(JsonRpcException) as raised:
+        await asyncio.wait_for(reply, 60)
+    assert raised.value.code == CONTENT_MODIFIED
+    assert session.applied == []
+    await _until(lambda: "stopped: document changed" in session.log_text(), 60)
+    _assert_clean_log(session)
+
+
+@pytest.mark.lsp_settings({"sampling": {"n": 3, "maxNewTokens": 48}})
+async def test_two_racing_requests_share_one_generation_and_apply_once(session: Session) -> None:
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    first = session.command_request(generate)
+    second = session.command_request(generate)
+    outcomes = await asyncio.wait_for(asyncio.gather(first, second, return_exceptions=True), 300)
+    applied = [o for o in outcomes if isinstance(o, dict) and o.get("applied")]
+    assert len(applied) <= 1
+    assert len([e for e in session.applied]) == len(applied)
+    for outcome in outcomes:
+        if applied and outcome is not applied[0]:
+            assert isinstance(outcome, JsonRpcException)
+            assert outcome.code == CONTENT_MODIFIED
+        else:
+            assert isinstance(outcome, dict), outcome
+    assert session.log_text().count("job ('implement'") == 1
+    _assert_clean_log(session)
