@@ -346,7 +346,12 @@ class RemoteEngine:
         open_.add(connection)
         try:
             try:
-                connection.connect()
+                try:
+                    connection.connect()
+                except TimeoutError:
+                    raise _Retryable(
+                        f"no connection within {min(CONNECT_TIMEOUT_S, self.timeout_s):g} s"
+                    ) from None
                 assert connection.sock is not None
                 connection.sock.settimeout(self.timeout_s)
                 payload = json.dumps(body).encode() if body is not None else None
