@@ -44,7 +44,7 @@ VS="$PREFIX/node_modules/code-server/lib/vscode"
   (cd extensions && npm install --no-audit --no-fund --omit=dev --loglevel=error)
 )
 # argon2 hashes passwords (unused with --auth none); its install script would fetch a prebuilt.
-(cd "$PREFIX" && npm rebuild argon2 --build-from-source --loglevel=error)
+(cd "$PREFIX" && npm_config_nodedir=/usr npm rebuild argon2 --build-from-source --loglevel=error)
 XDG_CONFIG_HOME="$PREFIX/xdg" XDG_DATA_HOME="$PREFIX/xdg" "$BIN" --version
 touch "$STAMP"
 echo "setup_code_server: built in $(($(date +%s) - start)) s" >&2

@@ -143,6 +143,8 @@ def test_generate_command_previews_and_accepts_a_candidate(vscode: VSCode) -> No
     assert "error" not in run.result, run.result
     keep_for_readme(run.shots / "generate-quickpick.png", "vscode-generate-quickpick.png")
     assert re.search(r"2/2 examples pass", run.result["picked"]), run.result["quickPick"]
+    # The status bar showed the server's stage with its count while it worked.
+    assert re.search(r"(sampling|running examples|loading model) \d+/\d+", run.result["progress"])
     assert_implemented(run)
 
 

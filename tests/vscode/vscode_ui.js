@@ -154,6 +154,12 @@ async function generateCommand(page) {
     step('command run');
     const waitFor = new RegExp(spec.waitFor);
     await waitUntil('the QuickPick of candidates', async () => {
+        // While the server works, the status bar shows its stage; keep the first sighting.
+        const status = await statusBarText(page);
+        if (!result.progress && /\d+\/\d+/.test(status)) {
+            result.progress = status;
+            await shot(page, 'generate-progress.png');
+        }
         const rows = await page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row', (rs) =>
             rs.map((r) => r.textContent.trim()));
         result.quickPick = rows;

@@ -5,9 +5,9 @@ import { CodeAction, Command, LanguageClient } from 'vscode-languageclient/node'
 import { Candidate, applyEdits, candidatesFromActions, pickItem } from './candidates';
 import { Commands } from './constants';
 import { logError, logInfo, outputChannel } from './log';
+import { RequestCancelled, RequestSuperseded } from './failures';
 import { PreviewDocuments } from './preview';
 import {
-    RequestCancelled,
     advertisedCommands,
     codeActionsAt,
     executeServerCommand,
@@ -18,11 +18,12 @@ import { Purpose, actionMatches, findCommand, isTaskTitle } from './serverComman
 import { ServerManager } from './server';
 import { StatusBar } from './statusBar';
 
+/** Status bar labels until the server's own progress begins (the bar prefixes "codegen:"). */
 const PURPOSE_TITLES: Record<Purpose, string> = {
-    generate: 'codegen: generating',
-    explain: 'codegen: explaining',
-    check: 'codegen: checking examples',
-    repair: 'codegen: repairing',
+    generate: 'generating',
+    explain: 'explaining',
+    check: 'checking examples',
+    repair: 'repairing',
 };
 
 interface Target {
@@ -47,6 +48,10 @@ export class CommandHandlers {
                 } catch (error) {
                     if (error instanceof RequestCancelled) {
                         void vscode.window.setStatusBarMessage('codegen: cancelled', 3000);
+                        return;
+                    }
+                    if (error instanceof RequestSuperseded) {
+                        void vscode.window.showInformationMessage(`codegen: ${error.message}`);
                         return;
                     }
                     logError(`${name} failed`, error);

@@ -11,13 +11,8 @@ import {
     LanguageClient,
     WorkDoneProgress,
 } from 'vscode-languageclient/node';
+import { explainFailure } from './failures';
 import { StatusBar } from './statusBar';
-
-export class RequestCancelled extends Error {
-    constructor() {
-        super('cancelled');
-    }
-}
 
 /** The commands the server registered (workspace/executeCommand), from its capabilities. */
 export function advertisedCommands(client: LanguageClient): string[] {
@@ -50,10 +45,7 @@ export async function executeServerCommand(
             cancellation.token,
         );
     } catch (error) {
-        if (cancellation.token.isCancellationRequested) {
-            throw new RequestCancelled();
-        }
-        throw error;
+        throw explainFailure(error, cancellation.token.isCancellationRequested);
     } finally {
         subscription.dispose();
         status.drop(token);

@@ -49,21 +49,22 @@ export class StatusBar implements vscode.Disposable {
         this.render();
     }
 
-    /** Cancel the task the item shows; false when nothing cancellable runs. */
+    /**
+     * Cancel what the item shows: every running task, since one user request is often two
+     * (the extension's request and the server's own progress). False when nothing could be.
+     */
     cancelCurrent(): boolean {
-        const current = this.board.current();
-        const cancel = current ? this.cancelHandlers.get(current.token) : undefined;
-        if (!current || !cancel) {
-            return false;
-        }
-        cancel();
-        return true;
+        const handlers = [...this.cancelHandlers.values()];
+        handlers.forEach((cancel) => {
+            cancel();
+        });
+        return handlers.length > 0;
     }
 
     private render(): void {
         const current = this.board.current();
         if (current) {
-            this.item.text = `$(sync~spin) ${current.text}`;
+            this.item.text = `$(sync~spin) codegen: ${current.text}`;
             this.item.tooltip = current.tooltip;
             this.item.command = current.cancellable || this.cancelHandlers.has(current.token) ? Commands.cancel : undefined;
             this.item.backgroundColor = undefined;
