@@ -142,6 +142,8 @@ class Draw:
     prompt_format: str
     dropped_empty: int = 0
     dropped_unparseable: int = 0
+    raw: list[Sample] = field(default_factory=list)
+    """The engine's samples as drawn (empty for pre-drawn text)."""
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -326,13 +328,15 @@ class Pipeline:
         )
         _check_cancel(cancel)
         _report(progress, "sampling", count, count)
-        return collect_bodies(
+        draw = collect_bodies(
             [s.text for s in samples],
             [s.logprobs for s in samples],
             ctx,
             rendered.stop,
             rendered.format,
         )
+        draw.raw = samples
+        return draw
 
     def run_examples(
         self,

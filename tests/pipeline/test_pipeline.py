@@ -108,3 +108,20 @@ def test_explain_keeps_only_examples_that_hold(no_model_pipeline: Pipeline) -> N
 def test_explain_needs_a_body(no_model_pipeline: Pipeline) -> None:
     with pytest.raises(ValueError, match="no body to explain"):
         no_model_pipeline.explain(SOURCE, 0)
+
+
+def test_harness_samples_from_the_engine(tiny_engine: Any) -> None:
+    from codegen_lsp.eval.datasets import Task
+    from codegen_lsp.eval.harness import Harness
+
+    task = Task("t/1", SOURCE, "add", "def check(candidate):\n    assert candidate(2, 2) == 4\n")
+    p = Pipeline(settings(), engine=tiny_engine)
+    try:
+        harness = Harness(p, 2, prompt_format="raw")
+        [outcome] = harness.run([task])
+    finally:
+        p.close()
+    assert outcome.n == 2 and outcome.examples == 1
+    assert set(outcome.top1) >= {"random", "combined", "oracle", "mean_logprob"}
+    [row] = harness.samples
+    assert row["task_id"] == "t/1" and len(row["samples"]) == 2 and len(row["logprobs"]) == 2

@@ -176,36 +176,16 @@ class Harness:
             texts = pre.texts[: self.n]
             lps = pre.logprobs[: self.n] if pre.logprobs else [[] for _ in texts]
             return collect_bodies(texts, lps, ctx, prompt_format=pre.prompt_format)
-        engine = self.pipeline.engine()
-        from codegen_lsp import prompt as prompt_mod
-        from codegen_lsp.engine.types import GenerationRequest
-
-        sampling = self.pipeline.settings.sampling
-        fmt = prompt_mod.resolve_format(self.prompt_format or sampling.prompt_format, engine)
-        rendered = prompt_mod.build_prompt(ctx, fmt, engine)
-        samples = engine.generate(
-            GenerationRequest(
-                prompt=rendered.text,
-                n=self.n,
-                temperature=sampling.temperature,
-                top_p=sampling.top_p,
-                top_k=sampling.top_k,
-                max_new_tokens=sampling.max_new_tokens,
-                stop=rendered.stop,
-                seed=(sampling.seed or None),
-            )
-        )
+        draw = self.pipeline.draw(ctx, n=self.n, prompt_format=self.prompt_format)
         self.samples.append(
             {
                 "task_id": task.task_id,
-                "format": fmt,
-                "samples": [s.text for s in samples],
-                "logprobs": [[round(x, 3) for x in s.logprobs] for s in samples],
+                "format": draw.prompt_format,
+                "samples": [s.text for s in draw.raw],
+                "logprobs": [[round(x, 3) for x in s.logprobs] for s in draw.raw],
             }
         )
-        return collect_bodies(
-            [s.text for s in samples], [s.logprobs for s in samples], ctx, rendered.stop, fmt
-        )
+        return draw
 
     def run_task(self, task: Task) -> TaskOutcome:
         """Draw, execute on the prompt's examples, rank, then judge with the hidden tests."""
