@@ -156,3 +156,21 @@ def assert_implemented(run: VSCodeRun) -> None:
     assert "return x * 2" in run.text  # the other function is untouched
     check = hidden_test(run.text, HIDDEN_TEST, run.shots)
     assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.slow
+def test_clicking_the_status_bar_cancels_a_generation(vscode: VSCode) -> None:
+    run = vscode.drive(
+        "cancel-generate",
+        SOURCE,
+        {"scenario": "cancel", "line": 2, "column": 9},
+        {**REAL, "codegenLsp.server.warmup": False},
+        timeout_s=300,
+    )
+    assert "error" not in run.result, run.result
+    assert run.result["progress"].startswith("codegen: ")
+    assert run.result["afterCancel"] == "codegen"
+    assert run.result["quickPickAfterCancel"] == []
+    assert run.text == SOURCE  # nothing applied
+    assert run.errors == [], run.result["toasts"]
+    assert "Traceback" not in run.log

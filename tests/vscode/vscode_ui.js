@@ -9,6 +9,8 @@
 //   scenario "command":  F1 "codegen: Generate implementations", wait for the QuickPick of
 //                        candidates, screenshot it, Enter on the best, screenshot the diff
 //                        preview, press its "Accept" button.
+//   scenario "cancel":   start that command, click the status bar item while it shows progress,
+//                        wait for it to go idle.
 // Then Ctrl+S. Writes RESULT: what the menus showed, every notification that appeared (severity
 // and text), the status bar, screenshots, and an error if a step failed.
 'use strict';
@@ -184,6 +186,37 @@ async function generateCommand(page) {
     await accept.click();
 }
 
+// Start a generation, click the status bar item while it shows progress, and see it stop.
+async function cancelGeneration(page) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type('codegen: Generate implementations');
+    await sleep(500);
+    await page.keyboard.press('Enter');
+    result.progress = await waitUntil('progress in the status bar', async () => {
+        const status = await statusBarText(page);
+        return /\d+\/\d+/.test(status) ? status : null;
+    }, spec.timeoutMs || 300000, 250);
+    await shot(page, 'cancel-progress.png');
+    const items = await page.$$('.statusbar-item');
+    for (const item of items) {
+        const text = await item.evaluate((i) => i.textContent.trim());
+        if (/^codegen:/.test(text)) {
+            await item.click();
+            step('clicked ' + text);
+            break;
+        }
+    }
+    result.afterCancel = await waitUntil('the status bar to go idle', async () => {
+        const status = await statusBarText(page);
+        return status === 'codegen' ? status : null;
+    }, 60000, 250);
+    step('idle again');
+    await sleep(2000); // a QuickPick or an edit arriving late would show now
+    result.quickPickAfterCancel = await page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row',
+        (rows) => rows.filter((r) => r.offsetParent !== null).map((r) => r.textContent.trim()));
+}
+
 async function save(page) {
     if (spec.expectSelector) {
         await page.waitForSelector(spec.expectSelector, { timeout: Math.max(deadline - Date.now(), 1000) });
@@ -224,7 +257,9 @@ async function save(page) {
         await waitUntil('the codegen status bar item', () => statusBarText(page), 90000, 500);
         step('extension active: ' + (await statusBarText(page)));
         await goTo(page, spec.line, spec.column);
-        if (spec.scenario === 'command') {
+        if (spec.scenario === 'cancel') {
+            await cancelGeneration(page);
+        } else if (spec.scenario === 'command') {
             await generateCommand(page);
         } else {
             await quickFix(page);
