@@ -213,7 +213,7 @@ def measure_remote(model: str, repeats: int, n: int, max_new_tokens: int) -> dic
             "--port",
             str(port),
             "--n_ctx",
-            "4096",
+            "1024",  # logprobs keep n_ctx x vocabulary logits: 1024 x 152k floats = 0.6 GB
             "--n_threads",
             threads,
         ],

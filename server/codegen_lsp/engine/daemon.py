@@ -555,8 +555,10 @@ class SharedEngine:
         local: Callable[[], Engine],
         autostart: bool = True,
         startup_timeout_s: float = STARTUP_TIMEOUT_S,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
+        self._progress = progress
         self.path = socket_path(settings)
         self._local_factory = local
         self._local: Engine | None = None
@@ -626,7 +628,12 @@ class SharedEngine:
             return
         from codegen_lsp.engine import models
 
-        models.export(self.settings.name, self.settings.precision, cache=self.settings.cache_dir)
+        models.export(
+            self.settings.name,
+            self.settings.precision,
+            cache=self.settings.cache_dir,
+            progress=self._progress,
+        )
 
     def _current(self) -> _Connection | Engine:
         with self._lock:
@@ -732,4 +739,6 @@ def load_shared(settings: ModelSettings, progress: Callable[[str], None] | None 
     in_process = dataclasses.replace(settings, shared=False)
     if progress is not None:
         progress("connecting to the shared model process")
-    return SharedEngine(settings, local=lambda: load_engine(in_process, progress))
+    return SharedEngine(
+        settings, local=lambda: load_engine(in_process, progress), progress=progress
+    )

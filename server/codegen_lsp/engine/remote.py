@@ -30,6 +30,7 @@ import email.utils
 import http.client
 import json
 import logging
+import math
 import os
 import random
 import socket
@@ -232,6 +233,8 @@ def _parse_choice(choice: Any, where: str) -> _Choice:
             ids = [int(p.removeprefix("token_id:")) for p in pieces]  # vLLM, token ids asked
     if len(values) != len(pieces) or not all(isinstance(p, str) for p in pieces):
         raise RemoteProtocolError(f"{where}: logprobs tokens and values differ in length")
+    if values and values[0] is None:
+        values = [math.nan, *values[1:]]  # an echoed prompt's first token has no context
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         raise RemoteProtocolError(f"{where}: a token log-probability is not a number")
     return _Choice(
@@ -495,9 +498,12 @@ class RemoteEngine:
             "n": n,
             "logprobs": 1,
             "stream": False,
+            # The local engine's sampling and nothing else: top-k (0 = off) and top-p only.
+            # llama.cpp servers otherwise add min_p 0.05 and a repeat penalty of 1.1.
+            "top_k": request.top_k,
+            "min_p": 0.0,
+            "repeat_penalty": 1.0,
         }
-        if request.top_k > 0:
-            body["top_k"] = request.top_k
         stops = [stop for stop in request.stop if stop][:SERVER_STOP_LIMIT]
         if stops:
             body["stop"] = stops
