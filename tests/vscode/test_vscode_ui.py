@@ -8,6 +8,7 @@ traceback. Screenshots stay in out/editors/<test>/.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -174,3 +175,30 @@ def test_clicking_the_status_bar_cancels_a_generation(vscode: VSCode) -> None:
     assert run.text == SOURCE  # nothing applied
     assert run.errors == [], run.result["toasts"]
     assert "Traceback" not in run.log
+
+
+@pytest.mark.slow
+def test_explain_command_writes_a_checked_docstring(vscode: VSCode) -> None:
+    source = "def squares(n: int) -> list[int]:\n    return [i * i for i in range(n)]\n"
+    run = vscode.drive(
+        "command-explain",
+        source,
+        {
+            "scenario": "palette",
+            "command": "codegen: Explain code",
+            "line": 2,
+            "column": 9,
+            "expect": '"""',
+        },
+        {**REAL, "codegenLsp.server.warmup": False},
+        timeout_s=300,
+    )
+    assert "error" not in run.result, run.result
+    assert run.errors == [], run.result["toasts"]
+    assert "Traceback" not in run.log
+    function = ast.parse(run.text).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    assert ast.get_docstring(function)
+    assert run.text.endswith("    return [i * i for i in range(n)]\n")  # the body is untouched
+    # The server says how many of the docstring's examples held against the function.
+    assert any("examples kept" in t["message"] for t in run.result["toasts"]), run.result["toasts"]

@@ -9,6 +9,7 @@
 //   scenario "command":  F1 "codegen: Generate implementations", wait for the QuickPick of
 //                        candidates, screenshot it, Enter on the best, screenshot the diff
 //                        preview, press its "Accept" button.
+//   scenario "palette":  F1, the title in `command`, Enter.
 //   scenario "cancel":   start that command, click the status bar item while it shows progress,
 //                        wait for it to go idle.
 // Then Ctrl+S. Writes RESULT: what the menus showed, every notification that appeared (severity
@@ -186,6 +187,16 @@ async function generateCommand(page) {
     await accept.click();
 }
 
+// Run one of the extension's commands from the Command Palette (F1), by its title.
+async function paletteCommand(page) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type(spec.command);
+    await sleep(500);
+    await page.keyboard.press('Enter');
+    step('ran ' + spec.command);
+}
+
 // Start a generation, click the status bar item while it shows progress, and see it stop.
 async function cancelGeneration(page) {
     await page.keyboard.press('F1');
@@ -257,7 +268,9 @@ async function save(page) {
         await waitUntil('the codegen status bar item', () => statusBarText(page), 90000, 500);
         step('extension active: ' + (await statusBarText(page)));
         await goTo(page, spec.line, spec.column);
-        if (spec.scenario === 'cancel') {
+        if (spec.scenario === 'palette') {
+            await paletteCommand(page);
+        } else if (spec.scenario === 'cancel') {
             await cancelGeneration(page);
         } else if (spec.scenario === 'command') {
             await generateCommand(page);
