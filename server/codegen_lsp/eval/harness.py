@@ -127,19 +127,27 @@ def ranker_keys(
     candidates: list[Candidate],
     ranked: list[combine.Ranked],
     verifier_probs: list[float | None],
-) -> dict[str, list[Any]]:
-    """Each ranker's sort key per candidate (higher is better)."""
+) -> dict[str, list[Any] | None]:
+    """Each ranker's sort key per candidate (higher is better); None where it has no signal."""
     sizes = agreement.group_sizes(candidates)
     combined_key: list[Any] = [()] * len(candidates)
     for item in ranked:
         combined_key[item.index] = item.sort_key[:3]
+    has_logprobs = any(c.mean_logprob is not None for c in candidates)
+    has_verifier = any(p is not None for p in verifier_probs)
     return {
-        "mean_logprob": [c.mean_logprob if c.mean_logprob is not None else 0.0 for c in candidates],
+        "mean_logprob": (
+            [c.mean_logprob if c.mean_logprob is not None else -1e9 for c in candidates]
+            if has_logprobs
+            else None
+        ),
         "examples": [
             c.examples_passed / c.examples_total if c.examples_total else 0.0 for c in candidates
         ],
         "agreement": [0 if c.errored else s for c, s in zip(candidates, sizes, strict=True)],
-        "verifier": [p if p is not None else 0.0 for p in verifier_probs],
+        "verifier": (
+            [p if p is not None else 0.0 for p in verifier_probs] if has_verifier else None
+        ),
         "combined": combined_key,
     }
 
@@ -214,7 +222,8 @@ class Harness:
         c = sum(w for w, ok in zip(weights, correct, strict=True) if ok)
         top1 = {"random": c / n if n else 0.0, "oracle": float(c > 0)}
         for name, keys in ranker_keys(candidates, ranked, probs).items():
-            top1[name] = expected_top1(keys, correct, weights)
+            # A ranker without a signal (no log-probs, no verifier) is not measured.
+            top1[name] = float("nan") if keys is None else expected_top1(keys, correct, weights)
         outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
         if ranked:
             outcome.verified = ranked[0].verified

@@ -32,8 +32,12 @@ def summarise(outcomes: list[TaskOutcome], meta: dict[str, Any]) -> dict[str, An
     for name, values in per_ranker.items():
         vs_random = paired_bootstrap(values, per_ranker["random"])
         vs_combined = paired_bootstrap(values, per_ranker["combined"])
+        if not values or any(v != v for v in values):  # NaN: the ranker had no signal
+            nan = float("nan")
+            rankers[name] = {"top1": nan, "vs_random": (nan,) * 3, "vs_combined": (nan,) * 3}
+            continue
         rankers[name] = {
-            "top1": float(np.mean(values)) if values else float("nan"),
+            "top1": float(np.mean(values)),
             "vs_random": vs_random,
             "vs_combined": vs_combined,
         }
@@ -77,8 +81,10 @@ def markdown(summary: dict[str, Any]) -> str:
         "|---|---|---|---|",
     ]
     for name, figures in summary["rankers"].items():
+        top1 = figures["top1"]
+        shown = "n/a (no signal)" if top1 != top1 else f"{top1 * 100:.1f}%"
         lines.append(
-            f"| {name} | {figures['top1'] * 100:.1f}% | {_interval(figures['vs_random'])} | "
+            f"| {name} | {shown} | {_interval(figures['vs_random'])} | "
             f"{_interval(figures['vs_combined'])} |"
         )
     precision = summary["verified_precision"]
@@ -106,6 +112,17 @@ def _interval(triple: tuple[float, float, float]) -> str:
     return f"{mean * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
 
 
+def _without_nan(value: Any) -> Any:
+    """JSON has no NaN: a figure without a signal is written as null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_nan(v) for v in value]
+    return value
+
+
 def plot(summary: dict[str, Any], path: Path) -> None:
     """Bar chart of each ranker's top-1 with its interval against random choice."""
     import matplotlib
@@ -113,7 +130,7 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(summary["rankers"])
+    names = [r for r, f in summary["rankers"].items() if f["top1"] == f["top1"]]
     values = [summary["rankers"][r]["top1"] * 100 for r in names]
     base = summary["rankers"]["random"]["top1"] * 100
     errors = np.array(
@@ -145,7 +162,9 @@ def write_report(
     summary = summarise(outcomes, meta)
     (out_dir / "report.md").write_text(markdown(summary), encoding="utf-8")
     data = dict(summary, outcomes=[outcome_to_json(o) for o in outcomes])
-    (out_dir / "report.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    (out_dir / "report.json").write_text(
+        json.dumps(_without_nan(data), indent=1) + "\n", encoding="utf-8"
+    )
     try:
         plot(summary, out_dir / "report.png")
     except Exception:  # a missing plotting library must not lose the figures
