@@ -14,6 +14,7 @@ import logging
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from codegen_lsp.engine.models import KEEP_INPUT
 
@@ -221,27 +222,67 @@ def quantize(fp32_dir: Path, output: Path, precision: str) -> None:
             use_external_data_format=True,
         )
     elif precision == "int4":
-        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-
-        model = onnx.load(str(source))
-        # Symmetric 4-bit blocks of 32 (like llama.cpp's Q4_0 family); accuracy level 4 lets the
-        # CPU kernel compute with int8 activations, which is what makes int4 fast on CPU.
-        # The embedding table (a Gather) is quantised too, along the hidden axis: it is the
-        # largest single weight (151,936 x 896) and only one row of it is read per token.
-        quantizer = MatMulNBitsQuantizer(
-            model,
-            block_size=32,
-            is_symmetric=True,
-            accuracy_level=4,
-            op_types_to_quantize=("MatMul", "Gather"),
-            quant_axes=(("MatMul", 0), ("Gather", 1)),
-        )
-        quantizer.process()
-        quantizer.model.save_model_to_file(str(target), use_external_data_format=True)
+        quantize_int4(onnx.load(str(source)), target, ("MatMul", "Gather"))
     else:
         raise StepError(f"unknown precision {precision!r}")
     for item in fp32_dir.iterdir():
         if item.is_file() and not item.name.startswith("model.onnx"):
+            shutil.copy2(item, output / item.name)
+
+
+def quantize_int4(model: Any, target: Path, op_types: tuple[str, ...]) -> None:
+    """Quantise ``op_types`` weights of ``model`` to symmetric 4-bit blocks of 32; save it."""
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    # Symmetric 4-bit blocks of 32 (like llama.cpp's Q4_0 family); accuracy level 4 lets the
+    # CPU kernel compute with int8 activations, which is what makes int4 fast on CPU.
+    # The embedding table (a Gather) is quantised too, along the hidden axis: it is the
+    # largest single weight (151,936 x 896) and only one row of it is read per token.
+    quantizer = MatMulNBitsQuantizer(
+        model,
+        block_size=32,
+        is_symmetric=True,
+        accuracy_level=4,
+        op_types_to_quantize=op_types,
+        quant_axes=(("MatMul", 0), ("Gather", 1)),
+    )
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(target), use_external_data_format=True)
+
+
+def genai_int4(hf_dir: Path, output: Path) -> None:
+    """Build an int4 ONNX decoder with onnxruntime-genai's model builder.
+
+    Its graph fuses attention (GroupQueryAttention with rotary embeddings), packs Q/K/V into one
+    MatMulNBits and fuses residual + RMSNorm: fewer, larger kernels per token than the generic
+    export. Its inputs and outputs follow the same names as optimum's, so the engine runs it
+    with its own loop; we add ``num_logits_to_keep`` and quantise the embedding table.
+    """
+    import subprocess
+    import tempfile
+
+    import onnx
+
+    with tempfile.TemporaryDirectory(prefix="codegen-lsp-genai-") as scratch:
+        build = Path(scratch) / "build"
+        command = [
+            sys.executable,
+            "-m",
+            "onnxruntime_genai.models.builder",
+            *("-i", str(hf_dir), "-o", str(build), "-p", "int4", "-e", "cpu"),
+            *("-c", str(Path(scratch) / "cache")),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0 or not (build / "model.onnx").exists():
+            tail = " | ".join(result.stderr.strip().splitlines()[-3:])
+            raise StepError(f"onnxruntime-genai's builder failed: {tail}")
+        keep_last_logits(build / "model.onnx")
+        quantize_int4(onnx.load(str(build / "model.onnx")), output / "model.onnx", ("Gather",))
+        for item in build.iterdir():
+            if item.is_file() and not item.name.startswith("model.onnx"):
+                shutil.copy2(item, output / item.name)
+    for item in hf_dir.iterdir():  # the engine reads config.json; the HF tokenizer files win
+        if item.is_file() and item.suffix in (".json", ".jinja", ".txt"):
             shutil.copy2(item, output / item.name)
 
 
@@ -260,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     third.add_argument("fp32", type=Path)
     third.add_argument("output", type=Path)
     third.add_argument("--precision", choices=("int8", "int4"), required=True)
+    fourth = steps.add_parser("genai-int4")
+    fourth.add_argument("hf", type=Path)
+    fourth.add_argument("output", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     try:
@@ -267,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             gguf_to_hf(args.gguf, args.output, json.loads(args.tokenizer_fix))
         elif args.step == "hf-to-onnx":
             hf_to_onnx(args.hf, args.output)
+        elif args.step == "genai-int4":
+            genai_int4(args.hf, args.output)
         else:
             quantize(args.fp32, args.output, args.precision)
     except StepError as error:

@@ -222,6 +222,9 @@ def _staging(destination: Path) -> Iterator[Path]:
     staging.chmod(0o755)  # mkdtemp makes it private; the cache is shared by the user's tools
     try:
         yield staging
+        for item in staging.rglob("*"):  # writers (onnx, safetensors) leave some files private
+            if item.is_file():
+                item.chmod(0o644)
         if destination.exists():
             shutil.rmtree(destination)
         os.replace(staging, destination)
@@ -514,10 +517,25 @@ def export(
         if finished is not None:
             return finished
         hf_dir = _ensure_hf(source, cache, progress)
+        destination = source.workdir / f"onnx-{chosen}"
+        if chosen == "int4" and _genai_builder_available():
+            try:
+                with _staging(destination) as staging:
+                    _run_step(
+                        ["genai-int4", str(hf_dir), str(staging)],
+                        f"building {source.label} as int4 ONNX (onnxruntime-genai builder)",
+                        progress,
+                    )
+                    _write_manifest(staging, _facts(source, "int4", builder="onnxruntime-genai"))
+                _say(progress, f"ready: {destination}")
+                return destination
+            except ModelError as error:  # an architecture the builder lacks: the generic path
+                log.warning(
+                    "onnxruntime-genai builder failed, using optimum + quantiser: %s", error
+                )
         fp32_dir = _ensure_fp32(source, hf_dir, progress)
         if chosen == "fp32":
             return fp32_dir
-        destination = source.workdir / f"onnx-{chosen}"
         _require_space(source.workdir, _dir_size(fp32_dir) // 2 + 200_000_000, "quantise")
         with _staging(destination) as staging:
             _run_step(
@@ -569,16 +587,29 @@ def _ensure_fp32(source: Source, hf_dir: Path, progress: Progress | None) -> Pat
             f"exporting {source.label} to ONNX with a KV cache (about a minute, ~6 GB RAM)",
             progress,
         )
-        spec = source.spec
-        facts: dict[str, object] = {
-            "model": source.label,
-            "precision": "fp32",
-            "stop_tokens": list(spec.stop_tokens) if spec else [],
-            "fim_tokens": list(spec.fim_tokens) if spec and spec.fim_tokens else None,
-            "gguf_sha256": spec.gguf_sha256 if spec else None,
-        }
-        _write_manifest(staging, facts)
+        _write_manifest(staging, _facts(source, "fp32", builder="optimum"))
     return destination
+
+
+def _facts(source: Source, precision: ExportPrecision, builder: str) -> dict[str, object]:
+    spec = source.spec
+    return {
+        "model": source.label,
+        "precision": precision,
+        "builder": builder,
+        "stop_tokens": list(spec.stop_tokens) if spec else [],
+        "fim_tokens": list(spec.fim_tokens) if spec and spec.fim_tokens else None,
+        "gguf_sha256": spec.gguf_sha256 if spec else None,
+    }
+
+
+def _genai_builder_available() -> bool:
+    """Return whether onnxruntime-genai's model builder can be used (an export-only extra)."""
+    import importlib.util
+
+    if os.environ.get("CODEGEN_LSP_NO_GENAI_BUILDER"):
+        return False
+    return importlib.util.find_spec("onnxruntime_genai") is not None
 
 
 def status(name: str, cache: str = "") -> dict[str, str]:

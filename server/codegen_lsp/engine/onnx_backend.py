@@ -79,7 +79,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        # Spinning threads burn the cores the editor and the sandbox workers need between steps.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.providers = choose_providers(device)
         try:
             self.session = ort.InferenceSession(
