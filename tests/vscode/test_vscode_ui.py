@@ -101,6 +101,27 @@ def test_quick_fix_menu_runs_check_examples(vscode: VSCode) -> None:
     assert "codegen" in run.result["statusBar"]
 
 
+def test_changing_a_setting_restarts_the_server_with_it(vscode: VSCode) -> None:
+    run = vscode.drive(
+        "settings-restart",
+        SOURCE,
+        {
+            "scenario": "settings",
+            "line": 2,
+            "column": 9,
+            "newSettings": {"codegenLsp.sampling.n": 5, "codegenLsp.sandbox.timeoutS": 2.5},
+        },
+        FAST,
+        timeout_s=120,
+    )
+    assert "error" not in run.result, run.result
+    assert "restarting the server: settings changed" in run.log
+    started = [line for line in run.log.splitlines() if "settings: Settings(" in line]
+    assert "n=8" in started[0] and "n=5" in started[-1]  # the restarted server has the new value
+    assert "timeout_s=2.5" in started[-1]
+    assert run.errors == [], run.result["toasts"]
+
+
 @pytest.mark.slow
 def test_quick_fix_implements_a_function_with_the_default_model(vscode: VSCode) -> None:
     # Warm-up generates while the cursor rests in count_vowels; Ctrl+. then lists the candidates

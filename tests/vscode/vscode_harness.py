@@ -150,6 +150,7 @@ class VSCode:
                 "chromium": CHROMIUM,
                 "chromeProfile": str(base / "chrome"),
                 "timeoutMs": int(timeout_s * 1000),
+                "logGlob": f"{data}/logs/*/exthost*/codegen-lsp.codegen-lsp/*.log",
                 **scenario,
             }
             (base / "spec.json").write_text(json.dumps(spec))

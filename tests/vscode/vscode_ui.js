@@ -9,6 +9,7 @@
 //   scenario "command":  F1 "codegen: Generate implementations", wait for the QuickPick of
 //                        candidates, screenshot it, Enter on the best, screenshot the diff
 //                        preview, press its "Accept" button.
+//   scenario "settings": set `newSettings` in the Settings editor; wait for the restart.
 //   scenario "palette":  F1, the title in `command`, Enter.
 //   scenario "cancel":   start that command, click the status bar item while it shows progress,
 //                        wait for it to go idle.
@@ -187,6 +188,48 @@ async function generateCommand(page) {
     await accept.click();
 }
 
+// Change a setting in the Settings editor, as a person does: open it, filter by the setting's id,
+// type the new value, Tab; then wait for the extension to restart the server.
+async function changeSettings(page) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type('Preferences: Open User Settings');
+    await sleep(800);
+    const rows = await page.$$eval('.quick-input-list .monaco-list-row', (rs) => rs.map((r) => r.textContent.trim()));
+    const index = rows.findIndex((r) => /^Preferences: Open User Settings$/.test(r));
+    for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.settings-editor .suggest-input-container', { visible: true, timeout: 20000 });
+    for (const [id, value] of Object.entries(spec.newSettings)) {
+        await page.click('.settings-editor .suggest-input-container');
+        await chord(page, ['Control'], 'KeyA');
+        await page.keyboard.type(`@id:${id}`);
+        const input = await waitUntil(`the ${id} input`, async () => {
+            const found = await page.$$('.settings-editor .setting-item-contents input:not([type=checkbox])');
+            return found.length === 1 ? found[0] : null;
+        }, 15000, 250);
+        await input.click({ clickCount: 3 });
+        await page.keyboard.type(String(value));
+        await page.keyboard.press('Tab');
+        step(`set ${id} = ${value}`);
+        await sleep(1000);
+    }
+    await shot(page, 'settings.png');
+    await waitUntil('the server to run again', async () => /restarting the server/.test(await extensionLog()), 30000, 250);
+    await waitUntil('the status bar to show it running', async () => (await statusBarText(page)) === 'codegen', 60000, 250);
+    step('running again');
+    await sleep(3000); // the restarted server logs the settings it got
+}
+
+async function extensionLog() {
+    const { execSync } = require('child_process');
+    try {
+        return execSync(`cat ${spec.logGlob}`, { shell: '/bin/bash', encoding: 'utf8' });
+    } catch {
+        return '';
+    }
+}
+
 // Run one of the extension's commands from the Command Palette (F1), by its title.
 async function paletteCommand(page) {
     await page.keyboard.press('F1');
@@ -268,7 +311,9 @@ async function save(page) {
         await waitUntil('the codegen status bar item', () => statusBarText(page), 90000, 500);
         step('extension active: ' + (await statusBarText(page)));
         await goTo(page, spec.line, spec.column);
-        if (spec.scenario === 'palette') {
+        if (spec.scenario === 'settings') {
+            await changeSettings(page);
+        } else if (spec.scenario === 'palette') {
             await paletteCommand(page);
         } else if (spec.scenario === 'cancel') {
             await cancelGeneration(page);
