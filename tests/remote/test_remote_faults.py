@@ -221,3 +221,16 @@ def test_the_local_model_takes_over_when_configured(tiny_model_dir: Path) -> Non
     assert engine.count_tokens(PROMPT) == load_engine(
         ModelSettings(name=str(tiny_model_dir), precision="fp32")
     ).count_tokens(PROMPT)
+
+
+def test_scoring_reads_the_echoed_continuation(stub: StubServer) -> None:
+    prompt, continuation = "def f():\n    ", "return 1"
+    pieces = ["def", " f", "():\n", "    ", "return", " 1", "\n"]  # the last one is drawn
+    offsets = [0, 3, 5, 9, 13, 19, 21]
+    values = [None, -1.0, -2.0, -3.0, -0.25, -0.5, -4.0]
+    echoed = {"tokens": pieces, "token_logprobs": values, "text_offset": offsets}
+    text = prompt + continuation + "\n"
+    stub.answer = lambda body: (200, {}, {"choices": [{"text": text, "logprobs": echoed}]})
+    assert _engine(stub.url, remote_model="m").score(prompt, continuation) == [-0.25, -0.5]
+    (sent,) = stub.requests
+    assert sent["echo"] is True and sent["prompt"] == prompt + continuation
