@@ -206,7 +206,7 @@ def test_explain_command_writes_a_checked_docstring(vscode: VSCode) -> None:
         source,
         {
             "scenario": "palette",
-            "command": "codegen: Explain code",
+            "commands": [{"command": "codegen: Explain code"}],
             "line": 2,
             "column": 9,
             "expect": '"""',
@@ -223,3 +223,36 @@ def test_explain_command_writes_a_checked_docstring(vscode: VSCode) -> None:
     assert run.text.endswith("    return [i * i for i in range(n)]\n")  # the body is untouched
     # The server says how many of the docstring's examples held against the function.
     assert any("examples kept" in t["message"] for t in run.result["toasts"]), run.result["toasts"]
+
+
+@pytest.mark.slow
+def test_check_then_repair_commands_fix_a_wrong_body(vscode: VSCode) -> None:
+    # "codegen: Check examples" underlines triple's failing example; "codegen: Repair" rewrites
+    # the body from that failure; the repaired file passes a hidden test.
+    run = vscode.drive(
+        "command-repair",
+        SOURCE,
+        {
+            "scenario": "palette",
+            "commands": [
+                {
+                    "command": "codegen: Check examples",
+                    "thenSelector": ".monaco-editor [class*='squiggly-']",
+                },
+                {"command": "codegen: Repair"},
+            ],
+            "line": 18,
+            "column": 9,
+            "expect": r"return (?!x \* 2)",  # any body but the wrong one
+        },
+        {**REAL, "codegenLsp.server.warmup": False},
+        timeout_s=420,
+    )
+    assert "error" not in run.result, run.result
+    assert run.errors == [], run.result["toasts"]
+    assert "Traceback" not in run.log
+    assert run.text.startswith(SOURCE.split("def triple")[0])  # count_vowels untouched
+    check = hidden_test(
+        run.text, "assert mod.triple(4) == 12\nassert mod.triple(-3) == -9\n", run.shots
+    )
+    assert check.returncode == 0, check.stderr

@@ -10,7 +10,7 @@
 //                        candidates, screenshot it, Enter on the best, screenshot the diff
 //                        preview, press its "Accept" button.
 //   scenario "settings": set `newSettings` in the Settings editor; wait for the restart.
-//   scenario "palette":  F1, the title in `command`, Enter.
+//   scenario "palette":  for each of `commands`: F1, its title, Enter (then wait for a selector).
 //   scenario "cancel":   start that command, click the status bar item while it shows progress,
 //                        wait for it to go idle.
 // Then Ctrl+S. Writes RESULT: what the menus showed, every notification that appeared (severity
@@ -231,13 +231,20 @@ async function extensionLog() {
 }
 
 // Run one of the extension's commands from the Command Palette (F1), by its title.
+// `commands`: [{command, thenSelector}], each run in turn, waiting for its selector if given.
 async function paletteCommand(page) {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-    await page.keyboard.type(spec.command);
-    await sleep(500);
-    await page.keyboard.press('Enter');
-    step('ran ' + spec.command);
+    for (const { command, thenSelector } of spec.commands) {
+        await page.keyboard.press('F1');
+        await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+        await page.keyboard.type(command);
+        await sleep(500);
+        await page.keyboard.press('Enter');
+        step('ran ' + command);
+        if (thenSelector) {
+            await page.waitForSelector(thenSelector, { timeout: Math.max(deadline - Date.now(), 1000) });
+            step(thenSelector + ' shown');
+        }
+    }
 }
 
 // Start a generation, click the status bar item while it shows progress, and see it stop.
