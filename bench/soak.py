@@ -145,6 +145,9 @@ async def main() -> int:
     parser.add_argument("--n", type=int, default=2)
     parser.add_argument("--max-new-tokens", type=int, default=24)
     parser.add_argument("--log-file", default="/tmp/codegen-lsp-soak.log")
+    parser.add_argument(
+        "--max-seconds", type=float, default=0, help="stop early after this long (0: no limit)"
+    )
     args = parser.parse_args()
 
     logging.getLogger("pygls").setLevel(logging.ERROR)  # the client ignores progress/messages
@@ -191,8 +194,12 @@ async def main() -> int:
     await soak.round(0)  # model loaded, sandbox started: the baseline is a warm server
     rss_start = rss_kib(pid)
     started = time.monotonic()
+    rounds = 1
     for index in range(1, args.rounds):
+        if args.max_seconds and time.monotonic() - started > args.max_seconds:
+            break
         await soak.round(index)
+        rounds += 1
         if index % 100 == 0:
             print(f"round {index}: rss {rss_kib(pid) / 1024:.0f} MiB, {soak.outcomes}", flush=True)
     elapsed = time.monotonic() - started
@@ -205,8 +212,10 @@ async def main() -> int:
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     results = {
-        "rounds": args.rounds,
+        "rounds": rounds,
+        "rounds_asked": args.rounds,
         "model": args.model,
+        "generate_requests": sum(soak.outcomes.values()),
         "seconds": round(elapsed, 1),
         "outcomes": soak.outcomes,
         "code_action_requests": len(latencies),

@@ -6,8 +6,9 @@
 (require 'json)
 (setq eglot-confirm-server-initiated-edits nil   ; no y-or-n-p for workspace/applyEdit
       eglot-sync-connect 30
-      eglot-events-buffer-size 0
-      jsonrpc-default-request-timeout 900)        ; the command returns when generation is done
+      eglot-events-buffer-size 0)
+;; jsonrpc-default-request-timeout stays at its 10 s: the server answers Eglot's (blocking)
+;; executeCommand at once and sends the edit when the generation is done.
 (defun drive-fail (fmt &rest args)
   (princ (concat "FAIL: " (apply #'format fmt args) "\n") #'external-debugging-output)
   (kill-emacs 1))

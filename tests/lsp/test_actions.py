@@ -81,12 +81,14 @@ async def test_ranked_candidates_become_actions(session: Session) -> None:
     session.open()
     actions = await session.actions(BODY_LINE)  # starts warm-up once the cursor rests
     deadline = time.monotonic() + 800
-    while not any(a.title.startswith("Implement:") for a in actions):
+    while [a.title for a in actions] == [GENERATE_TITLE]:
         assert time.monotonic() < deadline, "warm-up produced no candidates"
         await asyncio.sleep(0.2)
         actions = await session.actions(BODY_LINE)
     candidates = [a for a in actions if a.title.startswith("Implement:")]
-    assert 1 <= len(candidates) <= 3
+    assert len(candidates) <= 3
+    if not candidates:  # the model wrote nothing usable: say so, offer to try again
+        assert [a.title for a in actions] == [REGENERATE_TITLE]
     preferred = [a for a in candidates if a.is_preferred]
     passing = [a for a in candidates if _passes(a)]
     assert preferred == passing[:1]

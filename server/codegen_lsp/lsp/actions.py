@@ -135,7 +135,8 @@ def actions_at(ls: CodegenServer, params: types.CodeActionParams) -> list[types.
         if not _wanted(params, quick_fix):
             return []
         result = ls.results.get(uri, version, function.key, "implement")
-        if result is not None and result.candidates:
+        if result is not None:
+            # The candidates, or (none usable came out) the honest way to try again.
             return candidate_actions(ls, document, function, result)
         return [
             _command_action(ls, GENERATE_TITLE, GENERATE, _target(document, function), quick_fix)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Coroutine
 from typing import Any
 
 from lsprotocol import types
@@ -27,7 +28,7 @@ from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
 from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
-from codegen_lsp.lsp.jobs import Job
+from codegen_lsp.lsp.jobs import Job, JobCancelled
 from codegen_lsp.lsp.server import CodegenServer
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ async def _apply_best(
         detail = (
             f" The best has {evidence(best)}; {first_failure(best.run) or ''}".rstrip("; ")
             if best is not None
-            else ""
+            else " " + "; ".join(result.notes)
         )
         message = f"{verb} {function.name}: no candidate passed the examples.{detail}"
         ls.window_show_message(
@@ -174,74 +175,15 @@ def register(server: CodegenServer) -> None:
 
     @server.command(GENERATE)
     async def generate(ls: CodegenServer, *args: Any) -> dict[str, Any]:
-        document, function, spec = _target(ls, args)
-        if not function.wants_body:
-            return {"applied": False, "message": f"{function.name} already has a body"}
-        version = document.version or 0
-        result = (
-            None
-            if spec.get("fresh")
-            else ls.results.get(document.uri, version, function.key, "implement")
-        )
-        if result is None:
-            job = start_implement(ls, document, function, explicit=True)
-            result, failed = await _run(ls, f"Implementing {function.name}", job, "generate")
-            if failed is not None:
-                return failed
-        document = ls.current_document(document.uri, version)
-        return await _apply_best(ls, document, function, result, "Implement")
+        return await _reply(ls, _generate(ls, *_target(ls, args)))
 
     @server.command(REPAIR)
     async def repair(ls: CodegenServer, *args: Any) -> dict[str, Any]:
-        document, function, spec = _target(ls, args)
-        version = document.version or 0
-        source = document.source
-        line, column = _anchor(document, function)
-        note = spec.get("note")
-        pipeline = ls.pipeline()
-
-        def work(cancel: Any, progress: Any) -> Any:
-            return pipeline.repair(
-                source, line, column, note=note, cancel=cancel, progress=progress
-            )
-
-        job = ls.submit("repair", document, f"{function.key}:{note}", work, explicit=True)
-        result, failed = await _run(ls, f"Fixing {function.name}", job, "repair")
-        if failed is not None:
-            return failed
-        document = ls.current_document(document.uri, version)
-        return await _apply_best(ls, document, function, result, "Fix")
+        return await _reply(ls, _repair(ls, *_target(ls, args)))
 
     @server.command(EXPLAIN)
     async def explain(ls: CodegenServer, *args: Any) -> dict[str, Any]:
-        document, function, _ = _target(ls, args)
-        version = document.version or 0
-        source = document.source
-        line, column = _anchor(document, function)
-        pipeline = ls.pipeline()
-
-        def work(cancel: Any, progress: Any) -> Any:
-            return pipeline.explain(source, line, column, cancel=cancel, progress=progress)
-
-        job = ls.submit("explain", document, function.key, work, explicit=True)
-        result, failed = await _run(ls, f"Explaining {function.name}", job, "explain")
-        if failed is not None:
-            return failed
-        evidence_note = (
-            f"{result.examples_kept}/{result.examples_checked} generated examples kept "
-            "(checked against the function)"
-        )
-        label = f"Explain {function.name}: {evidence_note}"
-        applied = await ls.apply_edit(document.uri, version, [result.replacement], label=label)
-        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=label))
-        return {
-            "applied": applied,
-            "function": function.name,
-            "docstring": result.docstring,
-            "examplesChecked": result.examples_checked,
-            "examplesKept": result.examples_kept,
-            "notes": list(result.notes),
-        }
+        return await _reply(ls, _explain(ls, *_target(ls, args)))
 
     @server.command(CHECK)
     async def check(ls: CodegenServer, *args: Any) -> dict[str, Any]:
@@ -253,3 +195,103 @@ def register(server: CodegenServer) -> None:
             "examples": sum(run.total for run in runs),
             "passed": sum(run.passed for run in runs),
         }
+
+
+async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """Answer when the work is done, or at once for clients that block while they wait.
+
+    Eglot sends ``workspace/executeCommand`` as a blocking request that gives up after 10 s; for
+    it the command answers "started" and the edit follows, with progress, when it is ready.
+    """
+    if not ls.client_blocks_on_commands():
+        return await work
+
+    async def detached() -> dict[str, Any]:
+        ls.codegen_protocol.detach_request()
+        return await work
+
+    task = asyncio.ensure_future(detached())
+    task.add_done_callback(_log_detached)
+    return {"started": True, "message": "working on it; the edit follows when it is ready"}
+
+
+def _log_detached(task: asyncio.Task[dict[str, Any]]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if isinstance(error, (JsonRpcException, JobCancelled)):
+        log.info("detached command ended: %s", error)
+    elif error is not None:
+        log.warning("detached command failed: %s: %s", type(error).__name__, error)
+
+
+async def _generate(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
+) -> dict[str, Any]:
+    if not function.wants_body:
+        return {"applied": False, "message": f"{function.name} already has a body"}
+    version = document.version or 0
+    result = (
+        None
+        if spec.get("fresh")
+        else ls.results.get(document.uri, version, function.key, "implement")
+    )
+    if result is None:
+        job = start_implement(ls, document, function, explicit=True)
+        result, failed = await _run(ls, f"Implementing {function.name}", job, "generate")
+        if failed is not None:
+            return failed
+    document = ls.current_document(document.uri, version)
+    return await _apply_best(ls, document, function, result, "Implement")
+
+
+async def _repair(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
+) -> dict[str, Any]:
+    version = document.version or 0
+    source = document.source
+    line, column = _anchor(document, function)
+    note = spec.get("note")
+    pipeline = ls.pipeline()
+
+    def work(cancel: Any, progress: Any) -> Any:
+        return pipeline.repair(source, line, column, note=note, cancel=cancel, progress=progress)
+
+    job = ls.submit("repair", document, f"{function.key}:{note}", work, explicit=True)
+    result, failed = await _run(ls, f"Fixing {function.name}", job, "repair")
+    if failed is not None:
+        return failed
+    document = ls.current_document(document.uri, version)
+    return await _apply_best(ls, document, function, result, "Fix")
+
+
+async def _explain(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
+) -> dict[str, Any]:
+    version = document.version or 0
+    source = document.source
+    line, column = _anchor(document, function)
+    pipeline = ls.pipeline()
+
+    def work(cancel: Any, progress: Any) -> Any:
+        return pipeline.explain(source, line, column, cancel=cancel, progress=progress)
+
+    job = ls.submit("explain", document, function.key, work, explicit=True)
+    result, failed = await _run(ls, f"Explaining {function.name}", job, "explain")
+    if failed is not None:
+        return failed
+    evidence_note = (
+        f"{result.examples_kept}/{result.examples_checked} generated examples kept "
+        "(checked against the function)"
+    )
+    label = f"Explain {function.name}: {evidence_note}"
+    applied = await ls.apply_edit(document.uri, version, [result.replacement], label=label)
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=label))
+    return {
+        "applied": applied,
+        "function": function.name,
+        "docstring": result.docstring,
+        "examplesChecked": result.examples_checked,
+        "examplesKept": result.examples_kept,
+        "notes": list(result.notes),
+    }

@@ -51,6 +51,7 @@ def register(server: CodegenServer) -> None:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: CodegenServer, params: types.InitializeParams) -> None:
+        ls.client_name = params.client_info.name if params.client_info else ""
         options = _section(params.initialization_options)
         settings, warnings = parse_settings(options if options is not None else None)
         ls.initial_settings = settings

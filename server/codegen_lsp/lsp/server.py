@@ -68,6 +68,10 @@ class CodegenProtocol(LanguageServerProtocol):
         if msg_id is not None:
             self._cancel_hooks[msg_id] = hook
 
+    def detach_request(self) -> None:
+        """Let the current task outlive its request: it gets no cancel hook from now on."""
+        self._ctx_msg_id.set(None)
+
     def forget_cancel(self, msg_id: Any) -> None:
         """Drop the cancel hook of a finished request."""
         self._cancel_hooks.pop(msg_id, None)
@@ -130,6 +134,7 @@ class CodegenServer(LanguageServer):
         super().__init__("codegen-lsp", __version__, protocol_cls=CodegenProtocol, max_workers=4)
         self.settings = Settings()
         self.initial_settings = Settings()
+        self.client_name = ""
         self.results = ResultCache()
         self.check_diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
         self.checked_documents: set[str] = set()
@@ -184,6 +189,10 @@ class CodegenServer(LanguageServer):
     def client_shows_progress(self) -> bool:
         """Tell whether the client shows server-initiated work-done progress."""
         return bool(get_capability(self.client_capabilities, "window.work_done_progress", False))
+
+    def client_blocks_on_commands(self) -> bool:
+        """Tell whether the client freezes (and times out) while a command runs: Eglot."""
+        return "eglot" in self.client_name.lower()
 
     def client_has_configuration(self) -> bool:
         """Tell whether the client answers ``workspace/configuration``."""
@@ -309,6 +318,11 @@ class CodegenServer(LanguageServer):
         task = asyncio.current_task()
         msg_id = self.protocol.msg_id
         job.waiters += 1
+        if msg_id is None:  # a detached command: only the progress UI can cancel it
+            try:
+                return await asyncio.shield(job.future)
+            finally:
+                job.waiters -= 1
 
         def cancelled_by_client() -> None:
             job.waiters -= 1
