@@ -165,13 +165,24 @@ def measure_hop(model: str, repeats: int) -> dict[str, Any]:
         )
         local.generate(request)
         shared.generate(request)  # warm both
-        # Interleaved, so that load from other processes falls on both sides alike.
-        local_ms: list[float] = []
-        shared_ms: list[float] = []
+        # Interleaved, so that load from other processes falls on both sides alike. Besides
+        # the wall time, the time outside the engine (wall minus the sample's own prefill and
+        # decode timings, taken inside the engine wherever it runs) isolates what the hop adds
+        # from the engine running faster or slower in the other process.
+        walls: dict[str, list[float]] = {"local": [], "shared": []}
+        outside: dict[str, list[float]] = {"local": [], "shared": []}
         for _ in range(repeats):
-            local_ms.append(_median_ms(lambda: local.generate(request), 1))
-            shared_ms.append(_median_ms(lambda: shared.generate(request), 1))
-        in_process, through = statistics.median(local_ms), statistics.median(shared_ms)
+            for label, engine in (("local", local), ("shared", shared)):
+                started = time.perf_counter()
+                (sample,) = engine.generate(request)
+                wall = (time.perf_counter() - started) * 1000
+                inside = (sample.timings.prefill_s + sample.timings.decode_s) * 1000
+                walls[label].append(wall)
+                outside[label].append(wall - inside)
+        in_process = statistics.median(walls["local"])
+        through = statistics.median(walls["shared"])
+        outside_local = statistics.median(outside["local"])
+        outside_shared = statistics.median(outside["shared"])
         round_trip = _median_ms(lambda: shared.count_tokens("x"), repeats * 20)
         tokens = _median_ms(lambda: local.count_tokens("x"), repeats * 20)
         shared.close()
@@ -182,7 +193,9 @@ def measure_hop(model: str, repeats: int) -> dict[str, Any]:
     return {
         "generate_in_process_ms": round(in_process, 2),
         "generate_through_daemon_ms": round(through, 2),
-        "added_ms": round(through - in_process, 2),
+        "outside_engine_in_process_ms": round(outside_local, 3),
+        "outside_engine_through_daemon_ms": round(outside_shared, 3),
+        "added_ms": round(outside_shared - outside_local, 3),
         "round_trip_ms": round(round_trip - tokens, 3),
     }
 
@@ -292,11 +305,17 @@ def main() -> None:
     if args.part in ("all", "hop"):
         hop = measure_hop(args.model, args.repeats)
         report["hop"] = hop
-        ratio = hop["generate_through_daemon_ms"] / hop["generate_in_process_ms"]
+        in_ms = hop["generate_in_process_ms"]
+        ratio = hop["generate_through_daemon_ms"] / in_ms
         print("socket hop (greedy, 16 new tokens, median):")
         print(f"  in-process {hop['generate_in_process_ms']:.1f} ms, through the daemon ", end="")
         print(f"{hop['generate_through_daemon_ms']:.1f} ms (x{ratio:.3f}); ", end="")
         print(f"bare round trip {hop['round_trip_ms']:.3f} ms")
+        print(
+            f"  time outside the engine: in-process {hop['outside_engine_in_process_ms']:.2f} ms,"
+            f" through the daemon {hop['outside_engine_through_daemon_ms']:.2f} ms: the hop adds "
+            f"{hop['added_ms']:.2f} ms ({hop['added_ms'] / in_ms * 100:.2f}% of a generation)"
+        )
     if args.part in ("all", "remote"):
         remote = measure_remote(args.model, args.repeats, args.n, args.max_new_tokens)
         report["remote"] = remote
