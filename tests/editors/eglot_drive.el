@@ -6,13 +6,15 @@
 (require 'json)
 (setq eglot-confirm-server-initiated-edits nil   ; no y-or-n-p for workspace/applyEdit
       eglot-sync-connect 30
-      eglot-events-buffer-size 0)
-;; jsonrpc-default-request-timeout stays at its 10 s: the server answers Eglot's (blocking)
-;; executeCommand at once and sends the edit when the generation is done.
+      eglot-events-buffer-size 0
+      ;; eglot 1.9 (Emacs 28) sends no clientInfo, so the server cannot tell it to answer its
+      ;; blocking executeCommand at once: give the command as long as a generation takes.
+      jsonrpc-default-request-timeout 900)
 (defun drive-fail (fmt &rest args)
   (princ (concat "FAIL: " (apply #'format fmt args) "\n") #'external-debugging-output)
   (kill-emacs 1))
-(let* ((settings (json-parse-string (getenv "LSP_SETTINGS") :object-type 'plist))
+(let* ((settings (json-parse-string (getenv "LSP_SETTINGS") :object-type 'plist
+                                     :false-object :json-false :null-object nil))
        (title (getenv "TITLE"))
        (wait (string-to-number (getenv "WAIT_S"))))
   (setq eglot-server-programs
