@@ -200,7 +200,9 @@ def measure_hop(model: str, repeats: int) -> dict[str, Any]:
     }
 
 
-def measure_remote(model: str, repeats: int, n: int, max_new_tokens: int) -> dict[str, Any]:
+def measure_remote(
+    model: str, repeats: int, n: int, max_new_tokens: int, llama_args: str
+) -> dict[str, Any]:
     """The same request on llama-cpp-python's server (remote engine) and on local ONNX."""
     from codegen_lsp.engine import models
     from codegen_lsp.engine.loader import load_engine
@@ -229,6 +231,7 @@ def measure_remote(model: str, repeats: int, n: int, max_new_tokens: int) -> dic
             "1024",  # logprobs keep n_ctx x vocabulary logits: 1024 x 152k floats = 0.6 GB
             "--n_threads",
             threads,
+            *llama_args.split(),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -244,7 +247,9 @@ def measure_remote(model: str, repeats: int, n: int, max_new_tokens: int) -> dic
                     raise SystemExit("llama_cpp.server did not start") from None
                 time.sleep(0.3)
         settings = dataclasses.replace(
-            _settings(model, False), remote_url=f"http://127.0.0.1:{port}/v1"
+            _settings(model, False),
+            remote_url=f"http://127.0.0.1:{port}/v1",
+            remote_timeout_s=1800.0,  # llama-cpp-python serves one request at a time
         )
         remote = load_engine(settings)
         local = load_engine(_settings(model, False))
@@ -256,7 +261,11 @@ def measure_remote(model: str, repeats: int, n: int, max_new_tokens: int) -> dic
             seed=3,
             stop=("\ndef ", "\nclass ", "\nif __name__"),
         )
-        figures: dict[str, Any] = {"n": n, "max_new_tokens": max_new_tokens}
+        figures: dict[str, Any] = {
+            "n": n,
+            "max_new_tokens": max_new_tokens,
+            "llama_server_args": llama_args,
+        }
         for label, engine in (("llama_cpp_server", remote), ("local_onnx", local)):
             engine.generate(request)  # warm
             tokens: list[int] = []
@@ -282,8 +291,14 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--part", choices=("all", "rss", "hop", "remote"), default="all")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--n", type=int, default=4)
-    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--n", type=int, default=2)
+    parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument(
+        "--llama-server-args",
+        default="--n_batch 1",
+        help="extra llama_cpp.server flags (default '--n_batch 1': a native 0.3.36 build "
+        "segfaults in batched decoding on AVX-512 machines; give '' where it does not)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--shared", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -317,7 +332,9 @@ def main() -> None:
             f"{hop['added_ms']:.2f} ms ({hop['added_ms'] / in_ms * 100:.2f}% of a generation)"
         )
     if args.part in ("all", "remote"):
-        remote = measure_remote(args.model, args.repeats, args.n, args.max_new_tokens)
+        remote = measure_remote(
+            args.model, args.repeats, args.n, args.max_new_tokens, args.llama_server_args
+        )
         report["remote"] = remote
         print(f"n={remote['n']}, up to {remote['max_new_tokens']} new tokens, median:")
         for label in ("llama_cpp_server", "local_onnx"):
