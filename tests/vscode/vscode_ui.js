@@ -200,25 +200,43 @@ async function changeSettings(page) {
     for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.waitForSelector('.settings-editor .suggest-input-container', { visible: true, timeout: 20000 });
+    let shown = null; // the label of the setting on screen: the list re-renders after a filter
     for (const [id, value] of Object.entries(spec.newSettings)) {
         await page.click('.settings-editor .suggest-input-container');
         await chord(page, ['Control'], 'KeyA');
         await page.keyboard.type(`@id:${id}`);
         const input = await waitUntil(`the ${id} input`, async () => {
+            const labels = await page.$$eval('.settings-editor .setting-item-contents .setting-item-label',
+                (ls) => ls.map((l) => l.textContent.trim()));
             const found = await page.$$('.settings-editor .setting-item-contents input:not([type=checkbox])');
-            return found.length === 1 ? found[0] : null;
+            if (found.length !== 1 || labels.length !== 1 || labels[0] === shown) return null;
+            shown = labels[0];
+            return found[0];
         }, 15000, 250);
-        await input.click({ clickCount: 3 });
+        await input.click();
+        await chord(page, ['Control'], 'KeyA');
         await page.keyboard.type(String(value));
+        await waitUntil(`${id} to read ${value}`, () => input.evaluate((i, v) => i.value === v, String(value)), 5000);
         await page.keyboard.press('Tab');
         step(`set ${id} = ${value}`);
         await sleep(1000);
     }
     await shot(page, 'settings.png');
-    await waitUntil('the server to run again', async () => /restarting the server/.test(await extensionLog()), 30000, 250);
+    await waitUntil('the server to restart', async () => /restarting the server/.test(await extensionLog()), 30000, 250);
+    // Settled: the last server started has logged the settings it got, and no restart follows.
+    const settled = async () => {
+        const log = await extensionLog();
+        return log.lastIndexOf('settings: Settings(') > log.lastIndexOf('starting the server') ? log.length : 0;
+    };
+    let seen = 0;
+    await waitUntil('the restarted server to settle', async () => {
+        const now = await settled();
+        const stable = now > 0 && now === seen;
+        seen = now;
+        return stable;
+    }, 90000, 2000);
     await waitUntil('the status bar to show it running', async () => (await statusBarText(page)) === 'codegen', 60000, 250);
     step('running again');
-    await sleep(3000); // the restarted server logs the settings it got
 }
 
 async function extensionLog() {
