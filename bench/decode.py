@@ -17,7 +17,9 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 PROMPT = '''from typing import List
@@ -142,6 +144,63 @@ def worker_llama(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def worker_genai(args: argparse.Namespace) -> dict[str, Any]:
+    """onnxruntime-genai's own C++ loop on the same int4 directory our engine loads."""
+    import numpy as np
+    import onnxruntime_genai as og
+    from codegen_lsp.engine import models
+
+    directory = models.export(args.model, "int4")
+    if not (directory / "genai_config.json").exists():
+        raise RuntimeError("the int4 export was not built by onnxruntime-genai's builder")
+    # Same thread count as the others: a linked copy of the directory with its own genai config.
+    linked = Path(tempfile.mkdtemp(prefix="bench-genai-"))
+    for item in directory.iterdir():
+        (linked / item.name).symlink_to(item)
+    (linked / "genai_config.json").unlink()
+    genai_config = json.loads((directory / "genai_config.json").read_text())
+    genai_config["model"]["decoder"]["session_options"]["intra_op_num_threads"] = args.threads
+    (linked / "genai_config.json").write_text(json.dumps(genai_config))
+    model = og.Model(str(linked))
+    tokenizer = og.Tokenizer(model)
+    ids = tokenizer.encode(PROMPT)
+
+    def run(batch: int) -> tuple[float, float]:
+        params = og.GeneratorParams(model)
+        length = len(ids) + args.new_tokens
+        params.set_search_options(
+            do_sample=True,
+            temperature=0.8,
+            top_p=0.95,
+            top_k=50,
+            max_length=length,
+            min_length=length,
+            batch_size=batch,
+            random_seed=1,
+        )
+        generator = og.Generator(model, params)
+        started = time.perf_counter()
+        generator.append_tokens(np.asarray([ids] * batch, dtype=np.int32))
+        prefill_s = time.perf_counter() - started
+        started = time.perf_counter()
+        produced = 0
+        while not generator.is_done():
+            generator.generate_next_token()
+            produced += batch
+        return prefill_s, produced / (time.perf_counter() - started)
+
+    run(1)
+    prefill_s, b1 = run(1)
+    _, b8 = run(args.batch)
+    return {
+        "prompt_tokens": len(ids),
+        "prefill_tok_s": len(ids) / prefill_s,
+        "decode_tok_s_b1": b1,
+        "aggregate_tok_s_b8": b8,
+        "note": "genai's prefill at batch 8 runs the prompt 8 times (no cache copy)",
+    }
+
+
 def memory_bandwidth_gb_s() -> float:
     """Measure read bandwidth: sum a 512 MB array (memory bound) a few times."""
     import numpy as np
@@ -156,7 +215,12 @@ def memory_bandwidth_gb_s() -> float:
     return data.nbytes / best / 1e9
 
 
-WORKERS = {"onnx": worker_onnx, "torch": worker_torch, "llama": worker_llama}
+WORKERS = {
+    "onnx": worker_onnx,
+    "torch": worker_torch,
+    "llama": worker_llama,
+    "genai": worker_genai,
+}
 
 
 def run_child(kind: str, args: argparse.Namespace, precision: str = "") -> dict[str, Any]:
@@ -191,7 +255,7 @@ def main() -> int:
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--precisions", default="fp32,int8,int4")
-    parser.add_argument("--skip", default="", help="comma list of torch,llama to leave out")
+    parser.add_argument("--skip", default="", help="comma list of torch,llama,genai to skip")
     parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--precision", default="fp32", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -207,6 +271,8 @@ def main() -> int:
         results["llama.cpp Q4_K_M"] = run_child("llama", args)
     for precision in filter(None, args.precisions.split(",")):
         results[f"onnx {precision}"] = run_child("onnx", args, precision)
+    if "genai" not in skip:
+        results["ort-genai loop int4"] = run_child("genai", args)
     if "torch" not in skip:
         results["torch fp32"] = run_child("torch", args)
     bandwidth = memory_bandwidth_gb_s()

@@ -194,6 +194,9 @@ def keep_last_logits(model_file: Path) -> bool:
         graph.node.insert(position + offset, node)
     graph.initializer.extend(
         [
+            # A default of 0 keeps every position, so runtimes that do not know the input
+            # (onnxruntime-genai's own loop) still get the full logits they expect.
+            helper.make_tensor(KEEP_INPUT, TensorProto.INT64, [], [0]),
             helper.make_tensor(f"{prefix}/zero", TensorProto.INT64, [1], [0]),
             helper.make_tensor(f"{prefix}/axes", TensorProto.INT64, [1], [1]),
             helper.make_tensor(f"{prefix}/ends", TensorProto.INT64, [1], [2**62]),

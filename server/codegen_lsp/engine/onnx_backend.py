@@ -78,6 +78,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         if threads > 0:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only: the defaulted keep-logits input warns
         options.enable_cpu_mem_arena = False
         # Spinning threads burn the cores the editor and the sandbox workers need between steps.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -93,7 +94,9 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             ) from error
         self.device = "cuda" if self.providers[0] == "CUDAExecutionProvider" else "cpu"
         inputs = {item.name: item for item in self.session.get_inputs()}
-        self.input_names = set(inputs)
+        # An input with a default (an overridable initializer) is not listed among the inputs.
+        overridable = {item.name for item in self.session.get_overridable_initializers()}
+        self.input_names = set(inputs) | overridable
         past = sorted(
             (int(m.group(1)), m.group(2), name) for name in inputs if (m := _PAST_INPUT.match(name))
         )
