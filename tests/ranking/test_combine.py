@@ -129,3 +129,18 @@ def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path) -> None:  #
     assert verifier.VerifierModel.load(path) is None
     shape_mismatch = verifier.VerifierModel(np.zeros(3), 0.0, np.zeros(3), np.ones(3), 0.5)
     assert verifier.verify(cands, [1, 1], shape_mismatch) == [None, None]
+
+
+def test_the_shipped_verifier_prefers_passing_agreeing_candidates() -> None:
+    model = verifier.VerifierModel.load()
+    assert model is not None, "server/codegen_lsp/data/verifier.json must ship with the package"
+    assert 0.0 < model.threshold <= 1.0
+    cands = [
+        cand("good", 2, 2, -0.3, "x", duplicates=2),
+        cand("also-good", 2, 2, -0.4, "x"),
+        cand("bad", 0, 2, -0.3, "y"),
+        cand("crash", 0, 2, -0.3, None),
+    ]
+    probs = verifier.verify(cands, agreement.group_sizes(cands), model)
+    assert all(p is not None and 0.0 <= p <= 1.0 for p in probs)
+    assert probs[0] > probs[2] and probs[0] > probs[3]  # type: ignore[operator]
