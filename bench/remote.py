@@ -23,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -209,46 +208,16 @@ def measure_remote(
     from codegen_lsp.engine.types import GenerationRequest
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "remote"))
-    from remote_stub import free_port
+    from remote_stub import LlamaServer
 
     gguf = models.gguf_path(model)
     if not gguf.exists():
         raise SystemExit(f"{gguf} is missing: run `codegen-lsp models pull {model}`")
-    port = free_port()
-    threads = str(len(os.sched_getaffinity(0)))
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(gguf),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "1024",  # logprobs keep n_ctx x vocabulary logits: 1024 x 152k floats = 0.6 GB
-            "--n_threads",
-            threads,
-            *llama_args.split(),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = LlamaServer(gguf, llama_args)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1).read()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("llama_cpp.server did not start") from None
-                time.sleep(0.3)
         settings = dataclasses.replace(
             _settings(model, False),
-            remote_url=f"http://127.0.0.1:{port}/v1",
+            remote_url=server.url,
             remote_timeout_s=1800.0,  # llama-cpp-python serves one request at a time
         )
         remote = load_engine(settings)
@@ -281,8 +250,7 @@ def measure_remote(
             )
         figures["server_takes_n"] = getattr(remote, "_server_takes_n", None)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
+        server.stop()
     return figures
 
 

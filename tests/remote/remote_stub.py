@@ -1,8 +1,17 @@
-"""A scripted OpenAI-style completions server on loopback, for the remote engine's faults."""
+"""Servers on loopback for the remote engine: a scripted OpenAI-style stub (faults) and
+llama-cpp-python's real server (the happy path, the kill; also used by bench/remote.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -133,3 +142,56 @@ def completion(
         ],
         "usage": {"prompt_tokens": 9, "completion_tokens": len(pieces) * n},
     }
+
+
+class LlamaServer:
+    """llama-cpp-python's OpenAI-compatible server on a GGUF, on a free loopback port."""
+
+    def __init__(self, gguf: Path, extra_args: str = "") -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                "1024",  # logprobs keep n_ctx x vocabulary logits: 1024 x 152k floats = 0.6 GB
+                "--n_threads",
+                str(len(os.sched_getaffinity(0))),
+                *extra_args.split(),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,  # a file, not a pipe: the server logs every request
+        )
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/models", timeout=1).read()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.log.seek(0)
+                    error = self.log.read().decode(errors="replace")[-2000:]
+                    self.stop()
+                    raise RuntimeError(f"llama_cpp.server did not start: {error}") from None
+                time.sleep(0.25)
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and drop its log."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process.wait(10)
+        self.log.close()

@@ -11,13 +11,8 @@ from __future__ import annotations
 
 import math
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +22,7 @@ from codegen_lsp.engine.loader import load_engine
 from codegen_lsp.engine.remote import RemoteEngine, RemoteUnavailable
 from codegen_lsp.engine.types import GenerationRequest
 from codegen_lsp.settings import ModelSettings, Settings
-from remote_stub import free_port
+from remote_stub import LlamaServer
 
 pytest.importorskip("llama_cpp.server", reason="scripts/install-test-tools.sh installs it")
 
@@ -37,57 +32,8 @@ pytest.importorskip("llama_cpp.server", reason="scripts/install-test-tools.sh in
 
 MODEL = models.DEFAULT_MODEL
 PROMPT = 'def is_even(n: int) -> bool:\n    """Return whether n is even."""\n'
+LLAMA_ARGS = os.environ.get("CODEGEN_LSP_TEST_LLAMA_ARGS", "--n_batch 1")
 STOPS = ("\ndef ", "\nclass ", "\nif __name__", "\n#", "\nprint(")
-
-
-class LlamaServer:
-    def __init__(self, gguf: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the server)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(gguf),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--n_ctx",
-                "1024",  # logprobs keep n_ctx x vocabulary logits (0.6 GB here)
-                "--n_threads",
-                str(len(os.sched_getaffinity(0))),
-                *os.environ.get("CODEGEN_LSP_TEST_LLAMA_ARGS", "--n_batch 1").split(),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,  # a file, not a pipe: the server logs every request
-        )
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/models", timeout=1).read()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.log.seek(0)
-                    error = self.log.read().decode(errors="replace")[-2000:]
-                    self.stop()
-                    raise RuntimeError(f"llama_cpp.server did not start: {error}") from None
-                time.sleep(0.25)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        self.process.wait(10)
-        self.log.close()
 
 
 def _gguf() -> Path:
@@ -99,7 +45,7 @@ def _gguf() -> Path:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[LlamaServer]:
-    running = LlamaServer(_gguf())
+    running = LlamaServer(_gguf(), LLAMA_ARGS)
     yield running
     running.stop()
 
@@ -163,7 +109,7 @@ def test_the_pipeline_runs_unchanged_on_the_remote_engine(server: LlamaServer) -
 
 
 def test_server_killed_mid_generation_fails_fast_or_falls_back(tiny_model_dir: Path) -> None:
-    killed = LlamaServer(_gguf())
+    killed = LlamaServer(_gguf(), LLAMA_ARGS)
     try:
         long_request = GenerationRequest(
             prompt=PROMPT, n=1, max_new_tokens=400, temperature=1.0, seed=1
