@@ -234,3 +234,19 @@ def test_scoring_reads_the_echoed_continuation(stub: StubServer) -> None:
     assert _engine(stub.url, remote_model="m").score(prompt, continuation) == [-0.25, -0.5]
     (sent,) = stub.requests
     assert sent["echo"] is True and sent["prompt"] == prompt + continuation
+
+
+def test_llama_server_logprob_entries_give_token_ids(stub: StubServer) -> None:
+    entries = [
+        {"id": 750, "token": "def", "logprob": -0.1},
+        {"id": 282, "token": " f", "logprob": -0.2},
+        {"id": 4415, "token": "():", "logprob": -0.3},
+        {"id": 271, "token": "\n\n", "logprob": -0.4},
+    ]
+    body = {"text": "def f():\n\n", "finish_reason": "length", "logprobs": {"content": entries}}
+    stub.answer = lambda request: (200, {}, {"choices": [body]})
+    (sample,) = _engine(stub.url, remote_model="m").generate(
+        GenerationRequest(prompt=PROMPT, stop=("\n\n",))
+    )
+    assert sample.text == "def f():" and sample.finish_reason == "stop"
+    assert sample.token_ids == [750, 282, 4415] and sample.logprobs == [-0.1, -0.2, -0.3]
