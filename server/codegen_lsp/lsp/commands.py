@@ -204,6 +204,11 @@ async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, dict[str, Any]]) -
     it the command answers "started" and the edit follows, with progress, when it is ready.
     """
     if not ls.client_blocks_on_commands():
+        task = asyncio.current_task()
+        if task is not None:
+            # pygls drops a command task's outcome once the client cancelled the request;
+            # fetch it here so that asyncio does not report it as never retrieved.
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
         return await work
 
     async def detached() -> dict[str, Any]:
