@@ -173,6 +173,7 @@ async def start_session(
     name: str,
     settings: dict[str, Any] | None = None,
     configuration: dict[str, Any] | None = None,
+    client_info: types.ClientInfo | None = None,
 ) -> tuple[Session, LanguageClient]:
     log_file = tmp_path / "server.log"
     env = {**os.environ, "HOME": os.environ.get("HOME", str(tmp_path))}
@@ -200,6 +201,7 @@ async def start_session(
                 "codegenLsp": settings if settings is not None else FAST_SETTINGS
             },
             root_uri=tmp_path.as_uri(),
+            client_info=client_info,
         )
     )
     return session, client

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from codegen_lsp.lsp.actions import GENERATE_TITLE
-from lsp_session import FAST_SETTINGS, Session, start_session
+from lsp_session import FAST_SETTINGS, Session, start_session, until
 from lsprotocol import types
 
 
@@ -77,6 +77,30 @@ async def test_a_missing_model_is_explained_once(tmp_path: Path) -> None:
         told = _warnings(session, "codegen-lsp models pull")
         assert len(told) == 1
         assert session.client.messages[-1].type == types.MessageType.Error
+        assert "Traceback" not in session.log_text()
+    finally:
+        await _stop(session)
+
+
+async def test_eglot_gets_its_command_reply_at_once_and_the_work_follows(tmp_path: Path) -> None:
+    # Eglot's executeCommand blocks Emacs and gives up after 10 s: answer first, work after.
+    info = types.ClientInfo(name="Eglot", version="1.17")
+    session, _ = await start_session(tmp_path, "emacs", FAST_SETTINGS, client_info=info)
+    try:
+        session.open()
+        (generate,) = await session.actions(8)
+        reply = await asyncio.wait_for(session.command_request(generate), 10)
+        assert reply["started"] is True
+        await until(
+            lambda: any(
+                isinstance(r, types.WorkDoneProgressEnd)
+                for reports in session.client.progress_reports.values()
+                for r in reports
+            ),
+            600,
+        )
+        told = [m.message for m in session.client.messages if "no candidate passed" in m.message]
+        assert len(session.applied) + len(told) == 1  # an edit, or why there is none
         assert "Traceback" not in session.log_text()
     finally:
         await _stop(session)
