@@ -100,3 +100,18 @@ async def test_two_racing_requests_share_one_generation_and_apply_once(session: 
             assert isinstance(outcome, dict), outcome
     assert session.log_text().count("job ('implement'") == 1
     _assert_clean_log(session)
+
+
+@pytest.mark.lsp_clients("visual_studio_code")
+@pytest.mark.lsp_settings({**SLOW, "server": {"warmup": True, "warmupDelayMs": 50}})
+async def test_warm_up_starts_when_the_cursor_rests_and_stops_on_edit(session: Session) -> None:
+    session.open()
+    assert [a.title for a in await session.actions(BODY_LINE)] == [GENERATE_TITLE]
+    await _until(lambda: "started (warm-up)" in session.log_text())
+    session.edit(BODY_LINE + 3, "# typing again\n")
+    await _until(lambda: "stopped: document changed" in session.log_text(), 60)
+    # The edit moved nothing above the function: the next rest warms up the new version.
+    await session.actions(BODY_LINE)
+    await _until(lambda: session.log_text().count("started (warm-up)") >= 2, 120)
+    assert session.applied == []
+    _assert_clean_log(session)
