@@ -27,11 +27,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 log = logging.getLogger(__name__)
 
@@ -200,16 +201,44 @@ def _require_space(directory: Path, needed_bytes: int, what: str) -> None:
         )
 
 
+@dataclass
+class _HeldLock:
+    """A model directory's lock as this process holds it: re-entrant within the process."""
+
+    thread_lock: threading.RLock = field(default_factory=threading.RLock)
+    depth: int = 0
+    handle: IO[str] | None = None
+
+
+_held_locks: dict[Path, _HeldLock] = {}
+_held_locks_guard = threading.Lock()
+
+
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    """Serialise preparation of one model across processes (a server and `make model`)."""
+    """Serialise preparation of one model across processes (a server and `make model`).
+
+    Re-entrant: ``export`` holds the lock and calls ``pull``, which takes it again. flock alone
+    would deadlock there, because a second open of the lock file is a second lock owner.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    key = directory.resolve()
+    with _held_locks_guard:
+        held = _held_locks.setdefault(key, _HeldLock())
+    with held.thread_lock:
+        if held.depth == 0:
+            handle = open(key / ".lock", "w")  # noqa: SIM115 - closed when the depth returns to 0
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            held.handle = handle
+        held.depth += 1
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            held.depth -= 1
+            if held.depth == 0 and held.handle is not None:
+                fcntl.flock(held.handle, fcntl.LOCK_UN)
+                held.handle.close()
+                held.handle = None
 
 
 @contextlib.contextmanager
