@@ -24,7 +24,11 @@ log = logging.getLogger(__name__)
 Format = Literal["raw", "chat", "fim"]
 
 AUTO_FORMAT: Format = "chat"
-"""What ``auto`` means when the model has a chat template (chosen by `codegen-lsp eval`)."""
+"""What ``auto`` means when the model has a chat template.
+
+Chosen by `codegen-lsp eval` on HumanEval tasks 0-19 with the default model (n=5, T=0.8):
+pass@1 / combined top-1 were chat 65% / 85%, raw 47% / 80%, FIM 32% / 70%.
+"""
 
 END_TOKENS = (
     "<|endoftext|>",
