@@ -82,7 +82,8 @@ class RankingSettings:
     reviewer: bool = False
     """Codex-D back-translation score: one extra forward pass per candidate."""
     verified_threshold: float = 0.5
-    """Score a candidate must clear (besides passing every example) to be called verified."""
+    """Score a candidate must clear (besides passing every example) to be called verified, when
+    the verifier is off; the verifier carries its own threshold, chosen on validation."""
 
 
 @dataclass
