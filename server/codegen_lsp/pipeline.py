@@ -536,6 +536,9 @@ class Pipeline:
         _check_cancel(cancel)
         _report(progress, "sampling", 1, 1)
         text = postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
+        if sample.finish_reason == "length" and ">>>" in text:
+            # The docstring never closed: its last example may be cut mid-line.
+            text = text[: text.rindex(">>>")].rstrip()
         docstring = inspect.cleandoc(text.strip("\n"))
         return self.check_docstring(ctx, docstring, cancel, progress)
 

@@ -193,7 +193,8 @@ def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | Non
             "content": (
                 f"Write a docstring for the Python function `{ctx.name}` below. Say what it "
                 f"returns and include two or three `>>> {ctx.name}(...)` doctest examples with "
-                f"their exact results. {style} Reply with the docstring only, in triple quotes."
+                f"their exact results, inside the docstring (an Examples section before the "
+                f"closing quotes). {style} Reply with the docstring only, in triple quotes."
                 f"\n\n```python\n{code}\n```"
             ),
         },
