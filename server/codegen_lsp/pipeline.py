@@ -464,10 +464,20 @@ class Pipeline:
         """Sample, run and rank bodies for an already located function."""
         examples = self.examples(ctx)
         draw = self.draw(ctx, feedback=feedback, cancel=cancel, progress=progress)
+        repeated = 0
+        if feedback is not None and feedback.current_body.strip():
+            # A repair that writes the failing body again is no repair.
+            current = _normalised(feedback.current_body)
+            kept = [b for b in draw.bodies if _normalised(b.body) != current]
+            repeated = len(draw.bodies) - len(kept)
+            draw.bodies = kept
         runs = self.run_examples(
             ctx, [b.body for b in draw.bodies], examples, cancel=cancel, progress=progress
         )
-        return self.rank(ctx, draw, runs, examples, progress)
+        result = self.rank(ctx, draw, runs, examples, progress)
+        if repeated:
+            result.notes.append(f"{repeated} samples repeated the current body and were dropped")
+        return result
 
     @staticmethod
     def examples(ctx: FunctionContext) -> list[Example]:
@@ -590,6 +600,17 @@ class Pipeline:
             run = self.run_examples(ctx, [ctx.body_source], examples)[0]
             results.append(CheckResult(ctx.qualified_name, ctx.def_line, ctx.docstring_line, run))
         return results
+
+
+def _normalised(body: str) -> str:
+    """Return the body's syntax tree (comments and layout ignored), or its stripped text."""
+    import ast
+    import textwrap
+
+    try:
+        return ast.dump(ast.parse(textwrap.dedent(body)))
+    except SyntaxError:
+        return body.strip()
 
 
 def _drop_examples(docstring: str, examples: list[Example]) -> str:
