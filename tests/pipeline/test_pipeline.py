@@ -125,3 +125,10 @@ def test_harness_samples_from_the_engine(tiny_engine: Any) -> None:
     assert set(outcome.top1) >= {"random", "combined", "oracle", "mean_logprob"}
     [row] = harness.samples
     assert row["task_id"] == "t/1" and len(row["samples"]) == 2 and len(row["logprobs"]) == 2
+
+
+def test_repair_recognises_the_failing_body_rewritten() -> None:
+    from codegen_lsp.pipeline import _normalised
+
+    assert _normalised("    # count\n    return len(x)") == _normalised("    return len( x )")
+    assert _normalised("    return len(x)") != _normalised("    return len(x.split())")
