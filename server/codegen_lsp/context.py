@@ -245,6 +245,13 @@ def _is_stub(stmt: NodeOrLeaf) -> bool:
     return code in ("pass", "...") or bool(_STUB_RAISE.match(code))
 
 
+def _has_real_body(func: BaseNode) -> bool:
+    """Tell whether a function has code beyond its docstring and a placeholder."""
+    stmts = _statements(func.children[-1])
+    rest = stmts[1:] if stmts and _is_docstring(stmts[0]) else stmts
+    return not (not rest or (len(rest) == 1 and _is_stub(rest[0])))
+
+
 def _docstring_value(literal: str) -> str | None:
     try:
         value = ast.literal_eval(literal.strip())
@@ -306,7 +313,7 @@ def _build_context(
     stmts = _statements(suite)
     docstring_stmt = stmts[0] if stmts and _is_docstring(stmts[0]) else None
     rest = stmts[1:] if docstring_stmt is not None else stmts
-    has_body = not (not rest or (len(rest) == 1 and _is_stub(rest[0])))
+    has_body = _has_real_body(func)
 
     colon = func.children[-2]
     if docstring_stmt is not None:
@@ -434,6 +441,10 @@ def _helpers(
         if node.type in ("async_funcdef", "async_stmt"):
             node = node.children[-1]
         if child is exclude or node is exclude or node.type not in ("funcdef", "classdef"):
+            continue
+        if isinstance(node, BaseNode) and node.type == "funcdef" and not _has_real_body(node):
+            # A stub cannot be called for help, and its docstring (another task) misleads the
+            # model into solving that task instead of this one.
             continue
         text = _node_header(node, lines)
         if node.type == "funcdef":

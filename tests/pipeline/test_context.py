@@ -171,3 +171,19 @@ def test_functions_without_body_lists_only_stubs_with_docstrings() -> None:
         'class K:\n    def d(self):\n        """D."""\n        ...\n'
     )
     assert [c.qualified_name for c in functions_without_body(source)] == ["a", "K.d"]
+
+
+def test_stub_functions_are_not_offered_as_helpers() -> None:
+    source = (
+        "def done(x):\n"
+        '    """Already written."""\n'
+        "    return x\n\n\n"
+        "def todo_later(word):\n"
+        '    """Count the vowels in word."""\n'
+        "    ...\n\n\n"
+        "def main(x):\n"
+        '    """Use done."""\n'
+    )
+    ctx = find_function(source, line_of(source, "def main"))
+    assert any("def done(x):" in h for h in ctx.helpers)
+    assert not any("todo_later" in h for h in ctx.helpers)
