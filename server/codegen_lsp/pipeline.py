@@ -436,8 +436,11 @@ class Pipeline:
             )
         if self.settings.ranking.verifier and verifier_model is None:
             notes.append("the verifier is unavailable: ranked without it")
-        if self._sandbox is not None and self._sandbox.isolation == "none":
-            notes.append("examples ran without isolation (no sandbox available on this machine)")
+        if self._sandbox is not None and self._sandbox.isolation != "bubblewrap":
+            from codegen_lsp.sandbox.isolation import weaknesses
+
+            level = self._sandbox.isolation
+            notes.extend(f"sandbox at level '{level}': {weak}" for weak in weaknesses(level))
         return notes
 
     # -- the contract -----------------------------------------------------------------------

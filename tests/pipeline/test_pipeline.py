@@ -132,3 +132,17 @@ def test_repair_recognises_the_failing_body_rewritten() -> None:
 
     assert _normalised("    # count\n    return len(x)") == _normalised("    return len( x )")
     assert _normalised("    return len(x)") != _normalised("    return len(x.split())")
+
+
+def test_weaker_isolation_is_named_in_the_notes(tiny_engine: Any) -> None:
+    s = settings()
+    s.sandbox.level = "none"
+    p = Pipeline(s, engine=tiny_engine)
+    try:
+        result = p.implement(SOURCE, 3)
+    finally:
+        p.close()
+    level_notes = [n for n in result.notes if n.startswith("sandbox at level 'none'")]
+    assert level_notes, result.notes
+    # Plain about what is weaker, and about what still holds (seccomp at every level).
+    assert any("seccomp still denies sockets" in n for n in level_notes)
