@@ -14,7 +14,7 @@ from lsprotocol import types
 BODY_LINE = ADD_LINE + 8  # the `...` of add()
 EVIDENCE = re.compile(
     r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run|"
-    r"no examples to check) · -?\d+\.\d\d$"
+    r"no examples to check) · -?\d+\.\d\d(?: — \S.*)?$"
 )
 
 RESOLVES = {"neovim", "visual_studio_code", "lsp_3_18"}

@@ -120,7 +120,8 @@ export function candidatesFromActions(
             continue; // neither something to preview nor an honest failure to show
         }
         const counts = /(\d+)\s*\/\s*(\d+)\s+examples?/.exec(action.title);
-        const score = /·\s*(-?\d+(?:\.\d+)?)\s*$/.exec(action.title);
+        // The score ends the evidence; a code preview may follow after " — ".
+        const score = /·\s*(-?\d+(?:\.\d+)?)\s*(?:—.*)?$/.exec(action.title);
         out.push({
             rank: out.length + 1,
             title: action.title,

@@ -21,7 +21,7 @@ test('editsFor reads both WorkspaceEdit forms and ignores other files', () => {
 
 test('candidatesFromActions reads the evidence in the titles and skips task actions', () => {
     const actions = [
-        { title: 'Implement: 2/2 examples pass · 0.91', edit: { changes: { [URI]: [bodyEdit('    return a + b\n')] } } },
+        { title: 'Implement: 2/2 examples pass · 0.91 — return a + b', edit: { changes: { [URI]: [bodyEdit('    return a + b\n')] } } },
         { title: 'Implement: 0/2 examples pass · 0.12', disabled: { reason: 'add(1, 2): expected 3, got 0' } },
         { title: 'Implement: no examples to check · -0.50', edit: { documentChanges: [{ textDocument: { uri: URI }, edits: [bodyEdit('    pass\n')] }] } },
         { title: 'Generate implementations again…', command: { title: 'g', command: 'codegenLsp.generate' } },

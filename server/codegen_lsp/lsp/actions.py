@@ -85,7 +85,7 @@ def candidate_actions(
     resolves = ls.client_resolves_edit()
     for index, candidate in enumerate(result.candidates[: ls.settings.server.max_actions]):
         action = types.CodeAction(
-            title=candidate_title(candidate), kind=types.CodeActionKind.QuickFix
+            title=candidate_title(candidate, preview=True), kind=types.CodeActionKind.QuickFix
         )
         if ls.client_accepts_llm_tag():
             action.tags = [types.CodeActionTag.LlmGenerated]

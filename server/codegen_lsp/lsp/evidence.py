@@ -48,6 +48,25 @@ def evidence(candidate: Any) -> str:
     return f"{proof} · {candidate.score:.2f}"
 
 
-def candidate_title(candidate: Any, verb: str = "Implement") -> str:
-    """Return the code action title of one ranked candidate."""
-    return f"{verb}: {evidence(candidate)}"
+def code_preview(body: str) -> str:
+    """Return the line that best tells a candidate from its siblings: its last ``return``.
+
+    Candidates that behave the same on the examples share one score, so without this their
+    menu titles are identical. A body without a ``return`` shows its first statement.
+    """
+    statements = [
+        stripped
+        for stripped in (line.strip() for line in body.splitlines())
+        if stripped and not stripped.startswith("#")
+    ]
+    if not statements:
+        return ""
+    returns = [line for line in statements if line == "return" or line.startswith("return ")]
+    return _short(returns[-1] if returns else statements[0])
+
+
+def candidate_title(candidate: Any, verb: str = "Implement", preview: bool = False) -> str:
+    """Return the code action title of one ranked candidate, optionally with its code's gist."""
+    title = f"{verb}: {evidence(candidate)}"
+    snippet = code_preview(candidate.body) if preview else ""
+    return f"{title} — {snippet}" if snippet else title

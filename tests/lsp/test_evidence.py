@@ -1,0 +1,51 @@
+"""Action titles: the evidence, and a code preview that tells same-score candidates apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codegen_lsp.lsp.evidence import candidate_title, code_preview
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
+
+
+@dataclass
+class FakeRanked:
+    """Only the fields a title reads (a RankedCandidate has many more)."""
+
+    body: str
+    score: float = 0.84
+    run: CandidateRun = field(default_factory=CandidateRun)
+
+
+def _passing_run(n: int) -> CandidateRun:
+    example = Example(call="f(1)", expected="1", line=1)
+    return CandidateRun(results=[ExampleResult(example=example, status="passed")] * n)
+
+
+def test_preview_is_the_last_return_and_skips_comments() -> None:
+    body = (
+        "    # normalise first\n"
+        "    if not numbers:\n"
+        "        return []\n"
+        "    total = [numbers[0]]\n"
+        "    return total\n"
+    )
+    assert code_preview(body) == "return total"
+    assert code_preview("    # only a comment\n    x = 1\n") == "x = 1"
+    assert code_preview("   \n") == ""
+    long = "    return " + "a + " * 40 + "b\n"
+    assert len(code_preview(long)) <= 60 and code_preview(long).endswith("…")
+
+
+def test_same_score_candidates_get_different_titles() -> None:
+    palindrome = FakeRanked(
+        body="    t = text.replace(' ', '').lower()\n    return t == t[::-1]\n", run=_passing_run(2)
+    )
+    vowels = FakeRanked(
+        body="    n = sum(c in 'aeiou' for c in text.lower())\n    return n % 2 == 0\n",
+        run=_passing_run(2),
+    )
+    first, second = (candidate_title(c, preview=True) for c in (palindrome, vowels))
+    assert first == "Implement: 2/2 examples pass · 0.84 — return t == t[::-1]"
+    assert second == "Implement: 2/2 examples pass · 0.84 — return n % 2 == 0"
+    assert candidate_title(palindrome) == "Implement: 2/2 examples pass · 0.84"
