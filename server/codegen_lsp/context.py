@@ -11,6 +11,7 @@ the exact range a new body replaces. Positions are 0-based (line, column) pairs,
 from __future__ import annotations
 
 import ast
+import inspect
 import logging
 import re
 from dataclasses import dataclass, field
@@ -43,7 +44,8 @@ class FunctionContext:
     docstring: str | None
     """The docstring's value (unindented), or None."""
     docstring_source: str
-    """The docstring literal as written (indented), or "" when there is none."""
+    """The docstring literal as written (indented), with any imports written before it, or ""
+    when there is none."""
     docstring_line: int | None
     """0-based line of the docstring's opening quotes."""
     def_indent: str
@@ -56,6 +58,9 @@ class FunctionContext:
     replace_start: tuple[int, int]
     replace_end: tuple[int, int]
     """A new body replaces the text between these positions; it is inserted as "\\n" + body."""
+    raw_docstring: str | None = None
+    """The docstring's value as written (not dedented): its line 1 is the opening quotes' line,
+    so line numbers within it map back to the file from ``docstring_line``."""
     is_async: bool = False
     class_header: str | None = None
     """For a method: the class's decorators, ``class`` line and docstring."""
@@ -70,6 +75,11 @@ class FunctionContext:
     """The whole source after the function, for FIM."""
     module_source: str = ""
     """A runnable module around the function with ``{BODY}`` where the body goes."""
+
+    @property
+    def is_top_level(self) -> bool:
+        """Whether the function is a module-level name (not a method or a nested function)."""
+        return not self.enclosing_headers
 
     @property
     def function_head(self) -> str:
@@ -245,24 +255,47 @@ def _is_stub(stmt: NodeOrLeaf) -> bool:
     return code in ("pass", "...") or bool(_STUB_RAISE.match(code))
 
 
+def _is_import(stmt: NodeOrLeaf) -> bool:
+    return (
+        stmt.type == "simple_stmt"
+        and isinstance(stmt, BaseNode)
+        and stmt.children[0].type in ("import_name", "import_from")
+    )
+
+
+def _docstring_index(stmts: list[NodeOrLeaf]) -> int | None:
+    """Return the index of the docstring among a body's statements, or None.
+
+    The docstring is the first statement when it is a string literal, as Python defines it, or
+    else the first string literal after leading imports: a reader takes ``import math`` and then
+    a string as the function's documentation (HumanEval/115 is written so).
+    """
+    for index, stmt in enumerate(stmts):
+        if _is_docstring(stmt):
+            return index
+        if not _is_import(stmt):
+            return None
+    return None
+
+
+def _body_after_docstring(stmts: list[NodeOrLeaf]) -> list[NodeOrLeaf]:
+    index = _docstring_index(stmts)
+    return stmts if index is None else stmts[index + 1 :]
+
+
 def _has_real_body(func: BaseNode) -> bool:
     """Tell whether a function has code beyond its docstring and a placeholder."""
-    stmts = _statements(func.children[-1])
-    rest = stmts[1:] if stmts and _is_docstring(stmts[0]) else stmts
+    rest = _body_after_docstring(_statements(func.children[-1]))
     return not (not rest or (len(rest) == 1 and _is_stub(rest[0])))
 
 
-def _docstring_value(literal: str) -> str | None:
+def _literal_text(literal: str) -> str | None:
+    """Return a string literal's value as written (None for bytes and broken literals)."""
     try:
         value = ast.literal_eval(literal.strip())
     except (ValueError, SyntaxError):
         return None
-    if isinstance(value, bytes):
-        return None
-    text = str(value)
-    import inspect
-
-    return inspect.cleandoc(text)
+    return None if isinstance(value, bytes) else str(value)
 
 
 def _header_text(outer: NodeOrLeaf, func: ptree.Function, lines: list[str]) -> str:
@@ -311,21 +344,26 @@ def _build_context(
     header = _header_text(outer, func, lines)
     suite = func.children[-1]
     stmts = _statements(suite)
-    docstring_stmt = stmts[0] if stmts and _is_docstring(stmts[0]) else None
-    rest = stmts[1:] if docstring_stmt is not None else stmts
+    doc_index = _docstring_index(stmts)
+    rest = _body_after_docstring(stmts)
     has_body = _has_real_body(func)
 
     colon = func.children[-2]
-    if docstring_stmt is not None:
+    raw_docstring = docstring = None
+    if doc_index is not None:
+        docstring_stmt = stmts[doc_index]
         doc_start = docstring_stmt.start_pos[0]
         doc_end = _last_code_pos(docstring_stmt)[0]
-        docstring_source = "".join(lines[doc_start - 1 : doc_end]).rstrip("\r\n")
-        docstring = _docstring_value(docstring_stmt.get_code(include_prefix=False))
+        # Imports written before the docstring stay with it, ahead of the body.
+        docstring_source = "".join(lines[stmts[0].start_pos[0] - 1 : doc_end]).rstrip("\r\n")
+        raw_docstring = _literal_text(docstring_stmt.get_code(include_prefix=False))
+        if raw_docstring is not None:
+            docstring = inspect.cleandoc(raw_docstring)
         body_indent = _line_indent(lines, doc_start)
         replace_start = (doc_end - 1, len(lines[doc_end - 1].rstrip("\r\n")))
         docstring_line: int | None = doc_start - 1
     else:
-        docstring_source, docstring, docstring_line = "", None, None
+        docstring_source, docstring_line = "", None
         if rest and rest[0].start_pos[0] > colon.end_pos[0]:
             body_indent = _line_indent(lines, rest[0].start_pos[0])
         else:
@@ -362,6 +400,7 @@ def _build_context(
         docstring=docstring,
         docstring_source=docstring_source,
         docstring_line=docstring_line,
+        raw_docstring=raw_docstring,
         def_indent=def_indent,
         body_indent=body_indent,
         has_body=has_body,
@@ -449,9 +488,10 @@ def _helpers(
         text = _node_header(node, lines)
         if node.type == "funcdef":
             stmts = _statements(node.children[-1])
-            if stmts and _is_docstring(stmts[0]):
+            doc_index = _docstring_index(stmts)
+            if doc_index is not None:
                 text += "\n" + "".join(
-                    lines[stmts[0].start_pos[0] - 1 : _last_code_pos(stmts[0])[0]]
+                    lines[stmts[0].start_pos[0] - 1 : _last_code_pos(stmts[doc_index])[0]]
                 ).rstrip("\r\n")
             text += "\n" + _line_indent(lines, node.start_pos[0]) + _indent_unit(lines) + "..."
         else:

@@ -10,7 +10,9 @@ CONTRACT (filled in by the pipeline work; the LSP layer codes against these name
 - ``Pipeline.repair(source, line, column, note=None, cancel=None, progress=None)
   -> GenerationResult``
 - ``Pipeline.explain(source, line, column, cancel=None, progress=None) -> ExplainResult``
-- ``Pipeline.check(source, line=None) -> list[CheckResult]`` (no model needed)
+- ``Pipeline.check(source, line=None, stubs=False) -> list[CheckResult]`` (no model needed):
+  the function at ``line`` (0-based; a result even without examples), or every function with
+  examples and a body (with ``stubs``, placeholder bodies too).
 - ``progress(stage: str, done: int, total: int)`` is called from the worker thread, with
   stage in {"loading model", "sampling", "running examples", "ranking"}.
 - ``cancel`` is a ``threading.Event``; when set, the call raises ``GenerationCancelled``.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -118,8 +120,11 @@ class CheckResult:
     function_name: str
     function_line: int
     docstring_line: int
-    """0-based line of the docstring's opening quotes in the source."""
+    """0-based line of the docstring's opening quotes in the source (the ``def`` line when there
+    is no docstring); an example's line ``n`` in its docstring is source line
+    ``docstring_line + n - 1``."""
     run: CandidateRun
+    has_docstring: bool = True
 
 
 @dataclass
@@ -248,8 +253,11 @@ class Pipeline:
         engine: Engine | None = None,
         sandbox: Sandbox | None = None,
         verifier_model: VerifierModel | None = None,
+        project_paths: Sequence[str] = (),
     ) -> None:
+        """Keep the parts; ``project_paths`` are directories the sandbox may import from."""
         self.settings = settings
+        self.project_paths = list(project_paths)
         self._engine = engine
         self._sandbox = sandbox
         self._verifier = verifier_model
@@ -278,7 +286,7 @@ class Pipeline:
             if self._sandbox is None:
                 from codegen_lsp.sandbox.runner import Sandbox
 
-                self._sandbox = Sandbox(self.settings.sandbox)
+                self._sandbox = Sandbox(self.settings.sandbox, project_paths=self.project_paths)
             return self._sandbox
 
     @property
@@ -353,7 +361,10 @@ class Pipeline:
         def step(done: int, total: int) -> None:
             _report(progress, "running examples", done, total)
 
-        runs = self.sandbox.run_many(codes, ctx.name, examples, cancel=cancel, progress=step)
+        # Only a module-level function can be looked up by name; a method's examples reach it
+        # through its class.
+        name = ctx.name if ctx.is_top_level else ""
+        runs = self.sandbox.run_many(codes, name, examples, cancel=cancel, progress=step)
         _check_cancel(cancel)
         _report(progress, "running examples", len(codes), len(codes))
         return runs
@@ -484,12 +495,15 @@ class Pipeline:
 
     @staticmethod
     def examples(ctx: FunctionContext) -> list[Example]:
-        """Return the runnable examples of the function's docstring."""
-        if not ctx.docstring:
+        """Return the runnable examples of the function's docstring.
+
+        Their lines count from the docstring's opening quotes (the raw docstring is read).
+        """
+        if not ctx.raw_docstring:
             return []
         from codegen_lsp.sandbox.examples import extract_examples
 
-        return extract_examples(ctx.docstring, ctx.name)
+        return extract_examples(ctx.raw_docstring, ctx.name)
 
     def repair(
         self,
@@ -589,19 +603,36 @@ class Pipeline:
             notes=notes,
         )
 
-    def check(self, source: str, line: int | None = None) -> list[CheckResult]:
-        """Run each function's own docstring examples against its current body (no model)."""
+    def check(self, source: str, line: int | None = None, stubs: bool = False) -> list[CheckResult]:
+        """Run functions' own docstring examples against their current bodies (no model).
+
+        With ``line`` (0-based) the function there is checked, and reported even when its
+        docstring has no examples (raises ``NoFunctionError`` when there is none). Without it,
+        every function with examples and a body is; ``stubs`` adds those whose body is only a
+        placeholder (``pass``, ``...``, ``raise NotImplementedError``), which fail as written.
+        """
         if line is None:
-            contexts = [c for c in context_mod.all_functions(source) if c.docstring and c.has_body]
+            contexts = [c for c in context_mod.all_functions(source) if c.has_body or stubs]
         else:
             contexts = [context_mod.find_function(source, line)]
         results = []
         for ctx in contexts:
             examples = self.examples(ctx)
-            if not examples or ctx.docstring_line is None:
+            if not examples and line is None:
                 continue
-            run = self.run_examples(ctx, [ctx.body_source], examples)[0]
-            results.append(CheckResult(ctx.qualified_name, ctx.def_line, ctx.docstring_line, run))
+            if examples:
+                run = self.run_examples(ctx, [ctx.body_source], examples)[0]
+            else:
+                run = CandidateRun(results=[], isolation=self.sandbox.isolation)
+            results.append(
+                CheckResult(
+                    ctx.qualified_name,
+                    ctx.def_line,
+                    ctx.def_line if ctx.docstring_line is None else ctx.docstring_line,
+                    run,
+                    has_docstring=ctx.docstring_line is not None,
+                )
+            )
         return results
 
 

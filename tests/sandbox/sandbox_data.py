@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen_lsp.sandbox.source import find_functions
+from codegen_lsp.context import all_functions
 
 DATA = Path("/work/shared/data")
 HUMANEVAL = DATA / "HumanEval.jsonl.gz"
@@ -31,7 +31,7 @@ def humaneval_tasks() -> list[Task]:
             problem = json.loads(line)
             name = problem["entry_point"]
             docstring = next(
-                (f.docstring or "" for f in find_functions(problem["prompt"]) if f.name == name),
+                (f.raw_docstring or "" for f in all_functions(problem["prompt"]) if f.name == name),
                 "",
             )
             reference = problem["prompt"] + problem["canonical_solution"]

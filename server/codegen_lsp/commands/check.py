@@ -1,8 +1,9 @@
 """``codegen-lsp check``: run a file's docstring examples against the code as written.
 
 ``codegen-lsp check PATH:LINE`` checks the function at LINE, ``codegen-lsp check PATH`` every
-function with examples. Each example runs in the sandbox (the same one the language server uses
-for generated candidates) and its result is printed; ``--json`` prints a list of objects instead.
+function with examples. It goes through ``Pipeline.check``, the code behind the language server's
+"Check examples": each example runs in the sandbox (the same one that runs generated candidates)
+and its result is printed; ``--json`` prints a list of objects instead.
 ``codegen-lsp check --isolation`` says which isolation this machine gives the sandbox.
 Exit status: 0 when every example passed, 1 when one did not, 2 on bad input.
 """
@@ -14,7 +15,12 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from codegen_lsp.pipeline import CheckResult
+    from codegen_lsp.sandbox.types import Example
+    from codegen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +55,14 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from codegen_lsp.settings import SandboxSettings
+def _settings(args: argparse.Namespace) -> Settings:
+    from codegen_lsp.settings import Settings
 
-    settings = SandboxSettings()
+    settings = Settings()
     if args.timeout is not None:
-        settings.timeout_s = max(0.1, float(args.timeout))
+        settings.sandbox.timeout_s = max(0.1, float(args.timeout))
     if args.level is not None:
-        settings.level = args.level
+        settings.sandbox.level = args.level
     return settings
 
 
@@ -67,10 +73,10 @@ def _fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; return the exit status."""
-    from codegen_lsp.sandbox.runner import Sandbox
-
     if args.isolation:
-        with Sandbox(_settings(args)) as sandbox:
+        from codegen_lsp.sandbox.runner import Sandbox
+
+        with Sandbox(_settings(args).sandbox) as sandbox:
             report = sandbox.describe()
         if args.json:
             print(json.dumps(report, indent=2))
@@ -102,13 +108,25 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as error:
             log.info("not sharing the file's directory with the sandbox: %s", error)
             projects = []
-    with Sandbox(_settings(args), project_paths=projects) as sandbox:
-        try:
-            reports = check_source(source, line, sandbox)
-        except SyntaxError as error:
-            return _fail(f"{path}:{error.lineno}: {error.msg}; fix the syntax and run it again")
-        except LookupError as error:
-            return _fail(f"{path}: {error}")
+    try:
+        # The file as written must import: examples run against the code as it is.
+        compile(source, str(path), "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return _fail(f"{path}:{error.lineno}: {error.msg}; fix the syntax and run it again")
+    from codegen_lsp.context import NoFunctionError, all_functions
+    from codegen_lsp.pipeline import Pipeline
+
+    pipeline = Pipeline(_settings(args), project_paths=projects)
+    try:
+        results = pipeline.check(source, None if line is None else line - 1, stubs=True)
+    except NoFunctionError:
+        names = ", ".join(
+            f"{f.qualified_name} (line {f.def_line + 1})" for f in all_functions(source)
+        )
+        return _fail(f"line {line} is not inside a function; functions: {names or 'none'}")
+    finally:
+        pipeline.close()
+    reports = [_report(result) for result in results]
     if args.json:
         print(json.dumps(reports, indent=2))
     else:
@@ -124,59 +142,34 @@ def _split_target(target: str) -> tuple[Path, int | None]:
     return Path(target), None
 
 
-def check_source(source: str, line: int | None, sandbox: Any) -> list[dict[str, Any]]:
-    """Check the function at ``line`` (1-based), or every function with examples.
-
-    Raises ``SyntaxError`` for unparsable source and ``LookupError`` when ``line`` is in no
-    function.
-    """
-    from codegen_lsp.sandbox.examples import extract_examples
-    from codegen_lsp.sandbox.source import find_functions, function_at
-
-    functions = find_functions(source)
-    if line is not None:
-        chosen = function_at(functions, line)
-        if chosen is None:
-            names = ", ".join(f"{f.name} (line {f.line})" for f in functions) or "none"
-            raise LookupError(f"line {line} is not inside a function; functions: {names}")
-        selected = [chosen]
-    else:
-        selected = functions
-    reports = []
-    for function in selected:
-        examples = extract_examples(function.docstring or "", function.name)
-        if line is None and not examples:
-            continue
-        run = sandbox.run(source, function.name if function.top_level else "", examples)
-        offset = function.docstring_line - 1
-        reports.append(
+def _report(result: CheckResult) -> dict[str, Any]:
+    """Return the JSON object for one function's check (lines 1-based)."""
+    run = result.run
+    return {
+        "function": result.function_name,
+        "line": result.function_line + 1,
+        "docstring_line": result.docstring_line + 1 if result.has_docstring else 0,
+        "examples": [
             {
-                "function": function.qualified_name,
-                "line": function.line,
-                "docstring_line": function.docstring_line,
-                "examples": [
-                    {
-                        "call": result.example.call,
-                        "expected": _expected_text(result.example),
-                        "line": offset + result.example.line,
-                        "status": result.status,
-                        "actual": result.actual_repr,
-                        "actual_type": result.actual_type,
-                        "exception": result.exception,
-                        "stdout": result.stdout,
-                    }
-                    for result in run.results
-                ],
-                "passed": run.passed,
-                "total": run.total,
-                "error": run.error,
-                "isolation": run.isolation,
+                "call": example_result.example.call,
+                "expected": _expected_text(example_result.example),
+                "line": result.docstring_line + example_result.example.line,
+                "status": example_result.status,
+                "actual": example_result.actual_repr,
+                "actual_type": example_result.actual_type,
+                "exception": example_result.exception,
+                "stdout": example_result.stdout,
             }
-        )
-    return reports
+            for example_result in run.results
+        ],
+        "passed": run.passed,
+        "total": run.total,
+        "error": run.error,
+        "isolation": run.isolation,
+    }
 
 
-def _expected_text(example: Any) -> str:
+def _expected_text(example: Example) -> str:
     if example.expected is not None:
         return str(example.expected)
     if example.expected_exception is not None:
