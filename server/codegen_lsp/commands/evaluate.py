@@ -32,7 +32,10 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--offset", type=int, default=0, help="skip the first tasks")
     parser.add_argument("--out", default="eval-out", help="output folder (default eval-out)")
     parser.add_argument(
-        "--samples", help="pre-drawn samples (.jsonl) instead of the model (no log-probs needed)"
+        "--samples",
+        nargs="+",
+        help="pre-drawn samples (.jsonl) instead of the model (no log-probs needed); several "
+        "files are joined per task in the order given",
     )
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--format", choices=("auto", "raw", "chat", "fim"), default="auto")
@@ -41,6 +44,12 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-new-tokens", type=int, default=384)
     parser.add_argument("--no-verifier", action="store_true", help="rank without the verifier")
+    parser.add_argument(
+        "--reviewer",
+        action="store_true",
+        help="also measure the Codex-D reviewer, alone and in the combined ranking (loads the "
+        "model: one forward pass per distinct candidate)",
+    )
     parser.add_argument(
         "--dump-rows", action="store_true", help="also write verifier training rows (rows.jsonl)"
     )
@@ -75,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     pre_drawn = None
     if args.samples:
         try:
-            pre_drawn = load_samples(Path(args.samples), load_tasks(args.dataset))
+            pre_drawn = load_samples([Path(p) for p in args.samples], load_tasks(args.dataset))
         except (OSError, ValueError) as error:
             print(f"error: {args.samples}: {error}", file=sys.stderr)
             return 1
@@ -85,7 +94,13 @@ def run(args: argparse.Namespace) -> int:
     for stale in ("outcomes.jsonl", "samples.jsonl", "rows.jsonl"):
         (out / stale).unlink(missing_ok=True)
     harness = Harness(
-        pipeline, args.n, pre_drawn, args.format, dump_rows=args.dump_rows, stream_dir=out
+        pipeline,
+        args.n,
+        pre_drawn,
+        args.format,
+        dump_rows=args.dump_rows,
+        stream_dir=out,
+        reviewer=args.reviewer,
     )
     try:
         outcomes = harness.run(tasks, stderr_progress)
@@ -93,11 +108,12 @@ def run(args: argparse.Namespace) -> int:
         pipeline.close()
     meta = {
         "dataset": args.dataset,
-        "source": args.samples or (settings.model.name),
+        "source": " + ".join(args.samples) if args.samples else settings.model.name,
         "prompt_format": args.format,
         "temperature": args.temperature,
         "offset": args.offset,
         "verifier": not args.no_verifier,
+        "reviewer": args.reviewer,
         "command": " ".join(sys.argv),
     }
     summary = write_report(outcomes, meta, out)

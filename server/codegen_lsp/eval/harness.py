@@ -31,7 +31,19 @@ from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
 
-RANKERS = ("random", "mean_logprob", "examples", "agreement", "verifier", "combined", "oracle")
+RANKERS = (
+    "random",
+    "mean_logprob",
+    "examples",
+    "agreement",
+    "verifier",
+    "reviewer",
+    "combined",
+    "combined_reviewer",
+    "oracle",
+)
+OPTIONAL_RANKERS = ("reviewer", "combined_reviewer")
+"""Measured only when asked (``eval --reviewer``): they cost one forward pass per candidate."""
 
 
 @dataclass
@@ -60,9 +72,11 @@ class PreDrawn:
     prompt_format: str = "raw"
 
 
-def load_samples(path: Path, tasks: list[Task]) -> dict[str, PreDrawn]:
+def load_samples(paths: Path | list[Path], tasks: list[Task]) -> dict[str, PreDrawn]:
     """Read pre-drawn samples: rows with task_id, or CodeT-style rows (prompt, samples).
 
+    Rows of the same task (from several files, e.g. two seeds, or one file holding several
+    runs) are joined in the order given, so ``--n`` takes the first files' samples first.
     CodeT's HumanEval prompts have their examples removed and come in another order; such rows
     are matched to tasks by the last function their prompt defines (the entry point), and the
     task's own prompt (with its examples) is used.
@@ -71,17 +85,36 @@ def load_samples(path: Path, tasks: list[Task]) -> dict[str, PreDrawn]:
     for task in tasks:
         by_entry.setdefault(task.entry_point, []).append(task)
     drawn: dict[str, PreDrawn] = {}
-    with path.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle if line.strip()]
-    for index, row in enumerate(rows):
-        texts = row.get("samples") or row.get("completions") or []
-        lps = row.get("logprobs") or []
-        if "task_id" in row:
-            task_id = str(row["task_id"])
-        else:
-            task_id = _match_task(str(row.get("prompt", "")), by_entry, index)
-        drawn[task_id] = PreDrawn(list(texts), [list(x) for x in lps], row.get("format", "raw"))
+    for path in [paths] if isinstance(paths, Path) else paths:
+        with path.open(encoding="utf-8") as handle:
+            rows = [json.loads(line) for line in handle if line.strip()]
+        for index, row in enumerate(rows):
+            texts = list(row.get("samples") or row.get("completions") or [])
+            lps = [list(x) for x in row.get("logprobs") or []]
+            if "task_id" in row:
+                task_id = str(row["task_id"])
+            else:
+                task_id = _match_task(str(row.get("prompt", "")), by_entry, index)
+            prompt_format = row.get("format", "raw")
+            known = drawn.get(task_id)
+            if known is None:
+                drawn[task_id] = PreDrawn(texts, lps, prompt_format)
+                continue
+            if known.prompt_format != prompt_format:
+                raise ValueError(
+                    f"{path}: {task_id} was drawn with the {prompt_format} prompt here and the "
+                    f"{known.prompt_format} prompt before; join samples of one format only"
+                )
+            if known.logprobs or lps:  # keep log-probs aligned with texts; [] = unknown
+                known.logprobs = _padded(known.logprobs, len(known.texts)) + _padded(
+                    lps, len(texts)
+                )
+            known.texts += texts
     return drawn
+
+
+def _padded(logprobs: list[list[float]], count: int) -> list[list[float]]:
+    return logprobs + [[] for _ in range(count - len(logprobs))]
 
 
 def _match_task(prompt: str, by_entry: dict[str, list[Task]], index: int) -> str:
@@ -123,16 +156,25 @@ def expected_top1(keys: list[Any], correct: list[bool], weights: list[int]) -> f
     return sum(weights[i] for i in tied if correct[i]) / total if total else 0.0
 
 
+def _combined_keys(ranked: list[combine.Ranked], count: int) -> list[Any]:
+    keys: list[Any] = [()] * count
+    for item in ranked:
+        keys[item.index] = item.sort_key[:3]
+    return keys
+
+
 def ranker_keys(
     candidates: list[Candidate],
     ranked: list[combine.Ranked],
     verifier_probs: list[float | None],
+    reviewed: list[combine.Ranked] | None = None,
 ) -> dict[str, list[Any] | None]:
-    """Each ranker's sort key per candidate (higher is better); None where it has no signal."""
+    """Each ranker's sort key per candidate (higher is better); None where it has no signal.
+
+    ``reviewed`` is the combined ranking with the Codex-D reviewer on, when it was measured.
+    """
     sizes = agreement.group_sizes(candidates)
-    combined_key: list[Any] = [()] * len(candidates)
-    for item in ranked:
-        combined_key[item.index] = item.sort_key[:3]
+    combined_key = _combined_keys(ranked, len(candidates))
     has_logprobs = any(c.mean_logprob is not None for c in candidates)
     has_verifier = any(p is not None for p in verifier_probs)
     return {
@@ -149,7 +191,17 @@ def ranker_keys(
             [p if p is not None else 0.0 for p in verifier_probs] if has_verifier else None
         ),
         "combined": combined_key,
+        "reviewer": (
+            [r.reviewer if r.reviewer is not None else -1e9 for r in sorted(reviewed, key=_index)]
+            if reviewed
+            else None
+        ),
+        "combined_reviewer": _combined_keys(reviewed, len(candidates)) if reviewed else None,
     }
+
+
+def _index(item: combine.Ranked) -> int:
+    return item.index
 
 
 class Harness:
@@ -163,6 +215,7 @@ class Harness:
         prompt_format: str | None = None,
         dump_rows: bool = False,
         stream_dir: Path | None = None,
+        reviewer: bool = False,
     ) -> None:
         self.pipeline = pipeline
         self.n = n
@@ -174,6 +227,8 @@ class Harness:
         self.stream_dir = stream_dir
         """When set, samples, rows and outcomes are appended there as each task finishes, so
         a long run that is stopped keeps what it did."""
+        self.reviewer = reviewer
+        """Also measure the Codex-D reviewer alone and inside the combined ranking."""
 
     def draw(self, task: Task, ctx: FunctionContext) -> Draw:
         """Draw (or read) the task's samples."""
@@ -208,7 +263,18 @@ class Harness:
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
         probs = verifier.verify(candidates, sizes, model)
-        ranked = combine.rank(candidates, self.pipeline.settings.ranking, model)
+        settings = dataclasses.replace(self.pipeline.settings.ranking, reviewer=False)
+        ranked = combine.rank(candidates, settings, model)
+        reviewed = (
+            combine.rank(
+                candidates,
+                dataclasses.replace(settings, reviewer=True),
+                model,
+                self._review_fn(ctx),
+            )
+            if self.reviewer and ctx.docstring
+            else None
+        )
 
         # Only now, after ranking, are the hidden tests run.
         hidden_codes = [ctx.module_with_body(b) + "\n\n" + task.test for b in bodies]
@@ -221,9 +287,12 @@ class Harness:
         weights = [b.duplicates for b in draw.bodies]
         c = sum(w for w, ok in zip(weights, correct, strict=True) if ok)
         top1 = {"random": c / n if n else 0.0, "oracle": float(c > 0)}
-        for name, keys in ranker_keys(candidates, ranked, probs).items():
+        for name, keys in ranker_keys(candidates, ranked, probs, reviewed).items():
             # A ranker without a signal (no log-probs, no verifier) is not measured.
             top1[name] = float("nan") if keys is None else expected_top1(keys, correct, weights)
+        if self.reviewer and reviewed is None:  # no docstring: the reviewer changes nothing
+            top1["reviewer"] = top1["random"]
+            top1["combined_reviewer"] = top1["combined"]
         outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
         if ranked:
             outcome.verified = ranked[0].verified
@@ -244,10 +313,24 @@ class Harness:
                         "passes_all": candidate.passes_all,
                         "examples_passed": candidate.examples_passed,
                         "samples": n,
+                        "code": candidate.code,
+                        "record": candidate.record,
                     }
                 )
         outcome.seconds = time.monotonic() - started
         return outcome
+
+    def _review_fn(self, ctx: FunctionContext) -> Callable[[Candidate], list[float]]:
+        """Codex-D through the pipeline's engine: log P(docstring | candidate's code)."""
+        from codegen_lsp import prompt as prompt_mod
+
+        engine = self.pipeline.engine()
+
+        def review(candidate: Candidate) -> list[float]:
+            prompt, continuation = prompt_mod.reviewer_prompt(ctx, candidate.code)
+            return engine.score(prompt, continuation)
+
+        return review
 
     def run(
         self, tasks: list[Task], on_task: Callable[[int, int, TaskOutcome], None] | None = None
@@ -259,7 +342,9 @@ class Harness:
                 outcome = self.run_task(task)
             except Exception as error:  # one broken task must not lose the whole evaluation
                 log.warning("%s failed: %s", task.task_id, error, exc_info=True)
-                outcome = TaskOutcome(task.task_id, self.n, 0, 0, dict.fromkeys(RANKERS, 0.0))
+                measured = [r for r in RANKERS if self.reviewer or r not in OPTIONAL_RANKERS]
+                top1 = dict.fromkeys(RANKERS, float("nan")) | dict.fromkeys(measured, 0.0)
+                outcome = TaskOutcome(task.task_id, self.n, 0, 0, top1)
             outcomes.append(outcome)
             self._stream(outcome)
             if on_task is not None:

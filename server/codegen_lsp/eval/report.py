@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from codegen_lsp.eval.harness import RANKERS, TaskOutcome, outcome_to_json
+from codegen_lsp.eval.harness import OPTIONAL_RANKERS, RANKERS, TaskOutcome, outcome_to_json
 from codegen_lsp.eval.passk import mean_pass_at_k, paired_bootstrap
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def summarise(outcomes: list[TaskOutcome], meta: dict[str, Any]) -> dict[str, An
     ks = [k for k in (1, 2, 5, 10, 20, 50, 100) if k <= n]
     counts = [(o.n, o.correct) for o in outcomes]
     pass_k = {f"pass@{k}": mean_pass_at_k(counts, k) for k in ks}
-    per_ranker = {r: [o.top1.get(r, 0.0) for o in outcomes] for r in RANKERS}
+    per_ranker = {r: [o.top1.get(r, float("nan")) for o in outcomes] for r in RANKERS}
     rankers: dict[str, dict[str, Any]] = {}
     for name, values in per_ranker.items():
         vs_random = paired_bootstrap(values, per_ranker["random"])
@@ -82,6 +82,8 @@ def markdown(summary: dict[str, Any]) -> str:
     ]
     for name, figures in summary["rankers"].items():
         top1 = figures["top1"]
+        if top1 != top1 and name in OPTIONAL_RANKERS:  # not asked for: not a row
+            continue
         shown = "n/a (no signal)" if top1 != top1 else f"{top1 * 100:.1f}%"
         lines.append(
             f"| {name} | {shown} | {_interval(figures['vs_random'])} | "
