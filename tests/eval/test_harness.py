@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from codegen_lsp.commands import evaluate
 from codegen_lsp.eval.datasets import DatasetError, find_data_file, load_tasks, mbpp_task
 from codegen_lsp.eval.harness import Harness, load_samples
-from codegen_lsp.eval.report import summarise
+from codegen_lsp.eval.report import markdown, summarise
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.settings import Settings
 
@@ -33,7 +35,7 @@ def pipeline() -> Iterator[Pipeline]:
     p.close()
 
 
-def write_samples(path: Path, rows: list[dict[str, object]]) -> Path:
+def write_samples(path: Path, rows: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 
@@ -120,6 +122,64 @@ def test_eval_command_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFi
     data = json.loads((out / "report.json").read_text())
     assert data["tasks"] == 2 and "pass@1" in data["pass_at_k"]
     assert (out / "report.png").stat().st_size > 1000
+
+
+def test_samples_of_one_task_from_several_files_are_joined(tmp_path: Path) -> None:
+    tasks = load_tasks("humaneval")[:2]
+    first = write_samples(
+        tmp_path / "seed1.jsonl",
+        [
+            {
+                "task_id": tasks[0].task_id,
+                "format": "chat",
+                "samples": ["a", "b"],
+                "logprobs": [[-0.1], [-0.2]],
+            }
+        ],
+    )
+    second = write_samples(
+        tmp_path / "seed2.jsonl",
+        [
+            {"task_id": tasks[0].task_id, "format": "chat", "samples": ["c"]},
+            {"task_id": tasks[1].task_id, "format": "chat", "samples": ["d"]},
+        ],
+    )
+    drawn = load_samples([first, second], tasks)
+    joined = drawn[tasks[0].task_id]
+    assert joined.texts == ["a", "b", "c"] and joined.prompt_format == "chat"
+    # Log-probs stay aligned with the texts; the second file's sample has none known.
+    assert joined.logprobs == [[-0.1], [-0.2], []]
+    assert drawn[tasks[1].task_id].texts == ["d"]
+    raw = write_samples(
+        tmp_path / "raw.jsonl", [{"task_id": tasks[0].task_id, "format": "raw", "samples": ["e"]}]
+    )
+    with pytest.raises(ValueError, match="one format only"):
+        load_samples([first, raw], tasks)
+
+
+def test_reviewer_is_measured_alone_and_combined(tiny_engine: Any, tmp_path: Path) -> None:
+    settings = Settings()
+    settings.ranking.verifier = False
+    pipeline = Pipeline(settings, engine=tiny_engine)
+    tasks = load_tasks("humaneval")[:2]
+    rows = [
+        {"task_id": t.task_id, "samples": [row["canonical_solution"], "    return None\n"]}
+        for t, row in zip(tasks, _humaneval_rows()[:2], strict=True)
+    ]
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", rows), tasks)
+    try:
+        with_reviewer = Harness(pipeline, 2, drawn, reviewer=True).run(tasks)
+        without = Harness(pipeline, 2, drawn).run(tasks)
+    finally:
+        pipeline.close()
+    for outcome, plain in zip(with_reviewer, without, strict=True):
+        assert 0.0 <= outcome.top1["reviewer"] <= 1.0
+        # Examples still come first: the canonical body passes them, `return None` does not.
+        assert outcome.top1["combined_reviewer"] == 1.0 == plain.top1["combined"]
+        assert math.isnan(plain.top1["reviewer"]) and math.isnan(plain.top1["combined_reviewer"])
+    summary = summarise(with_reviewer, {"dataset": "humaneval"})
+    assert "| combined_reviewer |" in markdown(summary)
+    assert "| reviewer |" not in markdown(summarise(without, {"dataset": "humaneval"}))
 
 
 def test_unknown_dataset_is_a_clear_error() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from codegen_lsp.ranking import agreement, combine, verifier
@@ -107,7 +108,7 @@ def test_reviewer_reorders_when_on() -> None:
     assert cands[ranked[0].index].code == "b" and ranked[0].reviewer == pytest.approx(-0.1)
 
 
-def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path: Path) -> None:
     n = len(verifier.FEATURES)
     weights = [0.0] * n
     weights[verifier.FEATURES.index("pass_fraction")] = 3.0
