@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from codegen_lsp import context as context_mod
@@ -110,7 +111,10 @@ class ExplainResult:
     replacement: TextReplacement
     examples_checked: int
     examples_kept: int
+    """Examples left in the docstring: those that passed, plus the corrected ones."""
     notes: list[str] = field(default_factory=list)
+    examples_corrected: int = 0
+    """Doctests whose expected value the model got wrong, rewritten to what the function returns."""
 
 
 @dataclass
@@ -262,13 +266,16 @@ class Pipeline:
         self._sandbox = sandbox
         self._verifier = verifier_model
         self._verifier_loaded = verifier_model is not None
-        self._lock = threading.Lock()
+        # One lock per part: a check needs only the sandbox and must not wait for a model
+        # that takes minutes to load.
+        self._engine_lock = threading.Lock()
+        self._sandbox_lock = threading.Lock()
 
     # -- parts, loaded on first use ---------------------------------------------------------
 
     def engine(self, progress: ProgressFn | None = None) -> Engine:
         """Return the engine, loading (and on first use preparing) it when first needed."""
-        with self._lock:
+        with self._engine_lock:
             if self._engine is None:
                 from codegen_lsp.engine.loader import load_engine
 
@@ -282,7 +289,7 @@ class Pipeline:
     @property
     def sandbox(self) -> Sandbox:
         """The sandbox, started on first use."""
-        with self._lock:
+        with self._sandbox_lock:
             if self._sandbox is None:
                 from codegen_lsp.sandbox.runner import Sandbox
 
@@ -549,10 +556,32 @@ class Pipeline:
         rendered = prompt_mod.docstring_prompt(ctx, engine)
         if rendered is None:
             raise ValueError("explain needs a model with a chat template")
-        _report(progress, "sampling", 0, 1)
+        from codegen_lsp.sandbox.examples import extract_examples
+
+        _report(progress, "sampling", 0, 2)
+        text = self._docstring_text(engine, rendered, "", cancel)
+        if not extract_examples(text, ctx.name):
+            # The model closed the docstring before its examples (it often writes them after
+            # the quotes): start the examples inside the docstring and let it go on.
+            heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
+            call = f"{ctx.name}(" if ctx.is_top_level else ""  # a method is called on its class
+            lead = f"{text.rstrip()}\n\n{heading}\n>>> {call}"
+            text = self._docstring_text(engine, rendered, lead, cancel)
+        _report(progress, "sampling", 2, 2)
+        docstring = inspect.cleandoc(text.strip("\n"))
+        return self.check_docstring(ctx, docstring, cancel, progress)
+
+    def _docstring_text(
+        self,
+        engine: Engine,
+        rendered: prompt_mod.Prompt,
+        lead: str,
+        cancel: threading.Event | None,
+    ) -> str:
+        """Return the docstring the model writes after ``lead``, up to its closing quotes."""
         sample = engine.generate(
             GenerationRequest(
-                prompt=rendered.text,
+                prompt=rendered.text + lead,
                 n=1,
                 temperature=0.0,
                 max_new_tokens=self.settings.sampling.max_new_tokens,
@@ -561,13 +590,11 @@ class Pipeline:
             cancel,
         )[0]
         _check_cancel(cancel)
-        _report(progress, "sampling", 1, 1)
-        text = postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
+        text = lead + postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
         if sample.finish_reason == "length" and ">>>" in text:
             # The docstring never closed: its last example may be cut mid-line.
             text = text[: text.rindex(">>>")].rstrip()
-        docstring = inspect.cleandoc(text.strip("\n"))
-        return self.check_docstring(ctx, docstring, cancel, progress)
+        return text
 
     def check_docstring(
         self,
@@ -576,22 +603,52 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
     ) -> ExplainResult:
-        """Run a docstring's examples against the existing body; keep only those that hold."""
+        """Run a docstring's examples against the existing body; keep only those that hold.
+
+        An example written twice (the same call and the same expected result) is kept once.
+        Every other example that does not pass is removed, and a note says what it returned.
+        """
         from codegen_lsp.sandbox.examples import extract_examples
 
-        examples = extract_examples(docstring, ctx.name)
+        examples, repeated = _unique_examples(extract_examples(docstring, ctx.name))
         notes: list[str] = []
-        kept = 0
+        kept = corrected = 0
         if examples:
             run = self.run_examples(ctx, [ctx.body_source], examples, cancel, progress)[0]
-            failing = [r for r in run.results if r.status != "passed"]
-            kept = run.passed
             if run.error:
                 notes.append(f"the function could not run its examples: {run.error}")
-            docstring = _drop_examples(docstring, [r.example for r in failing])
-            for result in failing:
-                notes.append(f"dropped an example that does not hold: {describe_failure(result)}")
-            notes.append(f"checked {len(examples)} examples against the existing body: {kept} kept")
+            held = {id(r.example) for r in run.results if r.status == "passed"}
+            shown = {_example_key(r.example) for r in run.results if r.status == "passed"}
+            rewrites: dict[int, str] = {}
+            for result in run.results:
+                if result.status == "passed":
+                    continue
+                actual = _shown_value(result)
+                if actual is None:
+                    notes.append(
+                        f"dropped an example that does not hold: {describe_failure(result)}"
+                    )
+                    continue
+                key = _example_key(replace(result.example, expected=actual))
+                if key in shown:
+                    continue  # corrected, it would repeat an example already shown: dropped
+                shown.add(key)
+                rewrites[result.example.line - 1] = actual
+                held.add(id(result.example))
+                notes.append(
+                    f"corrected an example to the function's actual output: "
+                    f"{describe_failure(result)}"
+                )
+            # A run that stopped early leaves examples without a result: they did not pass.
+            dropped = [e for e in examples if id(e) not in held]
+            docstring = _edit_examples(docstring, dropped + repeated, rewrites)
+            kept, corrected = len(held), len(rewrites)
+            if repeated:
+                notes.append(f"removed {len(repeated)} repeated examples")
+            notes.append(
+                f"checked {len(examples)} examples against the existing body: {kept} kept"
+                + (f" ({corrected} corrected to its actual output)" if corrected else "")
+            )
         else:
             notes.append("the generated docstring has no runnable examples: nothing was checked")
         return ExplainResult(
@@ -601,6 +658,7 @@ class Pipeline:
             examples_checked=len(examples),
             examples_kept=kept,
             notes=notes,
+            examples_corrected=corrected,
         )
 
     def check(self, source: str, line: int | None = None, stubs: bool = False) -> list[CheckResult]:
@@ -647,25 +705,144 @@ def _normalised(body: str) -> str:
         return body.strip()
 
 
-def _drop_examples(docstring: str, examples: list[Example]) -> str:
-    """Remove the lines of failing examples (a doctest's prompt and its expected output)."""
-    lines = docstring.split("\n")
-    drop: set[int] = set()
+def _example_key(example: Example) -> tuple[object, ...]:
+    """Return what makes two examples the same: call and expected result, layout ignored."""
+    import ast
+
+    def code(text: str | None) -> str | None:
+        if text is None:
+            return None
+        try:
+            return ast.dump(ast.parse(text.strip()))
+        except SyntaxError:
+            return text.strip()
+
+    return (
+        tuple(code(statement) for statement in example.setup),
+        code(example.call),
+        code(example.expected),
+        (example.expected_output or "").strip() or None,
+        example.expected_exception,
+    )
+
+
+def _unique_examples(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """Split examples into the first of each kind and the repeats of one already seen."""
+    unique: list[Example] = []
+    repeated: list[Example] = []
+    seen: set[tuple[object, ...]] = set()
     for example in examples:
+        key = _example_key(example)
+        (repeated if key in seen else unique).append(example)
+        seen.add(key)
+    return unique, repeated
+
+
+_EXAMPLES_HEADER = re.compile(r"^\s*(?:examples?|for example|usage)\s*:?\s*$", re.IGNORECASE)
+
+
+SHOWN_VALUE_CHARS = 120
+"""Longest actual value written into a docstring in place of a wrong expected one."""
+
+
+def _shown_value(result: ExampleResult) -> str | None:
+    """Return the value a failed doctest should show instead, or None when it cannot be shown.
+
+    Only a doctest whose call returned a value (no exception, no printed output expected) can
+    be corrected, and only with a short repr that reads back as Python.
+    """
+    import ast
+
+    example, actual = result.example, result.actual_repr
+    if result.status != "failed" or example.kind != "doctest" or example.expected is None:
+        return None
+    if actual is None or result.exception or result.stdout or len(actual) > SHOWN_VALUE_CHARS:
+        return None
+    try:
+        ast.parse(actual, mode="eval")
+    except SyntaxError:
+        return None  # e.g. <object at 0x...>: not something to promise in a docstring
+    return actual
+
+
+def _doctest_lines(lines: list[str], index: int) -> tuple[int, int]:
+    """Return where a doctest's expected output starts and ends (after its ``...`` lines)."""
+    start = index + 1
+    while start < len(lines) and lines[start].lstrip().startswith("... "):
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith(">>>"):
+        end += 1
+    return start, end
+
+
+def _edit_examples(
+    docstring: str, drop: list[Example], rewrites: dict[int, str] | None = None
+) -> str:
+    """Remove the ``drop`` examples' lines and rewrite other doctests' expected output.
+
+    A doctest goes with its expected output; ``rewrites`` maps the 0-based line of a ``>>>`` to
+    the value to show under it. An "Examples" heading left with nothing under it goes too, and
+    so do doubled blank lines.
+    """
+    rewrites = rewrites or {}
+    if not drop and not rewrites:
+        return docstring
+    lines = docstring.split("\n")
+    replaced: dict[int, str] = {}
+    removed: set[int] = set()
+    for example in drop:
         index = example.line - 1
         if not 0 <= index < len(lines):
             continue
-        drop.add(index)
+        removed.add(index)
         if lines[index].lstrip().startswith(">>>"):
-            follow = index + 1
-            while (
-                follow < len(lines)
-                and lines[follow].strip()
-                and not lines[follow].lstrip().startswith(">>>")
-            ):
-                drop.add(follow)
-                follow += 1
-    return "\n".join(line for i, line in enumerate(lines) if i not in drop).strip()
+            removed.update(range(index + 1, _doctest_lines(lines, index)[1]))
+    for index, value in rewrites.items():
+        start, end = _doctest_lines(lines, index)
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+        if start >= end:
+            continue
+        replaced[start] = indent + value
+        removed.update(range(start + 1, end))
+    kept = [replaced.get(i, line) for i, line in enumerate(lines) if i not in removed]
+    return "\n".join(_without_empty_sections(kept)).strip()
+
+
+def _indent_width(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
+
+
+def _empty_section(lines: list[str], header: int) -> int | None:
+    """Return where an "Examples" heading with nothing left under it ends, or None."""
+    after = header + 1
+    if after < len(lines) and set(lines[after].strip()) == {"-"}:
+        after += 1  # numpydoc's underline
+    following = next((i for i in range(after, len(lines)) if lines[i].strip()), None)
+    if following is None or _EXAMPLES_HEADER.match(lines[following]):
+        return after
+    text = lines[following]
+    beside = following == after or text.lstrip().startswith(">>>")
+    if beside or _indent_width(text) > _indent_width(lines[header]):
+        return None  # the section still has content
+    return after
+
+
+def _without_empty_sections(lines: list[str]) -> list[str]:
+    tidy: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        end = _empty_section(lines, index) if _EXAMPLES_HEADER.match(line) else None
+        if end is not None:
+            index = end
+            continue
+        if not line.strip() and tidy and not tidy[-1].strip():
+            index += 1
+            continue
+        tidy.append(line)
+        index += 1
+    return tidy
 
 
 def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:

@@ -90,14 +90,18 @@ def test_check_runs_examples_against_the_current_body(no_model_pipeline: Pipelin
     assert results[0].docstring_line == 1
 
 
-def test_explain_keeps_only_examples_that_hold(no_model_pipeline: Pipeline) -> None:
+def test_explain_keeps_examples_that_hold_and_shows_actual_output(
+    no_model_pipeline: Pipeline,
+) -> None:
     source = "def double(x):\n    return 2 * x\n"
     ctx = find_function(source, 0)
-    docstring = "Double x.\n\n>>> double(2)\n4\n>>> double(3)\n7\n>>> double(0)\n0"
+    docstring = "Double x.\n\n>>> double(2)\n4\n>>> double(3)\n7\n>>> double(x=[1])\n[2]"
     result = no_model_pipeline.check_docstring(ctx, docstring)
-    assert (result.examples_checked, result.examples_kept) == (3, 2)
-    assert ">>> double(3)" not in result.docstring and ">>> double(0)" in result.docstring
+    assert (result.examples_checked, result.examples_kept, result.examples_corrected) == (3, 3, 2)
+    assert ">>> double(3)\n6\n" in result.docstring
+    assert result.docstring.endswith(">>> double(x=[1])\n[1, 1]")
     assert any("`double(3)` returned 6, expected 7" in n for n in result.notes)
+    assert any("returned [1, 1], expected [2]" in n for n in result.notes)
     edited = source.splitlines()
     assert result.replacement.start_line == 0 and result.replacement.new_text.startswith("\n    ")
     new = edited[0] + result.replacement.new_text + "\n" + edited[1] + "\n"

@@ -232,6 +232,7 @@ def _print_explain(result: ExplainResult, as_json: bool) -> None:
                     "docstring": result.docstring,
                     "examples_checked": result.examples_checked,
                     "examples_kept": result.examples_kept,
+                    "examples_corrected": result.examples_corrected,
                     "notes": result.notes,
                 },
                 indent=1,

@@ -1,0 +1,167 @@
+"""Explain (Codex-D): a generated docstring keeps each example once, and only what holds.
+
+A doctest whose expected value is wrong shows the function's actual output instead; an example
+that cannot be shown that way (an exception, prose) is dropped. The notes say which.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+import pytest
+from codegen_lsp.context import find_function
+from codegen_lsp.pipeline import Pipeline, TextReplacement
+from codegen_lsp.settings import Settings
+
+COUNT_VOWELS = (
+    'def count_vowels(text):\n    return sum(1 for ch in text.lower() if ch in "aeiou")\n'
+)
+
+# What the default model wrote for count_vowels (its own, wrong counts included), with the
+# repetition it falls into: the same examples again, re-spaced, and once more in prose.
+MODEL_DOCSTRING = """Return the number of vowels in a given text.
+
+Examples:
+>>> count_vowels("Hello World")
+3
+>>> count_vowels("Python Programming")
+10
+>>> count_vowels("")
+0
+>>> count_vowels( "Hello World" )
+3
+>>> count_vowels("")
+0
+
+count_vowels("AEIOUaeiou") should return 10.
+count_vowels("Hello World") should return 3."""
+
+
+@pytest.fixture(scope="module")
+def pipeline() -> Iterator[Pipeline]:
+    p = Pipeline(Settings())
+    yield p
+    p.close()
+
+
+def insert_after_def(source: str, new_text: str) -> str:
+    """Apply an explain edit to a one-line ``def`` without a docstring."""
+    lines = source.splitlines()
+    return lines[0] + new_text + "\n" + "\n".join(lines[1:]) + "\n"
+
+
+def test_repeated_examples_are_kept_once(pipeline: Pipeline) -> None:
+    ctx = find_function(COUNT_VOWELS, 0)
+    result = pipeline.check_docstring(ctx, MODEL_DOCSTRING)
+    # Four distinct examples: "Hello World" (3 times), "Python Programming", "" (twice), AEIOU.
+    assert (result.examples_checked, result.examples_kept, result.examples_corrected) == (4, 4, 1)
+    assert result.docstring.count('count_vowels("Hello World")') == 1
+    assert result.docstring.count('count_vowels("")') == 1
+    assert "Hello World" not in result.docstring.split("should return")[-1]
+    assert 'count_vowels("AEIOUaeiou") should return 10.' in result.docstring
+    # The model's wrong count shows the function's actual output instead, and the note says so.
+    assert '>>> count_vowels("Python Programming")\n4\n' in result.docstring
+    assert any(
+        note.startswith("corrected") and "returned 4, expected 10" in note for note in result.notes
+    )
+    assert "removed 3 repeated examples" in result.notes
+    # What is left is a docstring whose every example passes against the function.
+    replacement = result.replacement
+    assert (replacement.start_line, replacement.start_column) == (0, len("def count_vowels(text):"))
+    edited = insert_after_def(COUNT_VOWELS, replacement.new_text)
+    function = ast.parse(edited).body[0]
+    assert ast.get_docstring(function) == result.docstring  # type: ignore[arg-type]
+    [check] = pipeline.check(edited, 0)
+    assert check.run.total == 4 and check.run.passed == 4
+
+
+def test_an_examples_heading_left_empty_goes_too(pipeline: Pipeline) -> None:
+    ctx = find_function(COUNT_VOWELS, 0)
+    docstring = "Count vowels.\n\nExamples:\n>>> count_vowels(None)\n0\n>>> count_vowels(None)\n0"
+    result = pipeline.check_docstring(ctx, docstring)
+    assert result.docstring == "Count vowels."
+    assert (result.examples_checked, result.examples_kept) == (1, 0)
+    assert any("dropped" in n and "raised AttributeError" in n for n in result.notes)
+
+
+def test_prose_that_does_not_hold_is_dropped(pipeline: Pipeline) -> None:
+    ctx = find_function(COUNT_VOWELS, 0)
+    docstring = "Count vowels.\n\ncount_vowels('ab') == 2\ncount_vowels('ae') == 2\n"
+    result = pipeline.check_docstring(ctx, docstring)
+    assert result.docstring == "Count vowels.\n\ncount_vowels('ae') == 2"
+    assert (result.examples_kept, result.examples_corrected) == (1, 0)
+
+
+def test_a_heading_with_examples_left_stays(pipeline: Pipeline) -> None:
+    ctx = find_function(COUNT_VOWELS, 0)
+    docstring = "Count vowels.\n\nExamples\n--------\n>>> count_vowels('a')\n1\n"
+    result = pipeline.check_docstring(ctx, docstring + ">>> count_vowels('a')\n1\n")
+    assert result.docstring == docstring.strip()
+
+
+def test_a_correction_that_repeats_a_shown_example_is_dropped(pipeline: Pipeline) -> None:
+    ctx = find_function(COUNT_VOWELS, 0)
+    docstring = "Count.\n\n>>> count_vowels('ab')\n1\n>>> count_vowels('ab')\n2\n"
+    result = pipeline.check_docstring(ctx, docstring)
+    assert (result.examples_checked, result.examples_kept) == (2, 1)
+    assert result.docstring == "Count.\n\n>>> count_vowels('ab')\n1"
+
+
+def test_a_multi_line_expected_value_is_corrected_whole(pipeline: Pipeline) -> None:
+    ctx = find_function(COUNT_VOWELS, 0)
+    docstring = "Count.\n\n    >>> count_vowels(\n    ...     'banana')\n    [3,\n     3]\n"
+    result = pipeline.check_docstring(ctx, docstring)
+    assert result.docstring == "Count.\n\n    >>> count_vowels(\n    ...     'banana')\n    3"
+
+
+FUNCTIONS = """def clamp(x, low, high):
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+
+
+def running_max(values):
+    result = []
+    best = None
+    for value in values:
+        if best is None or value > best:
+            best = value
+        result.append(best)
+    return result
+"""
+
+
+def apply(source: str, replacement: TextReplacement) -> str:
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    start = offsets[replacement.start_line] + replacement.start_column
+    end = offsets[replacement.end_line] + replacement.end_column
+    return source[:start] + replacement.new_text + source[end:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["clamp", "running_max"])
+def test_explain_on_the_real_model_keeps_each_passing_example_once(name: str) -> None:
+    """The default model repeats examples (clamp) or closes the quotes before them (running_max)."""
+    from codegen_lsp.sandbox.examples import extract_examples
+
+    line = next(i for i, text in enumerate(FUNCTIONS.splitlines()) if f"def {name}" in text)
+    p = Pipeline(Settings())
+    try:
+        result = p.explain(FUNCTIONS, line)
+        assert result.examples_kept >= 1, (result.docstring, result.notes)
+        examples = extract_examples(result.docstring, name)
+        assert len(examples) == result.examples_kept
+        keys = [(e.call.replace(" ", ""), (e.expected or "").replace(" ", "")) for e in examples]
+        assert len(set(keys)) == len(keys), result.docstring
+        # In the file, every example of the new docstring passes against the function.
+        edited = apply(FUNCTIONS, result.replacement)
+        [check] = p.check(edited, line)
+        assert check.run.total == result.examples_kept and check.run.passed == check.run.total
+    finally:
+        p.close()
