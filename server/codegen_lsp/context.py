@@ -250,9 +250,14 @@ def _is_docstring(stmt: NodeOrLeaf) -> bool:
     )
 
 
-def _is_stub(stmt: NodeOrLeaf) -> bool:
-    code = stmt.get_code(include_prefix=False).strip()
+def is_placeholder(code: str) -> bool:
+    """Tell whether a statement only holds a body's place (pass, ..., NotImplementedError)."""
+    code = code.strip()
     return code in ("pass", "...") or bool(_STUB_RAISE.match(code))
+
+
+def _is_stub(stmt: NodeOrLeaf) -> bool:
+    return is_placeholder(stmt.get_code(include_prefix=False))
 
 
 def _is_import(stmt: NodeOrLeaf) -> bool:

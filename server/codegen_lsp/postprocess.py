@@ -15,13 +15,12 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions
+from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions, is_placeholder
 from codegen_lsp.prompt import END_TOKENS
 
 log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)
-_STUB_LINES = {"pass", "...", "raise NotImplementedError", "raise NotImplementedError()"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,10 @@ def _cut_at_dedent(text: str, def_indent: str) -> str:
     lines = text.split("\n")
     first = next((line for line in lines if line.strip()), "")
     body_width = _width(_leading(first))
-    if body_width <= _width(def_indent):
+    # A tab has no fixed width: in a tab-indented file a sample indented with spaces (or the
+    # other way round) cannot be compared with the def, and only needs to be indented at all.
+    mixed = bool(def_indent) and ("\t" in def_indent) != ("\t" in _leading(first))
+    if body_width <= (0 if mixed else _width(def_indent)):
         return ""
     kept: list[str] = []
     for line in lines:
@@ -134,7 +136,7 @@ def extract_body(text: str, ctx: FunctionContext, stop: tuple[str, ...] = ()) ->
         for line in body.split("\n")
         if line.strip() and not line.strip().startswith("#")
     ]
-    if not meaningful or (len(meaningful) == 1 and meaningful[0] in _STUB_LINES):
+    if not meaningful or (len(meaningful) == 1 and is_placeholder(meaningful[0])):
         return None
     return Body(body, function_parses(ctx, body))
 
