@@ -154,6 +154,19 @@ class Draw:
     raw: list[Sample] = field(default_factory=list)
     """The engine's samples as drawn (empty for pre-drawn text)."""
 
+    def drop(self, unwanted: Callable[[DrawnBody], bool]) -> int:
+        """Drop the bodies ``unwanted`` picks; return how many samples had written them."""
+        new_index: dict[int, int] = {}
+        kept: list[DrawnBody] = []
+        for index, body in enumerate(self.bodies):
+            if not unwanted(body):
+                new_index[index] = len(kept)
+                kept.append(body)
+        dropped = sum(b.duplicates for b in self.bodies) - sum(b.duplicates for b in kept)
+        self.bodies = kept
+        self.sample_body = [None if i is None else new_index.get(i) for i in self.sample_body]
+        return dropped
+
 
 def _check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
@@ -376,6 +389,16 @@ class Pipeline:
         _report(progress, "running examples", len(codes), len(codes))
         return runs
 
+    def run_current_body(
+        self,
+        ctx: FunctionContext,
+        examples: list[Example],
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> CandidateRun:
+        """Run the function as written on ``examples`` (check, repair, explain)."""
+        return self.run_examples(ctx, [ctx.body_source], examples, cancel, progress)[0]
+
     def rank(
         self,
         ctx: FunctionContext,
@@ -481,17 +504,17 @@ class Pipeline:
         feedback: prompt_mod.Feedback | None = None,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        examples: list[Example] | None = None,
     ) -> GenerationResult:
         """Sample, run and rank bodies for an already located function."""
-        examples = self.examples(ctx)
+        if examples is None:
+            examples = self.examples(ctx)
         draw = self.draw(ctx, feedback=feedback, cancel=cancel, progress=progress)
         repeated = 0
         if feedback is not None and feedback.current_body.strip():
             # A repair that writes the failing body again is no repair.
             current = _normalised(feedback.current_body)
-            kept = [b for b in draw.bodies if _normalised(b.body) != current]
-            repeated = len(draw.bodies) - len(kept)
-            draw.bodies = kept
+            repeated = draw.drop(lambda drawn: _normalised(drawn.body) == current)
         runs = self.run_examples(
             ctx, [b.body for b in draw.bodies], examples, cancel=cancel, progress=progress
         )
@@ -526,14 +549,16 @@ class Pipeline:
         examples = self.examples(ctx)
         failure = None
         if ctx.has_body and examples:
-            current = self.run_examples(ctx, [ctx.body_source], examples, cancel=cancel)[0]
+            current = self.run_current_body(ctx, examples, cancel)
             if current.error:
                 failure = f"the function does not run: {current.error}"
             else:
                 failing = [r for r in current.results if r.status != "passed"]
                 failure = describe_failure(failing[0]) if failing else None
         feedback = prompt_mod.Feedback(ctx.body_source, failure, note)
-        result = self.implement_context(ctx, feedback=feedback, cancel=cancel, progress=progress)
+        result = self.implement_context(
+            ctx, feedback=feedback, cancel=cancel, progress=progress, examples=examples
+        )
         if failure:
             result.notes.insert(0, f"repairing: {failure}")
         elif ctx.has_body and examples:
@@ -614,7 +639,7 @@ class Pipeline:
         notes: list[str] = []
         kept = corrected = 0
         if examples:
-            run = self.run_examples(ctx, [ctx.body_source], examples, cancel, progress)[0]
+            run = self.run_current_body(ctx, examples, cancel, progress)
             if run.error:
                 notes.append(f"the function could not run its examples: {run.error}")
             held = {id(r.example) for r in run.results if r.status == "passed"}
@@ -679,7 +704,7 @@ class Pipeline:
             if not examples and line is None:
                 continue
             if examples:
-                run = self.run_examples(ctx, [ctx.body_source], examples)[0]
+                run = self.run_current_body(ctx, examples)
             else:
                 run = CandidateRun(results=[], isolation=self.sandbox.isolation)
             results.append(
@@ -695,7 +720,7 @@ class Pipeline:
 
 
 def _normalised(body: str) -> str:
-    """Return the body's syntax tree (comments and layout ignored), or its stripped text."""
+    """Return the code's syntax tree (comments and layout ignored), or its stripped text."""
     import ast
     import textwrap
 
@@ -707,15 +732,9 @@ def _normalised(body: str) -> str:
 
 def _example_key(example: Example) -> tuple[object, ...]:
     """Return what makes two examples the same: call and expected result, layout ignored."""
-    import ast
 
     def code(text: str | None) -> str | None:
-        if text is None:
-            return None
-        try:
-            return ast.dump(ast.parse(text.strip()))
-        except SyntaxError:
-            return text.strip()
+        return None if text is None else _normalised(text)
 
     return (
         tuple(code(statement) for statement in example.setup),

@@ -117,3 +117,13 @@ def test_format_falls_back_when_the_model_lacks_it() -> None:
     assert resolve_format("chat", base) == "raw"
     assert resolve_format("fim", base) == "raw"
     assert resolve_format("fim", TemplateEngine()) == "fim"
+
+
+def test_dropping_a_body_keeps_the_draw_consistent() -> None:
+    """A repair drops bodies that repeat the failing one; every count must follow."""
+    ctx = find_function(SOURCE, 3)
+    texts = ["    return 1\n", "    return 2\n", "    return 1\n", ""]
+    draw = collect_bodies(texts, [[-1.0], [-2.0], [-1.0], []], ctx)
+    assert draw.drop(lambda drawn: drawn.body == "    return 1") == 2
+    assert [b.body for b in draw.bodies] == ["    return 2"]
+    assert draw.sample_body == [None, 0, None, None]
