@@ -118,8 +118,8 @@ def find_function(
     lines = source.splitlines(keepends=True)
     if not 0 <= line <= len(lines):
         raise NoFunctionError(f"line {line + 1} is past the end of the file ({len(lines)} lines)")
-    module = parso.parse(source, error_recovery=True)
-    funcs = list(_iter_functions(module))
+    file = _File(source)
+    funcs = list(_iter_functions(file.module))
     target = _innermost(funcs, line + 1, column)
     if target is None:
         target = _function_above_blank(funcs, lines, line + 1)
@@ -128,28 +128,28 @@ def find_function(
             f"no function at line {line + 1}: put the cursor inside a `def` (its signature, "
             "docstring or body)"
         )
-    return _build_context(module, target, lines, helper_budget_chars)
+    return _build_context(file, target, helper_budget_chars)
 
 
 def functions_without_body(source: str) -> list[FunctionContext]:
     """Return every function that has a docstring and no real body, in file order."""
-    module = parso.parse(source, error_recovery=True)
-    lines = source.splitlines(keepends=True)
+    file = _File(source)
     found = []
-    for func in _iter_functions(module):
-        ctx = _build_context(module, func, lines, DEFAULT_HELPER_BUDGET_CHARS)
-        if ctx.docstring is not None and not ctx.has_body:
+    for func in _iter_functions(file.module):
+        if _has_real_body(func):
+            continue
+        ctx = _build_context(file, func, DEFAULT_HELPER_BUDGET_CHARS)
+        if ctx.docstring is not None:
             found.append(ctx)
     return found
 
 
 def all_functions(source: str) -> list[FunctionContext]:
     """Return every function of the source, in file order."""
-    module = parso.parse(source, error_recovery=True)
-    lines = source.splitlines(keepends=True)
+    file = _File(source)
     return [
-        _build_context(module, func, lines, DEFAULT_HELPER_BUDGET_CHARS)
-        for func in _iter_functions(module)
+        _build_context(file, func, DEFAULT_HELPER_BUDGET_CHARS)
+        for func in _iter_functions(file.module)
     ]
 
 
@@ -338,12 +338,8 @@ def _node_header(node: NodeOrLeaf, lines: list[str]) -> str:
     return text
 
 
-def _build_context(
-    module: ptree.Module,
-    func: ptree.Function,
-    lines: list[str],
-    helper_budget_chars: int,
-) -> FunctionContext:
+def _build_context(file: _File, func: ptree.Function, helper_budget_chars: int) -> FunctionContext:
+    lines = file.lines
     outer = _outer_node(func)
     def_indent = _line_indent(lines, outer.start_pos[0])
     header = _header_text(outer, func, lines)
@@ -372,7 +368,7 @@ def _build_context(
         if rest and rest[0].start_pos[0] > colon.end_pos[0]:
             body_indent = _line_indent(lines, rest[0].start_pos[0])
         else:
-            body_indent = def_indent + _indent_unit(lines)
+            body_indent = def_indent + file.indent_unit
         if suite.type == "suite":
             replace_start = (colon.end_pos[0] - 1, len(lines[colon.end_pos[0] - 1].rstrip("\r\n")))
         else:
@@ -415,12 +411,12 @@ def _build_context(
         is_async=func.parent is not None and func.parent.type in ("async_funcdef", "async_stmt"),
         class_header=class_header,
         enclosing_headers=[_node_header(n, lines) for n in enclosing],
-        imports=_imports(module),
-        helpers=_helpers(module, top_outer, lines, helper_budget_chars, docstring or ""),
+        imports=file.imports,
+        helpers=_helpers(file, top_outer, helper_budget_chars, docstring or ""),
         prefix=_slice(lines, (0, 0), replace_start),
         suffix=_slice(lines, replace_end, (len(lines), 0)),
     )
-    ctx.module_source = _module_source(module, top_outer, ctx, lines)
+    ctx.module_source = _module_source(file, top_outer, ctx)
     return ctx
 
 
@@ -467,24 +463,72 @@ def _imports(module: ptree.Module) -> list[str]:
     return found
 
 
-def _helpers(
-    module: ptree.Module,
-    exclude: NodeOrLeaf,
-    lines: list[str],
-    budget: int,
-    docstring: str,
-) -> list[str]:
-    """Module-level functions and classes as signature + docstring, within ``budget`` chars.
+@dataclass
+class _Helper:
+    node: NodeOrLeaf
+    """The module-level statement (with its decorators)."""
+    inner: NodeOrLeaf
+    """The ``def`` or ``class`` itself."""
+    line: int
+    name: str
+    text: str
 
-    Helpers the docstring mentions come first; the rest follow in file order until the budget
-    is spent. They are returned in file order.
+
+class _File:
+    """One parse of a file and what every function in it shares, each computed once.
+
+    Listing every function of a file builds one context per function; without sharing, each
+    would re-read the whole module for its helpers and its runnable module (quadratic: minutes
+    for a file of a thousand functions).
     """
-    candidates: list[tuple[int, str]] = []
-    for child in module.children:
+
+    def __init__(self, source: str) -> None:
+        self.module = parso.parse(source, error_recovery=True)
+        self.lines = source.splitlines(keepends=True)
+        self._imports: list[str] | None = None
+        self._helpers: list[_Helper] | None = None
+        self._parts: list[tuple[NodeOrLeaf, str | None]] | None = None
+        self._indent_unit: str | None = None
+
+    @property
+    def indent_unit(self) -> str:
+        if self._indent_unit is None:
+            self._indent_unit = _indent_unit(self.lines)
+        return self._indent_unit
+
+    @property
+    def imports(self) -> list[str]:
+        if self._imports is None:
+            self._imports = _imports(self.module)
+        return list(self._imports)
+
+    @property
+    def helpers(self) -> list[_Helper]:
+        if self._helpers is None:
+            self._helpers = _helper_candidates(self)
+        return self._helpers
+
+    @property
+    def parts(self) -> list[tuple[NodeOrLeaf, str | None]]:
+        """Each top-level statement and its code when a runnable module keeps it."""
+        if self._parts is None:
+            self._parts = [
+                (child, _kept_code(child))
+                for child in self.module.children
+                if child.type not in ("endmarker", "newline")
+            ]
+        return self._parts
+
+
+def _helper_candidates(file: _File) -> list[_Helper]:
+    """Module-level functions and classes as signature + docstring, in file order."""
+    lines = file.lines
+    candidates: list[_Helper] = []
+    for child in file.module.children:
         node = child.children[-1] if child.type == "decorated" else child
         if node.type in ("async_funcdef", "async_stmt"):
             node = node.children[-1]
-        if child is exclude or node is exclude or node.type not in ("funcdef", "classdef"):
+        if node.type not in ("funcdef", "classdef"):
             continue
         if isinstance(node, BaseNode) and node.type == "funcdef" and not _has_real_body(node):
             # A stub cannot be called for help, and its docstring (another task) misleads the
@@ -498,7 +542,7 @@ def _helpers(
                 text += "\n" + "".join(
                     lines[stmts[0].start_pos[0] - 1 : _last_code_pos(stmts[doc_index])[0]]
                 ).rstrip("\r\n")
-            text += "\n" + _line_indent(lines, node.start_pos[0]) + _indent_unit(lines) + "..."
+            text += "\n" + _line_indent(lines, node.start_pos[0]) + file.indent_unit + "..."
         else:
             methods = [
                 _node_header(m, lines).strip("\n")
@@ -506,50 +550,58 @@ def _helpers(
                 if m.type == "funcdef"
             ]
             text += "".join("\n" + m.split("\n")[-1] + " ..." for m in methods)
-        candidates.append((child.start_pos[0], text))
-    mentioned = [c for c in candidates if _mentioned(c[1], docstring)]
-    chosen: list[tuple[int, str]] = []
+        candidates.append(_Helper(child, node, child.start_pos[0], _name(node), text))
+    return candidates
+
+
+def _helpers(file: _File, exclude: NodeOrLeaf, budget: int, docstring: str) -> list[str]:
+    """Return the helpers' signatures and docstrings (but ``exclude``'s), within ``budget``.
+
+    Helpers the docstring mentions come first; the rest follow in file order until the budget
+    is spent. They are returned in file order.
+    """
+    candidates = [h for h in file.helpers if h.node is not exclude and h.inner is not exclude]
+    words = set(re.findall(r"\w+", docstring))
+    mentioned = [h for h in candidates if h.name in words]
+    chosen: list[_Helper] = []
     spent = 0
-    for cand in mentioned + [c for c in candidates if c not in mentioned]:
-        if spent + len(cand[1]) > budget:
+    for helper in mentioned + [h for h in candidates if h.name not in words]:
+        if spent + len(helper.text) > budget:
             continue
-        chosen.append(cand)
-        spent += len(cand[1])
-    return [text for _, text in sorted(chosen)]
+        chosen.append(helper)
+        spent += len(helper.text)
+    return [h.text for h in sorted(chosen, key=lambda h: h.line)]
 
 
-def _mentioned(helper: str, docstring: str) -> bool:
-    match = re.search(r"(?:def|class)\s+(\w+)", helper)
-    return bool(match and re.search(rf"\b{re.escape(match.group(1))}\b", docstring))
-
-
-def _module_source(
-    module: ptree.Module, top: NodeOrLeaf, ctx: FunctionContext, lines: list[str]
-) -> str:
+def _module_source(file: _File, top: NodeOrLeaf, ctx: FunctionContext) -> str:
     """Build a runnable module: imports, definitions that compile, the function with a marker.
 
     Top-level statements that are not definitions, imports or simple assignments are left out
     (a script's ``main()`` call must not run with every example), and so is anything that does
     not compile by itself (the rest of the file may be mid-edit).
     """
+    lines = file.lines
     parts: list[str] = []
-    for child in module.children:
-        if child.type in ("endmarker", "newline"):
-            continue
+    for child, code in file.parts:
         if child is top:
             before = _slice(lines, (child.start_pos[0] - 1, 0), ctx.replace_start)
             after = _slice(lines, ctx.replace_end, (_last_code_pos(child)[0], 10**9))
             parts.append(before + "\n" + BODY_MARKER + after)
-            continue
-        code = child.get_code(include_prefix=False)
-        if not _keep_statement(child):
-            continue
-        try:
-            compile(code, "<module>", "exec", dont_inherit=True)
-        except (SyntaxError, ValueError):
-            continue
-        parts.append(code.rstrip("\n"))
+        elif code is not None:
+            parts.append(code)
     return "\n\n".join(parts) + "\n"
+
+
+def _kept_code(node: NodeOrLeaf) -> str | None:
+    """Return a top-level statement's code if a runnable module keeps it, else None."""
+    if not _keep_statement(node):
+        return None
+    code = node.get_code(include_prefix=False)
+    try:
+        compile(code, "<module>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    return code.rstrip("\n")
 
 
 def _keep_statement(node: NodeOrLeaf) -> bool:

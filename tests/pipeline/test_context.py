@@ -187,3 +187,29 @@ def test_stub_functions_are_not_offered_as_helpers() -> None:
     ctx = find_function(source, line_of(source, "def main"))
     assert any("def done(x):" in h for h in ctx.helpers)
     assert not any("todo_later" in h for h in ctx.helpers)
+
+
+def test_listing_every_function_reads_the_module_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each function's runnable module and helpers share one reading of the file.
+
+    Built per function, a file of a thousand functions took minutes to list (the language server
+    lists them to check examples when a document opens).
+    """
+    from codegen_lsp import context
+
+    compiled: list[str] = []
+
+    def counting_compile(code: str, *args: object, **kwargs: object) -> object:
+        compiled.append(code)
+        return compile(code, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(context, "compile", counting_compile, raising=False)
+    source = "import os\n\n" + "".join(
+        f'def f{i}(x):\n    """Doc {i}, see f{i - 1}."""\n    return x\n\n\n' for i in range(40)
+    )
+    found = context.all_functions(source)
+    assert len(found) == 40
+    assert len(compiled) == 41  # the import and each function, once
+    assert found[5].module_source.count(context.BODY_MARKER) == 1
+    assert found[5].module_source.count("def f") == 40
+    assert any("def f4(x):" in helper for helper in found[5].helpers)  # mentioned: first
