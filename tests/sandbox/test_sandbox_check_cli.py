@@ -144,3 +144,21 @@ def test_home_directory_is_never_shared(module: Path) -> None:
     completed = check("--project", str(Path.home()), str(module))
     assert completed.returncode == 2
     assert "home directory" in completed.stderr
+
+
+def test_stubs_fail_as_written_and_script_lines_do_not_run(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys\n\n\n"
+        'def todo(x):\n    """Later.\n\n    >>> todo(1)\n    2\n    """\n    ...\n\n\n'
+        'sys.exit("the script ran")\n',
+        encoding="utf-8",
+    )
+    completed = check(str(script), "--json")
+    assert completed.returncode == 1, completed.stderr
+    [report] = json.loads(completed.stdout)
+    assert report["function"] == "todo" and report["docstring_line"] == 5
+    assert report["error"] is None  # the module ran without its script line
+    assert [(e["status"], e["actual"], e["line"]) for e in report["examples"]] == [
+        ("failed", "None", 7)
+    ]
