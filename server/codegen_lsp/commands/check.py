@@ -113,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         compile(source, str(path), "exec", dont_inherit=True)
     except SyntaxError as error:
         return _fail(f"{path}:{error.lineno}: {error.msg}; fix the syntax and run it again")
+    except ValueError as error:  # e.g. a NUL byte: not Python source at all
+        return _fail(f"{path}: {error}; is it a Python file?")
     from codegen_lsp.context import NoFunctionError, all_functions
     from codegen_lsp.pipeline import Pipeline
 
