@@ -111,10 +111,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         # The file as written must import: examples run against the code as it is.
         compile(source, str(path), "exec", dont_inherit=True)
-    except SyntaxError as error:
-        return _fail(f"{path}:{error.lineno}: {error.msg}; fix the syntax and run it again")
-    except ValueError as error:  # e.g. a NUL byte: not Python source at all
-        return _fail(f"{path}: {error}; is it a Python file?")
+    except (SyntaxError, ValueError) as error:  # ValueError: a NUL byte, on older Pythons
+        where = f"{path}:{error.lineno}" if getattr(error, "lineno", None) else str(path)
+        reason = error.msg if isinstance(error, SyntaxError) else str(error)
+        return _fail(f"{where}: {reason}; fix the syntax and run it again")
     from codegen_lsp.context import NoFunctionError, all_functions
     from codegen_lsp.pipeline import Pipeline
 
