@@ -112,8 +112,9 @@ def run(args: argparse.Namespace) -> int:
         # The file as written must import: examples run against the code as it is.
         compile(source, str(path), "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as error:  # ValueError: a NUL byte, on older Pythons
-        where = f"{path}:{error.lineno}" if getattr(error, "lineno", None) else str(path)
-        reason = error.msg if isinstance(error, SyntaxError) else str(error)
+        syntax = error if isinstance(error, SyntaxError) else None
+        where = f"{path}:{syntax.lineno}" if syntax and syntax.lineno else str(path)
+        reason = syntax.msg if syntax else str(error)
         return _fail(f"{where}: {reason}; fix the syntax and run it again")
     from codegen_lsp.context import NoFunctionError, all_functions
     from codegen_lsp.pipeline import Pipeline
