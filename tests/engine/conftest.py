@@ -114,3 +114,29 @@ def torch_engine(tiny_hf: Path, tiny_onnx: Path):  # type: ignore[no-untyped-def
     from codegen_lsp.engine.torch_backend import TorchEngine
 
     return TorchEngine(tiny_hf, tokenizer_dir=tiny_onnx, threads=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_genai(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model built by onnxruntime-genai's builder in fp32 (GroupQueryAttention)."""
+    import shutil
+    import subprocess
+    import sys
+
+    pytest.importorskip("onnxruntime_genai")
+    scratch = tmp_path_factory.mktemp("genai")
+    output = scratch / "genai-fp32"
+    command = [sys.executable, "-m", "onnxruntime_genai.models.builder"]
+    command += ["-i", str(tiny_hf), "-o", str(output), "-p", "fp32", "-e", "cpu"]
+    command += ["-c", str(scratch / "cache")]
+    subprocess.run(command, check=True, capture_output=True)
+    for name in ("config.json", "generation_config.json"):
+        shutil.copy2(tiny_hf / name, output / name)
+    return output
+
+
+@pytest.fixture(scope="session")
+def shared_engine(tiny_genai: Path):  # type: ignore[no-untyped-def]
+    from codegen_lsp.engine.onnx_backend import OnnxEngine
+
+    return OnnxEngine(tiny_genai, device="cpu", threads=1)

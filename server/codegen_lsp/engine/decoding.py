@@ -151,11 +151,14 @@ class DecodingEngine(ABC, Generic[State]):
     """Prompt tokens per prefill call: bounds the logits a call returns (tokens x vocabulary)."""
 
     @abstractmethod
-    def prefill(self, ids: list[int], keep_logits_from: int) -> tuple[np.ndarray, State]:
+    def prefill(
+        self, ids: list[int], keep_logits_from: int, capacity: int = 0
+    ) -> tuple[np.ndarray, State]:
         """Run ``ids`` through the model from an empty cache.
 
         Return the logits of positions ``keep_logits_from`` .. end (float32 [positions, vocab])
-        and the cache for one row.
+        and the cache for one row. ``capacity`` is how many positions the cache will hold in
+        all (prompt + new tokens), for backends that reserve it up front (0: the prompt's).
         """
 
     @abstractmethod
@@ -237,7 +240,9 @@ class DecodingEngine(ABC, Generic[State]):
             raise ValueError("the prompt is empty: give the model something to continue")
         rng = np.random.default_rng(request.seed)
         started = time.perf_counter()
-        logits, state = self.prefill(ids, keep_logits_from=len(ids) - 1)
+        logits, state = self.prefill(
+            ids, keep_logits_from=len(ids) - 1, capacity=len(ids) + max_new
+        )
         prefill_s = time.perf_counter() - started
         rows = [_Row() for _ in range(request.n)]
         active = np.arange(request.n, dtype=np.int64)

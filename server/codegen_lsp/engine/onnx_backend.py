@@ -4,14 +4,26 @@ Needs only onnxruntime, tokenizers and numpy (no torch, no transformers), so the
 starts fast and stays small. The prompt is prefilled once and its cache copied to the N rows;
 rows that finish are dropped from the batch. The CPU provider is the default; the CUDA provider
 is used when onnxruntime-gpu finds a GPU (``device`` = ``auto``) or when asked (``cuda``).
+
+Two ways to hold the key/value cache:
+
+* **shared buffer** (graphs from onnxruntime-genai's builder, whose GroupQueryAttention reads the
+  past and writes the present in one buffer): one buffer per layer and key/value, sized for
+  prompt + new tokens, allocated once per request and bound with I/O binding as both the past
+  input and the present output, so a step writes one new position in place instead of copying
+  the whole cache. The step's logits land in a bound buffer as well. On CUDA the buffers are
+  device OrtValues; copying rows (fan-out, dropping finished rows) goes through host memory.
+* **plain** (optimum's exports): past arrays of the exact current length go in, ONNX Runtime
+  concatenates and returns the grown cache.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +40,26 @@ _PAST_INPUT = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
 
 @dataclass
 class OnnxState:
-    """The cache for the rows in flight: one array per past input, [rows, heads, length, dim]."""
+    """The cache for the rows in flight.
 
-    past: list[np.ndarray]
+    Plain: ``past`` holds one array per past input, [rows, heads, length, dim]. Shared buffer
+    (``capacity`` > 0): ``past`` holds OrtValues [rows, heads, capacity, dim] that the graph
+    reads and writes in place, ``hosts`` the CPU arrays behind them (kept alive here), and
+    ``binding`` the I/O binding with them and the logits buffer bound.
+    """
+
+    past: list[Any]
     length: int
+    capacity: int = 0
+    hosts: list[np.ndarray] = field(default_factory=list)
+    binding: Any = None
+    logits: tuple[Any, np.ndarray | None] | None = None
+
+    @property
+    def rows(self) -> int:
+        """How many rows the cache holds."""
+        first = self.past[0]
+        return int(first.shape[0] if isinstance(first, np.ndarray) else first.shape()[0])
 
 
 def choose_providers(device: str) -> list[str]:
@@ -58,7 +86,15 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         device: str = "auto",
         threads: int = 0,
         name: str | None = None,
+        shared_buffer: bool | None = None,
+        arena: bool = False,
     ) -> None:
+        """Load ``directory``'s model.onnx.
+
+        ``shared_buffer`` None uses the shared-buffer cache when the graph supports it (see the
+        module docstring); False forces the plain one. ``arena`` turns on ONNX Runtime's CPU
+        memory arena (bench/decode.py measures both).
+        """
         import onnxruntime as ort
 
         model_file = directory / "model.onnx"
@@ -79,7 +115,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: the defaulted keep-logits input warns
-        options.enable_cpu_mem_arena = False
+        options.enable_cpu_mem_arena = arena
         # Spinning threads burn the cores the editor and the sandbox workers need between steps.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.providers = choose_providers(device)
@@ -117,13 +153,26 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         self.head_dim = int(config.get("head_dim") or int(config["hidden_size"]) // heads)
         element = inputs[self.past_names[0]].type
         self.past_dtype: Any = np.float16 if "float16" in element else np.float32
+        self.vocabulary = int(config.get("vocab_size") or self.session.get_outputs()[0].shape[-1])
+        supported = _shares_buffer(directory)
+        if shared_buffer and not supported:
+            raise ModelError(
+                f"{directory} cannot share its past and present cache buffers (only graphs "
+                "from onnxruntime-genai's builder, with GroupQueryAttention, can)"
+            )
+        self.shared_buffer = supported if shared_buffer is None else shared_buffer
+        # On CPU the buffers are numpy arrays wrapped without copying; elsewhere (CUDA) rows are
+        # copied through host memory. Tests set this on CPU to run the device code path.
+        self.copy_through_host = self.device != "cpu"
+        self._ort = ort
         log.info(
-            "loaded %s on %s (%s), %d layers, context %d",
+            "loaded %s on %s (%s), %d layers, context %d, %s cache",
             self.name,
             self.device,
             ",".join(self.providers),
             len(self.past_names) // 2,
             self.context_length,
+            "shared-buffer" if self.shared_buffer else "plain",
         )
 
     def _run(
@@ -151,33 +200,154 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         shape = (rows, self.kv_heads, 0, self.head_dim)
         return [np.zeros(shape, dtype=self.past_dtype) for _ in self.past_names]
 
-    def prefill(self, ids: list[int], keep_logits_from: int) -> tuple[np.ndarray, OnnxState]:
+    def prefill(
+        self, ids: list[int], keep_logits_from: int, capacity: int = 0
+    ) -> tuple[np.ndarray, OnnxState]:
         """Run the prompt in chunks; keep the logits from ``keep_logits_from`` on."""
-        past = self._empty_past(1)
+        if self.shared_buffer:
+            state = self._allocate(1, max(capacity, len(ids)))
+        else:
+            state = OnnxState(self._empty_past(1), 0)
         kept: list[np.ndarray] = []
         for start in range(0, len(ids), self.prefill_chunk):
             chunk = np.asarray([ids[start : start + self.prefill_chunk]], dtype=np.int64)
             end = start + chunk.shape[1]
             wanted = end - max(keep_logits_from, start)
-            logits, past = self._run(chunk, past, start, keep_logits=max(wanted, 1))
+            if self.shared_buffer:
+                logits = self._prefill_shared(chunk, state, keep_logits=max(wanted, 1))
+            else:
+                logits, past = self._run(chunk, state.past, start, keep_logits=max(wanted, 1))
+                state = OnnxState(past, end)
             if wanted > 0:
                 kept.append(np.asarray(logits[0, -wanted:], dtype=np.float32))
-        return np.concatenate(kept, axis=0), OnnxState(past, len(ids))
+        return np.concatenate(kept, axis=0), state
 
     def expand(self, state: OnnxState, rows: int) -> OnnxState:
         """Copy the prompt's cache to ``rows`` rows."""
         if rows == 1:
             return state
+        if state.capacity:
+            return self._gather(state, np.zeros(rows, dtype=np.int64), state.capacity)
         return OnnxState([np.repeat(p, rows, axis=0) for p in state.past], state.length)
 
     def select(self, state: OnnxState, rows: npt.NDArray[np.int64]) -> OnnxState:
         """Keep the cache rows still decoding."""
+        if state.capacity:
+            return self._gather(state, rows, state.capacity)
         return OnnxState([np.ascontiguousarray(p[rows]) for p in state.past], state.length)
 
     def step(self, tokens: npt.NDArray[np.int64], state: OnnxState) -> tuple[np.ndarray, OnnxState]:
         """Decode one token per row."""
-        logits, past = self._run(tokens.reshape(-1, 1), state.past, state.length, keep_logits=1)
-        return np.asarray(logits[:, -1, :], dtype=np.float32), OnnxState(past, state.length + 1)
+        ids = tokens.reshape(-1, 1)
+        if not state.capacity:
+            logits, past = self._run(ids, state.past, state.length, keep_logits=1)
+            return np.asarray(logits[:, -1, :], dtype=np.float32), OnnxState(past, state.length + 1)
+        if state.length + 1 > state.capacity:  # a caller that did not reserve room: grow
+            state = self._gather(state, np.arange(state.rows), max(2 * state.capacity, 64))
+        if state.binding is None:
+            self._bind_step(state)
+        return self._step_shared(ids, state)[:, -1, :], state
+
+    # ---------------------------------------------------------------- shared-buffer cache
+
+    def _wrap(self, array: np.ndarray) -> Any:
+        """Return an OrtValue on the session's device holding ``array`` (no copy on CPU)."""
+        return self._ort.OrtValue.ortvalue_from_numpy(array, self.device, 0)
+
+    def _host(self, value: Any, host: np.ndarray | None) -> np.ndarray:
+        """Return a buffer's contents as a host array (the backing array itself on CPU)."""
+        if host is not None and not self.copy_through_host:
+            return host
+        return np.asarray(value.numpy())
+
+    def _allocate(self, rows: int, capacity: int) -> OnnxState:
+        shape = (rows, self.kv_heads, capacity, self.head_dim)
+        hosts = [np.zeros(shape, dtype=self.past_dtype) for _ in self.past_names]
+        return self._adopt(hosts, 0, capacity)
+
+    def _adopt(self, hosts: list[np.ndarray], length: int, capacity: int) -> OnnxState:
+        """Put host arrays on the device as the cache buffers of a new state."""
+        past = [self._wrap(host) for host in hosts]
+        # On CPU the OrtValues alias the arrays, which must outlive them; on a device they
+        # are copies and the host arrays can go.
+        return OnnxState(past, length, capacity, hosts if self.device == "cpu" else [])
+
+    def _gather(self, state: OnnxState, rows: npt.NDArray[np.int64], capacity: int) -> OnnxState:
+        """Return a new cache holding ``state``'s ``rows`` (in that order) with ``capacity``."""
+        length = state.length
+        hosts = []
+        for index, value in enumerate(state.past):
+            source = self._host(value, state.hosts[index] if state.hosts else None)
+            target = np.zeros(
+                (len(rows), *source.shape[1:2], capacity, source.shape[3]), source.dtype
+            )
+            target[:, :, :length] = source[rows, :, :length]
+            hosts.append(target)
+        return self._adopt(hosts, length, capacity)
+
+    def _bind_step(self, state: OnnxState) -> None:
+        """Bind the cache (past in, present out: the same buffers) and a logits buffer."""
+        binding = self.session.io_binding()
+        for past_name, present_name, value in zip(
+            self.past_names, self.present_names, state.past, strict=True
+        ):
+            binding.bind_ortvalue_input(past_name, value)
+            binding.bind_ortvalue_output(present_name, value)
+        shape = (state.rows, 1, self.vocabulary)
+        host: np.ndarray | None = None
+        if self.device == "cpu":
+            host = np.empty(shape, dtype=np.float32)
+            logits = self._wrap(host)
+        else:
+            logits = self._ort.OrtValue.ortvalue_from_shape_and_type(
+                list(shape), np.float32, self.device, 0
+            )
+        binding.bind_ortvalue_output("logits", logits)
+        state.binding, state.logits = binding, (logits, host)
+
+    def _inputs(
+        self, ids: npt.NDArray[np.int64], length: int, keep_logits: int
+    ) -> dict[str, np.ndarray]:
+        """Return the small inputs of a pass over ``ids`` after ``length`` cached positions."""
+        rows, count = ids.shape
+        inputs = {"input_ids": np.ascontiguousarray(ids)}
+        if KEEP_INPUT in self.input_names and count > 1:  # its default keeps all: 1 here
+            inputs[KEEP_INPUT] = np.asarray(keep_logits, dtype=np.int64)
+        if "attention_mask" in self.input_names:
+            inputs["attention_mask"] = np.ones((rows, length + count), dtype=np.int64)
+        if "position_ids" in self.input_names:
+            positions = np.arange(length, length + count, dtype=np.int64)
+            inputs["position_ids"] = np.broadcast_to(positions, (rows, count)).copy()
+        return inputs
+
+    def _prefill_shared(
+        self, ids: npt.NDArray[np.int64], state: OnnxState, keep_logits: int
+    ) -> np.ndarray:
+        """Run a prompt chunk into ``state``'s buffers; return its logits (host).
+
+        A plain run, not I/O binding: ``num_logits_to_keep`` may be an overridable initializer,
+        which I/O binding cannot bind. The presents come back as new full-capacity buffers.
+        """
+        feed = {
+            name: self._ort.OrtValue.ortvalue_from_numpy(array)
+            for name, array in self._inputs(ids, state.length, keep_logits).items()
+        }
+        feed.update(zip(self.past_names, state.past, strict=True))
+        outputs = self.session.run_with_ort_values(self.output_names, feed)
+        state.past, state.hosts = list(outputs[1:]), []
+        state.length += ids.shape[1]
+        return np.asarray(outputs[0].numpy())
+
+    def _step_shared(self, ids: npt.NDArray[np.int64], state: OnnxState) -> np.ndarray:
+        """Decode one position per row in place in ``state``'s buffers; return the logits."""
+        binding = state.binding
+        for name, array in self._inputs(ids, state.length, 1).items():
+            binding.bind_cpu_input(name, array)
+        self.session.run_with_iobinding(binding)
+        state.length += 1
+        assert state.logits is not None
+        value, host = state.logits
+        return self._host(value, host)
 
 
 def default_threads() -> int:
@@ -186,3 +356,19 @@ def default_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def _shares_buffer(directory: Path) -> bool:
+    """Return whether the graph may read its past and write its present in one buffer.
+
+    onnxruntime-genai's builder says so in genai_config.json (its GroupQueryAttention supports
+    it); optimum's exports concatenate and cannot.
+    """
+    config = directory / "genai_config.json"
+    if not config.exists():
+        return False
+    try:
+        search = json.loads(config.read_text(encoding="utf-8")).get("search", {})
+    except (OSError, ValueError):
+        return False
+    return bool(search.get("past_present_share_buffer"))

@@ -60,8 +60,13 @@ class TorchEngine(DecodingEngine[TorchState]):
             )
         return output.logits, output.past_key_values
 
-    def prefill(self, ids: list[int], keep_logits_from: int) -> tuple[np.ndarray, TorchState]:
-        """Run the whole prompt at once; keep the logits from ``keep_logits_from`` on."""
+    def prefill(
+        self, ids: list[int], keep_logits_from: int, capacity: int = 0
+    ) -> tuple[np.ndarray, TorchState]:
+        """Run the whole prompt at once; keep the logits from ``keep_logits_from`` on.
+
+        ``capacity`` is ignored: the HF cache grows as it goes.
+        """
         from transformers import DynamicCache
 
         tensor = self._torch.tensor([ids], dtype=self._torch.long)
