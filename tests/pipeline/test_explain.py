@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from codegen_lsp.context import find_function
@@ -165,3 +166,58 @@ def test_explain_on_the_real_model_keeps_each_passing_example_once(name: str) ->
         assert check.run.total == result.examples_kept and check.run.passed == check.run.total
     finally:
         p.close()
+
+
+class ScriptedModel:
+    """Replies with fixed docstring text, as the default model did, and records the prompts."""
+
+    def __init__(self, replies: list[tuple[str, str]]) -> None:
+        self.replies = list(replies)
+        self.prompts: list[str] = []
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        return "".join(f"<{m['role']}>{m['content']}" for m in messages) + "<assistant>"
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        return None
+
+    def generate(self, request: Any, cancel: Any = None) -> list[Any]:
+        from codegen_lsp.engine.types import Sample
+
+        self.prompts.append(request.prompt)
+        text, finish = self.replies.pop(0)
+        return [Sample(text, [], [], finish)]  # type: ignore[arg-type]
+
+
+def test_examples_written_after_the_quotes_are_asked_for_inside() -> None:
+    """The model closed the docstring after its summary; the examples are started inside it."""
+    model = ScriptedModel(
+        [
+            ("Return a list of running maxima.", "stop"),
+            ("[3, 1, 4])\n[3, 3, 4]\n>>> running_max([])\n[]\n>>> running_max([5, 6,", "length"),
+        ]
+    )
+    p = Pipeline(Settings(), engine=model)  # type: ignore[arg-type]
+    try:
+        result = p.explain(FUNCTIONS, FUNCTIONS.splitlines().index("def running_max(values):"))
+    finally:
+        p.close()
+    assert model.prompts[1].endswith(
+        '"""Return a list of running maxima.\n\nExamples:\n>>> running_max('
+    )
+    # The example cut off by the token limit is not kept half-written.
+    assert result.docstring == (
+        "Return a list of running maxima.\n\nExamples:\n"
+        ">>> running_max([3, 1, 4])\n[3, 3, 4]\n>>> running_max([])\n[]"
+    )
+    assert (result.examples_checked, result.examples_kept) == (2, 2)
+
+
+def test_a_docstring_with_examples_needs_one_generation() -> None:
+    model = ScriptedModel([("Clamp x.\n\n>>> clamp(5, 1, 3)\n3\n", "stop")])
+    p = Pipeline(Settings(), engine=model)  # type: ignore[arg-type]
+    try:
+        result = p.explain(FUNCTIONS, 0)
+    finally:
+        p.close()
+    assert len(model.prompts) == 1 and result.examples_kept == 1
