@@ -221,3 +221,16 @@ def test_a_docstring_with_examples_needs_one_generation() -> None:
     finally:
         p.close()
     assert len(model.prompts) == 1 and result.examples_kept == 1
+
+
+def test_the_docstring_takes_the_file_s_tabs(pipeline: Pipeline) -> None:
+    source = "class Counter:\n\tdef count(self, text):\n\t\treturn len(text)\n"
+    ctx = find_function(source, 1)
+    result = pipeline.check_docstring(ctx, "Count.\n\n>>> Counter().count('ab')\n2")
+    assert result.examples_kept == 1
+    edited = apply(source, result.replacement)
+    assert edited == (
+        "class Counter:\n\tdef count(self, text):\n"
+        '\t\t"""Count.\n\n\t\t>>> Counter().count(\'ab\')\n\t\t2\n\t\t"""\n'
+        "\t\treturn len(text)\n"
+    )
