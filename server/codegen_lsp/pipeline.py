@@ -5,7 +5,8 @@ LSP types: positions are 0-based (line, column) pairs and edits are plain text r
 
 CONTRACT (filled in by the pipeline work; the LSP layer codes against these names):
 
-- ``Pipeline(settings, engine=None)``; the engine is loaded lazily on first use.
+- ``Pipeline(settings, engine=None, project_paths=())``; the engine is loaded lazily on first
+  use; ``project_paths`` are directories the sandbox lets the code import from, read-only.
 - ``Pipeline.implement(source, line, column, cancel=None, progress=None) -> GenerationResult``
 - ``Pipeline.repair(source, line, column, note=None, cancel=None, progress=None)
   -> GenerationResult``
