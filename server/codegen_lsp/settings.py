@@ -23,6 +23,7 @@ Precision = Literal["auto", "fp32", "int8", "int4"]
 Device = Literal["auto", "cpu", "cuda"]
 PromptFormat = Literal["auto", "raw", "chat", "fim"]
 SandboxLevel = Literal["auto", "bubblewrap", "namespaces", "none"]
+ModelProcess = Literal["child", "inProcess"]
 
 
 @dataclass
@@ -108,6 +109,10 @@ class ServerSettings:
     warmup_delay_ms: int = 600
     max_actions: int = 3
     """How many ranked candidates are offered as code actions."""
+    model_process: ModelProcess = "child"
+    """Where the language server runs the model: `child`, a process of its own that the server
+    starts on first use and stops with itself (the editor's requests stay fast while it samples);
+    `inProcess`, inside the server. `model.shared` and `model.remoteUrl` take precedence."""
 
 
 @dataclass

@@ -115,3 +115,42 @@ async def test_warm_up_starts_when_the_cursor_rests_and_stops_on_edit(session: S
     await _until(lambda: session.log_text().count("started (warm-up)") >= 2, 120)
     assert session.applied == []
     _assert_clean_log(session)
+
+
+@pytest.mark.lsp_clients("visual_studio_code")
+@pytest.mark.lsp_settings({"sampling": {"n": 2, "maxNewTokens": 24}})
+# pytest-lsp's checker knows only tokens made with window/workDoneProgress/create, not those a
+# request carries (LSP's client-initiated progress); it warns about the latter.
+@pytest.mark.filterwarnings("ignore:Unknown progress token")
+async def test_progress_goes_to_the_requests_own_token_and_a_late_cancel_is_quiet(
+    session: Session,
+) -> None:
+    # vscode-languageclient passes a workDoneToken with executeCommand (client-initiated
+    # progress): the server reports on it and creates no token of its own.
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    assert generate.command is not None
+    reply = await asyncio.wait_for(
+        session.client.protocol.send_request_async(
+            types.WORKSPACE_EXECUTE_COMMAND,
+            types.ExecuteCommandParams(
+                command=generate.command.command,
+                arguments=generate.command.arguments,
+                work_done_token="client-token-1",
+            ),
+        ),
+        300,
+    )
+    assert isinstance(reply, dict)
+    assert list(session.client.progress_reports) == ["client-token-1"]
+    reports = session.client.progress_reports["client-token-1"]
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    # The user clicked cancel just as the work ended: nothing to stop, nothing to complain about.
+    session.client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL,
+        types.WorkDoneProgressCancelParams(token="client-token-1"),
+    )
+    await session.actions(BODY_LINE)  # answered after the cancel was processed
+    assert "unknown token" not in session.log_text()
+    _assert_clean_log(session)

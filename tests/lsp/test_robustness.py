@@ -50,10 +50,10 @@ class RawClient:
         self.send({"id": msg_id, "method": method, "params": params})
         return self.reply(msg_id)
 
-    def reply(self, msg_id: int, timeout: float = 60) -> dict[str, Any]:
+    def reply(self, msg_id: int | None, timeout: float = 60) -> dict[str, Any]:
         while True:
             message = self.messages.get(timeout=timeout)
-            if message.get("id") == msg_id and "method" not in message:
+            if "id" in message and message["id"] == msg_id and "method" not in message:
                 return message
 
 
@@ -103,9 +103,18 @@ def _open(raw: RawClient, uri: str, text: str) -> None:
 
 
 def test_malformed_messages_and_unknown_methods(raw: RawClient, tmp_path: Path) -> None:
+    # JSON-RPC 2.0: a body that is not JSON gets Parse error, one that is JSON but no message
+    # gets Invalid Request; both with a null id (the id could not be read), in order.
     raw.send_bytes(b"{this is not json")
+    assert raw.reply(None)["error"]["code"] == -32700
     raw.send_bytes(b'{"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction"')
+    assert raw.reply(None)["error"]["code"] == -32700
+    raw.send_bytes(b'{"jsonrpc": "2.0", "method": "\xff\xfe"}')
+    assert raw.reply(None)["error"]["code"] == -32700
     raw.send_bytes(b"[1, 2, 3]")
+    assert raw.reply(None)["error"]["code"] == -32600
+    raw.send_bytes(b'{"id": 9, "method": "shutdown"}')
+    assert raw.reply(9)["error"]["code"] == -32600
     raw.send({"method": "$/somethingNew", "params": {"x": 1}})
     unknown = raw.request(3, "codegen/doesNotExist", {})
     assert unknown["error"]["code"] == -32601
@@ -119,6 +128,7 @@ def test_malformed_messages_and_unknown_methods(raw: RawClient, tmp_path: Path) 
     assert raw.request(7, "shutdown", None)["result"] is None
     raw.send({"method": "exit"})
     assert raw.process.wait(30) == 0
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
 
 
 def test_a_one_megabyte_document(raw: RawClient, tmp_path: Path) -> None:

@@ -14,10 +14,17 @@ Protocol: each message is a 4-byte big-endian length followed by that many bytes
 Requests carry ``op`` (``hello``, ``generate``, ``score``, ``count_tokens``, ``chat_prompt``,
 ``cancel``) and an ``id``; replies carry the same ``id`` and either ``result`` or ``error``
 (with ``kind`` ``cancelled`` for a cancelled generation).
+
+Private mode (:class:`PrivateEngine`, the language server's default): the same protocol over a
+socket pair between the language server and a child process it starts on first use
+(``python -m codegen_lsp.engine.daemon``). Nobody else can connect, and the child exits with
+its parent. The model's decoding loop then runs outside the server's interpreter, so it cannot
+hold the interpreter lock against the event loop that answers the editor.
 """
 
 from __future__ import annotations
 
+import argparse
 import collections
 import concurrent.futures
 import contextlib
@@ -28,6 +35,7 @@ import itertools
 import json
 import logging
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -296,6 +304,18 @@ class EngineDaemon:
         finally:
             self.stop()
 
+    def serve_connection(self, sock: socket.socket) -> None:
+        """Serve the one peer already connected on ``sock`` until it hangs up (private mode)."""
+        worker = threading.Thread(target=self._work, name="daemon-worker", daemon=True)
+        worker.start()
+        client = _Client(sock)
+        with self._lock:
+            self._clients.append(client)
+        try:
+            self._read(client)
+        finally:
+            self.stop()
+
     def _idle(self) -> bool:
         with self._lock:
             if self._clients:
@@ -450,11 +470,22 @@ def _same_user(connection: socket.socket) -> bool:
 class _Connection:
     """The editor's side of one socket: a reader thread hands each reply to its waiter."""
 
-    def __init__(self, path: Path, timeout_s: float = 2.0) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(timeout_s)
-        self.sock.connect(str(path))
-        self.sock.settimeout(None)
+    def __init__(
+        self,
+        path: Path | None,
+        timeout_s: float = 2.0,
+        *,
+        sock: socket.socket | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        if sock is None:
+            assert path is not None
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(timeout_s)
+            sock.connect(str(path))
+            sock.settimeout(None)
+        self.sock = sock
+        self._on_event = on_event
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
@@ -466,6 +497,10 @@ class _Connection:
         reason = "the shared model process closed the connection"
         try:
             while (message := receive_message(self.sock)) is not None:
+                if "event" in message and "id" not in message:
+                    if self._on_event is not None:
+                        self._on_event(message)
+                    continue
                 with self._lock:
                     future = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
                 if future is None:
@@ -515,6 +550,30 @@ class _Connection:
 
 class _DaemonLost(SharedEngineError):
     """The connection to the daemon broke; the next call reconnects or falls back."""
+
+
+def _generate_over(
+    connection: _Connection, request: GenerationRequest, cancel: threading.Event | None
+) -> list[Sample]:
+    """Have the model process behind ``connection`` draw ``request``; pass ``cancel`` on."""
+    if cancel is not None and cancel.is_set():
+        raise GenerationCancelled("generation cancelled before it started")
+    request_id, future = connection.send("generate", request=request_to_wire(request))
+    cancelled_at: float | None = None
+    while True:
+        try:
+            result = future.result(timeout=0.05)
+            return [sample_from_wire(item) for item in result]
+        except concurrent.futures.TimeoutError:
+            pass
+        if cancel is not None and cancel.is_set() and cancelled_at is None:
+            cancelled_at = time.monotonic()
+            try:
+                connection.send("cancel", target=request_id)
+            except _DaemonLost:
+                raise GenerationCancelled("generation cancelled") from None
+        if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+            raise GenerationCancelled("generation cancelled (the daemon did not confirm)")
 
 
 def _start_daemon(settings: ModelSettings, path: Path) -> None:
@@ -669,32 +728,10 @@ class SharedEngine:
             if not isinstance(target, _Connection):
                 return target.generate(request, cancel)
             try:
-                return self._generate_remote(target, request, cancel)
+                return _generate_over(target, request, cancel)
             except _DaemonLost as error:
                 log.warning("%s; reconnecting", error)
         raise SharedEngineError("the shared model process keeps failing; see its log")
-
-    def _generate_remote(
-        self, connection: _Connection, request: GenerationRequest, cancel: threading.Event | None
-    ) -> list[Sample]:
-        if cancel is not None and cancel.is_set():
-            raise GenerationCancelled("generation cancelled before it started")
-        request_id, future = connection.send("generate", request=request_to_wire(request))
-        cancelled_at: float | None = None
-        while True:
-            try:
-                result = future.result(timeout=0.05)
-                return [sample_from_wire(item) for item in result]
-            except concurrent.futures.TimeoutError:
-                pass
-            if cancel is not None and cancel.is_set() and cancelled_at is None:
-                cancelled_at = time.monotonic()
-                try:
-                    connection.send("cancel", target=request_id)
-                except _DaemonLost:
-                    raise GenerationCancelled("generation cancelled") from None
-            if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
-                raise GenerationCancelled("generation cancelled (the daemon did not confirm)")
 
     def score(self, prompt: str, continuation: str) -> list[float]:
         """Return the log-probs of ``continuation`` after ``prompt``."""
@@ -742,3 +779,271 @@ def load_shared(settings: ModelSettings, progress: Callable[[str], None] | None 
     return SharedEngine(
         settings, local=lambda: load_engine(in_process, progress), progress=progress
     )
+
+
+# ----------------------------------------------------------------------------- private child
+
+
+class PrivateEngine:
+    """An :class:`~codegen_lsp.engine.types.Engine` whose model runs in a child process.
+
+    The child (``python -m codegen_lsp.engine.daemon``) is started on first use (or by
+    :meth:`start`, which reports its loading steps), talks over an inherited socket pair, and is
+    stopped by :meth:`close`; it also exits on its own when this process dies. A model that
+    cannot be prepared raises :class:`~codegen_lsp.engine.models.ModelError` with the child's
+    message; a child lost mid-request is restarted once.
+    """
+
+    def __init__(self, settings: ModelSettings) -> None:
+        self.settings = dataclasses.replace(settings, shared=False)
+        self.name = f"child:{settings.name}"
+        self.context_length = 2048
+        self._fim: tuple[str, str, str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._connection: _Connection | None = None
+        self._lock = threading.RLock()
+        self._progress: Callable[[str], None] | None = None
+        self._failure: dict[str, Any] | None = None
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the child is up with its model loaded."""
+        return self._connection is not None and self._connection.alive
+
+    def start(self, progress: Callable[[str], None] | None = None) -> None:
+        """Start the child unless it runs; return once its model is loaded.
+
+        ``progress`` receives the child's loading steps (pulling, exporting, loading).
+        """
+        self._ensure(progress)
+
+    def _ensure(self, progress: Callable[[str], None] | None = None) -> _Connection:
+        with self._lock:
+            if self._closed:
+                raise SharedEngineError("the model process was closed")
+            if self._connection is not None and self._connection.alive:
+                return self._connection
+            self._stop_child()
+            self._progress = progress
+            self._failure = None
+            try:
+                self._connection = self._spawn()
+            finally:
+                self._progress = None
+            return self._connection
+
+    def _spawn(self) -> _Connection:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        command = [
+            sys.executable,
+            "-m",
+            "codegen_lsp.engine.daemon",
+            "--fd",
+            str(theirs.fileno()),
+            "--model-settings",
+            json.dumps(dataclasses.asdict(self.settings)),
+            "--log-level",
+            str(logging.getLogger().getEffectiveLevel()),
+        ]
+        log_file = next(
+            (
+                handler.baseFilename
+                for handler in logging.getLogger().handlers
+                if isinstance(handler, logging.FileHandler)
+            ),
+            None,
+        )
+        if log_file is not None:
+            command += ["--log-file", log_file]
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # stdout may be the editor's LSP channel
+                pass_fds=(theirs.fileno(),),
+                close_fds=True,
+            )
+        finally:
+            theirs.close()
+        if self._closed:  # closed while it was being started
+            ours.close()
+            self._stop_child()
+            raise SharedEngineError("the model process was closed")
+        log.info("model process %d started for %s", self._process.pid, self.settings.name)
+        connection = _Connection(None, sock=ours, on_event=self._event)
+        try:
+            hello = connection.call("hello")
+        except _DaemonLost:
+            connection.close()
+            self._reap()
+            failure = self._failure
+            if failure is not None and failure.get("type") == "ModelError":
+                from codegen_lsp.engine.models import ModelError
+
+                raise ModelError(str(failure["error"])) from None
+            if failure is not None:
+                raise SharedEngineError(
+                    f"the model process failed: {failure.get('type')}: {failure['error']}"
+                ) from None
+            raise SharedEngineError(
+                "the model process exited before it was ready; see the log"
+            ) from None
+        self.name = str(hello["name"])
+        self.context_length = int(hello["context_length"])
+        fim = hello.get("fim_tokens")
+        self._fim = (fim[0], fim[1], fim[2]) if fim else None
+        log.info("model process %d ready: %s", self._process.pid, self.name)
+        return connection
+
+    def _event(self, message: dict[str, Any]) -> None:
+        if message["event"] == "progress" and self._progress is not None:
+            with contextlib.suppress(Exception):
+                self._progress(str(message.get("message", "")))
+        elif message["event"] == "failed":
+            self._failure = message
+
+    def _reap(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            _reap(process)
+
+    def _stop_child(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()  # the child sees end-of-file and exits
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+        self._reap()
+
+    def _with_restart(self, action: Callable[[_Connection], Any]) -> Any:
+        """Run ``action`` on the child's connection; a child lost meanwhile is restarted once."""
+        for _ in range(2):
+            connection = self._ensure()
+            try:
+                return action(connection)
+            except _DaemonLost as error:
+                log.warning("%s; restarting the model process", error)
+        raise SharedEngineError("the model process keeps failing; see the log")
+
+    def _call(self, op: str, **fields: Any) -> Any:
+        return self._with_restart(lambda connection: connection.call(op, **fields))
+
+    # ------------------------------------------------------------------ Engine protocol
+
+    def generate(
+        self, request: GenerationRequest, cancel: threading.Event | None = None
+    ) -> list[Sample]:
+        """Return ``request.n`` samples drawn in the child; ``cancel`` stops it mid-decoding."""
+
+        def draw(connection: _Connection) -> list[Sample]:
+            try:
+                return _generate_over(connection, request, cancel)
+            except _DaemonLost:
+                if cancel is not None and cancel.is_set():
+                    raise GenerationCancelled("generation cancelled") from None
+                raise
+
+        samples: list[Sample] = self._with_restart(draw)
+        return samples
+
+    def score(self, prompt: str, continuation: str) -> list[float]:
+        """Return the log-probs of ``continuation`` after ``prompt``."""
+        result = self._call("score", prompt=prompt, continuation=continuation)
+        return [float(value) for value in result]
+
+    def count_tokens(self, text: str) -> int:
+        """Return how many tokens ``text`` encodes to."""
+        return int(self._call("count_tokens", text=text))
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        """Render chat messages with the model's template, or None for a base model."""
+        result = self._call("chat_prompt", messages=messages)
+        return None if result is None else str(result)
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        """Return the (prefix, suffix, middle) FIM tokens, or None when the model has none."""
+        self._ensure()
+        return self._fim
+
+    def close(self) -> None:
+        """Stop the child; later calls fail. Never waits for a child that is still loading.
+
+        Called on the server's event loop (shutdown, another model chosen): the child is told
+        to go (end-of-file, then SIGTERM) and reaped on a thread of its own.
+        """
+        self._closed = True
+        connection, process = self._connection, self._process
+        if connection is not None:
+            connection.close()
+        if process is not None and process.poll() is None:
+            process.terminate()
+            threading.Thread(target=_reap, args=(process,), daemon=True).start()
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    """Wait for a child told to stop; kill it if it does not within a few seconds."""
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+def _child_main(argv: list[str] | None = None) -> int:
+    """Entry point of the private model process (see :class:`PrivateEngine`)."""
+    parser = argparse.ArgumentParser(prog="python -m codegen_lsp.engine.daemon")
+    parser.add_argument("--fd", type=int, required=True, help="the inherited socket")
+    parser.add_argument("--model-settings", required=True, help="ModelSettings as JSON")
+    parser.add_argument("--log-file")
+    parser.add_argument("--log-level", type=int, default=logging.WARNING)
+    args = parser.parse_args(argv)
+    handler: logging.Handler = (
+        logging.FileHandler(args.log_file, encoding="utf-8")
+        if args.log_file
+        else logging.StreamHandler()
+    )
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s %(levelname)s model[{os.getpid()}] %(name)s: %(message)s")
+    )
+    logging.basicConfig(level=args.log_level, handlers=[handler])
+    sock = socket.socket(fileno=args.fd)
+    known = {f.name for f in dataclasses.fields(ModelSettings)}
+    given = json.loads(args.model_settings)
+    settings = ModelSettings(**{k: v for k, v in given.items() if k in known})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the editor's Ctrl+C is for the editor
+
+    def progress(message: str) -> None:
+        with contextlib.suppress(OSError):
+            send_message(sock, {"event": "progress", "message": message})
+
+    from codegen_lsp.engine.loader import load_engine
+
+    try:
+        engine = load_engine(settings, progress)
+    except Exception as error:
+        log.warning("cannot load %s: %s", settings.name, error)
+        with contextlib.suppress(OSError):
+            send_message(
+                sock, {"event": "failed", "error": str(error), "type": type(error).__name__}
+            )
+        return 2
+    daemon = EngineDaemon(engine, Path("/nonexistent-private"), idle_timeout_s=float("inf"))
+    signal.signal(signal.SIGTERM, lambda signum, frame: daemon.stop())
+    log.info("serving %s to process %d", engine.name, os.getppid())
+    daemon.serve_connection(sock)
+    return 0
+
+
+if __name__ == "__main__":
+    # The parent's end of the socket closes when it exits, however it exits: the read loop then
+    # ends, and so does this process, without waiting for a decoding step to notice.
+    status = _child_main()
+    logging.shutdown()
+    os._exit(status)

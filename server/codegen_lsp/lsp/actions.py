@@ -125,7 +125,7 @@ def actions_at(ls: CodegenServer, params: types.CodeActionParams) -> list[types.
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)
     line = params.range.start.line
-    function = function_at(document.lines, line)
+    function = function_at(ls.lines(document), line)
     if function is None or (function.empty_body and not function.wants_body):
         return []  # outside a function, or a function with neither docstring nor body
     warmup.schedule(ls, uri, line)

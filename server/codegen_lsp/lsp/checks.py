@@ -79,7 +79,7 @@ async def check_document(
     per_function = ls.check_diagnostics.setdefault(uri, {})
     if line is None:
         per_function.clear()
-    lines = document.lines
+    lines = ls.lines(document)
     for result in results:
         per_function[result.function_name] = _diagnostics(lines, result)
         ls.results.put(uri, version or 0, check_key(result.function_line), "check", result)

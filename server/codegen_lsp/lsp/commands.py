@@ -29,7 +29,7 @@ from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
 from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.jobs import Job, JobCancelled
-from codegen_lsp.lsp.server import CodegenServer
+from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,11 @@ _STAGES = {"loading model": (0, 10), "sampling": (10, 60), "running examples": (
 _STAGES["ranking"] = (90, 100)
 
 
-def _anchor(document: TextDocument, function: FunctionAtCursor) -> tuple[int, int]:
+def _anchor(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor
+) -> tuple[int, int]:
     """Return a (line, column) the pipeline resolves to this function: its name."""
-    line = document.lines[function.def_line]
+    line = ls.lines(document)[function.def_line]
     return function.def_line, max(line.find(function.name), 0)
 
 
@@ -49,7 +51,7 @@ def start_implement(
 ) -> Job:
     """Queue candidate generation for ``function`` on this version of ``document``."""
     source = document.source
-    line, column = _anchor(document, function)
+    line, column = _anchor(ls, document, function)
     pipeline = ls.pipeline()
 
     def work(cancel: Any, progress: Any) -> Any:
@@ -58,10 +60,20 @@ def start_implement(
     return ls.submit("implement", document, function.key, work, explicit=explicit)
 
 
+# How long an ended progress token stays known: a cancel the client sent as the work ended
+# then finds it (and does nothing) instead of being logged as a cancel for an unknown token.
+_ENDED_TOKEN_GRACE_S = 60.0
+
+
 async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
-    """Wait for ``job`` while showing its stages as cancellable work-done progress."""
-    token: str | None = None
-    if ls.client_shows_progress():
+    """Wait for ``job`` while showing its stages as cancellable work-done progress.
+
+    The progress goes to the request's own ``workDoneToken`` when the client gave one
+    (client-initiated progress: no ``window/workDoneProgress/create``); else, where the client
+    shows server-initiated progress, to a token the server creates before its first report.
+    """
+    token: str | int | None = request_work_done_token.get()
+    if token is None and ls.client_shows_progress():
         token = f"codegen-lsp/{uuid.uuid4()}"
         try:
             await asyncio.wait_for(ls.work_done_progress.create_async(token), 10)
@@ -106,7 +118,9 @@ async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
         job.listeners.remove(report)
         if token is not None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))
-            ls.work_done_progress.tokens.pop(token, None)
+            asyncio.get_running_loop().call_later(
+                _ENDED_TOKEN_GRACE_S, ls.work_done_progress.tokens.pop, token, None
+            )
 
 
 async def _run(ls: CodegenServer, title: str, job: Job, kind: str) -> tuple[Any, dict | None]:
@@ -128,7 +142,7 @@ def _target(
     if not isinstance(spec, dict) or not {"uri", "line"} <= spec.keys():
         raise JsonRpcInvalidParams("expected one argument {uri, version, line}")
     document = ls.current_document(spec["uri"], spec.get("version"))
-    function = function_at(document.lines, int(spec["line"]))
+    function = function_at(ls.lines(document), int(spec["line"]))
     if function is None:
         raise JsonRpcInvalidParams(f"no function at line {spec['line']} of {spec['uri']}")
     return document, function, spec
@@ -255,7 +269,7 @@ async def _repair(
 ) -> dict[str, Any]:
     version = document.version or 0
     source = document.source
-    line, column = _anchor(document, function)
+    line, column = _anchor(ls, document, function)
     note = spec.get("note")
     pipeline = ls.pipeline()
 
@@ -275,7 +289,7 @@ async def _explain(
 ) -> dict[str, Any]:
     version = document.version or 0
     source = document.source
-    line, column = _anchor(document, function)
+    line, column = _anchor(ls, document, function)
     pipeline = ls.pipeline()
 
     def work(cancel: Any, progress: Any) -> Any:

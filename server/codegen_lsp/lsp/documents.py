@@ -41,6 +41,7 @@ def register(server: CodegenServer) -> None:
         if timer is not None:
             timer.cancel()
         ls.cancel_document(uri)
+        ls.forget_lines(uri)
         ls.checked_documents.discard(uri)
         if ls.check_diagnostics.pop(uri, None):
             ls.text_document_publish_diagnostics(

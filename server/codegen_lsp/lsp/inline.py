@@ -26,7 +26,7 @@ def inline_items(
     """Return the top verified candidate for the function at the cursor, from the cache."""
     uri = params.text_document.uri
     document = ls.workspace.get_text_document(uri)
-    function = function_at(document.lines, params.position.line)
+    function = function_at(ls.lines(document), params.position.line)
     if function is None or not function.wants_body:
         return None
     result = ls.results.get(uri, document.version or 0, function.key, "implement")

@@ -14,7 +14,9 @@ feature lives in its own module and registers its handlers here.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
+import json
 import logging
 import sys
 import threading
@@ -26,6 +28,8 @@ from pygls.capabilities import get_capability
 from pygls.exceptions import (
     JsonRpcContentModified,
     JsonRpcException,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
     JsonRpcRequestCancelled,
 )
 from pygls.lsp.server import LanguageServer
@@ -33,6 +37,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
 
 from codegen_lsp import __version__
+from codegen_lsp.engine.daemon import PrivateEngine
 from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
 from codegen_lsp.settings import Settings
 
@@ -47,6 +52,11 @@ class ServerCancelled(JsonRpcException):
     CODE = types.LSPErrorCodes.ServerCancelled.value
     MESSAGE = "ServerCancelled"
 
+
+request_work_done_token: contextvars.ContextVar[str | int | None] = contextvars.ContextVar(
+    "request_work_done_token", default=None
+)
+"""The ``workDoneToken`` the client gave the request being handled (client-initiated progress)."""
 
 # Replies that are part of normal editing (a cancelled or outdated request), not server faults.
 _EXPECTED_ERRORS = (JsonRpcContentModified, JsonRpcRequestCancelled, ServerCancelled)
@@ -90,6 +100,43 @@ class CodegenProtocol(LanguageServerProtocol):
             if "id" in data and "method" in data:
                 self._send_response(data["id"], error=error.to_response_error())
             raise
+
+    def reply_error(self, msg_id: Any, error: JsonRpcException) -> None:
+        """Send an error reply to ``msg_id`` (None when the request's id could not be read)."""
+        if msg_id is not None:
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        # JSON-RPC wants `"id": null` here; pygls' converter would leave the null out.
+        reply = {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {"code": error.code, "message": error.message},
+        }
+        self._send_data(reply)
+
+    def handle_message(self, message: Any) -> None:
+        """Answer a body that is JSON but no JSON-RPC message with Invalid Request.
+
+        For ``workspace/executeCommand``, the handler can read the request's ``workDoneToken``
+        from :data:`request_work_done_token` (pygls hands commands only their arguments).
+        """
+        if not hasattr(message, "jsonrpc"):  # a list (batch), a bare value, an object sans jsonrpc
+            msg_id = message.get("id") if isinstance(message, dict) else None
+            log.warning("not a JSON-RPC message: %.200r", message)
+            self.reply_error(
+                msg_id if isinstance(msg_id, (int, str)) else None,
+                JsonRpcInvalidRequest("not a JSON-RPC 2.0 message (LSP sends no batches)"),
+            )
+            return
+        token = None
+        if isinstance(message, types.ExecuteCommandRequest):
+            token = message.params.work_done_token
+        # pygls runs the handler in a copy of this context: set for this request only.
+        reset = request_work_done_token.set(token)
+        try:
+            super().handle_message(message)
+        finally:
+            request_work_done_token.reset(reset)
 
     def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
         self._cancel_hooks.pop(msg_id, None)
@@ -143,10 +190,13 @@ class CodegenServer(LanguageServer):
         self._pipeline_factory = pipeline_factory
         self._pipeline: Any = None
         self._pipeline_key: Hashable = None
+        self._model_process: PrivateEngine | None = None
+        self._model_process_key = ""
         self._schedulers: dict[Hashable, Scheduler] = {}
         self._told: set[str] = set()
         self.warmup_timers: dict[str, asyncio.TimerHandle] = {}
         self._pipeline_lock = threading.Lock()
+        self._lines: dict[str, tuple[str, Sequence[str]]] = {}
 
     @property
     def codegen_protocol(self) -> CodegenProtocol:
@@ -209,7 +259,17 @@ class CodegenServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Log server faults; a pop-up per malformed message would help nobody."""
+        """Log server faults; a pop-up per malformed message would help nobody.
+
+        pygls calls this hook for a message body it cannot read; JSON-RPC wants a reply to
+        those: Parse error (-32700) with a null id, as the id could not be read either.
+        """
+        if source is JsonRpcException and isinstance(
+            error, (json.JSONDecodeError, UnicodeDecodeError)
+        ):
+            log.warning("unreadable message body (replied Parse error): %s", error)
+            self.codegen_protocol.reply_error(None, JsonRpcParseError(f"not JSON: {error}"))
+            return
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
 
     # -- settings ----------------------------------------------------------------------------
@@ -226,6 +286,7 @@ class CodegenServer(LanguageServer):
     def pipeline(self) -> Any:
         """Return the pipeline for the current settings (created on first use)."""
         key = repr(dataclasses.replace(self.settings, server=Settings().server))
+        key += self.settings.server.model_process
         with self._pipeline_lock:
             if self._pipeline is None or self._pipeline_key != key:
                 if self._pipeline is not None and hasattr(self._pipeline, "close"):
@@ -235,9 +296,44 @@ class CodegenServer(LanguageServer):
                 else:
                     from codegen_lsp.pipeline import Pipeline
 
-                    self._pipeline = Pipeline(self.settings)
+                    self._pipeline = Pipeline(self.settings, engine=self._engine_process())
                 self._pipeline_key = key
             return self._pipeline
+
+    def _engine_process(self) -> PrivateEngine | None:
+        """Return the model's child process for the current settings (None: in-process).
+
+        Kept across pipelines: a change of sampling or ranking settings keeps the loaded model.
+        The shared daemon and a remote server already keep the model out of this process.
+        """
+        model = self.settings.model
+        wanted = (
+            self.settings.server.model_process == "child"
+            and not model.shared
+            and not model.remote_url
+        )
+        key = repr(model) if wanted else ""
+        if key != self._model_process_key:
+            if self._model_process is not None:
+                self._model_process.close()
+            self._model_process = PrivateEngine(model) if wanted else None
+            self._model_process_key = key
+        return self._model_process
+
+    @staticmethod
+    def start_model(
+        engine: PrivateEngine | None, progress: Callable[[str, int, int], None]
+    ) -> None:
+        """Start the model's child process if it is not running, as the "loading model" stage.
+
+        Runs on the job thread, before the pipeline draws: the user sees the model load (or
+        the export on first use) instead of a long "sampling 0/n".
+        """
+        if engine is None or engine.running:
+            return
+        progress("loading model", 0, 1)
+        engine.start(lambda message: progress("loading model", 0, 1))
+        progress("loading model", 1, 1)
 
     def scheduler(self) -> Scheduler:
         """Return the job queue of the current model: one generation at a time per model."""
@@ -260,7 +356,14 @@ class CodegenServer(LanguageServer):
         key = (kind, uri, version, function)
         scheduler = self.scheduler()
         existing = scheduler.find(key)
-        job = scheduler.submit(key, uri, version, work, explicit=explicit)
+
+        engine = self._model_process  # the one the caller's pipeline was made with
+
+        def work_on_started_model(cancel: threading.Event, progress: Any) -> Any:
+            self.start_model(engine, progress)
+            return work(cancel, progress)
+
+        job = scheduler.submit(key, uri, version, work_on_started_model, explicit=explicit)
         if job is not existing:
             job.future.add_done_callback(
                 lambda done: self._remember(done, uri, version, function, kind)
@@ -304,10 +407,18 @@ class CodegenServer(LanguageServer):
             )
 
     def close_jobs(self) -> None:
-        """Stop every job (shutdown)."""
+        """Stop every job and the model's child process (shutdown)."""
         for scheduler in self._schedulers.values():
             scheduler.close()
         self._schedulers.clear()
+        with self._pipeline_lock:
+            if self._pipeline is not None and hasattr(self._pipeline, "close"):
+                self._pipeline.close()
+            self._pipeline = None
+            if self._model_process is not None:
+                self._model_process.close()
+            self._model_process = None
+            self._model_process_key = ""
 
     async def wait_for(self, job: Job) -> Any:
         """Wait for ``job`` on behalf of the current request, mapping cancellation to LSP errors.
@@ -349,6 +460,24 @@ class CodegenServer(LanguageServer):
 
     # -- documents and edits ----------------------------------------------------------------
 
+    def lines(self, document: TextDocument) -> Sequence[str]:
+        """Return the document's lines, split once per version.
+
+        pygls splits the whole text on every ``lines`` access (13 ms for a 1 MB file here);
+        a code-action request would pay that on every cursor move.
+        """
+        cached = self._lines.get(document.uri)
+        source = document.source
+        if cached is not None and cached[0] is source:
+            return cached[1]
+        lines = document.lines
+        self._lines[document.uri] = (source, lines)
+        return lines
+
+    def forget_lines(self, uri: str) -> None:
+        """Drop the split lines of a closed document."""
+        self._lines.pop(uri, None)
+
     def current_document(self, uri: str, version: int | None) -> TextDocument:
         """Return the open document, failing with ContentModified when it moved past ``version``."""
         document = self.workspace.get_text_document(uri)
@@ -362,7 +491,7 @@ class CodegenServer(LanguageServer):
 
     def text_edit(self, document: TextDocument, replacement: Any) -> types.TextEdit:
         """Turn one pipeline replacement (code-point columns) into a client-unit text edit."""
-        lines = document.lines
+        lines = self.lines(document)
         codec = document.position_codec
         start = types.Position(line=replacement.start_line, character=replacement.start_column)
         end = types.Position(line=replacement.end_line, character=replacement.end_column)
@@ -421,6 +550,34 @@ def _is_missing_model(error: BaseException) -> bool:
     return isinstance(error, FileNotFoundError) and "model" in str(error).lower()
 
 
+def _quiet_unreadable_messages(record: logging.LogRecord) -> bool:
+    """Keep pygls' tracebacks for messages it cannot read out of the log (one line instead).
+
+    Those messages are answered (Parse error, Invalid Request, Invalid Params) and logged by
+    the server; a traceback would read like a server fault.
+    """
+    if record.getMessage() == "Unable to handle message" and record.exc_info:
+        error = record.exc_info[1]
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError, JsonRpcException)):
+            return False
+    if isinstance(record.msg, str) and record.msg.startswith("Unable to deserialize message"):
+        details = record.getMessage().strip().splitlines()
+        record.msg, record.args = "unable to deserialize a message: %s", (details[-1],)
+    return True
+
+
+def _quiet_exit_over_tcp(record: logging.LogRecord) -> bool:
+    """Log the client's ``exit`` over TCP as what it is, not as a crash.
+
+    pygls ends the process with ``sys.exit`` from inside the connection's callback; over TCP,
+    asyncio reports that as an unhandled exception with a traceback.
+    """
+    if record.exc_info and isinstance(record.exc_info[1], SystemExit):
+        log.info("the client sent exit: stopping (status %s)", record.exc_info[1].code)
+        return False
+    return True
+
+
 def create_server(pipeline_factory: PipelineFactory | None = None) -> CodegenServer:
     """Build the server with every feature registered."""
     from codegen_lsp.lsp import actions, commands, configuration, documents, inline
@@ -437,11 +594,14 @@ def run_server(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> 
     # helps when debugging the protocol itself (-vv).
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("pygls").setLevel(logging.WARNING)
+    for name in ("pygls.server", "pygls.protocol.json_rpc"):
+        logging.getLogger(name).addFilter(_quiet_unreadable_messages)
     # Generation runs on a worker thread; hand the interpreter back to the event loop often so
     # that code actions stay fast while it runs (the default is every 5 ms).
     sys.setswitchinterval(0.001)
     server = create_server()
     if tcp:
+        logging.getLogger("asyncio").addFilter(_quiet_exit_over_tcp)
         server.start_tcp(host, port)
     else:
         server.start_io()

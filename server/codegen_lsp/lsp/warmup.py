@@ -44,7 +44,7 @@ def _rested(ls: CodegenServer, uri: str, version: int | None, line: int) -> None
         document = ls.workspace.get_text_document(uri)
         if document.version != version:
             return
-        function = function_at(document.lines, line)
+        function = function_at(ls.lines(document), line)
         if function is None:
             return
         version_number = version or 0

@@ -1,0 +1,115 @@
+"""The model runs in a child process of the server (``server.modelProcess``), or in-process.
+
+The child is started on first use, serves only its server, is restarted when it is lost, and
+goes away with the server however the server ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+from lsp_session import ADD_LINE, FAST_SETTINGS, SOURCE, Session, start_session
+from lsprotocol import types
+
+BODY_LINE = ADD_LINE + 8
+
+
+def _model_pids(session: Session) -> list[int]:
+    return [int(pid) for pid in re.findall(r"model process (\d+) started", session.log_text())]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose (its parent has not reaped it yet).
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().split(")")[-1].split()[0] != "Z"
+
+
+def _wait_gone(pid: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"model process {pid} outlived its server"
+        time.sleep(0.1)
+
+
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[1])
+
+
+def _restore(session: Session) -> None:
+    """Put the original text back (a generate may have applied a body)."""
+    session.version += 1
+    session.text = SOURCE
+    session.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(
+                uri=session.uri, version=session.version
+            ),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=SOURCE)],
+        )
+    )
+
+
+async def _generate(session: Session) -> dict:
+    (generate,) = await session.actions(BODY_LINE)
+    reply = await asyncio.wait_for(session.command_request(generate), 300)
+    assert isinstance(reply, dict)
+    return reply
+
+
+async def test_the_model_runs_in_a_child_that_ends_with_the_server(tmp_path: Path) -> None:
+    session, client = await start_session(tmp_path, "neovim", FAST_SETTINGS)
+    session.open()
+    assert _model_pids(session) == []  # nothing started before it is needed
+    await _generate(session)
+    (pid,) = _model_pids(session)
+    server_pid = client._server.pid if client._server is not None else None
+    assert _parent_of(pid) == server_pid
+    # A lost child is replaced on the next request.
+    os.kill(pid, signal.SIGKILL)
+    _wait_gone(pid)
+    _restore(session)
+    await _generate(session)
+    first, second = _model_pids(session)
+    assert second != first and _alive(second)
+    await asyncio.wait_for(client.shutdown_session(), 30)
+    await client.stop()
+    _wait_gone(second)
+    assert "Traceback" not in session.log_text()
+
+
+async def test_the_child_ends_when_the_server_is_killed(tmp_path: Path) -> None:
+    session, client = await start_session(tmp_path, "neovim", FAST_SETTINGS)
+    session.open()
+    await _generate(session)
+    (pid,) = _model_pids(session)
+    assert client._server is not None
+    client._server.kill()  # no shutdown, no exit: the child must notice on its own
+    _wait_gone(pid)
+    with contextlib.suppress(Exception):  # the client may complain that its server vanished
+        await asyncio.wait_for(client.stop(), 10)
+
+
+async def test_in_process_mode_loads_the_model_in_the_server(tmp_path: Path) -> None:
+    settings = {**FAST_SETTINGS, "server": {"warmup": False, "modelProcess": "inProcess"}}
+    session, client = await start_session(tmp_path, "neovim", settings)
+    try:
+        session.open()
+        reply = await _generate(session)
+        assert "candidates" in reply  # the summary of a generation that ran
+        assert _model_pids(session) == []
+        log = session.log_text()
+        assert "model[" not in log
+        assert re.search(r"INFO codegen_lsp\.engine\.onnx_backend: loaded smollm2", log)
+    finally:
+        await asyncio.wait_for(client.shutdown_session(), 30)
+        await client.stop()
