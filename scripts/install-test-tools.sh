@@ -31,13 +31,7 @@ fi
 bash tests/vscode/setup_code_server.sh
 
 # Remote-engine tests (tests/remote): llama-cpp-python's OpenAI-compatible server. It compiles
-# llama.cpp from source (cmake, g++): about 15-30 minutes on 2 cores, once per venv.
-# Without AMX: -march=native turns on ggml's AMX buffers on CPUs that have AMX, and their
-# batched matmul segfaults in VMs like ours (the crash behind tests/remote's --n_batch 1).
-# The -mno-amx-* flags win over -march=native; the AVX-512/VNNI kernels stay.
-llama_flags=""
-[ "$(uname -m)" = x86_64 ] && llama_flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+# llama.cpp from source (cmake, g++): about 15-20 minutes on 2 cores, once per venv.
 "$VENV/bin/python" -c "import llama_cpp.server" 2>/dev/null \
   || CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)} \
-    CFLAGS="${CFLAGS:-} $llama_flags" CXXFLAGS="${CXXFLAGS:-} $llama_flags" \
     "$VENV/bin/pip" install -q 'llama-cpp-python[server]==0.3.36'
