@@ -56,3 +56,16 @@ def test_stops_on_im_end_and_knows_fim(engine) -> None:
     reply = engine.generate(GenerationRequest(chat, temperature=0.0, max_new_tokens=40))[0]
     assert reply.finish_reason == "eos"
     assert "<|im_end|>" not in reply.text
+
+
+def test_shared_buffer_cache_draws_what_the_plain_cache_draws(engine) -> None:
+    import numpy as np
+    from codegen_lsp.engine.onnx_backend import OnnxEngine
+
+    assert isinstance(engine, OnnxEngine) and engine.shared_buffer  # the int4 default's path
+    plain = OnnxEngine(engine.directory, device="cpu", threads=2, shared_buffer=False)
+    request = GenerationRequest(PROMPT, n=3, temperature=0.8, max_new_tokens=24, seed=3, stop=STOPS)
+    shared_samples, plain_samples = engine.generate(request), plain.generate(request)
+    assert [s.token_ids for s in shared_samples] == [s.token_ids for s in plain_samples]
+    for ours, theirs in zip(shared_samples, plain_samples, strict=True):
+        np.testing.assert_allclose(ours.logprobs, theirs.logprobs, atol=1e-3)
