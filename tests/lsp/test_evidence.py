@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codegen_lsp.lsp.evidence import candidate_title, code_preview
+from codegen_lsp.lsp.evidence import candidate_title, code_preview, distinct_previews
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 
 
@@ -49,3 +49,19 @@ def test_same_score_candidates_get_different_titles() -> None:
     assert first == "Implement: 2/2 examples pass · 0.84 — return t == t[::-1]"
     assert second == "Implement: 2/2 examples pass · 0.84 — return n % 2 == 0"
     assert candidate_title(palindrome) == "Implement: 2/2 examples pass · 0.84"
+
+
+def test_candidates_ending_in_the_same_return_are_told_apart() -> None:
+    loop = (
+        "    vowel_count = 0\n    for char in text.lower():\n"
+        "        if char in 'aeiou':\n            vowel_count += 1\n    return vowel_count\n"
+    )
+    comprehension = (
+        "    vowel_count = len([c for c in text.lower() if c in 'aeiou'])\n    return vowel_count\n"
+    )
+    other = "    return sum(c in 'aeiou' for c in text.lower())\n"
+    gists = distinct_previews([loop, comprehension, other, loop])
+    assert gists[0] == "return vowel_count"
+    assert gists[1] == "vowel_count = len([c for c in text.lower() if c in 'aeiou'])"
+    assert gists[2] == "return sum(c in 'aeiou' for c in text.lower())"
+    assert gists[3] == "return vowel_count"  # the same code: nothing to tell apart

@@ -26,7 +26,12 @@ from pygls.exceptions import JsonRpcContentModified
 from pygls.workspace import TextDocument
 
 from codegen_lsp.lsp import checks, warmup
-from codegen_lsp.lsp.evidence import candidate_title, first_failure, passes
+from codegen_lsp.lsp.evidence import (
+    candidate_title,
+    distinct_previews,
+    first_failure,
+    passes,
+)
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.server import CodegenServer
 
@@ -83,9 +88,12 @@ def candidate_actions(
     preferred_given = False
     shows_disabled = ls.client_shows_disabled()
     resolves = ls.client_resolves_edit()
-    for index, candidate in enumerate(result.candidates[: ls.settings.server.max_actions]):
+    shown = result.candidates[: ls.settings.server.max_actions]
+    gists = distinct_previews([candidate.body for candidate in shown])
+    for index, candidate in enumerate(shown):
         action = types.CodeAction(
-            title=candidate_title(candidate, preview=True), kind=types.CodeActionKind.QuickFix
+            title=candidate_title(candidate, preview=True, gist=gists[index]),
+            kind=types.CodeActionKind.QuickFix,
         )
         if ls.client_accepts_llm_tag():
             action.tags = [types.CodeActionTag.LlmGenerated]

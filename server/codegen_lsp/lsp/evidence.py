@@ -54,19 +54,47 @@ def code_preview(body: str) -> str:
     Candidates that behave the same on the examples share one score, so without this their
     menu titles are identical. A body without a ``return`` shows its first statement.
     """
-    statements = [
-        stripped
-        for stripped in (line.strip() for line in body.splitlines())
-        if stripped and not stripped.startswith("#")
-    ]
+    statements = _statements(body)
     if not statements:
         return ""
     returns = [line for line in statements if line == "return" or line.startswith("return ")]
     return _short(returns[-1] if returns else statements[0])
 
 
-def candidate_title(candidate: Any, verb: str = "Implement", preview: bool = False) -> str:
-    """Return the code action title of one ranked candidate, optionally with its code's gist."""
+def _statements(body: str) -> list[str]:
+    return [
+        stripped
+        for stripped in (line.strip() for line in body.splitlines())
+        if stripped and not stripped.startswith("#")
+    ]
+
+
+def distinct_previews(bodies: list[str]) -> list[str]:
+    """Return each body's gist (:func:`code_preview`), told apart where two would read the same.
+
+    When two candidates end in the same ``return`` (``return count``), the one listed later
+    shows its first statement that the earlier ones lack, so that no two menu entries read
+    alike unless their code is the same.
+    """
+    previews = [code_preview(body) for body in bodies]
+    for index, body in enumerate(bodies):
+        earlier = [other for other in range(index) if previews[other] == previews[index]]
+        if not earlier:
+            continue
+        seen = {line for other in earlier for line in _statements(bodies[other])}
+        own = next((line for line in _statements(body) if line not in seen), None)
+        if own is not None:
+            previews[index] = _short(own)
+    return previews
+
+
+def candidate_title(
+    candidate: Any, verb: str = "Implement", preview: bool = False, gist: str | None = None
+) -> str:
+    """Return the code action title of one ranked candidate, optionally with its code's gist.
+
+    ``gist`` replaces the candidate's own :func:`code_preview` (see :func:`distinct_previews`).
+    """
     title = f"{verb}: {evidence(candidate)}"
-    snippet = code_preview(candidate.body) if preview else ""
+    snippet = (gist if gist is not None else code_preview(candidate.body)) if preview else ""
     return f"{title} — {snippet}" if snippet else title
