@@ -11,6 +11,10 @@ after the other, the model in the server's process (``server.modelProcess: inPro
 a child process (``child``, the default), and prints them side by side. Last line: a JSON object.
 
     .venv/bin/python bench/soak.py --rounds 1000 --n 1 --max-new-tokens 8
+    .venv/bin/python bench/soak.py --n 8 --max-new-tokens 64 --max-seconds 150   # long decodes
+
+After the rounds it also times code actions on a 1.3 MB document: as it is, right after a one-key
+edit, and while a generation on it runs.
 """
 
 from __future__ import annotations
