@@ -1,94 +1,249 @@
-"""Train the LEVER-style verifier from evaluation rows and pick its "verified" threshold.
+"""Train the LEVER-style verifier from evaluation rows, select it on validation, pick its threshold.
 
 Usage (rows come from ``codegen-lsp eval ... --dump-rows``; see README.md here):
 
     .venv/bin/python models/verifier/train.py \
-        --train models/verifier/data/mbpp-train-rows.jsonl \
-        --validation models/verifier/data/mbpp-validation-rows.jsonl \
-        --out server/codegen_lsp/data/verifier.json
+        --train /work/evalruns/mbpp-train-s1/rows.jsonl \
+        --validation /work/evalruns/mbpp-val-s1/rows.jsonl \
+        --out server/codegen_lsp/data/verifier.json --report models/verifier/selection.json
 
-Fits a logistic regression and, for comparison, a gradient-boosted model on the training rows,
-reports how each ranks validation candidates (top-1 accuracy of the combined LEVER score, AUC),
-and exports the logistic model's coefficients as JSON (numpy runs them; no sklearn at run
-time). The threshold is the lowest combined score at which "every example passes and score >=
-threshold" is right for >= 95% of validation tasks' top candidates.
+Candidate verifiers, each fitted on the training rows only and measured on validation rows:
+
+* ``logistic``: standardised logistic regression over the execution and likelihood features
+  (``FEATURES``), for every regularisation strength and every feature group left out;
+* ``boosted``: gradient-boosted trees over the same features;
+* ``text``: LEVER's input as text (description + code + execution record) as hashed word uni-
+  and bigrams next to the features, logistic head (a model learned over the text from scratch:
+  no pretrained encoder can be downloaded here);
+* ``hidden``: optional, a logistic head over the default model's own hidden states of the same
+  LEVER text plus the features (``--hidden-train``/``--hidden-validation``, from
+  ``hidden_states.py``).
+
+Every candidate is judged the way it is used: top-1 accuracy of the combined LEVER ranking on
+validation tasks (examples passed first, then P_LM x P_verifier summed over equal execution),
+ties broken by log-loss. The kept kind is written as the run-time artifact. The threshold is
+the lowest combined score at which "every example passes and score >= threshold" is right for
+>= 95% of validation tasks' top candidates.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
+import re
 import sys
+import zlib
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from codegen_lsp.ranking.combine import lever_scores
 from codegen_lsp.ranking.verifier import FEATURES, VerifierModel
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import log_loss, roc_auc_score
 
 TARGET_PRECISION = 0.95
+GROUPS = {
+    "execution": (
+        "has_examples",
+        "pass_fraction",
+        "passes_all",
+        "errored",
+        "exception_fraction",
+        "none_fraction",
+    ),
+    "agreement": ("agreement_share", "largest_group", "duplicate_share"),
+    "likelihood": ("mean_logprob", "min_logprob", "logprob_known"),
+    "shape": ("log_tokens", "body_lines", "returns"),
+}
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+TEXT_DIM = 1 << 14
+TOKEN = re.compile(r"[A-Za-z_]+|\d+|[^\sA-Za-z_\d]")
 
 
-def load(paths: list[str]) -> list[dict]:
-    rows = []
+def load(paths: list[str]) -> list[dict[str, Any]]:
+    """Read rows from jsonl files; the rows of a task that appears twice are kept once."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for path in paths:
         with open(path, encoding="utf-8") as handle:
-            rows += [json.loads(line) for line in handle if line.strip()]
+            file_rows = [json.loads(line) for line in handle if line.strip()]
+        tasks = {r["task_id"] for r in file_rows}
+        rows += [r for r in file_rows if r["task_id"] not in seen]
+        seen |= tasks
     return rows
 
 
-def by_task(rows: list[dict]) -> dict[str, list[dict]]:
-    tasks: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        tasks[row["task_id"]].append(row)
+def by_task(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Row indices per task, in order."""
+    tasks: dict[str, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        tasks[row["task_id"]].append(index)
     return tasks
 
 
-def top_choices(rows: list[dict], probs: np.ndarray | None) -> list[tuple[bool, bool, float]]:
-    """Per task: (top is correct, top passes all examples, top's combined score)."""
-    out = []
-    index = {id(r): i for i, r in enumerate(rows)}
-    for task_rows in by_task(rows).values():
-        p_ver = [float(probs[index[id(r)]]) if probs is not None else 1.0 for r in task_rows]
+def _expected(keys: list[Any], labels: list[int], weights: list[int]) -> float:
+    """Expected correctness of the best key, ties broken at random (weighted by duplicates)."""
+    best = max(keys)
+    tied = [i for i, key in enumerate(keys) if key == best]
+    return sum(labels[i] * weights[i] for i in tied) / sum(weights[i] for i in tied)
+
+
+def ranking_figures(rows: list[dict[str, Any]], probs: np.ndarray | None) -> dict[str, Any]:
+    """Top-1 of the combined ranking and of the verifier alone, and the verified threshold."""
+    combined, alone, tops = [], [], []
+    pass_index = FEATURES.index("pass_fraction")
+    for indices in by_task(rows).values():
+        task_rows = [rows[i] for i in indices]
+        p_ver = [float(probs[i]) if probs is not None else 1.0 for i in indices]
         lm = [r["p_lm"] * r["duplicates"] for r in task_rows]
         weights = [w * v for w, v in zip(lm, p_ver, strict=True)]
         scores = lever_scores(weights, lm, [r["group"] for r in task_rows])
-        pass_fraction = [r["features"][FEATURES.index("pass_fraction")] for r in task_rows]
-        keys = list(zip(pass_fraction, scores, strict=True))
-        best = max(keys)
-        tied = [i for i, k in enumerate(keys) if k == best]
-        correct = sum(task_rows[i]["label"] * task_rows[i]["duplicates"] for i in tied) / sum(
-            task_rows[i]["duplicates"] for i in tied
-        )
-        top = tied[0]
-        out.append((correct >= 0.5, bool(task_rows[top]["passes_all"]), scores[top]))
-    return out
+        labels = [int(r["label"]) for r in task_rows]
+        dups = [int(r["duplicates"]) for r in task_rows]
+        keys = [(r["features"][pass_index], s) for r, s in zip(task_rows, scores, strict=True)]
+        combined.append(_expected(keys, labels, dups))
+        alone.append(_expected(p_ver, labels, dups))
+        top = max(range(len(keys)), key=lambda i: keys[i])
+        tops.append((labels[top] == 1, bool(task_rows[top]["passes_all"]), scores[top]))
+    threshold, precision, count = choose_threshold(tops)
+    return {
+        "top1": float(np.mean(combined)),
+        "top1_verifier_alone": float(np.mean(alone)),
+        "threshold": threshold,
+        "precision": precision,
+        "verified_tasks": count,
+        "tasks_passing_all": sum(passes for _, passes, _ in tops),
+        "tasks": len(tops),
+    }
 
 
-def choose_threshold(tops: list[tuple[bool, bool, float]]) -> tuple[float, float, int]:
+def choose_threshold(tops: list[tuple[bool, bool, float]]) -> tuple[float, float | None, int]:
     """Lowest threshold whose verified tops are >= 95% correct: (threshold, precision, count)."""
-    candidates = sorted({score for _, passes, score in tops if passes})
-    for threshold in candidates:
+    for threshold in sorted({score for _, passes, score in tops if passes}):
         verified = [ok for ok, passes, score in tops if passes and score >= threshold]
         if verified and sum(verified) / len(verified) >= TARGET_PRECISION:
             return threshold, sum(verified) / len(verified), len(verified)
-    return 1.0, float("nan"), 0
+    return 1.0, None, 0
+
+
+def measure(rows: list[dict[str, Any]], probs: np.ndarray | None) -> dict[str, Any]:
+    """Ranking figures plus AUC and log-loss of the probabilities."""
+    figures = ranking_figures(rows, probs)
+    labels = np.array([r["label"] for r in rows])
+    if probs is not None and 0 < labels.mean() < 1:
+        figures["auc"] = float(roc_auc_score(labels, probs))
+        figures["log_loss"] = float(log_loss(labels, np.clip(probs, 1e-6, 1 - 1e-6)))
+    return figures
+
+
+def features(rows: list[dict[str, Any]]) -> np.ndarray:
+    """The rows' feature matrix."""
+    return np.array([r["features"] for r in rows], dtype=np.float64)
+
+
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, c: float, keep: list[bool]
+) -> tuple[VerifierModel, LogisticRegression, np.ndarray]:
+    """Standardised logistic regression on the kept features (the others weigh zero).
+
+    Returns the run-time model, the fitted sklearn model and the mask of kept features.
+    """
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    mask = np.array(keep)
+    fitted = LogisticRegression(C=c, max_iter=5000).fit(((x - mean) / scale)[:, mask], y)
+    weights = np.zeros(x.shape[1])
+    weights[mask] = fitted.coef_[0]
+    model = VerifierModel(weights, float(fitted.intercept_[0]), mean, scale, threshold=1.0)
+    return model, fitted, mask
+
+
+def lever_text(row: dict[str, Any], descriptions: dict[str, str]) -> str:
+    """LEVER's verifier input: the description, the program and its execution record."""
+    return "\n".join(
+        (descriptions.get(row["task_id"], ""), row.get("code", ""), row.get("record", ""))
+    )
+
+
+def hashed_ngrams(text: str, dim: int = TEXT_DIM) -> np.ndarray:
+    """Word uni- and bigram counts hashed into ``dim`` buckets, log-scaled and L2-normalised."""
+    tokens = [t.lower() for t in TOKEN.findall(text)]
+    grams = tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+    vector = np.zeros(dim)
+    for gram in grams:
+        vector[zlib.crc32(gram.encode()) % dim] += 1.0
+    vector = np.log1p(vector)
+    norm = np.linalg.norm(vector)
+    return vector / norm if norm else vector
+
+
+def descriptions_of(spec: str) -> dict[str, str]:
+    """Task id -> the prompt the model was given (signature and docstring)."""
+    from codegen_lsp.eval.datasets import load_tasks
+
+    return {t.task_id: t.prompt for t in load_tasks(spec)}
+
+
+class LinearHead:
+    """Logistic head over standardised features and an extra representation block."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+        self.mean = np.zeros(0)
+        self.scale = np.ones(0)
+        self.model = LogisticRegression(C=c, max_iter=5000)
+
+    def _inputs(self, x: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        return np.hstack([(x - self.mean) / self.scale, extra])
+
+    def fit(self, x: np.ndarray, extra: np.ndarray, y: np.ndarray) -> LinearHead:
+        """Fit on features ``x`` and the representation ``extra``."""
+        self.mean = x.mean(axis=0)
+        self.scale = x.std(axis=0)
+        self.scale[self.scale == 0] = 1.0
+        self.model.fit(self._inputs(x, extra), y)
+        return self
+
+    def predict(self, x: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        """P(correct) per row."""
+        return self.model.predict_proba(self._inputs(x, extra))[:, 1]
+
+
+def standardise_block(train: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale a dense representation on the training rows."""
+    mean = train.mean(axis=0)
+    scale = train.std(axis=0)
+    scale[scale == 0] = 1.0
+    return (train - mean) / scale, (valid - mean) / scale
+
+
+def best_of(results: dict[str, dict[str, Any]], prefix: str) -> str:
+    """The configuration with the best validation top-1 (then the lowest log-loss)."""
+    names = [n for n in results if n.startswith(prefix)]
+    return max(names, key=lambda n: (results[n]["top1"], -results[n].get("log_loss", 1e9)))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """Fit every candidate, report them, write the kept verifier."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--train", nargs="+", required=True)
     parser.add_argument("--validation", nargs="+", required=True)
+    parser.add_argument("--train-dataset", default="mbpp-train")
+    parser.add_argument("--validation-dataset", default="mbpp-validation")
+    parser.add_argument("--hidden-train", help=".npy hidden states of the training rows")
+    parser.add_argument("--hidden-validation", help=".npy hidden states of the validation rows")
     parser.add_argument("--out", default="server/codegen_lsp/data/verifier.json")
+    parser.add_argument("--report", help="write every candidate's validation figures here")
     args = parser.parse_args()
     train, valid = load(args.train), load(args.validation)
-    x_train = np.array([r["features"] for r in train], dtype=np.float64)
+    x_train, x_valid = features(train), features(valid)
     y_train = np.array([r["label"] for r in train])
-    x_valid = np.array([r["features"] for r in valid], dtype=np.float64)
     y_valid = np.array([r["label"] for r in valid])
     print(
         f"train: {len(train)} candidates from {len(by_task(train))} tasks, "
@@ -96,57 +251,101 @@ def main() -> int:
         f"{len(by_task(valid))} tasks, {y_valid.mean() * 100:.1f}% correct",
         file=sys.stderr,
     )
-    mean = x_train.mean(axis=0)
-    scale = x_train.std(axis=0)
-    scale[scale == 0] = 1.0
-    logistic = LogisticRegression(C=1.0, max_iter=2000).fit((x_train - mean) / scale, y_train)
-    boosted = GradientBoostingClassifier(n_estimators=100, max_depth=2).fit(x_train, y_train)
-    model = VerifierModel(
-        weights=logistic.coef_[0].astype(np.float64),
-        bias=float(logistic.intercept_[0]),
-        mean=mean,
-        scale=scale,
-        threshold=1.0,
-    )
-    results = {}
-    for name, probs in (
-        ("none", None),
-        ("logistic", model.predict(x_valid)),
-        ("boosted", boosted.predict_proba(x_valid)[:, 1]),
-    ):
-        tops = top_choices(valid, probs)
-        auc = (
-            roc_auc_score(y_valid, probs) if probs is not None and 0 < y_valid.mean() < 1 else None
+    results: dict[str, dict[str, Any]] = {"none": measure(valid, None)}
+    predictors: dict[str, Any] = {}
+    fitted_logistic: dict[str, LogisticRegression] = {}
+    fitted_mask: dict[str, np.ndarray] = {}
+
+    for c in C_GRID:
+        for left_out in (None, *GROUPS):
+            keep = [left_out is None or f not in GROUPS[left_out] for f in FEATURES]
+            model, fitted, mask = fit_logistic(x_train, y_train, c, keep)
+            name = f"logistic C={c} without={left_out or '-'}"
+            fitted_logistic[name], fitted_mask[name] = fitted, mask
+            results[name] = measure(valid, model.predict(x_valid))
+            predictors[name] = model
+
+    for trees in (50, 100, 200):
+        for depth in (2, 3):
+            boosted = GradientBoostingClassifier(
+                n_estimators=trees, max_depth=depth, subsample=0.8, random_state=0
+            ).fit(x_train, y_train)
+            name = f"boosted trees={trees} depth={depth}"
+            results[name] = measure(valid, boosted.predict_proba(x_valid)[:, 1])
+            predictors[name] = boosted
+
+    if all("code" in r for r in train + valid):
+        train_text = descriptions_of(args.train_dataset)
+        valid_text = descriptions_of(args.validation_dataset)
+        t_train = np.array([hashed_ngrams(lever_text(r, train_text)) for r in train])
+        t_valid = np.array([hashed_ngrams(lever_text(r, valid_text)) for r in valid])
+        for c in C_GRID:
+            head = LinearHead(c).fit(x_train, t_train, y_train)
+            results[f"text C={c}"] = measure(valid, head.predict(x_valid, t_valid))
+    else:
+        print("rows carry no code/record: the text verifier is skipped", file=sys.stderr)
+
+    if args.hidden_train and args.hidden_validation:
+        h_train, h_valid = standardise_block(
+            np.load(args.hidden_train), np.load(args.hidden_validation)
         )
-        results[name] = {
-            "top1": float(np.mean([ok for ok, _, _ in tops])),
-            "auc": auc,
-            "threshold": choose_threshold(tops),
-        }
-        print(f"{name}: {results[name]}", file=sys.stderr)
-    threshold, precision, count = results["logistic"]["threshold"]
-    model.threshold = threshold
+        for c in C_GRID:
+            head = LinearHead(c).fit(x_train, h_train, y_train)
+            results[f"hidden C={c}"] = measure(valid, head.predict(x_valid, h_valid))
+
+    for name, figures in results.items():
+        print(
+            f"{name:40s} top1 {figures['top1'] * 100:5.1f}  alone "
+            f"{figures['top1_verifier_alone'] * 100:5.1f}  auc {figures.get('auc', math.nan):.3f}"
+            f"  logloss {figures.get('log_loss', math.nan):.3f}  verified "
+            f"{figures['verified_tasks']}/{figures['tasks_passing_all']} "
+            f"at {figures['threshold']:.3f}",
+            file=sys.stderr,
+        )
+    kinds = [
+        k
+        for k in ("logistic", "boosted", "text", "hidden")
+        if any(n.startswith(k) for n in results)
+    ]
+    best = {kind: best_of(results, kind) for kind in kinds}
+    for kind, name in best.items():
+        print(f"best {kind}: {name} top1 {results[name]['top1'] * 100:.1f}", file=sys.stderr)
+    kept = best["logistic"]
+    model = predictors[kept]
+    fitted = fitted_logistic[kept]
+
+    def predict_kept(rows: np.ndarray) -> np.ndarray:
+        return fitted.predict_proba(((rows - model.mean) / model.scale)[:, fitted_mask[kept]])[:, 1]
+
+    figures = results[kept]
+    model.threshold = figures["threshold"]
     model.save(
         Path(args.out),
         extra={
+            "kind": "logistic",
+            "configuration": kept,
             "trained_on": [str(p) for p in args.train],
             "selected_on": [str(p) for p in args.validation],
             "train_candidates": len(train),
+            "train_tasks": len(by_task(train)),
             "validation_candidates": len(valid),
+            "validation_tasks": len(by_task(valid)),
             "validation": {
-                name: {
-                    "top1": r["top1"],
-                    "auc": r["auc"],
-                    "threshold": r["threshold"][0],
-                    "precision": None if math.isnan(r["threshold"][1]) else r["threshold"][1],
-                    "verified_tasks": r["threshold"][2],
-                }
-                for name, r in results.items()
+                "kept": figures,
+                "none": results["none"],
+                **{f"best {kind}": {"configuration": n, **results[n]} for kind, n in best.items()},
             },
         },
     )
-    print(json.dumps({k: {"top1": v["top1"], "auc": v["auc"]} for k, v in results.items()}))
-    print(f"threshold {threshold:.4f}: precision {precision}, {count} verified", file=sys.stderr)
+    # Reference scores of the training-time model on validation rows: the shipped artifact must
+    # reproduce them at run time (tests/ranking checks it).
+    probe = x_valid[:: max(1, len(x_valid) // 12)][:12]
+    data = json.loads(Path(args.out).read_text(encoding="utf-8"))
+    data["probe"] = {"rows": probe.tolist(), "probs": predict_kept(probe).tolist()}
+    Path(args.out).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if args.report:
+        Path(args.report).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({kind: results[name]["top1"] for kind, name in best.items()}))
     return 0
 
 
