@@ -237,7 +237,11 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         return OnnxState([np.ascontiguousarray(p[rows]) for p in state.past], state.length)
 
     def step(self, tokens: npt.NDArray[np.int64], state: OnnxState) -> tuple[np.ndarray, OnnxState]:
-        """Decode one token per row."""
+        """Decode one token per row.
+
+        With the shared-buffer cache the returned logits are a view of the bound logits buffer
+        (on CPU): valid until the next step on the same state; copy them to keep them longer.
+        """
         ids = tokens.reshape(-1, 1)
         if not state.capacity:
             logits, past = self._run(ids, state.past, state.length, keep_logits=1)
