@@ -109,7 +109,11 @@ def run(args: argparse.Namespace) -> int:
     meta = {
         "dataset": args.dataset,
         "source": " + ".join(args.samples) if args.samples else settings.model.name,
-        "prompt_format": args.format,
+        "prompt_format": (
+            "/".join(sorted({d.prompt_format for d in pre_drawn.values()}))
+            if pre_drawn
+            else args.format
+        ),
         "temperature": args.temperature,
         "offset": args.offset,
         "verifier": not args.no_verifier,
