@@ -47,18 +47,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
 TARGET_PRECISION = 0.95
-GROUPS = {
-    "execution": (
-        "has_examples",
-        "pass_fraction",
-        "passes_all",
-        "errored",
-        "exception_fraction",
-        "none_fraction",
-    ),
-    "agreement": ("agreement_share", "largest_group", "duplicate_share"),
-    "likelihood": ("mean_logprob", "min_logprob", "logprob_known"),
-    "shape": ("log_tokens", "body_lines", "returns"),
+GROUPS = {  # slices of FEATURES, in its order
+    "execution": FEATURES[0:6],
+    "agreement": FEATURES[6:9],
+    "likelihood": FEATURES[9:12],
+    "shape": FEATURES[12:15],
 }
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 TEXT_DIM = 1 << 14
