@@ -99,5 +99,6 @@ async def test_inline_completion_serves_only_the_top_verified_candidate(session:
     (best,) = preferred
     resolved = await session.client.code_action_resolve_async(best)
     ((_, text_edit),) = edits_of(resolved.edit)
-    assert item.insert_text == text_edit.new_text
-    assert item.range == text_edit.range
+    # Offered from the cursor: the newline and indentation before it are already in the document.
+    assert item.range.start == position and item.range.end == text_edit.range.end
+    assert text_edit.new_text == "\n    " + item.insert_text

@@ -13,6 +13,8 @@
 //   scenario "palette":  for each of `commands`: F1, its title, Enter (then wait for a selector).
 //   scenario "cancel":   start that command, click the status bar item while it shows progress,
 //                        wait for it to go idle.
+//   scenario "inline":   F1 "Trigger Inline Suggestion" on the line until ghost text shows,
+//                        screenshot it, Tab to accept.
 // Then Ctrl+S. Writes RESULT: what the menus showed, every notification that appeared (severity
 // and text), the status bar, screenshots, and an error if a step failed.
 'use strict';
@@ -296,6 +298,33 @@ async function cancelGeneration(page) {
         (rows) => rows.filter((r) => r.offsetParent !== null).map((r) => r.textContent.trim()));
 }
 
+// Ask for an inline suggestion (editor.action.inlineSuggest.trigger) until the server's
+// ghost text shows, as warm-up finishes in the background; then accept it with Tab.
+async function inlineSuggestion(page) {
+    const ghost = '.monaco-editor [class*="ghost-text"]';
+    await waitUntil('inline ghost text', async () => {
+        await page.keyboard.press('F1');
+        await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+        await page.keyboard.type('Trigger Inline Suggestion');
+        await sleep(500);
+        await page.keyboard.press('Enter');
+        await sleep(1500);
+        if (!result.shots.length) await shot(page, 'inline-first-try.png');
+        const texts = await page.$$eval(ghost, (els) => els.map((e) => e.textContent));
+        if (texts.some((t) => t.trim())) {
+            result.ghostText = texts.join('\n');
+            return true;
+        }
+        await page.keyboard.press('Escape');
+        await sleep(2000);
+        return false;
+    }, spec.timeoutMs || 300000, 0);
+    step('ghost text shows ' + JSON.stringify(result.ghostText));
+    await shot(page, 'inline-ghost.png');
+    await page.keyboard.press('Tab');
+    step('accepted with Tab');
+}
+
 async function save(page) {
     if (spec.expectSelector) {
         await page.waitForSelector(spec.expectSelector, { timeout: Math.max(deadline - Date.now(), 1000) });
@@ -342,6 +371,8 @@ async function save(page) {
             await paletteCommand(page);
         } else if (spec.scenario === 'cancel') {
             await cancelGeneration(page);
+        } else if (spec.scenario === 'inline') {
+            await inlineSuggestion(page);
         } else if (spec.scenario === 'command') {
             await generateCommand(page);
         } else {

@@ -17,6 +17,7 @@ import {
 } from 'vscode-languageclient/node';
 import { editsFor } from './candidates';
 import { CLIENT_ID, SERVER_NAME } from './constants';
+import { lspTriggerKind } from './inline';
 import { LaunchPlan, planLaunch, whichOn } from './launch';
 import { logError, logInfo, outputChannel } from './log';
 import { pythonExtensionInterpreter } from './python';
@@ -91,6 +92,16 @@ export class ServerManager implements vscode.Disposable {
             traceOutputChannel: outputChannel(),
             initializationOptions: serverSettingsFor(folder?.uri),
             middleware: {
+                provideInlineCompletionItems: (document, position, context, token, next) =>
+                    next(
+                        document,
+                        position,
+                        {
+                            ...context,
+                            triggerKind: lspTriggerKind(context.triggerKind),
+                        },
+                        token,
+                    ),
                 workspace: {
                     // Per-folder settings, without the extension's own keys.
                     configuration: (params) =>
@@ -101,6 +112,9 @@ export class ServerManager implements vscode.Disposable {
             },
         };
         const client = new LanguageClient(CLIENT_ID, SERVER_NAME, serverOptions, clientOptions);
+        // textDocument/inlineCompletion (LSP 3.18) is "proposed" in vscode-languageclient 9 and its
+        // only proposed feature: ghost text of the verified top candidate (trigger kinds fixed above).
+        client.registerProposedFeatures();
         this.client = client;
         try {
             await client.start();
