@@ -7,10 +7,17 @@ Usage (rows come from ``codegen-lsp eval ... --dump-rows``; see README.md here):
         --validation /work/evalruns/mbpp-val-s1/rows.jsonl \
         --out server/codegen_lsp/data/verifier.json --report models/verifier/selection.json
 
+``--train`` and ``--validation`` each take several files (e.g. more tasks sampled later, or
+another seed's run): their rows are joined; a task found in more than one file keeps the rows
+of the first (the agreement features were computed over one file's samples of the task, so
+rows of two runs cannot be mixed), and a task in both sets is an error.
+
 Candidate verifiers, each fitted on the training rows only and measured on validation rows:
 
 * ``logistic``: standardised logistic regression over the execution and likelihood features
   (``FEATURES``), for every regularisation strength and every feature group left out;
+* ``mlp``: scikit-learn's MLPClassifier (one ReLU hidden layer of 16 or 32 units, L2 strength
+  ``alpha``, lbfgs, seeded) over the same standardised features, all or without likelihood;
 * ``boosted``: gradient-boosted trees over the same features;
 * ``text``: LEVER's input as text (description + code + execution record) as hashed word uni-
   and bigrams next to the features, logistic head (a model learned over the text from scratch:
@@ -21,7 +28,11 @@ Candidate verifiers, each fitted on the training rows only and measured on valid
 
 Every candidate is judged the way it is used: top-1 accuracy of the combined LEVER ranking on
 validation tasks (examples passed first, then P_LM x P_verifier summed over equal execution),
-ties broken by log-loss. The kept kind is written as the run-time artifact. The threshold is
+ties broken by log-loss. The better of the best logistic and the best MLP is kept (the kinds that
+ship as an ONNX graph; the others are measured for comparison) and written as the run-time
+artifact: ``verifier.onnx`` (the graph ONNX Runtime runs) next to ``verifier.json`` (metadata:
+features, threshold, parameters, the graph's sha256, the figures, probe rows with this
+script's scikit-learn probabilities, which the run time must reproduce). The threshold is
 the lowest combined score at which "every example passes and score >= threshold" is right for
 >= 95% of validation tasks' top candidates.
 """
@@ -40,11 +51,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 from codegen_lsp.ranking.combine import lever_scores
 from codegen_lsp.ranking.verifier import FEATURES, VerifierModel
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
+from sklearn.neural_network import MLPClassifier
 
 TARGET_PRECISION = 0.95
 GROUPS = {  # slices of FEATURES, in its order
@@ -54,21 +67,45 @@ GROUPS = {  # slices of FEATURES, in its order
     "shape": FEATURES[12:15],
 }
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+MLP_HIDDEN = (16, 32)
+MLP_ALPHA = (0.01, 0.1, 1.0, 3.0, 10.0, 30.0)
+SEED = 0
+BOOSTED_TREES = (50, 100, 200)
+BOOSTED_DEPTH = (2, 3)
 TEXT_DIM = 1 << 14
 TOKEN = re.compile(r"[A-Za-z_]+|\d+|[^\sA-Za-z_\d]")
 
 
 def load(paths: list[str]) -> list[dict[str, Any]]:
-    """Read rows from jsonl files; the rows of a task that appears twice are kept once."""
+    """Join the rows of jsonl files; a task in several files keeps the first file's rows."""
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             file_rows = [json.loads(line) for line in handle if line.strip()]
         tasks = {r["task_id"] for r in file_rows}
+        repeated = sorted(tasks & seen)
+        if repeated:
+            print(
+                f"{path}: {len(repeated)} tasks already read from an earlier file are skipped "
+                f"(e.g. {', '.join(repeated[:3])})",
+                file=sys.stderr,
+            )
         rows += [r for r in file_rows if r["task_id"] not in seen]
         seen |= tasks
     return rows
+
+
+def describe(path: str, rows: list[dict[str, Any]]) -> str:
+    """One line for the card: the file, its tasks' id range, candidates and samples per task."""
+    ids = sorted({r["task_id"] for r in rows}, key=lambda t: (len(t), t))
+    samples = sorted({int(r.get("samples", 0)) for r in rows})
+    return (
+        f"{path} ({len(ids)} tasks {ids[0]}..{ids[-1]}, {len(rows)} candidates, "
+        f"n={'/'.join(map(str, samples))})"
+        if ids
+        else f"{path} (empty)"
+    )
 
 
 def by_task(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
@@ -146,15 +183,62 @@ def fit_logistic(
 
     Returns the run-time model, the fitted sklearn model and the mask of kept features.
     """
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
+    mean, scale = standardiser(x)
     mask = np.array(keep)
     fitted = LogisticRegression(C=c, max_iter=5000).fit(((x - mean) / scale)[:, mask], y)
     weights = np.zeros(x.shape[1])
     weights[mask] = fitted.coef_[0]
     model = VerifierModel(weights, float(fitted.intercept_[0]), mean, scale, threshold=1.0)
     return model, fitted, mask
+
+
+def standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale of the training features (constant features keep scale 1)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    return mean, scale
+
+
+def fit_mlp(
+    x: np.ndarray, y: np.ndarray, hidden: int, alpha: float, keep: list[bool]
+) -> tuple[VerifierModel, MLPClassifier, np.ndarray]:
+    """One-hidden-layer ReLU MLP on the standardised kept features (the others weigh zero).
+
+    Returns the run-time model, the fitted sklearn model and the mask of kept features.
+    """
+    mean, scale = standardiser(x)
+    mask = np.array(keep)
+    fitted = MLPClassifier(
+        hidden_layer_sizes=(hidden,),
+        activation="relu",
+        alpha=alpha,
+        solver="lbfgs",
+        max_iter=5000,
+        random_state=SEED,
+    ).fit(((x - mean) / scale)[:, mask], y)
+    hidden_weights = np.zeros((x.shape[1], hidden))
+    hidden_weights[mask] = fitted.coefs_[0]
+    model = VerifierModel(
+        weights=fitted.coefs_[1][:, 0],
+        bias=float(fitted.intercepts_[1][0]),
+        mean=mean,
+        scale=scale,
+        threshold=1.0,
+        hidden_weights=hidden_weights,
+        hidden_bias=fitted.intercepts_[0],
+    )
+    return model, fitted, mask
+
+
+def sklearn_probs(
+    fitted: LogisticRegression | MLPClassifier,
+    model: VerifierModel,
+    mask: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    """The training-time (scikit-learn) P(correct) of raw feature rows."""
+    return fitted.predict_proba(((rows - model.mean) / model.scale)[:, mask])[:, 1]
 
 
 def lever_text(row: dict[str, Any], descriptions: dict[str, str]) -> str:
@@ -216,10 +300,15 @@ def standardise_block(train: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray,
     return (train - mean) / scale, (valid - mean) / scale
 
 
+def selection_key(figures: dict[str, Any]) -> tuple[float, float]:
+    """The selection rule: validation top-1 of the combined ranking, then the lowest log-loss."""
+    return figures["top1"], -figures.get("log_loss", 1e9)
+
+
 def best_of(results: dict[str, dict[str, Any]], prefix: str) -> str:
-    """The configuration with the best validation top-1 (then the lowest log-loss)."""
+    """The configuration whose name starts with ``prefix`` that the selection rule prefers."""
     names = [n for n in results if n.startswith(prefix)]
-    return max(names, key=lambda n: (results[n]["top1"], -results[n].get("log_loss", 1e9)))
+    return max(names, key=lambda n: selection_key(results[n]))
 
 
 def main() -> int:
@@ -235,6 +324,15 @@ def main() -> int:
     parser.add_argument("--report", help="write every candidate's validation figures here")
     args = parser.parse_args()
     train, valid = load(args.train), load(args.validation)
+    for name, rows in (("--train", train), ("--validation", valid)):
+        if not rows or len({r["label"] for r in rows}) < 2:
+            parser.error(
+                f"the {name} files hold {len(rows)} rows, not both right and wrong "
+                "candidates; make rows with `codegen-lsp eval ... --dump-rows`"
+            )
+    shared = {r["task_id"] for r in train} & {r["task_id"] for r in valid}
+    if shared:
+        parser.error(f"{len(shared)} tasks are in both sets (e.g. {sorted(shared)[0]})")
     x_train, x_valid = features(train), features(valid)
     y_train = np.array([r["label"] for r in train])
     y_valid = np.array([r["label"] for r in valid])
@@ -245,8 +343,8 @@ def main() -> int:
         file=sys.stderr,
     )
     results: dict[str, dict[str, Any]] = {"none": measure(valid, None)}
-    predictors: dict[str, Any] = {}
-    fitted_logistic: dict[str, LogisticRegression] = {}
+    shippable: dict[str, VerifierModel] = {}
+    fitted_sklearn: dict[str, LogisticRegression | MLPClassifier] = {}
     fitted_mask: dict[str, np.ndarray] = {}
 
     for c in C_GRID:
@@ -254,18 +352,25 @@ def main() -> int:
             keep = [left_out is None or f not in GROUPS[left_out] for f in FEATURES]
             model, fitted, mask = fit_logistic(x_train, y_train, c, keep)
             name = f"logistic C={c} without={left_out or '-'}"
-            fitted_logistic[name], fitted_mask[name] = fitted, mask
-            results[name] = measure(valid, model.predict(x_valid))
-            predictors[name] = model
+            fitted_sklearn[name], fitted_mask[name], shippable[name] = fitted, mask, model
+            results[name] = measure(valid, sklearn_probs(fitted, model, mask, x_valid))
 
-    for trees in (50, 100, 200):
-        for depth in (2, 3):
+    for hidden in MLP_HIDDEN:
+        for alpha in MLP_ALPHA:
+            for left_out in (None, "likelihood"):
+                keep = [left_out is None or f not in GROUPS[left_out] for f in FEATURES]
+                model, fitted, mask = fit_mlp(x_train, y_train, hidden, alpha, keep)
+                name = f"mlp hidden={hidden} alpha={alpha} without={left_out or '-'}"
+                fitted_sklearn[name], fitted_mask[name], shippable[name] = fitted, mask, model
+                results[name] = measure(valid, sklearn_probs(fitted, model, mask, x_valid))
+
+    for trees in BOOSTED_TREES:
+        for depth in BOOSTED_DEPTH:
             boosted = GradientBoostingClassifier(
                 n_estimators=trees, max_depth=depth, subsample=0.8, random_state=0
             ).fit(x_train, y_train)
             name = f"boosted trees={trees} depth={depth}"
             results[name] = measure(valid, boosted.predict_proba(x_valid)[:, 1])
-            predictors[name] = boosted
 
     if all("code" in r for r in train + valid):
         train_text = descriptions_of(args.train_dataset)
@@ -297,28 +402,30 @@ def main() -> int:
         )
     kinds = [
         k
-        for k in ("logistic", "boosted", "text", "hidden")
+        for k in ("logistic", "mlp", "boosted", "text", "hidden")
         if any(n.startswith(k) for n in results)
     ]
     best = {kind: best_of(results, kind) for kind in kinds}
     for kind, name in best.items():
         print(f"best {kind}: {name} top1 {results[name]['top1'] * 100:.1f}", file=sys.stderr)
-    kept = best["logistic"]
-    model = predictors[kept]
-    fitted = fitted_logistic[kept]
-
-    def predict_kept(rows: np.ndarray) -> np.ndarray:
-        return fitted.predict_proba(((rows - model.mean) / model.scale)[:, fitted_mask[kept]])[:, 1]
-
+    # Only the logistic and MLP kinds ship (as an ONNX graph); the same rule picks between them.
+    kept = best_of({n: results[n] for n in (best["logistic"], best["mlp"])}, "")
+    for name in best.values():
+        if selection_key(results[name]) > selection_key(results[kept]):
+            print(f"note: {name} beats the kept {kept} but does not ship", file=sys.stderr)
+    model = shippable[kept]
     figures = results[kept]
     model.threshold = figures["threshold"]
+    # Reference scores of the training-time model on validation rows: the shipped graph must
+    # reproduce them at run time (the loader and tests/ranking check it).
+    probe = x_valid[:: max(1, len(x_valid) // 12)][:12]
+    probe_probs = sklearn_probs(fitted_sklearn[kept], model, fitted_mask[kept], probe)
     model.save(
         Path(args.out),
         extra={
-            "kind": "logistic",
             "configuration": kept,
-            "trained_on": [str(p) for p in args.train],
-            "selected_on": [str(p) for p in args.validation],
+            "trained_on": [describe(p, load([p])) for p in args.train],
+            "selected_on": [describe(p, load([p])) for p in args.validation],
             "train_candidates": len(train),
             "train_tasks": len(by_task(train)),
             "validation_candidates": len(valid),
@@ -328,14 +435,15 @@ def main() -> int:
                 "none": results["none"],
                 **{f"best {kind}": {"configuration": n, **results[n]} for kind, n in best.items()},
             },
+            "probe": {"rows": probe.tolist(), "probs": probe_probs.tolist()},
         },
     )
-    # Reference scores of the training-time model on validation rows: the shipped artifact must
-    # reproduce them at run time (tests/ranking checks it).
-    probe = x_valid[:: max(1, len(x_valid) // 12)][:12]
-    data = json.loads(Path(args.out).read_text(encoding="utf-8"))
-    data["probe"] = {"rows": probe.tolist(), "probs": predict_kept(probe).tolist()}
-    Path(args.out).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    onnx.checker.check_model(str(Path(args.out).with_suffix(".onnx")), full_check=True)
+    loaded = VerifierModel.load(Path(args.out))
+    if loaded is None or loaded.session is None:
+        print(f"the written artifact {args.out} does not load", file=sys.stderr)
+        return 1
+    print(f"kept {kept}: {args.out} and {Path(args.out).with_suffix('.onnx')}", file=sys.stderr)
     if args.report:
         Path(args.report).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({kind: results[name]["top1"] for kind, name in best.items()}))
