@@ -35,7 +35,11 @@ class ModelSettings:
     precision: Precision = "auto"
     """Weight precision of the ONNX export; `auto` picks the model's recommended one."""
     device: Device = "auto"
-    """`auto` uses CUDA when onnxruntime-gpu and a GPU are present, else the CPU."""
+    """`auto` uses CUDA when onnxruntime-gpu and a GPU are present, else the CPU.
+
+    On CUDA an int4 model runs the graph built for the GPU (`onnx-int4-cuda`: float16
+    activations), exported on first use; `cuda` without onnxruntime-gpu is refused with the fix.
+    """
     threads: int = 0
     """Intra-op threads for ONNX Runtime; 0 lets the runtime decide."""
     cache_dir: str = ""

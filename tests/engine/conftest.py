@@ -116,23 +116,43 @@ def torch_engine(tiny_hf: Path, tiny_onnx: Path):  # type: ignore[no-untyped-def
     return TorchEngine(tiny_hf, tokenizer_dir=tiny_onnx, threads=1)
 
 
-@pytest.fixture(scope="session")
-def tiny_genai(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model built by onnxruntime-genai's builder in fp32 (GroupQueryAttention)."""
+def build_with_genai(hf_dir: Path, scratch: Path, precision: str, provider: str) -> Path:
+    """Build ``hf_dir`` with onnxruntime-genai's builder (``-p precision -e provider``)."""
     import shutil
     import subprocess
     import sys
 
-    pytest.importorskip("onnxruntime_genai")
-    scratch = tmp_path_factory.mktemp("genai")
-    output = scratch / "genai-fp32"
+    output = scratch / f"genai-{precision}-{provider}"
     command = [sys.executable, "-m", "onnxruntime_genai.models.builder"]
-    command += ["-i", str(tiny_hf), "-o", str(output), "-p", "fp32", "-e", "cpu"]
+    command += ["-i", str(hf_dir), "-o", str(output), "-p", precision, "-e", provider]
     command += ["-c", str(scratch / "cache")]
     subprocess.run(command, check=True, capture_output=True)
     for name in ("config.json", "generation_config.json"):
-        shutil.copy2(tiny_hf / name, output / name)
+        shutil.copy2(hf_dir / name, output / name)
     return output
+
+
+@pytest.fixture(scope="session")
+def tiny_genai(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model built by onnxruntime-genai's builder in fp32 (GroupQueryAttention)."""
+    pytest.importorskip("onnxruntime_genai")
+    return build_with_genai(tiny_hf, tmp_path_factory.mktemp("genai"), "fp32", "cpu")
+
+
+@pytest.fixture(scope="session")
+def tiny_genai_fp16(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model as the builder writes it for CUDA: fp16 weights, activations and cache."""
+    pytest.importorskip("onnxruntime_genai")
+    return build_with_genai(tiny_hf, tmp_path_factory.mktemp("genai-fp16"), "fp16", "cuda")
+
+
+@pytest.fixture(scope="session")
+def tiny_cuda_int4(tiny_hf: Path, tiny_cache: Path) -> Path:
+    """The tiny model's CUDA target (int4, fp16 activations), through `models.export`."""
+    pytest.importorskip("onnxruntime_genai")
+    from codegen_lsp.engine import models
+
+    return models.export(str(tiny_hf), "int4", cache=str(tiny_cache), target="cuda")
 
 
 @pytest.fixture(scope="session")

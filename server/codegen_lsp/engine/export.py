@@ -253,13 +253,19 @@ def quantize_int4(model: Any, target: Path, op_types: tuple[str, ...]) -> None:
     quantizer.model.save_model_to_file(str(target), use_external_data_format=True)
 
 
-def genai_int4(hf_dir: Path, output: Path) -> None:
+def genai_int4(hf_dir: Path, output: Path, target: str = "cpu") -> None:
     """Build an int4 ONNX decoder with onnxruntime-genai's model builder.
 
     Its graph fuses attention (GroupQueryAttention with rotary embeddings), packs Q/K/V into one
     MatMulNBits and fuses residual + RMSNorm: fewer, larger kernels per token than the generic
     export. Its inputs and outputs follow the same names as optimum's, so the engine runs it
     with its own loop; we add ``num_logits_to_keep`` and quantise the embedding table.
+
+    ``target`` is the builder's execution provider: ``cpu`` computes in float32, ``cuda`` in
+    float16 (cache, logits and scales too), which ONNX Runtime's CUDA GroupQueryAttention
+    needs. The builder only writes the graph, so ``cuda`` builds on a machine without a GPU.
+    The 4-bit embedding table's scales follow the graph's dtype; ONNX Runtime has
+    GatherBlockQuantized kernels for float and float16 scales on both providers.
     """
     import subprocess
     import tempfile
@@ -272,7 +278,7 @@ def genai_int4(hf_dir: Path, output: Path) -> None:
             sys.executable,
             "-m",
             "onnxruntime_genai.models.builder",
-            *("-i", str(hf_dir), "-o", str(build), "-p", "int4", "-e", "cpu"),
+            *("-i", str(hf_dir), "-o", str(build), "-p", "int4", "-e", target),
             *("-c", str(Path(scratch) / "cache")),
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -307,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     fourth = steps.add_parser("genai-int4")
     fourth.add_argument("hf", type=Path)
     fourth.add_argument("output", type=Path)
+    fourth.add_argument("--target", choices=("cpu", "cuda"), default="cpu")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     try:
@@ -315,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.step == "hf-to-onnx":
             hf_to_onnx(args.hf, args.output)
         elif args.step == "genai-int4":
-            genai_int4(args.hf, args.output)
+            genai_int4(args.hf, args.output, args.target)
         else:
             quantize(args.fp32, args.output, args.precision)
     except StepError as error:

@@ -2,15 +2,18 @@
 
 The language server, the CLI and the evaluation harness all call :func:`load_engine`; on a fresh
 machine it pulls and exports the model through exactly the code ``codegen-lsp models export``
-runs, reporting each step to ``progress`` (the server shows them to the user).
+runs, reporting each step to ``progress`` (the server shows them to the user). On a GPU it
+prepares the graph built for CUDA (int4 with float16 activations, ``onnx-int4-cuda``) instead of
+the CPU one.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from codegen_lsp.engine import models
-from codegen_lsp.engine.onnx_backend import OnnxEngine
+from codegen_lsp.engine.onnx_backend import OnnxEngine, uses_cuda
 from codegen_lsp.engine.types import Engine
 from codegen_lsp.settings import ModelSettings
 
@@ -31,9 +34,7 @@ def load_engine(settings: ModelSettings, progress: models.Progress | None = None
         from codegen_lsp.engine.daemon import load_shared
 
         return load_shared(settings, progress)
-    directory = models.export(
-        settings.name, settings.precision, cache=settings.cache_dir, progress=progress
-    )
+    directory = prepare_model(settings, progress)
     if progress is not None:
         progress(f"loading {settings.name} from {directory}")
     return OnnxEngine(
@@ -42,3 +43,30 @@ def load_engine(settings: ModelSettings, progress: models.Progress | None = None
         threads=settings.threads,
         name=f"{settings.name}:{directory.name.removeprefix('onnx-')}",
     )
+
+
+def prepare_model(settings: ModelSettings, progress: models.Progress | None = None) -> Path:
+    """Return the ONNX directory ``settings`` runs, exporting it on first use.
+
+    When ``settings.device`` resolves to CUDA (``cuda``, or ``auto`` with onnxruntime-gpu and
+    a visible GPU) and the precision has a CUDA graph (int4), that graph is prepared; if it
+    cannot be built (onnxruntime-genai missing, an architecture its builder lacks) the CPU
+    graph is used instead, which the CUDA provider also runs, more slowly. ``cuda`` without
+    onnxruntime-gpu fails here, before any export, with the fix in the message.
+    """
+    precision = (
+        models.recommended_precision(settings.name)
+        if settings.precision == "auto"
+        else settings.precision
+    )
+    if uses_cuda(settings.device) and precision in models.CUDA_PRECISIONS:
+        try:
+            return models.export(
+                settings.name, precision, settings.cache_dir, progress, target="cuda"
+            )
+        except models.ModelError as error:
+            message = f"cannot build the CUDA graph ({error}); using the CPU graph on CUDA"
+            log.warning("%s", message)
+            if progress is not None:
+                progress(message)
+    return models.export(settings.name, precision, cache=settings.cache_dir, progress=progress)

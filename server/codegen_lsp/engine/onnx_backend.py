@@ -15,6 +15,11 @@ Two ways to hold the key/value cache:
   device OrtValues; copying rows (fan-out, dropping finished rows) goes through host memory.
 * **plain** (optimum's exports): past arrays of the exact current length go in, ONNX Runtime
   concatenates and returns the grown cache.
+
+Graphs built for CUDA (``codegen-lsp models export NAME --target cuda``) compute in float16: the
+cache buffers are allocated in the dtype the graph declares for its past inputs, the small inputs
+(attention mask, positions) in theirs, and the float16 logits are converted to float32 before
+sampling and log-softmax, so every backend hands the sampler the same kind of numbers.
 """
 
 from __future__ import annotations
@@ -62,17 +67,46 @@ class OnnxState:
         return int(first.shape[0] if isinstance(first, np.ndarray) else first.shape()[0])
 
 
-def choose_providers(device: str) -> list[str]:
-    """Return ONNX Runtime providers for ``device`` (auto, cpu, cuda), CPU always last."""
+def uses_cuda(device: str) -> bool:
+    """Return whether ``device`` (auto, cpu, cuda) resolves to ONNX Runtime's CUDA provider.
+
+    ``cuda`` without onnxruntime-gpu raises a :class:`ModelError` naming the fix. ``auto`` needs
+    the CUDA provider *and* a visible NVIDIA GPU: onnxruntime-gpu lists its CUDA provider on a
+    machine without one too, and a session asked for it there would fall back to the CPU with
+    a graph built for the GPU.
+    """
+    if device == "cpu":
+        return False
     import onnxruntime as ort
 
-    available = ort.get_available_providers()
-    if device == "cuda" and "CUDAExecutionProvider" not in available:
-        raise ModelError(
-            "model.device is 'cuda' but ONNX Runtime has no CUDA provider: install "
-            "onnxruntime-gpu (and a CUDA runtime), or set model.device to 'auto' or 'cpu'"
-        )
-    if device in ("auto", "cuda") and "CUDAExecutionProvider" in available:
+    available = "CUDAExecutionProvider" in ort.get_available_providers()
+    if device == "cuda":
+        if not available:
+            raise ModelError(
+                "model.device is 'cuda' but this ONNX Runtime has no CUDA provider (the "
+                "onnxruntime package is CPU-only): pip uninstall onnxruntime && pip install "
+                "onnxruntime-gpu (with a CUDA 12 runtime and cuDNN 9), or set model.device to "
+                "'auto' or 'cpu'"
+            )
+        return True
+    return available and _gpu_visible()
+
+
+def _gpu_visible() -> bool:
+    """Return whether an NVIDIA GPU is visible to this process (True where we cannot tell)."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1"):
+        return False
+    if not Path("/proc").exists():  # not Linux: let ONNX Runtime decide
+        return True
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir() and any(gpus.iterdir()):
+        return True
+    return Path("/dev/nvidia0").exists() or Path("/dev/dxg").exists()  # dxg: WSL's GPU
+
+
+def choose_providers(device: str) -> list[str]:
+    """Return ONNX Runtime providers for ``device`` (auto, cpu, cuda), CPU always last."""
+    if uses_cuda(device):
         return ["CUDAExecutionProvider", "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
 
@@ -128,8 +162,13 @@ class OnnxEngine(DecodingEngine[OnnxState]):
                 f"ONNX Runtime cannot load {model_file} ({error}). The export looks corrupt: "
                 f"delete {directory} and run `codegen-lsp models export` again"
             ) from error
-        self.device = "cuda" if self.providers[0] == "CUDAExecutionProvider" else "cpu"
+        # What the session really uses: ONNX Runtime falls back to the CPU when CUDA fails.
+        active = self.session.get_providers()
+        self.device = "cuda" if active and active[0] == "CUDAExecutionProvider" else "cpu"
+        if self.device == "cpu" and self.providers[0] == "CUDAExecutionProvider":
+            log.warning("ONNX Runtime could not start its CUDA provider: running on the CPU")
         inputs = {item.name: item for item in self.session.get_inputs()}
+        self.input_dtypes = {name: _numpy_dtype(item.type) for name, item in inputs.items()}
         # An input with a default (an overridable initializer) is not listed among the inputs.
         overridable = {item.name for item in self.session.get_overridable_initializers()}
         self.input_names = set(inputs) | overridable
@@ -151,8 +190,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         heads = int(config.get("num_attention_heads", 1))
         self.kv_heads = int(config.get("num_key_value_heads", heads))
         self.head_dim = int(config.get("head_dim") or int(config["hidden_size"]) // heads)
-        element = inputs[self.past_names[0]].type
-        self.past_dtype: Any = np.float16 if "float16" in element else np.float32
+        self.past_dtype: Any = self.input_dtypes[self.past_names[0]]
+        self.logits_dtype: Any = _numpy_dtype(self.session.get_outputs()[0].type)
         self.vocabulary = int(config.get("vocab_size") or self.session.get_outputs()[0].shape[-1])
         supported = _shares_buffer(directory)
         if shared_buffer and not supported:
@@ -183,15 +222,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         keep_logits: int = 0,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Run one forward pass; logits for the last ``keep_logits`` positions (0: all)."""
-        rows, count = ids.shape
-        feed: dict[str, np.ndarray] = {"input_ids": ids}
-        if KEEP_INPUT in self.input_names:
-            feed[KEEP_INPUT] = np.asarray(keep_logits or count, dtype=np.int64)
-        if "attention_mask" in self.input_names:
-            feed["attention_mask"] = np.ones((rows, past_length + count), dtype=np.int64)
-        if "position_ids" in self.input_names:
-            positions = np.arange(past_length, past_length + count, dtype=np.int64)
-            feed["position_ids"] = np.broadcast_to(positions, (rows, count)).copy()
+        feed = self._inputs(ids, past_length, keep_logits or ids.shape[1], always_keep=True)
         feed.update(zip(self.past_names, past, strict=True))
         outputs = self.session.run(self.output_names, feed)
         return outputs[0], outputs[1:]
@@ -250,7 +281,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             state = self._gather(state, np.arange(state.rows), max(2 * state.capacity, 64))
         if state.binding is None:
             self._bind_step(state)
-        return self._step_shared(ids, state)[:, -1, :], state
+        # A float32 graph's logits stay a view of the bound buffer; float16 ones are converted.
+        return np.asarray(self._step_shared(ids, state)[:, -1, :], dtype=np.float32), state
 
     # ---------------------------------------------------------------- shared-buffer cache
 
@@ -300,27 +332,38 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         shape = (state.rows, 1, self.vocabulary)
         host: np.ndarray | None = None
         if self.device == "cpu":
-            host = np.empty(shape, dtype=np.float32)
+            host = np.empty(shape, dtype=self.logits_dtype)
             logits = self._wrap(host)
         else:
             logits = self._ort.OrtValue.ortvalue_from_shape_and_type(
-                list(shape), np.float32, self.device, 0
+                list(shape), self.logits_dtype, self.device, 0
             )
         binding.bind_ortvalue_output("logits", logits)
         state.binding, state.logits = binding, (logits, host)
 
     def _inputs(
-        self, ids: npt.NDArray[np.int64], length: int, keep_logits: int
+        self,
+        ids: npt.NDArray[np.int64],
+        length: int,
+        keep_logits: int,
+        always_keep: bool = False,
     ) -> dict[str, np.ndarray]:
-        """Return the small inputs of a pass over ``ids`` after ``length`` cached positions."""
+        """Return the small inputs of a pass over ``ids`` after ``length`` cached positions.
+
+        Each in the integer type the graph declares for it (int64 in the exports seen so far,
+        int32 in some builders' graphs).
+        """
         rows, count = ids.shape
-        inputs = {"input_ids": np.ascontiguousarray(ids)}
-        if KEEP_INPUT in self.input_names and count > 1:  # its default keeps all: 1 here
+        dtypes = self.input_dtypes
+        inputs = {"input_ids": np.ascontiguousarray(ids, dtype=dtypes["input_ids"])}
+        # Its default keeps every position: a single-token step need not send it.
+        if KEEP_INPUT in self.input_names and (count > 1 or always_keep):
             inputs[KEEP_INPUT] = np.asarray(keep_logits, dtype=np.int64)
         if "attention_mask" in self.input_names:
-            inputs["attention_mask"] = np.ones((rows, length + count), dtype=np.int64)
+            mask_type = dtypes.get("attention_mask", np.int64)
+            inputs["attention_mask"] = np.ones((rows, length + count), dtype=mask_type)
         if "position_ids" in self.input_names:
-            positions = np.arange(length, length + count, dtype=np.int64)
+            positions = np.arange(length, length + count, dtype=dtypes.get("position_ids"))
             inputs["position_ids"] = np.broadcast_to(positions, (rows, count)).copy()
         return inputs
 
@@ -352,6 +395,25 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         assert state.logits is not None
         value, host = state.logits
         return self._host(value, host)
+
+
+_TENSOR_TYPES: dict[str, Any] = {
+    "tensor(float)": np.float32,
+    "tensor(float16)": np.float16,
+    "tensor(int64)": np.int64,
+    "tensor(int32)": np.int32,
+}
+
+
+def _numpy_dtype(onnx_type: str) -> Any:
+    """Return the numpy dtype of an ONNX Runtime type string such as ``tensor(float16)``."""
+    try:
+        return _TENSOR_TYPES[onnx_type]
+    except KeyError:
+        raise ModelError(
+            f"the graph uses {onnx_type}, which the engine does not feed or read (it handles "
+            f"{', '.join(_TENSOR_TYPES)}): export the model with `codegen-lsp models export`"
+        ) from None
 
 
 def default_threads() -> int:
