@@ -228,6 +228,13 @@ def test_cli_export_target(tmp_path) -> None:
     )
     assert missing.returncode == 1
     assert "models export qwen2.5-coder-0.5b --precision int4 --target cuda" in missing.stderr
+    wrong = subprocess.run(
+        [*command, "path", "qwen2.5-coder-0.5b", "--precision", "int8", "--target", "cuda"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert wrong.returncode == 1 and "int4 only" in wrong.stderr
     listed = subprocess.run([*command, "list"], capture_output=True, text=True, check=True)
     assert "int4-cuda" in listed.stdout
 

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         precision = (
             models.recommended_precision(args.name) if args.precision == "auto" else args.precision
         )
+        models.check_target(precision, args.target)
         found = models.onnx_path(args.name, precision, args.cache_dir, args.target)
         if found is None:
             for_target = "" if args.target == "cpu" else f" --target {args.target}"

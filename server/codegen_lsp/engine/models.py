@@ -538,7 +538,7 @@ def onnx_path(
     return directory if is_onnx_dir(directory) and (directory / MANIFEST).exists() else None
 
 
-def _check_target(precision: ExportPrecision, target: ExportTarget) -> None:
+def check_target(precision: ExportPrecision, target: ExportTarget) -> None:
     """Refuse a target the export does not build, saying what to do instead."""
     if target not in TARGETS:
         raise ModelError(f"unknown target {target!r}: choose cpu or cuda")
@@ -564,7 +564,7 @@ def export(
     chosen: ExportPrecision = recommended_precision(name) if precision == "auto" else precision
     if chosen not in PRECISIONS:
         raise ModelError(f"unknown precision {precision!r}: choose fp32, int8 or int4")
-    _check_target(chosen, target)
+    check_target(chosen, target)
     source = resolve(name, cache)
     if source.onnx is not None:
         return source.onnx  # a user's own export is used as it is
