@@ -685,14 +685,10 @@ class SharedEngine:
         """Prepare the model here first, so the daemon only loads it (export runs once)."""
         if self.settings.remote_url:
             return
-        from codegen_lsp.engine import models
+        # The loader picks the graph the daemon will load (the CUDA one on a GPU).
+        from codegen_lsp.engine.loader import prepare_model
 
-        models.export(
-            self.settings.name,
-            self.settings.precision,
-            cache=self.settings.cache_dir,
-            progress=self._progress,
-        )
+        prepare_model(self.settings, self._progress)
 
     def _current(self) -> _Connection | Engine:
         with self._lock:
