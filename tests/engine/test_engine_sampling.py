@@ -79,3 +79,128 @@ def test_same_seed_same_tokens() -> None:
     first, _ = sampling.choose(logits, 1.0, 0.95, 0, np.random.default_rng(42))
     second, _ = sampling.choose(logits, 1.0, 0.95, 0, np.random.default_rng(42))
     assert first.tolist() == second.tolist()
+
+
+def float64_log_softmax(values: np.ndarray) -> np.ndarray:
+    """log_softmax computed in float64, shifted by the row maximum (the textbook way)."""
+    wide = values.astype(np.float64)
+    peaks = wide.max(axis=-1, keepdims=True)
+    return wide - peaks - np.log(np.exp(wide - peaks).sum(axis=-1, keepdims=True))
+
+
+def awkward_rows() -> np.ndarray:
+    """Rows where an unshifted or float32 normaliser could go wrong, with a normal one."""
+    rng = np.random.default_rng(11)
+    normal = peaked_row(rng, 4.0)
+    huge = normal + np.float32(500.0)  # exp overflows float32: needs the shifted route
+    tiny = normal - np.float32(400.0)  # exp underflows to 0 everywhere
+    spread = normal.copy()
+    spread[:10] = 80.0  # a few terms near float32's exp limit, the rest far below
+    masked = normal.copy()
+    masked[::3] = -np.inf  # tokens a model masks out
+    tied = np.zeros(VOCAB, dtype=np.float32)  # a flat row: every token tied
+    steps = np.repeat(np.arange(VOCAB // 64, dtype=np.float32), 64)[:VOCAB]
+    steps = np.pad(steps, (0, VOCAB - len(steps)), constant_values=-1.0)  # runs of ties
+    return np.stack([normal, huge, tiny, spread, masked, tied, steps])
+
+
+def test_log_probabilities_equal_float64_log_softmax_on_awkward_rows() -> None:
+    rows = awkward_rows()
+    expected = float64_log_softmax(rows)
+    # rtol: the results are float32, whose spacing at -2000 is already 1e-4.
+    np.testing.assert_allclose(sampling.log_softmax(rows), expected, rtol=1e-7, atol=1e-5)
+    tokens = np.argmax(rows, axis=-1)
+    tokens[0] = int(np.argmin(rows[0]))  # an unlikely token too
+    got = sampling.token_logprobs(rows, tokens)
+    np.testing.assert_allclose(got, expected[np.arange(len(rows)), tokens], rtol=0, atol=1e-5)
+    for temperature in (0.0, 0.8):
+        chosen, logprobs = sampling.choose(rows, temperature, 0.95, 50, np.random.default_rng(2))
+        want = expected[np.arange(len(rows)), chosen]
+        np.testing.assert_allclose(logprobs, want, rtol=0, atol=1e-5)
+        assert np.all(np.isfinite(logprobs))
+
+
+def test_log_probabilities_of_many_rows_processed_in_blocks() -> None:
+    """More rows than the scratch buffer holds: the blocks must line up with their rows."""
+    rng = np.random.default_rng(4)
+    rows = np.stack([peaked_row(rng, 1.0 + index) for index in range(30)])
+    assert len(rows) * VOCAB > sampling.SCRATCH_ELEMENTS
+    tokens = rng.integers(0, VOCAB, size=len(rows))
+    expected = float64_log_softmax(rows)[np.arange(len(rows)), tokens]
+    got = sampling.token_logprobs(rows, tokens)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
+
+
+def test_tempered_normaliser_equals_float64() -> None:
+    rows = awkward_rows()[:5]
+    for scale in (1.0, 1.25, 1 / 0.7):
+        wide = rows.astype(np.float64) * scale
+        peaks = wide.max(axis=-1)
+        expected = peaks + np.log(np.exp(wide - peaks[:, None]).sum(axis=-1))
+        got = sampling.log_normalisers(rows, scale)
+        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-5)
+
+
+def reference_top_k(row: np.ndarray, k: int) -> list[int]:
+    return [int(t) for t in np.argsort(-row.astype(np.float64), kind="stable")[:k]]
+
+
+@pytest.mark.parametrize("k", [1, 7, 50, 1024, VOCAB - 1, VOCAB, VOCAB + 5])
+def test_top_k_indices_equal_stable_full_sort(k: int) -> None:
+    for row in awkward_rows():
+        got = sampling.top_k_indices(row, k)
+        expected = reference_top_k(row, k)
+        assert len(got) == len(expected) == min(k, VOCAB)
+        # Ties at the k-th place go to the lower token ids, as with a stable sort.
+        assert sorted(got.tolist()) == sorted(expected)
+
+
+def test_top_k_indices_when_the_largest_logits_all_sit_in_the_subsample() -> None:
+    """The threshold's guarantee: it holds even when the subsample holds every large logit."""
+    row = np.zeros(VOCAB, dtype=np.float32)
+    strided = row[:: sampling.SUBSAMPLE_STRIDE]
+    strided[:] = np.linspace(100.0, 1.0, len(strided), dtype=np.float32)
+    for k in (50, 1024):
+        assert sorted(sampling.top_k_indices(row, k).tolist()) == sorted(reference_top_k(row, k))
+
+
+def test_top_k_indices_on_a_small_vocabulary_and_boundary_ties() -> None:
+    row = np.asarray([0.0, 3.0, 1.0, 3.0, 2.0, 3.0, 1.0], dtype=np.float32)
+    assert sorted(sampling.top_k_indices(row, 2).tolist()) == [1, 3]
+    assert sorted(sampling.top_k_indices(row, 4).tolist()) == [1, 3, 4, 5]
+    assert sorted(sampling.top_k_indices(row, 5).tolist()) == [1, 2, 3, 4, 5]
+
+
+def test_top_k_larger_than_vocabulary_and_top_p_one_keep_everything() -> None:
+    row = np.asarray([0.5, -1.0, 2.0, 0.5], dtype=np.float32)
+    tokens, probabilities = sampling.candidates(row, 1.0, 1.0, 10)
+    assert tokens.tolist() == [2, 0, 3, 1]
+    expected = np.exp(float64_log_softmax(row[None])[0])[tokens]
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-12)
+
+
+def test_nucleus_with_a_given_log_normaliser_matches_computing_it() -> None:
+    row = peaked_row(np.random.default_rng(8), 3.0)
+    log_total = float(sampling.log_normalisers(row[None])[0])
+    given = sampling.candidates(row, 1.0, 0.9, 0, log_total)
+    computed = sampling.candidates(row, 1.0, 0.9, 0)
+    assert given[0].tolist() == computed[0].tolist()
+    np.testing.assert_allclose(given[1], computed[1], rtol=1e-9)
+    assert set(given[0].tolist()) == reference_candidates(row, 1.0, 0.9, 0)
+
+
+def test_threads_sampling_at_once_get_what_each_gets_alone() -> None:
+    """The scratch buffer is per thread: concurrent requests must not see each other's terms."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    first = np.stack([peaked_row(np.random.default_rng(row), 2.0) for row in range(4)])
+    batches = [first * np.float32(1.0 + shift) for shift in range(4)]
+
+    def draw(batch: np.ndarray) -> tuple[list[int], list[float]]:
+        tokens, logprobs = sampling.choose(batch, 0.9, 0.95, 40, np.random.default_rng(7))
+        return tokens.tolist(), logprobs.tolist()
+
+    alone = [draw(batch) for batch in batches]
+    for _ in range(5):
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert list(pool.map(draw, batches)) == alone
