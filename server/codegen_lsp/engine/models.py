@@ -49,6 +49,9 @@ MANIFEST = "codegen_lsp.json"
 MANIFEST_FORMAT = 1
 KEEP_INPUT = "num_logits_to_keep"
 """Optional graph input our export adds: how many final positions get logits."""
+QUANTISATION_RECIPES: dict[str, int] = {"int8": 2}
+"""The quantiser recipe's version per precision (1 when absent); an export whose manifest names
+another is stale and made again (int8 2: down projections in 8-bit blocks, 2026-11-22)."""
 
 Progress = Callable[[str], None]
 """Receives one line per step for a user to read (a status bar, a log)."""
@@ -535,7 +538,10 @@ def onnx_path(
     if source.onnx is not None:
         return source.onnx
     directory = source.workdir / onnx_dir_name(precision, target)
-    return directory if is_onnx_dir(directory) and (directory / MANIFEST).exists() else None
+    if not (is_onnx_dir(directory) and (directory / MANIFEST).exists()):
+        return None
+    recipe = QUANTISATION_RECIPES.get(precision, 1)
+    return directory if read_manifest(directory).get("recipe", 1) == recipe else None
 
 
 def check_target(precision: ExportPrecision, target: ExportTarget) -> None:
@@ -606,6 +612,7 @@ def export(
             )
             facts = read_manifest(fp32_dir)
             facts["precision"] = chosen
+            facts["recipe"] = QUANTISATION_RECIPES.get(chosen, 1)
             _write_manifest(staging, facts)
         _say(progress, f"ready: {destination}")
         return destination
