@@ -133,6 +133,21 @@ class TokenizerFacts:
             return "".join(turns) + "<|im_start|>assistant\n"
 
 
+def _fill_holes(still: list[int]) -> npt.NDArray[np.int64]:
+    """Return the batch slots to keep, ``still`` (ascending), as a new order for the batch.
+
+    Rows that stay within the first ``len(still)`` slots keep their slot and the last rows move
+    into the holes finished rows leave, so a backend compacting its cache in place copies one
+    row per finished row instead of shifting every row behind it.
+    """
+    count = len(still)
+    movers = iter(slot for slot in still if slot >= count)
+    staying = set(still)
+    return np.asarray(
+        [slot if slot in staying else next(movers) for slot in range(count)], dtype=np.int64
+    )
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -167,7 +182,10 @@ class DecodingEngine(ABC, Generic[State]):
 
     @abstractmethod
     def select(self, state: State, rows: npt.NDArray[np.int64]) -> State:
-        """Keep only the cache rows listed in ``rows`` (finished rows stop costing)."""
+        """Keep only the cache rows listed in ``rows``, in that order (finished rows stop costing).
+
+        ``state`` may be reused in place and is not used afterwards.
+        """
 
     @abstractmethod
     def step(self, tokens: npt.NDArray[np.int64], state: State) -> tuple[np.ndarray, State]:
@@ -276,7 +294,7 @@ class DecodingEngine(ABC, Generic[State]):
                     row.decode_s = time.perf_counter() - decode_started
             if not still:
                 break
-            keep = np.asarray(still, dtype=np.int64)
+            keep = _fill_holes(still)
             if len(keep) < len(active):
                 state = self.select(state, keep)
                 active = active[keep]
