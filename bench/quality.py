@@ -238,7 +238,8 @@ def run_pass_count(args: argparse.Namespace, entries: list[str]) -> dict[str, An
     total = len(tasks) * args.samples
     reference = results.get(args.reference, {}).get("passes")
     print(f"model {args.model}: {len(tasks)} prompts x {args.samples} samples, T=0.8, top_p 0.95")
-    print(f"{'precision':10} {'passes':>8} {'vs fp32':>8} {'mean lp':>8} {'seconds':>8}  per task")
+    versus = f"vs {args.reference}"[:8]
+    print(f"{'precision':10} {'passes':>8} {versus:>8} {'mean lp':>8} {'seconds':>8}  per task")
     for precision, figures in results.items():
         delta = figures["passes"] - reference if reference is not None else None
         allowed_loss = max(1, round(total / 25))  # "within 1/25 of fp32"
