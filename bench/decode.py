@@ -97,7 +97,9 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
     from codegen_lsp.engine import models
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
-    directory = models.export(args.model, args.precision)
+    # A precision may also be an exported directory (a quantisation variant under study).
+    candidate = Path(args.precision)
+    directory = candidate if candidate.is_dir() else models.export(args.model, args.precision)
     engine = OnnxEngine(
         directory,
         device="cpu",

@@ -132,6 +132,11 @@ def running_max(values):
             best = value
         result.append(best)
     return result
+
+
+def second_largest(values):
+    ordered = sorted(set(values))
+    return ordered[-2] if len(ordered) > 1 else None
 """
 
 
@@ -146,9 +151,14 @@ def apply(source: str, replacement: TextReplacement) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["clamp", "running_max"])
+@pytest.mark.parametrize("name", ["clamp", "second_largest"])
 def test_explain_on_the_real_model_keeps_each_passing_example_once(name: str) -> None:
-    """The default model repeats examples (clamp) or closes the quotes before them (running_max)."""
+    """The default model repeats examples (clamp) and writes some that need correcting.
+
+    (The examples it wrote after closing the quotes, for a ``running_max``, are covered with its
+    recorded reply below: today's default int4 export writes calls that raise for that one,
+    which are dropped, so it would keep none.)
+    """
     from codegen_lsp.sandbox.examples import extract_examples
 
     line = next(i for i, text in enumerate(FUNCTIONS.splitlines()) if f"def {name}" in text)

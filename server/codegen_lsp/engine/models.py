@@ -49,9 +49,11 @@ MANIFEST = "codegen_lsp.json"
 MANIFEST_FORMAT = 1
 KEEP_INPUT = "num_logits_to_keep"
 """Optional graph input our export adds: how many final positions get logits."""
-QUANTISATION_RECIPES: dict[str, int] = {"int8": 2}
-"""The quantiser recipe's version per precision (1 when absent); an export whose manifest names
-another is stale and made again (int8 2: down projections in 8-bit blocks, 2026-11-22)."""
+QUANTISATION_RECIPES: dict[str, int] = {"int8": 2, "int4": 2}
+"""The quantiser recipe's version per CPU export (1 when absent); an export whose manifest names
+another is stale and made again (2026-11-22: int8 2, down projections in 8-bit blocks; int4 2,
+the builder's ``k_quant_mixed``: some weights and the output head in 8 bits, as llama.cpp's
+Q4_K_M keeps some at 6). CUDA exports keep recipe 1."""
 
 Progress = Callable[[str], None]
 """Receives one line per step for a user to read (a status bar, a log)."""
@@ -540,7 +542,7 @@ def onnx_path(
     directory = source.workdir / onnx_dir_name(precision, target)
     if not (is_onnx_dir(directory) and (directory / MANIFEST).exists()):
         return None
-    recipe = QUANTISATION_RECIPES.get(precision, 1)
+    recipe = QUANTISATION_RECIPES.get(precision, 1) if target == "cpu" else 1
     return directory if read_manifest(directory).get("recipe", 1) == recipe else None
 
 
@@ -593,7 +595,9 @@ def export(
                         f"building {source.label} as int4 ONNX (onnxruntime-genai builder)",
                         progress,
                     )
-                    _write_manifest(staging, _facts(source, "int4", builder="onnxruntime-genai"))
+                    facts = _facts(source, "int4", builder="onnxruntime-genai")
+                    facts["recipe"] = QUANTISATION_RECIPES.get("int4", 1)
+                    _write_manifest(staging, facts)
                 _say(progress, f"ready: {destination}")
                 return destination
             except ModelError as error:  # an architecture the builder lacks: the generic path
