@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from lsp_session import CLIENTS, FAST_SETTINGS, Session, start_session
+from lsp_session import CLIENTS, FAST_SETTINGS, Session, start_session, stop_session
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,7 +48,4 @@ async def session(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     settings = _merged(FAST_SETTINGS, marker.args[0] if marker else {})
     started, client = await start_session(tmp_path, request.param, settings)
     yield started
-    try:
-        await asyncio.wait_for(client.shutdown_session(), 30)
-    finally:
-        await client.stop()
+    await stop_session(client, started)

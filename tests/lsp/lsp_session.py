@@ -10,8 +10,10 @@ its capabilities are VS Code's recording plus the 3.18 fields, kept in ``clients
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
 import uuid
@@ -218,3 +220,62 @@ def edits_of(edit: types.WorkspaceEdit) -> list[tuple[int | None, types.TextEdit
     for text_edits in (edit.changes or {}).values():
         found.extend((None, text_edit) for text_edit in text_edits)
     return found
+
+
+async def stop_session(client: LanguageClient, session: Session, grace_s: float = 60.0) -> None:
+    """Shut the server down as an editor does, and fail (never hang) if it does not end.
+
+    The client's wait for the server ends only once the server has exited and every holder of
+    its stdout and stderr has closed them, model child included. If that takes longer than
+    ``grace_s``: the server's stacks go to its log (SIGUSR1), everything started for this
+    session is killed, and the test fails with the log's tail.
+    """
+    process = client._server
+    assert process is not None
+    try:
+        await asyncio.wait_for(client.shutdown_session(), 30)
+    finally:
+        try:
+            await asyncio.wait_for(process.wait(), grace_s)
+        except TimeoutError:
+            server_alive = _alive(process.pid)
+            if server_alive:
+                os.kill(process.pid, signal.SIGUSR1)
+                await asyncio.sleep(1)
+            leftovers = _kill_session_processes(session)
+            await asyncio.wait_for(process.wait(), 10)
+            tail = "\n".join(session.log_text().splitlines()[-80:])
+            raise AssertionError(
+                f"not over {grace_s:.0f} s after exit: server "
+                f"{'still running' if server_alive else 'gone'}, left behind: {leftovers}\n{tail}"
+            ) from None
+        finally:
+            await asyncio.wait_for(client.stop(), 30)
+    log = session.log_text()
+    assert process.returncode == 0, log[-4000:]
+    assert "after the client left" not in log, log[-8000:]  # the exit watchdog had to step in
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def _kill_session_processes(session: Session) -> list[str]:
+    """Kill every process whose command line names this session's log file; describe them."""
+    killed = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(session.log_file).encode() in argv and _alive(int(entry.name)):
+            killed.append(f"{entry.name}: {b' '.join(argv[:4]).decode(errors='replace')}")
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+    return killed

@@ -14,7 +14,7 @@ import signal
 import time
 from pathlib import Path
 
-from lsp_session import ADD_LINE, FAST_SETTINGS, SOURCE, Session, start_session
+from lsp_session import ADD_LINE, FAST_SETTINGS, SOURCE, Session, start_session, stop_session
 from lsprotocol import types
 
 BODY_LINE = ADD_LINE + 8
@@ -81,8 +81,7 @@ async def test_the_model_runs_in_a_child_that_ends_with_the_server(tmp_path: Pat
     await _generate(session)
     first, second = _model_pids(session)
     assert second != first and _alive(second)
-    await asyncio.wait_for(client.shutdown_session(), 30)
-    await client.stop()
+    await stop_session(client, session)
     _wait_gone(second)
     assert "Traceback" not in session.log_text()
 
@@ -111,5 +110,26 @@ async def test_in_process_mode_loads_the_model_in_the_server(tmp_path: Path) -> 
         assert "model[" not in log
         assert re.search(r"INFO codegen_lsp\.engine\.onnx_backend: loaded smollm2", log)
     finally:
-        await asyncio.wait_for(client.shutdown_session(), 30)
-        await client.stop()
+        await stop_session(client, session)
+
+
+async def test_a_frozen_child_mid_generation_does_not_hold_the_server(tmp_path: Path) -> None:
+    session, client = await start_session(tmp_path, "neovim", FAST_SETTINGS)
+    session.open()
+    await _generate(session)  # the child is up
+    (pid,) = _model_pids(session)
+    _restore(session)
+    (generate,) = await session.actions(BODY_LINE)
+    pending = session.command_request(generate)
+    await asyncio.sleep(0.5)
+    os.kill(pid, signal.SIGSTOP)  # the child stops answering in the middle of the request
+    try:
+        started = time.monotonic()
+        await stop_session(client, session, grace_s=30)
+        assert time.monotonic() - started < 30
+        _wait_gone(pid, timeout=10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):  # the request ended with the server, answered or not
+        await asyncio.wait_for(pending, 5)

@@ -7,15 +7,12 @@ import time
 from pathlib import Path
 
 from codegen_lsp.lsp.actions import GENERATE_TITLE
-from lsp_session import FAST_SETTINGS, Session, start_session, until
+from lsp_session import FAST_SETTINGS, Session, start_session, stop_session, until
 from lsprotocol import types
 
 
 async def _stop(session: Session) -> None:
-    try:
-        await asyncio.wait_for(session.client.shutdown_session(), 30)
-    finally:
-        await session.client.stop()
+    await stop_session(session.client, session)
 
 
 def _warnings(session: Session, text: str) -> list[str]:

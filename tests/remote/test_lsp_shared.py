@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
-from lsp_session import ADD_LINE, start_session
+from lsp_session import ADD_LINE, start_session, stop_session
 
 BODY_LINE = ADD_LINE + 8
 USING = re.compile(r"using the shared model process \(pid (\d+)\)")
@@ -62,11 +62,8 @@ async def test_two_editors_generate_through_one_daemon(
         daemon_pid = pids.pop()
         os.kill(daemon_pid, 0)  # it is alive and serves on after the editors asked
     finally:
-        for _, client in sessions:
-            try:
-                await asyncio.wait_for(client.shutdown_session(), 30)
-            finally:
-                await client.stop()
+        for session, client in sessions:
+            await stop_session(client, session)
         if daemon_pid is not None:
             os.kill(daemon_pid, signal.SIGTERM)
 

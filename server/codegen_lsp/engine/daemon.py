@@ -846,6 +846,8 @@ class PrivateEngine:
             json.dumps(dataclasses.asdict(self.settings)),
             "--log-level",
             str(logging.getLogger().getEffectiveLevel()),
+            "--parent",
+            str(os.getpid()),
         ]
         log_file = next(
             (
@@ -968,11 +970,12 @@ class PrivateEngine:
         self._ensure()
         return self._fim
 
-    def close(self) -> None:
-        """Stop the child; later calls fail. Never waits for a child that is still loading.
+    def close(self, wait: bool = False) -> None:
+        """Stop the child; later calls fail.
 
         Called on the server's event loop (shutdown, another model chosen): the child is told
-        to go (end-of-file, then SIGTERM) and reaped on a thread of its own.
+        to go (end-of-file, then SIGTERM) and reaped on a thread of its own, so the loop never
+        waits for it. ``wait`` reaps it here instead.
         """
         self._closed = True
         connection, process = self._connection, self._process
@@ -980,7 +983,12 @@ class PrivateEngine:
             connection.close()
         if process is not None and process.poll() is None:
             process.terminate()
-            threading.Thread(target=_reap, args=(process,), daemon=True).start()
+            if wait:
+                _reap(process)
+            else:
+                # Not a daemon thread: the server's exit waits for it (a few seconds at most),
+                # so a child slow to go is killed rather than left behind.
+                threading.Thread(target=_reap, args=(process,), name="reap-model").start()
 
 
 def _reap(process: subprocess.Popen[bytes]) -> None:
@@ -992,6 +1000,27 @@ def _reap(process: subprocess.Popen[bytes]) -> None:
         process.wait(5)
 
 
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` is gone, whatever the main thread is doing.
+
+    The socket's end-of-file says the same, but only once the main thread reads it again: not
+    while the model loads, nor during a long step. A child that outlived its server would keep
+    the editor's stderr pipe open, and an editor waiting for that pipe would hang.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        log.info("the server (process %d) is gone: exiting", parent)
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _child_main(argv: list[str] | None = None) -> int:
     """Entry point of the private model process (see :class:`PrivateEngine`)."""
     parser = argparse.ArgumentParser(prog="python -m codegen_lsp.engine.daemon")
@@ -999,6 +1028,7 @@ def _child_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-settings", required=True, help="ModelSettings as JSON")
     parser.add_argument("--log-file")
     parser.add_argument("--log-level", type=int, default=logging.WARNING)
+    parser.add_argument("--parent", type=int, help="end when this process is gone")
     args = parser.parse_args(argv)
     handler: logging.Handler = (
         logging.FileHandler(args.log_file, encoding="utf-8")
@@ -1014,6 +1044,7 @@ def _child_main(argv: list[str] | None = None) -> int:
     given = json.loads(args.model_settings)
     settings = ModelSettings(**{k: v for k, v in given.items() if k in known})
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the editor's Ctrl+C is for the editor
+    _exit_with_parent(args.parent or os.getppid())
 
     def progress(message: str) -> None:
         with contextlib.suppress(OSError):
@@ -1031,7 +1062,8 @@ def _child_main(argv: list[str] | None = None) -> int:
             )
         return 2
     daemon = EngineDaemon(engine, Path("/nonexistent-private"), idle_timeout_s=float("inf"))
-    signal.signal(signal.SIGTERM, lambda signum, frame: daemon.stop())
+    # SIGTERM keeps its default (end now): a private child has nothing to tidy, and a handler
+    # would run only between bytecodes, never while a decoding step holds the interpreter.
     log.info("serving %s to process %d", engine.name, os.getppid())
     daemon.serve_connection(sock)
     return 0

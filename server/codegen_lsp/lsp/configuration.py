@@ -8,17 +8,19 @@ invalid value keeps its default and the user is told once, not on every change.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
 from lsprotocol import types
 
-from codegen_lsp.lsp.server import CodegenServer
+from codegen_lsp.lsp.server import CodegenServer, exit_soon
 from codegen_lsp.settings import parse_settings
 
 log = logging.getLogger(__name__)
 
 SECTION = "codegenLsp"
+SHUTDOWN_WAIT_S = 5.0
 
 
 def _section(raw: Any) -> Any:
@@ -74,5 +76,14 @@ def register(server: CodegenServer) -> None:
             ls.apply_settings(settings, warnings)
 
     @server.feature(types.SHUTDOWN)
-    def shutdown(ls: CodegenServer, params: Any) -> None:
-        ls.close_jobs()
+    async def shutdown(ls: CodegenServer, params: Any) -> None:
+        # Stopping jobs waits for running sandbox runs: off the event loop, and bounded, so
+        # that the reply and the client's ``exit`` are never held up.
+        try:
+            await asyncio.wait_for(asyncio.to_thread(ls.close_jobs), SHUTDOWN_WAIT_S)
+        except TimeoutError:
+            log.warning("jobs still stopping after %.0f s; answering shutdown", SHUTDOWN_WAIT_S)
+
+    @server.feature(types.EXIT)
+    def exit_(ls: CodegenServer, params: Any) -> None:
+        exit_soon()

@@ -16,10 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import faulthandler
 import json
 import logging
+import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -406,8 +410,12 @@ class CodegenServer(LanguageServer):
                 )
             )
 
-    def close_jobs(self) -> None:
-        """Stop every job and the model's child process (shutdown)."""
+    def close_jobs(self, wait: bool = False) -> None:
+        """Stop every job and the model's child process (shutdown).
+
+        ``wait``: also wait (a few seconds at most) for the child to end, so that a server on
+        its way out never leaves it behind.
+        """
         for scheduler in self._schedulers.values():
             scheduler.close()
         self._schedulers.clear()
@@ -416,7 +424,7 @@ class CodegenServer(LanguageServer):
                 self._pipeline.close()
             self._pipeline = None
             if self._model_process is not None:
-                self._model_process.close()
+                self._model_process.close(wait=wait)
             self._model_process = None
             self._model_process_key = ""
 
@@ -599,10 +607,70 @@ def run_server(tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> 
     # Generation runs on a worker thread; hand the interpreter back to the event loop often so
     # that code actions stay fast while it runs (the default is every 5 ms).
     sys.setswitchinterval(0.001)
+    _dump_stacks_on_signal()
     server = create_server()
     if tcp:
         logging.getLogger("asyncio").addFilter(_quiet_exit_over_tcp)
         server.start_tcp(host, port)
     else:
         server.start_io()
+    # The client has gone (exit, or end of input). Make sure the process ends whatever its
+    # threads are doing (an editor waits for it), then stop the jobs even without a shutdown
+    # request, and the model's child with them.
+    exit_soon()
+    server.close_jobs(wait=True)
     return 0
+
+
+EXIT_GRACE_S = 10.0
+"""How long the process may take to wind down after the client's ``exit``."""
+
+_exit_armed = threading.Event()
+
+
+def _dump_stacks_on_signal() -> None:
+    """Let ``kill -USR1 PID`` write every thread's stack to the log (a hung server, diagnosed)."""
+    stream = _log_stream()
+    if stream is not None and hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
+
+
+def _log_stream() -> Any:
+    for handler in logging.getLogger().handlers:
+        stream = getattr(handler, "stream", None)
+        if stream is not None and hasattr(stream, "fileno"):
+            try:
+                stream.fileno()
+            except (OSError, ValueError):
+                continue
+            return stream
+    return None
+
+
+def exit_soon(grace_s: float = EXIT_GRACE_S, status: int = 0) -> None:
+    """End the process ``grace_s`` seconds from now if it has not ended by then.
+
+    Once armed, later calls do nothing. An editor that sent ``exit`` waits for the process; a
+    thread stuck in native code or on a child must not keep a dead server, and its model, in
+    memory.
+    """
+    if _exit_armed.is_set():
+        return
+    _exit_armed.set()
+
+    def watchdog() -> None:
+        time.sleep(grace_s)
+        names = sorted(t.name for t in threading.enumerate() if t is not threading.current_thread())
+        log.warning(
+            "still running %.0f s after the client left (threads: %s); stacks follow, then exit",
+            grace_s,
+            ", ".join(names),
+        )
+        stream = _log_stream()
+        if stream is not None:
+            stream.flush()
+            faulthandler.dump_traceback(file=stream, all_threads=True)
+        logging.shutdown()
+        os._exit(status)
+
+    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
