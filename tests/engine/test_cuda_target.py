@@ -212,31 +212,20 @@ def test_cuda_without_onnxruntime_gpu_fails_before_any_export(tiny_hf, tmp_path)
 
 
 def test_cli_export_target(tmp_path) -> None:
-    command = [sys.executable, "-m", "codegen_lsp.cli", "models", "--cache-dir", str(tmp_path)]
-    refused = subprocess.run(
-        [*command, "export", "qwen2.5-coder-0.5b", "--precision", "fp32", "--target", "cuda"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    def models(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "codegen_lsp.cli", "models", "--cache-dir", str(tmp_path)]
+        return subprocess.run([*command, *args], capture_output=True, text=True, check=False)
+
+    name, cuda = "qwen2.5-coder-0.5b", ("--target", "cuda")
+    refused = models("export", name, "--precision", "fp32", *cuda)
     assert refused.returncode == 1 and "int4 only" in refused.stderr
-    missing = subprocess.run(
-        [*command, "path", "qwen2.5-coder-0.5b", "--precision", "int4", "--target", "cuda"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = models("path", name, "--precision", "int4", *cuda)
     assert missing.returncode == 1
-    assert "models export qwen2.5-coder-0.5b --precision int4 --target cuda" in missing.stderr
-    wrong = subprocess.run(
-        [*command, "path", "qwen2.5-coder-0.5b", "--precision", "int8", "--target", "cuda"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    assert f"models export {name} --precision int4 --target cuda" in missing.stderr
+    wrong = models("path", name, "--precision", "int8", *cuda)
     assert wrong.returncode == 1 and "int4 only" in wrong.stderr
-    listed = subprocess.run([*command, "list"], capture_output=True, text=True, check=True)
-    assert "int4-cuda" in listed.stdout
+    listed = models("list")
+    assert listed.returncode == 0 and "int4-cuda" in listed.stdout
 
 
 def test_auto_sees_no_gpu_when_cuda_visible_devices_hides_them(monkeypatch) -> None:
