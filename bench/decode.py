@@ -1,6 +1,7 @@
 """Decode speed, side by side: this engine at each precision, transformers/torch, llama.cpp.
 
     .venv/bin/python bench/decode.py [--model qwen2.5-coder-0.5b] [--threads 2] [--new-tokens 64]
+        [--spin]
 
 Each backend runs in its own child process (so its peak RSS is its own) on the same prompt, the
 same thread count and the same number of new tokens (end-of-sequence is ignored so every run
@@ -106,6 +107,7 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
         threads=args.threads,
         shared_buffer=False if args.plain_cache else None,
         arena=args.arena,
+        spin=args.spin,
     )
     figures = measure_engine(engine, args.new_tokens, args.batch)
     figures["cache"] = "shared-buffer" if engine.shared_buffer else "plain"
@@ -350,10 +352,13 @@ def run_child(
     ]
     if args.llama_no_extra_buffers:
         command.append("--llama-no-extra-buffers")
+    if args.spin:
+        command.append("--spin")
     environment = dict(os.environ)
-    # llama.cpp's OpenMP threads spin between ops by default; ONNX Runtime's are told not to
-    # (the editor needs the cores). Spinning also collapses under load: passive for both.
-    environment.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Both sides wait the same way: llama.cpp's OpenMP threads spin between ops by default,
+    # ONNX Runtime's sleep unless model.spin. Without --spin both sleep (the server's default:
+    # the editor needs the cores, and spinning collapses under load); with it both spin.
+    environment["OMP_WAIT_POLICY"] = "ACTIVE" if args.spin else "PASSIVE"
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
@@ -382,6 +387,12 @@ def main() -> int:
         help="also run int4 with the plain cache and with ONNX Runtime's CPU memory arena",
     )
     parser.add_argument("--rounds", type=int, default=1, help="runs per backend, best kept")
+    parser.add_argument(
+        "--spin",
+        action="store_true",
+        help="let every backend's threads spin between ops (ONNX Runtime's allow_spinning, "
+        "llama.cpp's OMP_WAIT_POLICY=ACTIVE); by default both sleep, as the server's do",
+    )
     parser.add_argument("--plain-cache", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--arena", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
@@ -420,7 +431,8 @@ def main() -> int:
 
     print(
         f"model {args.model}, {args.threads} threads, {args.new_tokens} new tokens, "
-        f"batch {args.batch}, best of {args.rounds}; memory read bandwidth {bandwidth:.1f} GB/s; "
+        f"batch {args.batch}, best of {args.rounds}, threads {'spin' if args.spin else 'sleep'}; "
+        f"memory read bandwidth {bandwidth:.1f} GB/s; "
         "load average %.1f %.1f %.1f (on %d cores)" % (*os.getloadavg(), os.cpu_count() or 0)
     )
     header = (
@@ -457,6 +469,7 @@ def main() -> int:
         "new_tokens": args.new_tokens,
         "batch": args.batch,
         "rounds": args.rounds,
+        "spin": args.spin,
         "load_average": os.getloadavg(),
         "bandwidth_gb_s": bandwidth,
         "results": results,

@@ -42,6 +42,12 @@ class ModelSettings:
     """
     threads: int = 0
     """Intra-op threads for ONNX Runtime; 0 lets the runtime decide."""
+    spin: bool = False
+    """Let ONNX Runtime's threads spin between operators instead of sleeping.
+
+    Faster decoding on an idle machine (here 34 -> 40 tok/s at batch 1, 114 -> 121 at batch 8),
+    but the cores stay busy for the whole generation, which the editor and the sandbox then lack.
+    """
     cache_dir: str = ""
     """Where prepared models live; empty means `$CODEGEN_LSP_CACHE` or the XDG cache dir."""
     shared: bool = False

@@ -191,3 +191,21 @@ def test_chat_template_fim_and_counting(onnx_engine) -> None:
     assert onnx_engine.fim_tokens() == ("<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>")
     assert onnx_engine.count_tokens("<|fim_prefix|>") == 1
     assert onnx_engine.count_tokens("") == 0
+
+
+def test_model_spin_reaches_the_session_and_keeps_the_samples(tiny_onnx, onnx_engine) -> None:
+    from codegen_lsp.engine.loader import load_engine
+    from codegen_lsp.settings import ModelSettings, parse_settings
+
+    def spinning(engine) -> str:  # type: ignore[no-untyped-def]
+        options = engine.session.get_session_options()
+        return str(options.get_session_config_entry("session.intra_op.allow_spinning"))
+
+    settings, warnings = parse_settings({"model": {"spin": True}})
+    assert settings.model.spin is True and not warnings
+    spun = load_engine(ModelSettings(name=str(tiny_onnx), spin=True, device="cpu", threads=1))
+    assert spinning(spun) == "1" and spinning(onnx_engine) == "0"
+    request = GenerationRequest("def f(x):\n", n=3, max_new_tokens=12, seed=5)
+    assert [s.token_ids for s in spun.generate(request)] == [
+        s.token_ids for s in onnx_engine.generate(request)
+    ]

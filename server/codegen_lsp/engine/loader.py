@@ -41,6 +41,7 @@ def load_engine(settings: ModelSettings, progress: models.Progress | None = None
         directory,
         device=settings.device,
         threads=settings.threads,
+        spin=settings.spin,
         name=f"{settings.name}:{directory.name.removeprefix('onnx-')}",
     )
 

@@ -122,12 +122,14 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         name: str | None = None,
         shared_buffer: bool | None = None,
         arena: bool = False,
+        spin: bool = False,
     ) -> None:
         """Load ``directory``'s model.onnx.
 
         ``shared_buffer`` None uses the shared-buffer cache when the graph supports it (see the
         module docstring); False forces the plain one. ``arena`` turns on ONNX Runtime's CPU
-        memory arena (bench/decode.py measures both).
+        memory arena (bench/decode.py measures both). ``spin`` lets the intra-op threads
+        spin between operators (``model.spin``).
         """
         import onnxruntime as ort
 
@@ -150,8 +152,9 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: the defaulted keep-logits input warns
         options.enable_cpu_mem_arena = arena
-        # Spinning threads burn the cores the editor and the sandbox workers need between steps.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Spinning threads burn the cores the editor and the sandbox workers need between steps;
+        # off unless the user trades those cores for speed.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.providers = choose_providers(device)
         try:
             self.session = ort.InferenceSession(
