@@ -269,7 +269,7 @@ async def soak(args: argparse.Namespace, model_process: str) -> dict[str, Any]:
         return None
 
     settings = {
-        "model": {"name": args.model},
+        "model": {"name": args.model, "spin": args.spin},
         "sampling": {"n": args.n, "maxNewTokens": args.max_new_tokens},
         "ranking": {"verifier": args.verifier},
         "server": {"warmup": False, "modelProcess": model_process},
@@ -357,6 +357,9 @@ async def main() -> int:
         choices=("both", "child", "inProcess"),
         default="both",
         help="server.modelProcess to soak; both: inProcess then child, side by side",
+    )
+    parser.add_argument(
+        "--spin", action="store_true", help="model.spin: ONNX Runtime's threads spin between ops"
     )
     parser.add_argument("--log-file", default="/tmp/codegen-lsp-soak.log")
     parser.add_argument(
