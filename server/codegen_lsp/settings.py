@@ -46,7 +46,7 @@ class ModelSettings:
     """Let ONNX Runtime's threads spin between operators instead of sleeping.
 
     Faster decoding on an idle machine (here 34 -> 40 tok/s at batch 1, 114 -> 121 at batch 8),
-    but the cores stay busy for the whole generation, which the editor and the sandbox then lack.
+    slower on a busy one (20 -> 14 at batch 1 with two other processes each holding a core).
     """
     cache_dir: str = ""
     """Where prepared models live; empty means `$CODEGEN_LSP_CACHE` or the XDG cache dir."""

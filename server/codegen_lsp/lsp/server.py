@@ -647,7 +647,7 @@ def _log_stream() -> Any:
     return None
 
 
-def exit_soon(grace_s: float = EXIT_GRACE_S, status: int = 0) -> None:
+def exit_soon(grace_s: float = EXIT_GRACE_S) -> None:
     """End the process ``grace_s`` seconds from now if it has not ended by then.
 
     Once armed, later calls do nothing. An editor that sent ``exit`` waits for the process; a
@@ -671,6 +671,6 @@ def exit_soon(grace_s: float = EXIT_GRACE_S, status: int = 0) -> None:
             stream.flush()
             faulthandler.dump_traceback(file=stream, all_threads=True)
         logging.shutdown()
-        os._exit(status)
+        os._exit(0)
 
     threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
