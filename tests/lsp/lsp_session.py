@@ -238,7 +238,7 @@ async def stop_session(client: LanguageClient, session: Session, grace_s: float 
         try:
             await asyncio.wait_for(process.wait(), grace_s)
         except TimeoutError:
-            server_alive = _alive(process.pid)
+            server_alive = alive(process.pid)
             if server_alive:
                 os.kill(process.pid, signal.SIGUSR1)
                 await asyncio.sleep(1)
@@ -256,7 +256,8 @@ async def stop_session(client: LanguageClient, session: Session, grace_s: float 
     assert "after the client left" not in log, log[-8000:]  # the exit watchdog had to step in
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Tell whether ``pid`` runs (a zombie, not yet reaped by its parent, does not)."""
     stat = Path(f"/proc/{pid}/stat")
     try:
         return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
@@ -274,7 +275,7 @@ def _kill_session_processes(session: Session) -> list[str]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if str(session.log_file).encode() in argv and _alive(int(entry.name)):
+        if str(session.log_file).encode() in argv and alive(int(entry.name)):
             killed.append(f"{entry.name}: {b' '.join(argv[:4]).decode(errors='replace')}")
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(entry.name), signal.SIGKILL)

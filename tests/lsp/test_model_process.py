@@ -14,7 +14,15 @@ import signal
 import time
 from pathlib import Path
 
-from lsp_session import ADD_LINE, FAST_SETTINGS, SOURCE, Session, start_session, stop_session
+from lsp_session import (
+    ADD_LINE,
+    FAST_SETTINGS,
+    SOURCE,
+    Session,
+    alive,
+    start_session,
+    stop_session,
+)
 from lsprotocol import types
 
 BODY_LINE = ADD_LINE + 8
@@ -24,19 +32,9 @@ def _model_pids(session: Session) -> list[int]:
     return [int(pid) for pid in re.findall(r"model process (\d+) started", session.log_text())]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purpose (its parent has not reaped it yet).
-    stat = Path(f"/proc/{pid}/stat")
-    return not stat.exists() or stat.read_text().split(")")[-1].split()[0] != "Z"
-
-
 def _wait_gone(pid: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while _alive(pid):
+    while alive(pid):
         assert time.monotonic() < deadline, f"model process {pid} outlived its server"
         time.sleep(0.1)
 
@@ -80,7 +78,7 @@ async def test_the_model_runs_in_a_child_that_ends_with_the_server(tmp_path: Pat
     _restore(session)
     await _generate(session)
     first, second = _model_pids(session)
-    assert second != first and _alive(second)
+    assert second != first and alive(second)
     await stop_session(client, session)
     _wait_gone(second)
     assert "Traceback" not in session.log_text()
