@@ -34,8 +34,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
             }
         }),
     );
+    // The project's interpreter is a setting of the server (project.editorInterpreter), so a new
+    // selection is a settings change: the server re-reads its settings, no restart.
     const pythonWatch = await onPythonInterpreterChanged(() => {
-        void server?.restart('the Python interpreter changed');
+        void server?.settingsChanged('the Python interpreter changed');
     });
     if (pythonWatch) {
         context.subscriptions.push(pythonWatch);

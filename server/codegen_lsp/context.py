@@ -75,6 +75,10 @@ class FunctionContext:
     """The whole source after the function, for FIM."""
     module_source: str = ""
     """A runnable module around the function with ``{BODY}`` where the body goes."""
+    definitions: list[str] = field(default_factory=list)
+    """Definitions from other files of the project that the function uses (jedi), each a short
+    summary headed by a comment naming its module; filled by the pipeline, not by
+    find_function."""
 
     @property
     def is_top_level(self) -> bool:

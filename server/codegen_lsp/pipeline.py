@@ -7,11 +7,18 @@ CONTRACT (filled in by the pipeline work; the LSP layer codes against these name
 
 - ``Pipeline(settings, engine=None, project_paths=())``; the engine is loaded lazily on first
   use; ``project_paths`` are directories the sandbox lets the code import from, read-only.
-- ``Pipeline.implement(source, line, column, cancel=None, progress=None) -> GenerationResult``
-- ``Pipeline.repair(source, line, column, note=None, cancel=None, progress=None)
+- Every entry point takes ``file: ProjectFile | None``: the file's place in its project (see
+  ``project.py``). With it, the examples run under the project's interpreter with the project
+  importable (one sandbox per interpreter and import path), the file's relative imports work,
+  and the prompt carries the definitions the function uses from other files (jedi, within
+  ``project.contextTokens`` and ``project.contextTimeoutS``). Without it, the file stands alone.
+- ``Pipeline.implement(source, line, column, cancel=None, progress=None, file=None)
   -> GenerationResult``
-- ``Pipeline.explain(source, line, column, cancel=None, progress=None) -> ExplainResult``
-- ``Pipeline.check(source, line=None, stubs=False) -> list[CheckResult]`` (no model needed):
+- ``Pipeline.repair(source, line, column, note=None, cancel=None, progress=None, file=None)
+  -> GenerationResult``
+- ``Pipeline.explain(source, line, column, cancel=None, progress=None, file=None)
+  -> ExplainResult``
+- ``Pipeline.check(source, line=None, stubs=False, file=None) -> list[CheckResult]`` (no model):
   the function at ``line`` (0-based; a result even without examples), or every function with
   examples and a body (with ``stubs``, placeholder bodies too).
 - ``progress(stage: str, done: int, total: int)`` is called from the worker thread, with
@@ -21,22 +28,26 @@ CONTRACT (filled in by the pipeline work; the LSP layer codes against these name
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from codegen_lsp import context as context_mod
-from codegen_lsp import postprocess
+from codegen_lsp import crossfile, postprocess
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
+from codegen_lsp.project import ProjectFile
 from codegen_lsp.ranking import combine
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.ranking.verifier import VerifierModel
+from codegen_lsp.sandbox.isolation import InterpreterError, weaknesses
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import Settings
 
@@ -46,6 +57,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int, int], None]
+
+PROJECT_SANDBOXES = 4
+"""Sandboxes kept at once, one per (interpreter, import paths): a few projects open together."""
+CONTEXT_CACHE_SIZE = 64
+"""Cross-file contexts kept, one per (file version, function)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,14 @@ class GenerationResult:
     candidates: list[RankedCandidate]
     notes: list[str] = field(default_factory=list)
     """Honest remarks for the user, e.g. "no examples in the docstring: nothing is verified"."""
+    prompt: str = ""
+    """The prompt the model read (empty for pre-drawn text)."""
+    definitions: list[str] = field(default_factory=list)
+    """The definitions from other files of the project that the prompt carried."""
+    context_tokens: int = 0
+    """Estimated tokens those definitions added to the prompt."""
+    interpreter: str = ""
+    """The Python the examples ran under."""
 
 
 @dataclass
@@ -154,6 +178,8 @@ class Draw:
     dropped_unparseable: int = 0
     raw: list[Sample] = field(default_factory=list)
     """The engine's samples as drawn (empty for pre-drawn text)."""
+    prompt: str = ""
+    """The rendered prompt the samples continue."""
 
     def drop(self, unwanted: Callable[[DrawnBody], bool]) -> int:
         """Drop the bodies ``unwanted`` picks; return how many samples had written them."""
@@ -167,6 +193,12 @@ class Draw:
         self.bodies = kept
         self.sample_body = [None if i is None else new_index.get(i) for i in self.sample_body]
         return dropped
+
+
+@dataclass(frozen=True)
+class _ProjectSandbox:
+    sandbox: Sandbox
+    notes: tuple[str, ...]
 
 
 def _check_cancel(cancel: threading.Event | None) -> None:
@@ -284,6 +316,11 @@ class Pipeline:
         # that takes minutes to load.
         self._engine_lock = threading.Lock()
         self._sandbox_lock = threading.Lock()
+        self._project_sandboxes: OrderedDict[tuple[str, tuple[str, ...]], _ProjectSandbox] = (
+            OrderedDict()
+        )
+        self._context_lock = threading.Lock()
+        self._contexts: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
 
     # -- parts, loaded on first use ---------------------------------------------------------
 
@@ -318,10 +355,116 @@ class Pipeline:
             self._verifier_loaded = True
         return self._verifier
 
+    def sandbox_for(self, file: ProjectFile | None) -> tuple[Sandbox, list[str]]:
+        """Return the sandbox that runs ``file``'s code, and notes on how it was chosen.
+
+        A file in a project runs under the project's interpreter with its import paths; an
+        interpreter the worker cannot use (too old, broken) falls back to the server's own,
+        and the note says so.
+        """
+        if file is None:
+            return self.sandbox, []
+        python: str | None = file.project.interpreter.executable
+        paths = tuple(dict.fromkeys([*file.import_paths, *self.project_paths]))
+        key = (file.project.interpreter.executable, paths)
+        with self._sandbox_lock:
+            found = self._project_sandboxes.get(key)
+            if found is not None:
+                self._project_sandboxes.move_to_end(key)
+                return found.sandbox, list(found.notes)
+            from codegen_lsp.sandbox.runner import Sandbox
+
+            notes: list[str] = []
+            try:
+                sandbox = Sandbox(self.settings.sandbox, project_paths=paths, python=python)
+            except InterpreterError as error:
+                notes.append(
+                    f"the project's interpreter cannot run the examples ({error}); they ran "
+                    "under the server's own Python, without the project's virtualenv"
+                )
+                python = None
+            except ValueError as error:  # a project folder the sandbox refuses to show
+                notes.append(f"the project's files cannot be shown to the sandbox: {error}")
+                paths = ()
+            if notes:
+                log.warning("pipeline: %s", notes[-1])
+                try:
+                    sandbox = Sandbox(self.settings.sandbox, project_paths=paths, python=python)
+                except ValueError as error:  # both the interpreter and the folders refused
+                    notes.append(f"the project's files cannot be shown to the sandbox: {error}")
+                    log.warning("pipeline: %s", notes[-1])
+                    sandbox = Sandbox(self.settings.sandbox)
+            self._project_sandboxes[key] = _ProjectSandbox(sandbox, tuple(notes))
+            while len(self._project_sandboxes) > PROJECT_SANDBOXES:
+                _, evicted = self._project_sandboxes.popitem(last=False)
+                evicted.sandbox.close()
+            return sandbox, notes
+
+    def in_project(
+        self, ctx: FunctionContext, source: str, file: ProjectFile | None
+    ) -> FunctionContext:
+        """Return ``ctx`` with the definitions it uses from other files of the project.
+
+        Resolved by jedi under the project's interpreter, within the token budget and the time
+        box, cached per file version and function. Nothing changes without a file, with the
+        setting off, or when jedi fails (the failure is logged).
+        """
+        settings = self.settings.project
+        if file is None or not settings.cross_file_context or settings.context_tokens <= 0:
+            return ctx
+        key = (
+            file.path,
+            hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(),
+            ctx.qualified_name,
+            ctx.def_line,
+            file.project.interpreter.executable,
+            file.import_paths,
+            settings.context_tokens,
+        )
+        with self._context_lock:
+            cached = self._contexts.get(key)
+            if cached is not None:
+                self._contexts.move_to_end(key)
+                return replace(ctx, definitions=list(cached))
+        try:
+            found = crossfile.cross_file_context(
+                source,
+                file.path,
+                ctx,
+                project_root=file.project.root,
+                sys_path=[p for p in file.import_paths if p != file.project.root],
+                interpreter=file.project.interpreter.executable,
+                budget_tokens=settings.context_tokens,
+                timeout_s=settings.context_timeout_s,
+            )
+        except Exception:  # a failing signal logs and yields nothing, never a failed job
+            log.exception("pipeline: cross-file context failed for %s", ctx.qualified_name)
+            return ctx
+        texts = found.texts()
+        log.info(
+            "context: %s: %d definitions from other files (%d tokens) in %.2f s%s",
+            ctx.qualified_name,
+            len(texts),
+            found.tokens,
+            found.seconds,
+            "; stopped at the time box" if found.timed_out else "",
+        )
+        if not found.timed_out:  # a partial answer is not remembered: the next try may finish
+            with self._context_lock:
+                self._contexts[key] = list(texts)
+                while len(self._contexts) > CONTEXT_CACHE_SIZE:
+                    self._contexts.popitem(last=False)
+        return replace(ctx, definitions=list(texts))
+
     def close(self) -> None:
-        """Stop the sandbox's workers."""
+        """Stop the sandboxes' workers."""
         if self._sandbox is not None:
             self._sandbox.close()
+        with self._sandbox_lock:
+            sandboxes = [found.sandbox for found in self._project_sandboxes.values()]
+            self._project_sandboxes.clear()
+        for sandbox in sandboxes:
+            sandbox.close()
 
     # -- the steps, reusable by the evaluation harness ----------------------------------------
 
@@ -365,6 +508,7 @@ class Pipeline:
             rendered.format,
         )
         draw.raw = samples
+        draw.prompt = rendered.text
         return draw
 
     def run_examples(
@@ -374,8 +518,9 @@ class Pipeline:
         examples: list[Example],
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
     ) -> list[CandidateRun]:
-        """Run every body's module on the examples in the sandbox."""
+        """Run every body's module on the examples in the sandbox (the project's, with a file)."""
         codes = [ctx.module_with_body(body) for body in bodies]
         _report(progress, "running examples", 0, len(codes))
 
@@ -385,7 +530,11 @@ class Pipeline:
         # Only a module-level function can be looked up by name; a method's examples reach it
         # through its class.
         name = ctx.name if ctx.is_top_level else ""
-        runs = self.sandbox.run_many(codes, name, examples, cancel=cancel, progress=step)
+        sandbox, _ = self.sandbox_for(file)
+        package = file.package if file is not None else ""
+        runs = sandbox.run_many(
+            codes, name, examples, cancel=cancel, progress=step, package=package
+        )
         _check_cancel(cancel)
         _report(progress, "running examples", len(codes), len(codes))
         return runs
@@ -396,9 +545,10 @@ class Pipeline:
         examples: list[Example],
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
     ) -> CandidateRun:
         """Run the function as written on ``examples`` (check, repair, explain)."""
-        return self.run_examples(ctx, [ctx.body_source], examples, cancel, progress)[0]
+        return self.run_examples(ctx, [ctx.body_source], examples, cancel, progress, file)[0]
 
     def rank(
         self,
@@ -478,11 +628,6 @@ class Pipeline:
             )
         if self.settings.ranking.verifier and verifier_model is None:
             notes.append("the verifier is unavailable: ranked without it")
-        if self._sandbox is not None and self._sandbox.isolation != "bubblewrap":
-            from codegen_lsp.sandbox.isolation import weaknesses
-
-            level = self._sandbox.isolation
-            notes.extend(f"sandbox at level '{level}': {weak}" for weak in weaknesses(level))
         return notes
 
     # -- the contract -----------------------------------------------------------------------
@@ -494,10 +639,11 @@ class Pipeline:
         column: int = 0,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
     ) -> GenerationResult:
         """Write ranked candidate bodies for the function at (line, column)."""
-        ctx = context_mod.find_function(source, line, column)
-        return self.implement_context(ctx, cancel=cancel, progress=progress)
+        ctx = self.in_project(context_mod.find_function(source, line, column), source, file)
+        return self.implement_context(ctx, cancel=cancel, progress=progress, file=file)
 
     def implement_context(
         self,
@@ -506,8 +652,13 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         examples: list[Example] | None = None,
+        file: ProjectFile | None = None,
     ) -> GenerationResult:
-        """Sample, run and rank bodies for an already located function."""
+        """Sample, run and rank bodies for an already located function.
+
+        ``ctx`` already carries its cross-file definitions when it should (:meth:`in_project`);
+        ``file`` chooses the sandbox.
+        """
         if examples is None:
             examples = self.examples(ctx)
         draw = self.draw(ctx, feedback=feedback, cancel=cancel, progress=progress)
@@ -517,9 +668,25 @@ class Pipeline:
             current = _normalised(feedback.current_body)
             repeated = draw.drop(lambda drawn: _normalised(drawn.body) == current)
         runs = self.run_examples(
-            ctx, [b.body for b in draw.bodies], examples, cancel=cancel, progress=progress
+            ctx,
+            [b.body for b in draw.bodies],
+            examples,
+            cancel=cancel,
+            progress=progress,
+            file=file,
         )
         result = self.rank(ctx, draw, runs, examples, progress)
+        sandbox, sandbox_notes = self.sandbox_for(file)
+        level = sandbox.isolation
+        if level != "bubblewrap":
+            result.notes.extend(f"sandbox at level '{level}': {weak}" for weak in weaknesses(level))
+        result.notes.extend(sandbox_notes)
+        result.prompt = draw.prompt
+        result.definitions = list(ctx.definitions)
+        result.context_tokens = crossfile.estimate_tokens("\n\n".join(ctx.definitions))
+        result.interpreter = sandbox.python
+        if file is not None:
+            result.notes.extend(file.project.warnings)
         if repeated:
             result.notes.append(f"{repeated} samples repeated the current body and were dropped")
         return result
@@ -544,13 +711,14 @@ class Pipeline:
         note: str | None = None,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
     ) -> GenerationResult:
         """Re-prompt with a failing example's expected vs actual output (and the user's note)."""
-        ctx = context_mod.find_function(source, line, column)
+        ctx = self.in_project(context_mod.find_function(source, line, column), source, file)
         examples = self.examples(ctx)
         failure = None
         if ctx.has_body and examples:
-            current = self.run_current_body(ctx, examples, cancel)
+            current = self.run_current_body(ctx, examples, cancel, file=file)
             if current.error:
                 failure = f"the function does not run: {current.error}"
             else:
@@ -558,7 +726,7 @@ class Pipeline:
                 failure = describe_failure(failing[0]) if failing else None
         feedback = prompt_mod.Feedback(ctx.body_source, failure, note)
         result = self.implement_context(
-            ctx, feedback=feedback, cancel=cancel, progress=progress, examples=examples
+            ctx, feedback=feedback, cancel=cancel, progress=progress, examples=examples, file=file
         )
         if failure:
             result.notes.insert(0, f"repairing: {failure}")
@@ -573,9 +741,10 @@ class Pipeline:
         column: int = 0,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
     ) -> ExplainResult:
         """Write a docstring with examples for a function and check them against its body."""
-        ctx = context_mod.find_function(source, line, column)
+        ctx = self.in_project(context_mod.find_function(source, line, column), source, file)
         if not ctx.has_body:
             raise ValueError(f"`{ctx.name}` has no body to explain: write it first")
         engine = self.engine(progress)
@@ -595,7 +764,7 @@ class Pipeline:
             text = self._docstring_text(engine, rendered, lead, cancel)
         _report(progress, "sampling", 2, 2)
         docstring = inspect.cleandoc(text.strip("\n"))
-        return self.check_docstring(ctx, docstring, cancel, progress)
+        return self.check_docstring(ctx, docstring, cancel, progress, file)
 
     def _docstring_text(
         self,
@@ -628,6 +797,7 @@ class Pipeline:
         docstring: str,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
     ) -> ExplainResult:
         """Run a docstring's examples against the existing body; keep only those that hold.
 
@@ -640,7 +810,7 @@ class Pipeline:
         notes: list[str] = []
         kept = corrected = 0
         if examples:
-            run = self.run_current_body(ctx, examples, cancel, progress)
+            run = self.run_current_body(ctx, examples, cancel, progress, file)
             if run.error:
                 notes.append(f"the function could not run its examples: {run.error}")
             held = {id(r.example) for r in run.results if r.status == "passed"}
@@ -687,7 +857,13 @@ class Pipeline:
             examples_corrected=corrected,
         )
 
-    def check(self, source: str, line: int | None = None, stubs: bool = False) -> list[CheckResult]:
+    def check(
+        self,
+        source: str,
+        line: int | None = None,
+        stubs: bool = False,
+        file: ProjectFile | None = None,
+    ) -> list[CheckResult]:
         """Run functions' own docstring examples against their current bodies (no model).
 
         With ``line`` (0-based) the function there is checked, and reported even when its
@@ -705,9 +881,9 @@ class Pipeline:
             if not examples and line is None:
                 continue
             if examples:
-                run = self.run_current_body(ctx, examples)
+                run = self.run_current_body(ctx, examples, file=file)
             else:
-                run = CandidateRun(results=[], isolation=self.sandbox.isolation)
+                run = CandidateRun(results=[], isolation=self.sandbox_for(file)[0].isolation)
             results.append(
                 CheckResult(
                     ctx.qualified_name,

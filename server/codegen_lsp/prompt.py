@@ -107,8 +107,14 @@ def _has_chat(engine: PromptEngine) -> bool:
 
 
 def context_block(ctx: FunctionContext) -> str:
-    """Return imports, helper signatures, enclosing headers, then the function head."""
+    """Return other files' definitions, imports, helpers, enclosing headers, the function head.
+
+    The definitions (from :mod:`codegen_lsp.crossfile`) come first, as the files they belong to
+    would come before this one: each is headed by a comment naming its module.
+    """
     parts: list[str] = []
+    if ctx.definitions:
+        parts.append(definitions_block(ctx))
     if ctx.imports:
         parts.append("\n".join(ctx.imports))
     if ctx.helpers:
@@ -116,6 +122,26 @@ def context_block(ctx: FunctionContext) -> str:
     head = "\n".join([*ctx.enclosing_headers, ctx.function_head])
     parts.append(head)
     return "\n\n\n".join(parts)
+
+
+def reference_block(ctx: FunctionContext) -> str:
+    """Return what the function may use, bodies omitted: other files' definitions, helpers."""
+    parts = [definitions_block(ctx)] if ctx.definitions else []
+    if ctx.helpers:
+        parts.append("\n\n".join(ctx.helpers))
+    return "\n\n\n".join(parts)
+
+
+def answer_block(ctx: FunctionContext) -> str:
+    """Return the imports, the enclosing headers and the function head: the chat answer's start."""
+    head = "\n".join([*ctx.enclosing_headers, ctx.function_head])
+    imports = "\n".join(ctx.imports)
+    return f"{imports}\n\n\n{head}" if imports else head
+
+
+def definitions_block(ctx: FunctionContext) -> str:
+    """Return the definitions from other files, separated as helpers are ("" when none)."""
+    return "\n\n".join(ctx.definitions)
 
 
 def stop_sequences(ctx: FunctionContext) -> tuple[str, ...]:
@@ -157,21 +183,34 @@ def build_prompt(
             f"Complete the Python function `{ctx.name}` below. Keep its signature and docstring; "
             "write only the body. Use only the imports shown and the standard library."
         )
+        reference = reference_block(ctx)
+        if reference:
+            # Apart from the function: in one block, a file of `...` stubs taught the model to
+            # answer with one more stub (measured on real packages: every sample was empty).
+            request += (
+                " It may use these definitions from the project (bodies omitted):"
+                f"\n\n```python\n{reference}\n```"
+            )
         if feedback is not None:
             request += "\n\n" + _feedback_text(ctx, feedback)
+        answer = answer_block(ctx)
         messages = [
             {"role": "system", "content": SYSTEM_MESSAGE},
-            {"role": "user", "content": f"{request}\n\n```python\n{block}\n```"},
+            {"role": "user", "content": f"{request}\n\n```python\n{answer}\n```"},
         ]
         rendered = engine.chat_prompt(messages)
         if rendered is not None:
-            return Prompt(rendered + f"```python\n{block}\n", "chat", ("\n```", *stops))
+            return Prompt(rendered + f"```python\n{answer}\n", "chat", ("\n```", *stops))
         fmt = "raw"
     if fmt == "fim":
         tokens = engine.fim_tokens()
         if tokens is not None and feedback is None:
             pre, suf, mid = tokens
             prefix = ctx.prefix[-FIM_CONTEXT_CHARS:] + "\n"
+            if ctx.definitions:
+                # A leading block, before the file: the model reads other files' definitions
+                # first, as in a repository-level prompt. They have a budget of their own.
+                prefix = f"{definitions_block(ctx)}\n\n\n{prefix}"
             suffix = ctx.suffix[:FIM_CONTEXT_CHARS]
             return Prompt(f"{pre}{prefix}{suf}{suffix}{mid}", "fim", stops)
         fmt = "raw"
@@ -186,6 +225,9 @@ def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | Non
     """Return a chat prompt asking for a docstring with examples (Codex-D); None without chat."""
     style = _docstring_style(ctx)
     code = "\n".join([*ctx.enclosing_headers, ctx.header, ctx.body_source])
+    if ctx.definitions:
+        # The examples build the project's own types: show how (fields, constructors).
+        code = f"{definitions_block(ctx)}\n\n\n{code}"
     messages = [
         {"role": "system", "content": SYSTEM_MESSAGE},
         {

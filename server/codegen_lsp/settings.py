@@ -111,6 +111,24 @@ class SandboxSettings:
 
 
 @dataclass
+class ProjectSettings:
+    """The user's project: the Python its examples run under and what the model sees of it."""
+
+    interpreter: str = ""
+    """The project's Python (an executable or a virtualenv folder); empty chooses, in order: the
+    editor's selection, `$VIRTUAL_ENV`, a `.venv` or `venv` in the project, the server's own."""
+    editor_interpreter: str = ""
+    """The interpreter the editor's Python extension selected; filled by editor integrations
+    (the VS Code extension does), below `interpreter` in precedence."""
+    cross_file_context: bool = True
+    """Show the model the definitions the function uses from other files (resolved by jedi)."""
+    context_tokens: int = 1024
+    """Most tokens (estimated) those definitions may add to the prompt."""
+    context_timeout_s: float = 2.0
+    """Longest time spent resolving names; what resolved by then is used."""
+
+
+@dataclass
 class ServerSettings:
     """Language-server behaviour."""
 
@@ -133,6 +151,7 @@ class Settings:
     sampling: SamplingSettings = field(default_factory=SamplingSettings)
     ranking: RankingSettings = field(default_factory=RankingSettings)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
+    project: ProjectSettings = field(default_factory=ProjectSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
 
 
@@ -172,6 +191,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "server.warmup_delay_ms": (0, 60_000),
     "server.max_actions": (1, 50),
     "model.threads": (0, 1024),
+    "project.context_tokens": (0, 32_768),
+    "project.context_timeout_s": (0.0, 60.0),
     "model.remote_timeout_s": (0.1, 3600.0),
     "model.remote_retries": (0, 20),
     "model.remote_max_in_flight": (1, 256),

@@ -1,7 +1,7 @@
 -- Headless Neovim drives codegen-lsp like a user: open the file, put the cursor in the
 -- function, pick a code action by title, wait for the server's edit, save, quit.
 -- Env: LSP_CMD (space separated), LSP_SETTINGS (JSON for initializationOptions), TARGET,
--- LINE, COL (0-based), TITLE (prefix of the action title), WAIT_S.
+-- LINE, COL (0-based), TITLE (prefix of the action title), WAIT_S, ROOT (optional project).
 local env = vim.env
 local function fail(msg)
   io.stderr:write("FAIL: " .. msg .. "\n")
@@ -15,7 +15,8 @@ local ok, err = pcall(function()
   local client_id = vim.lsp.start({
     name = "codegen-lsp",
     cmd = vim.split(env.LSP_CMD, " ", { trimempty = true }),
-    root_dir = vim.fn.fnamemodify(env.TARGET, ":h"),
+    -- ROOT, when given, is the project folder (Neovim sends it as the workspace folder).
+    root_dir = (env.ROOT and env.ROOT ~= "") and env.ROOT or vim.fn.fnamemodify(env.TARGET, ":h"),
     init_options = vim.json.decode(env.LSP_SETTINGS),
   })
   local client = vim.lsp.get_client_by_id(client_id)

@@ -176,7 +176,13 @@ async def start_session(
     settings: dict[str, Any] | None = None,
     configuration: dict[str, Any] | None = None,
     client_info: types.ClientInfo | None = None,
+    folders: list[Path] | None = None,
 ) -> tuple[Session, LanguageClient]:
+    """Start the server and initialize it as ``name`` does.
+
+    ``folders`` become the workspace folders (the first is also the root); without them the
+    root is ``tmp_path`` and there are none.
+    """
     log_file = tmp_path / "server.log"
     env = {**os.environ, "HOME": os.environ.get("HOME", str(tmp_path))}
     config = ClientServerConfig(server_command=server_command(log_file), server_env=env)
@@ -202,7 +208,12 @@ async def start_session(
             initialization_options={
                 "codegenLsp": settings if settings is not None else FAST_SETTINGS
             },
-            root_uri=tmp_path.as_uri(),
+            root_uri=(folders[0] if folders else tmp_path).as_uri(),
+            workspace_folders=[
+                types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name)
+                for folder in folders or []
+            ]
+            or None,
             client_info=client_info,
         )
     )

@@ -145,3 +145,71 @@ def test_the_shipped_verifier_prefers_passing_agreeing_candidates() -> None:
     probs = verifier.verify(cands, agreement.group_sizes(cands), model)
     assert all(p is not None and 0.0 <= p <= 1.0 for p in probs)
     assert probs[0] > probs[2] and probs[0] > probs[3]  # type: ignore[operator]
+
+
+def _longer_is_better() -> verifier.VerifierModel:
+    """A verifier that scores the body's length: it prefers the longer of two candidates."""
+    import numpy as np
+
+    n = len(verifier.FEATURES)
+    weights = np.zeros(n)
+    weights[verifier.FEATURES.index("body_lines")] = 10.0
+    return verifier.VerifierModel(weights, -10.0, np.zeros(n), np.ones(n), 0.9)
+
+
+def _short_and_long(total: int) -> list[Candidate]:
+    short = Candidate(
+        code="    return a + b",
+        logprobs=[-0.2, -0.2],
+        examples_passed=total,
+        examples_total=total,
+        signature="x" if total else None,
+    )
+    long = Candidate(
+        code="    s = a\n    s += b\n    return s",
+        logprobs=[-0.6, -0.6],
+        examples_passed=total,
+        examples_total=total,
+        signature="y" if total else None,
+    )
+    return [short, long]
+
+
+def test_without_examples_the_likelihood_best_comes_first_whatever_the_verifier_says() -> None:
+    model = _longer_is_better()
+    cands = _short_and_long(total=0)
+    probs = verifier.verify(cands, agreement.group_sizes(cands), model)
+    # The verifier alone would put the less likely candidate first, and by far enough that
+    # P_LM x P_verifier would too (0.82 x 0.04 against 0.55 x 0.98): the gate must hold it off.
+    assert probs[1] > 0.9 > 0.1 > probs[0]  # type: ignore[operator]
+    ranked = combine.rank(cands, RankingSettings(), model)
+    assert cands[ranked[0].index].code == "    return a + b"
+    assert [r.verifier for r in ranked] == [None, None]
+    for r in ranked:
+        assert "verifier" not in r.parts and "agreement" not in r.parts
+        assert r.parts["p_lm"] == pytest.approx(math.exp(cands[r.index].mean_logprob or 0.0))
+        assert not r.verified
+    # The order is mean log-prob's.
+    assert [r.index for r in ranked] == [0, 1]
+    assert ranked[0].score == pytest.approx(math.exp(-0.2) / (math.exp(-0.2) + math.exp(-0.6)))
+
+
+def test_with_examples_the_same_verifier_still_counts() -> None:
+    model = _longer_is_better()
+    cands = _short_and_long(total=2)  # both pass both examples: the verifier decides
+    ranked = combine.rank(cands, RankingSettings(), model)
+    assert cands[ranked[0].index].code.startswith("    s = a")
+    assert all(r.verifier is not None and "verifier" in r.parts for r in ranked)
+    assert all("agreement" in r.parts for r in ranked)
+
+
+def test_without_examples_exact_duplicates_still_weigh() -> None:
+    # No behaviour to agree on, but three samples wrote the same code: their mass counts, as
+    # every sample's P_LM does in LEVER's sum.
+    cands = [
+        Candidate(code="a", logprobs=[-0.3], duplicates=3),
+        Candidate(code="b", logprobs=[-0.2]),
+    ]
+    ranked = combine.rank(cands, RankingSettings())
+    assert [cands[r.index].code for r in ranked] == ["a", "b"]
+    assert ranked[0].group_size == 3 and "agreement" not in ranked[0].parts

@@ -5,7 +5,9 @@ example ``f() == "escaped"``; the sample must not pass, and the test checks the 
 itself: its files (and a fake ``~/.ssh``) are intact and unread, a listener on 127.0.0.1 received
 nothing, the test process is alive, and the worker still runs an honest candidate afterwards.
 Each sample runs at every isolation level this machine offers (bubblewrap in CI), so the seccomp
-and rlimit layers are shown to hold on their own at level ``none``.
+and rlimit layers are shown to hold on their own at level ``none``; and again under a project's
+virtualenv interpreter, with the project folder shown read-only, at ``bubblewrap`` and ``none``
+(the two ways files are guarded: binds, and Landlock alone).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import os
 import socket
 import stat
+import subprocess
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,12 +28,14 @@ from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun
 from codegen_lsp.settings import SandboxSettings
-from conftest import available_levels
+from conftest import PROJECT_LIBRARY, ProjectVenv, available_levels
 
 SECRET = "SECRET-KEY-4f1c9e"
 TIMEOUT_S = 2.0
 ATTACK = extract_examples('>>> f()\n"escaped"\n', "f")
 HONEST = "def f():\n    return 'escaped'\n"
+PLANTED = "codegen_lsp_planted.py"
+PROJECT_LEVELS = ["bubblewrap", "none"]
 
 
 class Listener:
@@ -93,6 +99,8 @@ class Victim:
     modes: dict[Path, int]
     listener: Listener
     test_pid: int
+    planted: list[Path]
+    """Where a candidate would plant a module for later runs: each site-packages."""
 
     def intact(self) -> list[str]:
         problems = []
@@ -107,20 +115,36 @@ class Victim:
         problems += [f"{path} was created" for path in sorted(extra)]
         if Path("/tmp/codegen-lsp-pwned").exists():
             problems.append("/tmp/codegen-lsp-pwned was created")
+        problems += [f"{path} was created" for path in self.planted if path.exists()]
         problems += self.listener.received
         return problems
 
 
 @pytest.fixture(scope="module")
-def victim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Victim]:
+def victim(tmp_path_factory: pytest.TempPathFactory, project_venv: ProjectVenv) -> Iterator[Victim]:
+    # A sibling of the project virtualenv's folder, and never shown to candidates (its project
+    # folder is, to the sandboxes under the project's interpreter, read-only).
     root = tmp_path_factory.mktemp("victim")
     home = root / "home"
     (home / ".ssh").mkdir(parents=True)
     files = {
         home / ".ssh" / "id_rsa": SECRET.encode(),
         root / "important.txt": b"the user's work\n",
+        root / "secret.txt": SECRET.encode(),
         root / "project" / "main.py": b"print('hello')\n",
     }
+    venv_purelib = subprocess.run(
+        [
+            str(project_venv.python),
+            "-I",
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    planted = [Path(sysconfig.get_paths()["purelib"]) / PLANTED, Path(venv_purelib) / PLANTED]
     for path, content in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
@@ -129,7 +153,7 @@ def victim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Victim]:
     old_home = os.environ.get("HOME")
     os.environ["HOME"] = str(home)  # even a leaked environment would point at the fake home
     try:
-        yield Victim(root, home, files, modes, listener, os.getpid())
+        yield Victim(root, home, files, modes, listener, os.getpid(), planted)
     finally:
         listener.close()
         if old_home is not None:
@@ -141,6 +165,23 @@ def sandboxes(victim: Victim) -> Iterator[dict[str, Sandbox]]:
     boxes = {
         level: Sandbox(SandboxSettings(level=level, timeout_s=TIMEOUT_S, memory_mb=256, workers=1))
         for level in available_levels()
+    }
+    yield boxes
+    for box in boxes.values():
+        box.close()
+
+
+@pytest.fixture(scope="module")
+def project_sandboxes(victim: Victim, project_venv: ProjectVenv) -> Iterator[dict[str, Sandbox]]:
+    """Sandboxes under the project's virtualenv, showing its project folder (read-only)."""
+    levels = [level for level in PROJECT_LEVELS if level in available_levels()]
+    boxes = {
+        level: Sandbox(
+            SandboxSettings(level=level, timeout_s=TIMEOUT_S, memory_mb=256, workers=1),
+            project_paths=[str(victim.root / "project")],
+            python=str(project_venv.python),
+        )
+        for level in levels
     }
     yield boxes
     for box in boxes.values():
@@ -221,6 +262,24 @@ SAMPLES = [
         "open('/tmp/codegen-lsp-pwned', 'w').write('x')\n    return 'escaped'",
         needs_file_guard=True,
         passing_is_escape=False,
+    ),
+    Hostile(
+        "write into the project folder",
+        "open('{root}/project/evil.py', 'w').write('x')\n    return 'escaped'",
+        needs_file_guard=True,
+    ),
+    Hostile(
+        "plant a module in site-packages for later runs",
+        "import sysconfig\n"
+        "    open(os.path.join(sysconfig.get_paths()['purelib'], '" + PLANTED + "'), 'w')\n"
+        "    return 'escaped'",
+        needs_file_guard=True,
+    ),
+    Hostile(
+        "read a secret in a sibling folder of the project",
+        "return open('{root}/secret.txt').read()",
+        needs_file_guard=True,
+        check=no_secret,
     ),
     Hostile(
         "read ~/.ssh by path",
@@ -451,6 +510,39 @@ def test_hostile_candidate_is_contained(
     box = sandboxes.get(level)
     if box is None:
         pytest.skip(f"isolation level {level} is not available on this machine")
+    contained(sample, level, box, victim)
+
+
+@pytest.mark.parametrize("level", PROJECT_LEVELS)
+@pytest.mark.parametrize("sample", SAMPLES, ids=[sample.name for sample in SAMPLES])
+def test_hostile_candidate_is_contained_under_the_project_python(
+    sample: Hostile, level: str, victim: Victim, project_sandboxes: dict[str, Sandbox]
+) -> None:
+    box = project_sandboxes.get(level)
+    if box is None:
+        pytest.skip(f"isolation level {level} is not available on this machine")
+    contained(sample, level, box, victim)
+
+
+@pytest.mark.parametrize("level", PROJECT_LEVELS)
+def test_the_project_python_sees_its_library_and_project_read_only(
+    level: str, victim: Victim, project_venv: ProjectVenv, project_sandboxes: dict[str, Sandbox]
+) -> None:
+    # What the attacks above are denied is not simply absent: the project is there to read.
+    box = project_sandboxes.get(level)
+    if box is None:
+        pytest.skip(f"isolation level {level} is not available on this machine")
+    code = (
+        f"import sys, {PROJECT_LIBRARY}\n\n\ndef f():\n"
+        f"    return (sys.prefix, open('{victim.root}/project/main.py').read())\n"
+    )
+    expected = repr((str(project_venv.root), "print('hello')\n"))
+    run = box.run(code, "f", extract_examples(f">>> f()\n{expected}\n", "f"))
+    assert run.passed == 1, run
+
+
+def contained(sample: Hostile, level: str, box: Sandbox, victim: Victim) -> None:
+    """Run ``sample`` in ``box`` and check that nothing escaped (see the module docstring)."""
     if sample.needs_pid_namespace and level == "none":
         pytest.skip("would signal every process of this user if seccomp failed")
     if sample.needs_file_guard and not files_guarded(box):

@@ -309,3 +309,25 @@ def test_a_worker_that_cannot_start_says_why(monkeypatch: pytest.MonkeyPatch) ->
     assert run.error is not None
     assert "sandbox unavailable" in run.error and "no_such_mod" in run.error
     assert run.results[0].status == "error"
+
+
+@pytest.mark.parametrize("future", ["", "from __future__ import annotations\n"])
+def test_a_module_with_a_dataclass_runs_as_written(sandbox: Sandbox, future: str) -> None:
+    # Annotations are the candidate's own: the worker's `from __future__ import annotations`
+    # must not leak into them, and a module that does import it must still build dataclasses
+    # (dataclasses looks the module up in sys.modules).
+    code = (
+        f"{future}from dataclasses import dataclass, fields\n\n\n"
+        "@dataclass\nclass Stats:\n    low: int\n    high: int\n\n\n"
+        "def span(s):\n    return s.high - s.low\n\n\n"
+        "def kinds():\n    return [type(f.type).__name__ for f in fields(Stats)]\n"
+    )
+    examples = [
+        Example(call="span(Stats(2, 7))", expected="5", line=1),
+        Example(
+            call="kinds()", expected=repr(["str", "str"] if future else ["type", "type"]), line=2
+        ),
+    ]
+    run = sandbox.run(code, "span", examples)
+    assert run.error is None, run.error
+    assert [r.status for r in run.results] == ["passed", "passed"], run.results

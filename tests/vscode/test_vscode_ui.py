@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from projects import OPS, SHIFT_HIDDEN_TEST, SHIFT_LINE, run_hidden, write_shapes_project
 from vscode_harness import ROOT, VSCode, VSCodeRun
 
 pytestmark = pytest.mark.editor
@@ -199,6 +200,43 @@ def assert_implemented(run: VSCodeRun) -> None:
     assert "return x * 2" in run.text  # the other function is untouched
     check = hidden_test(run.text, HIDDEN_TEST, run.shots)
     assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.slow
+def test_quick_fix_implements_inside_a_multi_module_project(
+    vscode: VSCode, project_venv_python: Path
+) -> None:
+    # The workspace is the shapes project with its own .venv (whose library ops.py imports);
+    # the Quick Fix implements `shift`, whose types live in shapes/geometry.py.
+    def project(workspace: Path) -> None:
+        write_shapes_project(workspace)
+        os.symlink(project_venv_python.parent.parent, workspace / ".venv")
+
+    run = vscode.drive(
+        "quickfix-project",
+        OPS,
+        {
+            "scenario": "quickfix",
+            "line": SHIFT_LINE + 2,
+            "column": 9,
+            "waitFor": r"Implement: 1/1 examples? pass",
+            "pick": r"^Implement: 1/1 examples? pass",
+            "expect": r"return ",
+        },
+        REAL,
+        timeout_s=600,
+        file="shapes/ops.py",
+        project=project,
+    )
+    assert "error" not in run.result, run.result
+    assert run.errors == [], run.result["toasts"]
+    assert "Traceback" not in run.log and "ModuleNotFoundError" not in run.log
+    assert ".venv virtualenv in the project" in run.log
+    root = run.shots / "project"
+    write_shapes_project(root)
+    (root / "shapes" / "ops.py").write_text(run.text)
+    hidden = run_hidden(root, project_venv_python, SHIFT_HIDDEN_TEST)
+    assert hidden.returncode == 0, hidden.stderr + run.text
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,13 +91,21 @@ class VSCode:
         scenario: dict[str, Any],
         settings: dict[str, Any],
         timeout_s: float = 300,
+        file: str = "mod.py",
+        project: Callable[[Path], None] | None = None,
     ) -> VSCodeRun:
-        """Open ``source`` as mod.py in a fresh workspace and run one scenario."""
+        """Open ``source`` as ``file`` in a fresh workspace and run one scenario.
+
+        ``project``, when given, fills the workspace folder first (a package, a ``.venv``).
+        """
         base = self.root / name
         workspace, home, data, shots = (base / d for d in ("ws", "home", "data", "shots"))
         for directory in (workspace, home, data / "User", shots):
             directory.mkdir(parents=True, exist_ok=True)
-        target = workspace / "mod.py"
+        if project is not None:
+            project(workspace)
+        target = workspace / file
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source)
         user_settings = {
             "workbench.startupEditor": "none",
@@ -144,7 +153,7 @@ class VSCode:
             _wait_healthy(port, server)
             spec = {
                 "url": f"http://127.0.0.1:{port}/?folder={workspace}",
-                "file": "mod.py",
+                "file": file,
                 "shots": str(shots),
                 "result": str(base / "result.json"),
                 "chromium": CHROMIUM,

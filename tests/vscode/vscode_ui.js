@@ -90,7 +90,7 @@ async function openFile(page) {
     await page.keyboard.type(spec.file);
     await waitUntil('quick open to list the file', () =>
         page.$$eval('.quick-input-list .monaco-list-row', (rows, name) =>
-            rows.some((r) => r.textContent.includes(name)), spec.file), 15000);
+            rows.some((r) => r.textContent.includes(name)), path.basename(spec.file)), 15000);
     await page.keyboard.press('Enter');
     await page.waitForSelector('.monaco-editor .view-lines', { visible: true, timeout: 30000 });
     step('file open');

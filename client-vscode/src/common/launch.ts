@@ -1,9 +1,12 @@
 // How the server is started: which interpreter, which arguments. Pure logic, unit-tested.
 //
-// Order of preference, like the Python-tools extension template:
+// The server runs from its own environment, not from the project's: the project's interpreter
+// (the Python extension's selection) is handed to the server as the `project.editorInterpreter`
+// setting, where it runs the examples and resolves names. Order of preference:
 //   1. the "codegenLsp.interpreter" setting (a path, or a command with arguments);
-//   2. the interpreter the Python extension has selected for the workspace, when installed;
-//   3. the `codegen-lsp` script on PATH;
+//   2. the `codegen-lsp` script on PATH;
+//   3. the interpreter the Python extension selected, only when neither of the above exists
+//      (codegen-lsp installed into the project's own environment);
 //   4. `python3` on PATH.
 // vscode-languageclient appends `--stdio` itself.
 
@@ -47,16 +50,16 @@ export function planLaunch(inputs: LaunchInputs): LaunchPlan {
             source: 'setting',
         };
     }
+    const script = inputs.which(SERVER_SCRIPT);
+    if (script) {
+        return { command: script, args: extra, source: 'path-script' };
+    }
     if (inputs.pythonExtensionInterpreter) {
         return {
             command: inputs.pythonExtensionInterpreter,
             args: ['-m', SERVER_MODULE, ...extra],
             source: 'python-extension',
         };
-    }
-    const script = inputs.which(SERVER_SCRIPT);
-    if (script) {
-        return { command: script, args: extra, source: 'path-script' };
     }
     const python = inputs.which('python3') ?? inputs.which('python');
     if (python) {

@@ -5,6 +5,7 @@ import {
     ApplyWorkspaceEditParams,
     ApplyWorkspaceEditRequest,
     ApplyWorkspaceEditResult,
+    DidChangeConfigurationNotification,
     LanguageClient,
     LanguageClientOptions,
     ServerOptions,
@@ -22,6 +23,7 @@ import { LaunchPlan, planLaunch, whichOn } from './launch';
 import { logError, logInfo, outputChannel } from './log';
 import { pythonExtensionInterpreter } from './python';
 import { interpreterSetting, isExecutable, primaryFolder, serverSettingsFor } from './settings';
+import { SettingsTree, withEditorInterpreter } from './settingsTree';
 import { StatusBar } from './statusBar';
 
 export async function resolveLaunch(): Promise<LaunchPlan> {
@@ -33,6 +35,11 @@ export async function resolveLaunch(): Promise<LaunchPlan> {
         which: (program) => whichOn(program, process.env.PATH, isExecutable),
         serverArgs: ['-v'],
     });
+}
+
+/** The server's settings for a folder, with the Python extension's interpreter for it. */
+export async function projectSettingsFor(scope?: vscode.Uri): Promise<SettingsTree> {
+    return withEditorInterpreter(serverSettingsFor(scope), await pythonExtensionInterpreter(scope));
 }
 
 export class ServerManager implements vscode.Disposable {
@@ -90,7 +97,7 @@ export class ServerManager implements vscode.Disposable {
             ],
             outputChannel: outputChannel(),
             traceOutputChannel: outputChannel(),
-            initializationOptions: serverSettingsFor(folder?.uri),
+            initializationOptions: await projectSettingsFor(folder?.uri),
             middleware: {
                 provideInlineCompletionItems: (document, position, context, token, next) =>
                     next(
@@ -103,10 +110,13 @@ export class ServerManager implements vscode.Disposable {
                         token,
                     ),
                 workspace: {
-                    // Per-folder settings, without the extension's own keys.
+                    // Per-folder settings, without the extension's own keys, and the project's
+                    // interpreter as the Python extension selected it for that folder.
                     configuration: (params) =>
-                        params.items.map((item) =>
-                            serverSettingsFor(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : folder?.uri),
+                        Promise.all(
+                            params.items.map((item) =>
+                                projectSettingsFor(item.scopeUri ? vscode.Uri.parse(item.scopeUri) : folder?.uri),
+                            ),
                         ),
                 },
             },
@@ -205,6 +215,16 @@ export class ServerManager implements vscode.Disposable {
             }
         }
         this.status.setState('stopped');
+    }
+
+    /** Tell the running server to pull its settings again (workspace/configuration). */
+    async settingsChanged(reason: string): Promise<void> {
+        const client = this.client;
+        if (!client || client.state !== State.Running) {
+            return;
+        }
+        logInfo(`settings changed: ${reason}`);
+        await client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
     }
 
     async restart(reason: string): Promise<void> {

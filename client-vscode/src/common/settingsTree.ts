@@ -44,6 +44,20 @@ export function serverSettings(section: unknown): SettingsTree {
     return tree;
 }
 
+/**
+ * The tree with the project's interpreter (the Python extension's selection) handed over as
+ * `project.editorInterpreter`; the server ranks it below the user's own `project.interpreter`.
+ * Without a selection, the tree is returned as it is.
+ */
+export function withEditorInterpreter(tree: SettingsTree, interpreter: string | undefined): SettingsTree {
+    if (!interpreter) {
+        return tree;
+    }
+    const project: SettingsTree = isPlainObject(tree.project) ? { ...tree.project } : {};
+    project.editorInterpreter = interpreter;
+    return { ...tree, project };
+}
+
 /** Whether two trees differ; a change means the server restarts with the new values. */
 export function settingsDiffer(a: unknown, b: unknown): boolean {
     return JSON.stringify(canonical(a)) !== JSON.stringify(canonical(b));

@@ -24,6 +24,15 @@ test('blank entries in the setting count as unset', () => {
     assert.deepEqual(plan.args, ['-m', 'codegen_lsp']);
 });
 
+test('the server runs from its own environment: the script on PATH beats the project interpreter', () => {
+    const plan = planLaunch({
+        interpreterSetting: [],
+        pythonExtensionInterpreter: '/project/.venv/bin/python',
+        which: (p) => (p === 'codegen-lsp' ? '/tools/bin/codegen-lsp' : undefined),
+    });
+    assert.deepEqual(plan, { command: '/tools/bin/codegen-lsp', args: [], source: 'path-script' });
+});
+
 test('without setting or Python extension: the codegen-lsp script on PATH, then python3', () => {
     const script = planLaunch({ interpreterSetting: [], which: (p) => (p === 'codegen-lsp' ? '/bin/codegen-lsp' : undefined) });
     assert.deepEqual(script, { command: '/bin/codegen-lsp', args: [], source: 'path-script' });

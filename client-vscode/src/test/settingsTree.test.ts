@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { serverSettings, settingsDiffer } from '../common/settingsTree';
+import { serverSettings, settingsDiffer, withEditorInterpreter } from '../common/settingsTree';
 
 test('serverSettings drops the client-only keys and functions, keeps the tree', () => {
     const section = {
@@ -22,4 +22,16 @@ test('settingsDiffer ignores key order but sees value changes', () => {
     assert.equal(settingsDiffer({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 }), false);
     assert.equal(settingsDiffer({ a: 1 }, { a: 2 }), true);
     assert.equal(settingsDiffer({ a: [1, 2] }, { a: [2, 1] }), true);
+});
+
+test('withEditorInterpreter hands the selected interpreter over under project, keeping the rest', () => {
+    const tree = { project: { interpreter: '/mine/python', crossFileContext: false }, sampling: { n: 4 } };
+    const out = withEditorInterpreter(tree, '/project/.venv/bin/python');
+    assert.deepEqual(out, {
+        project: { interpreter: '/mine/python', crossFileContext: false, editorInterpreter: '/project/.venv/bin/python' },
+        sampling: { n: 4 },
+    });
+    assert.deepEqual(tree.project, { interpreter: '/mine/python', crossFileContext: false }); // not mutated
+    assert.deepEqual(withEditorInterpreter({ sampling: { n: 1 } }, undefined), { sampling: { n: 1 } });
+    assert.deepEqual(withEditorInterpreter({}, '/p/python'), { project: { editorInterpreter: '/p/python' } });
 });

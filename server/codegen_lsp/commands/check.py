@@ -17,6 +17,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codegen_lsp.commands.project_args import (
+    add_project_arguments,
+    apply_project_settings,
+    project_for,
+)
+
 if TYPE_CHECKING:
     from codegen_lsp.pipeline import CheckResult
     from codegen_lsp.sandbox.types import Example
@@ -39,13 +45,7 @@ def add_parser(subparsers: Any) -> None:
         "--isolation", action="store_true", help="report the sandbox's isolation level and exit"
     )
     parser.add_argument("--timeout", type=float, default=None, help="seconds per function")
-    parser.add_argument(
-        "--project",
-        action="append",
-        metavar="DIR",
-        help="a directory the code may import from, read-only (repeatable; default: the "
-        "file's own directory, unless it is your home directory or holds credentials)",
-    )
+    add_project_arguments(parser)
     parser.add_argument(
         "--level",
         choices=("auto", "bubblewrap", "namespaces", "none"),
@@ -63,6 +63,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         settings.sandbox.timeout_s = max(0.1, float(args.timeout))
     if args.level is not None:
         settings.sandbox.level = args.level
+    apply_project_settings(settings, args)
     return settings
 
 
@@ -95,19 +96,10 @@ def run(args: argparse.Namespace) -> int:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return _fail(f"{path}: cannot read it as UTF-8 text ({error})")
-    from codegen_lsp.sandbox.isolation import check_project_path
-
-    if args.project:
-        try:
-            projects = [check_project_path(directory) for directory in args.project]
-        except ValueError as error:
-            return _fail(f"--project: {error}")
-    else:
-        try:
-            projects = [check_project_path(str(path.resolve().parent))]
-        except ValueError as error:
-            log.info("not sharing the file's directory with the sandbox: %s", error)
-            projects = []
+    try:
+        file = project_for(path, args)
+    except ValueError as error:
+        return _fail(str(error))
     try:
         # The file as written must import: examples run against the code as it is.
         compile(source, str(path), "exec", dont_inherit=True)
@@ -119,9 +111,9 @@ def run(args: argparse.Namespace) -> int:
     from codegen_lsp.context import NoFunctionError, all_functions
     from codegen_lsp.pipeline import Pipeline
 
-    pipeline = Pipeline(_settings(args), project_paths=projects)
+    pipeline = Pipeline(_settings(args))
     try:
-        results = pipeline.check(source, None if line is None else line - 1, stubs=True)
+        results = pipeline.check(source, None if line is None else line - 1, stubs=True, file=file)
     except NoFunctionError:
         names = ", ".join(
             f"{f.qualified_name} (line {f.def_line + 1})" for f in all_functions(source)

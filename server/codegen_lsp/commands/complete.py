@@ -18,8 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from codegen_lsp.commands.project_args import (
+    add_project_arguments,
+    apply_project_settings,
+    project_for,
+)
 from codegen_lsp.context import NoFunctionError, find_function, functions_without_body
 from codegen_lsp.pipeline import ExplainResult, GenerationResult, Pipeline, RankedCandidate
+from codegen_lsp.project import ProjectFile
 from codegen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,6 +69,7 @@ def _common(parser: argparse.ArgumentParser, target_help: str) -> None:
     parser.add_argument(
         "--no-verifier", action="store_true", help="rank without the learned verifier"
     )
+    add_project_arguments(parser)
 
 
 def parse_target(target: str) -> tuple[Path, int | None]:
@@ -93,6 +100,7 @@ def build_settings(args: argparse.Namespace) -> Settings:
         settings.sampling.seed = args.seed
     if args.no_verifier:
         settings.ranking.verifier = False
+    apply_project_settings(settings, args)
     return settings
 
 
@@ -105,21 +113,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         path, line = parse_target(args.target)
         source = path.read_text(encoding="utf-8")
+        file = project_for(path, args)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     pipeline = Pipeline(build_settings(args))
     try:
         if args.action == "complete":
-            return _complete(pipeline, source, path, line, args.json)
+            return _complete(pipeline, source, path, line, args.json, file)
         if line is None:
             print(f"error: {args.action} needs PATH:LINE (the function's line)", file=sys.stderr)
             return 1
         if args.action == "explain":
-            result = pipeline.explain(source, line - 1, progress=_progress)
+            result = pipeline.explain(source, line - 1, progress=_progress, file=file)
             _print_explain(result, args.json)
             return 0
-        repaired = pipeline.repair(source, line - 1, note=args.note, progress=_progress)
+        repaired = pipeline.repair(source, line - 1, note=args.note, progress=_progress, file=file)
         _print_results([repaired], args.json)
         return 0
     except (NoFunctionError, ValueError) as error:
@@ -129,7 +138,14 @@ def run(args: argparse.Namespace) -> int:
         pipeline.close()
 
 
-def _complete(pipeline: Pipeline, source: str, path: Path, line: int | None, as_json: bool) -> int:
+def _complete(
+    pipeline: Pipeline,
+    source: str,
+    path: Path,
+    line: int | None,
+    as_json: bool,
+    file: ProjectFile | None = None,
+) -> int:
     if line is not None:
         ctx = find_function(source, line - 1)
         if ctx.has_body:
@@ -139,7 +155,8 @@ def _complete(pipeline: Pipeline, source: str, path: Path, line: int | None, as_
                 file=sys.stderr,
             )
             return 1
-        results = [pipeline.implement_context(ctx, progress=_progress)]
+        ctx = pipeline.in_project(ctx, source, file)
+        results = [pipeline.implement_context(ctx, progress=_progress, file=file)]
     else:
         targets = functions_without_body(source)
         if not targets:
@@ -152,7 +169,8 @@ def _complete(pipeline: Pipeline, source: str, path: Path, line: int | None, as_
         results = []
         for ctx in targets:
             print(f"{ctx.qualified_name} (line {ctx.def_line + 1}):", file=sys.stderr)
-            results.append(pipeline.implement_context(ctx, progress=_progress))
+            ctx = pipeline.in_project(ctx, source, file)
+            results.append(pipeline.implement_context(ctx, progress=_progress, file=file))
     _print_results(results, as_json)
     return 0
 
@@ -185,6 +203,9 @@ def candidate_json(result: GenerationResult, candidate: RankedCandidate) -> dict
             if r.status != "passed"
         ],
         "notes": result.notes,
+        "context_tokens": result.context_tokens,
+        "definitions": result.definitions,
+        "interpreter": result.interpreter,
     }
 
 

@@ -4,6 +4,8 @@
 task, runs them on the prompt's own examples, ranks them, and only then judges them with the
 hidden tests; it writes report.md, report.json and report.png (and the samples drawn, so the
 ranking can be re-measured later with ``--samples`` without a model). Progress goes to stderr.
+``--strip-examples`` first takes the examples out of every prompt's docstring
+(:mod:`codegen_lsp.eval.strip`), the condition of most real docstrings.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ def add_parser(subparsers: Any) -> None:
         "model: one forward pass per distinct candidate)",
     )
     parser.add_argument(
+        "--strip-examples",
+        action="store_true",
+        help="take the examples out of every prompt's docstring first (doctests and their "
+        "output, prose examples, what explains them; the description stays), as most real "
+        "docstrings have none; with --samples the samples are re-ranked as they were drawn",
+    )
+    parser.add_argument(
         "--dump-rows", action="store_true", help="also write verifier training rows (rows.jsonl)"
     )
     parser.set_defaults(func=run)
@@ -71,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
     tasks = tasks[args.offset :]
     if args.limit:
         tasks = tasks[: args.limit]
+    if args.strip_examples:
+        from codegen_lsp.eval.strip import strip_task
+
+        tasks = [strip_task(task) for task in tasks]
     settings = Settings()
     settings.sampling.temperature = args.temperature
     settings.sampling.prompt_format = args.format
@@ -118,7 +131,9 @@ def run(args: argparse.Namespace) -> int:
         "offset": args.offset,
         "verifier": not args.no_verifier,
         "reviewer": args.reviewer,
-        "command": " ".join(sys.argv),
+        "strip_examples": args.strip_examples,
+        # The program's own path would name this machine's checkout.
+        "command": " ".join(["codegen-lsp", *sys.argv[1:]]),
     }
     summary = write_report(outcomes, meta, out)
     print(markdown(summary))

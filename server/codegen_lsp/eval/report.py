@@ -71,6 +71,17 @@ def markdown(summary: dict[str, Any]) -> str:
         f"temperature {meta.get('temperature')}; {summary['tasks_with_examples']} tasks have "
         "examples in their prompt.",
         "",
+    ]
+    if meta.get("strip_examples"):
+        lines += [
+            "The examples were taken out of every prompt's docstring (`--strip-examples`: "
+            "doctests and their output, prose examples, what explains them); "
+            f"{summary['tasks_with_examples']} tasks keep an example the sandbox runs.",
+            "",
+        ]
+    if meta.get("command"):
+        lines += [f"Command: `{meta['command']}`", ""]
+    lines += [
         "| metric | value |",
         "|---|---|",
     ]
@@ -149,7 +160,8 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     axis.axhline(base, color="grey", linestyle="--", linewidth=1, label="pass@1")
     axis.set_ylabel("top-1 accuracy on hidden tests (%)")
     meta = summary["meta"]
-    axis.set_title(f"{meta.get('dataset')}: {summary['tasks']} tasks, n={summary['n']}")
+    stripped = ", examples stripped" if meta.get("strip_examples") else ""
+    axis.set_title(f"{meta.get('dataset')}: {summary['tasks']} tasks, n={summary['n']}{stripped}")
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=100)

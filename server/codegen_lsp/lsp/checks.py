@@ -13,6 +13,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.pipeline import describe_failure
 
@@ -69,8 +70,13 @@ async def check_document(
     version = document.version
     source = document.source
     pipeline = ls.pipeline()
+    find_project = project_finder(ls, uri)
+
+    def check() -> list[Any]:
+        return pipeline.check(source, line, file=find_project())
+
     try:
-        results = await asyncio.to_thread(pipeline.check, source, line)
+        results = await asyncio.to_thread(check)
     except Exception as error:
         ls.report_pipeline_failure("check examples", error, tell=tell)
         return []

@@ -29,6 +29,7 @@ from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
 from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.jobs import Job, JobCancelled
+from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,11 @@ def start_implement(
     source = document.source
     line, column = _anchor(ls, document, function)
     pipeline = ls.pipeline()
+    find_project = project_finder(ls, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
-        return pipeline.implement(source, line, column, cancel=cancel, progress=progress)
+        file = find_project()
+        return pipeline.implement(source, line, column, cancel=cancel, progress=progress, file=file)
 
     return ls.submit("implement", document, function.key, work, explicit=explicit)
 
@@ -159,6 +162,12 @@ async def _apply_best(
         "passing": len(passing),
         "notes": list(result.notes),
         "applied": False,
+        # What the model saw of the project and where the examples ran, for clients to show.
+        "context": {
+            "definitions": list(result.definitions),
+            "tokens": result.context_tokens,
+            "interpreter": result.interpreter,
+        },
     }
     if not passing:
         best = result.candidates[0] if result.candidates else None
@@ -272,9 +281,13 @@ async def _repair(
     line, column = _anchor(ls, document, function)
     note = spec.get("note")
     pipeline = ls.pipeline()
+    find_project = project_finder(ls, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
-        return pipeline.repair(source, line, column, note=note, cancel=cancel, progress=progress)
+        file = find_project()
+        return pipeline.repair(
+            source, line, column, note=note, cancel=cancel, progress=progress, file=file
+        )
 
     job = ls.submit("repair", document, f"{function.key}:{note}", work, explicit=True)
     result, failed = await _run(ls, f"Fixing {function.name}", job, "repair")
@@ -291,9 +304,11 @@ async def _explain(
     source = document.source
     line, column = _anchor(ls, document, function)
     pipeline = ls.pipeline()
+    find_project = project_finder(ls, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
-        return pipeline.explain(source, line, column, cancel=cancel, progress=progress)
+        file = find_project()
+        return pipeline.explain(source, line, column, cancel=cancel, progress=progress, file=file)
 
     job = ls.submit("explain", document, function.key, work, explicit=True)
     result, failed = await _run(ls, f"Explaining {function.name}", job, "explain")

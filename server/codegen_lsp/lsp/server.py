@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Generator, Hashable, Sequence
 from typing import Any
 
 from lsprotocol import types
@@ -38,6 +38,7 @@ from pygls.exceptions import (
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.workspace import TextDocument
 
 from codegen_lsp import __version__
@@ -89,6 +90,24 @@ class CodegenProtocol(LanguageServerProtocol):
     def forget_cancel(self, msg_id: Any) -> None:
         """Drop the cancel hook of a finished request."""
         self._cancel_hooks.pop(msg_id, None)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """Run the server's shutdown handler, then cancel the requests still open.
+
+        pygls' own version walks its table of open requests while handlers that finish on
+        worker threads remove their entries from it ("dictionary changed size during
+        iteration": the shutdown then fails and the client waits for an exit that never comes);
+        this one walks a snapshot.
+        """
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id  # the shutdown request itself is answered, not cancelled
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         hook = self._cancel_hooks.pop(msg_id, None)

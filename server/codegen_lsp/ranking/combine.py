@@ -6,6 +6,14 @@ examples are summed (errors never group). It is normalised by the total P_LM of 
 it reads as "the share of the model's belief that lands on correct behaviour like this one".
 Candidates passing more of the docstring's examples always come first. A signal that is off or
 fails contributes nothing (a factor of 1) and the candidate's ``parts`` say so by omission.
+
+Without examples (no candidate ran any, as with most real docstrings) the score is P_LM times
+the number of samples that wrote exactly that code (x the reviewer's factor, when on). The
+verifier is left out: it learned from MBPP-train tasks that all had an example and, off that
+ground, ranks below random choice (HumanEval with its examples stripped: 33.5% top-1 against
+41.6% random and 51.8% mean log-prob; with it the combined ranking fell to 36.0%). Agreement has
+no behaviour to compare, so only exact duplicates agree, and their count is already in each
+weight: no ``agreement`` part.
 """
 
 from __future__ import annotations
@@ -64,9 +72,13 @@ def rank(
         return []
     sizes = agreement.group_sizes(candidates)
     keys = agreement.group_keys(candidates)
+    # The gate (see the module doc): without examples the verifier is off its training ground
+    # and agreement compares nothing but the code's text.
+    has_examples = any(c.examples_total > 0 for c in candidates)
+    use_agreement = settings.agreement and has_examples
     verifier_probs = (
         verifier.verify(candidates, sizes, verifier_model)
-        if settings.verifier
+        if settings.verifier and has_examples
         else [None] * len(candidates)
     )
     reviews: list[float | None] = [None] * len(candidates)
@@ -96,14 +108,14 @@ def rank(
         lm_weights.append((p_lm if p_lm is not None else 1.0) * candidate.duplicates)
         parts_list.append(parts)
 
-    scores = lever_scores(weights, lm_weights, keys if settings.agreement else None)
+    scores = lever_scores(weights, lm_weights, keys if use_agreement else None)
     threshold = verifier_model.threshold if verifier_model is not None else None
     threshold = settings.verified_threshold if threshold is None else threshold
 
     ranked = []
     for index, candidate in enumerate(candidates):
         parts = parts_list[index]
-        if settings.agreement:
+        if use_agreement:
             parts["agreement"] = float(sizes[index])
         score = scores[index]
         parts["score"] = score

@@ -1,16 +1,20 @@
 """The sandbox worker: a zygote that forks one locked-down child per candidate run.
 
-This file runs as ``python -I _worker.py`` inside the isolation layer (bubblewrap, namespaces or
-nothing), never inside the language server. It imports only the standard library and pyseccomp,
-pre-imports what candidates commonly use, and then serves jobs read from stdin: for each job it
-forks a child that, before any candidate code runs, sets resource limits, closes every descriptor
-except its result pipe and installs a seccomp filter (no sockets, no exec, no new processes, no
-ptrace, no signals to other processes). The child evaluates the expected values while the
-interpreter is still pristine, runs the candidate module and its examples, and streams one JSON
-line per example back through the pipe. The zygote enforces the run's deadline, kills the child,
-and returns the lines to the parent. Comparisons happen in the parent, not here.
+This file runs as ``python -I _worker.py ROOTS_JSON`` inside the isolation layer (bubblewrap,
+namespaces or nothing), never inside the language server, under the project's interpreter (any
+CPython >= 3.8), so it imports only the standard library. It pre-imports what candidates commonly
+use, takes the seccomp filter from the parent's first message (compiled to BPF by the server, see
+``seccomp.py``), and then serves jobs read from stdin: for each job it forks a child that, before
+any candidate code runs, sets resource limits, closes every descriptor except its result pipe and
+installs that filter (no sockets, no exec, no new processes, no ptrace, no signals to other
+processes). The child evaluates the expected values while the interpreter is still pristine, runs
+the candidate module and its examples, and streams one JSON line per example back through the
+pipe. The zygote enforces the run's deadline, kills the child, and returns the lines to the
+parent. Comparisons happen in the parent, not here.
 
-Protocol (both directions): a 4-byte big-endian length, then a UTF-8 JSON object.
+Protocol (both directions): a 4-byte big-endian length, then a UTF-8 JSON object. The parent
+sends ``{"seccomp": HEX, "why": TEXT}`` first, the worker answers with its hello, then jobs and
+their results alternate.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import ctypes.util
 import dataclasses  # noqa: F401
 import datetime  # noqa: F401
 import decimal  # noqa: F401
-import errno
 import fractions  # noqa: F401
 import functools  # noqa: F401
 import hashlib  # noqa: F401
@@ -39,7 +42,6 @@ import random  # noqa: F401
 import re  # noqa: F401
 import resource
 import select
-import shutil
 import signal
 import statistics  # noqa: F401
 import string  # noqa: F401
@@ -49,14 +51,6 @@ import time
 import typing
 from typing import Any
 
-try:
-    import pyseccomp
-
-    SECCOMP_ERROR = ""
-except Exception as import_error:  # libseccomp missing: reported to the parent, which logs it
-    pyseccomp = None
-    SECCOMP_ERROR = f"{type(import_error).__name__}: {import_error}"
-
 PRISTINE_BUILTINS = dict(builtins.__dict__)
 REPR_CAP = 1000
 STDOUT_CAP = 4000
@@ -64,13 +58,12 @@ ENCODING_ITEMS_CAP = 100_000
 ENCODING_DEPTH_CAP = 60
 BIG_INT_BITS = 1_000_000
 RESULT_BYTES_CAP = 4 * 1024 * 1024
-CLONE_THREAD = 0x00010000
-TIOCSTI = 0x5412
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 SECCOMP_PROGRAM = b""
+SECCOMP_ERROR = ""
 GRACE_S = 0.5
 
 
@@ -204,11 +197,12 @@ def main() -> None:
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     global SECCOMP_ERROR, SECCOMP_PROGRAM
-    if pyseccomp is not None:
-        try:
-            SECCOMP_PROGRAM = build_seccomp_program()
-        except Exception as error:
-            SECCOMP_ERROR = f"compiling the filter failed: {error}"
+    # The filter comes as the first message on the protocol pipe, not in argv: argv is shown by
+    # ps and in every start-up error, and a few kilobytes of hex there would bury the roots.
+    setup = read_message(protocol_in)
+    if setup is None:
+        return
+    SECCOMP_PROGRAM, SECCOMP_ERROR = seccomp_from_setup(setup)
     read_roots = json.loads(sys.argv[1]) if len(sys.argv) > 1 else []
     landlock = Landlock(libc, read_roots, os.getcwd())
     write_message(
@@ -216,6 +210,8 @@ def main() -> None:
         {
             "ready": True,
             "pid": os.getpid(),
+            "python": list(sys.version_info[:3]),
+            "executable": sys.executable,
             "seccomp": bool(SECCOMP_PROGRAM),
             "why": SECCOMP_ERROR,
             "landlock": landlock.abi if landlock.ruleset_fd >= 0 else 0,
@@ -229,6 +225,19 @@ def main() -> None:
         if job is None:
             return
         write_message(protocol_out, serve(job, protocol_in, protocol_out))
+
+
+def seccomp_from_setup(setup: dict[str, Any]) -> tuple[bytes, str]:
+    """Return the filter the parent sent (empty when there is none) and, then, why."""
+    try:
+        program = bytes.fromhex(str(setup.get("seccomp") or ""))
+    except ValueError:
+        return b"", "the parent sent a seccomp program that is not hex"
+    if not program:
+        return b"", str(setup.get("why") or "the parent sent no seccomp program")
+    if len(program) % 8:  # classic BPF instructions are 8 bytes each
+        return b"", f"the parent sent a malformed seccomp program ({len(program)} bytes)"
+    return program, ""
 
 
 def serve(job: dict[str, Any], protocol_in: int, protocol_out: int) -> dict[str, Any]:
@@ -278,16 +287,35 @@ def serve(job: dict[str, Any], protocol_in: int, protocol_out: int) -> dict[str,
 
 
 def clear_directory(path: str) -> None:
+    """Empty ``path``, staying on its own file system.
+
+    Mount points below it (read-only binds of the project or the interpreter, should bubblewrap
+    ever place one there) are left alone: walking them would cost a stat per installed file and
+    remove nothing. A loop rather than recursion (or ``shutil.rmtree``), so that a candidate's
+    deeply nested directories cannot crash the zygote with a RecursionError.
+    """
     try:
-        entries = list(os.scandir(path))
+        device = os.lstat(path).st_dev
     except OSError:
         return
-    for entry in entries:
+    pending, emptied = [path], []
+    while pending:
         try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if not entry.is_dir(follow_symlinks=False):
+                    os.unlink(entry.path)
+                elif entry.stat(follow_symlinks=False).st_dev == device:
+                    pending.append(entry.path)
+                    emptied.append(entry.path)
+            except OSError:
+                continue
+    for directory in reversed(emptied):  # children were found after their parents
+        try:
+            os.rmdir(directory)
         except OSError:
             continue
 
@@ -349,112 +377,6 @@ def lock_down(job: dict[str, Any], result_fd: int) -> None:
         install_seccomp(SECCOMP_PROGRAM)
     else:
         raise RuntimeError(f"seccomp unavailable ({SECCOMP_ERROR}); refusing to run")
-
-
-def build_seccomp_program() -> bytes:
-    """Compile the filter once (in the zygote) to classic BPF; children load it in one call.
-
-    Denied (EPERM): network, exec, process creation (threads stay allowed), tracing, sending
-    any signal (a candidate cannot even signal itself: the rule must not depend on a pid, so
-    that it can be compiled once), namespace and mount changes, and file-metadata changes.
-    """
-    assert pyseccomp is not None
-    deny = pyseccomp.ERRNO(errno.EPERM)
-    rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
-    denied = [
-        "socket",
-        "socketpair",
-        "connect",
-        "bind",
-        "listen",
-        "accept",
-        "accept4",
-        "sendto",
-        "sendmsg",
-        "sendmmsg",
-        "execve",
-        "execveat",
-        "fork",
-        "vfork",
-        "ptrace",
-        "process_vm_readv",
-        "process_vm_writev",
-        "tkill",
-        "pidfd_open",
-        "pidfd_send_signal",
-        "pidfd_getfd",
-        "setsid",
-        "setpgid",
-        "mount",
-        "umount2",
-        "pivot_root",
-        "chroot",
-        "unshare",
-        "setns",
-        "keyctl",
-        "add_key",
-        "request_key",
-        "bpf",
-        "perf_event_open",
-        "userfaultfd",
-        "io_uring_setup",
-        "io_uring_enter",
-        "io_uring_register",
-        "personality",
-        "init_module",
-        "finit_module",
-        "delete_module",
-        "kexec_load",
-        "reboot",
-        "swapon",
-        "swapoff",
-        "acct",
-        "open_by_handle_at",
-        "name_to_handle_at",
-        # Landlock cannot guard metadata: without bubblewrap these would reach user files.
-        "chmod",
-        "fchmod",
-        "fchmodat",
-        "fchmodat2",
-        "chown",
-        "fchown",
-        "lchown",
-        "fchownat",
-        "utime",
-        "utimes",
-        "utimensat",
-        "futimesat",
-        "setxattr",
-        "lsetxattr",
-        "fsetxattr",
-        "removexattr",
-        "lremovexattr",
-        "fremovexattr",
-    ]
-    for name in denied:
-        try:
-            rules.add_rule(deny, name)
-        except (OSError, ValueError):  # a syscall this kernel/arch does not have
-            continue
-    # clone3 passes its flags in memory a filter cannot read: answer ENOSYS so the C library
-    # falls back to clone, whose flags it can check. Threads (CLONE_THREAD) stay allowed.
-    rules.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
-    rules.add_rule(deny, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, CLONE_THREAD, 0))
-    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
-        rules.add_rule(deny, name)
-    # setrlimit() is prlimit64(0, ...); another pid (even our own, spelled out) is refused.
-    rules.add_rule(deny, "prlimit64", pyseccomp.Arg(0, pyseccomp.NE, 0))
-    rules.add_rule(deny, "ioctl", pyseccomp.Arg(1, pyseccomp.EQ, TIOCSTI))
-    read_end, write_end = os.pipe()
-    try:
-        with os.fdopen(write_end, "wb", closefd=True) as sink:
-            rules.export_bpf(sink)
-        program = b""
-        while chunk := os.read(read_end, 65536):
-            program += chunk
-    finally:
-        os.close(read_end)
-    return program
 
 
 class SockFprog(ctypes.Structure):
@@ -548,14 +470,24 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
         emit({"event": "expected", "index": index, "value": encode(value), "trusted": True})
     # 2. The candidate module.
     sys.stdout, sys.stderr = stdout, stderr
-    namespace: dict[str, Any] = {"__name__": "candidate", "__builtins__": builtins}
+    # A real module in sys.modules: code that looks itself up there (dataclasses does, for a
+    # module with `from __future__ import annotations`) must find it.
+    candidate_module = type(real_sys)("candidate")
+    namespace: dict[str, Any] = candidate_module.__dict__
+    namespace["__builtins__"] = builtins
+    real_sys.modules["candidate"] = candidate_module
+    if job.get("package"):
+        # Relative imports resolve against __package__ (the name stays "candidate", which the
+        # reported type names rely on), e.g. ``from .geometry import Pt`` inside ``shapes``.
+        namespace["__package__"] = str(job["package"])
     real_sys.modules["__main__"] = type(real_sys)("candidate_main")
     started = monotonic()
     deadline = started + float(job["timeout_s"])
     try:
         setitimer(real_timer, max(deadline - monotonic(), 0.001))
         real_sys.path[:0] = [str(path) for path in job.get("sys_path", [])]
-        exec(compile(job["code"], "<candidate>", "exec"), namespace)
+        # dont_inherit: this file's `from __future__ import annotations` is not the candidate's.
+        exec(compile(job["code"], "<candidate>", "exec", dont_inherit=True), namespace)
         setitimer(real_timer, 0)
     except ExampleTimeout:
         emit({"event": "module", "error": "timeout", "timeout": True})
@@ -592,11 +524,14 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
         try:
             setitimer(real_timer, remaining)
             for statement in example.get("setup", []):
-                exec(compile(statement, "<example>", "exec"), doc_namespace)
+                exec(compile(statement, "<example>", "exec", dont_inherit=True), doc_namespace)
             try:
-                compiled = compile(example["call"], "<example>", "eval")
+                compiled = compile(example["call"], "<example>", "eval", dont_inherit=True)
             except SyntaxError:  # a doctest statement with output, e.g. a for loop that prints
-                exec(compile(example["call"], "<example>", "exec"), doc_namespace)
+                exec(
+                    compile(example["call"], "<example>", "exec", dont_inherit=True),
+                    doc_namespace,
+                )
                 value = None
             else:
                 value = eval(compiled, doc_namespace)

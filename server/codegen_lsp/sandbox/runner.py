@@ -1,13 +1,15 @@
 """Runs candidates' examples in sandboxed worker processes and reports exactly what happened.
 
-``Sandbox(settings)`` probes the machine's isolation once (see ``isolation.py``) and keeps up to
-``settings.workers`` (default: one per CPU core) worker processes: each is ``python -I`` running
-``_worker.py`` in its own process group, inside bubblewrap or namespaces where available. A worker
-is a zygote: it forks a fresh, locked-down child per candidate, so a run costs a ``fork``, not a
-Python start-up. The server process never runs candidate code and is never forked.
+``Sandbox(settings, python=...)`` probes the machine's isolation once (see ``isolation.py``),
+checks the interpreter candidates run under (the project's, or the server's own by default) and
+keeps up to ``settings.workers`` (default: one per CPU core) worker processes: each is
+``python -I`` running ``_worker.py`` in its own process group, inside bubblewrap or namespaces
+where available. A worker is a zygote: it forks a fresh, locked-down child per candidate, so a run
+costs a ``fork``, not a Python start-up. The server process never runs candidate code and is never
+forked. The seccomp filter is compiled here, once (``seccomp.py``), and sent to each worker.
 
 ``run`` and ``run_many`` are safe to call from any thread; no signal handlers are installed here.
-Results are cached by (code hash, examples hash).
+Results are cached by the hashes of (code, function name, package) and of the examples.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import select
 import signal
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -34,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
-from codegen_lsp.sandbox import isolation
+from codegen_lsp.sandbox import isolation, seccomp
 from codegen_lsp.sandbox.compare import canonical, decode, equal, output_matches
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult, ExampleStatus
 from codegen_lsp.settings import SandboxSettings
@@ -61,7 +64,9 @@ class WorkerError(RuntimeError):
 class _Worker:
     """One zygote process and the pipes to it."""
 
-    def __init__(self, level: str, project_paths: Sequence[str] = ()) -> None:
+    def __init__(
+        self, level: str, project_paths: Sequence[str] = (), python: str | None = None
+    ) -> None:
         self.level = level
         self.home = tempfile.mkdtemp(prefix="codegen-lsp-sandbox-")
         env = {
@@ -73,7 +78,7 @@ class _Worker:
         # Start-up errors (bwrap, a broken Python) land here; the worker then silences fd 2.
         with tempfile.TemporaryFile() as startup_errors:
             self.process = subprocess.Popen(
-                isolation.command(level, project_paths=project_paths),
+                isolation.command(level, python=python, project_paths=project_paths),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=startup_errors,
@@ -82,7 +87,10 @@ class _Worker:
                 start_new_session=True,
                 close_fds=True,
             )
+            filter_ = seccomp.compiled()
+            setup = {"seccomp": filter_.program.hex(), "why": filter_.error}
             try:
+                self._send(setup)
                 self.hello = self._receive(time.monotonic() + START_TIMEOUT_S)
             except WorkerError as error:
                 startup_errors.seek(0)
@@ -93,7 +101,11 @@ class _Worker:
             raise WorkerError(f"sandbox worker did not start: {self.hello}")
 
     def request(self, job: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        body = json.dumps(job).encode("utf-8")
+        self._send(job)
+        return self._receive(time.monotonic() + timeout_s)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        body = json.dumps(message).encode("utf-8")
         assert self.process.stdin is not None
         try:
             self.process.stdin.write(struct.pack(">I", len(body)) + body)
@@ -101,7 +113,6 @@ class _Worker:
         except OSError as error:
             self.kill()
             raise WorkerError(f"sandbox worker is gone: {error}") from error
-        return self._receive(time.monotonic() + timeout_s)
 
     def _receive(self, deadline: float) -> dict[str, Any]:
         header = self._read(4, deadline)
@@ -158,14 +169,22 @@ class Sandbox:
         settings: SandboxSettings | None = None,
         cache_size: int = CACHE_SIZE,
         project_paths: Sequence[str] = (),
+        python: str | None = None,
     ) -> None:
         """Probe isolation (once per process) and prepare workers (started on first use).
+
+        ``python`` is the interpreter candidates run under, e.g. the project's virtualenv's
+        ``bin/python`` (default: the server's own); one it cannot use (missing, not a Python,
+        older than :data:`isolation.MIN_WORKER_PYTHON`) is refused here with
+        :class:`isolation.InterpreterError`, before any worker starts. Candidates read its
+        installation and ``sys.path`` (site-packages, editable installs), read-only.
 
         ``project_paths`` are directories candidates may read and import from (read-only),
         e.g. the project of the file being checked; each is refused with ``ValueError`` if it
         is or contains the home directory or holds credentials (``.ssh`` and the like).
         """
         self.settings = settings or SandboxSettings()
+        self._interpreter = isolation.describe_interpreter(python or sys.executable)
         self.project_paths = [isolation.check_project_path(path) for path in project_paths]
         self.cache_size = cache_size
         self._level = isolation.best_level(self.settings.level)
@@ -177,7 +196,13 @@ class Sandbox:
         self._cache: OrderedDict[tuple[str, str], CandidateRun] = OrderedDict()
         self._executor: ThreadPoolExecutor | None = None
         weaknesses = isolation.weaknesses(self._level)
-        log.info("sandbox: isolation level %r, %d workers", self._level, self.workers)
+        log.info(
+            "sandbox: isolation level %r, %d workers, Python %s (%s)",
+            self._level,
+            self.workers,
+            ".".join(map(str, self.python_version)),
+            self.python,
+        )
         for note in weaknesses:
             log.warning("sandbox: isolation %r is weaker than bubblewrap: %s", self._level, note)
         self._finalizer = weakref.finalize(self, _close_workers, self._idle)
@@ -187,6 +212,16 @@ class Sandbox:
     def isolation(self) -> str:
         """The isolation level every run gets: ``bubblewrap``, ``namespaces`` or ``none``."""
         return self._level
+
+    @property
+    def python(self) -> str:
+        """The interpreter every worker runs under (an absolute path)."""
+        return self._interpreter.executable
+
+    @property
+    def python_version(self) -> tuple[int, int, int]:
+        """That interpreter's version, e.g. ``(3, 11, 7)``."""
+        return self._interpreter.version
 
     def describe(self) -> dict[str, Any]:
         """Describe the isolation level: what it does and does not protect (logs, ``--json``).
@@ -210,19 +245,29 @@ class Sandbox:
             "seccomp": seccomp,
             "landlock": landlock,
             "rlimits": True,
+            "python": self.python,
+            "python_version": ".".join(map(str, self.python_version)),
             "weaker": weaker,
         }
 
-    def run(self, code: str, function_name: str, examples: Sequence[Example]) -> CandidateRun:
-        """Run ``code`` (a whole module) and every example against it."""
+    def run(
+        self, code: str, function_name: str, examples: Sequence[Example], package: str = ""
+    ) -> CandidateRun:
+        """Run ``code`` (a whole module) and every example against it.
+
+        ``package`` (e.g. ``shapes`` for a file ``shapes/ops.py``) is the package the code
+        belongs to: its relative imports (``from .geometry import Pt``) resolve against it,
+        from ``project_paths``. ``ValueError`` if it is not a dotted name.
+        """
+        _check_package(package)
         examples = list(examples)
-        key = (_hash(code + "\0" + function_name), _examples_hash(examples))
+        key = (_hash(code + "\0" + function_name + "\0" + package), _examples_hash(examples))
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-        run = self._execute(code, function_name, examples)
+        run = self._execute(code, function_name, examples, package)
         if self.cache_size > 0 and (run.error is None or not run.error.startswith("sandbox")):
             with self._lock:
                 self._cache[key] = run
@@ -237,12 +282,15 @@ class Sandbox:
         examples: Sequence[Example],
         cancel: threading.Event | None = None,
         progress: ProgressCallback | None = None,
+        package: str = "",
     ) -> list[CandidateRun]:
         """Run many candidates in parallel (up to ``workers`` at once), in input order.
 
         ``progress(done, total)`` is called from worker threads. When ``cancel`` is set, runs not
-        yet started are skipped and come back with ``error == "cancelled"``.
+        yet started are skipped and come back with ``error == "cancelled"``. ``package`` is as
+        for :meth:`run`.
         """
+        _check_package(package)
         total = len(codes)
         done = 0
         done_lock = threading.Lock()
@@ -252,7 +300,7 @@ class Sandbox:
             if cancel is not None and cancel.is_set():
                 run = CandidateRun(error="cancelled", isolation=self._level)
             else:
-                run = self.run(code, function_name, examples)
+                run = self.run(code, function_name, examples, package)
             with done_lock:
                 done += 1
                 finished = done
@@ -300,7 +348,7 @@ class Sandbox:
                     self._started += 1
             if start_one:
                 try:
-                    return _Worker(self._level, self.project_paths)
+                    return _Worker(self._level, self.project_paths, self.python)
                 except BaseException:
                     with self._lock:
                         self._started -= 1
@@ -318,10 +366,13 @@ class Sandbox:
         with self._lock:
             self._started -= 1
 
-    def _execute(self, code: str, function_name: str, examples: list[Example]) -> CandidateRun:
+    def _execute(
+        self, code: str, function_name: str, examples: list[Example], package: str
+    ) -> CandidateRun:
         job = {
             "code": code,
             "function_name": function_name,
+            "package": package,
             "examples": [
                 {"call": e.call, "expected": e.expected, "setup": list(e.setup)} for e in examples
             ],
@@ -360,6 +411,11 @@ def _close_workers(idle: queue.LifoQueue[_Worker]) -> None:
         except queue.Empty:
             return
         worker.kill()
+
+
+def _check_package(package: str) -> None:
+    if package and not all(part.isidentifier() for part in package.split(".")):
+        raise ValueError(f"package {package!r} is not a dotted name like 'shapes.geometry'")
 
 
 def _hash(text: str) -> str:

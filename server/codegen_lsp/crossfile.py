@@ -1,0 +1,868 @@
+"""Show the model what the names a function uses mean when they come from other files.
+
+A function such as ``move_all(points: list[Pt], v: Vec) -> list[Pt]`` in ``shapes/ops.py``
+uses ``Pt`` from ``shapes/geometry.py``. The current file only shows ``from shapes.geometry
+import Pt``, so a model guesses ``point.x`` where the dataclass has ``east`` and ``north``.
+This module asks jedi where those names are defined, under the project's own interpreter and
+import paths, and returns a short summary of each definition for the prompt:
+
+- a class: its decorators, ``class`` line, the first paragraph of its docstring, its class-level
+  fields (dataclass fields, Enum members, constants), the ``self.`` attributes its ``__init__``
+  assigns, and every method's signature followed by ``...``, never a method body;
+- a function: its decorators, signature and docstring (trimmed), then ``...``;
+- a constant: its assignment, the value truncated when long.
+
+Each summary starts with a comment naming its module (``# from shapes.geometry``). The names
+are taken, most relevant first, from the function's signature (annotations, defaults and
+decorators), the code of its docstring's examples, its class's base classes (for a method),
+and the words of its docstring that the file imports. For a method, the summary of its own
+class (the ``__init__`` attributes and the sibling methods) comes first. Names from the
+standard library, third-party packages and the current file are left out: the model knows the
+first two and the prompt already shows the third. Summaries are added while they fit a token
+budget, and the lookups stop at a time box; jedi failures are logged, never raised.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import logging
+import math
+import os
+import re
+import subprocess
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jedi
+import parso
+from jedi.api.environment import get_cached_default_environment
+from parso.python import tree as ptree
+from parso.tree import BaseNode, NodeOrLeaf
+
+from codegen_lsp.context import BODY_MARKER, FunctionContext
+
+log = logging.getLogger("codegen_lsp.crossfile")
+
+RELEVANCE_OWN_CLASS = 0
+"""A method's own class: the attributes and siblings its body most often uses."""
+RELEVANCE_SIGNATURE = 1
+"""Names in the parameters' and return annotations, defaults and decorators."""
+RELEVANCE_EXAMPLE = 2
+"""Names in the code of the docstring's ``>>>`` examples."""
+RELEVANCE_BASE = 3
+"""A method's class's base classes."""
+RELEVANCE_DOCSTRING = 4
+"""Words of the docstring that name something the file imports."""
+
+CHARS_PER_TOKEN = 4
+"""The estimate of a text's tokens is its length over this, rounded up: about four characters
+a token is the usual figure for source code under the BPE tokenizers of code models (the Qwen
+and StarCoder families included). It errs both ways by a fifth or so, which a budget of
+context tolerates; counting with the model's tokenizer would tie this module to the engine."""
+
+MAX_DOCSTRING_LINES = 15
+"""A function's docstring is cut after this many lines."""
+MAX_CLASS_MEMBERS = 60
+"""A class summary lists at most this many fields, attributes and method signatures."""
+MAX_LINE_CHARS = 160
+"""A field's or constant's line is cut after this many characters."""
+
+PROBE_TIMEOUT_S = 10.0
+"""How long the project's interpreter may take to start before the server's is used instead.
+Only a hung interpreter reaches it; it is paid once per project (the result is cached)."""
+
+_PROJECT_CACHE_SIZE = 8
+_FILE_CACHE_SIZE = 128
+_SKIPPED_KINDS = frozenset({"module", "param", "keyword", "path", "namespace"})
+_THIRD_PARTY_DIRS = frozenset({"site-packages", "dist-packages"})
+_BUILTIN_NAMES = frozenset(dir(builtins))
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_INDENT = "    "
+_LITERAL = ("Literal", ".Literal")
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One definition from another file of the project, summarised for the prompt."""
+
+    name: str
+    """The name as the function uses it, e.g. ``Pt`` or ``geometry.Pt``."""
+    module: str
+    """Dotted name of the module that defines it, e.g. ``shapes.geometry``."""
+    path: str
+    """The file that defines it."""
+    kind: str
+    """``class``, ``function`` or ``constant``."""
+    text: str
+    """The summary put in the prompt, starting with a ``# from <module>`` comment line."""
+    relevance: int
+    """Lower is more relevant: see the ``RELEVANCE_*`` constants."""
+
+
+@dataclass
+class CrossFileContext:
+    """The definitions a function uses from other files, and how they were found."""
+
+    definitions: list[Definition] = field(default_factory=list)
+    """In the order they were chosen: most relevant first."""
+    tokens: int = 0
+    """Estimated tokens of all the texts together (see :data:`CHARS_PER_TOKEN`)."""
+    looked_up: list[str] = field(default_factory=list)
+    """The names asked of jedi, in order."""
+    unresolved: list[str] = field(default_factory=list)
+    """Names jedi could not resolve, or resolved outside the project (standard library,
+    third-party packages)."""
+    timed_out: bool = False
+    """True when the time box ended the lookups; what resolved before it is kept."""
+    seconds: float = 0.0
+
+    def texts(self) -> list[str]:
+        """Return the summaries, most relevant first, for ``FunctionContext.definitions``."""
+        return [d.text for d in self.definitions]
+
+
+def estimate_tokens(text: str) -> int:
+    """Return the estimated number of tokens of ``text`` (see :data:`CHARS_PER_TOKEN`)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def cross_file_context(
+    source: str,
+    path: str,
+    ctx: FunctionContext,
+    *,
+    project_root: str,
+    sys_path: Sequence[str] = (),
+    interpreter: str | None = None,
+    budget_tokens: int = 1024,
+    timeout_s: float = 2.0,
+) -> CrossFileContext:
+    """Return summaries of the definitions from other project files that ``ctx`` uses.
+
+    ``source`` is the current text of the file at ``path`` (possibly unsaved), and ``ctx`` the
+    function in it, from :func:`codegen_lsp.context.find_function`. ``sys_path`` lists extra
+    import directories (a ``src/`` layout's ``src``); ``interpreter`` is the project's Python
+    executable or virtual environment, whose ``sys.path`` jedi uses (None: the server's). Only
+    definitions under ``project_root`` or ``sys_path`` count, and never from the current file,
+    except a method's own class. Summaries are added, most relevant first, while their
+    estimated tokens stay within ``budget_tokens``. Lookups stop once ``timeout_s`` has passed
+    (checked between names, so one slow lookup can overrun it). Never raises for jedi failures.
+    """
+    started = time.monotonic()
+    deadline = started + timeout_s
+    result = CrossFileContext()
+    candidates: list[Definition] = []
+    keys: set[tuple[str, int]] = set()
+
+    own = _own_class(source, path, ctx, project_root, sys_path)
+    if own is not None:
+        candidates.append(own[0])
+        keys.add(own[1])
+
+    code, lookups = _lookups(source, ctx)
+    # jedi is not thread-safe: one lookup at a time, and waiting for the lock is part of the
+    # time box (a request must not queue behind another for longer than it may take).
+    if lookups and not _LOCK.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        result.timed_out = True
+        log.info("cross-file context timed out waiting for jedi; not tried: %s", _names(lookups))
+    elif lookups:
+        try:
+            _resolve_all(
+                code,
+                path,
+                lambda: _project(project_root, interpreter, tuple(sys_path)),
+                lookups,
+                deadline,
+                result,
+                candidates,
+                keys,
+            )
+        finally:
+            _LOCK.release()
+
+    for definition in sorted(candidates, key=lambda d: d.relevance):  # stable: found order
+        cost = estimate_tokens(definition.text)
+        if result.tokens + cost > budget_tokens:
+            log.debug("%s (%d tokens) does not fit the budget", definition.name, cost)
+            continue
+        result.definitions.append(definition)
+        result.tokens += cost
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def clear_cache() -> None:
+    """Forget the cached jedi projects and parsed definition files (tests, settings changes)."""
+    with _LOCK:
+        _PROJECTS.clear()
+        _FILES.clear()
+
+
+# --- Which names to look up ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    name: str
+    """As written, with the attribute chain that leads to it (``shapes.Pt``)."""
+    line: int
+    """1-based, in the code given to jedi (the source, then any appended snippets)."""
+    column: int
+    relevance: int
+
+
+def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
+    """Return the code to give jedi and the names to look up in it, most relevant first.
+
+    Names that only exist as text (string annotations, the docstring's examples) are appended
+    as module-level code after the source, so that jedi resolves them through the file's own
+    imports at known positions.
+    """
+    module = parso.parse(source, error_recovery=True)
+    func = _find_funcdef(module, ctx)
+    code = source if source.endswith("\n") or not source else source + "\n"
+    found: list[_Lookup] = []
+    snippets: list[tuple[str, int]] = []
+
+    if func is not None:
+        annotations = [p.annotation for p in func.get_params() if p.annotation is not None]
+        if func.annotation is not None:
+            annotations.append(func.annotation)
+        defaults = [p.default for p in func.get_params() if p.default is not None]
+        for node in [*func.get_decorators(), *annotations, *defaults]:
+            found += _names_in(node, RELEVANCE_SIGNATURE)
+        for node in annotations:
+            snippets += [(ref, RELEVANCE_SIGNATURE) for ref in _forward_references(node)]
+    examples = _example_code(ctx.docstring or "")
+    if examples:
+        snippets.append((examples, RELEVANCE_EXAMPLE))
+    for snippet, relevance in snippets:
+        # A blank line first: the source may end inside an indented block.
+        code += "\n"
+        offset = code.count("\n")
+        for lookup in _names_in(parso.parse(snippet, error_recovery=True), relevance):
+            found.append(
+                _Lookup(lookup.name, lookup.line + offset, lookup.column, lookup.relevance)
+            )
+        code += snippet.rstrip("\n") + "\n"
+
+    cls = _enclosing_class(func) if func is not None else None
+    if cls is not None and ctx.class_header is not None:
+        bases = cls.get_super_arglist()
+        if bases is not None:
+            found += _names_in(bases, RELEVANCE_BASE)
+
+    imported = _imported_names(module)
+    for word in dict.fromkeys(_IDENTIFIER.findall(ctx.docstring or "")):
+        if word in imported:
+            line, column = imported[word]
+            found.append(_Lookup(word, line, column, RELEVANCE_DOCSTRING))
+
+    ordered = sorted(found, key=lambda lookup: lookup.relevance)  # stable: in reading order
+    seen: set[str] = set()
+    unique = []
+    for lookup in ordered:
+        if lookup.name in seen or lookup.name in _BUILTIN_NAMES:
+            continue
+        seen.add(lookup.name)
+        unique.append(lookup)
+    return code, unique
+
+
+def _find_funcdef(module: ptree.Module, ctx: FunctionContext) -> ptree.Function | None:
+    stack: list[NodeOrLeaf] = [module]
+    while stack:
+        node = stack.pop()
+        if (
+            isinstance(node, ptree.Function)
+            and node.start_pos[0] == ctx.def_line + 1
+            and node.name.value == ctx.name
+        ):
+            return node
+        if isinstance(node, BaseNode):
+            stack.extend(node.children)
+    return None
+
+
+def _enclosing_class(func: ptree.Function) -> ptree.Class | None:
+    node = func.parent
+    while node is not None:
+        if isinstance(node, ptree.Class):
+            return node
+        if isinstance(node, ptree.Function):
+            return None
+        node = node.parent
+    return None
+
+
+def _leaves(node: NodeOrLeaf) -> Iterator[NodeOrLeaf]:
+    leaf: NodeOrLeaf | None = node.get_first_leaf()
+    last = node.get_last_leaf()
+    while leaf is not None:
+        yield leaf
+        if leaf is last:
+            return
+        leaf = leaf.get_next_leaf()
+
+
+def _names_in(node: NodeOrLeaf, relevance: int) -> list[_Lookup]:
+    """Return the names a piece of code reads, each with its attribute chain."""
+    found: list[_Lookup] = []
+    chain = ""
+    previous: NodeOrLeaf | None = None
+    for leaf in _leaves(node):
+        if leaf.type == "name":
+            value = str(leaf.value)  # type: ignore[attr-defined]
+            after_dot = previous is not None and previous.type == "operator" and chain
+            chain = f"{chain}.{value}" if after_dot and previous.value == "." else value  # type: ignore[union-attr]
+            if not _is_argument_keyword(leaf):
+                found.append(_Lookup(chain, leaf.start_pos[0], leaf.start_pos[1], relevance))
+        elif not (leaf.type == "operator" and leaf.value == "."):  # type: ignore[attr-defined]
+            chain = ""
+        previous = leaf
+    return found
+
+
+def _is_argument_keyword(leaf: NodeOrLeaf) -> bool:
+    """Tell whether a name is the ``key`` of a ``key=value`` argument (a parameter name)."""
+    parent = leaf.parent
+    return (
+        parent is not None
+        and parent.type == "argument"
+        and parent.children[0] is leaf
+        and len(parent.children) > 1
+        and getattr(parent.children[1], "value", None) == "="
+    )
+
+
+def _forward_references(annotation: NodeOrLeaf) -> list[str]:
+    """Return the expressions quoted in an annotation (``"Pt"``, ``"list[Pt]"``).
+
+    The values of a ``Literal[...]`` are strings too, but not names.
+    """
+    found = []
+    for leaf in _leaves(annotation):
+        if leaf.type != "string" or _in_literal(leaf, annotation):
+            continue
+        try:
+            value = ast.literal_eval(leaf.get_code(include_prefix=False))
+            if isinstance(value, str):
+                compile(value.strip(), "<annotation>", "eval")
+                found.append(value.strip())
+        except (ValueError, SyntaxError):
+            continue
+    return found
+
+
+def _in_literal(leaf: NodeOrLeaf, top: NodeOrLeaf) -> bool:
+    node = leaf.parent
+    while node is not None and node is not top.parent:
+        if node.type == "trailer" and node.children[0].get_code(include_prefix=False) == "[":
+            before = node.get_previous_sibling()  # `Literal`, or `.Literal` of `typing.Literal`
+            if before is not None and before.get_code(include_prefix=False) in _LITERAL:
+                return True
+        node = node.parent
+    return False
+
+
+def _example_code(docstring: str) -> str:
+    """Return the code of the docstring's ``>>>`` examples, dedented, one block."""
+    lines: list[str] = []
+    for line in docstring.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">>>"):
+            lines.append(stripped[4:] if stripped.startswith(">>> ") else stripped[3:])
+        elif stripped.startswith("...") and lines:
+            # A continuation keeps its indentation after the prompt ("...     return x").
+            text = line.lstrip()
+            lines.append(text[4:] if text.startswith("... ") else text[3:])
+    return "\n".join(lines)
+
+
+def _imported_names(module: ptree.Module) -> dict[str, tuple[int, int]]:
+    """Map each name the module's imports bind to its position in the import statement."""
+    names: dict[str, tuple[int, int]] = {}
+    for imp in module.iter_imports():
+        try:
+            defined = imp.get_defined_names()
+        except Exception:  # parso trips on some broken imports; they bind nothing useful
+            log.debug("unreadable import %r", imp.get_code(), exc_info=True)
+            continue
+        for name in defined:
+            names.setdefault(name.value, name.start_pos)
+    return names
+
+
+def _names(lookups: Sequence[_Lookup]) -> str:
+    return ", ".join(lookup.name for lookup in lookups) or "(none)"
+
+
+# --- Resolving them with jedi ----------------------------------------------------------------
+
+
+@dataclass
+class _Project:
+    project: Any
+    """The jedi.Project."""
+    environment: Any
+    """The jedi environment: the project's interpreter, or jedi's default."""
+    roots: tuple[str, ...]
+    """The project root and extra import directories, resolved: definitions must be in one."""
+    excluded: tuple[str, ...]
+    """The interpreter's prefix: its files are libraries, even inside the project root."""
+
+
+_LOCK = threading.Lock()
+_PROJECTS: OrderedDict[tuple[str, str | None, tuple[str, ...]], _Project] = OrderedDict()
+_FILES: OrderedDict[str, tuple[tuple[int, int], ast.Module | None, str]] = OrderedDict()
+
+
+def _project(root: str, interpreter: str | None, sys_path: tuple[str, ...]) -> _Project:
+    """Return the cached jedi project for these settings (call with ``_LOCK`` held).
+
+    Starting the interpreter's jedi subprocess and reading its ``sys.path`` is what makes a
+    first request slow; later ones reuse it. An interpreter that cannot be used is reported
+    once, with a warning, and the server's Python stands in for it from then on.
+    """
+    key = (_real(root), interpreter, tuple(_real(p) for p in sys_path))
+    cached = _PROJECTS.get(key)
+    if cached is not None:
+        _PROJECTS.move_to_end(key)
+        return cached
+    environment = None
+    if interpreter is not None:
+        try:
+            _probe(interpreter)
+            environment = jedi.create_environment(interpreter, safe=False)
+        except Exception as exc:  # jedi's InvalidPythonEnvironment, an OS error, a timeout
+            log.warning(
+                "cannot use the project's interpreter %s (%s); resolving names with the "
+                "server's Python instead",
+                interpreter,
+                exc,
+            )
+    if environment is None:
+        environment = get_cached_default_environment()
+    project = jedi.Project(
+        key[0],
+        environment_path=environment.executable,
+        added_sys_path=list(key[2]),
+        smart_sys_path=True,
+    )
+    prefix = getattr(environment, "path", None)
+    excluded = (_real(prefix),) if prefix and _real(prefix) not in key[:1] else ()
+    built = _Project(project, environment, (key[0], *key[2]), excluded)
+    _PROJECTS[key] = built
+    while len(_PROJECTS) > _PROJECT_CACHE_SIZE:
+        _PROJECTS.popitem(last=False)
+    return built
+
+
+def _probe(interpreter: str) -> None:
+    """Raise unless the interpreter starts and exits within :data:`PROBE_TIMEOUT_S`.
+
+    jedi waits for its interpreter without a limit, under the lock every request needs: a
+    wrapper script that hangs would hang them all.
+    """
+    executable = interpreter
+    if os.path.isdir(interpreter):
+        found = [
+            p
+            for p in (
+                os.path.join(interpreter, "bin", "python"),
+                os.path.join(interpreter, "Scripts", "python.exe"),
+            )
+            if os.path.exists(p)
+        ]
+        if not found:
+            return  # jedi says why
+        executable = found[0]
+    subprocess.run(
+        [executable, "-c", "pass"],
+        stdin=subprocess.DEVNULL,
+        # No pipes: a child the interpreter leaves behind would hold them open past the kill.
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=PROBE_TIMEOUT_S,
+        check=True,
+    )
+
+
+def _resolve_all(
+    code: str,
+    path: str,
+    project_for: Callable[[], _Project],
+    lookups: list[_Lookup],
+    deadline: float,
+    result: CrossFileContext,
+    candidates: list[Definition],
+    keys: set[tuple[str, int]],
+) -> None:
+    """Resolve each lookup in turn until the deadline, adding summaries to ``candidates``."""
+    current = _real(path)
+    project: _Project | None = None
+    script = None
+    for index, lookup in enumerate(lookups):
+        if time.monotonic() >= deadline:
+            result.timed_out = True
+            log.info("cross-file context timed out; not tried: %s", _names(lookups[index:]))
+            return
+        if project is None:
+            try:
+                project = project_for()
+            except Exception:  # no environment at all: nothing to resolve with
+                log.warning("jedi cannot start for %s", path, exc_info=True)
+                return
+        result.looked_up.append(lookup.name)
+        try:
+            if script is None:
+                script = jedi.Script(
+                    code=code,
+                    path=path,
+                    project=project.project,
+                    environment=project.environment,
+                )
+            found = _resolve(script, lookup, current, project)
+        except Exception:
+            # One failing name (a jedi bug, a dead subprocess) costs only that name.
+            log.debug("jedi failed on %s", lookup.name, exc_info=True)
+            continue
+        if found is None:
+            result.unresolved.append(lookup.name)
+        elif found and found[1] not in keys:
+            keys.add(found[1])
+            candidates.append(found[0])
+
+
+def _resolve(
+    script: Any, lookup: _Lookup, current: str, project: _Project
+) -> tuple[Definition, tuple[str, int]] | tuple[()] | None:
+    """Return a lookup's definition and its key, () when it is not shown, None when missed.
+
+    Not shown: the current file's names (the prompt has them), the project's modules and
+    parameters. Missed: nothing found, or only names outside the project.
+    """
+    names = script.goto(lookup.line, lookup.column, follow_imports=True)
+    if not names or all(_confused(name) for name in names):
+        names = script.infer(lookup.line, lookup.column) or names
+    missed = True
+    for name in names:
+        where = _where(name, current, project)
+        if where == "":
+            continue
+        missed = False
+        if where is None:
+            continue
+        found = _definition(lookup, name, where)
+        if found is not None:
+            return found
+    return None if missed else ()
+
+
+def _confused(name: Any) -> bool:
+    """Tell whether goto answered "module" for a name defined inside one.
+
+    It does for names a package re-exports from an extension module (``numpy.ndarray``);
+    inference finds the class there.
+    """
+    return name.type == "module" and (name.line or 0) > 1
+
+
+def _where(name: Any, current: str, project: _Project) -> str | None:
+    """Return the file of a jedi name if it is in the project, "" if outside, None to skip.
+
+    Skipped: the current file's names (the prompt shows them already), and modules and
+    parameters of the project (no definition to summarise).
+    """
+    if name.in_builtin_module() or name.module_path is None:
+        return ""
+    where = _real(str(name.module_path))
+    if where == current:
+        return None
+    if _THIRD_PARTY_DIRS.intersection(where.split(os.sep)):
+        return ""
+    if any(_under(where, prefix) for prefix in project.excluded):
+        return ""
+    if not any(_under(where, root) for root in project.roots):
+        return ""
+    return None if name.type in _SKIPPED_KINDS else where
+
+
+def _definition(lookup: _Lookup, name: Any, path: str) -> tuple[Definition, tuple[str, int]] | None:
+    tree, source = _parsed(path)
+    if tree is None:
+        return None
+    found = _find_node(tree, name.line, name.name)
+    if found is None:
+        log.debug("no definition of %s at %s:%s", name.name, path, name.line)
+        return None
+    node, kind = found
+    module = name.module_name or _module_name(path)
+    text = _summary(node, source, module)
+    return Definition(lookup.name, module, path, kind, text, lookup.relevance), (path, node.lineno)
+
+
+def _parsed(path: str) -> tuple[ast.Module | None, str]:
+    """Return a definition file's syntax tree and text, cached while the file is unchanged."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None, ""
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _FILES.get(path)
+    if cached is not None and cached[0] == version:
+        _FILES.move_to_end(path)
+        return cached[1], cached[2]
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            source = file.read()
+        tree: ast.Module | None = ast.parse(source)
+    except (OSError, SyntaxError, ValueError):
+        log.debug("cannot read %s", path, exc_info=True)
+        source, tree = "", None
+    _FILES[path] = (version, tree, source)
+    while len(_FILES) > _FILE_CACHE_SIZE:
+        _FILES.popitem(last=False)
+    return tree, source
+
+
+# --- Summaries -------------------------------------------------------------------------------
+
+
+_Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _find_node(tree: ast.Module, line: int, name: str) -> tuple[ast.stmt, str] | None:
+    """Find the statement defining ``name`` at ``line``, as the summary should show it.
+
+    A method, class attribute or nested class is shown through its innermost class (the
+    model needs the class around it), and a name local to a function is not shown at all.
+    """
+    stack: list[tuple[ast.AST, list[ast.AST]]] = [(tree, [])]
+    while stack:
+        node, parents = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.stmt | ast.excepthandler):
+                continue
+            if isinstance(child, ast.stmt) and _defines(child, line, name):
+                return _shown(child, [*parents, node])
+            stack.append((child, [*parents, node]))
+    return None
+
+
+def _defines(node: ast.AST, line: int, name: str) -> bool:
+    if isinstance(node, _Def):
+        return node.name == name and node.lineno == line
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(
+            isinstance(n, ast.Name) and n.id == name and n.lineno == line
+            for target in targets
+            for n in ast.walk(target)
+        )
+    return False
+
+
+def _shown(node: ast.stmt, parents: list[ast.AST]) -> tuple[ast.stmt, str] | None:
+    for parent in reversed(parents):
+        if isinstance(parent, ast.ClassDef):
+            return parent, "class"
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+    if isinstance(node, ast.ClassDef):
+        return node, "class"
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return node, "function"
+    return node, "constant"
+
+
+def _summary(node: ast.stmt, source: str, module: str, exclude: str | None = None) -> str:
+    lines = [f"# from {module}"]
+    if isinstance(node, ast.ClassDef):
+        lines += _class_lines(node, source, exclude)
+    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        lines += _function_lines(node)
+    else:
+        lines.append(_statement_text(node, source))
+    return "\n".join(lines)
+
+
+def _header(node: _Def) -> str:
+    """Return ``class X(bases):`` or the ``def`` line, without decorators or body."""
+    bare = copy.copy(node)
+    bare.decorator_list = []
+    bare.body = [ast.Expr(ast.Constant(...))]
+    return ast.unparse(bare).split("\n")[0]
+
+
+def _decorators(node: _Def) -> list[str]:
+    return [f"@{ast.unparse(d)}" for d in node.decorator_list]
+
+
+def _docstring_lines(doc: str, indent: str) -> list[str]:
+    doc = doc.replace('"""', r"\"\"\"")
+    lines = doc.splitlines() or [""]
+    if len(lines) == 1:
+        return [f'{indent}"""{lines[0]}"""']
+    return [
+        f'{indent}"""{lines[0]}',
+        *[f"{indent}{line}".rstrip() for line in lines[1:]],
+        f'{indent}"""',
+    ]
+
+
+def _function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    lines = [*_decorators(node), _header(node)]
+    doc = ast.get_docstring(node)
+    if doc:
+        doc_lines = doc.splitlines()
+        if len(doc_lines) > MAX_DOCSTRING_LINES:
+            doc_lines = [*doc_lines[:MAX_DOCSTRING_LINES], "..."]
+        lines += _docstring_lines("\n".join(doc_lines), _INDENT)
+    lines.append(f"{_INDENT}...")
+    return lines
+
+
+def _class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[str]:
+    lines = [*_decorators(node), _header(node)]
+    doc = ast.get_docstring(node)
+    if doc:
+        lines += _docstring_lines(doc.split("\n\n")[0], _INDENT)
+    members: list[str] = []
+    body = node.body[1:] if doc else node.body
+    for stmt in body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
+            members.append(_INDENT + _statement_text(stmt, source))
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            if stmt.name == exclude:
+                continue
+            members += [_INDENT + d for d in _decorators(stmt)]
+            attributes = _self_attributes(stmt)
+            if attributes:
+                members.append(_INDENT + _header(stmt))
+                members += [_INDENT * 2 + a for a in attributes]
+            else:
+                members.append(f"{_INDENT}{_header(stmt)} ...")
+        elif isinstance(stmt, ast.ClassDef):
+            members.append(f"{_INDENT}{_header(stmt)} ...")
+    if len(members) > MAX_CLASS_MEMBERS:
+        left = len(members) - MAX_CLASS_MEMBERS
+        members = [*members[:MAX_CLASS_MEMBERS], f"{_INDENT}# ... {left} more lines"]
+    if not members and not doc:
+        members.append(f"{_INDENT}...")
+    return lines + members
+
+
+def _self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Return ``self.x`` (or ``self.x: T``) for each attribute ``__init__`` assigns."""
+    if func.name not in ("__init__", "__post_init__") or not func.args.args:
+        return []
+    me = func.args.args[0].arg
+    found: dict[str, str] = {}
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue  # their `self` is another object
+        targets: list[ast.AST] = []
+        annotation = None
+        if isinstance(node, ast.Assign):
+            targets = [n for t in node.targets for n in ast.walk(t)]
+        elif isinstance(node, ast.AnnAssign):
+            targets, annotation = [node.target], node.annotation
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == me
+            ):
+                text = f"{me}.{target.attr}"
+                if annotation is not None:
+                    text += f": {ast.unparse(annotation)}"
+                if target.attr not in found or annotation is not None:
+                    found[target.attr] = text
+        stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+    return list(found.values())
+
+
+def _statement_text(node: ast.stmt, source: str) -> str:
+    """Return an assignment as written (with its comment) when short, else cut."""
+    segment = ast.get_source_segment(source, node) or ast.unparse(node)
+    first = segment.split("\n")[0]
+    if "\n" not in segment and len(first) <= MAX_LINE_CHARS:
+        lines = source.splitlines()
+        line = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else first
+        # Keep a trailing comment ("east: float  # metres"); it often gives the unit.
+        return line if line.startswith(first) and len(line) <= MAX_LINE_CHARS else first
+    return first[:MAX_LINE_CHARS].rstrip() + " ...  # (value cut)"
+
+
+# --- A method's own class --------------------------------------------------------------------
+
+
+def _own_class(
+    source: str, path: str, ctx: FunctionContext, root: str, sys_path: Sequence[str]
+) -> tuple[Definition, tuple[str, int]] | None:
+    """Summarise the class of a method (its ``__init__`` attributes, its other methods)."""
+    if ctx.class_header is None:
+        return None
+    chain = ctx.qualified_name.split(".")[:-1]
+    stubbed = ""
+    if ctx.module_source:
+        # The runnable module context.py builds: the file without the statements that do
+        # not compile, this method's body a placeholder; for a file being edited.
+        stubbed = ctx.module_source.replace(BODY_MARKER, f"{ctx.body_indent}...", 1)
+    for text in (source, stubbed):
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        node = _class_at(tree, chain)
+        if node is None:
+            continue
+        module = _module_name(path, (root, *sys_path))
+        summary = _summary(node, text, module, exclude=ctx.name)
+        definition = Definition(chain[-1], module, path, "class", summary, RELEVANCE_OWN_CLASS)
+        return definition, (_real(path), node.lineno)
+    log.debug("cannot read the class of %s", ctx.qualified_name)
+    return None
+
+
+def _class_at(tree: ast.Module, chain: list[str]) -> ast.ClassDef | None:
+    """Follow ``Outer.Inner`` (classes and functions) down from the module to a class."""
+    node: ast.AST = tree
+    for name in chain:
+        body = getattr(node, "body", [])
+        found = [n for n in body if isinstance(n, _Def) and n.name == name]
+        if not found:
+            return None
+        node = found[-1]  # the definition in force is the last one
+    return node if isinstance(node, ast.ClassDef) else None
+
+
+# --- Paths ---------------------------------------------------------------------------------
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(os.path.abspath(path))
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _module_name(path: str, roots: Sequence[str] = ()) -> str:
+    """Return the dotted module name of a file, relative to the deepest root holding it."""
+    real = _real(path)
+    holding = [r for r in map(_real, roots) if _under(real, r)]
+    relative = os.path.relpath(real, max(holding, key=len)) if holding else os.path.basename(real)
+    parts = os.path.splitext(relative)[0].split(os.sep)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts = parts[:-1]
+    return ".".join(parts)

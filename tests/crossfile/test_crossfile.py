@@ -1,0 +1,708 @@
+"""Definitions from other files of a project, found by jedi and summarised for the prompt."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from codegen_lsp import crossfile
+from codegen_lsp.context import FunctionContext, find_function
+from codegen_lsp.crossfile import (
+    RELEVANCE_BASE,
+    RELEVANCE_DOCSTRING,
+    RELEVANCE_EXAMPLE,
+    RELEVANCE_OWN_CLASS,
+    RELEVANCE_SIGNATURE,
+    CrossFileContext,
+    Definition,
+    cross_file_context,
+    estimate_tokens,
+)
+from codegen_lsp.prompt import build_prompt, context_block
+
+Write = Callable[[dict[str, str]], Path]
+
+SHAPES = {
+    "shapes/__init__.py": "",
+    "shapes/geometry.py": '''
+        """Points and vectors on a map."""
+
+        from dataclasses import dataclass
+
+
+        @dataclass
+        class Pt:
+            """A point on the map, in metres from the origin.
+
+            Points are immutable in spirit: move them with shifted().
+            """
+
+            east: float
+            north: float  # metres
+
+            def shifted(self, v: "Vec") -> "Pt":
+                SECRET_PT_BODY = Pt(self.east + v.dx, self.north + v.dy)
+                return SECRET_PT_BODY
+
+
+        class Vec:
+            """A displacement."""
+
+            def __init__(self, dx: float, dy: float) -> None:
+                self.dx = dx
+                self.dy: float = dy
+
+            def length(self) -> float:
+                SECRET_VEC_BODY = (self.dx**2 + self.dy**2) ** 0.5
+                return SECRET_VEC_BODY
+        ''',
+    "shapes/ops.py": '''
+        from shapes.geometry import Pt, Vec
+
+
+        def move_all(points: list[Pt], v: Vec) -> list[Pt]:
+            """Move every point by v.
+
+            >>> move_all([Pt(1, 2)], Vec(1, 1))
+            [Pt(east=2, north=3)]
+            """
+        ''',
+}
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Write:
+    """Write ``{relative path: source}`` under a fresh project root and return the root."""
+    root = tmp_path / "project"
+
+    def write_files(files: dict[str, str]) -> Path:
+        for name, text in files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return write_files
+
+
+# Generous: the first lookup of a project starts jedi's interpreter process, and the test
+# machines are shared. The time box has a test of its own.
+SLOW_OK = 60.0
+
+
+def function_at(source: str, needle: str) -> FunctionContext:
+    line = next(i for i, text in enumerate(source.splitlines()) if needle in text)
+    return find_function(source, line)
+
+
+def lookup(root: Path, relative: str, needle: str, **kwargs: Any) -> CrossFileContext:
+    """Run the cross-file context for the function whose line holds ``needle``."""
+    path = root / relative
+    source = path.read_text(encoding="utf-8")
+    kwargs.setdefault("timeout_s", SLOW_OK)
+    return cross_file_context(
+        source, str(path), function_at(source, needle), project_root=str(root), **kwargs
+    )
+
+
+def by_name(result: CrossFileContext) -> dict[str, Definition]:
+    return {d.name: d for d in result.definitions}
+
+
+def test_a_dataclass_and_a_class_in_the_signature(write: Write) -> None:
+    root = write(SHAPES)
+    result = lookup(root, "shapes/ops.py", "def move_all")
+    found = by_name(result)
+    assert list(found) == ["Pt", "Vec"], result
+    pt, vec = found["Pt"], found["Vec"]
+    assert (pt.module, pt.kind, pt.relevance) == ("shapes.geometry", "class", RELEVANCE_SIGNATURE)
+    assert Path(pt.path) == (root / "shapes/geometry.py").resolve()
+    assert pt.text.startswith("# from shapes.geometry\n@dataclass\nclass Pt:\n")
+    # The fields as written (with their comments), the docstring's first paragraph only, and
+    # the methods' signatures, never their bodies.
+    assert "    east: float\n" in pt.text and "    north: float  # metres" in pt.text
+    assert "A point on the map, in metres" in pt.text and "immutable in spirit" not in pt.text
+    assert "def shifted(self, v: 'Vec') -> 'Pt': ..." in pt.text
+    assert "self.dx" in vec.text and "self.dy: float" in vec.text
+    assert "def __init__(self, dx: float, dy: float) -> None:" in vec.text
+    assert "def length(self) -> float: ..." in vec.text
+    for text in result.texts():
+        assert "SECRET" not in text and "return" not in text
+    # Used in the signature and again in the example: looked up and shown once.
+    assert result.looked_up.count("Pt") == 1 and len(result.definitions) == 2
+    assert "move_all" in result.looked_up  # the example's call resolves to this file: left out
+    assert not result.unresolved and not result.timed_out
+    assert result.tokens == sum(estimate_tokens(t) for t in result.texts())
+    assert result.seconds > 0
+
+
+def test_an_enum_in_an_annotation_lists_its_members(write: Write) -> None:
+    root = write(
+        {
+            "paint/__init__.py": "",
+            "paint/colours.py": '''
+                import enum
+
+
+                class Colour(enum.Enum):
+                    """Colours the printer has ink for."""
+
+                    RED = "r"
+                    GREEN = "g"
+                    BLUE = "b"
+
+                    @property
+                    def ink(self) -> str:
+                        return "INK_" + self.value
+                ''',
+            "paint/brush.py": '''
+                from typing import Optional
+
+                from paint.colours import Colour
+
+
+                def label(colour: Optional[Colour] = None) -> str:
+                    """Return a label for the colour."""
+                ''',
+        }
+    )
+    result = lookup(root, "paint/brush.py", "def label")
+    (colour,) = result.definitions
+    assert colour.kind == "class" and "class Colour(enum.Enum):" in colour.text
+    for member in ('RED = "r"', 'GREEN = "g"', 'BLUE = "b"'):
+        assert f"    {member}\n" in colour.text + "\n"
+    assert "@property\n    def ink(self) -> str: ..." in colour.text
+    assert "INK_" not in colour.text
+    assert result.unresolved == ["Optional"]  # the standard library's: the model knows it
+
+
+def test_a_helper_called_in_the_docstring_example(write: Write) -> None:
+    root = write(
+        {
+            "survey/__init__.py": "",
+            "survey/units.py": '''
+                FEET_IN_A_METRE = 3.28084
+
+
+                def to_metres(feet: float, *, rounding: int = 2) -> float:
+                    """Convert a length in feet to metres.
+
+                    Rounds to ``rounding`` decimals.
+                    """
+                    SECRET_UNITS_BODY = feet / FEET_IN_A_METRE
+                    return round(SECRET_UNITS_BODY, rounding)
+                ''',
+            "survey/walk.py": '''
+                from survey import units
+                from survey.units import to_metres
+
+
+                def walked(steps: list[float]) -> float:
+                    """Return the distance walked, in feet.
+
+                    >>> to_metres(walked([1.5,
+                    ...                   2.5]))
+                    1.22
+                    >>> units.FEET_IN_A_METRE > 3
+                    True
+                    """
+                ''',
+        }
+    )
+    result = lookup(root, "survey/walk.py", "def walked")
+    found = by_name(result)
+    helper = found["to_metres"]
+    assert (helper.kind, helper.relevance) == ("function", RELEVANCE_EXAMPLE)
+    assert helper.text == (
+        "# from survey.units\n"
+        "def to_metres(feet: float, *, rounding: int=2) -> float:\n"
+        '    """Convert a length in feet to metres.\n'
+        "\n"
+        "    Rounds to ``rounding`` decimals.\n"
+        '    """\n'
+        "    ..."
+    )
+    # Through a module attribute in the example, and a constant shown as its assignment.
+    constant = found["units.FEET_IN_A_METRE"]
+    assert constant.kind == "constant" and constant.text.endswith("\nFEET_IN_A_METRE = 3.28084")
+
+
+def test_a_src_layout_needs_the_extra_import_dir(write: Write) -> None:
+    root = write(
+        {
+            "src/ledger/__init__.py": "",
+            "src/ledger/accounts.py": '''
+                class Account:
+                    """A customer account."""
+
+                    def __init__(self, owner: str) -> None:
+                        self.owner = owner
+                        self.balance_cents = 0
+                        if owner:
+                            self.history: list[int] = []
+
+                    def deposit(self, cents: int) -> None:
+                        self.balance_cents += cents
+                ''',
+            "scripts/report.py": '''
+                from ledger.accounts import Account
+
+
+                def summary(account: Account) -> str:
+                    """One line about the account."""
+                ''',
+        }
+    )
+    result = lookup(root, "scripts/report.py", "def summary", sys_path=[str(root / "src")])
+    (account,) = result.definitions
+    assert account.module == "ledger.accounts"
+    assert "self.owner\n" in account.text and "self.balance_cents" in account.text
+    assert "self.history: list[int]" in account.text  # assigned under an `if`, annotated
+    assert "def deposit(self, cents: int) -> None: ..." in account.text
+    # Without it, jedi cannot import the package from the script's folder.
+    assert lookup(root, "scripts/report.py", "def summary").unresolved == ["Account"]
+
+
+def test_a_method_sees_its_own_class(write: Write) -> None:
+    root = write(
+        {
+            "shop/__init__.py": "",
+            "shop/basket.py": '''
+                class Basket:
+                    """Items a customer is about to buy."""
+
+                    TAX = 0.2
+
+                    def __init__(self, customer: str) -> None:
+                        self.customer = customer
+                        self.items: dict[str, int] = {}
+                        self.prices = {}
+
+                    def add(self, sku: str, count: int = 1) -> None:
+                        SECRET_ADD_BODY = self.items.get(sku, 0) + count
+                        self.items[sku] = SECRET_ADD_BODY
+
+                    def total(self) -> float:
+                        """Price of everything, with tax."""
+
+
+                def unrelated() -> None:
+                    pass
+                ''',
+        }
+    )
+    result = lookup(root, "shop/basket.py", "def total")
+    (own,) = result.definitions
+    assert (own.name, own.kind, own.relevance) == ("Basket", "class", RELEVANCE_OWN_CLASS)
+    assert own.module == "shop.basket" and own.text.startswith("# from shop.basket\n")
+    assert "    TAX = 0.2\n" in own.text
+    assert "        self.customer\n        self.items: dict[str, int]\n" in own.text
+    assert "self.prices" in own.text
+    assert "def add(self, sku: str, count: int=1) -> None: ..." in own.text
+    assert "SECRET_ADD_BODY" not in own.text
+    assert "def total" not in own.text  # the method being written is shown by itself
+
+
+def test_a_method_sees_its_base_class_from_another_file(write: Write) -> None:
+    root = write(
+        {
+            "shapes/__init__.py": "",
+            "shapes/base.py": '''
+                class Shape:
+                    """Something with an outline."""
+
+                    def __init__(self, name: str, sides: int) -> None:
+                        self.name = name
+                        self.sides = sides
+
+                    def area(self) -> float:
+                        raise NotImplementedError("SECRET_AREA_BODY")
+                ''',
+            "shapes/square.py": '''
+                from .base import Shape
+
+
+                class Square(Shape):
+                    def __init__(self, side: float) -> None:
+                        super().__init__("square", 4)
+                        self.side = side
+
+                    def describe(self) -> str:
+                        """Say what this is, e.g. "square with 4 sides of 2.0"."""
+                ''',
+        }
+    )
+    result = lookup(root, "shapes/square.py", "def describe")
+    own, base = result.definitions
+    assert own.name == "Square" and "self.side" in own.text
+    assert (base.name, base.module, base.relevance) == ("Shape", "shapes.base", RELEVANCE_BASE)
+    assert "self.name" in base.text and "self.sides" in base.text
+    assert "def area(self) -> float: ..." in base.text
+    assert "SECRET_AREA_BODY" not in base.text
+
+
+def test_relative_imports_and_module_attributes(write: Write) -> None:
+    root = write(
+        {
+            **SHAPES,
+            "shapes/ops.py": '''
+                from typing import Literal
+
+                from . import geometry
+                from .geometry import Pt
+
+
+                def centre(
+                    points: "list[Pt]", how: Literal["mean", "Pt"] = "mean", label: str = "Pt"
+                ) -> geometry.Vec:
+                    """Return the vector from the origin to the middle of points."""
+                ''',
+        }
+    )
+    result = lookup(root, "shapes/ops.py", "def centre")
+    found = by_name(result)
+    assert set(found) == {"Pt", "geometry.Vec"}  # a forward reference, a dotted annotation
+    assert found["geometry.Vec"].module == "shapes.geometry"
+    assert "east: float" in found["Pt"].text
+    assert "geometry" in result.looked_up and "geometry" not in result.unresolved
+    # Literal values and string defaults are not names.
+    assert result.looked_up == ["Literal", "geometry", "geometry.Vec", "Pt"]
+    assert result.unresolved == ["Literal"]
+
+
+def test_the_budget_keeps_the_most_relevant(write: Write) -> None:
+    root = write(SHAPES)
+    full = lookup(root, "shapes/ops.py", "def move_all")
+    pt = by_name(full)["Pt"]
+    tight = lookup(root, "shapes/ops.py", "def move_all", budget_tokens=estimate_tokens(pt.text))
+    assert [d.name for d in tight.definitions] == ["Pt"]
+    assert tight.tokens == estimate_tokens(pt.text)
+    assert lookup(root, "shapes/ops.py", "def move_all", budget_tokens=10).definitions == []
+
+
+def test_a_definition_too_big_for_the_budget_leaves_room_for_a_smaller_one(write: Write) -> None:
+    fields = "".join(f"    field_{i}: int = {i}\n" for i in range(40))
+    root = write(
+        {
+            "big/__init__.py": "",
+            "big/models.py": "class Huge:\n" + fields + "\n\ndef tiny() -> int:\n    return 1\n",
+            "big/use.py": '''
+                from big.models import Huge, tiny
+
+
+                def f(h: Huge) -> int:
+                    """Use h.
+
+                    >>> f(Huge()) == tiny()
+                    True
+                    """
+                ''',
+        }
+    )
+    full = lookup(root, "big/use.py", "def f")
+    assert [(d.name, d.relevance) for d in full.definitions] == [
+        ("Huge", RELEVANCE_SIGNATURE),
+        ("tiny", RELEVANCE_EXAMPLE),
+    ]
+    small = estimate_tokens(full.definitions[1].text)
+    assert small < estimate_tokens(full.definitions[0].text)
+    squeezed = lookup(root, "big/use.py", "def f", budget_tokens=small)
+    assert [d.name for d in squeezed.definitions] == ["tiny"]
+    assert squeezed.tokens <= small
+
+
+def test_a_long_class_and_constant_are_cut(write: Write) -> None:
+    methods = "".join(f"    def m{i}(self) -> int:\n        return {i}\n" for i in range(100))
+    root = write(
+        {
+            "lots/__init__.py": "",
+            "lots/defs.py": (
+                "class Many:\n"
+                + methods
+                + "\n\nTABLE = ["
+                + ", ".join(map(str, range(300)))
+                + "]\n"
+            ),
+            "lots/use.py": '''
+                from lots.defs import TABLE, Many
+
+
+                def f(m: Many, table: list[int] = TABLE) -> int:
+                    """Sum."""
+                ''',
+        }
+    )
+    found = by_name(lookup(root, "lots/use.py", "def f", budget_tokens=10_000))
+    many = found["Many"].text.splitlines()
+    assert many[-1] == f"    # ... {100 - crossfile.MAX_CLASS_MEMBERS} more lines"
+    table = found["TABLE"]
+    assert table.kind == "constant" and table.text.endswith(" ...  # (value cut)")
+    assert len(table.text.splitlines()[1]) < crossfile.MAX_LINE_CHARS + 20
+
+
+def test_the_time_box(write: Write, caplog: pytest.LogCaptureFixture) -> None:
+    root = write(SHAPES)
+    caplog.set_level(logging.INFO, logger="codegen_lsp.crossfile")
+    started = time.monotonic()
+    result = lookup(root, "shapes/ops.py", "def move_all", timeout_s=0)
+    assert time.monotonic() - started < 1.0
+    assert result.timed_out and result.definitions == [] and result.looked_up == []
+    assert "not tried: Pt, Vec" in caplog.text
+
+
+def test_standard_library_and_third_party_names_are_left_out(write: Write) -> None:
+    pytest.importorskip("numpy")
+    root = write(
+        {
+            **SHAPES,
+            "shapes/io.py": '''
+                import json
+                from pathlib import Path
+
+                import numpy as np
+                from numpy import ndarray
+
+                from shapes.geometry import Pt
+
+
+                def load(path: Path, grid: ndarray, scale: np.float64) -> list[Pt]:
+                    """Read points from a JSON file, as json.load and Path.open do."""
+                ''',
+        }
+    )
+    result = lookup(root, "shapes/io.py", "def load")
+    assert [d.name for d in result.definitions] == ["Pt"]
+    assert {"Path", "ndarray", "np.float64"} <= set(result.unresolved)
+    assert "list" not in result.looked_up  # builtins are not even asked about
+    assert "Path" in result.looked_up and "json" in result.looked_up  # docstring words
+
+
+def test_names_from_the_current_file_are_left_out(write: Write) -> None:
+    root = write(
+        {
+            "one.py": '''
+                class Local:
+                    x: int
+
+
+                def helper(v: Local) -> int:
+                    return v.x
+
+
+                def f(v: Local) -> int:
+                    """Double helper's result.
+
+                    >>> f(Local())
+                    """
+                ''',
+        }
+    )
+    result = lookup(root, "one.py", "def f(")
+    assert result.definitions == [] and result.unresolved == []
+    assert result.looked_up == ["Local", "f"]
+
+
+def test_a_file_being_edited(write: Write) -> None:
+    root = write(SHAPES)
+    source = (
+        "from shapes.geometry import Pt, Vec\n\n\n"
+        "class Path:\n"
+        "    def __init__(self) -> None:\n"
+        "        self.points: list[Pt] = []\n\n"
+        "    def moved(self, v: Vec) -> 'Path':\n"
+        '        """A copy moved by v."""\n\n\n'
+        "broken = (1,\n"
+    )
+    path = root / "shapes/track.py"
+    ctx = function_at(source, "def moved")
+    result = cross_file_context(source, str(path), ctx, project_root=str(root), timeout_s=SLOW_OK)
+    found = by_name(result)
+    assert "self.points: list[Pt]" in found["Path"].text
+    assert "dy: float" in found["Vec"].text
+
+
+def test_the_docstring_names_imports(write: Write) -> None:
+    root = write(
+        {
+            **SHAPES,
+            "shapes/ops.py": '''
+                from shapes.geometry import Pt, Vec
+
+
+                def far(points):
+                    """Return the Pt furthest north, ignoring Vec and Unknown."""
+                ''',
+        }
+    )
+    result = lookup(root, "shapes/ops.py", "def far")
+    assert [(d.name, d.relevance) for d in result.definitions] == [
+        ("Pt", RELEVANCE_DOCSTRING),
+        ("Vec", RELEVANCE_DOCSTRING),
+    ]
+    assert result.looked_up == ["Pt", "Vec"]  # only words the file imports
+
+
+def test_the_projects_own_interpreter(write: Write) -> None:
+    root = write(
+        {
+            "lib_src/inventory/__init__.py": "",
+            "lib_src/inventory/items.py": """
+                from typing import NamedTuple
+
+
+                class Item(NamedTuple):
+                    sku: str
+                    grams: int
+                """,
+            "scripts/weigh.py": '''
+                from inventory.items import Item
+                from thirdlib import Widget
+
+
+                def weigh(items: list[Item], scale: Widget) -> int:
+                    """Total grams."""
+                ''',
+        }
+    )
+    venv = root / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    # An editable install of the project's library, as pip writes it, and a third-party
+    # package installed in the venv (inside the project root, but a library all the same).
+    (Path(purelib) / "inventory.pth").write_text(str(root / "lib_src") + "\n")
+    (Path(purelib) / "thirdlib").mkdir()
+    (Path(purelib) / "thirdlib" / "__init__.py").write_text("class Widget:\n    size: int\n")
+
+    result = lookup(root, "scripts/weigh.py", "def weigh", interpreter=str(python))
+    (item,) = result.definitions
+    assert item.module == "inventory.items" and "sku: str\n    grams: int" in item.text
+    assert result.unresolved == ["Widget"]
+    # The server's own interpreter knows neither.
+    plain = lookup(root, "scripts/weigh.py", "def weigh")
+    assert plain.definitions == [] and plain.unresolved == ["Item", "Widget"]
+
+
+def test_a_missing_interpreter_falls_back(write: Write, caplog: pytest.LogCaptureFixture) -> None:
+    root = write(SHAPES)
+    missing = str(root / "no-such-venv" / "bin" / "python")
+    with caplog.at_level(logging.WARNING, logger="codegen_lsp.crossfile"):
+        result = lookup(root, "shapes/ops.py", "def move_all", interpreter=missing)
+    assert [d.name for d in result.definitions] == ["Pt", "Vec"]
+    assert any(
+        r.levelno == logging.WARNING and missing in r.getMessage() for r in caplog.records
+    ), caplog.text
+
+
+def test_a_missing_project_root_yields_nothing(tmp_path: Path) -> None:
+    source = "from shapes.geometry import Pt\n\n\ndef f(p: Pt) -> None:\n    '''Doc.'''\n"
+    result = cross_file_context(
+        source,
+        str(tmp_path / "gone" / "f.py"),
+        function_at(source, "def f"),
+        project_root=str(tmp_path / "gone"),
+        timeout_s=SLOW_OK,
+    )
+    assert result.definitions == [] and result.unresolved == ["Pt"]
+
+
+class PromptEngine:
+    """The two prompt capabilities of an engine, with plain-text templates."""
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        return "".join(f"<{m['role']}>{m['content']}" for m in messages) + "<assistant>"
+
+    def fim_tokens(self) -> tuple[str, str, str] | None:
+        return ("<PRE>", "<SUF>", "<MID>")
+
+
+def test_the_definitions_come_first_in_every_prompt(write: Write) -> None:
+    root = write(SHAPES)
+    path = root / "shapes/ops.py"
+    source = path.read_text()
+    ctx = function_at(source, "def move_all")
+    found = cross_file_context(source, str(path), ctx, project_root=str(root), timeout_s=SLOW_OK)
+    with_definitions = dataclasses.replace(ctx, definitions=found.texts())
+    block = context_block(with_definitions)
+    assert block.startswith("# from shapes.geometry\n@dataclass\nclass Pt:")
+    order = [
+        "north: float",
+        "self.dx",
+        "from shapes.geometry import Pt, Vec",
+        "def move_all(points: list[Pt], v: Vec) -> list[Pt]:",
+    ]
+    positions = [block.index(part) for part in order]
+    assert positions == sorted(positions), block
+    engine = PromptEngine()
+    for fmt in ("raw", "chat", "fim"):
+        text = build_prompt(with_definitions, fmt, engine).text
+        assert text.index("east: float") < text.index("def move_all("), fmt
+    assert build_prompt(with_definitions, "fim", engine).text.startswith(
+        "<PRE># from shapes.geometry\n"
+    )
+    assert "# from" not in context_block(ctx)  # nothing when the pipeline found nothing
+
+
+def test_a_hung_interpreter_falls_back(
+    write: Write, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write(SHAPES)
+    hung = root / "python-wrapper"
+    hung.write_text("#!/bin/sh\nsleep 5 &\nexec sleep 30\n")  # a child keeps running
+    hung.chmod(0o755)
+    monkeypatch.setattr(crossfile, "PROBE_TIMEOUT_S", 0.5)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="codegen_lsp.crossfile"):
+        result = lookup(root, "shapes/ops.py", "def move_all", interpreter=str(hung))
+    assert time.monotonic() - started < 10
+    assert [d.name for d in result.definitions] == ["Pt", "Vec"]
+    assert str(hung) in caplog.text and "timed out" in caplog.text
+
+
+def test_concurrent_requests_share_one_jedi(write: Write) -> None:
+    root = write(SHAPES)
+    results: list[CrossFileContext] = []
+
+    def one() -> None:
+        results.append(lookup(root, "shapes/ops.py", "def move_all"))
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=SLOW_OK)
+    assert len(results) == 4
+    assert all([d.name for d in r.definitions] == ["Pt", "Vec"] for r in results)
+
+
+def test_the_chat_answer_starts_with_the_function_alone(write: Write) -> None:
+    # Reference material (other files' definitions, same-file helpers, all `...` stubs) goes in
+    # the request; the answer the model continues holds the imports and the function only, so
+    # that it does not continue the stubs' pattern with one more `...`.
+    root = write(SHAPES)
+    path = root / "shapes/ops.py"
+    source = path.read_text() + '\n\ndef helper(x: int) -> int:\n    """Help."""\n    return x\n'
+    ctx = function_at(source, "def move_all")
+    found = cross_file_context(source, str(path), ctx, project_root=str(root), timeout_s=SLOW_OK)
+    with_definitions = dataclasses.replace(ctx, definitions=found.texts())
+    assert with_definitions.helpers
+    text = build_prompt(with_definitions, "chat", PromptEngine()).text
+    request, answer = text.split("<assistant>")
+    assert "bodies omitted" in request and "class Pt" in request and "def helper(" in request
+    assert answer.startswith("```python\nfrom shapes.geometry import Pt, Vec")
+    assert "class Pt" not in answer and "def helper(" not in answer and "..." not in answer
+    assert answer.rstrip().endswith('"""')

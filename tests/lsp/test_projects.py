@@ -1,0 +1,94 @@
+"""A real project through the real server: its modules, its virtualenv, its definitions.
+
+The project is the issue's ``shapes`` package (``tests/projects.py``) with a ``.venv`` of its own
+that holds a library the server's environment lacks. The server is told about it only as an
+editor would: a workspace folder. Its examples must run there (no ModuleNotFoundError), under
+the project's interpreter, and the prompt must carry the definitions from ``geometry.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from codegen_lsp.lsp.actions import CHECK_TITLE, GENERATE_TITLE
+from lsp_session import FAST_SETTINGS, Session, start_session, stop_session
+from lsprotocol import types
+from projects import MOVE_ALL_LINE, SHIFT_LINE, SPAN_LINE, write_shapes_project
+
+
+@pytest.fixture
+def shapes(tmp_path: Path, project_venv_python: Path) -> Path:
+    """The shapes project, its .venv a copy of the session's project virtualenv."""
+    root = tmp_path / "shapes-project"
+    ops = write_shapes_project(root)
+    # The session's virtualenv, linked in as the project's .venv (a venv cannot be copied).
+    os.symlink(project_venv_python.parent.parent, root / ".venv")
+    return ops
+
+
+@pytest_asyncio.fixture(params=["neovim", "visual_studio_code"])
+async def project_session(
+    request: pytest.FixtureRequest, tmp_path: Path, shapes: Path
+) -> AsyncIterator[Session]:
+    root = shapes.parent.parent
+    started, client = await start_session(tmp_path, request.param, FAST_SETTINGS, folders=[root])
+    started.uri = shapes.as_uri()
+    yield started
+    await stop_session(client, started)
+
+
+def _by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAction]:
+    return {action.title: action for action in actions}
+
+
+async def test_examples_import_the_project_and_its_virtualenv(project_session: Session) -> None:
+    session = project_session
+    session.open(Path(session.uri.removeprefix("file://")).read_text(encoding="utf-8"))
+    for line in (MOVE_ALL_LINE, SPAN_LINE):
+        actions = _by_title(await session.actions(line + 1))
+        summary = await session.command_request(actions[CHECK_TITLE])
+        # move_all's example builds the project's own Pt; span_km calls unitsy (the .venv's
+        # library) through a relative import: both pass only inside the project.
+        assert summary["examples"] == 1 and summary["passed"] == 1, (summary, session.log_text())
+    assert not session.client.diagnostics.get(session.uri)
+    log = session.log_text()
+    assert "ModuleNotFoundError" not in log
+    assert "workspace folder" in log and ".venv virtualenv in the project" in log
+
+
+async def test_the_prompt_carries_the_project_definitions(project_session: Session) -> None:
+    session = project_session
+    session.open(Path(session.uri.removeprefix("file://")).read_text(encoding="utf-8"))
+    actions = _by_title(await session.actions(SHIFT_LINE + 1))
+    generate = actions[GENERATE_TITLE]
+    summary = await session.command_request(generate)
+    context = summary["context"]
+    text = "\n".join(context["definitions"])
+    assert "class Pt" in text and "east: float" in text and "north: float" in text, context
+    assert "class Vec" in text and "self.dx" in text, context
+    assert "return (self.dx" not in text  # signatures, never bodies
+    assert 0 < context["tokens"] <= 1024
+    venv = Path(session.uri.removeprefix("file://")).parent.parent / ".venv"
+    assert Path(context["interpreter"]).parent == venv / "bin", context
+    assert not any("ModuleNotFoundError" in note for note in summary["notes"]), summary
+
+
+async def test_without_cross_file_context_the_prompt_stays_in_the_file(
+    tmp_path: Path, shapes: Path
+) -> None:
+    root = shapes.parent.parent
+    settings = {**FAST_SETTINGS, "project": {"crossFileContext": False}}
+    session, client = await start_session(tmp_path, "emacs", settings, folders=[root])
+    try:
+        session.uri = shapes.as_uri()
+        session.open(shapes.read_text(encoding="utf-8"))
+        actions = _by_title(await session.actions(SHIFT_LINE + 1))
+        generate = actions[GENERATE_TITLE]
+        summary = await session.command_request(generate)
+        assert summary["context"]["definitions"] == [] and summary["context"]["tokens"] == 0
+    finally:
+        await stop_session(client, session)
