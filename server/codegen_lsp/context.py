@@ -580,9 +580,10 @@ def _helpers(file: _File, exclude: NodeOrLeaf, budget: int, docstring: str) -> l
 def _module_source(file: _File, top: NodeOrLeaf, ctx: FunctionContext) -> str:
     """Build a runnable module: imports, definitions that compile, the function with a marker.
 
-    Top-level statements that are not definitions, imports or simple assignments are left out
-    (a script's ``main()`` call must not run with every example), and so is anything that does
-    not compile by itself (the rest of the file may be mid-edit).
+    Top-level statements that are not definitions, imports, simple assignments, ``try`` blocks or
+    ``if`` blocks (but an ``if __name__ == "__main__":`` guard) are left out (a script's
+    ``main()`` call must not run with every example), and so is anything that does not compile
+    by itself (the rest of the file may be mid-edit).
     """
     lines = file.lines
     parts: list[str] = []
@@ -611,6 +612,15 @@ def _kept_code(node: NodeOrLeaf) -> str | None:
 def _keep_statement(node: NodeOrLeaf) -> bool:
     if node.type in ("funcdef", "classdef", "decorated", "async_stmt", "async_funcdef"):
         return True
+    if node.type == "try_stmt":
+        # Real modules define names under try/except (`try: from x import y` / `except
+        # ImportError: y = None`, sentinels built by a helper): without them the code fails.
+        return True
+    if node.type == "if_stmt" and isinstance(node, BaseNode):
+        # Conditional definitions (`if sys.version_info >= ...:`) run; a script's
+        # `if __name__ == "__main__":` block does not.
+        condition = node.children[1].get_code(include_prefix=False).replace(" ", "")
+        return "__name__" not in condition
     if node.type == "simple_stmt" and isinstance(node, BaseNode):
         first = node.children[0]
         # expr_stmt is an assignment in parso; a bare call (a script's side effect) is not.

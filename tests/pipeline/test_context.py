@@ -157,6 +157,23 @@ def test_module_source_skips_script_side_effects() -> None:
     assert "LIMIT = 3" in module and "main()" not in module and "sys.exit" not in module
 
 
+def test_module_source_keeps_conditional_definitions_but_not_the_main_guard() -> None:
+    source = (
+        "try:\n    from fastlib import make_sentinel\n    _UNSET = make_sentinel()\n"
+        "except ImportError:\n    _UNSET = object()\n\n"
+        "if True:\n    LIMIT = 3\n\n"
+        'def f():\n    """Doc."""\n\n'
+        'if __name__ == "__main__":\n    main()\n'
+    )
+    ctx = find_function(source, 10)
+    module = ctx.module_with_body("    return _UNSET, LIMIT")
+    assert "_UNSET = object()" in module and "LIMIT = 3" in module
+    assert "main()" not in module
+    namespace: dict[str, object] = {}
+    exec(compile(module, "<m>", "exec"), namespace)
+    assert namespace["f"]() == (namespace["_UNSET"], 3)  # type: ignore[operator]
+
+
 def test_header_without_docstring_or_body_is_not_found_but_one_line_def_is() -> None:
     source = "def f(x): return x\n"
     ctx = find_function(source, 0)

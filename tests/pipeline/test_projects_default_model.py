@@ -211,4 +211,5 @@ def test_top_candidates_pass_hidden_tests_in_most_projects(
             "pass" if hidden.returncode == 0 else f"fail: {hidden.stderr[-300:]}\n{top.body}"
         )
     passed = [name for name, outcome in outcomes.items() if outcome == "pass"]
+    print(f"hidden tests passed: {len(passed)}/{len(outcomes)}: {outcomes}")
     assert len(passed) >= 4, outcomes

@@ -2,20 +2,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from codegen_lsp.sandbox import isolation
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings
-from projects import LIBRARY, LIBRARY_MAGIC
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-PROJECT_LIBRARY = LIBRARY
-"""A module installed in the project virtualenv only, never in the server's environment."""
-PROJECT_LIBRARY_MAGIC = LIBRARY_MAGIC
+from sandbox_support import ProjectVenv
 
 
 @pytest.fixture(scope="session")
@@ -23,20 +18,6 @@ def sandbox() -> Iterator[Sandbox]:
     """The sandbox at the best level this machine offers (bubblewrap in CI)."""
     with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as box:
         yield box
-
-
-def available_levels() -> list[str]:
-    return [level for level in isolation.LEVELS if isolation.available(level)]
-
-
-@dataclass(frozen=True)
-class ProjectVenv:
-    """A real virtualenv, as a user's project has, with a library the server does not have."""
-
-    root: Path
-    """The virtualenv's folder (its ``sys.prefix``)."""
-    python: Path
-    """Its ``bin/python``: a link, left unresolved, as an editor would give it."""
 
 
 @pytest.fixture(scope="session")
