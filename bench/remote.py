@@ -207,7 +207,7 @@ def measure_remote(
     from codegen_lsp.engine.loader import load_engine
     from codegen_lsp.engine.types import GenerationRequest
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "remote"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from remote_stub import LlamaServer
 
     gguf = models.gguf_path(model)

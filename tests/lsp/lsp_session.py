@@ -23,6 +23,7 @@ from typing import Any
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from scripted_model import Reply, body, explaining, implementing
 
 HERE = Path(__file__).resolve().parent
 CLIENTS = ["neovim", "emacs", "visual_studio_code", "lsp_3_18"]
@@ -59,6 +60,25 @@ def double(x: int) -> int:
 ADD_LINE = 0
 DOUBLE_LINE = 11
 DOUBLE_EXAMPLE_LINE = 14
+
+# What the scripted model writes for SOURCE (tests marked ``scripted_model``). The passing body
+# of add() is the least likely one, so that only the examples can put it first.
+ADD_PASSES = "return a + b"
+ADD_FAILS_ONE = "return a + b if a >= 0 else b - a"  # add(-1, 1) gives 2
+ADD_RAISES = 'raise ValueError("scripted failure")'
+DOUBLE_PASSES = "return x * 2"
+DOUBLE_FAILS = "return x + 3"
+TRIPLE_DOCSTRING = (
+    "Return x three times.\n\n    >>> triple(2)\n    6\n    >>> triple(1)\n    4\n    "
+)
+SCRIPTS = [
+    (
+        implementing("add"),
+        [body(ADD_FAILS_ONE, -0.2), body(ADD_RAISES, -0.4), body(ADD_PASSES, -0.9)],
+    ),
+    (implementing("double"), [body(DOUBLE_FAILS, -0.2), body(DOUBLE_PASSES, -0.6)]),
+    (explaining("triple"), [Reply(TRIPLE_DOCSTRING + '"""', -0.3)]),
+]
 
 
 async def until(condition: Any, timeout: float = 120.0) -> None:
@@ -144,6 +164,32 @@ class Session:
         raw = await asyncio.wrap_future(future)
         converter = self.client.protocol._converter
         return [converter.structure(item, types.CodeAction) for item in raw or []]
+
+    async def warmed_actions(self, line: int, timeout: float = 120.0) -> list[types.CodeAction]:
+        """Rest the cursor on ``line`` until warm-up has turned candidates into actions."""
+        from codegen_lsp.lsp.actions import GENERATE_TITLE
+
+        actions = await self.actions(line)  # starts warm-up once the cursor rests
+        deadline = time.monotonic() + timeout
+        while [a.title for a in actions] == [GENERATE_TITLE]:
+            assert time.monotonic() < deadline, "warm-up produced no candidates"
+            await asyncio.sleep(0.1)
+            actions = await self.actions(line)
+        return actions
+
+    async def inline_items(self, position: types.Position) -> list[types.InlineCompletionItem]:
+        """Ask for inline completions at ``position``, as an editor does while the user types."""
+        params = types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=self.uri),
+            position=position,
+            context=types.InlineCompletionContext(
+                trigger_kind=types.InlineCompletionTriggerKind.Automatic
+            ),
+        )
+        answer = await self.client.text_document_inline_completion_async(params)
+        return list(
+            (answer.items if isinstance(answer, types.InlineCompletionList) else answer) or []
+        )
 
     def command_request(self, action: types.CodeAction, msg_id: str | None = None) -> Any:
         """Send the action's command; return the future of its reply."""

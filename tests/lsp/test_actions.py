@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 
 import pytest
 from codegen_lsp.lsp.actions import GENERATE, GENERATE_TITLE, REGENERATE_TITLE
-from lsp_session import ADD_LINE, Session, edits_of
+from lsp_session import ADD_FAILS_ONE, ADD_LINE, ADD_PASSES, ADD_RAISES, SOURCE, Session, edits_of
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from scripted_model import ScriptedModel, body, implementing
 
 BODY_LINE = ADD_LINE + 8  # the `...` of add()
+# A body replaces everything from the docstring's closing quotes to the end of the `...`.
+PLACEHOLDER = types.Range(
+    start=types.Position(line=BODY_LINE - 1, character=7),
+    end=types.Position(line=BODY_LINE, character=7),
+)
 EVIDENCE = re.compile(
     r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run|"
     r"no examples to check) · -?\d+\.\d\d(?: — \S.*)?$"
@@ -20,10 +25,18 @@ EVIDENCE = re.compile(
 RESOLVES = {"neovim", "visual_studio_code", "lsp_3_18"}
 SHOWS_DISABLED = {"visual_studio_code", "lsp_3_18"}
 VERSIONED = {"emacs", "visual_studio_code", "lsp_3_18"}
+CONTENT_MODIFIED = types.LSPErrorCodes.ContentModified.value
 
 
 def _tags(action: types.CodeAction) -> list[types.CodeActionTag] | None:
     return None if action.tags is None else list(action.tags)
+
+
+def _evidence(action: types.CodeAction) -> tuple[int, int]:
+    """Return (examples passed, examples run) from a candidate's title."""
+    match = EVIDENCE.match(action.title)
+    assert match is not None and match.group("total") is not None, action.title
+    return int(match.group("passed")), int(match.group("total"))
 
 
 def _passes(action: types.CodeAction) -> bool:
@@ -49,7 +62,10 @@ async def test_generate_is_offered_until_candidates_exist(session: Session) -> N
     assert await session.actions(BODY_LINE + 2, 0) == []
 
 
-async def test_generate_reports_progress_and_applies_the_best(session: Session) -> None:
+@pytest.mark.scripted_model
+async def test_generate_reports_progress_and_applies_the_best(
+    session: Session, scripted: ScriptedModel
+) -> None:
     session.open()
     (generate,) = await session.actions(BODY_LINE)
     summary = await session.command_request(generate)
@@ -61,45 +77,50 @@ async def test_generate_reports_progress_and_applies_the_best(session: Session) 
     stages = {r.message.split(" ")[0] for r in reports[1:-1] if r.message}
     assert "sampling" in stages
 
-    # The best passing candidate is applied to the version it was computed on, or nothing is
-    # applied and the user is told why.
-    if summary["passing"]:
-        assert summary["applied"] is True
-        (edit,) = session.applied
-        ((version, text_edit),) = edits_of(edit)
-        assert version == (1 if session.name in VERSIONED else None)
-        assert text_edit.range.start.line == BODY_LINE
-        assert "..." not in session.text.splitlines()[BODY_LINE]
-        assert await session.actions(BODY_LINE) != [generate]
-    else:
-        assert session.applied == []
-        assert any("no candidate passed" in m.message for m in session.client.messages)
+    # Three distinct bodies, one passing: the passing one is applied although the model found
+    # it the least likely, to the version it was computed on.
+    assert (summary["candidates"], summary["passing"], summary["applied"]) == (3, 1, True)
+    assert summary["title"].startswith("Implement: 2/2 examples pass")
+    (edit,) = session.applied
+    ((version, text_edit),) = edits_of(edit)
+    assert version == (1 if session.name in VERSIONED else None)
+    assert text_edit == types.TextEdit(range=PLACEHOLDER, new_text=f"\n    {ADD_PASSES}")
+    assert session.text.splitlines()[BODY_LINE] == f"    {ADD_PASSES}"
+    assert await session.actions(BODY_LINE) != [generate]
+    assert any(re.search(implementing("add"), prompt, re.DOTALL) for prompt in scripted.prompts)
 
 
+@pytest.mark.scripted_model
+async def test_generate_says_so_when_nothing_passes(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    scripted.script(implementing("add"), [body(ADD_FAILS_ONE), body(ADD_RAISES)])
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    summary = await session.command_request(generate)
+    assert (summary["candidates"], summary["passing"], summary["applied"]) == (2, 0, False)
+    assert session.applied == []
+    assert session.text == SOURCE
+    assert any("no candidate passed" in m.message for m in session.client.messages)
+
+
+@pytest.mark.scripted_model
 @pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
 async def test_ranked_candidates_become_actions(session: Session) -> None:
     session.open()
-    actions = await session.actions(BODY_LINE)  # starts warm-up once the cursor rests
-    deadline = time.monotonic() + 800
-    while [a.title for a in actions] == [GENERATE_TITLE]:
-        assert time.monotonic() < deadline, "warm-up produced no candidates"
-        await asyncio.sleep(0.2)
-        actions = await session.actions(BODY_LINE)
+    actions = await session.warmed_actions(BODY_LINE)
     candidates = [a for a in actions if a.title.startswith("Implement:")]
-    assert len(candidates) <= 3
-    if not candidates:  # the model wrote nothing usable: say so, offer to try again
-        assert [a.title for a in actions] == [REGENERATE_TITLE]
-    preferred = [a for a in candidates if a.is_preferred]
-    passing = [a for a in candidates if _passes(a)]
-    assert preferred == passing[:1]
-    if not passing:
-        assert actions[-1].title == REGENERATE_TITLE
+    assert candidates == actions  # one passes: no "again" action
+    # One candidate per scripted body, the passing one first and preferred, then by likelihood.
+    assert [_evidence(a) for a in candidates] == [(2, 2), (1, 2), (0, 2)]
+    assert [a.is_preferred for a in candidates] == [True, None, None]
+    bodies = []
     for action in candidates:
         expected_tags = [types.CodeActionTag.LlmGenerated] if session.name == "lsp_3_18" else None
         assert _tags(action) == expected_tags
         if not _passes(action) and session.name in SHOWS_DISABLED:
             assert action.disabled is not None
-            assert "expected" in action.disabled.reason or "does not run" in action.disabled.reason
+            assert "expected" in action.disabled.reason or "raised" in action.disabled.reason
             assert action.edit is None and action.data is None
             continue
         assert action.disabled is None
@@ -113,7 +134,41 @@ async def test_ranked_candidates_become_actions(session: Session) -> None:
         assert edit is not None
         ((version, text_edit),) = edits_of(edit)
         assert version == (1 if session.name in VERSIONED else None)
-        assert text_edit.range.start.line == BODY_LINE
+        assert text_edit.range == PLACEHOLDER
+        bodies.append(text_edit.new_text.strip())
+    expected = [ADD_PASSES] if session.name in SHOWS_DISABLED else [ADD_PASSES, ADD_FAILS_ONE]
+    assert bodies[: len(expected)] == expected
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
+async def test_when_nothing_passes_no_action_is_preferred_and_another_try_is_offered(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    scripted.script(implementing("add"), [body(ADD_FAILS_ONE), body(ADD_RAISES, -0.9)])
+    session.open()
+    actions = await session.warmed_actions(BODY_LINE)
+    assert [a.title for a in actions[2:]] == [REGENERATE_TITLE]
+    assert [_evidence(a) for a in actions[:2]] == [(1, 2), (0, 2)]
+    assert not any(a.is_preferred for a in actions)
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_clients(*sorted(RESOLVES))
+@pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
+async def test_an_action_for_an_older_version_never_edits_the_new_text(session: Session) -> None:
+    session.open()
+    (generate_v1,) = await session.actions(BODY_LINE)
+    best = (await session.warmed_actions(BODY_LINE))[0]
+    session.edit(BODY_LINE + 3, "# the user keeps typing\n")
+    # Resolving the candidate computed on version 1 fails; so does version 1's generate command.
+    with pytest.raises(JsonRpcException) as raised:
+        await session.client.code_action_resolve_async(best)
+    assert raised.value.code == CONTENT_MODIFIED
+    with pytest.raises(JsonRpcException) as raised:
+        await session.command_request(generate_v1)
+    assert raised.value.code == CONTENT_MODIFIED
+    assert session.applied == []
 
 
 async def test_resolve_returns_foreign_actions_unchanged(session: Session) -> None:

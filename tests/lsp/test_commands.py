@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
-from codegen_lsp.lsp.actions import CHECK_TITLE, EXPLAIN_TITLE, GENERATE_TITLE, REPAIR_TITLE
-from lsp_session import DOUBLE_EXAMPLE_LINE, DOUBLE_LINE, SOURCE, Session, edits_of
+from codegen_lsp.lsp.actions import CHECK_TITLE, EXPLAIN_TITLE, REPAIR_TITLE
+from lsp_session import (
+    ADD_FAILS_ONE,
+    ADD_PASSES,
+    ADD_RAISES,
+    DOUBLE_EXAMPLE_LINE,
+    DOUBLE_FAILS,
+    DOUBLE_LINE,
+    DOUBLE_PASSES,
+    SOURCE,
+    Session,
+    edits_of,
+)
 from lsp_session import until as _until
 from lsprotocol import types
+from scripted_model import ScriptedModel, body, implementing
 
 
 def _by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAction]:
@@ -39,66 +48,90 @@ async def test_check_examples_marks_failing_lines_and_unlocks_fix(session: Sessi
     await _until(lambda: not session.client.diagnostics[session.uri], 10)
 
 
+@pytest.mark.scripted_model
 @pytest.mark.lsp_clients("emacs", "lsp_3_18")
 async def test_explain_writes_a_docstring_checked_against_the_function(session: Session) -> None:
     session.open("def triple(x):\n    return x * 3\n")
     actions = _by_title(await session.actions(1))
     assert set(actions) == {EXPLAIN_TITLE}  # no docstring: nothing to check or fix
     summary = await session.command_request(actions[EXPLAIN_TITLE])
+    # The scripted docstring has two examples; `triple(1)` claims 4, the function says 3: the
+    # docstring shows what the function does.
     assert summary["applied"] is True, summary
-    assert 0 <= summary["examplesKept"] <= summary["examplesChecked"]
-    ((version, text_edit),) = edits_of(session.applied[0])
+    assert (summary["examplesChecked"], summary["examplesKept"]) == (2, 2), summary
+    ((version, _),) = edits_of(session.applied[0])
     assert version == 1
-    assert '"""' in text_edit.new_text
-    assert session.text.startswith('def triple(x):\n    """')
+    assert session.text.startswith('def triple(x):\n    """Return x three times.')
+    assert ">>> triple(2)\n    6\n    >>> triple(1)\n    3\n" in session.text
     assert session.text.rstrip().endswith("return x * 3")
 
 
+@pytest.mark.scripted_model
 @pytest.mark.lsp_clients("visual_studio_code")
-async def test_fix_with_failing_example_reports_evidence(session: Session) -> None:
+async def test_fix_with_failing_example_reports_evidence(
+    session: Session, scripted: ScriptedModel
+) -> None:
     session.open()
     actions = _by_title(await session.actions(DOUBLE_LINE + 6))
     await session.command_request(actions[CHECK_TITLE])
     fix = _by_title(await session.actions(DOUBLE_LINE + 6))[REPAIR_TITLE]
     summary = await session.command_request(fix)
     assert summary["function"] == "double"
-    if summary["passing"]:
-        assert summary["applied"] is True
-        assert "return x * 3" not in session.text
-    else:
-        assert session.applied == []
-        assert session.text == SOURCE
-        assert "no candidate passed" in summary["message"]
+    assert (summary["candidates"], summary["passing"], summary["applied"]) == (2, 1, True)
+    assert f"    {DOUBLE_PASSES}\n" in session.text and "return x * 3" not in session.text
+    # The failing example and the current body went into the prompt.
+    (prompt,) = [p for p in scripted.prompts if "double(2)` returned 6, expected 4" in p]
+    assert "return x * 3" in prompt
 
 
+@pytest.mark.scripted_model
+@pytest.mark.lsp_clients("visual_studio_code")
+async def test_fix_that_finds_nothing_better_leaves_the_text_alone(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    scripted.script(implementing("double"), [body(DOUBLE_FAILS)])
+    session.open()
+    actions = _by_title(await session.actions(DOUBLE_LINE + 6))
+    await session.command_request(actions[CHECK_TITLE])
+    fix = _by_title(await session.actions(DOUBLE_LINE + 6))[REPAIR_TITLE]
+    summary = await session.command_request(fix)
+    assert (summary["passing"], summary["applied"]) == (0, False)
+    assert "no candidate passed" in summary["message"]
+    assert session.applied == []
+    assert session.text == SOURCE
+
+
+@pytest.mark.scripted_model
 @pytest.mark.lsp_clients("lsp_3_18")
 @pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
-async def test_inline_completion_serves_only_the_top_verified_candidate(session: Session) -> None:
+async def test_inline_completion_serves_only_the_top_verified_candidate(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    # Verified: passes every example and holds most of the model's probability.
+    scripted.script(implementing("add"), [body(ADD_PASSES, -0.1), body(ADD_FAILS_ONE, -1.5)])
     session.open()
     position = types.Position(line=8, character=4)
-    params = types.InlineCompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=session.uri),
-        position=position,
-        context=types.InlineCompletionContext(
-            trigger_kind=types.InlineCompletionTriggerKind.Automatic
-        ),
-    )
-    assert not await session.client.text_document_inline_completion_async(params)
-    deadline = time.monotonic() + 800
-    actions = await session.actions(8)
-    while [a.title for a in actions] == [GENERATE_TITLE]:
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.2)
-        actions = await session.actions(8)
-    answer = await session.client.text_document_inline_completion_async(params)
-    items = (answer.items if isinstance(answer, types.InlineCompletionList) else answer) or []
-    preferred = [a for a in actions if a.is_preferred]
-    if not items:
-        return  # nothing verified: ghost text stays empty (the actions still say why)
-    (item,) = items
-    (best,) = preferred
+    assert await session.inline_items(position) == []  # nothing computed yet
+    actions = await session.warmed_actions(8)
+    items = await session.inline_items(position)
+    (best,) = [a for a in actions if a.is_preferred]
+    (item,) = items  # the scripted passing body is verified: the one item
     resolved = await session.client.code_action_resolve_async(best)
     ((_, text_edit),) = edits_of(resolved.edit)
     # Offered from the cursor: the newline and indentation before it are already in the document.
     assert item.range.start == position and item.range.end == text_edit.range.end
     assert text_edit.new_text == "\n    " + item.insert_text
+    assert item.insert_text == ADD_PASSES
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_clients("lsp_3_18")
+@pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
+async def test_inline_completion_stays_empty_when_nothing_is_verified(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    scripted.script(implementing("add"), [body(ADD_FAILS_ONE), body(ADD_RAISES)])
+    session.open()
+    actions = await session.warmed_actions(8)
+    assert len(actions) == 3 and not any(a.is_preferred for a in actions)
+    assert await session.inline_items(types.Position(line=8, character=4)) == []
