@@ -14,6 +14,7 @@ import signal
 import time
 from pathlib import Path
 
+from codegen_lsp.engine.models import MANIFEST
 from lsp_session import (
     ADD_LINE,
     FAST_SETTINGS,
@@ -22,8 +23,10 @@ from lsp_session import (
     alive,
     start_session,
     stop_session,
+    until,
 )
 from lsprotocol import types
+from pytest_lsp import LanguageClient
 
 BODY_LINE = ADD_LINE + 8
 
@@ -84,16 +87,66 @@ async def test_the_model_runs_in_a_child_that_ends_with_the_server(tmp_path: Pat
     assert "Traceback" not in session.log_text()
 
 
-async def test_the_child_ends_when_the_server_is_killed(tmp_path: Path) -> None:
+async def _kill_server_and_expect_the_child_gone(
+    client: LanguageClient, pid: int, within_s: float = 2.0
+) -> None:
+    """SIGKILL the server (no shutdown, no exit): its model child must end on its own."""
+    assert client._server is not None and alive(pid)
+    client._server.kill()
+    try:
+        _wait_gone(pid, timeout=within_s)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):  # the client may complain that its server vanished
+            await asyncio.wait_for(client.stop(), 10)
+
+
+async def test_the_child_ends_when_the_server_is_killed_while_idle(tmp_path: Path) -> None:
     session, client = await start_session(tmp_path, "neovim", FAST_SETTINGS)
     session.open()
     await _generate(session)
     (pid,) = _model_pids(session)
-    assert client._server is not None
-    client._server.kill()  # no shutdown, no exit: the child must notice on its own
-    _wait_gone(pid)
-    with contextlib.suppress(Exception):  # the client may complain that its server vanished
-        await asyncio.wait_for(client.stop(), 10)
+    await _kill_server_and_expect_the_child_gone(client, pid)
+
+
+async def test_the_child_ends_when_the_server_is_killed_while_it_decodes(tmp_path: Path) -> None:
+    settings = {**FAST_SETTINGS, "sampling": {"n": 8, "maxNewTokens": 256, "seed": 3}}
+    session, client = await start_session(tmp_path, "neovim", settings)
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    pending = session.command_request(generate)
+    await until(
+        lambda: any(
+            (getattr(r, "message", "") or "").startswith("sampling")
+            for reports in session.client.progress_reports.values()
+            for r in reports
+        )
+    )
+    (pid,) = _model_pids(session)
+    await _kill_server_and_expect_the_child_gone(client, pid)
+    pending.cancel()
+
+
+async def test_the_child_ends_when_the_server_is_killed_while_it_loads(tmp_path: Path) -> None:
+    # A model folder whose manifest never finishes reading (a FIFO nobody writes, as a hung
+    # network file system would behave): the child is stuck loading, its main thread blocked,
+    # and only its watch on the parent can end it.
+    model = tmp_path / "stuck-model"
+    model.mkdir()
+    (model / "model.onnx").write_bytes(b"")
+    (model / "tokenizer.json").write_text("{}")
+    os.mkfifo(model / MANIFEST)
+    settings = {**FAST_SETTINGS, "model": {"name": str(model)}}
+    session, client = await start_session(tmp_path, "neovim", settings)
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    pending = session.command_request(generate)
+    await until(lambda: bool(_model_pids(session)))
+    (pid,) = _model_pids(session)
+    await asyncio.sleep(0.5)  # well into the load
+    await _kill_server_and_expect_the_child_gone(client, pid)
+    pending.cancel()
 
 
 async def test_in_process_mode_loads_the_model_in_the_server(tmp_path: Path) -> None:

@@ -7,11 +7,13 @@ A real daemon process (`python -m codegen_lsp serve`) on the tiny exported model
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 from codegen_lsp.engine.daemon import (
     SharedEngine,
+    _same_user,
     receive_message,
     send_message,
     socket_path,
@@ -300,3 +303,69 @@ def test_bad_messages_get_an_error_and_the_daemon_keeps_serving(
         assert probe.recv(1) == b""
     engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
     assert len(engine.generate(_request(n=1))) == 1
+
+
+def test_the_uid_check_refuses_a_peer_that_is_another_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with ours, theirs:
+        assert _same_user(ours)
+        monkeypatch.setattr(os, "getuid", lambda: os.geteuid() + 1)
+        assert not _same_user(ours)
+
+
+PEER = """
+import socket, struct, sys
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+body = b'{"op": "hello", "id": 1}'
+sock.sendall(struct.pack(">I", len(body)) + body)
+sock.settimeout(10)
+try:
+    print("answered" if sock.recv(4) else "hung up")
+except ConnectionResetError:  # closed with our request unread
+    print("hung up")
+"""
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path("/usr/bin/setpriv").exists(),
+    reason="needs root and setpriv to run a peer as another user",
+)
+def test_the_daemon_hangs_up_on_another_user_even_when_the_socket_is_open_to_all(
+    tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # A runtime dir every user can reach, and the socket opened to all after the daemon made it
+    # private (a user's chmod, a shared /tmp): the uid check is what still keeps others out.
+    runtime = Path(tempfile.mkdtemp(prefix="codegen-peer-", dir="/tmp"))
+    runtime.chmod(0o755)
+    previous = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    daemon = _start_daemon(tiny_model_dir)
+    try:
+        daemon.path.parent.chmod(0o777)
+        daemon.path.chmod(0o777)
+        python = shutil.which("python3", path="/usr/bin:/bin")
+        assert python is not None
+
+        def peer(*as_user: str) -> str:
+            done = subprocess.run(
+                [*as_user, python, "-c", PEER, str(daemon.path)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            assert done.returncode == 0, done.stderr
+            return done.stdout.strip()
+
+        assert peer() == "answered"  # the same user, through the same script
+        nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+        assert peer(*nobody) == "hung up"
+        assert daemon.process.poll() is None  # refused, and still serving
+    finally:
+        daemon.process.send_signal(signal.SIGTERM)
+        daemon.process.wait(10)
+        shutil.rmtree(runtime, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = previous

@@ -15,6 +15,7 @@ from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import Example
 from codegen_lsp.settings import SandboxSettings
+from sandbox_support import available_levels
 
 
 def statuses(sandbox: Sandbox, code: str, docstring: str, name: str = "f") -> list[str]:
@@ -331,3 +332,25 @@ def test_a_module_with_a_dataclass_runs_as_written(sandbox: Sandbox, future: str
     run = sandbox.run(code, "span", examples)
     assert run.error is None, run.error
     assert [r.status for r in run.results] == ["passed", "passed"], run.results
+
+
+@pytest.mark.parametrize("level", available_levels())
+def test_what_one_candidate_writes_the_next_never_sees(level: str) -> None:
+    # One worker, so both candidates run in the same working directory, one after the other.
+    settings = SandboxSettings(level=level, workers=1, timeout_s=3.0, memory_mb=512)  # type: ignore[arg-type]
+    writer = (
+        "import os\n"
+        "def f():\n"
+        "    with open('left_behind.txt', 'w') as out:\n"
+        "        out.write('secret')\n"
+        "    os.makedirs('deep/er', exist_ok=True)\n"
+        "    open('deep/er/x', 'w').close()\n"
+        "    return sorted(os.listdir('.'))\n"
+    )
+    reader = "import os\ndef f():\n    return sorted(os.listdir('.'))\n"
+    with Sandbox(settings) as box:
+        assert box.isolation == level
+        wrote = box.run(writer, "f", extract_examples("f() == ['deep', 'left_behind.txt']\n", "f"))
+        assert [r.status for r in wrote.results] == ["passed"]
+        read = box.run(reader, "f", extract_examples("f() == []\n", "f"))
+        assert [r.status for r in read.results] == ["passed"], read.results[0].actual_repr

@@ -104,10 +104,11 @@ class Scheduler:
                 # later cursor rest rather than hold the model.
                 for other in self._active():
                     if not other.explicit:
-                        other.stop(JobCancelled.SUPERSEDED)
+                        self._stop(other, JobCancelled.SUPERSEDED)
             self._waiting.append(job)
+            log.info("job %s queued (%d waiting)", key, len(self._waiting))
             while len(self._waiting) > self._max_waiting:
-                self._waiting.popleft().stop(JobCancelled.SUPERSEDED)
+                self._stop(self._waiting[0], JobCancelled.SUPERSEDED)
             self._lock.notify()
             return job
 
@@ -124,7 +125,7 @@ class Scheduler:
         with self._lock:
             for job in self._active():
                 if job.uri == uri and (newer_than is None or job.version < newer_than):
-                    job.stop(JobCancelled.DOCUMENT_CHANGED)
+                    self._stop(job, JobCancelled.DOCUMENT_CHANGED)
 
     def close(self) -> None:
         """Stop all jobs and let the worker thread end."""
@@ -133,6 +134,17 @@ class Scheduler:
             for job in self._active():
                 job.stop(JobCancelled.SHUTDOWN)
             self._lock.notify()
+
+    def _stop(self, job: Job, reason: str) -> None:
+        """Stop ``job`` (the lock held); a job that is only waiting also leaves the queue.
+
+        Its waiters are answered now, not when the worker would have reached it (or never: a
+        job pushed out of a full queue was once left unanswered).
+        """
+        job.stop(reason)
+        if job is not self._running and job in self._waiting:
+            self._waiting.remove(job)
+            self._settle(job, None, JobCancelled(job.cancel_reason))
 
     def _active(self) -> list[Job]:
         jobs = list(self._waiting)
