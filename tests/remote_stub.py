@@ -9,9 +9,29 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+
+def cancel_when(condition: Callable[[], bool], timeout_s: float = 60.0) -> threading.Event:
+    """Return a cancel event that a watcher sets as soon as ``condition()`` holds.
+
+    Tests cancel on an event they can observe (a request in flight, a job started), never
+    after a fixed delay that a loaded machine may overrun.
+    """
+    cancel = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        cancel.set()
+
+    threading.Thread(target=watch, name="cancel-when", daemon=True).start()
+    return cancel
 
 
 def free_port() -> int:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
-from codegen_lsp.lsp.actions import GENERATE_TITLE
 from lsp_session import FAST_SETTINGS, Session, start_session, stop_session, until
 from lsprotocol import types
+from scripted_model import ScriptedModel
 
 
 async def _stop(session: Session) -> None:
@@ -23,41 +22,41 @@ async def test_invalid_settings_fall_back_and_are_told_once(tmp_path: Path) -> N
     settings = {**FAST_SETTINGS, "sampling": {"n": "many"}, "sandbox": {"level": "docker"}}
     session, client = await start_session(tmp_path, "visual_studio_code", settings)
     try:
-        await asyncio.sleep(0.5)
-        assert len(_warnings(session, "sampling.n")) == 1
-        assert len(_warnings(session, "sandbox.level")) == 1
-        # The same bad value again (a configuration change): no new pop-up.
+        await until(
+            lambda: _warnings(session, "sampling.n") and _warnings(session, "sandbox.level")
+        )
+        # The same bad value again, three configuration changes: no new pop-up. Then a new
+        # mistake, worth one new message; the server handles notifications in order, so once
+        # that message is here the three changes before it have been handled too.
         client.set_configuration({"sampling": {"n": "many"}}, section="codegenLsp")
         for _ in range(3):
             client.workspace_did_change_configuration(
                 types.DidChangeConfigurationParams(settings=None)
             )
-        await asyncio.sleep(0.5)
-        assert len(_warnings(session, "sampling.n")) == 1
-        # A new mistake is worth one new message.
-        client.set_configuration({"server": {"maxActions": 0}}, section="codegenLsp")
+        client.set_configuration(
+            {"sampling": {"n": "many"}, "server": {"maxActions": 0}}, section="codegenLsp"
+        )
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        deadline = time.monotonic() + 10
-        while not _warnings(session, "server.maxActions"):
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.05)
+        await until(lambda: _warnings(session, "server.maxActions"), 10)
+        assert len(_warnings(session, "sampling.n")) == 1
+        assert len(_warnings(session, "sandbox.level")) == 1
         assert len(_warnings(session, "server.maxActions")) == 1
     finally:
         await _stop(session)
 
 
-async def test_workspace_configuration_overrides_initialization_options(tmp_path: Path) -> None:
+async def test_workspace_configuration_overrides_initialization_options(
+    tmp_path: Path, scripted: ScriptedModel
+) -> None:
+    # Three distinct bodies for add(); the configuration (not the initialization options)
+    # switches warm-up on and allows one action.
     configuration = {"server": {"maxActions": 1, "warmup": True, "warmupDelayMs": 50}}
-    session, _ = await start_session(tmp_path, "emacs", FAST_SETTINGS, configuration)
+    settings = {**FAST_SETTINGS, "model": {"remoteUrl": scripted.url, "remoteRetries": 0}}
+    session, _ = await start_session(tmp_path, "emacs", settings, configuration)
     try:
         session.open()
-        deadline = time.monotonic() + 800
-        actions = await session.actions(8)
-        while [a.title for a in actions] == [GENERATE_TITLE]:
-            assert time.monotonic() < deadline, "warm-up (enabled by configuration) never ran"
-            await asyncio.sleep(0.2)
-            actions = await session.actions(8)
-        assert len([a for a in actions if a.title.startswith("Implement:")]) <= 1
+        actions = await session.warmed_actions(8)
+        assert [a.title.split(" · ")[0] for a in actions] == ["Implement: 2/2 examples pass"]
     finally:
         await _stop(session)
 

@@ -381,6 +381,7 @@ class EngineDaemon:
                 with self._lock:
                     client.queue.append(_Job(client, request_id, op, message))
                     self._lock.notify_all()
+                log.info("client %d: %s %s queued", client.number, op, request_id)
             elif op == "cancel":
                 self._cancel(client, message.get("target"))
             else:
@@ -422,6 +423,7 @@ class EngineDaemon:
                         self._turn = (self._turn + offset + 1) % max(count, 1)
                         job = client.queue.popleft()
                         client.running[job.request_id] = job
+                        log.info("client %d: %s %s started", client.number, job.op, job.request_id)
                         return job
                 self._lock.wait(0.5)
         return None
@@ -451,6 +453,8 @@ class EngineDaemon:
                 job.client.running.pop(job.request_id, None)
                 self._last_activity = time.monotonic()
                 self.jobs_served += 1
+            outcome = "cancelled" if job.cancel.is_set() else reply.get("kind", "done")
+            log.info("client %d: %s %s %s", job.client.number, job.op, job.request_id, outcome)
             job.client.reply(reply)
 
 
