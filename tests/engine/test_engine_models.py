@@ -178,6 +178,7 @@ def test_cli_list_and_path(tmp_path) -> None:
     command = [sys.executable, "-m", "codegen_lsp.cli", "models", "--cache-dir", str(tmp_path)]
     listed = subprocess.run([*command, "list"], capture_output=True, text=True, check=True)
     assert "qwen2.5-coder-0.5b (default)" in listed.stdout
+    assert listed.stdout.count("(default)") == 1  # the default is marked once
     assert "smollm2-135m" in listed.stdout
     missing = subprocess.run(
         [*command, "path", "qwen2.5-coder-0.5b"], capture_output=True, text=True, check=False

@@ -9,6 +9,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from scipy.special import log_softmax
 
 PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 SOLUTION = "    result = a + b\n    return result\n"
@@ -55,11 +56,41 @@ def test_int8_export_differs_measurably_but_little(
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
     int8 = OnnxEngine(models.export(str(tiny_hf), "int8", cache=str(tiny_cache)), threads=1)
-    results = quality.teacher_forced(
-        {"fp32": onnx_engine, "int8": int8}, [(PROMPT, SOLUTION)], "fp32"
-    )
-    assert 0.0 < results["int8"]["mean_kl"] < 0.5
-    assert 0.0 <= results["int8"]["top1_agreement"] <= 1.0
+    texts = [(PROMPT, SOLUTION), ("import json\n", "value = json.dumps([1, 2])\n")]
+    results = quality.teacher_forced({"fp32": onnx_engine, "int8": int8}, texts, "fp32")
+    # The same figures, from each engine's own logits over prompt + solution: KL(fp32 || int8)
+    # summed over every solution token of both texts, over the token count; the share of
+    # tokens whose most likely next token the two agree on.
+    kl, agree, tokens, per_text = 0.0, 0, 0, []
+    for prompt, solution in texts:
+        prompt_ids = onnx_engine.facts.encode(prompt)
+        ids = prompt_ids + onnx_engine.facts.encode(solution)
+        assert int8.facts.encode(prompt) + int8.facts.encode(solution) == ids
+        count = len(ids) - len(prompt_ids)
+        # Row i of the logits kept from the prompt's last token predicts solution token i.
+        p, q = (
+            log_softmax(
+                np.asarray(engine.prefill(ids, len(prompt_ids) - 1)[0][:count], np.float64),
+                axis=-1,
+            )
+            for engine in (onnx_engine, int8)
+        )
+        text_kl = float((np.exp(p) * (p - q)).sum())
+        kl += text_kl
+        per_text.append(text_kl / count)
+        agree += int((p.argmax(axis=-1) == q.argmax(axis=-1)).sum())
+        tokens += count
+    figures = results["int8"]
+    assert figures["tokens"] == tokens == results["fp32"]["tokens"]
+    assert figures["mean_kl"] == pytest.approx(kl / tokens, rel=1e-6)
+    assert figures["max_text_kl"] == pytest.approx(max(per_text), rel=1e-6)
+    assert figures["top1_agreement"] == agree / tokens
+    # Measurable but small; and the inputs tell the formulas apart: the two texts' KL per token
+    # differ (a mean of per-text means is not the per-token mean), and the engines agree on
+    # some top tokens but not all (neither 0 nor 1 can pass for the agreement).
+    assert 0.0 < figures["mean_kl"] < 0.5
+    assert abs(per_text[0] - per_text[1]) > 1e-3 * max(per_text)
+    assert 0 < agree < tokens
 
 
 def test_texts_are_spread_over_humaneval() -> None:

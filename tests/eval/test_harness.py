@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +13,10 @@ from typing import Any
 import pytest
 from codegen_lsp.commands import evaluate
 from codegen_lsp.eval.datasets import DatasetError, find_data_file, load_tasks, mbpp_task
-from codegen_lsp.eval.harness import Harness, load_samples
+from codegen_lsp.eval.harness import Harness, load_samples, target_function
 from codegen_lsp.eval.report import markdown, summarise
 from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.prompt import reviewer_prompt
 from codegen_lsp.settings import Settings
 
 try:
@@ -157,23 +159,41 @@ def test_samples_of_one_task_from_several_files_are_joined(tmp_path: Path) -> No
         load_samples([first, raw], tasks)
 
 
-def test_reviewer_is_measured_alone_and_combined(tiny_engine: Any, tmp_path: Path) -> None:
+def test_reviewer_is_measured_alone_and_combined(
+    tiny_engine: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = Settings()
     settings.ranking.verifier = False
     pipeline = Pipeline(settings, engine=tiny_engine)
-    tasks = load_tasks("humaneval")[:2]
-    rows = [
-        {"task_id": t.task_id, "samples": [row["canonical_solution"], "    return None\n"]}
-        for t, row in zip(tasks, _humaneval_rows()[:2], strict=True)
-    ]
+    # Tasks whose reviewer prompts fit the tiny model's 256-token context (the first tasks' do
+    # not: scoring them fails, and the reviewer would measure only its fallback).
+    wanted = ["HumanEval/54", "HumanEval/55"]
+    by_id = {t.task_id: t for t in load_tasks("humaneval")}
+    solutions = {r["task_id"]: r["canonical_solution"] for r in _humaneval_rows()}
+    tasks = [by_id[task_id] for task_id in wanted]
+    wrong = "    return None\n"
+    rows = [{"task_id": t.task_id, "samples": [solutions[t.task_id], wrong]} for t in tasks]
     drawn = load_samples(write_samples(tmp_path / "s.jsonl", rows), tasks)
+    # The reviewer alone picks the body under which the docstring is likelier (mean token
+    # log-prob of the docstring after the code); only the canonical body is correct.
+    expected = []
+    for task in tasks:
+        ctx = target_function(task)
+        right, bad = (
+            statistics.fmean(tiny_engine.score(*reviewer_prompt(ctx, body)))
+            for body in (solutions[task.task_id], wrong)
+        )
+        expected.append(1.0 if right > bad else 0.0 if right < bad else 0.5)
+    # One task each way, so a reversed or constant reviewer cannot match.
+    assert expected == [0.0, 1.0]
     try:
         with_reviewer = Harness(pipeline, 2, drawn, reviewer=True).run(tasks)
         without = Harness(pipeline, 2, drawn).run(tasks)
     finally:
         pipeline.close()
+    assert [o.top1["reviewer"] for o in with_reviewer] == expected
+    assert not [r for r in caplog.records if "reviewer failed" in r.getMessage()]
     for outcome, plain in zip(with_reviewer, without, strict=True):
-        assert 0.0 <= outcome.top1["reviewer"] <= 1.0
         # Examples still come first: the canonical body passes them, `return None` does not.
         assert outcome.top1["combined_reviewer"] == 1.0 == plain.top1["combined"]
         assert math.isnan(plain.top1["reviewer"]) and math.isnan(plain.top1["combined_reviewer"])

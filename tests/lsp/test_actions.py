@@ -88,6 +88,12 @@ async def test_generate_reports_progress_and_applies_the_best(
     assert session.text.splitlines()[BODY_LINE] == f"    {ADD_PASSES}"
     assert await session.actions(BODY_LINE) != [generate]
     assert any(re.search(implementing("add"), prompt, re.DOTALL) for prompt in scripted.prompts)
+    # The log: the settings once, one line for the job with its outcome.
+    log = session.log_text()
+    assert log.count("settings: Settings(") == 1
+    assert re.search(
+        r"implement of add@0 in \S+ v1: done in \d+\.\d s: 3 candidates, 1 passing", log
+    )
 
 
 @pytest.mark.scripted_model
@@ -148,9 +154,17 @@ async def test_when_nothing_passes_no_action_is_preferred_and_another_try_is_off
     scripted.script(implementing("add"), [body(ADD_FAILS_ONE), body(ADD_RAISES, -0.9)])
     session.open()
     actions = await session.warmed_actions(BODY_LINE)
-    assert [a.title for a in actions[2:]] == [REGENERATE_TITLE]
+    # Warm-up found nothing that passes: the offer is to generate, not "again" (the user has
+    # not asked yet), and it draws fresh samples.
+    assert [a.title for a in actions[2:]] == [GENERATE_TITLE]
     assert [_evidence(a) for a in actions[:2]] == [(1, 2), (0, 2)]
     assert not any(a.is_preferred for a in actions)
+    summary = await session.command_request(actions[2])
+    assert (summary["candidates"], summary["passing"]) == (2, 0)
+    assert len([p for p in scripted.prompts if re.search(implementing("add"), p, re.DOTALL)]) == 2
+    # Once the user has asked and nothing passed, the offer is to try again.
+    actions = await session.actions(BODY_LINE)
+    assert [a.title for a in actions[2:]] == [REGENERATE_TITLE]
 
 
 @pytest.mark.scripted_model

@@ -33,7 +33,10 @@ async def test_check_examples_marks_failing_lines_and_unlocks_fix(session: Sessi
     assert REPAIR_TITLE not in actions  # nothing is known to fail yet
 
     summary = await session.command_request(actions[CHECK_TITLE])
-    assert summary == {"function": "double", "examples": 1, "passed": 0}
+    message = "double: 0 of 1 examples pass; the failing ones are marked"
+    assert summary == {"function": "double", "examples": 1, "passed": 0, "message": message}
+    assert session.client.messages[-1].message == message
+    assert session.client.messages[-1].type == types.MessageType.Warning
     (diagnostic,) = session.client.diagnostics[session.uri]
     assert diagnostic.range.start.line == DOUBLE_EXAMPLE_LINE
     assert "double(2)" in diagnostic.message and "6" in diagnostic.message
@@ -46,6 +49,21 @@ async def test_check_examples_marks_failing_lines_and_unlocks_fix(session: Sessi
     # An edit makes the diagnostics' lines unreliable: they are cleared.
     session.edit(0, "import math\n")
     await _until(lambda: not session.client.diagnostics[session.uri], 10)
+
+
+@pytest.mark.lsp_clients("neovim", "visual_studio_code")
+async def test_check_examples_says_so_when_everything_passes(session: Session) -> None:
+    session.open(
+        'def inc(x):\n    """Add one.\n\n    >>> inc(1)\n    2\n    """\n    return x + 1\n'
+    )
+    actions = _by_title(await session.actions(6))
+    summary = await session.command_request(actions[CHECK_TITLE])
+    assert summary["message"] == "inc: 1 example passes"
+    assert (session.client.messages[-1].type, session.client.messages[-1].message) == (
+        types.MessageType.Info,
+        "inc: 1 example passes",
+    )
+    assert not session.client.diagnostics[session.uri]
 
 
 @pytest.mark.scripted_model

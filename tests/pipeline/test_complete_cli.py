@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from codegen_lsp.cli import main
-from codegen_lsp.commands.complete import parse_target
+from codegen_lsp.commands.complete import parse_target, why_not_passing
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 
 TASK = '''def second_largest(numbers: list[int]) -> int:
     """Return the second largest distinct value in ``numbers``.
@@ -93,3 +94,18 @@ def test_complete_on_the_real_model_puts_a_correct_body_on_top(tmp_path: Path) -
     function = namespace["second_largest"]
     for args, expected in HIDDEN:
         assert function(*args) == expected  # type: ignore[operator]
+
+
+def test_the_table_says_why_a_candidate_failed() -> None:
+    example = Example(call="f(2)", expected="4", line=1)
+    failing = CandidateRun(
+        results=[
+            ExampleResult(example=example, status="passed"),
+            ExampleResult(example=example, status="failed", actual_repr="5"),
+        ]
+    )
+    assert why_not_passing(failing) == "`f(2)` returned 5, expected 4"
+    broken = CandidateRun(error="ModuleNotFoundError: No module named 'models'")
+    assert why_not_passing(broken) == "ModuleNotFoundError: No module named 'models'"
+    assert why_not_passing(CandidateRun(error="x" * 200), width=10) == "x" * 9 + "…"
+    assert why_not_passing(CandidateRun(results=[ExampleResult(example, "passed")])) == ""

@@ -114,7 +114,8 @@ def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path: Path) -> No
     weights[verifier.FEATURES.index("pass_fraction")] = 3.0
     import numpy as np
 
-    model = verifier.VerifierModel(np.array(weights), 0.0, np.zeros(n), np.ones(n), 0.9)
+    # Threshold 0.3: the top score here (0.38) clears it, not the setting's default (0.5).
+    model = verifier.VerifierModel(np.array(weights), 0.0, np.zeros(n), np.ones(n), 0.3)
     path = tmp_path / "v.json"
     model.save(path)
     loaded = verifier.VerifierModel.load(path)
@@ -124,12 +125,50 @@ def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path: Path) -> No
     assert probs[0] == pytest.approx(1 / (1 + math.exp(-3.0))) and probs[1] == pytest.approx(0.5)
     ranked = combine.rank(cands, RankingSettings(), loaded)
     assert ranked[0].parts["verifier"] == pytest.approx(probs[0])
-    # The artifact's threshold (0.9) decides "verified".
-    assert ranked[0].verified == (ranked[0].score >= 0.9)
+    p_a, p_b = math.exp(-0.5), math.exp(-0.1)
+    assert ranked[0].score == pytest.approx(p_a * probs[0] / (p_a + p_b))  # 0.382
+    # The threshold read back from the artifact (0.3), not the setting's default (0.5), decides.
+    assert loaded.threshold == 0.3 and RankingSettings().verified_threshold == 0.5
+    assert ranked[0].verified
     path.write_text("{not json")
     assert verifier.VerifierModel.load(path) is None
     shape_mismatch = verifier.VerifierModel(np.zeros(3), 0.0, np.zeros(3), np.ones(3), 0.5)
     assert verifier.verify(cands, [1, 1], shape_mismatch) == [None, None]
+
+
+def test_the_verified_threshold_is_the_verifiers_else_the_setting() -> None:
+    import numpy as np
+
+    n = len(verifier.FEATURES)
+    weights = np.zeros(n)
+    weights[verifier.FEATURES.index("pass_fraction")] = 3.0
+
+    def model(threshold: float) -> verifier.VerifierModel:
+        return verifier.VerifierModel(weights, 0.0, np.zeros(n), np.ones(n), threshold)
+
+    cands = [cand("a", 2, 2, -0.5, "x"), cand("b", 0, 2, -0.1, "y")]
+    p_a, p_b = math.exp(-0.5), math.exp(-0.1)
+    with_verifier = p_a * (1 / (1 + math.exp(-3.0))) / (p_a + p_b)  # 0.382
+    without_verifier = p_a / (p_a + p_b)  # 0.401
+    low, high = 0.35, 0.45
+    # Both scores lie between the two thresholds: which one is used decides "verified".
+    assert low < with_verifier < high and low < without_verifier < high
+
+    def top(settings: RankingSettings, m: verifier.VerifierModel | None) -> combine.Ranked:
+        ranked = combine.rank(cands, settings, m)
+        assert cands[ranked[0].index].code == "a" and cands[ranked[0].index].passes_all
+        return ranked[0]
+
+    # With a verifier model, its threshold decides, whichever way the setting points.
+    first = top(RankingSettings(verified_threshold=high), model(low))
+    assert first.score == pytest.approx(with_verifier) and first.verified
+    first = top(RankingSettings(verified_threshold=low), model(high))
+    assert first.score == pytest.approx(with_verifier) and not first.verified
+    # Without one, the setting decides, both ways.
+    first = top(RankingSettings(verified_threshold=low), None)
+    assert first.score == pytest.approx(without_verifier) and first.verified
+    first = top(RankingSettings(verified_threshold=high), None)
+    assert first.score == pytest.approx(without_verifier) and not first.verified
 
 
 def test_the_shipped_verifier_prefers_passing_agreeing_candidates() -> None:

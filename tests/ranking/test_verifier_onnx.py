@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnx
 import pytest
+from codegen_lsp.context import all_functions
+from codegen_lsp.pipeline import Draw, DrawnBody, GenerationResult, Pipeline
 from codegen_lsp.ranking import agreement, combine, verifier
 from codegen_lsp.ranking.candidate import Candidate
-from codegen_lsp.settings import RankingSettings
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
+from codegen_lsp.settings import RankingSettings, Settings
 
 N = len(verifier.FEATURES)
 
@@ -125,9 +129,13 @@ def unavailable(path: Path, caplog: pytest.LogCaptureFixture, reason: str) -> No
     assert model is None
     warning = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     assert "verifier unavailable" in warning and reason in warning, warning
-    # Ranking goes on without the verifier: no verifier part, examples still decide.
+    # Ranking goes on without the verifier: exactly as with the verifier switched off.
     cands = candidates()
     ranked = combine.rank(cands, RankingSettings(), model)
+    off = combine.rank(cands, RankingSettings(verifier=False))
+    assert [(r.index, r.score, r.verified, r.parts) for r in ranked] == [
+        (r.index, r.score, r.verified, r.parts) for r in off
+    ]
     assert cands[ranked[0].index].code == "    return a + b"
     assert all("verifier" not in r.parts and r.verifier is None for r in ranked)
 
@@ -175,3 +183,118 @@ def test_a_graph_of_another_model_fails_the_probe(
     # With the right probabilities the same artifact loads.
     rewrite(path, probe={"rows": rows.tolist(), "probs": model.predict_reference(rows).tolist()})
     assert verifier.VerifierModel.load(path) is not None
+
+
+# --- a corrupt default artifact, found the way the pipeline finds the shipped one -----------
+
+SOURCE = (
+    'def add(a, b):\n    """Add.\n\n    >>> add(1, 2)\n    3\n    >>> add(2, 3)\n    5\n    """\n'
+)
+EXAMPLES = [Example("add(1, 2)", "3", 3), Example("add(2, 3)", "5", 5)]
+
+
+def returned(*values: int) -> CandidateRun:
+    """A run that returned ``values`` on the examples (passing where they are 3 and 5)."""
+    return CandidateRun(
+        results=[
+            ExampleResult(
+                example=example,
+                status="passed" if value == int(example.expected or 0) else "failed",
+                actual_type="int",
+                actual_repr=str(value),
+                value_digest=f"int:{value}",
+            )
+            for example, value in zip(EXAMPLES, values, strict=True)
+        ]
+    )
+
+
+def rank_in_pipeline(settings: Settings) -> tuple[GenerationResult, Pipeline]:
+    """Rank three drawn bodies through Pipeline.rank, the verifier found as the pipeline does.
+
+    Two pass one example each (failing the other differently), one passes none; the shipped
+    verifier reorders the first two (see the test below), so its absence shows in the order.
+    """
+    bodies = [
+        DrawnBody("    return a + b if a < 2 else 0", [-0.3] * 12),
+        DrawnBody(
+            "    s = a\n    s += b\n    if a > 1:\n        s += 1\n    return s", [-0.5] * 25
+        ),
+        DrawnBody("    return a * b", [-0.2] * 4),
+    ]
+    draw = Draw(bodies=bodies, sample_body=[0, 1, 2], prompt_format="raw")
+    runs = [returned(3, 0), returned(3, 6), returned(2, 6)]
+    (ctx,) = all_functions(SOURCE)
+    pipeline = Pipeline(settings)  # no verifier given: it loads the default artifact itself
+    return pipeline.rank(ctx, draw, runs, EXAMPLES), pipeline
+
+
+def evidence(result: GenerationResult) -> list[tuple[str, float, bool, dict[str, float]]]:
+    return [(c.body, c.score, c.verified, c.score_parts) for c in result.candidates]
+
+
+def corrupt_json(artifact: Path) -> str:
+    artifact.write_text(artifact.read_text(encoding="utf-8")[:200], encoding="utf-8")
+    return f"cannot read {artifact}"
+
+
+def corrupt_graph_bytes(artifact: Path) -> str:
+    graph = artifact.with_suffix(".onnx")
+    blob = bytearray(graph.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    graph.write_bytes(bytes(blob))
+    return f"{graph} does not match the sha256"
+
+
+def garbage_graph_with_its_hash(artifact: Path) -> str:
+    garbage = b"not an onnx graph" * 10
+    artifact.with_suffix(".onnx").write_bytes(garbage)
+    rewrite(artifact, onnx={"file": "verifier.onnx", "sha256": verifier._sha256(garbage)})
+    return "ONNX Runtime cannot load the verifier graph"
+
+
+@pytest.mark.parametrize(
+    "corrupt", [corrupt_json, corrupt_graph_bytes, garbage_graph_with_its_hash]
+)
+def test_a_corrupt_default_artifact_leaves_the_pipeline_ranking_as_with_the_verifier_off(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    corrupt: Callable[[Path], str],
+) -> None:
+    # The shipped artifact loads and reorders these candidates: the verifier is not a no-op here.
+    shipped, shipped_pipeline = rank_in_pipeline(Settings())
+    assert shipped_pipeline.verifier_model is not None
+    off_settings = Settings()
+    off_settings.ranking.verifier = False
+    off, _ = rank_in_pipeline(off_settings)
+    assert [c.body for c in shipped.candidates] != [c.body for c in off.candidates]
+    assert all("verifier" in c.score_parts for c in shipped.candidates)
+
+    # A copy of the shipped artifact, corrupted, stands where the pipeline looks for it: the
+    # default path of VerifierModel.load, which Pipeline.verifier_model calls without one.
+    artifact = tmp_path / verifier.DEFAULT_ARTIFACT.name
+    artifact.write_bytes(verifier.DEFAULT_ARTIFACT.read_bytes())
+    graph = verifier.DEFAULT_ARTIFACT.with_suffix(".onnx")
+    artifact.with_suffix(".onnx").write_bytes(graph.read_bytes())
+    reason = corrupt(artifact)
+    # (The default is bound at import: setting verifier.DEFAULT_ARTIFACT would not move it.)
+    load = verifier.VerifierModel.load.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(load, "__defaults__", (artifact,))
+
+    with caplog.at_level(logging.WARNING, logger=verifier.__name__):
+        result, pipeline = rank_in_pipeline(Settings())
+    assert pipeline.verifier_model is None
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("verifier unavailable (")
+    assert reason in warnings[0], warnings[0]
+    # Ranking went on: the order, scores, verified marks and parts of the verifier switched off.
+    assert evidence(result) == evidence(off)
+    assert [c.verifier for c in result.candidates] == [None, None, None]
+    assert [c.body.split("\n")[0] for c in result.candidates] == [
+        "    return a + b if a < 2 else 0",
+        "    s = a",
+        "    return a * b",
+    ]
+    assert "the verifier is unavailable: ranked without it" in result.notes
+    assert "the verifier is unavailable: ranked without it" not in off.notes

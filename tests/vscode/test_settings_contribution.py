@@ -2,8 +2,10 @@
 
 Every server setting appears in client-vscode/package.json under "codegenLsp.<section>.<name>"
 with the same type, default, allowed values and range, so what a user sets in VS Code is what
-the server reads. `python tests/vscode/test_settings_contribution.py --write` regenerates the
-block after settings.py changes.
+the server reads. The checked-in file must be exactly what the generator below makes of
+settings.py: `python tests/vscode/test_settings_contribution.py --write` regenerates it after
+settings.py changes, and a hand edit of the block, or a setting added without regenerating,
+fails the first test. The other tests read the checked-in file: what VS Code really shows.
 """
 
 from __future__ import annotations
@@ -99,16 +101,46 @@ def expected_configuration() -> dict[str, Any]:
     return {"title": "codegen-lsp", "properties": properties}
 
 
+REGENERATE = (
+    "client-vscode/package.json is not what settings.py generates: run "
+    "`python tests/vscode/test_settings_contribution.py --write` (with the project's "
+    ".venv/bin/python) rather than editing the block by hand"
+)
+
+
+def generated_package_json() -> str:
+    """package.json as `--write` writes it: the checked-in file with the block regenerated."""
+    package = json.loads(PACKAGE_JSON.read_text(encoding="utf-8"))
+    package["contributes"]["configuration"] = expected_configuration()
+    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
+
+
+def contributed_properties() -> dict[str, Any]:
+    """The settings the checked-in package.json contributes."""
+    package = json.loads(PACKAGE_JSON.read_text(encoding="utf-8"))
+    return package["contributes"]["configuration"]["properties"]  # type: ignore[no-any-return]
+
+
 def test_every_server_setting_is_contributed_with_its_default_and_range() -> None:
-    package = json.loads(PACKAGE_JSON.read_text())
-    assert package["contributes"]["configuration"] == expected_configuration(), (
-        "client-vscode/package.json is out of date with settings.py: run "
-        "`.venv/bin/python tests/vscode/test_settings_contribution.py --write`"
-    )
+    checked_in = PACKAGE_JSON.read_text(encoding="utf-8")
+    generated = generated_package_json()
+    if checked_in != generated:
+        ours = json.loads(checked_in)["contributes"]["configuration"]["properties"]
+        theirs = json.loads(generated)["contributes"]["configuration"]["properties"]
+        differing = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+        detail = ", ".join(differing) or "order or formatting"
+        raise AssertionError(f"{REGENERATE}; differing: {detail}")
+    # Every field of every settings section is there, under its wire name, and nothing else.
+    wire_names = {
+        f"codegenLsp.{tree.to_camel(section.name)}.{tree.to_camel(field.name)}"
+        for section in dataclasses.fields(tree.Settings)
+        for field in dataclasses.fields(section.default_factory())  # type: ignore[misc]
+    }
+    assert set(contributed_properties()) == wire_names | set(CLIENT_SETTINGS)
 
 
 def test_every_contributed_setting_has_a_description() -> None:
-    properties = expected_configuration()["properties"]
+    properties = contributed_properties()
     missing = [
         key
         for key, schema in properties.items()
@@ -119,7 +151,7 @@ def test_every_contributed_setting_has_a_description() -> None:
 
 def test_contributed_defaults_are_what_the_server_parses_to_the_defaults() -> None:
     # Sending the extension's defaults must produce the server's defaults with no warning.
-    properties = expected_configuration()["properties"]
+    properties = contributed_properties()
     raw: dict[str, Any] = {}
     for key, schema in properties.items():
         if key in CLIENT_SETTINGS:
@@ -133,9 +165,7 @@ def test_contributed_defaults_are_what_the_server_parses_to_the_defaults() -> No
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        package = json.loads(PACKAGE_JSON.read_text())
-        package["contributes"]["configuration"] = expected_configuration()
-        PACKAGE_JSON.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+        PACKAGE_JSON.write_text(generated_package_json(), encoding="utf-8")
         print(f"wrote {PACKAGE_JSON}")
     else:
         print(json.dumps(expected_configuration(), indent=2))

@@ -24,13 +24,22 @@ from codegen_lsp.commands.project_args import (
     project_for,
 )
 from codegen_lsp.context import NoFunctionError, find_function, functions_without_body
-from codegen_lsp.pipeline import ExplainResult, GenerationResult, Pipeline, RankedCandidate
+from codegen_lsp.pipeline import (
+    ExplainResult,
+    GenerationResult,
+    Pipeline,
+    RankedCandidate,
+    describe_failure,
+)
 from codegen_lsp.project import ProjectFile
+from codegen_lsp.sandbox.types import CandidateRun
 from codegen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SHOWN_WITH_CODE = 3
+REASON_WIDTH = 70
+"""Characters of a failing candidate's reason in the table (``--json`` has all of it)."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -209,6 +218,20 @@ def candidate_json(result: GenerationResult, candidate: RankedCandidate) -> dict
     }
 
 
+def why_not_passing(run: CandidateRun, width: int = REASON_WIDTH) -> str:
+    """Say in one short line why a candidate failed ("" when it passed every example).
+
+    The reason is what stopped it from running, else its first failing example.
+    """
+    if run.error:
+        reason = run.error
+    else:
+        failing = next((r for r in run.results if r.status != "passed"), None)
+        reason = describe_failure(failing) if failing is not None else ""
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= width else reason[: width - 1] + "…"
+
+
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
@@ -234,9 +257,10 @@ def _print_results(results: list[GenerationResult], as_json: bool) -> None:
             logprob = f"{c.mean_logprob:.3f}" if math.isfinite(c.mean_logprob) else "-"
             examples = f"{c.examples_passed}/{c.examples_total}"
             mark = "yes" if c.verified else ("error" if c.run.error else "no")
+            reason = why_not_passing(c.run)
             print(
                 f"{c.rank:>4} {c.score:>6.3f} {verifier:>8} {logprob:>8} {examples:>8} "
-                f"{c.group_size:>4} {c.duplicates:>3}  {mark}"
+                f"{c.group_size:>4} {c.duplicates:>3}  {mark}" + (f"  {reason}" if reason else "")
             )
         for c in result.candidates[:SHOWN_WITH_CODE]:
             print(f"\n-- candidate {c.rank} --")

@@ -107,7 +107,7 @@ CATALOGUE: dict[str, ModelSpec] = {
     for spec in (
         ModelSpec(
             name="qwen2.5-coder-0.5b",
-            description="Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M (default)",
+            description="Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M",
             upstream="Qwen/Qwen2.5-Coder-0.5B-Instruct",
             licence="Apache-2.0",
             architecture="qwen2",

@@ -116,10 +116,12 @@ def candidate_actions(
             preferred_given = True
         actions.append(action)
     if not preferred_given:
+        # "Again" only to a user who asked before; after a warm-up the offer is the first one.
+        asked = (document.uri, document.version or 0, function.key) in ls.asked_for
         actions.append(
             _command_action(
                 ls,
-                REGENERATE_TITLE,
+                REGENERATE_TITLE if asked else GENERATE_TITLE,
                 GENERATE,
                 _target(document, function, fresh=True),
                 types.CodeActionKind.QuickFix,

@@ -70,7 +70,7 @@ async def check_document(
     version = document.version
     source = document.source
     pipeline = ls.pipeline()
-    find_project = project_finder(ls, uri)
+    find_project = project_finder(ls.workspace, ls.settings.project, uri)
 
     def check() -> list[Any]:
         return pipeline.check(source, line, file=find_project())
@@ -98,6 +98,19 @@ async def check_document(
         )
     )
     return results
+
+
+def check_message(name: str, examples: int, passed: int, error: str | None = None) -> str:
+    """Say what a check found, success included (a silent success looks like nothing ran)."""
+    if error is not None:
+        return f"{name} does not run: {error}"
+    if examples == 0:
+        return f"{name}: no examples to check (add `>>> {name}(...)` lines to its docstring)"
+    if passed == examples:
+        return (
+            f"{name}: all {examples} examples pass" if examples > 1 else f"{name}: 1 example passes"
+        )
+    return f"{name}: {passed} of {examples} examples pass; the failing ones are marked"
 
 
 def check_key(def_line: int) -> str:

@@ -54,7 +54,7 @@ def start_implement(
     source = document.source
     line, column = _anchor(ls, document, function)
     pipeline = ls.pipeline()
-    find_project = project_finder(ls, document.uri)
+    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
         file = find_project()
@@ -213,11 +213,15 @@ def register(server: CodegenServer) -> None:
         document, function, _ = _target(ls, args)
         results = await checks.check_document(ls, document.uri, function.def_line, tell=True)
         runs = [r.run for r in results]
-        return {
-            "function": function.name,
-            "examples": sum(run.total for run in runs),
-            "passed": sum(run.passed for run in runs),
-        }
+        examples, passed = sum(run.total for run in runs), sum(run.passed for run in runs)
+        error = next((run.error for run in runs if run.error), None)
+        message = checks.check_message(function.name, examples, passed, error)
+        all_pass = error is None and examples == passed
+        kind = types.MessageType.Info if all_pass else types.MessageType.Warning
+        ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        summary = {"function": function.name, "examples": examples, "passed": passed}
+        summary["message"] = message
+        return summary
 
 
 async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
@@ -281,7 +285,7 @@ async def _repair(
     line, column = _anchor(ls, document, function)
     note = spec.get("note")
     pipeline = ls.pipeline()
-    find_project = project_finder(ls, document.uri)
+    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
         file = find_project()
@@ -304,7 +308,7 @@ async def _explain(
     source = document.source
     line, column = _anchor(ls, document, function)
     pipeline = ls.pipeline()
-    find_project = project_finder(ls, document.uri)
+    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
         file = find_project()

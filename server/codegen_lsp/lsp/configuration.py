@@ -83,6 +83,10 @@ def register(server: CodegenServer) -> None:
             await asyncio.wait_for(asyncio.to_thread(ls.close_jobs), SHUTDOWN_WAIT_S)
         except TimeoutError:
             log.warning("jobs still stopping after %.0f s; answering shutdown", SHUTDOWN_WAIT_S)
+        except asyncio.CancelledError:
+            # The client sent ``exit`` (or hung up) without waiting for this reply, as Neovim
+            # does on :qa: an ordinary end, not an error worth a traceback in the log.
+            log.info("shutdown cut short: the client is gone")
 
     @server.feature(types.EXIT)
     def exit_(ls: CodegenServer, params: Any) -> None:

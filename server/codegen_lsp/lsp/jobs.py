@@ -16,6 +16,7 @@ import collections
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +60,8 @@ class Job:
     running: bool = False
     waiters: int = 0
     """Requests currently waiting for the result."""
+    seconds: float = 0.0
+    """How long the work ran (0 for a job stopped before it started)."""
 
     def stop(self, reason: str) -> None:
         """Ask the job to stop; waiters get :class:`JobCancelled` with ``reason``."""
@@ -180,14 +183,18 @@ class Scheduler:
         def progress(stage: str, done: int, total: int) -> None:
             self._loop.call_soon_threadsafe(self._report, job, (stage, done, total))
 
+        started = time.monotonic()
         try:
             result = job.work(job.cancel, progress)
         except GenerationCancelled:
+            job.seconds = time.monotonic() - started
             self._settle(job, None, JobCancelled(job.cancel_reason))
             return
         except Exception as error:  # a failing pipeline is reported to its waiters, not raised
+            job.seconds = time.monotonic() - started
             self._settle(job, None, error)
             return
+        job.seconds = time.monotonic() - started
         if job.cancel.is_set():
             self._settle(job, None, JobCancelled(job.cancel_reason))
         else:

@@ -18,32 +18,34 @@ import logging
 from collections.abc import Callable
 
 from pygls.uris import to_fs_path
+from pygls.workspace import Workspace
 
-from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.project import ProjectFile, find_project
+from codegen_lsp.settings import ProjectSettings
 
 log = logging.getLogger(__name__)
 
 ProjectFinder = Callable[[], "ProjectFile | None"]
 
 
-def workspace_folders(ls: CodegenServer) -> list[str]:
+def workspace_folders(workspace: Workspace) -> list[str]:
     """Return the workspace folders as paths (the root path when the client sent none)."""
-    folders = [to_fs_path(folder.uri) for folder in ls.workspace.folders.values()]
+    folders = [to_fs_path(folder.uri) for folder in workspace.folders.values()]
     paths = [path for path in folders if path]
-    if not paths and ls.workspace.root_path:
-        paths = [ls.workspace.root_path]
+    if not paths and workspace.root_path:
+        paths = [workspace.root_path]
     return paths
 
 
-def project_finder(ls: CodegenServer, uri: str) -> ProjectFinder:
+def project_finder(workspace: Workspace, settings: ProjectSettings, uri: str) -> ProjectFinder:
     """Return a function that places the document at ``uri`` in its project (None: no file).
 
-    Call it off the event loop: the first call for a project starts its interpreter.
+    It takes the workspace and the ``project.*`` settings, not the server, so that this module
+    imports nothing of ``lsp/``. Call the function off the event loop: the first call for a
+    project starts its interpreter.
     """
     path = to_fs_path(uri) if uri.startswith("file:") else None
-    folders = workspace_folders(ls)
-    settings = ls.settings.project
+    folders = workspace_folders(workspace)
 
     def find() -> ProjectFile | None:
         if path is None:

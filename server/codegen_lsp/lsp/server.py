@@ -43,7 +43,9 @@ from pygls.workspace import TextDocument
 
 from codegen_lsp import __version__
 from codegen_lsp.engine.daemon import PrivateEngine
+from codegen_lsp.lsp.evidence import passes
 from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
+from codegen_lsp.pipeline import GenerationResult
 from codegen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -209,6 +211,9 @@ class CodegenServer(LanguageServer):
         self.check_diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
         self.checked_documents: set[str] = set()
         self.applied_versions: dict[str, int] = {}
+        self._logged_settings: Settings | None = None
+        self.asked_for: set[tuple[str, int, str]] = set()
+        """(uri, version, function) whose candidates a user asked for (not only warm-up)."""
         """Per document, the version the server last edited: no second edit lands on it."""
         self._pipeline_factory = pipeline_factory
         self._pipeline: Any = None
@@ -302,7 +307,9 @@ class CodegenServer(LanguageServer):
         for warning in warnings:
             self.tell_once(f"codegen-lsp settings: {warning}")
         self.settings = settings
-        log.info("settings: %s", settings)
+        if settings != self._logged_settings:  # initialize and the first pull often agree
+            log.info("settings: %s", settings)
+            self._logged_settings = settings
 
     # -- the pipeline and its queue ----------------------------------------------------------
 
@@ -388,22 +395,26 @@ class CodegenServer(LanguageServer):
 
         job = scheduler.submit(key, uri, version, work_on_started_model, explicit=explicit)
         if job is not existing:
-            job.future.add_done_callback(
-                lambda done: self._remember(done, uri, version, function, kind)
-            )
+            job.future.add_done_callback(lambda done: self._remember(done, job))
         return job
 
-    def _remember(
-        self, done: asyncio.Future[Any], uri: str, version: int, function: str, kind: str
-    ) -> None:
+    def _remember(self, done: asyncio.Future[Any], job: Job) -> None:
+        """Cache a finished job's result, and log one line with its outcome."""
+        kind, uri, version, function = _job_key(job)
+        where = f"{kind} of {function} in {uri} v{version}"
         if done.cancelled():
             return
         error = done.exception()
         if error is None:
-            self.results.put(uri, version, function, kind, done.result())
+            result = done.result()
+            self.results.put(uri, version, function, kind, result)
+            if job.explicit:
+                self.asked_for.add((uri, version, function))
+            log.info("%s: done in %.1f s%s", where, job.seconds, _outcome(result))
         elif isinstance(error, JobCancelled):
-            log.info("%s of %s in %s v%d stopped: %s", kind, function, uri, version, error)
+            log.info("%s stopped: %s (after %.1f s)", where, error, job.seconds)
         else:
+            log.info("%s failed after %.1f s", where, job.seconds)
             self.report_pipeline_failure(kind, error)
 
     def report_pipeline_failure(self, kind: str, error: BaseException, tell: bool = False) -> None:
@@ -552,6 +563,11 @@ class CodegenServer(LanguageServer):
             scheduler.cancel_document(uri, newer_than)
         self.results.drop_document(uri, older_than=newer_than)
         self.applied_versions.pop(uri, None)
+        self.asked_for = {
+            asked
+            for asked in self.asked_for
+            if asked[0] != uri or (newer_than is not None and asked[1] >= newer_than)
+        }
 
     async def apply_edit(
         self, uri: str, version: int, replacements: Sequence[Any], label: str
@@ -568,6 +584,20 @@ class CodegenServer(LanguageServer):
             self.applied_versions.pop(uri, None)
             log.info("client declined the edit: %s", response.failure_reason)
         return bool(response.applied)
+
+
+def _job_key(job: Job) -> tuple[str, str, int, str]:
+    """Return (kind, uri, version, function) of a job :meth:`CodegenServer.submit` made."""
+    key: Any = job.key
+    return str(key[0]), str(key[1]), int(key[2]), str(key[3])
+
+
+def _outcome(result: Any) -> str:
+    """Say what a finished generation found, for its log line ("" for other jobs)."""
+    if not isinstance(result, GenerationResult):
+        return ""
+    passing = sum(1 for candidate in result.candidates if passes(candidate))
+    return f": {len(result.candidates)} candidates, {passing} passing"
 
 
 def _is_missing_model(error: BaseException) -> bool:

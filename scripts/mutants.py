@@ -1,0 +1,256 @@
+"""Delete each safeguard the README promises, in a copy of the project, and see a test fail.
+
+A safeguard counts as tested only when removing it makes a test fail. This script keeps that
+true: for every entry of ``MUTANTS`` it applies one edit to a scratch copy of the work tree (the
+safeguard deleted or switched off), runs the tests named for it, and reports whether they
+caught it. Run it before each release (see CONTRIBUTING.md):
+
+    .venv/bin/python scripts/mutants.py              # every mutant, about 10 minutes on 2 cores
+    .venv/bin/python scripts/mutants.py --list       # the safeguards and their tests
+    .venv/bin/python scripts/mutants.py --only parent-watch --only wipe-between-candidates
+
+Verdicts: ``caught`` (a test failed: good), ``SURVIVED`` (the tests passed with the safeguard
+gone: add or fix a test), ``STALE`` (the snippet is no longer in the file, exactly once: update
+the entry after a refactor). Before the mutants, the selected tests run once unmutated in the
+copy (``--no-baseline`` skips that): a test that fails anyway would catch every mutant. The exit
+status is 0 only when every mutant was caught.
+
+The copy is imported through PYTHONPATH, ahead of the editable install, and every process the
+tests start (the language server, the model child, sandbox workers) inherits it; the script
+checks that ``codegen_lsp`` really comes from the copy before it trusts any verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = Path("server/codegen_lsp")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One safeguard, how to delete it, and the tests that must notice."""
+
+    name: str
+    promise: str
+    file: Path
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = (
+    Mutant(
+        "stale-version",
+        "a stale document version never gets an edit",
+        PACKAGE / "lsp/server.py",
+        "document.version != version or self.applied_versions.get(uri) == version",
+        "self.applied_versions.get(uri) == version",
+        ("tests/lsp/test_actions.py", "-k", "older_version"),
+    ),
+    Mutant(
+        "apply-once",
+        "two requests for one version apply one edit",
+        PACKAGE / "lsp/server.py",
+        "document.version != version or self.applied_versions.get(uri) == version",
+        "document.version != version",
+        ("tests/lsp/test_cancellation.py", "-k", "racing"),
+    ),
+    Mutant(
+        "parent-watch",
+        "the model child ends with its server, even while it loads",
+        PACKAGE / "engine/daemon.py",
+        "    _exit_with_parent(args.parent or os.getppid())\n",
+        "",
+        ("tests/lsp/test_model_process.py", "-k", "killed"),
+    ),
+    Mutant(
+        "wipe-between-candidates",
+        "what one candidate writes the next never sees",
+        PACKAGE / "sandbox/_worker.py",
+        "    clear_directory(os.getcwd())  # what one candidate wrote, the next must not see\n",
+        "",
+        ("tests/sandbox/test_sandbox_runner.py", "-k", "never_sees"),
+    ),
+    Mutant(
+        "queue-limit",
+        "at most 4 requests wait; older ones get ServerCancelled",
+        PACKAGE / "lsp/jobs.py",
+        "while len(self._waiting) > self._max_waiting:",
+        "while False:",
+        ("tests/lsp/test_queue.py", "-k", "newest"),
+    ),
+    Mutant(
+        "shared-job-cancel",
+        "cancelling one of two requests that share a job leaves the job running",
+        PACKAGE / "lsp/server.py",
+        "            if job.waiters <= 0:\n                job.stop(JobCancelled.REQUESTED)\n",
+        "            job.stop(JobCancelled.REQUESTED)\n",
+        ("tests/lsp/test_queue.py", "-k", "share"),
+    ),
+    Mutant(
+        "peer-uid",
+        "the shared daemon serves only its own user",
+        PACKAGE / "engine/daemon.py",
+        "if not _same_user(connection):",
+        "if False:",
+        ("tests/remote/test_shared_engine.py", "-k", "another_user"),
+    ),
+    Mutant(
+        "cancel-crosses-socket",
+        "a cancelled request stops the shared model's work",
+        PACKAGE / "engine/daemon.py",
+        'connection.send("cancel", target=request_id)',
+        "pass",
+        ("tests/remote/test_shared_engine.py", "-k", "cancel"),
+    ),
+    Mutant(
+        "seccomp",
+        "candidates run under a seccomp filter",
+        PACKAGE / "sandbox/_worker.py",
+        "        install_seccomp(SECCOMP_PROGRAM)\n",
+        "        pass\n",
+        ("tests/sandbox/test_sandbox_hostile.py",),
+    ),
+    Mutant(
+        "memory-limit",
+        "a candidate cannot take more than sandbox.memoryMb",
+        PACKAGE / "sandbox/_worker.py",
+        "        (resource.RLIMIT_AS, memory),\n",
+        "",
+        ("tests/sandbox/test_sandbox_hostile.py",),
+    ),
+    Mutant(
+        "no-network",
+        "candidates have no network (bubblewrap unshares every namespace)",
+        PACKAGE / "sandbox/isolation.py",
+        '        "--unshare-all",\n',
+        "",
+        ("tests/sandbox/test_sandbox_hostile.py",),
+    ),
+    Mutant(
+        "verifier-gate",
+        "without examples the ranking is never worse than the model's likelihood",
+        PACKAGE / "ranking/combine.py",
+        "has_examples = any(c.examples_total > 0 for c in candidates)",
+        "has_examples = True",
+        ("tests/ranking/test_combine.py",),
+    ),
+)
+
+
+def copy_work_tree(destination: Path) -> None:
+    """Copy the files git tracks or would track (no virtualenv, no caches) to ``destination``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        relative = Path(os.fsdecode(raw))
+        source = REPO / relative
+        if not source.is_file():
+            continue
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[bool, str]:
+    """Run pytest on ``tests`` in ``copy``; return (passed, the output's tail)."""
+    env = {**os.environ, "PYTHONPATH": str(copy / "server")}
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+    try:
+        done = subprocess.run(
+            command, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout_s
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {timeout_s:.0f} s"
+    tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-3:])
+    return done.returncode == 0, tail
+
+
+def check_import_location(copy: Path) -> None:
+    """Fail unless ``codegen_lsp`` imports from the copy under the test environment."""
+    env = {**os.environ, "PYTHONPATH": str(copy / "server")}
+    found = subprocess.run(
+        [sys.executable, "-c", "import codegen_lsp; print(codegen_lsp.__file__)"],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not Path(found).resolve().is_relative_to(copy.resolve()):
+        raise SystemExit(f"codegen_lsp imports from {found}, not from the copy: verdicts void")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selected mutants; return 0 when every one was caught."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--only", action="append", default=[], help="a mutant's name (repeat)")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per test run")
+    args = parser.parse_args(argv)
+
+    unknown = set(args.only) - {m.name for m in MUTANTS}
+    if unknown:
+        parser.error(f"no mutant named {', '.join(sorted(unknown))}")
+    selected = [m for m in MUTANTS if not args.only or m.name in args.only]
+    if args.list:
+        for mutant in selected:
+            print(
+                f"{mutant.name}: {mutant.promise}\n    {mutant.file}  ->  {' '.join(mutant.tests)}"
+            )
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="codegen-mutants-") as scratch:
+        copy = Path(scratch) / "tree"
+        copy_work_tree(copy)
+        check_import_location(copy)
+        if not args.no_baseline:
+            for tests in dict.fromkeys(m.tests for m in selected):
+                passed, tail = run_tests(copy, tests, args.timeout)
+                if not passed:
+                    print(f"baseline fails, so it would catch anything: {' '.join(tests)}\n{tail}")
+                    return 2
+        verdicts: list[tuple[str, str]] = []
+        for mutant in selected:
+            path = copy / mutant.file
+            original = path.read_text(encoding="utf-8")
+            if original.count(mutant.old) != 1:
+                verdicts.append((mutant.name, "STALE"))
+                print(f"{mutant.name:<26} STALE (the snippet is not in {mutant.file} once)")
+                continue
+            path.write_text(original.replace(mutant.old, mutant.new), encoding="utf-8")
+            started = time.monotonic()
+            try:
+                passed, tail = run_tests(copy, mutant.tests, args.timeout)
+            finally:
+                path.write_text(original, encoding="utf-8")
+            verdict = "SURVIVED" if passed else "caught"
+            verdicts.append((mutant.name, verdict))
+            last_line = tail.splitlines()[-1] if tail else ""
+            seconds = time.monotonic() - started
+            print(f"{mutant.name:<26} {verdict:<8} {seconds:5.0f} s  ({last_line})", flush=True)
+    bad = [name for name, verdict in verdicts if verdict != "caught"]
+    missed = f"; not: {', '.join(bad)}" if bad else ""
+    print(f"{len(verdicts) - len(bad)}/{len(verdicts)} safeguards caught{missed}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
