@@ -243,19 +243,13 @@ function resultField(result: unknown, key: string): string | undefined {
 
 /**
  * What to tell the user after a task, when the server did not already say it (it shows its own
- * message for explain, and for generate/repair when nothing passed).
+ * message for explain and check, and for generate/repair when nothing passed).
  */
 function taskMessage(purpose: Exclude<Purpose, 'generate'>, result: unknown): string | undefined {
     if (typeof result !== 'object' || result === null) {
         return undefined;
     }
     const record = result as Record<string, unknown>;
-    if (purpose === 'check' && typeof record.examples === 'number' && typeof record.passed === 'number') {
-        const name = typeof record.function === 'string' ? `${record.function}: ` : '';
-        return record.examples === 0
-            ? `${name}no examples in the docstring to check.`
-            : `${name}${record.passed}/${record.examples} examples pass.`;
-    }
     if (purpose === 'repair' && record.applied === true && typeof record.title === 'string') {
         return `applied "${record.title}".`;
     }
