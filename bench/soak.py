@@ -71,7 +71,7 @@ def rss_kib(pid: int) -> dict[str, int]:
             "server"
             if current == pid
             else "model"
-            if b"codegen_lsp.engine.daemon" in command
+            if b"codegen_lsp.engine.child" in command
             else "sandbox"
         )
         parts[role] += rss

@@ -68,8 +68,8 @@ MUTANTS = (
     Mutant(
         "parent-watch",
         "the model child ends with its server, even while it loads",
-        PACKAGE / "engine/daemon.py",
-        "    _exit_with_parent(args.parent or os.getppid())\n",
+        PACKAGE / "engine/child.py",
+        "    exit_with_parent(args.parent or os.getppid())\n",
         "",
         ("tests/lsp/test_model_process.py", "-k", "killed"),
     ),
@@ -119,7 +119,7 @@ MUTANTS = (
         PACKAGE / "sandbox/_worker.py",
         "        install_seccomp(SECCOMP_PROGRAM)\n",
         "        pass\n",
-        ("tests/sandbox/test_sandbox_hostile.py",),
+        ("tests/sandbox/test_sandbox_hostile.py", "-k", "not project"),
     ),
     Mutant(
         "memory-limit",
@@ -127,7 +127,7 @@ MUTANTS = (
         PACKAGE / "sandbox/_worker.py",
         "        (resource.RLIMIT_AS, memory),\n",
         "",
-        ("tests/sandbox/test_sandbox_hostile.py",),
+        ("tests/sandbox/test_sandbox_hostile.py", "-k", "memory"),
     ),
     Mutant(
         "no-network",
@@ -135,7 +135,7 @@ MUTANTS = (
         PACKAGE / "sandbox/isolation.py",
         '        "--unshare-all",\n',
         "",
-        ("tests/sandbox/test_sandbox_hostile.py",),
+        ("tests/sandbox/test_sandbox_runner.py", "-k", "namespaces_of_their_own"),
     ),
     Mutant(
         "verifier-gate",

@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging(args.verbose, args.log_file)
     if args.command is None:
-        from codegen_lsp.lsp.server import run_server
+        from codegen_lsp.lsp.main import run_server
 
         return run_server(tcp=args.tcp, host=args.host, port=args.port)
     result = args.func(args)

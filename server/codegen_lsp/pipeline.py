@@ -289,6 +289,10 @@ def describe_failure(result: ExampleResult) -> str:
         got = "timed out"
     elif result.exception:
         got = f"raised {result.exception}"
+    elif result.stdout.strip():  # a doctest compares the printed text too: say so
+        printed = " ".join(result.stdout.split())
+        printed = printed if len(printed) <= 40 else printed[:39] + "…"
+        got = f"printed {printed!r} and returned {result.actual_repr}"
     else:
         got = f"returned {result.actual_repr}"
     return f"`{example.call}` {got}, expected {expected}"

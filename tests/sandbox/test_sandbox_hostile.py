@@ -219,6 +219,22 @@ def small_output(run: CandidateRun) -> str | None:
     return None
 
 
+def out_of_memory(run: CandidateRun) -> str | None:
+    """The memory limit stopped it: a MemoryError, not the clock (zeroing gigabytes is slow)."""
+    result = run.results[0]
+    if result.exception and result.exception.startswith("MemoryError"):
+        return None
+    return f"not a MemoryError: {result.status} {result.exception}"
+
+
+def refused(run: CandidateRun) -> str | None:
+    """The attack's first step raised (the limit cannot be lifted), before any time ran out."""
+    result = run.results[0]
+    if result.status == "error" and result.exception and "MemoryError" not in result.exception:
+        return None
+    return f"not refused: {result.status} {result.exception}"
+
+
 def timed_out(run: CandidateRun) -> str | None:
     return None if run.results[0].status == "timeout" else f"not a timeout: {run.results[0]}"
 
@@ -380,16 +396,20 @@ SAMPLES = [
         "else 'blocked'",
     ),
     # --- resources -------------------------------------------------------------------------------
-    Hostile("memory bomb", "x = bytearray(8 * 1024 ** 3)\n    return 'escaped'"),
+    Hostile(
+        "memory bomb", "x = bytearray(8 * 1024 ** 3)\n    return 'escaped'", check=out_of_memory
+    ),
     Hostile(
         "growing memory bomb",
         "chunks = []\n    while True:\n        chunks.append(bytearray(64 * 1024 ** 2))\n"
         "    return 'escaped'",
+        check=out_of_memory,
     ),
     Hostile(
         "raise the memory limit first",
         "resource.setrlimit(resource.RLIMIT_AS, (-1, -1))\n"
         "    x = bytearray(8 * 1024 ** 3)\n    return 'escaped'",
+        check=refused,
     ),
     Hostile("infinite loop", "while True:\n        pass", check=timed_out),
     Hostile(

@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from codegen_lsp.pipeline import describe_failure
 from codegen_lsp.sandbox import isolation
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
@@ -354,3 +355,41 @@ def test_what_one_candidate_writes_the_next_never_sees(level: str) -> None:
         assert [r.status for r in wrote.results] == ["passed"]
         read = box.run(reader, "f", extract_examples("f() == []\n", "f"))
         assert [r.status for r in read.results] == ["passed"], read.results[0].actual_repr
+
+
+@pytest.mark.skipif("bubblewrap" not in available_levels(), reason="bubblewrap is not usable here")
+def test_bubblewrap_gives_candidates_namespaces_of_their_own() -> None:
+    # Seccomp also denies sockets, so the network tests alone would not notice a sandbox that
+    # shares the host's network: check each namespace layer for itself.
+    kinds = ("net", "pid", "ipc", "uts", "user")
+    code = (
+        "import os\n"
+        "def f():\n"
+        f"    return [os.readlink(f'/proc/self/ns/{{kind}}') for kind in {kinds!r}]\n"
+    )
+    ours = [os.readlink(f"/proc/self/ns/{kind}") for kind in kinds]
+    settings = SandboxSettings(level="bubblewrap", workers=1, timeout_s=3.0, memory_mb=512)
+    with Sandbox(settings) as box:
+        run = box.run(code, "f", extract_examples(f"f() == {ours!r}\n", "f"))
+    (result,) = run.results
+    assert result.status == "failed", result  # ran, and returned other namespaces
+    theirs = eval(result.actual_repr or "[]")  # a list of short strings, repr'd by the worker
+    assert len(theirs) == len(kinds)
+    for kind, mine, candidate in zip(kinds, ours, theirs, strict=True):
+        assert candidate != mine, f"the candidate shares the {kind} namespace"
+
+
+def test_a_doctest_is_judged_as_doctest_would_when_the_body_prints(sandbox: Sandbox) -> None:
+    # doctest compares everything written: debug output before the value fails the example.
+    chatty = "def f(x):\n    print('debug', x)\n    return x * 2\n"
+    quiet = "def f(x):\n    return x * 2\n"
+    printer = "def f(x):\n    print(x * 2)\n"  # prints its answer, returns None: doctest agrees
+    doctest_example = ">>> f(2)\n4\n"
+    assert statuses(sandbox, chatty, doctest_example) == ["failed"]
+    assert statuses(sandbox, quiet, doctest_example) == ["passed"]
+    assert statuses(sandbox, printer, doctest_example) == ["passed"]
+    # A prose example compares values only, whatever was printed.
+    assert statuses(sandbox, chatty, "f(2) == 4\n") == ["passed"]
+    # The evidence says what was compared.
+    (result,) = sandbox.run(chatty, "f", extract_examples(doctest_example, "f")).results
+    assert describe_failure(result) == "`f(2)` printed 'debug 2' and returned 4, expected 4"

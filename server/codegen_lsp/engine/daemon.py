@@ -17,14 +17,13 @@ Requests carry ``op`` (``hello``, ``generate``, ``score``, ``count_tokens``, ``c
 
 Private mode (:class:`PrivateEngine`, the language server's default): the same protocol over a
 socket pair between the language server and a child process it starts on first use
-(``python -m codegen_lsp.engine.daemon``). Nobody else can connect, and the child exits with
+(``python -m codegen_lsp.engine.child``). Nobody else can connect, and the child exits with
 its parent. The model's decoding loop then runs outside the server's interpreter, so it cannot
 hold the interpreter lock against the event loop that answers the editor.
 """
 
 from __future__ import annotations
 
-import argparse
 import collections
 import concurrent.futures
 import contextlib
@@ -35,7 +34,6 @@ import itertools
 import json
 import logging
 import os
-import signal
 import socket
 import struct
 import subprocess
@@ -47,6 +45,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
+from codegen_lsp.engine.local import load_local, prepare_model
 from codegen_lsp.engine.types import (
     Engine,
     GenerationCancelled,
@@ -689,9 +688,7 @@ class SharedEngine:
         """Prepare the model here first, so the daemon only loads it (export runs once)."""
         if self.settings.remote_url:
             return
-        # The loader picks the graph the daemon will load (the CUDA one on a GPU).
-        from codegen_lsp.engine.loader import prepare_model
-
+        # The same choice of graph the daemon will load (the CUDA one on a GPU).
         prepare_model(self.settings, self._progress)
 
     def _current(self) -> _Connection | Engine:
@@ -771,14 +768,10 @@ class SharedEngine:
 
 def load_shared(settings: ModelSettings, progress: Callable[[str], None] | None = None) -> Engine:
     """Return a :class:`SharedEngine` that loads the model in-process when it must."""
-    from codegen_lsp.engine.loader import load_engine
-
     in_process = dataclasses.replace(settings, shared=False)
     if progress is not None:
         progress("connecting to the shared model process")
-    return SharedEngine(
-        settings, local=lambda: load_engine(in_process, progress), progress=progress
-    )
+    return SharedEngine(settings, local=lambda: load_local(in_process, progress), progress=progress)
 
 
 # ----------------------------------------------------------------------------- private child
@@ -787,7 +780,7 @@ def load_shared(settings: ModelSettings, progress: Callable[[str], None] | None 
 class PrivateEngine:
     """An :class:`~codegen_lsp.engine.types.Engine` whose model runs in a child process.
 
-    The child (``python -m codegen_lsp.engine.daemon``) is started on first use (or by
+    The child (``python -m codegen_lsp.engine.child``) is started on first use (or by
     :meth:`start`, which reports its loading steps), talks over an inherited socket pair, and is
     stopped by :meth:`close`; it also exits on its own when this process dies. A model that
     cannot be prepared raises :class:`~codegen_lsp.engine.models.ModelError` with the child's
@@ -843,7 +836,7 @@ class PrivateEngine:
         command = [
             sys.executable,
             "-m",
-            "codegen_lsp.engine.daemon",
+            "codegen_lsp.engine.child",
             "--fd",
             str(theirs.fileno()),
             "--model-settings",
@@ -1002,80 +995,3 @@ def _reap(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(5)
-
-
-PARENT_POLL_S = 0.5
-
-
-def _exit_with_parent(parent: int) -> None:
-    """End this process as soon as ``parent`` is gone, whatever the main thread is doing.
-
-    The socket's end-of-file says the same, but only once the main thread reads it again: not
-    while the model loads, nor during a long step. A child that outlived its server would keep
-    the editor's stderr pipe open, and an editor waiting for that pipe would hang.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_S)
-        log.info("the server (process %d) is gone: exiting", parent)
-        logging.shutdown()
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
-def _child_main(argv: list[str] | None = None) -> int:
-    """Entry point of the private model process (see :class:`PrivateEngine`)."""
-    parser = argparse.ArgumentParser(prog="python -m codegen_lsp.engine.daemon")
-    parser.add_argument("--fd", type=int, required=True, help="the inherited socket")
-    parser.add_argument("--model-settings", required=True, help="ModelSettings as JSON")
-    parser.add_argument("--log-file")
-    parser.add_argument("--log-level", type=int, default=logging.WARNING)
-    parser.add_argument("--parent", type=int, help="end when this process is gone")
-    args = parser.parse_args(argv)
-    handler: logging.Handler = (
-        logging.FileHandler(args.log_file, encoding="utf-8")
-        if args.log_file
-        else logging.StreamHandler()
-    )
-    handler.setFormatter(
-        logging.Formatter(f"%(asctime)s %(levelname)s model[{os.getpid()}] %(name)s: %(message)s")
-    )
-    logging.basicConfig(level=args.log_level, handlers=[handler])
-    sock = socket.socket(fileno=args.fd)
-    known = {f.name for f in dataclasses.fields(ModelSettings)}
-    given = json.loads(args.model_settings)
-    settings = ModelSettings(**{k: v for k, v in given.items() if k in known})
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the editor's Ctrl+C is for the editor
-    _exit_with_parent(args.parent or os.getppid())
-
-    def progress(message: str) -> None:
-        with contextlib.suppress(OSError):
-            send_message(sock, {"event": "progress", "message": message})
-
-    from codegen_lsp.engine.loader import load_engine
-
-    try:
-        engine = load_engine(settings, progress)
-    except Exception as error:
-        log.warning("cannot load %s: %s", settings.name, error)
-        with contextlib.suppress(OSError):
-            send_message(
-                sock, {"event": "failed", "error": str(error), "type": type(error).__name__}
-            )
-        return 2
-    daemon = EngineDaemon(engine, Path("/nonexistent-private"), idle_timeout_s=float("inf"))
-    # SIGTERM keeps its default (end now): a private child has nothing to tidy, and a handler
-    # would run only between bytecodes, never while a decoding step holds the interpreter.
-    log.info("serving %s to process %d", engine.name, os.getppid())
-    daemon.serve_connection(sock)
-    return 0
-
-
-if __name__ == "__main__":
-    # The parent's end of the socket closes when it exits, however it exits: the read loop then
-    # ends, and so does this process, without waiting for a decoding step to notice.
-    status = _child_main()
-    logging.shutdown()
-    os._exit(status)

@@ -1,73 +1,32 @@
-"""Turns the model settings into a ready engine, preparing the model on first use.
+"""Turns the model settings into a ready engine: remote, shared, or local.
 
-The language server, the CLI and the evaluation harness all call :func:`load_engine`; on a fresh
-machine it pulls and exports the model through exactly the code ``codegen-lsp models export``
-runs, reporting each step to ``progress`` (the server shows them to the user). On a GPU it
-prepares the graph built for CUDA (int4 with float16 activations, ``onnx-int4-cuda``) instead of
-the CPU one.
+The language server, the CLI and the evaluation harness all call :func:`load_engine`. With
+``model.remoteUrl`` the samples come from an inference server (``remote.py``); with
+``model.shared`` from the one model process of this machine (``daemon.py``); otherwise the model
+runs here (``local.py``, which prepares it on first use). The backends never import this module:
+what they fall back to is :func:`~codegen_lsp.engine.local.load_local`.
 """
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-
 from codegen_lsp.engine import models
-from codegen_lsp.engine.onnx_backend import OnnxEngine, uses_cuda
+from codegen_lsp.engine.daemon import load_shared
+from codegen_lsp.engine.local import load_local, prepare_model
+from codegen_lsp.engine.remote import load_remote
 from codegen_lsp.engine.types import Engine
 from codegen_lsp.settings import ModelSettings
 
-log = logging.getLogger(__name__)
+__all__ = ["load_engine", "load_local", "prepare_model"]
 
 
 def load_engine(settings: ModelSettings, progress: models.Progress | None = None) -> Engine:
-    """Return the ONNX Runtime engine for ``settings.name`` at ``settings.precision``.
+    """Return the engine ``settings`` ask for (see the module doc).
 
     Raises :class:`~codegen_lsp.engine.models.ModelError` with a message that names the fix
     when the model cannot be prepared or loaded.
     """
-    if settings.remote_url:  # scale-out backends (engine/remote.py, engine/daemon.py)
-        from codegen_lsp.engine.remote import load_remote
-
+    if settings.remote_url:
         return load_remote(settings, progress)
     if settings.shared:
-        from codegen_lsp.engine.daemon import load_shared
-
         return load_shared(settings, progress)
-    directory = prepare_model(settings, progress)
-    if progress is not None:
-        progress(f"loading {settings.name} from {directory}")
-    return OnnxEngine(
-        directory,
-        device=settings.device,
-        threads=settings.threads,
-        spin=settings.spin,
-        name=f"{settings.name}:{directory.name.removeprefix('onnx-')}",
-    )
-
-
-def prepare_model(settings: ModelSettings, progress: models.Progress | None = None) -> Path:
-    """Return the ONNX directory ``settings`` runs, exporting it on first use.
-
-    When ``settings.device`` resolves to CUDA (``cuda``, or ``auto`` with onnxruntime-gpu and
-    a visible GPU) and the precision has a CUDA graph (int4), that graph is prepared; if it
-    cannot be built (onnxruntime-genai missing, an architecture its builder lacks) the CPU
-    graph is used instead, which the CUDA provider also runs, more slowly. ``cuda`` without
-    onnxruntime-gpu fails here, before any export, with the fix in the message.
-    """
-    precision = (
-        models.recommended_precision(settings.name)
-        if settings.precision == "auto"
-        else settings.precision
-    )
-    if uses_cuda(settings.device) and precision in models.CUDA_PRECISIONS:
-        try:
-            return models.export(
-                settings.name, precision, settings.cache_dir, progress, target="cuda"
-            )
-        except models.ModelError as error:
-            message = f"cannot build the CUDA graph ({error}); using the CPU graph on CUDA"
-            log.warning("%s", message)
-            if progress is not None:
-                progress(message)
-    return models.export(settings.name, precision, cache=settings.cache_dir, progress=progress)
+    return load_local(settings, progress)

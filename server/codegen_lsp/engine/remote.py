@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from codegen_lsp.engine.local import load_local
 from codegen_lsp.engine.types import (
     Engine,
     FinishReason,
@@ -713,12 +714,10 @@ def load_remote(settings: ModelSettings, progress: Callable[[str], None] | None 
     """Return the remote engine for ``settings`` (with the local one as fallback if asked)."""
     fallback: Callable[[], Engine] | None = None
     if settings.remote_fallback:
-        from codegen_lsp.engine.loader import load_engine
-
         local_settings = replace(settings, remote_url="", shared=False)
 
         def fallback() -> Engine:
-            return load_engine(local_settings, progress)
+            return load_local(local_settings, progress)
 
     if progress is not None:
         progress(f"using the inference server at {settings.remote_url}")

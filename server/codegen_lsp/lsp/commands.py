@@ -28,6 +28,7 @@ from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
 from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
+from codegen_lsp.lsp.implement import anchor, start_implement
 from codegen_lsp.lsp.jobs import Job, JobCancelled
 from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
@@ -37,30 +38,6 @@ log = logging.getLogger(__name__)
 # Share of the progress bar each pipeline stage fills, in order.
 _STAGES = {"loading model": (0, 10), "sampling": (10, 60), "running examples": (60, 90)}
 _STAGES["ranking"] = (90, 100)
-
-
-def _anchor(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor
-) -> tuple[int, int]:
-    """Return a (line, column) the pipeline resolves to this function: its name."""
-    line = ls.lines(document)[function.def_line]
-    return function.def_line, max(line.find(function.name), 0)
-
-
-def start_implement(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, *, explicit: bool
-) -> Job:
-    """Queue candidate generation for ``function`` on this version of ``document``."""
-    source = document.source
-    line, column = _anchor(ls, document, function)
-    pipeline = ls.pipeline()
-    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
-
-    def work(cancel: Any, progress: Any) -> Any:
-        file = find_project()
-        return pipeline.implement(source, line, column, cancel=cancel, progress=progress, file=file)
-
-    return ls.submit("implement", document, function.key, work, explicit=explicit)
 
 
 # How long an ended progress token stays known: a cancel the client sent as the work ended
@@ -282,7 +259,7 @@ async def _repair(
 ) -> dict[str, Any]:
     version = document.version or 0
     source = document.source
-    line, column = _anchor(ls, document, function)
+    line, column = anchor(ls, document, function)
     note = spec.get("note")
     pipeline = ls.pipeline()
     find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
@@ -306,7 +283,7 @@ async def _explain(
 ) -> dict[str, Any]:
     version = document.version or 0
     source = document.source
-    line, column = _anchor(ls, document, function)
+    line, column = anchor(ls, document, function)
     pipeline = ls.pipeline()
     find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
 

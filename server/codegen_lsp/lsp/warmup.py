@@ -16,6 +16,7 @@ from typing import Any
 
 from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.functions import function_at
+from codegen_lsp.lsp.implement import start_implement
 from codegen_lsp.lsp.server import CodegenServer
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,6 @@ def _rested(ls: CodegenServer, uri: str, version: int | None, line: int) -> None
         version_number = version or 0
         if function.wants_body:
             if ls.results.get(uri, version_number, function.key, "implement") is None:
-                from codegen_lsp.lsp.commands import start_implement
-
                 start_implement(ls, document, function, explicit=False)
         elif (
             function.has_examples

@@ -1,0 +1,40 @@
+"""Candidate generation as a queued job: what "Generate implementations…" and warm-up share.
+
+Both the generate command and warm-up (the cursor resting in a function without a body) start
+the same job for a function on one document version, so that they share one generation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pygls.workspace import TextDocument
+
+from codegen_lsp.lsp.functions import FunctionAtCursor
+from codegen_lsp.lsp.jobs import Job
+from codegen_lsp.lsp.projects import project_finder
+from codegen_lsp.lsp.server import CodegenServer
+
+
+def anchor(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor
+) -> tuple[int, int]:
+    """Return a (line, column) the pipeline resolves to this function: its name."""
+    line = ls.lines(document)[function.def_line]
+    return function.def_line, max(line.find(function.name), 0)
+
+
+def start_implement(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, *, explicit: bool
+) -> Job:
+    """Queue candidate generation for ``function`` on this version of ``document``."""
+    source = document.source
+    line, column = anchor(ls, document, function)
+    pipeline = ls.pipeline()
+    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
+
+    def work(cancel: Any, progress: Any) -> Any:
+        file = find_project()
+        return pipeline.implement(source, line, column, cancel=cancel, progress=progress, file=file)
+
+    return ls.submit("implement", document, function.key, work, explicit=explicit)
