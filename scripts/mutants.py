@@ -1,4 +1,4 @@
-"""Delete each safeguard the README promises, in a copy of the project, and see a test fail.
+"""Delete each safeguard the docs promise, in a copy of the project, and see a test fail.
 
 A safeguard counts as tested only when removing it makes a test fail. This script keeps that
 true: for every entry of ``MUTANTS`` it applies one edit to a scratch copy of the work tree (the

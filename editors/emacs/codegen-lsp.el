@@ -5,7 +5,7 @@
 ;; C-c c a), or the lightbulb/flymake menus.
 ;;
 ;; eglot runs one server per buffer: this replaces pylsp/pyright for Python buffers where you
-;; start it.  Settings are the server's tree (README "Settings"), camelCase, under :codegenLsp.
+;; start it.  Settings are the server's tree (docs/settings.md), camelCase, under :codegenLsp.
 
 (require 'eglot)
 

@@ -8,7 +8,7 @@ Three formats, chosen by ``sampling.prompt_format``:
   is the body (the post-processor also copes with a reply that restates the whole function).
 - ``fim``: fill-in-the-middle with the model's FIM tokens; it sees the rest of the file too.
 
-``auto`` picks the format that ranked best in this project's evaluation (see the README).
+``auto`` picks the format that ranked best in this project's evaluation (see docs/evaluation.md).
 """
 
 from __future__ import annotations

@@ -278,7 +278,7 @@ def _deep_copy(settings: Settings) -> Settings:
 
 
 def settings_reference() -> str:
-    """Return the README's settings reference as a markdown table, generated from the tree."""
+    """Return the settings reference (docs/settings.md) as a markdown table, from the tree."""
     import ast
     import inspect
 

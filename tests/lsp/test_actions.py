@@ -26,6 +26,11 @@ RESOLVES = {"neovim", "visual_studio_code", "lsp_3_18"}
 SHOWS_DISABLED = {"visual_studio_code", "lsp_3_18"}
 VERSIONED = {"emacs", "visual_studio_code", "lsp_3_18"}
 CONTENT_MODIFIED = types.LSPErrorCodes.ContentModified.value
+FAILS_ONE_TITLE = f"Implement anyway (fails: `add(-1, 1)` returned 2, expected 0) — {ADD_FAILS_ONE}"
+RAISES_TITLE = (
+    "Implement anyway (fails: `add(1, 2)` raised ValueError: scripted failure, expected 3)"
+    f" — {ADD_RAISES}"
+)
 
 
 def _tags(action: types.CodeAction) -> list[types.CodeActionTag] | None:
@@ -40,6 +45,8 @@ def _evidence(action: types.CodeAction) -> tuple[int, int]:
 
 
 def _passes(action: types.CodeAction) -> bool:
+    if action.title.startswith("Implement anyway ("):
+        return False
     match = EVIDENCE.match(action.title)
     assert match is not None, action.title
     if "does not run" in action.title:
@@ -115,10 +122,15 @@ async def test_generate_says_so_when_nothing_passes(
 async def test_ranked_candidates_become_actions(session: Session) -> None:
     session.open()
     actions = await session.warmed_actions(BODY_LINE)
-    candidates = [a for a in actions if a.title.startswith("Implement:")]
+    candidates = [a for a in actions if a.title.startswith("Implement")]
     assert candidates == actions  # one passes: no "again" action
     # One candidate per scripted body, the passing one first and preferred, then by likelihood.
-    assert [_evidence(a) for a in candidates] == [(2, 2), (1, 2), (0, 2)]
+    # Where failing ones cannot be greyed out, their titles lead with the failure.
+    assert _evidence(candidates[0]) == (2, 2)
+    if session.name in SHOWS_DISABLED:
+        assert [_evidence(a) for a in candidates[1:]] == [(1, 2), (0, 2)]
+    else:
+        assert [a.title for a in candidates[1:]] == [FAILS_ONE_TITLE, RAISES_TITLE]
     assert [a.is_preferred for a in candidates] == [True, None, None]
     bodies = []
     for action in candidates:
@@ -157,7 +169,10 @@ async def test_when_nothing_passes_no_action_is_preferred_and_another_try_is_off
     # Warm-up found nothing that passes: the offer is to generate, not "again" (the user has
     # not asked yet), and it draws fresh samples.
     assert [a.title for a in actions[2:]] == [GENERATE_TITLE]
-    assert [_evidence(a) for a in actions[:2]] == [(1, 2), (0, 2)]
+    if session.name in SHOWS_DISABLED:
+        assert [_evidence(a) for a in actions[:2]] == [(1, 2), (0, 2)]
+    else:
+        assert [a.title for a in actions[:2]] == [FAILS_ONE_TITLE, RAISES_TITLE]
     assert not any(a.is_preferred for a in actions)
     summary = await session.command_request(actions[2])
     assert (summary["candidates"], summary["passing"]) == (2, 0)

@@ -84,7 +84,7 @@ def expected_configuration() -> dict[str, Any]:
         cls = section.default_factory  # type: ignore[misc]
         assert isinstance(cls, type)
         hints = typing.get_type_hints(cls)
-        docs = tree._field_docs(cls, ast, inspect)  # the same reader as the README table
+        docs = tree._field_docs(cls, ast, inspect)  # the same reader as docs/settings.md
         for field in dataclasses.fields(cls):
             path = f"{section.name}.{field.name}"
             wire = f"codegenLsp.{tree.to_camel(section.name)}.{tree.to_camel(field.name)}"

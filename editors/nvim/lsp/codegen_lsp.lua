@@ -5,7 +5,7 @@
 --   vim.lsp.enable('codegen_lsp')
 -- Override anything with vim.lsp.config('codegen_lsp', { ... }), e.g. the interpreter:
 --   vim.lsp.config('codegen_lsp', { cmd = { '/path/to/venv/bin/python', '-m', 'codegen_lsp', '--stdio' } })
--- Settings mirror the server's tree (README "Settings"); camelCase, under `codegenLsp`.
+-- Settings mirror the server's tree (docs/settings.md); camelCase, under `codegenLsp`.
 
 ---@type vim.lsp.Config
 return {

@@ -29,6 +29,7 @@ from codegen_lsp.lsp import checks, warmup
 from codegen_lsp.lsp.evidence import (
     candidate_title,
     distinct_previews,
+    failing_title,
     first_failure,
     passes,
 )
@@ -91,10 +92,12 @@ def candidate_actions(
     shown = result.candidates[: ls.settings.server.max_actions]
     gists = distinct_previews([candidate.body for candidate in shown])
     for index, candidate in enumerate(shown):
-        action = types.CodeAction(
-            title=candidate_title(candidate, preview=True, gist=gists[index]),
-            kind=types.CodeActionKind.QuickFix,
-        )
+        title = candidate_title(candidate, preview=True, gist=gists[index])
+        if not passes(candidate) and not shows_disabled:
+            # A client that cannot grey an action out would list a failing body like a good
+            # one: its title leads with the failure instead of a score (see failing_title).
+            title = failing_title(candidate, gists[index])
+        action = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix)
         if ls.client_accepts_llm_tag():
             action.tags = [types.CodeActionTag.LlmGenerated]
         if not passes(candidate) and shows_disabled:

@@ -1,7 +1,7 @@
 """Settings from the editor: ``initializationOptions`` and ``workspace/configuration``.
 
-Users configure codegen-lsp under the ``codegenLsp`` section (camelCase names, see the README's
-settings reference). The server reads ``initializationOptions`` at start, then asks the client for
+Users configure codegen-lsp under the ``codegenLsp`` section (camelCase names; the reference is
+docs/settings.md). The server reads ``initializationOptions`` at start, then asks the client for
 the section once initialised and again whenever the client says the configuration changed. An
 invalid value keeps its default and the user is told once, not on every change.
 """

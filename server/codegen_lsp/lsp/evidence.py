@@ -98,3 +98,15 @@ def candidate_title(
     title = f"{verb}: {evidence(candidate)}"
     snippet = (gist if gist is not None else code_preview(candidate.body)) if preview else ""
     return f"{title} — {snippet}" if snippet else title
+
+
+def failing_title(candidate: Any, gist: str, verb: str = "Implement") -> str:
+    """Title a failing candidate by its failure first, for clients without disabled actions.
+
+    ``Implement anyway (fails: `add(-1, 1)` returned 2, expected 0) — return a - b``: the user
+    sees that applying it writes a body known to be wrong, before any code or number.
+    """
+    failure = first_failure(candidate.run) or "fails its examples"
+    reason = failure if failure.startswith("does not run") else f"fails: {failure}"
+    title = f"{verb} anyway ({reason})"
+    return f"{title} — {gist}" if gist else title
