@@ -6,7 +6,16 @@ import re
 
 import pytest
 from codegen_lsp.lsp.actions import GENERATE, GENERATE_TITLE, REGENERATE_TITLE
-from lsp_session import ADD_FAILS_ONE, ADD_LINE, ADD_PASSES, ADD_RAISES, SOURCE, Session, edits_of
+from lsp_session import (
+    ADD_FAILS_ONE,
+    ADD_LINE,
+    ADD_PASSES,
+    ADD_RAISES,
+    SOURCE,
+    Session,
+    edits_of,
+    until,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from scripted_model import ScriptedModel, body, implementing
@@ -156,6 +165,29 @@ async def test_ranked_candidates_become_actions(session: Session) -> None:
         bodies.append(text_edit.new_text.strip())
     expected = [ADD_PASSES] if session.name in SHOWS_DISABLED else [ADD_PASSES, ADD_FAILS_ONE]
     assert bodies[: len(expected)] == expected
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
+async def test_warm_up_shows_its_progress(session: Session) -> None:
+    # Every recorded client shows server-initiated progress: warm-up is never silent work.
+    session.open()
+    await session.warmed_actions(BODY_LINE)
+    await until(
+        lambda: any(
+            isinstance(reports[-1], types.WorkDoneProgressEnd)
+            for reports in session.client.progress_reports.values()
+        )
+    )
+    (reports,) = session.client.progress_reports.values()
+    begin, *middle, end = reports
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable
+    assert begin.title == "codegen: preparing candidates for add"
+    messages = [r.message for r in middle]
+    assert "sampling 3/3" in messages and "running examples 3/3" in messages
+    percentages = [r.percentage for r in middle]
+    assert percentages == sorted(percentages)  # the bar only moves forward
+    assert isinstance(end, types.WorkDoneProgressEnd) and end.message == "done"
 
 
 @pytest.mark.scripted_model

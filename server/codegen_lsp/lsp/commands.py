@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Coroutine
 from typing import Any
 
@@ -30,77 +29,24 @@ from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, p
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.implement import anchor, start_implement
 from codegen_lsp.lsp.jobs import Job, JobCancelled
+from codegen_lsp.lsp.progress import JobProgress
 from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
 
 log = logging.getLogger(__name__)
 
-# Share of the progress bar each pipeline stage fills, in order.
-_STAGES = {"loading model": (0, 10), "sampling": (10, 60), "running examples": (60, 90)}
-_STAGES["ranking"] = (90, 100)
-
-
-# How long an ended progress token stays known: a cancel the client sent as the work ended
-# then finds it (and does nothing) instead of being logged as a cancel for an unknown token.
-_ENDED_TOKEN_GRACE_S = 60.0
-
 
 async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
-    """Wait for ``job`` while showing its stages as cancellable work-done progress.
-
-    The progress goes to the request's own ``workDoneToken`` when the client gave one
-    (client-initiated progress: no ``window/workDoneProgress/create``); else, where the client
-    shows server-initiated progress, to a token the server creates before its first report.
-    """
-    token: str | int | None = request_work_done_token.get()
-    if token is None and ls.client_shows_progress():
-        token = f"codegen-lsp/{uuid.uuid4()}"
-        try:
-            await asyncio.wait_for(ls.work_done_progress.create_async(token), 10)
-        except Exception as error:
-            log.info("client refused a progress token: %s", error)
-            token = None
-
-    def report(stage: str, done: int, total: int) -> None:
-        if token is None:
-            return
-        low, high = _STAGES.get(stage, (0, 100))
-        share = done / total if total else 0.0
-        message = f"{stage} {done}/{total}" if total else stage
-        ls.work_done_progress.report(
-            token,
-            types.WorkDoneProgressReport(
-                message=message, percentage=int(low + (high - low) * share), cancellable=True
-            ),
-        )
-
-    if token is not None:
-        ls.work_done_progress.begin(
-            token,
-            types.WorkDoneProgressBegin(
-                title=title, cancellable=True, message="queued", percentage=0
-            ),
-        )
-        cancel_signal = ls.work_done_progress.tokens.get(token)
-        if cancel_signal is not None:
-            cancel_signal.add_done_callback(
-                lambda signal: job.stop("cancelled") if signal.cancelled() else None
-            )
-        if job.last_progress is not None:
-            report(*job.last_progress)
-    job.listeners.append(report)
+    """Wait for ``job`` on behalf of this request while showing its stages as progress."""
+    progress = await JobProgress.start(ls, title, job, request_work_done_token.get())
     outcome = "cancelled"
     try:
         result = await ls.wait_for(job)
         outcome = "done"
         return result
     finally:
-        job.listeners.remove(report)
-        if token is not None:
-            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=outcome))
-            asyncio.get_running_loop().call_later(
-                _ENDED_TOKEN_GRACE_S, ls.work_done_progress.tokens.pop, token, None
-            )
+        if progress is not None:
+            progress.end(outcome)
 
 
 async def _run(ls: CodegenServer, title: str, job: Job, kind: str) -> tuple[Any, dict | None]:

@@ -17,6 +17,7 @@ from typing import Any
 from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.functions import function_at
 from codegen_lsp.lsp.implement import start_implement
+from codegen_lsp.lsp.progress import follow_warmup
 from codegen_lsp.lsp.server import CodegenServer
 
 log = logging.getLogger(__name__)
@@ -51,18 +52,21 @@ def _rested(ls: CodegenServer, uri: str, version: int | None, line: int) -> None
         version_number = version or 0
         if function.wants_body:
             if ls.results.get(uri, version_number, function.key, "implement") is None:
-                start_implement(ls, document, function, explicit=False)
+                job = start_implement(ls, document, function, explicit=False)
+                if not job.explicit and not job.listeners:  # not already shown for a request
+                    task = asyncio.ensure_future(follow_warmup(ls, function.name, job))
+                    task.add_done_callback(_log_failure)
         elif (
             function.has_examples
             and ls.results.get(uri, version_number, checks.check_key(function.def_line), "check")
             is None
         ):
-            task = asyncio.ensure_future(checks.check_document(ls, uri, function.def_line))
-            task.add_done_callback(_log_failure)
+            checking = asyncio.ensure_future(checks.check_document(ls, uri, function.def_line))
+            checking.add_done_callback(_log_failure)
     except Exception as error:  # warm-up is a courtesy: it never disturbs the user
         log.warning("warm-up failed: %s: %s", type(error).__name__, error)
 
 
-def _log_failure(task: asyncio.Task[list[Any]]) -> None:
+def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.warning("warm-up check failed: %s", task.exception())
+        log.warning("warm-up task failed: %s", task.exception())
