@@ -11,6 +11,7 @@ ranking can be re-measured later with ``--samples`` without a model). Progress g
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -62,6 +63,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--dump-rows", action="store_true", help="also write verifier training rows (rows.jsonl)"
     )
+    parser.add_argument(
+        "--hidden-timeout",
+        type=float,
+        default=60.0,
+        help="seconds the hidden tests of one body may take (HumanEval+ runs up to 1,100 "
+        "inputs and the canonical solution on each: up to 11 s here)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -106,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("outcomes.jsonl", "samples.jsonl", "rows.jsonl"):
         (out / stale).unlink(missing_ok=True)
+    from codegen_lsp.sandbox.runner import Sandbox
+
+    hidden_sandbox = Sandbox(dataclasses.replace(settings.sandbox, timeout_s=args.hidden_timeout))
     harness = Harness(
         pipeline,
         args.n,
@@ -114,11 +125,13 @@ def run(args: argparse.Namespace) -> int:
         dump_rows=args.dump_rows,
         stream_dir=out,
         reviewer=args.reviewer,
+        hidden_sandbox=hidden_sandbox,
     )
     try:
         outcomes = harness.run(tasks, stderr_progress)
     finally:
         pipeline.close()
+        hidden_sandbox.close()
     meta = {
         "dataset": args.dataset,
         "source": " + ".join(args.samples) if args.samples else settings.model.name,

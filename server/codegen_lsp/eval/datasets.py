@@ -4,7 +4,10 @@ A task is what a user would write: a prompt (imports, helpers, a signature and a
 examples) and the hidden tests that judge a body but are never shown to the ranking. HumanEval
 rows are used as they are. MBPP rows are converted as LEVER does: the reference solution's
 signature, a docstring holding the task's description and its first test as an example, and
-every test as the hidden check.
+every test as the hidden check. HumanEval+ rows (EvalPlus, ``humaneval+``) keep HumanEval's
+prompt; their hidden check runs the body and the canonical solution on every base and plus
+input and requires equal outputs, floats within the row's ``atol`` (``find_zero`` is judged by
+its polynomial's value at the returned root, as EvalPlus does).
 """
 
 from __future__ import annotations
@@ -20,9 +23,16 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-DATA_DIRS = ("$CODEGEN_LSP_DATA", "../shared/data", "/work/shared/data")
+# $CODEGEN_LSP_DATA, then ../shared/data from the working directory, then the folder of that name
+# beside this checkout (the project's machines keep the datasets there).
+DATA_DIRS = (
+    "$CODEGEN_LSP_DATA",
+    "../shared/data",
+    str(Path(__file__).resolve().parents[3].parent / "shared" / "data"),
+)
 NAMED = {
     "humaneval": "HumanEval.jsonl.gz",
+    "humaneval+": "HumanEvalPlus.jsonl.gz",
     "mbpp-train": "mbpp-train.jsonl",
     "mbpp-validation": "mbpp-validation.jsonl",
     "mbpp-prompt": "mbpp-prompt.jsonl",
@@ -83,7 +93,9 @@ def load_tasks(spec: str) -> list[Task]:
 
 
 def task_from_row(row: dict[str, object]) -> Task:
-    """Read one HumanEval row (prompt, test, entry_point) or convert one MBPP row."""
+    """Read one HumanEval row (prompt, test, entry_point) or convert one MBPP or EvalPlus row."""
+    if "plus_input" in row and "canonical_solution" in row:
+        return evalplus_task(row)
     if "prompt" in row and "entry_point" in row:
         return Task(
             str(row["task_id"]), str(row["prompt"]), str(row["entry_point"]), str(row["test"])
@@ -91,6 +103,52 @@ def task_from_row(row: dict[str, object]) -> Task:
     if "text" in row and "test_list" in row:
         return mbpp_task(row)
     raise KeyError("need prompt/entry_point/test (HumanEval) or text/code/test_list (MBPP)")
+
+
+EVALPLUS_CHECK = """
+def check(candidate):
+    import copy as _copy
+    import math as _math
+
+    def same(got, expected):  # EvalPlus: equal, floats within atol (and rel 1e-7)
+        if isinstance(expected, bool) or isinstance(got, bool):
+            return got == expected
+        if isinstance(expected, float) or isinstance(got, float):
+            return isinstance(got, (int, float)) and _math.isclose(
+                got, expected, rel_tol=1e-07, abs_tol=_PLUS_ATOL
+            )
+        if isinstance(expected, (list, tuple)):
+            return (
+                type(got) is type(expected)
+                and len(got) == len(expected)
+                and all(same(g, e) for g, e in zip(got, expected))
+            )
+        return got == expected
+
+    namespace = {}
+    exec(_PLUS_REFERENCE, namespace)
+    reference = namespace[_PLUS_ENTRY]
+    for arguments in _PLUS_INPUTS:
+        got = candidate(*_copy.deepcopy(arguments))
+        if _PLUS_ENTRY == "find_zero":  # any root will do: the polynomial must vanish there
+            assert abs(namespace["poly"](*_copy.deepcopy(arguments), got)) <= _PLUS_ATOL, arguments
+            continue
+        expected = reference(*_copy.deepcopy(arguments))
+        assert same(got, expected), (arguments, got, expected)
+"""
+
+
+def evalplus_task(row: dict[str, object]) -> Task:
+    """Convert one HumanEval+ row: HumanEval's prompt, judged on every base and plus input."""
+    inputs = [*row["base_input"], *row["plus_input"]]  # type: ignore[misc]
+    entry = str(row["entry_point"])
+    constants = (
+        f"_PLUS_REFERENCE = {str(row['prompt']) + str(row['canonical_solution'])!r}\n"
+        f"_PLUS_ENTRY = {entry!r}\n"
+        f"_PLUS_ATOL = {float(row['atol'])!r}\n"  # type: ignore[arg-type]
+        f"_PLUS_INPUTS = {inputs!r}\n"
+    )
+    return Task(str(row["task_id"]), str(row["prompt"]), entry, constants + EVALPLUS_CHECK)
 
 
 def mbpp_task(row: dict[str, object]) -> Task:

@@ -27,6 +27,7 @@ from codegen_lsp.eval.datasets import Task
 from codegen_lsp.pipeline import Draw, Pipeline, collect_bodies, ranking_candidates
 from codegen_lsp.ranking import agreement, combine, mean_logprob, verifier
 from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
@@ -216,8 +217,12 @@ class Harness:
         dump_rows: bool = False,
         stream_dir: Path | None = None,
         reviewer: bool = False,
+        hidden_sandbox: Sandbox | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.hidden_sandbox = hidden_sandbox
+        """Where the hidden tests run (a longer time limit than the examples'); else the
+        pipeline's own sandbox."""
         self.n = n
         self.pre_drawn = pre_drawn
         self.prompt_format = prompt_format
@@ -278,10 +283,9 @@ class Harness:
 
         # Only now, after ranking, are the hidden tests run.
         hidden_codes = [ctx.module_with_body(b) + "\n\n" + task.test for b in bodies]
+        judge = self.hidden_sandbox or self.pipeline.sandbox
         hidden = (
-            self.pipeline.sandbox.run_many(hidden_codes, task.entry_point, [hidden_example(task)])
-            if bodies
-            else []
+            judge.run_many(hidden_codes, task.entry_point, [hidden_example(task)]) if bodies else []
         )
         correct = [r.error is None and r.total > 0 and r.passed == r.total for r in hidden]
         weights = [b.duplicates for b in draw.bodies]
