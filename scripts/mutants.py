@@ -98,6 +98,14 @@ MUTANTS = (
         ("tests/lsp/test_queue.py", "-k", "share"),
     ),
     Mutant(
+        "result-on-its-way-shared",
+        "a request that arrives as a job ends shares its result instead of sampling again",
+        PACKAGE / "lsp/jobs.py",
+        "        jobs.extend(self._settling)\n",
+        "",
+        ("tests/lsp/test_jobs.py",),
+    ),
+    Mutant(
         "peer-uid",
         "the shared daemon serves only its own user",
         PACKAGE / "engine/daemon.py",

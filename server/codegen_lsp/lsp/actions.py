@@ -76,7 +76,7 @@ def _command_action(
         kind=kind,
         command=types.Command(title=title, command=command, arguments=[argument]),
     )
-    if command in (GENERATE, EXPLAIN, REPAIR) and ls.client_accepts_llm_tag():
+    if command in (GENERATE, EXPLAIN, REPAIR) and ls.features.accepts_llm_tag:
         action.tags = [types.CodeActionTag.LlmGenerated]
     return action
 
@@ -87,8 +87,8 @@ def candidate_actions(
     """One action per top candidate, best first, with its evidence in the title."""
     actions: list[types.CodeAction] = []
     preferred_given = False
-    shows_disabled = ls.client_shows_disabled()
-    resolves = ls.client_resolves_edit()
+    shows_disabled = ls.features.shows_disabled
+    resolves = ls.features.resolves_edit
     shown = result.candidates[: ls.settings.server.max_actions]
     gists = distinct_previews([candidate.body for candidate in shown])
     for index, candidate in enumerate(shown):
@@ -98,7 +98,7 @@ def candidate_actions(
             # one: its title leads with the failure instead of a score (see failing_title).
             title = failing_title(candidate, gists[index])
         action = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix)
-        if ls.client_accepts_llm_tag():
+        if ls.features.accepts_llm_tag:
             action.tags = [types.CodeActionTag.LlmGenerated]
         if not passes(candidate) and shows_disabled:
             action.disabled = types.CodeActionDisabled(

@@ -153,7 +153,7 @@ async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, dict[str, Any]]) -
     Eglot sends ``workspace/executeCommand`` as a blocking request that gives up after 10 s; for
     it the command answers "started" and the edit follows, with progress, when it is ready.
     """
-    if not ls.client_blocks_on_commands():
+    if not ls.features.blocks_on_commands:
         task = asyncio.current_task()
         if task is not None:
             # pygls drops a command task's outcome once the client cancelled the request;

@@ -14,6 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from codegen_lsp.lsp.client import ClientFeatures
 from codegen_lsp.lsp.server import CodegenServer, exit_soon
 from codegen_lsp.settings import parse_settings
 
@@ -32,7 +33,7 @@ def _section(raw: Any) -> Any:
 
 async def pull_configuration(ls: CodegenServer) -> None:
     """Ask the client for the ``codegenLsp`` section and adopt it on top of the start values."""
-    if not ls.client_has_configuration():
+    if not ls.features.has_configuration:
         return
     try:
         answer = await ls.workspace_configuration_async(
@@ -53,7 +54,7 @@ def register(server: CodegenServer) -> None:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: CodegenServer, params: types.InitializeParams) -> None:
-        ls.client_name = params.client_info.name if params.client_info else ""
+        ls.features = ClientFeatures.from_initialize(params)
         options = _section(params.initialization_options)
         settings, warnings = parse_settings(options if options is not None else None)
         ls.initial_settings = settings
@@ -67,7 +68,7 @@ def register(server: CodegenServer) -> None:
     async def configuration_changed(
         ls: CodegenServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        if ls.client_has_configuration():
+        if ls.features.has_configuration:
             await pull_configuration(ls)
             return
         raw = _section(params.settings)

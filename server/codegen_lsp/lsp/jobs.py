@@ -80,6 +80,10 @@ class Scheduler:
         self._max_waiting = max_waiting
         self._waiting: collections.deque[Job] = collections.deque()
         self._running: Job | None = None
+        self._settling: set[Job] = set()
+        """Jobs whose work is done but whose result has not reached the event loop yet: still
+        found by :meth:`find` and :meth:`submit`, so that a request in that moment shares the
+        result instead of starting the same generation again."""
         self._lock = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(
@@ -153,6 +157,7 @@ class Scheduler:
         jobs = list(self._waiting)
         if self._running is not None:
             jobs.append(self._running)
+        jobs.extend(self._settling)
         return jobs
 
     def _work_loop(self) -> None:
@@ -209,8 +214,17 @@ class Scheduler:
                 log.debug("progress listener failed", exc_info=True)
 
     def _settle(self, job: Job, result: Any, error: BaseException | None) -> None:
+        with self._lock:
+            self._settling.add(job)
+
+        def forget(_: asyncio.Future[Any]) -> None:  # after the callbacks that read the result
+            with self._lock:
+                self._settling.discard(job)
+
         def settle() -> None:
+            job.future.add_done_callback(forget)
             if job.future.done():
+                forget(job.future)
                 return
             if error is not None:
                 job.future.set_exception(error)

@@ -52,7 +52,7 @@ class JobProgress:
         client shows server-initiated progress.
         """
         if token is None:
-            if not ls.client_shows_progress():
+            if not ls.features.shows_progress:
                 return None
             token = f"codegen-lsp/{uuid.uuid4()}"
             try:

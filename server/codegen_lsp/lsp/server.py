@@ -26,7 +26,6 @@ from collections.abc import Callable, Generator, Hashable, Sequence
 from typing import Any
 
 from lsprotocol import types
-from pygls.capabilities import get_capability
 from pygls.exceptions import (
     JsonRpcContentModified,
     JsonRpcException,
@@ -41,6 +40,7 @@ from pygls.workspace import TextDocument
 
 from codegen_lsp import __version__
 from codegen_lsp.engine.daemon import PrivateEngine
+from codegen_lsp.lsp.client import ClientFeatures
 from codegen_lsp.lsp.evidence import passes
 from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
 from codegen_lsp.pipeline import GenerationResult
@@ -204,7 +204,8 @@ class CodegenServer(LanguageServer):
         super().__init__("codegen-lsp", __version__, protocol_cls=CodegenProtocol, max_workers=4)
         self.settings = Settings()
         self.initial_settings = Settings()
-        self.client_name = ""
+        self.features = ClientFeatures()
+        """What the client can do (resolved at ``initialize``)."""
         self.results = ResultCache()
         self.check_diagnostics: dict[str, dict[str, list[types.Diagnostic]]] = {}
         self.checked_documents: set[str] = set()
@@ -229,50 +230,6 @@ class CodegenServer(LanguageServer):
         """The protocol, typed as ours."""
         assert isinstance(self.protocol, CodegenProtocol)
         return self.protocol
-
-    # -- what the client can do -------------------------------------------------------------
-
-    def client_resolves_edit(self) -> bool:
-        """Tell whether the client resolves a code action's ``edit`` lazily."""
-        support = get_capability(
-            self.client_capabilities, "text_document.code_action.resolve_support", None
-        )
-        return support is not None and "edit" in support.properties
-
-    def client_shows_disabled(self) -> bool:
-        """Tell whether the client shows ``disabled`` code actions with their reason."""
-        return bool(
-            get_capability(
-                self.client_capabilities, "text_document.code_action.disabled_support", False
-            )
-        )
-
-    def client_accepts_llm_tag(self) -> bool:
-        """Tell whether the client accepts the LSP 3.18 ``LLMGenerated`` code action tag."""
-        support = get_capability(
-            self.client_capabilities, "text_document.code_action.tag_support", None
-        )
-        return support is not None and types.CodeActionTag.LlmGenerated in support.value_set
-
-    def client_versions_edits(self) -> bool:
-        """Tell whether the client takes versioned ``documentChanges`` in a workspace edit."""
-        return bool(
-            get_capability(
-                self.client_capabilities, "workspace.workspace_edit.document_changes", False
-            )
-        )
-
-    def client_shows_progress(self) -> bool:
-        """Tell whether the client shows server-initiated work-done progress."""
-        return bool(get_capability(self.client_capabilities, "window.work_done_progress", False))
-
-    def client_blocks_on_commands(self) -> bool:
-        """Tell whether the client freezes (and times out) while a command runs: Eglot."""
-        return "eglot" in self.client_name.lower()
-
-    def client_has_configuration(self) -> bool:
-        """Tell whether the client answers ``workspace/configuration``."""
-        return bool(get_capability(self.client_capabilities, "workspace.configuration", False))
 
     # -- telling the user -------------------------------------------------------------------
 
@@ -544,7 +501,7 @@ class CodegenServer(LanguageServer):
     ) -> types.WorkspaceEdit:
         """Return an edit of this document version only (versioned where the client allows)."""
         edits = [self.text_edit(document, replacement) for replacement in replacements]
-        if self.client_versions_edits():
+        if self.features.versions_edits:
             identifier = types.OptionalVersionedTextDocumentIdentifier(
                 uri=document.uri, version=document.version
             )
