@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import ast
 import inspect
-import logging
 import re
 from dataclasses import dataclass, field
 
 import parso
 from parso.python import tree as ptree
 from parso.tree import BaseNode, NodeOrLeaf
-
-log = logging.getLogger(__name__)
 
 DEFAULT_HELPER_BUDGET_CHARS = 2000
 """Roughly 500 tokens of helper signatures and docstrings."""

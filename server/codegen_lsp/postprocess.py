@@ -10,15 +10,12 @@ a body many samples agree on is more likely right.
 from __future__ import annotations
 
 import ast
-import logging
 import re
 import textwrap
 from dataclasses import dataclass
 
 from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions, is_placeholder
 from codegen_lsp.prompt import END_TOKENS
-
-log = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)
 

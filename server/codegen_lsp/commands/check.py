@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +26,6 @@ if TYPE_CHECKING:
     from codegen_lsp.pipeline import CheckResult
     from codegen_lsp.sandbox.types import Example
     from codegen_lsp.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> None:

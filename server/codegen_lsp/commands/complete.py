@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import math
 import sys
 from pathlib import Path
@@ -34,8 +33,6 @@ from codegen_lsp.pipeline import (
 from codegen_lsp.project import ProjectFile
 from codegen_lsp.sandbox.types import CandidateRun
 from codegen_lsp.settings import Settings
-
-log = logging.getLogger(__name__)
 
 SHOWN_WITH_CODE = 3
 REASON_WIDTH = 70

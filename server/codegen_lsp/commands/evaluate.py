@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from codegen_lsp.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> None:

@@ -10,13 +10,10 @@ an exported ONNX directory.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Any
 
 from codegen_lsp.engine import models
-
-log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> None:

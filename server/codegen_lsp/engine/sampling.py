@@ -20,13 +20,10 @@ float64 by the tests); only the few candidates are handled in float64.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 import numpy as np
 import numpy.typing as npt
-
-log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]

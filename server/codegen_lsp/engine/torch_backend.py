@@ -8,7 +8,6 @@ transformers): the language server never imports this module.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,6 @@ import numpy.typing as npt
 
 from codegen_lsp.engine.decoding import DecodingEngine, TokenizerFacts
 from codegen_lsp.engine.models import read_manifest
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

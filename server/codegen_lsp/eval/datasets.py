@@ -15,13 +15,10 @@ from __future__ import annotations
 import ast
 import gzip
 import json
-import logging
 import os
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 # $CODEGEN_LSP_DATA, then ../shared/data from the working directory, then the folder of that name
 # beside this checkout (the project's machines keep the datasets there).

@@ -8,7 +8,6 @@ that function. No model is involved, only the sandbox.
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from lsprotocol import types
@@ -16,8 +15,6 @@ from lsprotocol import types
 from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.pipeline import describe_failure
-
-log = logging.getLogger(__name__)
 
 SOURCE = "codegen-lsp"
 CODE = "example-failed"

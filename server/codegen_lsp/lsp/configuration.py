@@ -82,7 +82,7 @@ def register(server: CodegenServer) -> None:
         # that the reply and the client's ``exit`` are never held up.
         try:
             await asyncio.wait_for(asyncio.to_thread(ls.close_jobs), SHUTDOWN_WAIT_S)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # TimeoutError itself only from 3.11 on
             log.warning("jobs still stopping after %.0f s; answering shutdown", SHUTDOWN_WAIT_S)
         except asyncio.CancelledError:
             # The client sent ``exit`` (or hung up) without waiting for this reply, as Neovim

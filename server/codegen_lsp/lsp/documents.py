@@ -8,14 +8,10 @@ checked checks them again.
 
 from __future__ import annotations
 
-import logging
-
 from lsprotocol import types
 
 from codegen_lsp.lsp import checks, warmup
 from codegen_lsp.lsp.server import CodegenServer
-
-log = logging.getLogger(__name__)
 
 
 def register(server: CodegenServer) -> None:

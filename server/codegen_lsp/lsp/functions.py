@@ -11,12 +11,9 @@ offers.
 from __future__ import annotations
 
 import ast
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-log = logging.getLogger(__name__)
 
 _DEF = re.compile(r"^(?P<indent>[ \t]*)(?:async[ \t]+)?def[ \t]+(?P<name>\w+)")
 _EXAMPLE_MARKERS = (">>>", "==")

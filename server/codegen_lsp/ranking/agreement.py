@@ -7,11 +7,7 @@ only exact duplicates agree.
 
 from __future__ import annotations
 
-import logging
-
 from codegen_lsp.ranking.candidate import Candidate
-
-log = logging.getLogger(__name__)
 
 
 def group_keys(candidates: list[Candidate]) -> list[str]:

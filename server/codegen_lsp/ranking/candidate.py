@@ -6,11 +6,8 @@ sample's log-probabilities and the sandbox's run on the docstring's examples.
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass, field
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -18,15 +18,12 @@ weight: no ``agreement`` part.
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass, field
 
 from codegen_lsp.ranking import agreement, examples, mean_logprob, reviewer, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.settings import RankingSettings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass

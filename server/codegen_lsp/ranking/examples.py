@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
 from codegen_lsp.ranking.candidate import Candidate
-
-log = logging.getLogger(__name__)
 
 
 def examples_fraction(candidate: Candidate) -> float | None:

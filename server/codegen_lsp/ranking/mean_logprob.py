@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import math
 
 from codegen_lsp.ranking.candidate import Candidate
-
-log = logging.getLogger(__name__)
 
 
 def mean_logprob(candidate: Candidate) -> float | None:

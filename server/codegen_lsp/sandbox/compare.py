@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import doctest
 import json
-import logging
 import math
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9

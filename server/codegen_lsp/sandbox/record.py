@@ -12,11 +12,8 @@ never group.
 from __future__ import annotations
 
 import hashlib
-import logging
 
 from codegen_lsp.sandbox.types import CandidateRun
-
-log = logging.getLogger(__name__)
 
 VALUE_CAP = 200
 
