@@ -2,24 +2,23 @@
 
 ``codegen-lsp --stdio`` (or with no arguments) starts the language server; the subcommands expose
 the same pipeline for the shell: ``models``, ``check``, ``complete``, ``explain``, ``repair``,
-``eval``. Each subcommand lives in its own module under ``commands/`` and is imported only when
-used, so ``--stdio`` start-up stays fast.
+``eval``, ``serve``. Each subcommand lives in its own module under ``commands/``, which keeps its
+heavy imports inside the function that runs it, so that ``--stdio`` start-up stays fast. A
+subcommand module that fails to import is a bug and fails loudly; it is never hidden.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from codegen_lsp import __version__
+from codegen_lsp.commands import check, complete, evaluate, models, serve
 
-log = logging.getLogger(__name__)
-
-# Modules under codegen_lsp.commands; each registers its subcommands with add_parser(subparsers).
-COMMAND_MODULES = ("models", "check", "complete", "evaluate", "serve")
+# Each registers its subcommands with add_parser(subparsers), in this order.
+COMMAND_MODULES = (models, check, complete, evaluate, serve)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -35,12 +34,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
     parser.add_argument("--log-file", help="write the log to this file instead of stderr")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"codegen_lsp.commands.{module_name}")
-        except ImportError as error:  # a feature that is not built yet must not break the rest
-            log.debug("subcommand module %s unavailable: %s", module_name, error)
-            continue
+    for module in COMMAND_MODULES:
         module.add_parser(subparsers)
     return parser
 
