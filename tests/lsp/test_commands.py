@@ -25,7 +25,6 @@ def _by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAction]:
     return {a.title: a for a in actions}
 
 
-@pytest.mark.lsp_clients("emacs", "visual_studio_code")
 async def test_check_examples_marks_failing_lines_and_unlocks_fix(session: Session) -> None:
     session.open()
     actions = _by_title(await session.actions(DOUBLE_LINE + 6))
@@ -51,7 +50,6 @@ async def test_check_examples_marks_failing_lines_and_unlocks_fix(session: Sessi
     await _until(lambda: not session.client.diagnostics[session.uri], 10)
 
 
-@pytest.mark.lsp_clients("neovim", "visual_studio_code")
 async def test_check_examples_says_so_when_everything_passes(session: Session) -> None:
     session.open(
         'def inc(x):\n    """Add one.\n\n    >>> inc(1)\n    2\n    """\n    return x + 1\n'
@@ -67,7 +65,6 @@ async def test_check_examples_says_so_when_everything_passes(session: Session) -
 
 
 @pytest.mark.scripted_model
-@pytest.mark.lsp_clients("emacs", "lsp_3_18")
 async def test_explain_writes_a_docstring_checked_against_the_function(session: Session) -> None:
     session.open("def triple(x):\n    return x * 3\n")
     actions = _by_title(await session.actions(1))
@@ -78,14 +75,13 @@ async def test_explain_writes_a_docstring_checked_against_the_function(session: 
     assert summary["applied"] is True, summary
     assert (summary["examplesChecked"], summary["examplesKept"]) == (2, 2), summary
     ((version, _),) = edits_of(session.applied[0])
-    assert version == 1
+    assert version == (None if session.name == "neovim" else 1)  # Neovim takes unversioned
     assert session.text.startswith('def triple(x):\n    """Return x three times.')
     assert ">>> triple(2)\n    6\n    >>> triple(1)\n    3\n" in session.text
     assert session.text.rstrip().endswith("return x * 3")
 
 
 @pytest.mark.scripted_model
-@pytest.mark.lsp_clients("visual_studio_code")
 async def test_fix_with_failing_example_reports_evidence(
     session: Session, scripted: ScriptedModel
 ) -> None:
@@ -103,7 +99,6 @@ async def test_fix_with_failing_example_reports_evidence(
 
 
 @pytest.mark.scripted_model
-@pytest.mark.lsp_clients("visual_studio_code")
 async def test_fix_that_finds_nothing_better_leaves_the_text_alone(
     session: Session, scripted: ScriptedModel
 ) -> None:
