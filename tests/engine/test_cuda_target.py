@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from codegen_lsp.engine import loader, models
+from codegen_lsp.engine import loader, local, models
 from codegen_lsp.engine.onnx_backend import OnnxEngine, uses_cuda
 from codegen_lsp.engine.types import GenerationRequest
 from codegen_lsp.settings import ModelSettings
@@ -172,7 +172,7 @@ def test_loader_takes_the_cuda_graph_when_the_device_is_cuda(
     tiny_hf, tiny_cache, tiny_cuda_int4, monkeypatch
 ) -> None:
     # No GPU here: pretend the device resolved to CUDA; the session itself then runs on CPU.
-    monkeypatch.setattr(loader, "uses_cuda", lambda device: True)
+    monkeypatch.setattr(local, "uses_cuda", lambda device: True)
     settings = ModelSettings(name=str(tiny_hf), cache_dir=str(tiny_cache), threads=1)
     assert loader.prepare_model(settings) == tiny_cuda_int4
     engine = loader.load_engine(settings)
@@ -187,7 +187,7 @@ def test_loader_falls_back_to_the_cpu_graph_without_the_builder(
 ) -> None:
     import shutil
 
-    monkeypatch.setattr(loader, "uses_cuda", lambda device: True)
+    monkeypatch.setattr(local, "uses_cuda", lambda device: True)
     monkeypatch.setenv("CODEGEN_LSP_NO_GENAI_BUILDER", "1")
     workdir = models.resolve(str(tiny_hf), str(tmp_path)).workdir
     shutil.copytree(tiny_onnx, workdir / "onnx-fp32")  # so only the quantiser runs here
