@@ -59,6 +59,9 @@ RELEVANCE_BASE = 3
 """A method's class's base classes."""
 RELEVANCE_DOCSTRING = 4
 """Words of the docstring that name something the file imports."""
+RELEVANCE_PROSE = 5
+"""Names the docstring's prose marks as code (``:func:`roundrobin```, ````Pt````) that the file
+does not import: found by searching the project (``jedi.Project.search``)."""
 
 CHARS_PER_TOKEN = 4
 """The estimate of a text's tokens is its length over this, rounded up: about four characters
@@ -83,6 +86,13 @@ _SKIPPED_KINDS = frozenset({"module", "param", "keyword", "path", "namespace"})
 _THIRD_PARTY_DIRS = frozenset({"site-packages", "dist-packages"})
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+# Code in docstring prose: Sphinx roles (:func:`~pkg.mod.name`), reST literals (``name``) and
+# Markdown spans (`name`), with an optional call's parentheses.
+_PROSE_CODE = re.compile(
+    r":[a-z]+:`~?([A-Za-z_][\w.]*)(?:\(\))?`"
+    r"|``([A-Za-z_][\w.]*)(?:\(\))?``"
+    r"|(?<!`)`([A-Za-z_][\w.]*)(?:\(\))?`(?!`)"
+)
 _INDENT = "    "
 _LITERAL = ("Literal", ".Literal")
 
@@ -215,6 +225,8 @@ class _Lookup:
     """1-based, in the code given to jedi (the source, then any appended snippets)."""
     column: int
     relevance: int
+    search: bool = False
+    """Not in the code at all (a name in the docstring's prose): searched for in the project."""
 
 
 def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
@@ -263,6 +275,9 @@ def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
         if word in imported:
             line, column = imported[word]
             found.append(_Lookup(word, line, column, RELEVANCE_DOCSTRING))
+    for marked in dict.fromkeys(_prose_code(ctx.docstring or "")):
+        if marked not in imported and marked != ctx.name:
+            found.append(_Lookup(marked, 0, 0, RELEVANCE_PROSE, search=True))
 
     ordered = sorted(found, key=lambda lookup: lookup.relevance)  # stable: in reading order
     seen: set[str] = set()
@@ -273,6 +288,15 @@ def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
         seen.add(lookup.name)
         unique.append(lookup)
     return code, unique
+
+
+def _prose_code(docstring: str) -> list[str]:
+    """Return the names the docstring's prose marks as code, last part of a dotted name."""
+    names = []
+    for match in _PROSE_CODE.finditer(docstring):
+        dotted = next(group for group in match.groups() if group)
+        names.append(dotted.rsplit(".", 1)[-1])
+    return names
 
 
 def _find_funcdef(module: ptree.Module, ctx: FunctionContext) -> ptree.Function | None:
@@ -528,7 +552,10 @@ def _resolve_all(
                     project=project.project,
                     environment=project.environment,
                 )
-            found = _resolve(script, lookup, current, project)
+            if lookup.search:
+                found = _search(project, lookup, current)
+            else:
+                found = _resolve(script, lookup, current, project)
         except Exception:
             # One failing name (a jedi bug, a dead subprocess) costs only that name.
             log.debug("jedi failed on %s", lookup.name, exc_info=True)
@@ -553,6 +580,26 @@ def _resolve(
         names = script.infer(lookup.line, lookup.column) or names
     missed = True
     for name in names:
+        where = _where(name, current, project)
+        if where == "":
+            continue
+        missed = False
+        if where is None:
+            continue
+        found = _definition(lookup, name, where)
+        if found is not None:
+            return found
+    return None if missed else ()
+
+
+def _search(
+    project: _Project, lookup: _Lookup, current: str
+) -> tuple[Definition, tuple[str, int]] | tuple[()] | None:
+    """Find a top-level definition named ``lookup.name`` anywhere in the project (as _resolve)."""
+    missed = True
+    for name in project.project.search(lookup.name, all_scopes=False):
+        if name.name != lookup.name or name.type not in ("class", "function", "statement"):
+            continue
         where = _where(name, current, project)
         if where == "":
             continue

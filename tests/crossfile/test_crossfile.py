@@ -21,6 +21,7 @@ from codegen_lsp.crossfile import (
     RELEVANCE_DOCSTRING,
     RELEVANCE_EXAMPLE,
     RELEVANCE_OWN_CLASS,
+    RELEVANCE_PROSE,
     RELEVANCE_SIGNATURE,
     CrossFileContext,
     Definition,
@@ -549,6 +550,41 @@ def test_the_docstring_names_imports(write: Write) -> None:
         ("Vec", RELEVANCE_DOCSTRING),
     ]
     assert result.looked_up == ["Pt", "Vec"]  # only words the file imports
+
+
+def test_names_the_prose_marks_as_code_are_searched_in_the_project(write: Write) -> None:
+    # Real libraries cross-reference siblings they never import into the file (more-itertools'
+    # "Like :func:`roundrobin`"); the project's search finds them.
+    root = write(
+        {
+            **SHAPES,
+            "shapes/recipes.py": '''
+                def roundrobin(*iterables):
+                    """Visit the iterables in turn, one item from each."""
+                    return []
+
+
+                def _private_helper():
+                    """Not mentioned anywhere."""
+            ''',
+            "shapes/ops.py": '''
+                def interleave(*iterables):
+                    """Like :func:`roundrobin`, but stops at the shortest; see ``Pt`` and `Vec`.
+
+                    Also mentions `nothing_by_that_name` and plain words like roundrobin.
+                    """
+                ''',
+        }
+    )
+    result = lookup(root, "shapes/ops.py", "def interleave")
+    assert [(d.name, d.relevance) for d in result.definitions] == [
+        ("roundrobin", RELEVANCE_PROSE),
+        ("Pt", RELEVANCE_PROSE),
+        ("Vec", RELEVANCE_PROSE),
+    ]
+    assert "def roundrobin(*iterables):" in by_name(result)["roundrobin"].text
+    assert "return []" not in by_name(result)["roundrobin"].text  # never a body
+    assert result.unresolved == ["nothing_by_that_name"]
 
 
 def test_the_projects_own_interpreter(write: Write) -> None:
