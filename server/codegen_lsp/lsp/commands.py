@@ -27,10 +27,9 @@ from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
 from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
-from codegen_lsp.lsp.implement import anchor, start_implement
+from codegen_lsp.lsp.implement import start_implement, start_pipeline_job
 from codegen_lsp.lsp.jobs import Job, JobCancelled
 from codegen_lsp.lsp.progress import JobProgress
-from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
 
 log = logging.getLogger(__name__)
@@ -204,19 +203,10 @@ async def _repair(
     ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
 ) -> dict[str, Any]:
     version = document.version or 0
-    source = document.source
-    line, column = anchor(ls, document, function)
     note = spec.get("note")
-    pipeline = ls.pipeline()
-    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
-
-    def work(cancel: Any, progress: Any) -> Any:
-        file = find_project()
-        return pipeline.repair(
-            source, line, column, note=note, cancel=cancel, progress=progress, file=file
-        )
-
-    job = ls.submit("repair", document, f"{function.key}:{note}", work, explicit=True)
+    job = start_pipeline_job(
+        ls, "repair", document, function, explicit=True, key=f"{function.key}:{note}", note=note
+    )
     result, failed = await _run(ls, f"Fixing {function.name}", job, "repair")
     if failed is not None:
         return failed
@@ -228,16 +218,7 @@ async def _explain(
     ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
 ) -> dict[str, Any]:
     version = document.version or 0
-    source = document.source
-    line, column = anchor(ls, document, function)
-    pipeline = ls.pipeline()
-    find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
-
-    def work(cancel: Any, progress: Any) -> Any:
-        file = find_project()
-        return pipeline.explain(source, line, column, cancel=cancel, progress=progress, file=file)
-
-    job = ls.submit("explain", document, function.key, work, explicit=True)
+    job = start_pipeline_job(ls, "explain", document, function, explicit=True)
     result, failed = await _run(ls, f"Explaining {function.name}", job, "explain")
     if failed is not None:
         return failed

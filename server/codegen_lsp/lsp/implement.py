@@ -6,7 +6,7 @@ the same job for a function on one document version, so that they share one gene
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pygls.workspace import TextDocument
 
@@ -24,17 +24,36 @@ def anchor(
     return function.def_line, max(line.find(function.name), 0)
 
 
-def start_implement(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, *, explicit: bool
+def start_pipeline_job(
+    ls: CodegenServer,
+    kind: Literal["implement", "repair", "explain"],
+    document: TextDocument,
+    function: FunctionAtCursor,
+    *,
+    explicit: bool,
+    key: str | None = None,
+    **options: Any,
 ) -> Job:
-    """Queue candidate generation for ``function`` on this version of ``document``."""
+    """Queue ``pipeline.<kind>`` for ``function`` on this version of ``document``.
+
+    The project is placed inside the job (it may start the project's interpreter), never on
+    the request path. ``options`` go to the pipeline call (a repair's ``note``); ``key`` tells
+    jobs for the same function apart (default: the function).
+    """
     source = document.source
     line, column = anchor(ls, document, function)
-    pipeline = ls.pipeline()
+    call = getattr(ls.pipeline(), kind)
     find_project = project_finder(ls.workspace, ls.settings.project, document.uri)
 
     def work(cancel: Any, progress: Any) -> Any:
         file = find_project()
-        return pipeline.implement(source, line, column, cancel=cancel, progress=progress, file=file)
+        return call(source, line, column, cancel=cancel, progress=progress, file=file, **options)
 
-    return ls.submit("implement", document, function.key, work, explicit=explicit)
+    return ls.submit(kind, document, key or function.key, work, explicit=explicit)
+
+
+def start_implement(
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, *, explicit: bool
+) -> Job:
+    """Queue candidate generation for ``function`` on this version of ``document``."""
+    return start_pipeline_job(ls, "implement", document, function, explicit=explicit)
