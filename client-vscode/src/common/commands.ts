@@ -14,7 +14,7 @@ import {
     isCodeAction,
     resolveAction,
 } from './requests';
-import { Purpose, actionMatches, findCommand, isTaskTitle } from './serverCommands';
+import { Purpose, actionMatches, findCommand, isTaskTitle, taskMessage } from './serverCommands';
 import { ServerManager } from './server';
 import { StatusBar } from './statusBar';
 
@@ -237,21 +237,6 @@ function resultField(result: unknown, key: string): string | undefined {
     if (typeof result === 'object' && result !== null) {
         const value = (result as Record<string, unknown>)[key];
         return typeof value === 'string' ? value : undefined;
-    }
-    return undefined;
-}
-
-/**
- * What to tell the user after a task, when the server did not already say it (it shows its own
- * message for explain and check, and for generate/repair when nothing passed).
- */
-function taskMessage(purpose: Exclude<Purpose, 'generate'>, result: unknown): string | undefined {
-    if (typeof result !== 'object' || result === null) {
-        return undefined;
-    }
-    const record = result as Record<string, unknown>;
-    if (purpose === 'repair' && record.applied === true && typeof record.title === 'string') {
-        return `applied "${record.title}".`;
     }
     return undefined;
 }

@@ -34,3 +34,30 @@ export function actionMatches(title: string, purpose: Purpose): boolean {
 export function isTaskTitle(title: string): boolean {
     return (Object.keys(ACTION_TITLES) as Purpose[]).some((purpose) => actionMatches(title, purpose));
 }
+
+/**
+ * What to tell the user after a task, when the server did not already say it (it shows its own
+ * message for explain, for check unless examples fail, and for generate/repair when nothing
+ * passed).
+ */
+export function taskMessage(purpose: Exclude<Purpose, 'generate'>, result: unknown): string | undefined {
+    if (typeof result !== 'object' || result === null) {
+        return undefined;
+    }
+    const record = result as Record<string, unknown>;
+    if (purpose === 'repair' && record.applied === true && typeof record.title === 'string') {
+        return `applied "${record.title}".`;
+    }
+    // The server marks failing examples as diagnostics and says nothing more; a notification
+    // tells VS Code users to look at them.
+    if (
+        purpose === 'check' &&
+        typeof record.examples === 'number' &&
+        typeof record.passed === 'number' &&
+        record.passed < record.examples &&
+        typeof record.message === 'string'
+    ) {
+        return record.message;
+    }
+    return undefined;
+}

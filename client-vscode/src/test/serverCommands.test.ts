@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { actionMatches, findCommand, isTaskTitle } from '../common/serverCommands';
+import { actionMatches, findCommand, isTaskTitle, taskMessage } from '../common/serverCommands';
 
 test('a command is used only when the server registered it', () => {
     const advertised = ['codegenLsp.generate', 'codegenLsp.explain'];
@@ -19,4 +19,13 @@ test('code action titles map to tasks; candidate titles are no task', () => {
     assert.ok(!actionMatches('Implement: 3/3 examples pass · 0.91', 'generate'));
     assert.ok(!isTaskTitle('Implement: 3/3 examples pass · 0.91'));
     assert.ok(isTaskTitle('Check examples'));
+});
+
+test('a failing check is told from its counts; a passing one the server already said', () => {
+    const failing = { function: 'f', examples: 2, passed: 1, message: 'f: 1 of 2 examples pass' };
+    assert.equal(taskMessage('check', failing), 'f: 1 of 2 examples pass');
+    assert.equal(taskMessage('check', { ...failing, passed: 2 }), undefined);
+    assert.equal(taskMessage('explain', failing), undefined);
+    assert.equal(taskMessage('repair', { applied: true, title: 'Fix' }), 'applied "Fix".');
+    assert.equal(taskMessage('check', 'started'), undefined);
 });

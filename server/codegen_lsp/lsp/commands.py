@@ -138,9 +138,11 @@ def register(server: CodegenServer) -> None:
         examples, passed = sum(run.total for run in runs), sum(run.passed for run in runs)
         error = next((run.error for run in runs if run.error), None)
         message = checks.check_message(function.name, examples, passed, error)
-        all_pass = error is None and examples == passed
-        kind = types.MessageType.Info if all_pass else types.MessageType.Warning
-        ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        if error is not None or passed == examples:
+            # Failing examples are shown where they are, as diagnostics; a message on top of
+            # them says it twice, and Neovim stops at "Press ENTER" when two messages meet.
+            kind = types.MessageType.Info if error is None else types.MessageType.Warning
+            ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
         summary = {"function": function.name, "examples": examples, "passed": passed}
         summary["message"] = message
         return summary
