@@ -40,6 +40,11 @@ def implementing(function: str) -> str:
     return rf"def {re.escape(function)}\([^\n]*\n(?:(?!\ndef ).)*\Z"
 
 
+def proposing(function: str) -> str:
+    """The pattern of a prompt that asks for calls of ``function`` (inputs to compare on)."""
+    return rf"different calls of the Python function `{re.escape(function)}`"
+
+
 def explaining(function: str) -> str:
     """The pattern of a prompt that asks for ``function``'s docstring."""
     return rf"Write a docstring for the Python function `{re.escape(function)}`"

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from codegen_lsp import context as context_mod
-from codegen_lsp import crossfile, postprocess
+from codegen_lsp import crossfile, inputs, postprocess
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int, int], None]
 
+CALLS_TOKENS = 200
+"""Longest reply the model may write when asked for calls of a function (a few lines)."""
 PROJECT_SANDBOXES = 4
 """Sandboxes kept at once, one per (interpreter, import paths): a few projects open together."""
 CONTEXT_CACHE_SIZE = 64
@@ -125,6 +127,8 @@ class GenerationResult:
     """Estimated tokens those definitions added to the prompt."""
     interpreter: str = ""
     """The Python the examples ran under."""
+    inputs: list[str] = field(default_factory=list)
+    """Without examples: the calls the candidates were compared on (drawn, then proposed)."""
 
 
 @dataclass
@@ -255,12 +259,23 @@ def ranking_candidates(
     draw: Draw,
     runs: list[CandidateRun],
     description: str,
+    probe_runs: list[CandidateRun] | None = None,
+    return_types: frozenset[str] | None = None,
 ) -> list[Candidate]:
-    """Return the ranking's plain view of each distinct body and its run on the examples."""
+    """Return the ranking's plain view of each distinct body and its run on the examples.
+
+    ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
+    (:mod:`codegen_lsp.inputs`); ``return_types`` the types its return annotation allows.
+    """
     from codegen_lsp.sandbox.record import execution_record, execution_signature
 
     candidates = []
-    for drawn, run in zip(draw.bodies, runs, strict=True):
+    probes = probe_runs if probe_runs is not None else [None] * len(runs)
+    for drawn, run, probe_run in zip(draw.bodies, runs, probes, strict=True):
+        behaviour: tuple[str, ...] = ()
+        wrong_type_share = 0.0
+        if probe_run is not None and probe_run.error is None:
+            behaviour, wrong_type_share = inputs.behaviour(probe_run.results, return_types)
         errored = run.error is not None or any(
             r.status in ("error", "timeout") and r.example.expected_exception is None
             for r in run.results
@@ -276,9 +291,23 @@ def ranking_candidates(
                 record=execution_record(run),
                 duplicates=drawn.duplicates,
                 description=description,
+                behaviour=behaviour,
+                wrong_type_share=wrong_type_share,
             )
         )
     return candidates
+
+
+def _inputs_note(drawn: list[str], proposed: list[str]) -> str:
+    sources = []
+    if drawn:
+        sources.append(f"{len(drawn)} drawn from the type hints")
+    if proposed:
+        sources.append(f"{len(proposed)} proposed by the model")
+    return (
+        f"candidates were compared on {len(drawn) + len(proposed)} inputs "
+        f"({' and '.join(sources)}): agreement is evidence, not proof"
+    )
 
 
 def describe_failure(result: ExampleResult) -> str:
@@ -523,13 +552,14 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         file: ProjectFile | None = None,
+        stage: str = "running examples",
     ) -> list[CandidateRun]:
         """Run every body's module on the examples in the sandbox (the project's, with a file)."""
         codes = [ctx.module_with_body(body) for body in bodies]
-        _report(progress, "running examples", 0, len(codes))
+        _report(progress, stage, 0, len(codes))
 
         def step(done: int, total: int) -> None:
-            _report(progress, "running examples", done, total)
+            _report(progress, stage, done, total)
 
         # Only a module-level function can be looked up by name; a method's examples reach it
         # through its class.
@@ -540,8 +570,74 @@ class Pipeline:
             codes, name, examples, cancel=cancel, progress=step, package=package
         )
         _check_cancel(cancel)
-        _report(progress, "running examples", len(codes), len(codes))
+        _report(progress, stage, len(codes), len(codes))
         return runs
+
+    def probe_calls(
+        self,
+        ctx: FunctionContext,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """Return calls to compare candidates on when there are no examples: (drawn, proposed).
+
+        Drawn from the type hints (``ranking.drawnInputs``) and proposed by the model in one
+        short greedy generation (``ranking.proposedInputs``, chat models only); only for a
+        module-level function, the only kind a call can reach.
+        """
+        ranking = self.settings.ranking
+        if not ctx.is_top_level or ctx.is_async:
+            return [], []
+        drawn = inputs.signature_calls(ctx, seed_value=self.settings.sampling.seed)
+        drawn = drawn if ranking.drawn_inputs else []
+        proposed: list[str] = []
+        if ranking.proposed_inputs:
+            proposed = [c for c in self.proposed_calls(ctx, cancel, progress) if c not in drawn]
+        return drawn, proposed
+
+    def proposed_calls(
+        self,
+        ctx: FunctionContext,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[str]:
+        """Ask the model for a few calls of ``ctx`` and keep their literal arguments."""
+        engine = self.engine(progress)
+        rendered = prompt_mod.calls_prompt(ctx, engine)
+        if rendered is None:
+            return []
+        _report(progress, "proposing inputs", 0, 1)
+        (sample,) = engine.generate(
+            GenerationRequest(
+                prompt=rendered.text,
+                n=1,
+                temperature=0.0,
+                top_p=1.0,
+                top_k=0,
+                max_new_tokens=CALLS_TOKENS,
+                stop=rendered.stop,
+            ),
+            cancel,
+        )
+        _check_cancel(cancel)
+        _report(progress, "proposing inputs", 1, 1)
+        calls = inputs.proposed_calls(prompt_mod.calls_lead(ctx) + sample.text, ctx.name)
+        return [call for call in calls if inputs.fits_signature(ctx, call)]
+
+    def run_probes(
+        self,
+        ctx: FunctionContext,
+        bodies: list[str],
+        calls: list[str],
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+        file: ProjectFile | None = None,
+    ) -> list[CandidateRun]:
+        """Run every body on ``calls`` in the sandbox, to compare what they do."""
+        probes = inputs.probe_examples(calls)
+        return self.run_examples(
+            ctx, bodies, probes, cancel, progress, file, stage="comparing on inputs"
+        )
 
     def run_current_body(
         self,
@@ -561,10 +657,17 @@ class Pipeline:
         runs: list[CandidateRun],
         examples: list[Example],
         progress: ProgressFn | None = None,
+        probe_runs: list[CandidateRun] | None = None,
     ) -> GenerationResult:
-        """Rank the executed bodies and package them with their evidence."""
+        """Rank the executed bodies and package them with their evidence.
+
+        ``probe_runs``: the bodies' runs on drawn inputs (:meth:`run_probes`), when there are
+        no examples.
+        """
         _report(progress, "ranking", 0, len(draw.bodies))
-        candidates = ranking_candidates(draw, runs, ctx.docstring or "")
+        candidates = ranking_candidates(
+            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx)
+        )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:
             engine = self.engine(progress)
@@ -679,7 +782,20 @@ class Pipeline:
             progress=progress,
             file=file,
         )
-        result = self.rank(ctx, draw, runs, examples, progress)
+        probe_runs = None
+        drawn: list[str] = []
+        proposed: list[str] = []
+        if not examples and len(draw.bodies) > 1:
+            # Nothing says what is right: compare what the candidates do on the same inputs.
+            drawn, proposed = self.probe_calls(ctx, cancel, progress)
+        calls = drawn + proposed
+        if calls:
+            bodies = [b.body for b in draw.bodies]
+            probe_runs = self.run_probes(ctx, bodies, calls, cancel, progress, file)
+        result = self.rank(ctx, draw, runs, examples, progress, probe_runs)
+        if probe_runs is not None:
+            result.inputs = calls
+            result.notes[:0] = [_inputs_note(drawn, proposed)]
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation
         if level != "bubblewrap":

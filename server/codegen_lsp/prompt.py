@@ -247,6 +247,40 @@ def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | Non
     return Prompt(rendered + '"""', "chat", ('"""', "<|im_end|>"))
 
 
+def calls_prompt(ctx: FunctionContext, engine: PromptEngine, count: int = 6) -> Prompt | None:
+    """Return a chat prompt asking for ``count`` calls of the function (CodeT's test inputs).
+
+    The reply is read for the calls' arguments only (``inputs.proposed_calls``); None for a
+    model without a chat template.
+    """
+    code = ctx.function_head
+    if ctx.definitions:
+        code = f"{definitions_block(ctx)}\n\n\n{code}"
+    messages = [
+        {"role": "system", "content": SYSTEM_MESSAGE},
+        {
+            "role": "user",
+            "content": (
+                f"Write {count} different calls of the Python function `{ctx.name}` below that "
+                f"a test would make: typical inputs and edge cases, arguments written as "
+                f"literals. One call per line, each `assert {ctx.name}(...) == <expected>`. "
+                f"No other text.\n\n```python\n{code}\n```"
+            ),
+        },
+    ]
+    rendered = engine.chat_prompt(messages)
+    if rendered is None:
+        return None
+    # The answer is begun for the model: small models otherwise write the function itself, or
+    # a unittest class, instead of calls.
+    return Prompt(rendered + "```python\n" + calls_lead(ctx), "chat", ("```", "<|im_end|>"))
+
+
+def calls_lead(ctx: FunctionContext) -> str:
+    """Return the start of the answer a :func:`calls_prompt` gives (the reply continues it)."""
+    return f"assert {ctx.name}("
+
+
 def _docstring_style(ctx: FunctionContext) -> str:
     helpers = "\n".join(ctx.helpers)
     if "Args:" in helpers or "Returns:" in helpers:

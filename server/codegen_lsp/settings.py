@@ -92,6 +92,12 @@ class RankingSettings:
     verifier: bool = True
     reviewer: bool = False
     """Codex-D back-translation score: one extra forward pass per candidate."""
+    drawn_inputs: bool = True
+    """Without examples, run the candidates on inputs drawn from the type hints and rank by how
+    many samples behave alike (MBR-exec)."""
+    proposed_inputs: bool = True
+    """Without examples, also ask the model for a few calls of the function (one short greedy
+    generation) and run the candidates on their arguments (never on the results it guessed)."""
     verified_threshold: float = 0.5
     """Score a candidate must clear (besides passing every example) to be called verified, when
     the verifier is off; the verifier carries its own threshold, chosen on validation."""

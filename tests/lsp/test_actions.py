@@ -18,7 +18,7 @@ from lsp_session import (
 )
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
-from scripted_model import ScriptedModel, body, implementing
+from scripted_model import ScriptedModel, body, implementing, proposing
 
 BODY_LINE = ADD_LINE + 8  # the `...` of add()
 # A body replaces everything from the docstring's closing quotes to the end of the `...`.
@@ -28,7 +28,8 @@ PLACEHOLDER = types.Range(
 )
 EVIDENCE = re.compile(
     r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run|"
-    r"no examples to check) · -?\d+\.\d\d(?: — \S.*)?$"
+    r"no examples to check|no examples · \d+/\d+ agree on \d+ inputs) · -?\d+\.\d\d"
+    r"(?: — \S.*)?$"
 )
 
 RESOLVES = {"neovim", "visual_studio_code", "lsp_3_18"}
@@ -239,3 +240,40 @@ async def test_resolve_returns_foreign_actions_unchanged(session: Session) -> No
     assert resolved == generate
     foreign = types.CodeAction(title="someone else's", data={"x": 1})
     assert await session.client.code_action_resolve_async(foreign) == foreign
+
+
+NO_EXAMPLES = '''def clip(n: int) -> int:
+    """Return n, or zero when n is negative."""
+    ...
+'''
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_clients("lsp_3_18")
+@pytest.mark.lsp_settings({"server": {"warmup": True, "warmupDelayMs": 50}})
+async def test_without_examples_candidates_are_ranked_by_what_they_do_on_drawn_inputs(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    # The likeliest body is wrong; two less likely ones are right and behave alike on the
+    # inputs drawn from `n: int` and on those the model proposed, so they come first.
+    scripted.script(
+        implementing("clip"),
+        [
+            body("return n", -0.1),
+            body("return max(n, 0)", -0.6),
+            body("return n if n > 0 else 0", -0.7),
+        ],
+    )
+    scripted.script(proposing("clip"), [body("-3) == 0\nassert clip(7) == 7\nassert clip(x) == 1")])
+    session.open(NO_EXAMPLES)
+    actions = await session.warmed_actions(2)
+    titles = [a.title for a in actions]
+    agree = re.compile(r"^Implement: no examples · (\d)/3 agree on (\d+) inputs · ")
+    found = [agree.match(title) for title in titles]
+    assert all(found), titles
+    assert [m.group(1) for m in found if m] == ["2", "2", "1"]
+    assert titles[2].endswith("— return n")
+    inputs = {int(m.group(2)) for m in found if m}
+    assert len(inputs) == 1 and inputs.pop() > 2  # drawn ones, and clip(-3) and clip(7)
+    assert any(re.search(proposing("clip"), p, re.DOTALL) for p in scripted.prompts)
+    assert [a.is_preferred for a in actions] == [True, None, None]

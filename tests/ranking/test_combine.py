@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -252,3 +253,53 @@ def test_without_examples_exact_duplicates_still_weigh() -> None:
     ranked = combine.rank(cands, RankingSettings())
     assert [cands[r.index].code for r in ranked] == ["a", "b"]
     assert ranked[0].group_size == 3 and "agreement" not in ranked[0].parts
+
+
+def probed(code: str, lp: float, behaviour: str, wrong: float = 0.0, dup: int = 1) -> Candidate:
+    """A candidate of a function without examples, run on len(behaviour) drawn inputs."""
+    keys = tuple("t" if c == "t" else ("!E" if c == "!" else f"={c}") for c in behaviour)
+    return Candidate(
+        code=code,
+        logprobs=[lp, lp],
+        behaviour=keys,
+        wrong_type_share=wrong,
+        duplicates=dup,
+        description="Sum it.",
+    )
+
+
+def test_without_examples_the_behaviour_most_samples_share_ranks_first() -> None:
+    cands = [
+        probed("confident-odd-one", -0.05, "abcd"),
+        probed("agree-1", -0.4, "wxyz"),
+        probed("agree-2", -0.5, "wxyz"),
+        probed("mostly-agree", -0.45, "wxya"),  # differs on one input of four: partial support
+    ]
+    ranked = combine.rank(cands, RankingSettings())
+    assert [cands[r.index].code for r in ranked][:3] == ["agree-1", "agree-2", "mostly-agree"]
+    top = ranked[0]
+    assert top.parts["agreement"] == 2 and top.parts["inputs"] == 4 and top.parts["samples"] == 4
+    assert not top.verified  # agreement is evidence, never proof
+    # Switched off, or with no inputs run, it is the model's likelihood again.
+    assert order(cands, agreement=False)[0] == "confident-odd-one"
+    bare = [dataclasses.replace(c, behaviour=()) for c in cands]
+    assert order(bare)[0] == "confident-odd-one"
+    assert "inputs" not in combine.rank(bare, RankingSettings())[0].parts
+
+
+def test_similarity_counts_inputs_alike_and_never_two_timeouts() -> None:
+    a, b = probed("a", -0.1, "xy!t"), probed("b", -0.1, "xz!t")
+    assert agreement.similarity(a, b) == pytest.approx(0.5)  # x and the same exception
+    assert agreement.similarity(a, a) == 1.0
+    assert agreement.similarity(a, probed("c", -0.1, "")) == 0.0
+
+
+def test_own_crashes_and_wrong_return_types_count_against_a_candidate() -> None:
+    # Two equally likely candidates that agree with nobody: the one that crashes on half the
+    # inputs, and the one that returns a type the annotation rules out, come last.
+    clean = probed("clean", -0.3, "abcd")
+    crashes = probed("crashes", -0.3, "ef!!")
+    wrong_type = probed("wrong-type", -0.3, "ghij", wrong=1.0)
+    ranked = combine.rank([crashes, wrong_type, clean], RankingSettings())
+    assert [r.index for r in ranked] == [2, 0, 1]
+    assert ranked[1].score == pytest.approx(ranked[0].score * (1 - combine.CRASH_PENALTY * 0.5))

@@ -58,6 +58,21 @@ def add_parser(subparsers: Any) -> None:
         "docstrings have none; with --samples the samples are re-ranked as they were drawn",
     )
     parser.add_argument(
+        "--calls",
+        help="calls the model proposed earlier (a calls.jsonl that an eval run wrote): compare "
+        "candidates on them instead of asking the model again",
+    )
+    parser.add_argument(
+        "--no-drawn-inputs",
+        action="store_true",
+        help="without examples, do not run candidates on inputs drawn from the type hints",
+    )
+    parser.add_argument(
+        "--no-proposed-inputs",
+        action="store_true",
+        help="without examples, do not ask the model for calls to run candidates on",
+    )
+    parser.add_argument(
         "--dump-rows", action="store_true", help="also write verifier training rows (rows.jsonl)"
     )
     parser.add_argument(
@@ -73,7 +88,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation and print the markdown report."""
     from codegen_lsp.eval.datasets import DatasetError, load_tasks
-    from codegen_lsp.eval.harness import Harness, load_samples, stderr_progress
+    from codegen_lsp.eval.harness import Harness, load_calls, load_samples, stderr_progress
     from codegen_lsp.eval.report import markdown, write_report
     from codegen_lsp.pipeline import Pipeline
 
@@ -99,6 +114,15 @@ def run(args: argparse.Namespace) -> int:
     settings.model.precision = args.precision
     if args.no_verifier:
         settings.ranking.verifier = False
+    settings.ranking.drawn_inputs = not args.no_drawn_inputs
+    settings.ranking.proposed_inputs = not args.no_proposed_inputs
+    proposed = None
+    if args.calls:
+        try:
+            proposed = load_calls(Path(args.calls))
+        except (OSError, ValueError) as error:
+            print(f"error: {args.calls}: {error}", file=sys.stderr)
+            return 1
     pre_drawn = None
     if args.samples:
         try:
@@ -109,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline(settings)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in ("outcomes.jsonl", "samples.jsonl", "rows.jsonl"):
+    for stale in ("outcomes.jsonl", "samples.jsonl", "rows.jsonl", "calls.jsonl"):
         (out / stale).unlink(missing_ok=True)
     from codegen_lsp.sandbox.runner import Sandbox
 
@@ -123,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         stream_dir=out,
         reviewer=args.reviewer,
         hidden_sandbox=hidden_sandbox,
+        proposed=proposed,
     )
     try:
         outcomes = harness.run(tasks, stderr_progress)
@@ -142,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
         "verifier": not args.no_verifier,
         "reviewer": args.reviewer,
         "strip_examples": args.strip_examples,
+        "drawn_inputs": settings.ranking.drawn_inputs,
+        "proposed_inputs": settings.ranking.proposed_inputs,
         # The program's own path would name this machine's checkout.
         "command": " ".join(["codegen-lsp", *sys.argv[1:]]),
     }

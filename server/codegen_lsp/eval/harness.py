@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.eval.datasets import Task
 from codegen_lsp.pipeline import Draw, Pipeline, collect_bodies, ranking_candidates
@@ -40,6 +41,9 @@ RANKERS = (
     "verifier",
     "reviewer",
     "combined",
+    "combined_no_inputs",
+    "combined_drawn_inputs",
+    "combined_proposed_inputs",
     "combined_reviewer",
     "oracle",
 )
@@ -62,6 +66,8 @@ class TaskOutcome:
     verified_correct: bool = False
     distinct: int = 0
     seconds: float = 0.0
+    inputs: int = 0
+    """Calls the candidates were compared on (no examples only)."""
 
 
 @dataclass
@@ -112,6 +118,20 @@ def load_samples(paths: Path | list[Path], tasks: list[Task]) -> dict[str, PreDr
                 )
             known.texts += texts
     return drawn
+
+
+def load_calls(path: Path) -> dict[str, list[str]]:
+    """Read the calls an earlier run recorded (``calls.jsonl``: task_id and calls per line)."""
+    found: dict[str, list[str]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        calls = row.get("calls") if isinstance(row, dict) else None
+        if not isinstance(calls, list) or not all(isinstance(c, str) for c in calls):
+            raise ValueError(f'line {number}: expected {{"task_id": ..., "calls": [...]}}')
+        found[str(row.get("task_id"))] = calls
+    return found
 
 
 def _padded(logprobs: list[list[float]], count: int) -> list[list[float]]:
@@ -201,6 +221,18 @@ def ranker_keys(
     }
 
 
+def _with_behaviour(candidates: list[Candidate], start: int, end: int) -> list[Candidate]:
+    """Return copies of ``candidates`` that saw only the inputs ``start:end`` (none when empty)."""
+    return [
+        dataclasses.replace(
+            candidate,
+            behaviour=candidate.behaviour[start:end],
+            wrong_type_share=candidate.wrong_type_share if end > start else 0.0,
+        )
+        for candidate in candidates
+    ]
+
+
 def _index(item: combine.Ranked) -> int:
     return item.index
 
@@ -218,8 +250,13 @@ class Harness:
         stream_dir: Path | None = None,
         reviewer: bool = False,
         hidden_sandbox: Sandbox | None = None,
+        proposed: dict[str, list[str]] | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.proposed = proposed
+        """Calls the model proposed earlier per task (``eval --calls``); without them, and with
+        ``ranking.proposedInputs`` on, the model is asked for them (and they are recorded)."""
+        self.calls: list[dict[str, Any]] = []
         self.hidden_sandbox = hidden_sandbox
         """Where the hidden tests run (a longer time limit than the examples'); else the
         pipeline's own sandbox."""
@@ -264,12 +301,27 @@ class Harness:
         n = len(draw.sample_body)
         bodies = [b.body for b in draw.bodies]
         runs = self.pipeline.run_examples(ctx, bodies, examples) if bodies else []
-        candidates = ranking_candidates(draw, runs, ctx.docstring or "")
+        drawn, proposed = self.inputs(task, ctx) if not examples and len(bodies) > 1 else ([], [])
+        calls = drawn + proposed
+        probe_runs = self.pipeline.run_probes(ctx, bodies, calls) if calls else None
+        candidates = ranking_candidates(
+            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx)
+        )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
         probs = verifier.verify(candidates, sizes, model)
         settings = dataclasses.replace(self.pipeline.settings.ranking, reviewer=False)
         ranked = combine.rank(candidates, settings, model)
+        # The same ranking with part of the inputs' evidence taken away, to see what each adds.
+        variants = {
+            "combined_no_inputs": _with_behaviour(candidates, 0, 0),
+            "combined_drawn_inputs": _with_behaviour(candidates, 0, len(drawn)),
+            "combined_proposed_inputs": _with_behaviour(candidates, len(drawn), len(calls)),
+        }
+        variant_keys = {
+            name: _combined_keys(combine.rank(variant, settings, model), len(candidates))
+            for name, variant in variants.items()
+        }
         reviewed = (
             combine.rank(
                 candidates,
@@ -291,13 +343,14 @@ class Harness:
         weights = [b.duplicates for b in draw.bodies]
         c = sum(w for w, ok in zip(weights, correct, strict=True) if ok)
         top1 = {"random": c / n if n else 0.0, "oracle": float(c > 0)}
-        for name, keys in ranker_keys(candidates, ranked, probs, reviewed).items():
+        for name, keys in (ranker_keys(candidates, ranked, probs, reviewed) | variant_keys).items():
             # A ranker without a signal (no log-probs, no verifier) is not measured.
             top1[name] = float("nan") if keys is None else expected_top1(keys, correct, weights)
         if self.reviewer and reviewed is None:  # no docstring: the reviewer changes nothing
             top1["reviewer"] = top1["random"]
             top1["combined_reviewer"] = top1["combined"]
         outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
+        outcome.inputs = len(calls)
         if ranked:
             outcome.verified = ranked[0].verified
             outcome.verified_correct = ranked[0].verified and correct[ranked[0].index]
@@ -323,6 +376,21 @@ class Harness:
                 )
         outcome.seconds = time.monotonic() - started
         return outcome
+
+    def inputs(self, task: Task, ctx: FunctionContext) -> tuple[list[str], list[str]]:
+        """Return the calls to compare the task's candidates on: drawn, then proposed."""
+        ranking = self.pipeline.settings.ranking
+        if self.proposed is None:
+            drawn, proposed = self.pipeline.probe_calls(ctx)
+            if ranking.proposed_inputs:
+                self.calls.append({"task_id": task.task_id, "calls": proposed})
+                if self.stream_dir is not None:
+                    _append(self.stream_dir / "calls.jsonl", self.calls[-1:])
+            return drawn, proposed
+        drawn = inputs.signature_calls(ctx, seed_value=self.pipeline.settings.sampling.seed)
+        drawn = drawn if ranking.drawn_inputs and ctx.is_top_level else []
+        proposed = self.proposed.get(task.task_id, []) if ranking.proposed_inputs else []
+        return drawn, [call for call in proposed if call not in drawn]
 
     def _review_fn(self, ctx: FunctionContext) -> Callable[[Candidate], list[float]]:
         """Codex-D through the pipeline's engine: log P(docstring | candidate's code)."""

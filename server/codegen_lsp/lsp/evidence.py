@@ -41,6 +41,11 @@ def evidence(candidate: Any) -> str:
     run = candidate.run
     if run.error:
         proof = "does not run"
+    elif run.total == 0 and "inputs" in candidate.score_parts:
+        # Compared with its siblings on drawn inputs: say how many samples behaved like it.
+        parts = candidate.score_parts
+        agree, samples, count = (int(parts.get(k, 0)) for k in ("agreement", "samples", "inputs"))
+        proof = f"no examples · {agree}/{samples} agree on {count} inputs"
     elif run.total == 0:
         proof = "no examples to check"
     else:

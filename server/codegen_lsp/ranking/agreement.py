@@ -1,11 +1,19 @@
-"""Agreement (MBR-exec, CodeT): candidates that behave the same on the examples back each other.
+"""Agreement (MBR-exec, CodeT): candidates that behave the same back each other.
 
-Candidates are grouped by their execution signature; a candidate that errors is never grouped
-with anything (two crashes are not agreement). Without examples there is nothing to compare, so
-only exact duplicates agree.
+With examples, candidates are grouped by their execution signature on them; a candidate that
+errors is never grouped with anything (two crashes are not agreement).
+
+Without examples, candidates that ran on inputs drawn from the signature (or proposed by the
+model) are compared input by input (Shi et al. 2022): the similarity of two candidates is the
+share of inputs on which they returned equal values or raised the same exception type (two
+timeouts never agree). Partial agreement counts, so two right bodies that differ only on an
+input outside the function's domain (an empty list where the docstring promises one) still
+back each other. Candidates that ran on nothing agree only with exact duplicates of their code.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from codegen_lsp.ranking.candidate import Candidate
 
@@ -17,12 +25,19 @@ def group_keys(candidates: list[Candidate]) -> list[str]:
         if candidate.errored:
             keys.append(f"error:{index}")
         elif candidate.examples_total == 0:
-            keys.append(f"code:{candidate.code}")
+            keys.append(_behaviour_key(candidate))
         elif candidate.signature is None:  # an unhashable result: nothing to compare with
             keys.append(f"error:{index}")
         else:
             keys.append(f"sig:{candidate.signature}")
     return keys
+
+
+def _behaviour_key(candidate: Candidate) -> str:
+    if not candidate.behaviour:
+        return f"code:{candidate.code}"
+    digest = hashlib.sha256("\n".join(candidate.behaviour).encode("utf-8")).hexdigest()
+    return f"behaviour:{digest}"
 
 
 def group_sizes(candidates: list[Candidate]) -> list[int]:
@@ -32,3 +47,24 @@ def group_sizes(candidates: list[Candidate]) -> list[int]:
     for key, candidate in zip(keys, candidates, strict=True):
         totals[key] = totals.get(key, 0) + candidate.duplicates
     return [totals[key] for key in keys]
+
+
+def similarity(first: Candidate, second: Candidate) -> float:
+    """Share of the drawn inputs on which the two behaved alike (0 when either ran none)."""
+    if first is second:
+        return 1.0
+    if not first.behaviour or len(first.behaviour) != len(second.behaviour):
+        return 0.0
+    alike = sum(a == b and a != "t" for a, b in zip(first.behaviour, second.behaviour, strict=True))
+    return alike / len(first.behaviour)
+
+
+def behaviour_support(candidates: list[Candidate], weights: list[float]) -> list[float]:
+    """Each candidate's support: the ``weights`` of all candidates, each times its similarity."""
+    return [
+        sum(
+            weight * similarity(candidate, other)
+            for other, weight in zip(candidates, weights, strict=True)
+        )
+        for candidate in candidates
+    ]

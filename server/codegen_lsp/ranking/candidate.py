@@ -30,6 +30,18 @@ class Candidate:
     """How many samples produced exactly this code."""
     description: str = ""
     """The docstring the candidate implements (the verifier and the reviewer read it)."""
+    behaviour: tuple[str, ...] = ()
+    """What the candidate did on each input drawn for a function without examples, one key
+    per input (``=digest`` returned, ``!Type`` raised, ``t`` timed out); empty when none ran."""
+    wrong_type_share: float = 0.0
+    """Share of those inputs on which it returned a type its return annotation rules out."""
+
+    @property
+    def crash_share(self) -> float:
+        """Share of the drawn inputs on which the candidate raised or timed out."""
+        if not self.behaviour:
+            return 0.0
+        return sum(not key.startswith("=") for key in self.behaviour) / len(self.behaviour)
 
     @property
     def mean_logprob(self) -> float | None:

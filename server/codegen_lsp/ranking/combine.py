@@ -7,13 +7,15 @@ it reads as "the share of the model's belief that lands on correct behaviour lik
 Candidates passing more of the docstring's examples always come first. A signal that is off or
 fails contributes nothing (a factor of 1) and the candidate's ``parts`` say so by omission.
 
-Without examples (no candidate ran any, as with most real docstrings) the score is P_LM times
-the number of samples that wrote exactly that code (x the reviewer's factor, when on). The
-verifier is left out: it learned from MBPP-train tasks that all had an example and, off that
-ground, ranks below random choice (HumanEval with its examples stripped: 33.5% top-1 against
-41.6% random and 51.8% mean log-prob; with it the combined ranking fell to 36.0%). Agreement has
-no behaviour to compare, so only exact duplicates agree, and their count is already in each
-weight: no ``agreement`` part.
+Without examples (no candidate ran any, as with most real docstrings) the verifier is left out:
+it learned from MBPP-train tasks that all had an example and, off that ground, ranks below
+random choice (HumanEval with its examples stripped: 33.5% top-1 against 41.6% random and 51.8%
+mean log-prob; with it the combined ranking fell to 36.0%). When the candidates ran on inputs
+drawn from the signature (``Candidate.behaviour``), the score is MBR-exec's: the P_LM mass of all
+samples, each weighted by how alike it behaved (:func:`agreement.behaviour_support`), times a
+penalty for the inputs on which the candidate itself crashed or returned a type its annotation
+rules out. With no inputs either, it is P_LM times the number of samples that wrote exactly that
+code (x the reviewer's factor, when on), and there is no ``agreement`` part.
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ def lever_scores(
     for key, weight in zip(keys, weights, strict=True):
         group_weight[key] = group_weight.get(key, 0.0) + weight
     return [min(group_weight[key] / normaliser, 1.0) for key in keys]
+
+
+CRASH_PENALTY = 0.5
+"""How much a candidate's weight falls per share of drawn inputs it crashed on (a crash on an
+input its type hints allow counts against it; other candidates crashing alike still agree)."""
+WRONG_TYPE_PENALTY = 0.9
+"""How much it falls per share of inputs where it returned a type the annotation rules out."""
+
+
+def behaviour_penalty(candidate: Candidate) -> float:
+    """Return the factor for a candidate's own crashes and wrong return types on the inputs."""
+    return (1.0 - CRASH_PENALTY * candidate.crash_share) * (
+        1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share
+    )
 
 
 def rank(
@@ -105,15 +121,27 @@ def rank(
         lm_weights.append((p_lm if p_lm is not None else 1.0) * candidate.duplicates)
         parts_list.append(parts)
 
-    scores = lever_scores(weights, lm_weights, keys if use_agreement else None)
+    use_behaviour = settings.agreement and not has_examples and any(c.behaviour for c in candidates)
+    if use_behaviour:
+        support = agreement.behaviour_support(candidates, weights)
+        normaliser = sum(lm_weights) or 1.0
+        scores = [
+            min(value * behaviour_penalty(candidate) / normaliser, 1.0)
+            for value, candidate in zip(support, candidates, strict=True)
+        ]
+    else:
+        scores = lever_scores(weights, lm_weights, keys if use_agreement else None)
     threshold = verifier_model.threshold if verifier_model is not None else None
     threshold = settings.verified_threshold if threshold is None else threshold
 
     ranked = []
     for index, candidate in enumerate(candidates):
         parts = parts_list[index]
-        if use_agreement:
+        if use_agreement or use_behaviour:
             parts["agreement"] = float(sizes[index])
+        if use_behaviour:
+            parts["inputs"] = float(len(candidate.behaviour))
+            parts["samples"] = float(sum(c.duplicates for c in candidates))
         score = scores[index]
         parts["score"] = score
         fraction = parts.get("examples", 0.0)

@@ -22,6 +22,8 @@ from typing import Any
 
 REL_TOL = 1e-6
 ABS_TOL = 1e-9
+FLOAT_DIGITS = 9
+"""Significant digits a float keeps in :func:`canonical` (grouping values, not judging them)."""
 
 
 class Opaque:
@@ -80,6 +82,13 @@ def _canonical(encoded: Any) -> Any:
     if not isinstance(encoded, list) or not encoded:
         return encoded
     tag = encoded[0]
+    if tag == "float" and len(encoded) == 2 and isinstance(encoded[1], str):
+        # Equal up to rounding: two right ways to compute a mean may differ in the last bit.
+        try:
+            value = float.fromhex(encoded[1])
+        except ValueError:
+            return encoded
+        return [tag, float(f"{value:.{FLOAT_DIGITS}g}").hex()] if math.isfinite(value) else encoded
     if tag in ("list", "tuple"):
         return [tag, [_canonical(item) for item in encoded[1]]]
     if tag in ("set", "frozenset"):

@@ -520,6 +520,9 @@ def _judge_one(
         return result  # returned normally where an exception was expected: failed
     actual = decode(outcome.get("value"))
     result.value_digest = hashlib.sha256(canonical(outcome.get("value")).encode()).hexdigest()
+    if example.kind == "probe":  # nothing to compare with: it ran, and returned this value
+        result.status = "passed"
+        return result
     if example.expected is not None:
         if expected is None or "error" in expected:
             why = expected.get("error") if expected else "not evaluated"

@@ -18,7 +18,8 @@ class Example:
     """Python source of the expected value, or None when only output/exception is expected."""
     line: int
     """1-based line of the example within the docstring."""
-    kind: Literal["doctest", "prose"] = "doctest"
+    kind: Literal["doctest", "prose", "probe"] = "doctest"
+    """``probe``: a call with no expected result, run to compare candidates' behaviour."""
     expected_exception: str | None = None
     """Exception class name the call is expected to raise (``Traceback`` doctests)."""
     expected_output: str | None = None

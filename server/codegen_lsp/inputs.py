@@ -1,0 +1,366 @@
+"""Inputs for a function whose docstring has no examples: drawn from its type hints or proposed.
+
+Most real docstrings have no ``>>>`` lines, so nothing says what a right answer is. What can still
+be done (MBR-exec, Shi et al. 2022) is to call every candidate on the same inputs and see which
+behave alike: the model's probability mass that lands on one behaviour backs each candidate in
+it. This module writes those calls, as Python source (``f([1, 2], 'ab')``), so the sandbox worker
+needs nothing beyond the standard library and runs under any project interpreter:
+
+- :func:`signature_calls` draws the arguments from the parameters' type hints with Hypothesis
+  (bounded sizes and a fixed seed, so the same function gets the same inputs every time);
+  parameters with a default are left to it; a hint it cannot build (a project class, a
+  ``Callable``) means no drawn inputs for that function;
+- :func:`proposed_calls` reads the calls the model wrote when asked for a few (CodeT style, Chen
+  et al. 2022) and keeps only their arguments, never the results it predicted, and only
+  arguments that are literals (nothing that could run code of the model's choosing outside the
+  sandbox: they are parsed here, and run only there).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from codegen_lsp.context import FunctionContext
+from codegen_lsp.sandbox.types import Example
+
+log = logging.getLogger(__name__)
+
+DRAWN_CALLS = 16
+"""Calls drawn from the type hints per function."""
+PROPOSED_CALLS = 8
+"""At most this many of the model's calls are kept."""
+CALL_CHARS = 300
+"""A call longer than this (a huge literal) is not kept: its repr would swamp the records."""
+
+_TEXT = st.text(alphabet="abcxyzABC 019,.!-_()", max_size=10)
+_SCALARS: dict[str, st.SearchStrategy[Any]] = {
+    # Small ranges: a candidate that loops n times, or recurses, must finish on every input,
+    # and small values are where implementations differ (zero, one, negatives, empties).
+    "int": st.integers(-5, 20),
+    "float": st.floats(-20, 20, allow_nan=False, allow_infinity=False, allow_subnormal=False),
+    "str": _TEXT,
+    "bool": st.booleans(),
+    "bytes": st.binary(max_size=8),
+    "None": st.none(),
+    "NoneType": st.none(),
+}
+_ANY = st.one_of(st.integers(-5, 20), _TEXT, st.lists(st.integers(-5, 20), max_size=4))
+_LISTS = {"list", "List", "Sequence", "Iterable", "Collection", "MutableSequence", "Iterator"}
+_SETS = {"set", "Set", "frozenset", "FrozenSet", "AbstractSet", "MutableSet"}
+_DICTS = {"dict", "Dict", "Mapping", "MutableMapping"}
+_TUPLES = {"tuple", "Tuple"}
+_ANY_NAMES = {"Any", "object"}
+
+
+class Unsupported(ValueError):
+    """A type hint this module cannot draw values for."""
+
+
+def _name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):  # typing.List, t.Optional
+        return node.attr
+    if isinstance(node, ast.Constant) and node.value is None:
+        return "None"
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value  # a string annotation: "int"
+    raise Unsupported(ast.unparse(node))
+
+
+def strategy_for(node: ast.expr) -> st.SearchStrategy[Any]:
+    """Return a bounded strategy for the annotation ``node``; :class:`Unsupported` if none."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+        try:
+            node = ast.parse(text, mode="eval").body
+        except SyntaxError as error:
+            raise Unsupported(text) from error
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return st.one_of(strategy_for(node.left), strategy_for(node.right))
+    if isinstance(node, ast.Subscript):
+        return _generic(_name(node.value), node.slice)
+    name = _name(node)
+    if name in _SCALARS:
+        return _SCALARS[name]
+    if name in _ANY_NAMES:
+        return _ANY
+    if name in _LISTS:
+        return st.lists(_ANY, max_size=5)
+    if name in _SETS:
+        return st.sets(st.integers(-5, 20), max_size=5)
+    if name in _DICTS:
+        return st.dictionaries(_TEXT, st.integers(-5, 20), max_size=4)
+    if name in _TUPLES:
+        return st.lists(_ANY, max_size=4).map(tuple)
+    raise Unsupported(name)
+
+
+def _generic(name: str, arguments: ast.expr) -> st.SearchStrategy[Any]:
+    items = list(arguments.elts) if isinstance(arguments, ast.Tuple) else [arguments]
+    if name == "Optional":
+        return st.one_of(st.none(), strategy_for(items[0]))
+    if name == "Union":
+        return st.one_of(*[strategy_for(item) for item in items])
+    if name == "Literal":
+        values = [ast.literal_eval(item) for item in items]
+        return st.sampled_from(values)
+    if name in _LISTS:
+        return st.lists(strategy_for(items[0]), max_size=6)
+    if name in _SETS:
+        return st.sets(_hashable(strategy_for(items[0])), max_size=6).map(
+            frozenset if name in ("frozenset", "FrozenSet") else set
+        )
+    if name in _DICTS and len(items) == 2:
+        keys = _hashable(strategy_for(items[0]))
+        return st.dictionaries(keys, strategy_for(items[1]), max_size=4)
+    if name in _TUPLES:
+        if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
+            return st.lists(strategy_for(items[0]), max_size=5).map(tuple)
+        return st.tuples(*[strategy_for(item) for item in items])
+    raise Unsupported(name)
+
+
+def _hashable(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return strategy.filter(_is_hashable)
+
+
+def _is_hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _signature(ctx: FunctionContext) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    header = textwrap.dedent(ctx.header)
+    tree = ast.parse(f"{header}\n    ...\n")
+    node = tree.body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        raise Unsupported("not a function")
+    return node
+
+
+def required_parameters(ctx: FunctionContext) -> list[ast.arg]:
+    """Return the parameters a call must pass (no default, not ``*args``/``**kwargs``).
+
+    :class:`Unsupported` for a required keyword-only parameter (the calls are positional).
+    """
+    arguments = _signature(ctx).args
+    if any(default is None for default in arguments.kw_defaults):
+        raise Unsupported("a required keyword-only parameter")
+    positional = [*arguments.posonlyargs, *arguments.args]
+    return positional[: len(positional) - len(arguments.defaults)]
+
+
+def signature_calls(
+    ctx: FunctionContext, count: int = DRAWN_CALLS, seed_value: int = 0
+) -> list[str]:
+    """Draw up to ``count`` distinct calls of ``ctx`` from its type hints (none if it can't).
+
+    Only module-level functions are drawn for (a method needs an instance). Deterministic: the
+    same signature and seed give the same calls.
+    """
+    if not ctx.is_top_level or ctx.is_async:
+        return []
+    try:
+        parameters = required_parameters(ctx)
+        if not parameters:
+            return [f"{ctx.name}()"]
+        if any(p.annotation is None for p in parameters):
+            return []
+        arguments = st.tuples(*[strategy_for(p.annotation) for p in parameters if p.annotation])
+    except (Unsupported, SyntaxError, ValueError) as error:
+        log.debug("inputs: no drawn calls for %s: %s", ctx.name, error)
+        return []
+    calls: list[str] = []
+
+    def keep(values: tuple[Any, ...]) -> None:
+        call = f"{ctx.name}({', '.join(repr(v) for v in values)})"
+        if call not in calls and len(call) <= CALL_CHARS and len(calls) < count:
+            calls.append(call)
+
+    _draw(arguments, keep, count, seed_value)
+    return calls
+
+
+def _draw(
+    strategy: st.SearchStrategy[Any], keep: Callable[[Any], None], count: int, seed_value: int
+) -> None:
+    @seed(seed_value)
+    @settings(
+        max_examples=count * 3,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(strategy)
+    def collect(value: Any) -> None:
+        keep(value)
+
+    try:
+        collect()
+    except Exception:  # Hypothesis could not draw (an unsatisfiable filter): keep what came
+        log.debug("inputs: drawing stopped early", exc_info=True)
+
+
+def proposed_calls(text: str, name: str, limit: int = PROPOSED_CALLS) -> list[str]:
+    """Return the calls of ``name`` in the model's text, with literal arguments only, deduplicated.
+
+    ``assert f(1) == 2``, ``f(1) == 2``, ``>>> f(1)`` and ``print(f(1))`` all give ``f(1)``: the
+    predicted result is dropped (it is the model's guess, not evidence).
+    """
+    calls: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix(">>>").strip()
+        if name not in line:
+            continue
+        try:
+            tree = ast.parse(line)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            call = _literal_call(node, name)
+            if call is not None and call not in calls and len(call) <= CALL_CHARS:
+                calls.append(call)
+                break
+        if len(calls) >= limit:
+            break
+    return calls
+
+
+def _literal_call(node: ast.AST, name: str) -> str | None:
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id != name or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    arguments = [*node.args, *[k.value for k in node.keywords]]
+    if any(k.arg is None for k in node.keywords):
+        return None
+    try:
+        for argument in arguments:
+            ast.literal_eval(argument)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return ast.unparse(node)
+
+
+def probe_examples(calls: list[str]) -> list[Example]:
+    """Return the sandbox's view of the calls: examples with no expected result (kind ``probe``)."""
+    return [Example(call=call, expected=None, line=0, kind="probe") for call in calls]
+
+
+_RETURN_TYPES: dict[str, frozenset[str]] = {
+    "int": frozenset({"int", "bool"}),
+    "float": frozenset({"float", "int", "bool"}),
+    "str": frozenset({"str"}),
+    "bool": frozenset({"bool"}),
+    "bytes": frozenset({"bytes"}),
+    "None": frozenset({"NoneType"}),
+    "list": frozenset({"list"}),
+    "List": frozenset({"list"}),
+    "dict": frozenset({"dict"}),
+    "Dict": frozenset({"dict"}),
+    "tuple": frozenset({"tuple"}),
+    "Tuple": frozenset({"tuple"}),
+    "set": frozenset({"set"}),
+    "Set": frozenset({"set"}),
+}
+
+
+def return_types(ctx: FunctionContext) -> frozenset[str] | None:
+    """Return the type names the return annotation allows, or None when it is absent or not simple.
+
+    Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) are read;
+    anything else (a project class, ``Iterable``, a ``TypeVar``) allows everything.
+    """
+    try:
+        annotation = _signature(ctx).returns
+    except (Unsupported, SyntaxError):
+        return None
+    return None if annotation is None else _allowed(annotation)
+
+
+def _allowed(node: ast.expr) -> frozenset[str] | None:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        left, right = _allowed(node.left), _allowed(node.right)
+        return None if left is None or right is None else left | right
+    try:
+        if isinstance(node, ast.Subscript):
+            name = _name(node.value)
+            items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+            if name == "Optional":
+                inner = _allowed(items[0])
+                return None if inner is None else inner | {"NoneType"}
+            if name == "Union":
+                found = [_allowed(item) for item in items]
+                if any(item is None for item in found):
+                    return None
+                return frozenset().union(*[item for item in found if item is not None])
+            return _RETURN_TYPES.get(name)
+        return _RETURN_TYPES.get(_name(node))
+    except Unsupported:
+        return None
+
+
+def behaviour(results: list[Any], allowed: frozenset[str] | None) -> tuple[tuple[str, ...], float]:
+    """Return per-input keys of a candidate's run on probes, and the share of wrong return types.
+
+    ``results`` are the sandbox's ``ExampleResult`` for :func:`probe_examples`.
+    """
+    keys: list[str] = []
+    wrong = 0
+    for result in results:
+        if result.status == "timeout":
+            keys.append("t")
+        elif result.exception is not None:
+            keys.append("!" + result.exception.split(":", 1)[0])
+        elif result.value_digest is None:
+            keys.append("t")  # ran but could not be compared: agrees with nothing
+        else:
+            keys.append("=" + result.value_digest)
+            if allowed is not None and result.actual_type not in allowed:
+                wrong += 1
+    return tuple(keys), (wrong / len(keys) if keys else 0.0)
+
+
+def fits_signature(ctx: FunctionContext, call: str) -> bool:
+    """Tell whether a proposed call passes values its parameters' simple type hints allow.
+
+    Small models propose ``mean([1.0, 2.0])`` and, on the next line, ``mean(1.0)``; a call the
+    hints rule out only tells which candidates crash the same way, so it is not kept.
+    Parameters without a simple hint accept anything.
+    """
+    try:
+        node = ast.parse(call, mode="eval").body
+        signature = _signature(ctx).args
+    except (SyntaxError, Unsupported):
+        return False
+    if not isinstance(node, ast.Call):
+        return False
+    positional = [*signature.posonlyargs, *signature.args]
+    by_name = {p.arg: p for p in [*positional, *signature.kwonlyargs]}
+    passed = list(zip(positional, node.args, strict=False))
+    passed += [(by_name[k.arg], k.value) for k in node.keywords if k.arg in by_name]
+    for parameter, argument in passed:
+        if parameter.annotation is None:
+            continue
+        allowed = _allowed(parameter.annotation)
+        if allowed is None:
+            continue
+        try:
+            value = ast.literal_eval(argument)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return False
+        if type(value).__name__ not in allowed:
+            return False
+    return True

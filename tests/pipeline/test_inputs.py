@@ -1,0 +1,131 @@
+"""Inputs for functions without examples: drawn from type hints, proposed by the model, run."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from codegen_lsp import inputs
+from codegen_lsp.context import FunctionContext, find_function
+from codegen_lsp.sandbox.runner import Sandbox
+from codegen_lsp.settings import SandboxSettings
+
+
+def function(source: str) -> FunctionContext:
+    lines = source.splitlines()
+    line = next(
+        i for i, text in enumerate(lines) if text.lstrip().startswith(("def ", "async def "))
+    )
+    return find_function(source, line)
+
+
+TYPED = '''from typing import Dict, List, Optional, Tuple
+
+
+def pick(xs: List[int], key: str, limit: Optional[int], pair: Tuple[int, str],
+         table: Dict[str, float], strict: bool = False) -> List[int]:
+    """Pick things."""
+'''
+
+
+def arguments(call: str) -> list[object]:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call)
+    return [ast.literal_eval(argument) for argument in node.args]
+
+
+def test_drawn_calls_follow_the_hints_with_bounded_sizes_and_skip_defaults() -> None:
+    calls = inputs.signature_calls(function(TYPED), count=12)
+    assert len(calls) == 12 and len(set(calls)) == 12
+    for call in calls:
+        assert call.startswith("pick(")
+        xs, key, limit, pair, table = arguments(call)  # `strict` is left to its default
+        assert isinstance(xs, list) and all(isinstance(x, int) and -5 <= x <= 20 for x in xs)
+        assert len(xs) <= 6 and isinstance(key, str) and len(key) <= 10
+        assert limit is None or isinstance(limit, int)
+        assert isinstance(pair, tuple) and isinstance(pair[0], int) and isinstance(pair[1], str)
+        assert isinstance(table, dict) and all(isinstance(v, float) for v in table.values())
+    # The same signature and seed give the same inputs (rankings can be reproduced).
+    assert inputs.signature_calls(function(TYPED), count=12) == calls
+    assert inputs.signature_calls(function(TYPED), count=12, seed_value=7) != calls
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "def f(x):",  # no hint
+        "def f(shape: Shape) -> int:",  # a project class: built only from its source, not here
+        "def f(g: Callable[[int], int]) -> int:",
+        "def f(*, x: int) -> int:",  # keyword-only: the calls are positional
+        "async def f(x: int) -> int:",
+    ],
+)
+def test_no_drawn_calls_where_the_hints_cannot_be_built(header: str) -> None:
+    assert inputs.signature_calls(function(f'{header}\n    """Doc."""\n')) == []
+
+
+def test_methods_get_no_drawn_calls_and_string_hints_are_read() -> None:
+    method = 'class A:\n    def f(self, x: int) -> int:\n        """Doc."""\n'
+    assert inputs.signature_calls(function(method)) == []
+    calls = inputs.signature_calls(function('def f(x: "list[str]") -> int:\n    """D."""\n'))
+    assert calls and all(isinstance(arguments(c)[0], list) for c in calls)
+
+
+def test_proposed_calls_keep_literal_arguments_and_drop_the_guessed_results() -> None:
+    reply = """assert total([1, 2], 3) == 6
+total([], 0) == 0
+>>> total((4,), -1)
+print(total([1] * 3, 2))
+total(__import__('os').system('x'), 1)
+total(*[1, 2])
+assert other(1) == 2
+this is not python
+assert total([1, 2], 3) == 7
+"""
+    calls = inputs.proposed_calls(reply, "total")
+    assert calls == ["total([1, 2], 3)", "total([], 0)", "total((4,), -1)"]
+    assert inputs.proposed_calls(reply, "total", limit=2) == calls[:2]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "allowed"),
+    [
+        ("int", {"int", "bool"}),
+        ("List[str]", {"list"}),
+        ("Optional[str]", {"str", "NoneType"}),
+        ("int | None", {"int", "bool", "NoneType"}),
+        ("Iterator[int]", None),
+        ("Shape", None),
+    ],
+)
+def test_return_types_read_simple_annotations_only(
+    annotation: str, allowed: set[str] | None
+) -> None:
+    ctx = function(f'def f(x: int) -> {annotation}:\n    """Doc."""\n')
+    found = inputs.return_types(ctx)
+    assert (None if found is None else set(found)) == allowed
+
+
+def test_candidates_run_on_the_calls_and_their_behaviour_is_compared() -> None:
+    ctx = function('def half(n: int) -> int:\n    """Half of n, rounded down."""\n')
+    calls = ["half(4)", "half(5)", "half(0)"]
+    probes = inputs.probe_examples(calls)
+    bodies = {
+        "floor": "def half(n):\n    return n // 2\n",
+        "shift": "def half(n):\n    return n >> 1\n",
+        "float": "def half(n):\n    return n / 2\n",
+        "crash": "def half(n):\n    return 10 // n\n",
+    }
+    allowed = inputs.return_types(ctx)
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        found = {
+            name: inputs.behaviour(sandbox.run(code, "half", probes).results, allowed)
+            for name, code in bodies.items()
+        }
+    assert found["floor"] == found["shift"]  # equal values on every input: one behaviour
+    # 2.0 is not 2: a float where the annotation says int is another behaviour, and wrong.
+    assert all(a != b for a, b in zip(found["floor"][0], found["float"][0], strict=True))
+    assert found["float"][1] == pytest.approx(1.0)
+    assert found["floor"][1] == 0.0
+    crash = found["crash"][0]
+    assert crash[2] == "!ZeroDivisionError" and all(k.startswith("=") for k in crash[:2])
