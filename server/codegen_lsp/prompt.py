@@ -221,27 +221,31 @@ def build_prompt(
     return Prompt(text + "\n", "raw", stops)
 
 
+def _ask_about_code(ctx: FunctionContext, engine: PromptEngine, ask: str, code: str) -> str | None:
+    """Render a chat turn that asks ``ask`` about ``code``, or None for a base model."""
+    if ctx.definitions:
+        # Calls and examples build the project's own types: show how (fields, constructors).
+        code = f"{definitions_block(ctx)}\n\n\n{code}"
+    messages = [
+        {"role": "system", "content": SYSTEM_MESSAGE},
+        {"role": "user", "content": f"{ask}\n\n```python\n{code}\n```"},
+    ]
+    return engine.chat_prompt(messages)
+
+
 def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | None:
     """Return a chat prompt asking for a docstring with examples (Codex-D); None without chat."""
     style = _docstring_style(ctx)
     code = "\n".join([*ctx.enclosing_headers, ctx.header, ctx.body_source])
-    if ctx.definitions:
-        # The examples build the project's own types: show how (fields, constructors).
-        code = f"{definitions_block(ctx)}\n\n\n{code}"
-    messages = [
-        {"role": "system", "content": SYSTEM_MESSAGE},
-        {
-            "role": "user",
-            "content": (
-                f"Write a docstring for the Python function `{ctx.name}` below. Say what it "
-                f"returns and include two or three `>>> {ctx.name}(...)` doctest examples with "
-                f"their exact results, inside the docstring (an Examples section before the "
-                f"closing quotes). {style} Reply with the docstring only, in triple quotes."
-                f"\n\n```python\n{code}\n```"
-            ),
-        },
-    ]
-    rendered = engine.chat_prompt(messages)
+    rendered = _ask_about_code(
+        ctx,
+        engine,
+        f"Write a docstring for the Python function `{ctx.name}` below. Say what it returns and "
+        f"include two or three `>>> {ctx.name}(...)` doctest examples with their exact results, "
+        f"inside the docstring (an Examples section before the closing quotes). {style} Reply "
+        f"with the docstring only, in triple quotes.",
+        code,
+    )
     if rendered is None:
         return None
     return Prompt(rendered + '"""', "chat", ('"""', "<|im_end|>"))
@@ -253,22 +257,14 @@ def calls_prompt(ctx: FunctionContext, engine: PromptEngine, count: int = 6) -> 
     The reply is read for the calls' arguments only (``inputs.proposed_calls``); None for a
     model without a chat template.
     """
-    code = ctx.function_head
-    if ctx.definitions:
-        code = f"{definitions_block(ctx)}\n\n\n{code}"
-    messages = [
-        {"role": "system", "content": SYSTEM_MESSAGE},
-        {
-            "role": "user",
-            "content": (
-                f"Write {count} different calls of the Python function `{ctx.name}` below that "
-                f"a test would make: typical inputs and edge cases, arguments written as "
-                f"literals. One call per line, each `assert {ctx.name}(...) == <expected>`. "
-                f"No other text.\n\n```python\n{code}\n```"
-            ),
-        },
-    ]
-    rendered = engine.chat_prompt(messages)
+    rendered = _ask_about_code(
+        ctx,
+        engine,
+        f"Write {count} different calls of the Python function `{ctx.name}` below that a test "
+        f"would make: typical inputs and edge cases, arguments written as literals. One call "
+        f"per line, each `assert {ctx.name}(...) == <expected>`. No other text.",
+        ctx.function_head,
+    )
     if rendered is None:
         return None
     # The answer is begun for the model: small models otherwise write the function itself, or
