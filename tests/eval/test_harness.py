@@ -222,3 +222,34 @@ def _body_of(code: str, name: str) -> str:
     func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
     body = "\n".join(lines[func.body[0].lineno - 1 : func.end_lineno])
     return textwrap.indent(textwrap.dedent(body), "    ") + "\n"
+
+
+def test_without_examples_the_inputs_decide_and_each_kind_is_measured(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    from codegen_lsp.eval.harness import load_calls
+    from codegen_lsp.eval.strip import strip_task
+
+    task = strip_task(load_tasks("humaneval")[13])  # greatest_common_divisor(a: int, b: int)
+    assert pipeline.examples(target_function(task)) == []
+    wrong = "    return a * b\n"
+    right = "    return a if b == 0 else greatest_common_divisor(b, a % b)\n"
+    canonical = _humaneval_rows()[13]["canonical_solution"]
+    row = {
+        "task_id": task.task_id,
+        "samples": [wrong, right, canonical],
+        "logprobs": [[-0.3] * 4, [-0.8] * 4, [-0.9] * 4],  # the wrong one is the likeliest
+    }
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
+    calls = tmp_path / "calls.jsonl"
+    proposed = ["greatest_common_divisor(48, 18)", "greatest_common_divisor(7, 3)"]
+    calls.write_text(json.dumps({"task_id": task.task_id, "calls": proposed}) + "\n")
+    (outcome,) = Harness(pipeline, 3, drawn, proposed=load_calls(calls)).run([task])
+    assert outcome.inputs > len(proposed)  # drawn from `a: int, b: int`, and the proposed two
+    assert outcome.top1["mean_logprob"] == 0.0 and outcome.top1["combined_no_inputs"] == 0.0
+    assert outcome.top1["combined"] == 1.0
+    assert outcome.top1["combined_drawn_inputs"] == 1.0
+    assert outcome.top1["combined_proposed_inputs"] == 1.0
+    calls.write_text('{"task_id": "x", "calls": "not a list"}\n')
+    with pytest.raises(ValueError, match="line 1"):
+        load_calls(calls)

@@ -212,6 +212,7 @@ def candidate_json(result: GenerationResult, candidate: RankedCandidate) -> dict
         "context_tokens": result.context_tokens,
         "definitions": result.definitions,
         "interpreter": result.interpreter,
+        "inputs": result.inputs,
     }
 
 
