@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import re
 import textwrap
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from codegen_lsp.context import FunctionContext
+from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
@@ -213,11 +214,15 @@ def _draw(
         log.debug("inputs: drawing stopped early", exc_info=True)
 
 
-def proposed_calls(text: str, name: str, limit: int = PROPOSED_CALLS) -> list[str]:
-    """Return the calls of ``name`` in the model's text, with literal arguments only, deduplicated.
+def proposed_calls(
+    text: str, name: str, limit: int = PROPOSED_CALLS, constructors: frozenset[str] = frozenset()
+) -> list[str]:
+    """Return the calls of ``name`` in the model's text, with data arguments only, deduplicated.
 
     ``assert f(1) == 2``, ``f(1) == 2``, ``>>> f(1)`` and ``print(f(1))`` all give ``f(1)``: the
-    predicted result is dropped (it is the model's guess, not evidence).
+    predicted result is dropped (it is the model's guess, not evidence). An argument is data
+    when it is a literal, or a call of one of ``constructors`` (the project's classes, e.g.
+    ``Pt(1.0, 2.0)``) whose arguments are data, or a list, tuple, set or dict of data.
     """
     calls: list[str] = []
     for line in text.splitlines():
@@ -229,7 +234,7 @@ def proposed_calls(text: str, name: str, limit: int = PROPOSED_CALLS) -> list[st
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            call = _literal_call(node, name)
+            call = _data_call(node, name, constructors)
             if call is not None and call not in calls and len(call) <= CALL_CHARS:
                 calls.append(call)
                 break
@@ -238,20 +243,58 @@ def proposed_calls(text: str, name: str, limit: int = PROPOSED_CALLS) -> list[st
     return calls
 
 
-def _literal_call(node: ast.AST, name: str) -> str | None:
+def _data_call(node: ast.AST, name: str, constructors: frozenset[str]) -> str | None:
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
         return None
-    if node.func.id != name or any(isinstance(a, ast.Starred) for a in node.args):
-        return None
-    arguments = [*node.args, *[k.value for k in node.keywords]]
-    if any(k.arg is None for k in node.keywords):
-        return None
-    try:
-        for argument in arguments:
-            ast.literal_eval(argument)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+    if node.func.id != name or not _data_arguments(node, constructors):
         return None
     return ast.unparse(node)
+
+
+def _data_arguments(call: ast.Call, constructors: frozenset[str]) -> bool:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return False
+    values = [*call.args, *[k.value for k in call.keywords]]
+    return all(_is_data(value, constructors) for value in values)
+
+
+def _is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
+    if isinstance(node, ast.Call):
+        # A project class built through its constructor: it runs only in the sandbox.
+        return (
+            isinstance(node.func, ast.Name)
+            and node.func.id in constructors
+            and _data_arguments(node, constructors)
+        )
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_data(item, constructors) for item in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(
+            key is not None and _is_data(key, constructors) and _is_data(value, constructors)
+            for key, value in zip(node.keys, node.values, strict=True)
+        )
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+_CLASS = re.compile(r"^\s*class\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def constructors(ctx: FunctionContext) -> frozenset[str]:
+    """Return the classes a proposed call may build: the file's own and those the prompt showed.
+
+    The file's classes run in the sandbox with the candidate's module; classes from other
+    files of the project reach it through the module's own imports.
+    """
+    module = ctx.module_source.replace(BODY_MARKER, "")
+    names = set(_CLASS.findall(module))
+    names.update(_CLASS.findall("\n".join(ctx.definitions)))
+    return frozenset(name for name in names if re.search(rf"\b{name}\b", module))
 
 
 def probe_examples(calls: list[str]) -> list[Example]:
@@ -357,10 +400,20 @@ def fits_signature(ctx: FunctionContext, call: str) -> bool:
         allowed = _allowed(parameter.annotation)
         if allowed is None:
             continue
-        try:
-            value = ast.literal_eval(argument)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return False
-        if type(value).__name__ not in allowed:
+        if _type_name(argument) not in allowed:
             return False
     return True
+
+
+_CONTAINERS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict"}
+
+
+def _type_name(node: ast.expr) -> str | None:
+    """Return the builtin type an argument's source builds (None for a class's constructor)."""
+    container = _CONTAINERS.get(type(node))
+    if container is not None:
+        return container  # its items may be the project's objects: literal_eval cannot tell
+    try:
+        return type(ast.literal_eval(node)).__name__
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None

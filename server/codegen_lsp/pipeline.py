@@ -621,7 +621,8 @@ class Pipeline:
         )
         _check_cancel(cancel)
         _report(progress, "proposing inputs", 1, 1)
-        calls = inputs.proposed_calls(prompt_mod.calls_lead(ctx) + sample.text, ctx.name)
+        text = prompt_mod.calls_lead(ctx) + sample.text
+        calls = inputs.proposed_calls(text, ctx.name, constructors=inputs.constructors(ctx))
         return [call for call in calls if inputs.fits_signature(ctx, call)]
 
     def run_probes(

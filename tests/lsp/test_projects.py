@@ -18,6 +18,7 @@ from codegen_lsp.lsp.actions import CHECK_TITLE, GENERATE_TITLE
 from lsp_session import FAST_SETTINGS, Session, start_session, stop_session
 from lsprotocol import types
 from projects import MOVE_ALL_LINE, SHIFT_LINE, SPAN_LINE, write_shapes_project
+from scripted_model import Reply, ScriptedModel, body, implementing, proposing
 
 
 @pytest.fixture
@@ -92,3 +93,59 @@ async def test_without_cross_file_context_the_prompt_stays_in_the_file(
         assert summary["context"]["definitions"] == [] and summary["context"]["tokens"] == 0
     finally:
         await stop_session(client, session)
+
+
+FARTHEST = '''
+
+def farthest(points: list[Pt]) -> Pt:
+    """Return the point farthest from the origin."""
+    ...
+'''
+
+
+async def test_without_examples_candidates_are_compared_on_calls_that_build_project_types(
+    tmp_path: Path, shapes: Path
+) -> None:
+    # No examples and no hint Hypothesis can build (Pt is the project's): the model's proposed
+    # calls build Pt through its constructor, in the sandbox, and the points the candidates
+    # return are compared field by field. The likeliest body is wrong on two calls of three.
+    model = ScriptedModel()
+    model.script(
+        implementing("farthest"),
+        [
+            body("return points[0]", -0.1),
+            body("return max(points, key=lambda p: p.east**2 + p.north**2)", -0.6),
+            body(
+                "return sorted(points, key=lambda p: p.east * p.east + p.north * p.north)[-1]", -0.7
+            ),
+        ],
+    )
+    proposed = (
+        "[Pt(1.0, 2.0), Pt(3.0, 4.0)]) == Pt(3.0, 4.0)\n"
+        "assert farthest([Pt(5.0, 0.0), Pt(0.0, 1.0)]) == Pt(5.0, 0.0)\n"
+        "assert farthest([Pt(0.0, 0.0), Pt(0.0, -7.0)]) == Pt(0.0, -7.0)\n"
+        "assert farthest([make_points()]) == None\n"  # not data: dropped
+    )
+    model.script(proposing("farthest"), [Reply(proposed + "```")])
+    root = shapes.parent.parent
+    settings = {**FAST_SETTINGS, "model": {"remoteUrl": model.url, "remoteRetries": 0}}
+    session, client = await start_session(tmp_path, "lsp_3_18", settings, folders=[root])
+    try:
+        session.uri = shapes.as_uri()
+        source = shapes.read_text(encoding="utf-8") + FARTHEST
+        session.open(source)
+        line = source.splitlines().index("def farthest(points: list[Pt]) -> Pt:")
+        summary = await session.command_request(
+            _by_title(await session.actions(line + 2))[GENERATE_TITLE]
+        )
+        assert summary["candidates"] == 3, (summary, session.log_text())
+        assert any("3 proposed by the model" in note for note in summary["notes"]), summary
+        # The best is applied: one of the two that agree, though the model liked it less.
+        assert summary["applied"], summary
+        assert summary["title"].startswith("Implement: no examples · 2/3 agree on 3 inputs")
+        written = session.text.splitlines()[line + 2]
+        assert "max(points" in written or "sorted(points" in written, written
+        assert "ModuleNotFoundError" not in session.log_text()
+    finally:
+        await stop_session(client, session)
+        model.close()

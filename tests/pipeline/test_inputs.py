@@ -129,3 +129,57 @@ def test_candidates_run_on_the_calls_and_their_behaviour_is_compared() -> None:
     assert found["floor"][1] == 0.0
     crash = found["crash"][0]
     assert crash[2] == "!ZeroDivisionError" and all(k.startswith("=") for k in crash[:2])
+
+
+PROJECT_FILE = '''from dataclasses import dataclass
+
+from shapes.geometry import Vec
+
+
+@dataclass
+class Pt:
+    east: float
+    north: float
+
+
+def move(p: Pt, v: Vec) -> Pt:
+    """Move p by v."""
+'''
+
+
+def test_proposed_calls_may_build_the_projects_classes_and_nothing_else() -> None:
+    ctx = function(PROJECT_FILE)
+    ctx.definitions = ["# shapes/geometry.py\nclass Vec:\n    def __init__(self, dx, dy): ..."]
+    known = inputs.constructors(ctx)
+    assert known == {"Pt", "Vec"}
+    reply = """assert move(Pt(1.0, 2.0), Vec(dx=0.5, dy=1)) == Pt(1.5, 3.0)
+assert move(Pt(0, 0), Vec(*[1, 2])) == 0
+assert move(Pt(0, 0), Other(1)) == 0
+assert move(Pt(0, 0), Vec(x, 1)) == 0
+assert move([Pt(0, 0), {'a': Pt(1, 1)}], Vec(0, 0)) == 0
+"""
+    assert inputs.proposed_calls(reply, "move", constructors=known) == [
+        "move(Pt(1.0, 2.0), Vec(dx=0.5, dy=1))",
+        "move([Pt(0, 0), {'a': Pt(1, 1)}], Vec(0, 0))",
+    ]
+    assert inputs.proposed_calls(reply, "move") == []  # without the classes: literals only
+    assert inputs.fits_signature(ctx, "move(Pt(1.0, 2.0), Vec(0.5, 1))")
+
+
+def test_dataclass_results_are_compared_by_their_fields() -> None:
+    module = PROJECT_FILE.replace("from shapes.geometry import Vec\n", "Vec = tuple\n")
+    probes = inputs.probe_examples(
+        ["move(Pt(1.0, 2.0), (1.0, 1.0))", "move(Pt(0.0, 0.0), (0.0, 3.0))"]
+    )
+    bodies = {
+        "right": "    return Pt(p.east + v[0], p.north + v[1])\n",
+        "also-right": "    return Pt(north=p.north + v[1], east=p.east + v[0])\n",
+        "swapped": "    return Pt(p.north + v[1], p.east + v[0])\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        found = {
+            name: inputs.behaviour(sandbox.run(module + code, "move", probes).results, None)[0]
+            for name, code in bodies.items()
+        }
+    assert found["right"] == found["also-right"]
+    assert found["right"][0] != found["swapped"][0] and found["right"][1] != found["swapped"][1]

@@ -641,6 +641,16 @@ def _encode(
             "dict",
             [[_encode(k, depth + 1, budget), _encode(v, depth + 1, budget)] for k, v in pairs],
         ]
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if _isinstance(fields, _dict):
+        # A dataclass (a project's Pt, say): its fields, so that two candidates returning
+        # different points do not look alike. Still opaque to the comparison of examples.
+        names = [name for name in _list(fields) if _isinstance(name, _str)]
+        return [
+            "object",
+            type_name(value),
+            [[name, _encode(getattr(value, name), depth + 1, budget)] for name in names],
+        ]
     module = getattr(type(value), "__module__", "")
     if module == "numpy":
         converted = value.tolist()

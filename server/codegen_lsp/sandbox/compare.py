@@ -94,6 +94,13 @@ def _canonical(encoded: Any) -> Any:
     if tag in ("set", "frozenset"):
         items = [_canonical(item) for item in encoded[1]]
         return [tag, sorted(items, key=lambda item: json.dumps(item, sort_keys=True))]
+    if (
+        tag == "object"
+        and len(encoded) == 3
+        and isinstance(encoded[2], list)
+        and all(isinstance(pair, list) and len(pair) == 2 for pair in encoded[2])
+    ):
+        return [tag, encoded[1], [[name, _canonical(value)] for name, value in encoded[2]]]
     if tag == "dict":
         pairs = [[_canonical(k), _canonical(v)] for k, v in encoded[1]]
         return [tag, sorted(pairs, key=lambda pair: json.dumps(pair[0], sort_keys=True))]
