@@ -354,6 +354,9 @@ class Pipeline:
         )
         self._context_lock = threading.Lock()
         self._contexts: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
+        self._proposed: OrderedDict[str, list[str]] = OrderedDict()
+        """The model's calls per calls prompt: a warm-up, "generate" and "again" on the same
+        function ask once (it is one greedy generation, so asking again gives the same)."""
 
     # -- parts, loaded on first use ---------------------------------------------------------
 
@@ -606,6 +609,11 @@ class Pipeline:
         rendered = prompt_mod.calls_prompt(ctx, engine)
         if rendered is None:
             return []
+        with self._context_lock:
+            known = self._proposed.get(rendered.text)
+            if known is not None:
+                self._proposed.move_to_end(rendered.text)
+                return list(known)
         _report(progress, "proposing inputs", 0, 1)
         (sample,) = engine.generate(
             GenerationRequest(
@@ -623,7 +631,12 @@ class Pipeline:
         _report(progress, "proposing inputs", 1, 1)
         text = prompt_mod.calls_lead(ctx) + sample.text
         calls = inputs.proposed_calls(text, ctx.name, constructors=inputs.constructors(ctx))
-        return [call for call in calls if inputs.fits_signature(ctx, call)]
+        calls = [call for call in calls if inputs.fits_signature(ctx, call)]
+        with self._context_lock:
+            self._proposed[rendered.text] = list(calls)
+            while len(self._proposed) > CONTEXT_CACHE_SIZE:
+                self._proposed.popitem(last=False)
+        return calls
 
     def run_probes(
         self,
