@@ -27,11 +27,17 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from codegen_lsp.context import BODY_MARKER, FunctionContext
+from codegen_lsp.engine.models import cache_root
 from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
+
+# Hypothesis keeps a cache under ./.hypothesis by default: the server's working directory is
+# often the user's project, and nothing may be written there.
+set_hypothesis_home_dir(cache_root() / "hypothesis")
 
 DRAWN_CALLS = 16
 """Calls drawn from the type hints per function."""

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from codegen_lsp import inputs
@@ -183,3 +187,20 @@ def test_dataclass_results_are_compared_by_their_fields() -> None:
         }
     assert found["right"] == found["also-right"]
     assert found["right"][0] != found["swapped"][0] and found["right"][1] != found["swapped"][1]
+
+
+def test_drawing_writes_nothing_into_the_working_directory(tmp_path: Path) -> None:
+    # The server usually runs in the user's project: Hypothesis's cache must go elsewhere.
+    script = (
+        "from codegen_lsp.context import find_function\n"
+        "from codegen_lsp import inputs\n"
+        'ctx = find_function(\'def f(s: str, xs: list[str]) -> int:\\n    """D."""\\n\', 0)\n'
+        "assert inputs.signature_calls(ctx)\n"
+    )
+    cache = tmp_path / "cache"
+    env = {**os.environ, "CODEGEN_LSP_CACHE": str(cache)}
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run([sys.executable, "-c", script], cwd=project, env=env, check=True, timeout=120)
+    assert list(project.iterdir()) == []
+    assert (cache / "hypothesis").is_dir()

@@ -303,3 +303,17 @@ def test_own_crashes_and_wrong_return_types_count_against_a_candidate() -> None:
     ranked = combine.rank([crashes, wrong_type, clean], RankingSettings())
     assert [r.index for r in ranked] == [2, 0, 1]
     assert ranked[1].score == pytest.approx(ranked[0].score * (1 - combine.CRASH_PENALTY * 0.5))
+
+
+def test_with_examples_inputs_split_candidates_that_the_examples_cannot() -> None:
+    def passing(code: str, lp: float, behaviour: str) -> Candidate:
+        keys = tuple(f"={c}" for c in behaviour)
+        return dataclasses.replace(cand(code, 2, 2, lp, "s1"), behaviour=keys)
+
+    cands = [passing("likeliest", -0.2, "ab"), passing("b1", -0.5, "cd"), passing("b2", -0.6, "cd")]
+    # Alike on the examples: one group, and likelihood decides.
+    assert order([dataclasses.replace(c, behaviour=()) for c in cands], verifier=False)[0] == (
+        "likeliest"
+    )
+    # The inputs show two behaviours; the one more samples share comes first.
+    assert order(cands, verifier=False)[:2] == ["b1", "b2"]

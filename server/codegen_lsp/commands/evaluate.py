@@ -63,6 +63,12 @@ def add_parser(subparsers: Any) -> None:
         "candidates on them instead of asking the model again",
     )
     parser.add_argument(
+        "--inputs-with-examples",
+        action="store_true",
+        help="compare candidates on drawn and proposed inputs even when the docstring has "
+        "examples (measured, not the editor's default)",
+    )
+    parser.add_argument(
         "--no-drawn-inputs",
         action="store_true",
         help="without examples, do not run candidates on inputs drawn from the type hints",
@@ -148,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         reviewer=args.reviewer,
         hidden_sandbox=hidden_sandbox,
         proposed=proposed,
+        inputs_with_examples=args.inputs_with_examples,
     )
     try:
         outcomes = harness.run(tasks, stderr_progress)
@@ -169,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
         "strip_examples": args.strip_examples,
         "drawn_inputs": settings.ranking.drawn_inputs,
         "proposed_inputs": settings.ranking.proposed_inputs,
+        "inputs_with_examples": args.inputs_with_examples,
         # The program's own path would name this machine's checkout.
         "command": " ".join(["codegen-lsp", *sys.argv[1:]]),
     }

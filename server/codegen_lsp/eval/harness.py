@@ -251,8 +251,11 @@ class Harness:
         reviewer: bool = False,
         hidden_sandbox: Sandbox | None = None,
         proposed: dict[str, list[str]] | None = None,
+        inputs_with_examples: bool = False,
     ) -> None:
         self.pipeline = pipeline
+        self.inputs_with_examples = inputs_with_examples
+        """Compare candidates on inputs even when the prompt has examples (an experiment)."""
         self.proposed = proposed
         """Calls the model proposed earlier per task (``eval --calls``); without them, and with
         ``ranking.proposedInputs`` on, the model is asked for them (and they are recorded)."""
@@ -301,7 +304,8 @@ class Harness:
         n = len(draw.sample_body)
         bodies = [b.body for b in draw.bodies]
         runs = self.pipeline.run_examples(ctx, bodies, examples) if bodies else []
-        drawn, proposed = self.inputs(task, ctx) if not examples and len(bodies) > 1 else ([], [])
+        compare = len(bodies) > 1 and (not examples or self.inputs_with_examples)
+        drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
         calls = drawn + proposed
         probe_runs = self.pipeline.run_probes(ctx, bodies, calls) if calls else None
         candidates = ranking_candidates(

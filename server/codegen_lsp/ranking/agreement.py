@@ -36,8 +36,12 @@ def group_keys(candidates: list[Candidate]) -> list[str]:
 def _behaviour_key(candidate: Candidate) -> str:
     if not candidate.behaviour:
         return f"code:{candidate.code}"
-    digest = hashlib.sha256("\n".join(candidate.behaviour).encode("utf-8")).hexdigest()
-    return f"behaviour:{digest}"
+    return f"behaviour:{behaviour_digest(candidate)}"
+
+
+def behaviour_digest(candidate: Candidate) -> str:
+    """Return a digest equal for candidates that did the same on every drawn input."""
+    return hashlib.sha256("\n".join(candidate.behaviour).encode("utf-8")).hexdigest()
 
 
 def group_sizes(candidates: list[Candidate]) -> list[int]:

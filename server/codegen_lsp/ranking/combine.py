@@ -130,7 +130,15 @@ def rank(
             for value, candidate in zip(support, candidates, strict=True)
         ]
     else:
-        scores = lever_scores(weights, lm_weights, keys if use_agreement else None)
+        # With examples and inputs too, candidates that agree on the examples but not on the
+        # inputs are told apart: the LEVER sum runs over the finer groups.
+        finer = [
+            key
+            if key.startswith("error:") or not c.behaviour
+            else f"{key}|{agreement.behaviour_digest(c)}"
+            for key, c in zip(keys, candidates, strict=True)
+        ]
+        scores = lever_scores(weights, lm_weights, finer if use_agreement else None)
     threshold = verifier_model.threshold if verifier_model is not None else None
     threshold = settings.verified_threshold if threshold is None else threshold
 
