@@ -277,6 +277,13 @@ async def test_without_examples_candidates_are_ranked_by_what_they_do_on_drawn_i
     inputs = {int(m.group(2)) for m in found if m}
     assert len(inputs) == 1 and inputs.pop() > 2  # drawn ones, and clip(-3) and clip(7)
     assert [a.is_preferred for a in actions] == [True, None, None]
+    # The warm-up's progress names the extra stages, and its bar never moves back.
+    warmup, *_ = session.client.progress_reports.values()
+    middle = [r for r in warmup if isinstance(r, types.WorkDoneProgressReport)]
+    messages = [r.message for r in middle]
+    assert "proposing inputs 1/1" in messages and "comparing on inputs 3/3" in messages, messages
+    percentages = [r.percentage for r in middle]
+    assert percentages == sorted(percentages), list(zip(messages, percentages, strict=True))
     # Generating again draws fresh samples but asks for the calls only once (they are greedy).
     summary = await session.command_request(generate)
     assert summary["title"].startswith("Implement: no examples · 2/3 agree")

@@ -25,7 +25,10 @@ log = logging.getLogger(__name__)
 STAGES = {
     "loading model": (0, 10),
     "sampling": (10, 60),
-    "running examples": (60, 90),
+    "running examples": (60, 80),
+    # Only without examples: the model's calls, then every candidate run on the inputs.
+    "proposing inputs": (80, 85),
+    "comparing on inputs": (85, 90),
     "ranking": (90, 100),
 }
 
