@@ -35,9 +35,6 @@ from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
 
-# Hypothesis keeps a cache under ./.hypothesis by default: the server's working directory is
-# often the user's project, and nothing may be written there.
-set_hypothesis_home_dir(cache_root() / "hypothesis")
 
 DRAWN_CALLS = 16
 """Calls drawn from the type hints per function."""
@@ -214,6 +211,9 @@ def _draw(
     def collect(value: Any) -> None:
         keep(value)
 
+    # Hypothesis keeps a cache under ./.hypothesis by default: the server's working directory
+    # is often the user's project, and nothing may be written there.
+    set_hypothesis_home_dir(cache_root() / "hypothesis")
     try:
         collect()
     except Exception:  # Hypothesis could not draw (an unsatisfiable filter): keep what came

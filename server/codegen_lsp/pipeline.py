@@ -581,12 +581,14 @@ class Pipeline:
         ctx: FunctionContext,
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
+        known_proposals: list[str] | None = None,
     ) -> tuple[list[str], list[str]]:
         """Return calls to compare candidates on when there are no examples: (drawn, proposed).
 
         Drawn from the type hints (``ranking.drawnInputs``) and proposed by the model in one
-        short greedy generation (``ranking.proposedInputs``, chat models only); only for a
-        module-level function, the only kind a call can reach.
+        short greedy generation (``ranking.proposedInputs``, chat models only), or taken from
+        ``known_proposals`` (calls the model proposed earlier); only for a module-level
+        function, the only kind a call can reach.
         """
         ranking = self.settings.ranking
         if not ctx.is_top_level or ctx.is_async:
@@ -595,7 +597,9 @@ class Pipeline:
         drawn = drawn if ranking.drawn_inputs else []
         proposed: list[str] = []
         if ranking.proposed_inputs:
-            proposed = [c for c in self.proposed_calls(ctx, cancel, progress) if c not in drawn]
+            if known_proposals is None:
+                known_proposals = self.proposed_calls(ctx, cancel, progress)
+            proposed = [call for call in known_proposals if call not in drawn]
         return drawn, proposed
 
     def proposed_calls(

@@ -383,18 +383,15 @@ class Harness:
 
     def inputs(self, task: Task, ctx: FunctionContext) -> tuple[list[str], list[str]]:
         """Return the calls to compare the task's candidates on: drawn, then proposed."""
-        ranking = self.pipeline.settings.ranking
-        if self.proposed is None:
-            drawn, proposed = self.pipeline.probe_calls(ctx)
-            if ranking.proposed_inputs:
-                self.calls.append({"task_id": task.task_id, "calls": proposed})
-                if self.stream_dir is not None:
-                    _append(self.stream_dir / "calls.jsonl", self.calls[-1:])
-            return drawn, proposed
-        drawn = inputs.signature_calls(ctx, seed_value=self.pipeline.settings.sampling.seed)
-        drawn = drawn if ranking.drawn_inputs and ctx.is_top_level else []
-        proposed = self.proposed.get(task.task_id, []) if ranking.proposed_inputs else []
-        return drawn, [call for call in proposed if call not in drawn]
+        if self.proposed is not None:
+            known = self.proposed.get(task.task_id, [])
+            return self.pipeline.probe_calls(ctx, known_proposals=known)
+        drawn, proposed = self.pipeline.probe_calls(ctx)
+        if self.pipeline.settings.ranking.proposed_inputs:
+            self.calls.append({"task_id": task.task_id, "calls": proposed})
+            if self.stream_dir is not None:
+                _append(self.stream_dir / "calls.jsonl", self.calls[-1:])
+        return drawn, proposed
 
     def _review_fn(self, ctx: FunctionContext) -> Callable[[Candidate], list[float]]:
         """Codex-D through the pipeline's engine: log P(docstring | candidate's code)."""
