@@ -153,6 +153,38 @@ MUTANTS = (
         "has_examples = True",
         ("tests/ranking/test_combine.py",),
     ),
+    Mutant(
+        "quiet-hang-up",
+        "an editor that quits mid-generation leaves no traceback in the log",
+        PACKAGE / "lsp/server.py",
+        "super().set_writer(_HangUpAwareWriter(writer), include_headers)",
+        "super().set_writer(writer, include_headers)",
+        ("tests/editors/test_editors.py", "-k", "quitting_neovim"),
+    ),
+    Mutant(
+        "quiet-cancelled-command",
+        "a command cancelled as the server winds down is no unhandled exception",
+        PACKAGE / "lsp/server.py",
+        "        if future is not None and future.cancelled():\n",
+        "        if False:\n",
+        ("tests/editors/test_editors.py", "-k", "quitting_neovim"),
+    ),
+    Mutant(
+        "passing-so-far",
+        "progress says how many candidates pass so far",
+        PACKAGE / "pipeline.py",
+        "                    passing += 1\n",
+        "                    pass\n",
+        ("tests/lsp/test_actions.py", "-k", "warm_up_shows"),
+    ),
+    Mutant(
+        "explain-keeps-prose",
+        "explain keeps the user's docstring and only adds examples",
+        PACKAGE / "pipeline.py",
+        'own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()',
+        'own = ""',
+        ("tests/pipeline/test_explain.py",),
+    ),
 )
 
 

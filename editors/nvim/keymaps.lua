@@ -2,8 +2,8 @@
 -- Load it from your init.lua with `dofile('/path/to/editors/nvim/keymaps.lua')`, or copy the
 -- parts you like. Neovim's own `gra` (code actions) already lists everything the server offers.
 --
---   <leader>ci  implement: the candidates with their evidence ("Implement: 3/3 examples pass ·
---               0.91"), or "Generate implementations…" when none are ready yet
+--   <leader>ci  implement: the candidates with their evidence ("Implement: 3/3 examples pass —
+--               return a + b"), or "Generate implementations…" when none are ready yet
 --   <leader>ce  explain code: write a docstring whose examples were checked against the function
 --   <leader>cc  check the docstring's examples against the current body
 --   <leader>cf  fix the body from its failing example

@@ -152,6 +152,7 @@ def cross_file_context(
     interpreter: str | None = None,
     budget_tokens: int = 1024,
     timeout_s: float = 2.0,
+    stopping: Callable[[], bool] | None = None,
 ) -> CrossFileContext:
     """Return summaries of the definitions from other project files that ``ctx`` uses.
 
@@ -163,6 +164,8 @@ def cross_file_context(
     except a method's own class. Summaries are added, most relevant first, while their
     estimated tokens stay within ``budget_tokens``. Lookups stop once ``timeout_s`` has passed
     (checked between names, so one slow lookup can overrun it). Never raises for jedi failures.
+    ``stopping`` tells whether the caller is being stopped: an interpreter that fails then (its
+    process killed as the editor quits) is neither reported nor remembered as unusable.
     """
     started = time.monotonic()
     deadline = started + timeout_s
@@ -186,7 +189,7 @@ def cross_file_context(
             _resolve_all(
                 code,
                 path,
-                lambda: _project(project_root, interpreter, tuple(sys_path)),
+                lambda: _project(project_root, interpreter, tuple(sys_path), stopping),
                 lookups,
                 deadline,
                 result,
@@ -447,7 +450,12 @@ _PROJECTS: OrderedDict[tuple[str, str | None, tuple[str, ...]], _Project] = Orde
 _FILES: OrderedDict[str, tuple[tuple[int, int], ast.Module | None, str]] = OrderedDict()
 
 
-def _project(root: str, interpreter: str | None, sys_path: tuple[str, ...]) -> _Project:
+def _project(
+    root: str,
+    interpreter: str | None,
+    sys_path: tuple[str, ...],
+    stopping: Callable[[], bool] | None = None,
+) -> _Project:
     """Return the cached jedi project for these settings (call with ``_LOCK`` held).
 
     Starting the interpreter's jedi subprocess and reading its ``sys.path`` is what makes a
@@ -460,17 +468,22 @@ def _project(root: str, interpreter: str | None, sys_path: tuple[str, ...]) -> _
         _PROJECTS.move_to_end(key)
         return cached
     environment = None
+    remember = True
     if interpreter is not None:
         try:
             _probe(interpreter)
             environment = jedi.create_environment(interpreter, safe=False)
         except Exception as exc:  # jedi's InvalidPythonEnvironment, an OS error, a timeout
-            log.warning(
-                "cannot use the project's interpreter %s (%s); resolving names with the "
-                "server's Python instead",
-                interpreter,
-                exc,
-            )
+            if stopping is not None and stopping():
+                log.info("stopped while starting the interpreter %s (%s)", interpreter, exc)
+                remember = False
+            else:
+                log.warning(
+                    "cannot use the project's interpreter %s (%s); resolving names with the "
+                    "server's Python instead",
+                    interpreter,
+                    exc,
+                )
     if environment is None:
         environment = get_cached_default_environment()
     project = jedi.Project(
@@ -482,6 +495,8 @@ def _project(root: str, interpreter: str | None, sys_path: tuple[str, ...]) -> _
     prefix = getattr(environment, "path", None)
     excluded = (_real(prefix),) if prefix and _real(prefix) not in key[:1] else ()
     built = _Project(project, environment, (key[0], *key[2]), excluded)
+    if not remember:
+        return built
     _PROJECTS[key] = built
     while len(_PROJECTS) > _PROJECT_CACHE_SIZE:
         _PROJECTS.popitem(last=False)

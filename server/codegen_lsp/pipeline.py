@@ -16,13 +16,14 @@ CONTRACT (filled in by the pipeline work; the LSP layer codes against these name
   -> GenerationResult``
 - ``Pipeline.repair(source, line, column, note=None, cancel=None, progress=None, file=None)
   -> GenerationResult``
-- ``Pipeline.explain(source, line, column, cancel=None, progress=None, file=None)
+- ``Pipeline.explain(source, line, column, cancel=None, progress=None, file=None, rewrite=False)
   -> ExplainResult``
 - ``Pipeline.check(source, line=None, stubs=False, file=None) -> list[CheckResult]`` (no model):
   the function at ``line`` (0-based; a result even without examples), or every function with
   examples and a body (with ``stubs``, placeholder bodies too).
-- ``progress(stage: str, done: int, total: int)`` is called from the worker thread, with
-  stage in {"loading model", "sampling", "running examples", "ranking"}.
+- ``progress(stage: str, done: int, total: int, passing: int | None)`` is called from the
+  worker thread, with stage in {"loading model", "sampling", "running examples", "ranking", ...};
+  ``passing`` counts the candidates that passed every example so far while examples run.
 - ``cancel`` is a ``threading.Event``; when set, the call raises ``GenerationCancelled``.
 """
 
@@ -36,7 +37,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from codegen_lsp import context as context_mod
 from codegen_lsp import crossfile, inputs, postprocess
@@ -47,6 +48,7 @@ from codegen_lsp.project import ProjectFile
 from codegen_lsp.ranking import combine
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.ranking.verifier import VerifierModel
+from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.isolation import InterpreterError, weaknesses
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import Settings
@@ -56,7 +58,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[str, int, int], None]
+
+class ProgressFn(Protocol):
+    """Where a pipeline call says how far it got (called from its worker thread)."""
+
+    def __call__(self, stage: str, done: int, total: int, passing: int | None = None) -> None:
+        """Say that ``stage`` has ``done`` of ``total`` steps behind it.
+
+        While examples run, ``passing`` says how many candidates so far passed every example.
+        """
+
 
 CALLS_TOKENS = 200
 """Longest reply the model may write when asked for calls of a function (a few lines)."""
@@ -210,11 +221,13 @@ def _check_cancel(cancel: threading.Event | None) -> None:
         raise GenerationCancelled("cancelled")
 
 
-def _report(progress: ProgressFn | None, stage: str, done: int, total: int) -> None:
+def _report(
+    progress: ProgressFn | None, stage: str, done: int, total: int, passing: int | None = None
+) -> None:
     if progress is None:
         return
     try:
-        progress(stage, done, total)
+        progress(stage, done, total, passing)
     except Exception:  # a broken progress display must not stop the work
         log.debug("progress callback failed", exc_info=True)
 
@@ -437,13 +450,17 @@ class Pipeline:
             return sandbox, notes
 
     def in_project(
-        self, ctx: FunctionContext, source: str, file: ProjectFile | None
+        self,
+        ctx: FunctionContext,
+        source: str,
+        file: ProjectFile | None,
+        cancel: threading.Event | None = None,
     ) -> FunctionContext:
         """Return ``ctx`` with the definitions it uses from other files of the project.
 
         Resolved by jedi under the project's interpreter, within the token budget and the time
         box, cached per file version and function. Nothing changes without a file, with the
-        setting off, or when jedi fails (the failure is logged).
+        setting off, or when jedi fails (the failure is logged, unless ``cancel`` was set).
         """
         settings = self.settings.project
         if file is None or not settings.cross_file_context or settings.context_tokens <= 0:
@@ -472,6 +489,7 @@ class Pipeline:
                 interpreter=file.project.interpreter.executable,
                 budget_tokens=settings.context_tokens,
                 timeout_s=settings.context_timeout_s,
+                stopping=cancel.is_set if cancel is not None else None,
             )
         except Exception:  # a failing signal logs and yields nothing, never a failed job
             log.exception("pipeline: cross-file context failed for %s", ctx.qualified_name)
@@ -559,10 +577,20 @@ class Pipeline:
     ) -> list[CandidateRun]:
         """Run every body's module on the examples in the sandbox (the project's, with a file)."""
         codes = [ctx.module_with_body(body) for body in bodies]
-        _report(progress, stage, 0, len(codes))
+        # How many candidates passed every example so far, for the progress ("2 pass"); inputs
+        # without expected values judge nothing, so they count none.
+        judged = any(example.kind != "probe" for example in examples)
+        passing = 0
+        counting = threading.Lock()
+        _report(progress, stage, 0, len(codes), 0 if judged else None)
 
-        def step(done: int, total: int) -> None:
-            _report(progress, stage, done, total)
+        def step(done: int, total: int, run: CandidateRun) -> None:
+            nonlocal passing
+            with counting:
+                if run.error is None and run.total and run.passed == run.total:
+                    passing += 1
+                so_far = passing
+            _report(progress, stage, done, total, so_far if judged else None)
 
         # Only a module-level function can be looked up by name; a method's examples reach it
         # through its class.
@@ -573,7 +601,7 @@ class Pipeline:
             codes, name, examples, cancel=cancel, progress=step, package=package
         )
         _check_cancel(cancel)
-        _report(progress, stage, len(codes), len(codes))
+        _report(progress, stage, len(codes), len(codes), passing if judged else None)
         return runs
 
     def probe_calls(
@@ -767,7 +795,7 @@ class Pipeline:
         file: ProjectFile | None = None,
     ) -> GenerationResult:
         """Write ranked candidate bodies for the function at (line, column)."""
-        ctx = self.in_project(context_mod.find_function(source, line, column), source, file)
+        ctx = self.in_project(context_mod.find_function(source, line, column), source, file, cancel)
         return self.implement_context(ctx, cancel=cancel, progress=progress, file=file)
 
     def implement_context(
@@ -837,8 +865,6 @@ class Pipeline:
         """
         if not ctx.raw_docstring:
             return []
-        from codegen_lsp.sandbox.examples import extract_examples
-
         return extract_examples(ctx.raw_docstring, ctx.name)
 
     def repair(
@@ -852,7 +878,7 @@ class Pipeline:
         file: ProjectFile | None = None,
     ) -> GenerationResult:
         """Re-prompt with a failing example's expected vs actual output (and the user's note)."""
-        ctx = self.in_project(context_mod.find_function(source, line, column), source, file)
+        ctx = self.in_project(context_mod.find_function(source, line, column), source, file, cancel)
         examples = self.examples(ctx)
         failure = None
         if ctx.has_body and examples:
@@ -880,29 +906,46 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         file: ProjectFile | None = None,
+        rewrite: bool = False,
     ) -> ExplainResult:
-        """Write a docstring with examples for a function and check them against its body."""
-        ctx = self.in_project(context_mod.find_function(source, line, column), source, file)
+        """Write a docstring with examples for a function and check them against its body.
+
+        A docstring the user wrote is kept as written, and the model only adds examples after
+        it; ``rewrite`` lets the model write the whole docstring anew (Codex-D).
+        """
+        ctx = self.in_project(context_mod.find_function(source, line, column), source, file, cancel)
         if not ctx.has_body:
             raise ValueError(f"`{ctx.name}` has no body to explain: write it first")
         engine = self.engine(progress)
         rendered = prompt_mod.docstring_prompt(ctx, engine)
         if rendered is None:
             raise ValueError("explain needs a model with a chat template")
-        from codegen_lsp.sandbox.examples import extract_examples
-
+        call = f"{ctx.name}(" if ctx.is_top_level else ""  # a method is called on its class
+        own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()
         _report(progress, "sampling", 0, 2)
-        text = self._docstring_text(engine, rendered, "", cancel)
-        if not extract_examples(text, ctx.name):
-            # The model closed the docstring before its examples (it often writes them after
-            # the quotes): start the examples inside the docstring and let it go on.
-            heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
-            call = f"{ctx.name}(" if ctx.is_top_level else ""  # a method is called on its class
-            lead = f"{text.rstrip()}\n\n{heading}\n>>> {call}"
+        if own:
+            # The user's words stay; the model continues after them with examples only.
+            has_examples = bool(extract_examples(own, ctx.name))
+            lead = f"{own}\n\n>>> {call}" if has_examples else f"{own}\n\nExamples:\n>>> {call}"
             text = self._docstring_text(engine, rendered, lead, cancel)
+        else:
+            text = self._docstring_text(engine, rendered, "", cancel)
+            if not extract_examples(text, ctx.name):
+                # The model closed the docstring before its examples (it often writes them
+                # after the quotes): start the examples inside the docstring and let it go on.
+                heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
+                lead = f"{text.rstrip()}\n\n{heading}\n>>> {call}"
+                text = self._docstring_text(engine, rendered, lead, cancel)
         _report(progress, "sampling", 2, 2)
         docstring = inspect.cleandoc(text.strip("\n"))
-        return self.check_docstring(ctx, docstring, cancel, progress, file)
+        # Only what the model added is checked: the user's own examples are theirs to fix.
+        fixed = len(own.splitlines()) if own else 0
+        result = self.check_docstring(ctx, docstring, cancel, progress, file, fixed_lines=fixed)
+        if own and result.examples_kept == 0:
+            result.notes.append("no generated example held: the docstring is left as it was")
+            result.docstring = own
+            result.replacement = _docstring_replacement(ctx, own)
+        return result
 
     def _docstring_text(
         self,
@@ -936,15 +979,16 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         file: ProjectFile | None = None,
+        fixed_lines: int = 0,
     ) -> ExplainResult:
         """Run a docstring's examples against the existing body; keep only those that hold.
 
         An example written twice (the same call and the same expected result) is kept once.
         Every other example that does not pass is removed, and a note says what it returned.
+        Examples on the first ``fixed_lines`` lines (the user's own) are neither run nor touched.
         """
-        from codegen_lsp.sandbox.examples import extract_examples
-
-        examples, repeated = _unique_examples(extract_examples(docstring, ctx.name))
+        found = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
+        examples, repeated = _unique_examples(found)
         notes: list[str] = []
         kept = corrected = 0
         if examples:

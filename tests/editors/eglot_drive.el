@@ -1,6 +1,9 @@
 ;;; eglot_drive.el --- batch Emacs + eglot drives codegen-lsp like a user -*- lexical-binding: t -*-
 ;; Env: LSP_CMD, LSP_SETTINGS (JSON, sent as initializationOptions and as the `codegenLsp'
 ;; workspace configuration), TARGET, LINE, COL (0-based), TITLE (prefix), WAIT_S.
+;; QUIT_WHEN_LOG, QUIT_WHEN_TEXT: quit Emacs (as C-x C-c would, without stopping the server
+;; first) once that file holds that text, mid-generation.  A timer does it: eglot 1.9 blocks in
+;; the command's request, and timers run while it waits.
 (require 'eglot)
 (require 'python)
 (require 'json)
@@ -33,6 +36,15 @@
         (forward-line (string-to-number (getenv "LINE")))
         (forward-char (string-to-number (getenv "COL")))
         ;; M-x eglot-code-actions, the minibuffer pick answered by the title.
+        (let ((log (getenv "QUIT_WHEN_LOG")) (text (getenv "QUIT_WHEN_TEXT")))
+          (when (and log (not (string-empty-p log)))
+            (run-at-time 0.1 0.1
+                         (lambda ()
+                           (when (and (file-exists-p log)
+                                      (with-temp-buffer
+                                        (insert-file-contents log)
+                                        (search-forward text nil t)))
+                             (kill-emacs 0))))))
         (cl-letf (((symbol-function 'completing-read)
                    (lambda (_prompt collection &rest _)
                      (let ((entry (seq-find (lambda (c) (string-prefix-p title (car c)))

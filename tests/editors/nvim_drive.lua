@@ -2,6 +2,8 @@
 -- function, pick a code action by title, wait for the server's edit, save, quit.
 -- Env: LSP_CMD (space separated), LSP_SETTINGS (JSON for initializationOptions), TARGET,
 -- LINE, COL (0-based), TITLE (prefix of the action title), WAIT_S, ROOT (optional project).
+-- QUIT_WHEN_LOG, QUIT_WHEN_TEXT: quit as a user would (:qa!) once that file holds that text,
+-- mid-generation, without waiting for an edit or stopping the server first.
 local env = vim.env
 local function fail(msg)
   io.stderr:write("FAIL: " .. msg .. "\n")
@@ -36,6 +38,20 @@ local ok, err = pcall(function()
     on_choice(nil, nil)
   end
   vim.lsp.buf.code_action()
+  if env.QUIT_WHEN_LOG and env.QUIT_WHEN_LOG ~= "" then
+    local function working()
+      local file = io.open(env.QUIT_WHEN_LOG, "r")
+      if not file then return false end
+      local text = file:read("*a")
+      file:close()
+      return text:find(env.QUIT_WHEN_TEXT, 1, true) ~= nil
+    end
+    if not vim.wait(tonumber(env.WAIT_S) * 1000, working, 50) then
+      return fail("the server never logged " .. env.QUIT_WHEN_TEXT)
+    end
+    vim.cmd("qall!")
+    return
+  end
   local function changed()
     return table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n") ~= before
   end

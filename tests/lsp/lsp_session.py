@@ -272,6 +272,8 @@ def edits_of(edit: types.WorkspaceEdit) -> list[tuple[int | None, types.TextEdit
     for change in edit.document_changes or []:
         assert isinstance(change, types.TextDocumentEdit)
         for text_edit in change.edits:
+            if isinstance(text_edit, types.AnnotatedTextEdit):  # an edit the user confirms
+                text_edit = types.TextEdit(range=text_edit.range, new_text=text_edit.new_text)
             assert isinstance(text_edit, types.TextEdit)
             found.append((change.text_document.version, text_edit))
     for text_edits in (edit.changes or {}).values():

@@ -26,9 +26,10 @@ PLACEHOLDER = types.Range(
     start=types.Position(line=BODY_LINE - 1, character=7),
     end=types.Position(line=BODY_LINE, character=7),
 )
+# Evidence in words, then the code's gist; never a bare number.
 EVIDENCE = re.compile(
-    r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run|"
-    r"no examples to check|no examples · \d+/\d+ agree on \d+ inputs) · -?\d+\.\d\d"
+    r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run: \S.*|"
+    r"no examples to check|no examples · \d+/\d+ agree on \d+ inputs)"
     r"(?: — \S.*)?$"
 )
 
@@ -37,6 +38,8 @@ SHOWS_DISABLED = {"visual_studio_code", "lsp_3_18"}
 VERSIONED = {"emacs", "visual_studio_code", "lsp_3_18"}
 CONTENT_MODIFIED = types.LSPErrorCodes.ContentModified.value
 FAILS_ONE_TITLE = f"Implement anyway (fails: `add(-1, 1)` returned 2, expected 0) — {ADD_FAILS_ONE}"
+# The data every candidate action carries, which clients read instead of the title.
+EVIDENCE_KEYS = {"examplesPassed", "examplesTotal", "passes", "score", "scoreMeaning", "verified"}
 RAISES_TITLE = (
     "Implement anyway (fails: `add(1, 2)` raised ValueError: scripted failure, expected 3)"
     f" — {ADD_RAISES}"
@@ -142,22 +145,32 @@ async def test_ranked_candidates_become_actions(session: Session) -> None:
     else:
         assert [a.title for a in candidates[1:]] == [FAILS_ONE_TITLE, RAISES_TITLE]
     assert [a.is_preferred for a in candidates] == [True, None, None]
+    # Every client gets the evidence as data too, the same for all: the scores go there.
+    evidence = [a.data["evidence"] for a in candidates]
+    assert all(e.keys() >= EVIDENCE_KEYS for e in evidence), evidence
+    assert [(e["examplesPassed"], e["examplesTotal"], e["passes"]) for e in evidence] == [
+        (2, 2, True),
+        (1, 2, False),
+        (0, 2, False),
+    ]
+    assert evidence[1]["failure"] == "`add(-1, 1)` returned 2, expected 0"
+    assert all(0.0 <= e["score"] <= 1.0 for e in evidence)
     bodies = []
     for action in candidates:
         expected_tags = [types.CodeActionTag.LlmGenerated] if session.name == "lsp_3_18" else None
         assert _tags(action) == expected_tags
+        assert action.data["kind"] == "codegenLsp.candidate"
         if not _passes(action) and session.name in SHOWS_DISABLED:
             assert action.disabled is not None
             assert "expected" in action.disabled.reason or "raised" in action.disabled.reason
-            assert action.edit is None and action.data is None
+            assert action.edit is None
             continue
         assert action.disabled is None
         if session.name in RESOLVES:
-            assert action.edit is None and action.data is not None
+            assert action.edit is None
             resolved = await session.client.code_action_resolve_async(action)
             edit = resolved.edit
         else:
-            assert action.data is None
             edit = action.edit
         assert edit is not None
         ((version, text_edit),) = edits_of(edit)
@@ -185,7 +198,14 @@ async def test_warm_up_shows_its_progress(session: Session) -> None:
     assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable
     assert begin.title == "codegen: preparing candidates for add"
     messages = [r.message for r in middle]
-    assert "sampling 3/3" in messages and "running examples 3/3" in messages
+    assert "sampling 3/3" in messages and "running examples 3/3 · 1 pass" in messages
+    # How many pass so far moves with the runs: never down, and one of the three in the end.
+    so_far = [
+        (int(m.group(1)), int(m.group(2)))
+        for m in (re.fullmatch(r"running examples (\d)/3 · (\d) pass", x or "") for x in messages)
+        if m
+    ]
+    assert so_far[0] == (0, 0) and so_far[-1] == (3, 1) and so_far == sorted(so_far), so_far
     percentages = [r.percentage for r in middle]
     assert percentages == sorted(percentages)  # the bar only moves forward
     assert isinstance(end, types.WorkDoneProgressEnd) and end.message == "done"
@@ -269,10 +289,12 @@ async def test_without_examples_candidates_are_ranked_by_what_they_do_on_drawn_i
     (generate,) = await session.actions(2)
     actions = await session.warmed_actions(2)
     titles = [a.title for a in actions]
-    agree = re.compile(r"^Implement: no examples · (\d)/3 agree on (\d+) inputs · ")
+    agree = re.compile(r"^Implement: no examples · (\d)/3 agree on (\d+) inputs — ")
     found = [agree.match(title) for title in titles]
     assert all(found), titles
     assert [m.group(1) for m in found if m] == ["2", "2", "1"]
+    data = [a.data["evidence"] for a in actions]
+    assert [(e["agreement"], e["samples"]) for e in data] == [(2, 3), (2, 3), (1, 3)]
     assert titles[2].endswith("— return n")
     inputs = {int(m.group(2)) for m in found if m}
     assert len(inputs) == 1 and inputs.pop() > 2  # drawn ones, and clip(-3) and clip(7)

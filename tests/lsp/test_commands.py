@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from codegen_lsp.lsp.actions import CHECK_TITLE, EXPLAIN_TITLE, REPAIR_TITLE
+from codegen_lsp.lsp.actions import CHECK_TITLE, EXPLAIN_TITLE, REPAIR_TITLE, REWRITE_TITLE
 from lsp_session import (
     ADD_FAILS_ONE,
     ADD_PASSES,
@@ -18,7 +18,7 @@ from lsp_session import (
 )
 from lsp_session import until as _until
 from lsprotocol import types
-from scripted_model import ScriptedModel, body, implementing
+from scripted_model import Reply, ScriptedModel, body, explaining, implementing
 
 
 def _by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAction]:
@@ -79,6 +79,46 @@ async def test_explain_writes_a_docstring_checked_against_the_function(session: 
     assert session.text.startswith('def triple(x):\n    """Return x three times.')
     assert ">>> triple(2)\n    6\n    >>> triple(1)\n    3\n" in session.text
     assert session.text.rstrip().endswith("return x * 3")
+
+
+HALF = 'def half(x):\n    """Halve x, rounding down: my words, kept."""\n    return x // 2\n'
+CONFIRMS = {"lsp_3_18", "visual_studio_code"}  # clients that confirm annotated edits
+
+
+@pytest.mark.scripted_model
+async def test_explain_keeps_the_users_docstring_and_says_why_examples_went(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    # The model goes on after the user's words: one example holds, one raises and is dropped.
+    scripted.script(explaining("half"), [Reply('4)\n2\n>>> half(\'a\')\n0\n"""')])
+    session.open(HALF)
+    actions = _by_title(await session.actions(1))
+    assert set(actions) == {EXPLAIN_TITLE, REWRITE_TITLE}
+    assert actions[REWRITE_TITLE].command.arguments[0]["rewrite"] is True
+    summary = await session.command_request(actions[EXPLAIN_TITLE])
+    assert summary["applied"] is True, summary
+    assert (summary["examplesChecked"], summary["examplesKept"]) == (2, 1), summary
+    assert session.text == (
+        'def half(x):\n    """Halve x, rounding down: my words, kept.\n\n    Examples:\n'
+        '    >>> half(4)\n    2\n    """\n    return x // 2\n'
+    )
+    # The message says why the other example went, as the CLI does.
+    assert summary["message"] == session.client.messages[-1].message
+    assert summary["message"].startswith("Explain half: 1/2 generated examples kept")
+    assert (
+        "Dropped an example that does not hold: `half('a')` raised TypeError"
+        in (summary["message"])
+    )
+    # Where the client can ask before applying, the edit says it needs confirmation.
+    (edit,) = session.applied
+    annotations = edit.change_annotations or {}
+    if session.name in CONFIRMS:
+        (annotation,) = annotations.values()
+        assert annotation.needs_confirmation and annotation.label.startswith("Explain half")
+        (change,) = edit.document_changes or []
+        assert all(isinstance(e, types.AnnotatedTextEdit) for e in change.edits)
+    else:
+        assert annotations == {}
 
 
 @pytest.mark.scripted_model

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codegen_lsp.lsp.evidence import candidate_title, code_preview, distinct_previews
+from codegen_lsp.lsp.evidence import (
+    candidate_data,
+    candidate_title,
+    code_preview,
+    distinct_previews,
+    failing_title,
+)
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 
 
@@ -15,6 +21,9 @@ class FakeRanked:
     body: str
     score: float = 0.84
     run: CandidateRun = field(default_factory=CandidateRun)
+    verified: bool = False
+    group_size: int = 1
+    score_parts: dict[str, float] = field(default_factory=dict)
 
 
 def _passing_run(n: int) -> CandidateRun:
@@ -46,9 +55,9 @@ def test_same_score_candidates_get_different_titles() -> None:
         run=_passing_run(2),
     )
     first, second = (candidate_title(c, preview=True) for c in (palindrome, vowels))
-    assert first == "Implement: 2/2 examples pass · 0.84 — return t == t[::-1]"
-    assert second == "Implement: 2/2 examples pass · 0.84 — return n % 2 == 0"
-    assert candidate_title(palindrome) == "Implement: 2/2 examples pass · 0.84"
+    assert first == "Implement: 2/2 examples pass — return t == t[::-1] (+1 line)"
+    assert second == "Implement: 2/2 examples pass — return n % 2 == 0 (+1 line)"
+    assert candidate_title(palindrome) == "Implement: 2/2 examples pass"
 
 
 def test_candidates_ending_in_the_same_return_are_told_apart() -> None:
@@ -65,3 +74,46 @@ def test_candidates_ending_in_the_same_return_are_told_apart() -> None:
     assert gists[1] == "vowel_count = len([c for c in text.lower() if c in 'aeiou'])"
     assert gists[2] == "return sum(c in 'aeiou' for c in text.lower())"
     assert gists[3] == "return vowel_count"  # the same code: nothing to tell apart
+
+
+def test_a_title_never_hides_statements_behind_its_gist() -> None:
+    # A do-nothing line before the return is still counted: the user knows there is more.
+    body = "    numbers.sort()\n    # keep it\n    return len(numbers)\n"
+    candidate = FakeRanked(body=body, run=_passing_run(1))
+    assert candidate_title(candidate, preview=True) == (
+        "Implement: 1/1 examples pass — return len(numbers) (+1 line)"
+    )
+    single = FakeRanked(body="    return 1\n", run=_passing_run(1))
+    assert candidate_title(single, preview=True) == "Implement: 1/1 examples pass — return 1"
+    assert failing_title(candidate, "return len(numbers)").endswith("return len(numbers) (+1 line)")
+
+
+def test_an_error_is_named_in_the_title_and_no_score_is() -> None:
+    run = CandidateRun(error="ModuleNotFoundError: No module named 'models'")
+    candidate = FakeRanked(body="    return models.x\n", score=0.12, run=run)
+    title = candidate_title(candidate, preview=True)
+    assert title == (
+        "Implement: does not run: ModuleNotFoundError: No module named 'models' — return models.x"
+    )
+    assert "0.12" not in title
+
+
+def test_the_data_carries_the_score_and_what_it_means() -> None:
+    failing = Example(call="f(2)", expected="4", line=2)
+    run = CandidateRun(
+        results=[
+            ExampleResult(example=Example(call="f(1)", expected="1", line=1), status="passed"),
+            ExampleResult(example=failing, status="failed", actual_repr="5"),
+        ]
+    )
+    data = candidate_data(FakeRanked(body="    x = 1\n    return x\n", score=0.3, run=run))
+    assert data["examplesPassed"] == 1 and data["examplesTotal"] == 2
+    assert data["passes"] is False and data["verified"] is False
+    assert data["score"] == 0.3 and "confidence" in data["scoreMeaning"]
+    assert data["failure"] == "`f(2)` returned 5, expected 4"
+    assert data["lines"] == 2 and "agreement" not in data
+    agreeing = FakeRanked(
+        body="    return 1\n",
+        score_parts={"agreement": 5.0, "samples": 8.0, "inputs": 12.0},
+    )
+    assert (candidate_data(agreeing)["agreement"], candidate_data(agreeing)["inputs"]) == (5, 12)

@@ -56,7 +56,7 @@ async def test_workspace_configuration_overrides_initialization_options(
     try:
         session.open()
         actions = await session.warmed_actions(8)
-        assert [a.title.split(" · ")[0] for a in actions] == ["Implement: 2/2 examples pass"]
+        assert [a.title.split(" — ")[0] for a in actions] == ["Implement: 2/2 examples pass"]
     finally:
         await _stop(session)
 

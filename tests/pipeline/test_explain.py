@@ -244,3 +244,76 @@ def test_the_docstring_takes_the_file_s_tabs(pipeline: Pipeline) -> None:
         '\t\t"""Count.\n\n\t\t>>> Counter().count(\'ab\')\n\t\t2\n\t\t"""\n'
         "\t\treturn len(text)\n"
     )
+
+
+DOCUMENTED = '''def clamp(x, low, high):
+    """Keep x within [low, high], ignoring nothing: the bounds are inclusive."""
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+'''
+
+OWN_EXAMPLE = '''def clamp(x, low, high):
+    """Keep x within [low, high].
+
+    >>> clamp(5, 1, 3)
+    99
+    """
+    return max(low, min(x, high))
+'''
+
+
+def _explain(source: str, replies: list[tuple[str, str]], **options: Any) -> tuple[Any, list[str]]:
+    model = ScriptedModel(replies)
+    p = Pipeline(Settings(), engine=model)  # type: ignore[arg-type]
+    try:
+        return p.explain(source, 0, **options), model.prompts
+    finally:
+        p.close()
+
+
+def test_the_users_prose_is_kept_and_only_examples_are_added() -> None:
+    # The model is asked to go on after the user's words, inside an Examples section; its
+    # wrong count is corrected to what the function returns.
+    result, prompts = _explain(DOCUMENTED, [("5, 1, 3)\n3\n>>> clamp(0, 1, 3)\n0\n", "stop")])
+    (prompt,) = prompts
+    assert prompt.endswith(
+        '"""Keep x within [low, high], ignoring nothing: the bounds are inclusive.'
+        "\n\nExamples:\n>>> clamp("
+    )
+    assert result.docstring == (
+        "Keep x within [low, high], ignoring nothing: the bounds are inclusive.\n\n"
+        "Examples:\n>>> clamp(5, 1, 3)\n3\n>>> clamp(0, 1, 3)\n1"
+    )
+    assert (result.examples_checked, result.examples_kept, result.examples_corrected) == (2, 2, 1)
+
+
+def test_rewrite_lets_the_model_write_the_whole_docstring() -> None:
+    result, prompts = _explain(
+        DOCUMENTED, [("Clamp x.\n\n>>> clamp(5, 1, 3)\n3\n", "stop")], rewrite=True
+    )
+    assert prompts[0].endswith('"""')  # nothing of the user's docstring was put in its mouth
+    assert result.docstring == "Clamp x.\n\n>>> clamp(5, 1, 3)\n3"
+
+
+def test_the_users_own_examples_are_neither_run_nor_changed() -> None:
+    # The user's example is wrong (99); explain adds one of its own and leaves theirs alone:
+    # fixing it is what "Check examples" and "Fix with failing example" are for.
+    result, prompts = _explain(OWN_EXAMPLE, [("0, 1, 3)\n1\n", "stop")])
+    assert prompts[0].endswith(">>> clamp(5, 1, 3)\n99\n\n>>> clamp(")
+    assert result.docstring == (
+        "Keep x within [low, high].\n\n>>> clamp(5, 1, 3)\n99\n\n>>> clamp(0, 1, 3)\n1"
+    )
+    assert (result.examples_checked, result.examples_kept) == (1, 1)
+
+
+def test_when_no_generated_example_holds_the_docstring_stays_as_it_was() -> None:
+    result, _ = _explain(DOCUMENTED, [("'a', 1, 3)\n3\n", "stop")])  # raises TypeError
+    assert result.docstring == (
+        "Keep x within [low, high], ignoring nothing: the bounds are inclusive."
+    )
+    assert result.examples_kept == 0
+    assert any(n.startswith("dropped an example that does not hold") for n in result.notes)
+    assert result.notes[-1] == "no generated example held: the docstring is left as it was"

@@ -46,7 +46,9 @@ def test_implement_on_a_tiny_model(tiny_engine: Any, fmt: str) -> None:
     stages: list[str] = []
     p = Pipeline(settings(fmt), engine=tiny_engine)
     try:
-        result = p.implement(SOURCE, 3, progress=lambda stage, done, total: stages.append(stage))
+        result = p.implement(
+            SOURCE, 3, progress=lambda stage, done, total, passing=None: stages.append(stage)
+        )
     finally:
         p.close()
     assert result.function_name == "add" and len(result.examples) == 1

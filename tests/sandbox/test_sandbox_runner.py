@@ -201,7 +201,7 @@ def test_run_many_keeps_order_reports_progress_and_cancels() -> None:
     codes = [f"def f(x):\n    return x * {i}\n" for i in range(12)]
     seen: list[tuple[int, int]] = []
     with Sandbox(SandboxSettings(workers=2)) as box:
-        runs = box.run_many(codes, "f", examples, progress=lambda d, t: seen.append((d, t)))
+        runs = box.run_many(codes, "f", examples, progress=lambda d, t, _: seen.append((d, t)))
         assert [run.passed for run in runs] == [int(i == 2) for i in range(12)]
         assert sorted(seen) == [(i, 12) for i in range(1, 13)]
         cancel = threading.Event()

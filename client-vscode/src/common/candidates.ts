@@ -1,5 +1,7 @@
 // Candidates as the user chooses among them: what each QuickPick entry says (evidence, examples
-// passed, score) and what the file becomes if it is accepted. Pure logic, unit-tested.
+// passed, score) and what the file becomes if it is accepted. The evidence is read from the
+// structured data the server puts on each candidate action, never from its title. Pure logic,
+// unit-tested.
 
 export interface Position {
     line: number;
@@ -16,23 +18,34 @@ export interface TextEdit {
     newText: string;
 }
 
+/** The `data.kind` the server gives candidate actions (server/codegen_lsp/lsp/actions.py). */
+export const CANDIDATE_KIND = 'codegenLsp.candidate';
+
 /** One candidate body with the evidence the server gives for it. */
 export interface Candidate {
     rank: number;
-    /** The code action title, which carries the evidence ("3/3 examples pass"). */
+    /** The code action title: the evidence in words and the code's gist, for the label. */
     title: string;
     body: string;
+    /** Whether it ran and passed every example it has. */
+    passes?: boolean;
     score?: number;
+    /** What the score means, in the server's words. */
+    scoreMeaning?: string;
     verified?: boolean;
     examplesPassed?: number;
     examplesTotal?: number;
-    meanLogprob?: number;
-    /** How many candidates behaved the same on the examples. */
+    /** How many candidates behaved the same (on the examples, or on the inputs without them). */
     agreement?: number;
+    /** Without examples: how many samples were compared, and on how many inputs. */
+    samples?: number;
+    inputs?: number;
     /** Edits to the document the request was made on; none when the candidate is disabled. */
     edits: TextEdit[];
     /** Why the server offers it disabled (its first failing example). */
     disabledReason?: string;
+    /** Its first failing example, or why it does not run. */
+    failure?: string;
 }
 
 export class MalformedResultError extends Error {}
@@ -97,19 +110,50 @@ function sameUri(a: string, b: string): boolean {
     return norm(a) === norm(b);
 }
 
+function numberOf(record: Record<string, unknown>, key: string): number | undefined {
+    const value = record[key];
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function stringOf(record: Record<string, unknown>, key: string): string | undefined {
+    const value = record[key];
+    return typeof value === 'string' ? value : undefined;
+}
+
+/** The evidence fields of a candidate from the server's `evidence` object (camelCase). */
+export function evidenceOf(evidence: unknown): Partial<Candidate> {
+    if (!isObject(evidence)) {
+        return {};
+    }
+    return {
+        passes: typeof evidence.passes === 'boolean' ? evidence.passes : undefined,
+        score: numberOf(evidence, 'score'),
+        scoreMeaning: stringOf(evidence, 'scoreMeaning'),
+        verified: typeof evidence.verified === 'boolean' ? evidence.verified : undefined,
+        examplesPassed: numberOf(evidence, 'examplesPassed'),
+        examplesTotal: numberOf(evidence, 'examplesTotal'),
+        agreement: numberOf(evidence, 'agreement'),
+        samples: numberOf(evidence, 'samples'),
+        inputs: numberOf(evidence, 'inputs'),
+        failure: stringOf(evidence, 'failure'),
+    };
+}
+
+/** Whether a code action is one of the server's candidates (by its data, not its title). */
+export function isCandidateAction(action: unknown): boolean {
+    return isObject(action) && isObject(action.data) && action.data.kind === CANDIDATE_KIND;
+}
+
 /**
- * Candidates from the server's code actions (what every client sees): the title carries the
- * evidence ("Implement: 3/3 examples pass · 0.91"), the edit the body. Actions that stand for a
- * task ("Generate implementations…") are left out; disabled ones are kept with their reason.
+ * Candidates from the server's code actions (what every client sees): each candidate action
+ * carries its evidence as data and its body as an edit. Actions that stand for a task
+ * ("Generate implementations…") are left out; disabled ones are kept with their reason.
+ * Passing candidates come first, then the failing ones, each in the server's order.
  */
-export function candidatesFromActions(
-    actions: readonly unknown[],
-    uri: string,
-    isTaskTitle: (title: string) => boolean,
-): Candidate[] {
-    const out: Candidate[] = [];
+export function candidatesFromActions(actions: readonly unknown[], uri: string): Candidate[] {
+    const found: Candidate[] = [];
     for (const action of actions) {
-        if (!isObject(action) || typeof action.title !== 'string' || isTaskTitle(action.title)) {
+        if (!isObject(action) || typeof action.title !== 'string' || !isCandidateAction(action)) {
             continue;
         }
         const edits = editsFor(action.edit, uri);
@@ -119,21 +163,19 @@ export function candidatesFromActions(
         if (edits.length === 0 && disabled === undefined) {
             continue; // neither something to preview nor an honest failure to show
         }
-        const counts = /(\d+)\s*\/\s*(\d+)\s+examples?/.exec(action.title);
-        // The score ends the evidence; a code preview may follow after " — ".
-        const score = /·\s*(-?\d+(?:\.\d+)?)\s*(?:—.*)?$/.exec(action.title);
-        out.push({
-            rank: out.length + 1,
+        const data = action.data as Record<string, unknown>;
+        found.push({
+            ...evidenceOf(data.evidence),
+            rank: 0,
             title: action.title,
             body: edits.map((e) => e.newText).join('\n'),
-            score: score ? Number(score[1]) : undefined,
-            examplesPassed: counts ? Number(counts[1]) : undefined,
-            examplesTotal: counts ? Number(counts[2]) : undefined,
             edits,
             disabledReason: disabled,
         });
     }
-    return out;
+    const failing = (c: Candidate) => c.disabledReason !== undefined || c.passes === false;
+    const ordered = [...found.filter((c) => !failing(c)), ...found.filter(failing)];
+    return ordered.map((candidate, index) => ({ ...candidate, rank: index + 1 }));
 }
 
 export interface PickItem {
@@ -143,32 +185,30 @@ export interface PickItem {
 }
 
 /**
- * The QuickPick entry for a candidate: its title (which carries the evidence) with an icon, the
- * facts the title leaves out, and the code.
+ * The QuickPick entry for a candidate: its title (which says the evidence in words) with an
+ * icon, the facts the title leaves out (the score among them), and the code.
  */
 export function pickItem(candidate: Candidate): PickItem {
-    const { examplesPassed: passed, examplesTotal: total } = candidate;
+    const total = candidate.examplesTotal;
+    const fails = candidate.disabledReason !== undefined || candidate.passes === false;
     let icon = '$(question)'; // nothing to check it against
-    if (candidate.disabledReason !== undefined || (total !== undefined && total > 0 && passed !== total)) {
+    if (fails) {
         icon = '$(error)';
     } else if (total !== undefined && total > 0) {
         icon = '$(pass-filled)';
     }
     const facts: string[] = [];
-    if (total !== undefined && passed !== undefined && !/examples?/.test(candidate.title)) {
-        facts.push(total === 0 ? 'no examples' : `${passed}/${total} examples pass`);
+    if (fails) {
+        facts.push(`fails: ${candidate.disabledReason ?? candidate.failure ?? 'its examples'}`);
     }
-    if (candidate.score !== undefined && !candidate.title.includes(candidate.score.toFixed(2))) {
+    if (candidate.score !== undefined) {
         facts.push(`score ${candidate.score.toFixed(2)}`);
-    }
-    if (candidate.agreement !== undefined && candidate.agreement > 1) {
-        facts.push(`${candidate.agreement} samples agree`);
     }
     if (candidate.verified) {
         facts.push('verified');
     }
-    if (candidate.disabledReason !== undefined) {
-        facts.push(`fails: ${candidate.disabledReason}`);
+    if (candidate.agreement !== undefined && candidate.agreement > 1 && candidate.inputs === undefined) {
+        facts.push(`${candidate.agreement} samples behave alike`); // the title says it without examples
     }
     const code = candidate.body
         .split('\n')
@@ -180,6 +220,13 @@ export function pickItem(candidate: Candidate): PickItem {
         description: facts.join(' · '),
         detail: code.length > 160 ? code.slice(0, 157) + '...' : code,
     };
+}
+
+/** The picker's placeholder: how to choose, and what the score in each entry means. */
+export function pickPlaceholder(candidates: readonly Candidate[]): string {
+    const meaning = candidates.find((c) => c.scoreMeaning !== undefined)?.scoreMeaning;
+    const base = 'Pick a candidate to preview its diff; failing ones are listed last';
+    return meaning ? `${base} · score: ${meaning}` : base;
 }
 
 function offsetOf(lineStarts: number[], text: string, position: Position): number {

@@ -2,7 +2,7 @@
 // before accepting), explain, check examples, repair, restart, show log, cancel.
 import * as vscode from 'vscode';
 import { CodeAction, Command, LanguageClient } from 'vscode-languageclient/node';
-import { Candidate, applyEdits, candidatesFromActions, pickItem } from './candidates';
+import { Candidate, applyEdits, candidatesFromActions, evidenceOf, editsFor, pickItem, pickPlaceholder } from './candidates';
 import { Commands } from './constants';
 import { logError, logInfo, outputChannel } from './log';
 import { RequestCancelled, RequestSuperseded } from './failures';
@@ -14,7 +14,7 @@ import {
     isCodeAction,
     resolveAction,
 } from './requests';
-import { Purpose, actionMatches, findCommand, isTaskTitle, taskMessage } from './serverCommands';
+import { Purpose, actionMatches, findCommand, taskMessage } from './serverCommands';
 import { ServerManager } from './server';
 import { StatusBar } from './statusBar';
 
@@ -139,7 +139,7 @@ export class CommandHandlers {
         const items = candidates.map((candidate) => ({ ...pickItem(candidate), candidate }));
         const picked = await vscode.window.showQuickPick(items, {
             title: 'codegen: implementations, best first',
-            placeHolder: 'Pick a candidate to preview its diff (evidence: examples passed · score)',
+            placeHolder: pickPlaceholder(candidates),
             matchOnDescription: true,
             matchOnDetail: true,
         });
@@ -154,11 +154,11 @@ export class CommandHandlers {
     private async candidates(target: Target): Promise<{ candidates: Candidate[]; message?: string }> {
         const uri = target.client.code2ProtocolConverter.asUri(target.document.uri);
         let actions = await this.resolvedActions(target);
-        let candidates = candidatesFromActions(actions, uri, isTaskTitle);
+        let candidates = candidatesFromActions(actions, uri);
         if (candidates.some((c) => c.edits.length > 0)) {
             return { candidates };
         }
-        const trigger = actions.find((a) => actionMatches(a.title, 'generate') && a.command);
+        const trigger = actions.find((a) => actionMatches(a, 'generate'));
         if (!trigger?.command) {
             return { candidates };
         }
@@ -167,11 +167,14 @@ export class CommandHandlers {
             executeServerCommand(target.client, this.status, command.command, command.arguments ?? [], PURPOSE_TITLES.generate),
         );
         actions = await this.resolvedActions(target);
-        candidates = candidatesFromActions(actions, uri, isTaskTitle);
+        candidates = candidatesFromActions(actions, uri);
         if (!candidates.some((c) => c.edits.length > 0) && held.length > 0) {
-            // The candidates were not kept (the file changed meanwhile?): offer the one we hold.
+            // The candidates were not kept (the file changed meanwhile?): offer the one we hold,
+            // with the evidence the command's reply gives for it.
+            const edits = editsFor(held[0].edit, uri);
             const title = resultField(result, 'title') ?? 'Best candidate';
-            candidates = candidatesFromActions([{ title, edit: held[0].edit }], uri, isTaskTitle);
+            const evidence = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).evidence : undefined;
+            candidates = [{ ...evidenceOf(evidence), rank: 1, title, edits, body: edits.map((e) => e.newText).join('\n') }];
         }
         return { candidates, message: resultField(result, 'message') };
     }
@@ -206,7 +209,7 @@ export class CommandHandlers {
         if (!target) {
             return;
         }
-        const action = (await this.resolvedActions(target)).find((a) => actionMatches(a.title, purpose));
+        const action = (await this.resolvedActions(target)).find((a) => actionMatches(a, purpose));
         const command = findCommand(advertisedCommands(target.client), purpose);
         let result: unknown;
         if (action) {

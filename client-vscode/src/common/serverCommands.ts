@@ -1,5 +1,5 @@
-// The server's commands (workspace/executeCommand) and the code action titles it uses for each
-// task, as registered in server/codegen_lsp/lsp/actions.py. Pure logic, unit-tested.
+// The server's commands (workspace/executeCommand), as registered in
+// server/codegen_lsp/lsp/actions.py, and the actions that run them. Pure logic, unit-tested.
 
 export type Purpose = 'generate' | 'explain' | 'check' | 'repair';
 
@@ -11,28 +11,23 @@ export const SERVER_COMMANDS: Record<Purpose, string> = {
     repair: 'codegenLsp.repair',
 };
 
-/** Code action titles that stand for each task ("Generate implementations…", ...). */
-const ACTION_TITLES: Record<Purpose, RegExp> = {
-    generate: /^generate implementations/i,
-    explain: /^explain code/i,
-    check: /^check examples/i,
-    repair: /^(fix with failing example|repair)/i,
-};
+/** Whether a code action runs the server command of the purpose (by command id, not title). */
+export function actionMatches(action: unknown, purpose: Purpose): boolean {
+    if (typeof action !== 'object' || action === null) {
+        return false;
+    }
+    const command = (action as { command?: unknown }).command;
+    return (
+        typeof command === 'object' &&
+        command !== null &&
+        (command as { command?: unknown }).command === SERVER_COMMANDS[purpose]
+    );
+}
 
 /** The server command for a purpose, or undefined when this server did not register it. */
 export function findCommand(advertised: readonly string[], purpose: Purpose): string | undefined {
     const name = SERVER_COMMANDS[purpose];
     return advertised.includes(name) ? name : undefined;
-}
-
-/** Whether a code action title stands for the purpose. */
-export function actionMatches(title: string, purpose: Purpose): boolean {
-    return ACTION_TITLES[purpose].test(title.trim());
-}
-
-/** Whether a title names one of the tasks (as opposed to a candidate body). */
-export function isTaskTitle(title: string): boolean {
-    return (Object.keys(ACTION_TITLES) as Purpose[]).some((purpose) => actionMatches(title, purpose));
 }
 
 /**

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MalformedResultError, applyEdits, candidatesFromActions, editsFor, pickItem } from '../common/candidates';
-import { isTaskTitle } from '../common/serverCommands';
+import {
+    MalformedResultError,
+    applyEdits,
+    candidatesFromActions,
+    editsFor,
+    evidenceOf,
+    pickItem,
+    pickPlaceholder,
+} from '../common/candidates';
 
 const URI = 'file:///w/mod.py';
 const bodyEdit = (text: string) => ({
@@ -19,43 +26,84 @@ test('editsFor reads both WorkspaceEdit forms and ignores other files', () => {
     assert.deepEqual(editsFor(undefined, URI), []);
 });
 
-test('candidatesFromActions reads the evidence in the titles and skips task actions', () => {
+const candidateData = (evidence: Record<string, unknown>) => ({ kind: 'codegenLsp.candidate', index: 0, evidence });
+const MEANING = "the ranking's confidence (0 to 1)";
+
+test('candidatesFromActions reads the evidence from the data, never the title, and skips tasks', () => {
     const actions = [
-        { title: 'Implement: 2/2 examples pass · 0.91 — return a + b', edit: { changes: { [URI]: [bodyEdit('    return a + b\n')] } } },
-        { title: 'Implement: 0/2 examples pass · 0.12', disabled: { reason: 'add(1, 2): expected 3, got 0' } },
-        { title: 'Implement: no examples to check · -0.50', edit: { documentChanges: [{ textDocument: { uri: URI }, edits: [bodyEdit('    pass\n')] }] } },
+        {
+            // A title with numbers that contradict the data: the data wins.
+            title: 'Implement: 9/9 examples pass — return a + b',
+            edit: { changes: { [URI]: [bodyEdit('    return a + b\n')] } },
+            data: candidateData({ examplesPassed: 2, examplesTotal: 2, passes: true, score: 0.91, scoreMeaning: MEANING }),
+        },
+        {
+            title: 'Implement: 0/2 examples pass — return 0',
+            disabled: { reason: 'add(1, 2): expected 3, got 0' },
+            data: candidateData({ examplesPassed: 0, examplesTotal: 2, passes: false, score: 0.12 }),
+        },
+        {
+            title: 'Implement anyway (fails: `add(1, 2)` returned 0, expected 3) — return a - b',
+            edit: { changes: { [URI]: [bodyEdit('    return a - b\n')] } },
+            data: candidateData({ examplesPassed: 1, examplesTotal: 2, passes: false, score: 0.2, failure: '`add(1, 2)` returned 0' }),
+        },
+        {
+            title: 'Implement: no examples to check — pass',
+            edit: { documentChanges: [{ textDocument: { uri: URI }, edits: [bodyEdit('    pass\n')] }] },
+            data: candidateData({ examplesPassed: 0, examplesTotal: 0, passes: true, score: 0.5 }),
+        },
         { title: 'Generate implementations again…', command: { title: 'g', command: 'codegenLsp.generate' } },
-        { title: 'Implement: 1/2 examples pass · 0.3' }, // neither edit nor reason: nothing to show
+        { title: 'Implement: 2/2 examples pass — x', edit: { changes: { [URI]: [bodyEdit('x\n')] } } }, // no data: not ours
+        { title: 'Implement: 1/2 examples pass', data: candidateData({}) }, // neither edit nor reason
     ];
-    const candidates = candidatesFromActions(actions, URI, isTaskTitle);
+    const candidates = candidatesFromActions(actions, URI);
+    // Passing ones first, then the failing ones, marked.
     assert.deepEqual(
         candidates.map((c) => [c.rank, c.examplesPassed, c.examplesTotal, c.score, c.edits.length, c.disabledReason]),
         [
             [1, 2, 2, 0.91, 1, undefined],
-            [2, 0, 2, 0.12, 0, 'add(1, 2): expected 3, got 0'],
-            [3, undefined, undefined, -0.5, 1, undefined],
+            [2, 0, 0, 0.5, 1, undefined],
+            [3, 0, 2, 0.12, 0, 'add(1, 2): expected 3, got 0'],
+            [4, 1, 2, 0.2, 1, undefined],
         ],
     );
     assert.equal(candidates[0].body, '    return a + b\n');
+    assert.equal(candidates[3].failure, '`add(1, 2)` returned 0');
+    assert.deepEqual(candidates.map((c) => pickItem(c).label.split(' ')[0]), [
+        '$(pass-filled)', '$(question)', '$(error)', '$(error)',
+    ]);
+    assert.equal(pickPlaceholder(candidates), `Pick a candidate to preview its diff; failing ones are listed last · score: ${MEANING}`);
 });
 
-test('pickItem shows the evidence and the code, without repeating the title', () => {
-    const item = pickItem({
-        rank: 1, title: 'Implement: 3/3 examples pass · 0.88', body: '    x = 1\n\n    return x\n', score: 0.876,
-        verified: true, examplesPassed: 3, examplesTotal: 3, agreement: 4, edits: [],
+test('evidenceOf keeps only well-typed fields', () => {
+    assert.deepEqual(evidenceOf({ score: 'high', examplesPassed: 2, passes: 'yes', inputs: 6 }), {
+        passes: undefined, score: undefined, scoreMeaning: undefined, verified: undefined,
+        examplesPassed: 2, examplesTotal: undefined, agreement: undefined, samples: undefined,
+        inputs: 6, failure: undefined,
     });
-    assert.equal(item.label, '$(pass-filled) Implement: 3/3 examples pass · 0.88');
-    assert.equal(item.description, '4 samples agree · verified');
+    assert.deepEqual(evidenceOf(null), {});
+});
+
+test('pickItem shows the score and the facts the title leaves out', () => {
+    const item = pickItem({
+        rank: 1, title: 'Implement: 3/3 examples pass — return x (+1 line)', body: '    x = 1\n\n    return x\n', score: 0.876,
+        verified: true, examplesPassed: 3, examplesTotal: 3, agreement: 4, passes: true, edits: [],
+    });
+    assert.equal(item.label, '$(pass-filled) Implement: 3/3 examples pass — return x (+1 line)');
+    assert.equal(item.description, 'score 0.88 · verified · 4 samples behave alike');
     assert.equal(item.detail, 'x = 1 ⏎ return x');
     const failing = pickItem({
-        rank: 2, title: 'Implement: 0/2 examples pass · 0.12', body: '', examplesPassed: 0, examplesTotal: 2,
+        rank: 2, title: 'Implement: 0/2 examples pass', body: '', examplesPassed: 0, examplesTotal: 2,
         edits: [], disabledReason: 'f(1): expected 2, got 0',
     });
     assert.ok(failing.label.startsWith('$(error)'));
     assert.equal(failing.description, 'fails: f(1): expected 2, got 0');
-    const bare = pickItem({ rank: 3, title: 'Candidate 3', body: 'pass', score: 0.5, examplesPassed: 0, examplesTotal: 0, edits: [] });
-    assert.ok(bare.label.startsWith('$(question)'));
-    assert.equal(bare.description, 'no examples · score 0.50');
+    const agreeing = pickItem({
+        rank: 3, title: 'Implement: no examples · 5/8 agree on 6 inputs', body: 'pass', score: 0.5,
+        examplesPassed: 0, examplesTotal: 0, agreement: 5, samples: 8, inputs: 6, edits: [],
+    });
+    assert.ok(agreeing.label.startsWith('$(question)'));
+    assert.equal(agreeing.description, 'score 0.50'); // the title already says who agrees
 });
 
 test('applyEdits produces the file as it would be after accepting', () => {

@@ -55,6 +55,11 @@ def add_parser(subparsers: Any) -> None:
         "explain", help="write a docstring with examples checked against the function"
     )
     _common(explain, "PATH:LINE of a function with a body")
+    explain.add_argument(
+        "--rewrite",
+        action="store_true",
+        help="let the model rewrite the whole docstring (default: keep yours, add examples)",
+    )
     explain.set_defaults(func=run, action="explain")
     repair = subparsers.add_parser("repair", help="rewrite a body that fails its examples")
     _common(repair, "PATH:LINE of the function to repair")
@@ -110,8 +115,9 @@ def build_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    print(f"  {stage} {done}/{total}", file=sys.stderr, flush=True)
+def _progress(stage: str, done: int, total: int, passing: int | None = None) -> None:
+    so_far = f" ({passing} pass)" if passing is not None else ""
+    print(f"  {stage} {done}/{total}{so_far}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {args.action} needs PATH:LINE (the function's line)", file=sys.stderr)
             return 1
         if args.action == "explain":
-            result = pipeline.explain(source, line - 1, progress=_progress, file=file)
+            result = pipeline.explain(
+                source, line - 1, progress=_progress, file=file, rewrite=args.rewrite
+            )
             _print_explain(result, args.json)
             return 0
         repaired = pipeline.repair(source, line - 1, note=args.note, progress=_progress, file=file)

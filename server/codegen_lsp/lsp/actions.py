@@ -3,13 +3,15 @@
 In a function with a docstring and no body:
 
 - when candidates for this very version of the document are ready (warm-up or an earlier
-  request made them), one action per top candidate, titled with its evidence
-  ("Implement: 3/3 examples pass · 0.91"); the best is preferred, all are tagged as
+  request made them), one action per top candidate, titled with its evidence in words and the
+  gist of its code ("Implement: 3/3 examples pass — return a + b"), its evidence as data too
+  (score included) for clients that show more than a title; the best is preferred, all are tagged as
   LLM-generated where the client knows the LSP 3.18 tag, and failing ones are shown disabled with
   the first failing example as the reason where the client shows disabled actions;
 - otherwise a single "Generate implementations…", which runs the slow work as a command.
 
-In a function with a body: "Explain code", and where its docstring has examples "Check examples"
+In a function with a body: "Explain code" (and, when it has a docstring, "Explain code: rewrite
+the docstring"), and where its docstring has examples "Check examples"
 and, once an example is known to fail, "Fix with failing example".
 
 The answer comes from cached results only, so it takes milliseconds: nothing is sampled here.
@@ -27,6 +29,7 @@ from pygls.workspace import TextDocument
 
 from codegen_lsp.lsp import checks, warmup
 from codegen_lsp.lsp.evidence import (
+    candidate_data,
     candidate_title,
     distinct_previews,
     failing_title,
@@ -46,11 +49,13 @@ CHECK = "codegenLsp.checkExamples"
 GENERATE_TITLE = "Generate implementations…"
 REGENERATE_TITLE = "Generate implementations again…"
 EXPLAIN_TITLE = "Explain code"
+REWRITE_TITLE = "Explain code: rewrite the docstring"
 REPAIR_TITLE = "Fix with failing example"
 CHECK_TITLE = "Check examples"
 
 KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
-_CANDIDATE_MARK = "codegenLsp.candidate"
+CANDIDATE_MARK = "codegenLsp.candidate"
+"""The ``data.kind`` of a candidate action: clients tell candidates from tasks by it."""
 
 
 def _wanted(params: types.CodeActionParams, kind: str) -> bool:
@@ -95,24 +100,25 @@ def candidate_actions(
         title = candidate_title(candidate, preview=True, gist=gists[index])
         if not passes(candidate) and not shows_disabled:
             # A client that cannot grey an action out would list a failing body like a good
-            # one: its title leads with the failure instead of a score (see failing_title).
+            # one: its title leads with the failure (see failing_title).
             title = failing_title(candidate, gists[index])
         action = types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix)
         if ls.features.accepts_llm_tag:
             action.tags = [types.CodeActionTag.LlmGenerated]
+        # Which candidate this is (for resolve) and its evidence, for clients that read data.
+        action.data = {
+            "kind": CANDIDATE_MARK,
+            "uri": document.uri,
+            "version": document.version,
+            "function": function.key,
+            "index": index,
+            "evidence": candidate_data(candidate),
+        }
         if not passes(candidate) and shows_disabled:
             action.disabled = types.CodeActionDisabled(
                 reason=first_failure(candidate.run) or "fails its examples"
             )
-        elif resolves:
-            action.data = {
-                "kind": _CANDIDATE_MARK,
-                "uri": document.uri,
-                "version": document.version,
-                "function": function.key,
-                "index": index,
-            }
-        else:
+        elif not resolves:
             action.edit = ls.workspace_edit(document, [candidate.replacement])
         if passes(candidate) and not preferred_given:
             action.is_preferred = True
@@ -183,9 +189,14 @@ def _body_actions(
             _command_action(ls, CHECK_TITLE, CHECK, _target(document, function), quick_fix)
         )
     if _wanted(params, rewrite):
+        # Explain keeps a docstring the user wrote and adds checked examples to it; rewriting
+        # their words is a separate choice.
         actions.append(
             _command_action(ls, EXPLAIN_TITLE, EXPLAIN, _target(document, function), rewrite)
         )
+        if function.docstring and function.docstring.strip():
+            argument = _target(document, function, rewrite=True)
+            actions.append(_command_action(ls, REWRITE_TITLE, EXPLAIN, argument, rewrite))
     return actions
 
 
@@ -208,7 +219,7 @@ def register(server: CodegenServer) -> None:
     @server.feature(types.CODE_ACTION_RESOLVE)
     def resolve(ls: CodegenServer, action: types.CodeAction) -> types.CodeAction:
         data = action.data
-        if not isinstance(data, dict) or data.get("kind") != _CANDIDATE_MARK:
+        if not isinstance(data, dict) or data.get("kind") != CANDIDATE_MARK:
             return action  # not ours to resolve (VS Code resolves command actions too)
         document = ls.current_document(data["uri"], data["version"])
         result = ls.results.get(data["uri"], data["version"], data["function"], "implement")

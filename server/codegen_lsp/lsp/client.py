@@ -1,10 +1,10 @@
 """What the editor can do, read once from ``initialize``.
 
 The server branches on a handful of client capabilities (lazy ``edit`` resolution, disabled
-actions, the LSP 3.18 LLM-generated tag, versioned edits, work-done progress, configuration
-pulls) and on one known client quirk (Eglot blocks while a command runs). They are resolved
-once, when the client introduces itself, into one frozen object, instead of being looked up in
-the capability tree on every code action.
+actions, the LSP 3.18 LLM-generated tag, versioned edits, edits the user confirms, work-done
+progress, configuration pulls) and on one known client quirk (Eglot blocks while a command
+runs). They are resolved once, when the client introduces itself, into one frozen object,
+instead of being looked up in the capability tree on every code action.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class ClientFeatures:
     """Answers ``workspace/configuration``."""
     blocks_on_commands: bool = False
     """Freezes (and gives up after 10 s) while a command runs: Eglot."""
+    confirms_edits: bool = False
+    """Asks the user to confirm an edit whose change annotation says ``needsConfirmation``."""
 
     @classmethod
     def from_initialize(cls, params: types.InitializeParams) -> ClientFeatures:
@@ -55,4 +57,6 @@ class ClientFeatures:
             shows_progress=has("window.work_done_progress"),
             has_configuration=has("workspace.configuration"),
             blocks_on_commands="eglot" in name.lower(),
+            confirms_edits=has("workspace.workspace_edit.document_changes")
+            and has("workspace.workspace_edit.change_annotation_support"),
         )

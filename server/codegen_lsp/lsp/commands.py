@@ -25,7 +25,15 @@ from pygls.workspace import TextDocument
 
 from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
-from codegen_lsp.lsp.evidence import candidate_title, evidence, first_failure, passes
+from codegen_lsp.lsp.evidence import (
+    candidate_data,
+    candidate_title,
+    evidence,
+    explain_evidence,
+    explain_message,
+    first_failure,
+    passes,
+)
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.implement import start_implement, start_pipeline_job
 from codegen_lsp.lsp.jobs import Job, JobCancelled
@@ -107,6 +115,7 @@ async def _apply_best(
     best = passing[0]
     title = candidate_title(best, verb)
     summary["title"] = title
+    summary["evidence"] = candidate_data(best)
     summary["applied"] = await ls.apply_edit(
         document.uri, document.version or 0, [best.replacement], label=title
     )
@@ -220,17 +229,31 @@ async def _explain(
     ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
 ) -> dict[str, Any]:
     version = document.version or 0
-    job = start_pipeline_job(ls, "explain", document, function, explicit=True)
+    rewrite = spec.get("rewrite") is True
+    job = start_pipeline_job(
+        ls,
+        "explain",
+        document,
+        function,
+        explicit=True,
+        key=f"{function.key}:rewrite" if rewrite else None,
+        rewrite=rewrite,
+    )
     result, failed = await _run(ls, f"Explaining {function.name}", job, "explain")
     if failed is not None:
         return failed
-    evidence_note = (
-        f"{result.examples_kept}/{result.examples_checked} generated examples kept "
-        "(checked against the function)"
+    label = f"Explain {function.name}: {explain_evidence(result)}"
+    # Where the client can, the user sees the new docstring and confirms it before it lands.
+    confirm = types.ChangeAnnotation(
+        label=label, needs_confirmation=True, description="; ".join(result.notes)
     )
-    label = f"Explain {function.name}: {evidence_note}"
-    applied = await ls.apply_edit(document.uri, version, [result.replacement], label=label)
-    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=label))
+    applied = await ls.apply_edit(
+        document.uri, version, [result.replacement], label=label, confirm=confirm
+    )
+    message = explain_message(label, result.notes)
+    for note in result.notes:
+        ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=note))
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
     return {
         "applied": applied,
         "function": function.name,
@@ -238,4 +261,5 @@ async def _explain(
         "examplesChecked": result.examples_checked,
         "examplesKept": result.examples_kept,
         "notes": list(result.notes),
+        "message": message,
     }

@@ -1,9 +1,10 @@
 """The words the user reads: action titles and reasons built from execution evidence.
 
-A candidate's title says how many of the docstring's examples it passed and its score, so the
-user can tell a proven body from a guess ("Implement: 3/3 examples pass · 0.91"). A failing
-candidate says which example failed and how (the pipeline's wording: what it returned against
-what was expected).
+A candidate's title says in words what was checked and how it went, then the gist of its code:
+"Implement: 3/3 examples pass — return a + b (+2 lines)". No bare number: the ranking's score
+travels in the action's structured data (:func:`candidate_data`), where a client that has room
+for it (VS Code's picker) shows it with its meaning. A failing candidate says which example
+failed and how (the pipeline's wording: what it returned against what was expected).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from codegen_lsp.pipeline import describe_failure
 from codegen_lsp.sandbox.types import CandidateRun
 
 _MAX_TEXT = 60
+_TITLE_ERROR = 48  # an error in a title leaves room for the gist
 
 
-def _short(text: str | None) -> str:
+def _short(text: str | None, limit: int = _MAX_TEXT) -> str:
     text = " ".join((text or "").split())
-    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def first_failure(run: CandidateRun) -> str | None:
@@ -36,21 +38,61 @@ def passes(candidate: Any) -> bool:
     return candidate.run.error is None and candidate.run.passed == candidate.run.total
 
 
+SCORE_MEANING = (
+    "the ranking's confidence (0 to 1): model likelihood times the verifier's estimate,"
+    " pooled over the samples that behave alike"
+)
+
+
 def evidence(candidate: Any) -> str:
-    """Return ``3/3 examples pass · 0.91``, or what stands in for it."""
+    """Return ``3/3 examples pass``, or what stands in for it, in words only."""
     run = candidate.run
     if run.error:
-        proof = "does not run"
-    elif run.total == 0 and "inputs" in candidate.score_parts:
-        # Compared with its siblings on drawn inputs: say how many samples behaved like it.
-        parts = candidate.score_parts
-        agree, samples, count = (int(parts.get(k, 0)) for k in ("agreement", "samples", "inputs"))
-        proof = f"no examples · {agree}/{samples} agree on {count} inputs"
-    elif run.total == 0:
-        proof = "no examples to check"
-    else:
-        proof = f"{run.passed}/{run.total} examples pass"
-    return f"{proof} · {candidate.score:.2f}"
+        return f"does not run: {_short(run.error, _TITLE_ERROR)}"
+    if run.total == 0 and "inputs" in candidate.score_parts:
+        # Compared with its siblings on inputs: say how many samples behaved like it.
+        agree, samples, count = _agreement(candidate)
+        return f"no examples · {agree}/{samples} agree on {count} inputs"
+    if run.total == 0:
+        return "no examples to check"
+    return f"{run.passed}/{run.total} examples pass"
+
+
+def _agreement(candidate: Any) -> tuple[int, int, int]:
+    parts = candidate.score_parts
+    return (
+        int(parts.get("agreement", 0)),
+        int(parts.get("samples", 0)),
+        int(parts.get("inputs", 0)),
+    )
+
+
+def candidate_data(candidate: Any) -> dict[str, Any]:
+    """Return a candidate's evidence as data (camelCase), for clients that show more than a title.
+
+    Clients read this, never the title: what ran, what passed, the first failure, how many
+    samples agree, the score and what it means.
+    """
+    run = candidate.run
+    data: dict[str, Any] = {
+        "examplesPassed": run.passed,
+        "examplesTotal": run.total,
+        "passes": passes(candidate),
+        "score": round(float(candidate.score), 4),
+        "scoreMeaning": SCORE_MEANING,
+        "verified": bool(candidate.verified),
+        "lines": len(_statements(candidate.body)),
+    }
+    if run.error:
+        data["error"] = run.error
+    failure = first_failure(run)
+    if failure is not None:
+        data["failure"] = failure
+    if run.total == 0 and "inputs" in candidate.score_parts:
+        data["agreement"], data["samples"], data["inputs"] = _agreement(candidate)
+    elif candidate.group_size > 1:
+        data["agreement"] = candidate.group_size
+    return data
 
 
 def code_preview(body: str) -> str:
@@ -99,10 +141,22 @@ def candidate_title(
     """Return the code action title of one ranked candidate, optionally with its code's gist.
 
     ``gist`` replaces the candidate's own :func:`code_preview` (see :func:`distinct_previews`).
+    The gist is one line of the body; how many more there are follows it, so that a title
+    never hides statements behind a tidy ``return``.
     """
     title = f"{verb}: {evidence(candidate)}"
-    snippet = (gist if gist is not None else code_preview(candidate.body)) if preview else ""
+    if not preview:
+        return title
+    snippet = with_rest(candidate.body, gist if gist is not None else code_preview(candidate.body))
     return f"{title} — {snippet}" if snippet else title
+
+
+def with_rest(body: str, gist: str) -> str:
+    """Return ``gist`` followed by how many other statements the body has ("(+2 lines)")."""
+    rest = len(_statements(body)) - 1
+    if not gist or rest <= 0:
+        return gist
+    return f"{gist} (+{rest} line{'s' if rest > 1 else ''})"
 
 
 def failing_title(candidate: Any, gist: str, verb: str = "Implement") -> str:
@@ -114,4 +168,34 @@ def failing_title(candidate: Any, gist: str, verb: str = "Implement") -> str:
     failure = first_failure(candidate.run) or "fails its examples"
     reason = failure if failure.startswith("does not run") else f"fails: {failure}"
     title = f"{verb} anyway ({reason})"
+    gist = with_rest(candidate.body, gist)
     return f"{title} — {gist}" if gist else title
+
+
+def explain_evidence(result: Any) -> str:
+    """Say how the generated examples of an explanation fared ("2/3 generated examples kept")."""
+    return (
+        f"{result.examples_kept}/{result.examples_checked} generated examples kept "
+        "(checked against the function)"
+    )
+
+
+_WHY_DROPPED = (
+    "the function could not run",
+    "dropped an example",
+    "corrected an example",
+    "no generated example held",
+)
+
+
+def explain_message(label: str, notes: list[str], limit: int = 2) -> str:
+    """Return ``label`` followed by why examples were dropped or corrected (at most ``limit``).
+
+    The pipeline's notes say it ("dropped an example that does not hold: `f(2)` returned 5,
+    expected 4"); the rest of them go to the log.
+    """
+    reasons = [note for note in notes if note.startswith(_WHY_DROPPED)]
+    shown = reasons[:limit]
+    more = len(reasons) - len(shown)
+    tail = "; ".join(shown) + (f"; and {more} more (see the log)" if more > 0 else "")
+    return f"{label}. {tail[0].upper()}{tail[1:]}." if tail else label

@@ -25,7 +25,8 @@ from codegen_lsp.engine.types import GenerationCancelled
 
 log = logging.getLogger(__name__)
 
-ProgressListener = Callable[[str, int, int], None]
+ProgressListener = Callable[[str, int, int, "int | None"], None]
+"""``listener(stage, done, total, passing)``; see ``pipeline.ProgressFn``."""
 Work = Callable[[threading.Event, ProgressListener], Any]
 
 
@@ -56,7 +57,7 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     cancel_reason: str = JobCancelled.REQUESTED
     listeners: list[ProgressListener] = field(default_factory=list)
-    last_progress: tuple[str, int, int] | None = None
+    last_progress: tuple[str, int, int, int | None] | None = None
     running: bool = False
     waiters: int = 0
     """Requests currently waiting for the result."""
@@ -185,8 +186,8 @@ class Scheduler:
         job.running = True
         log.info("job %s started (%s)", job.key, "requested" if job.explicit else "warm-up")
 
-        def progress(stage: str, done: int, total: int) -> None:
-            self._loop.call_soon_threadsafe(self._report, job, (stage, done, total))
+        def progress(stage: str, done: int, total: int, passing: int | None = None) -> None:
+            self._loop.call_soon_threadsafe(self._report, job, (stage, done, total, passing))
 
         started = time.monotonic()
         try:
@@ -197,7 +198,13 @@ class Scheduler:
             return
         except Exception as error:  # a failing pipeline is reported to its waiters, not raised
             job.seconds = time.monotonic() - started
-            self._settle(job, None, error)
+            if job.cancel.is_set():
+                # Stopped first, then failed because of it (the model process was closed under
+                # it as the server shut down): a stop, not a failure worth a warning.
+                log.info("job %s failed after it was stopped: %s", job.key, error)
+                self._settle(job, None, JobCancelled(job.cancel_reason))
+            else:
+                self._settle(job, None, error)
             return
         job.seconds = time.monotonic() - started
         if job.cancel.is_set():
@@ -205,7 +212,7 @@ class Scheduler:
         else:
             self._settle(job, result, None)
 
-    def _report(self, job: Job, update: tuple[str, int, int]) -> None:
+    def _report(self, job: Job, update: tuple[str, int, int, int | None]) -> None:
         job.last_progress = update
         for listener in list(job.listeners):
             try:

@@ -80,11 +80,16 @@ class JobProgress:
         job.listeners.append(progress.report)
         return progress
 
-    def report(self, stage: str, done: int, total: int) -> None:
-        """Show a stage with its counts ("running examples 3/8") and the overall percentage."""
+    def report(self, stage: str, done: int, total: int, passing: int | None = None) -> None:
+        """Show a stage with its counts and the overall percentage.
+
+        "running examples 3/8 · 2 pass": how many candidates passed every example so far.
+        """
         low, high = STAGES.get(stage, (0, 100))
         share = done / total if total else 0.0
         message = f"{stage} {done}/{total}" if total else stage
+        if passing is not None:
+            message += f" · {passing} pass"
         self.ls.work_done_progress.report(
             self.token,
             types.WorkDoneProgressReport(

@@ -4,8 +4,8 @@ Put the cursor in a function that has a docstring and no body and ask for code a
 server offers "Generate implementations…", samples candidate bodies in the background with
 visible, cancellable progress, and applies the best one that passes the docstring's examples.
 Once candidates are ready (ahead of time, thanks to warm-up), the code actions list them with
-their evidence ("Implement: 3/3 examples pass · 0.91"). Functions that already have a body get
-"Explain code", "Check examples" and "Fix with failing example".
+their evidence ("Implement: 3/3 examples pass — return a + b"). Functions that already have a
+body get "Explain code", "Check examples" and "Fix with failing example".
 
 This module holds the server object, its state, the protocol tweaks and the entry point; each
 feature lives in its own module and registers its handlers here.
@@ -14,6 +14,7 @@ feature lives in its own module and registers its handlers here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import dataclasses
 import faulthandler
@@ -67,12 +68,44 @@ request_work_done_token: contextvars.ContextVar[str | int | None] = contextvars.
 _EXPECTED_ERRORS = (JsonRpcContentModified, JsonRpcRequestCancelled, ServerCancelled)
 
 
+class _HangUpAwareWriter:
+    """A writer that takes a closed pipe as the client's leaving, not as an error.
+
+    An editor that quits mid-generation closes the pipe under the server's next progress
+    report or reply; pygls would log each failed write with a traceback. The first one is
+    logged once, quietly, and later writes are dropped: nobody is listening any more.
+    """
+
+    def __init__(self, writer: Any) -> None:
+        self._writer = writer
+        self.gone = False
+
+    def write(self, data: bytes) -> Any:
+        if self.gone:
+            return None
+        try:
+            return self._writer.write(data)
+        except (BrokenPipeError, ConnectionResetError, ValueError) as error:
+            # ValueError: the stream was closed on our side as the process winds down.
+            self.gone = True
+            log.info("the client hung up (%s): nothing more is sent", type(error).__name__)
+            return None
+
+    def close(self) -> None:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError, ValueError):
+            self._writer.close()  # already gone is fine
+
+
 class CodegenProtocol(LanguageServerProtocol):
     """pygls' protocol, with cancel hooks for long commands and quiet expected errors."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._cancel_hooks: dict[Any, Callable[[], None]] = {}
+
+    def set_writer(self, writer: Any, include_headers: bool = True) -> None:
+        """Write through :class:`_HangUpAwareWriter` (a client that quits is no error)."""
+        super().set_writer(_HangUpAwareWriter(writer), include_headers)
 
     def on_cancel(self, msg_id: Any, hook: Callable[[], None]) -> None:
         """Call ``hook`` when the client cancels request ``msg_id``.
@@ -108,6 +141,21 @@ class CodegenProtocol(LanguageServerProtocol):
                 future.cancel()
         self._shutdown = True
         return None
+
+    def _run_generator(
+        self, future: Any, *, gen: Generator[Any, Any, Any], result_future: Any
+    ) -> None:
+        """Let a built-in handler's step that was cancelled cancel its request, quietly.
+
+        When the client hangs up, asyncio cancels the tasks still running (a command waiting
+        for its generation); pygls would read the cancelled step's result in a callback and
+        log the CancelledError as an unhandled exception.
+        """
+        if future is not None and future.cancelled():
+            if not result_future.done():
+                result_future.cancel()
+            return
+        super()._run_generator(future, gen=gen, result_future=result_future)
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
         hook = self._cancel_hooks.pop(msg_id, None)
@@ -150,6 +198,15 @@ class CodegenProtocol(LanguageServerProtocol):
                 msg_id if isinstance(msg_id, (int, str)) else None,
                 JsonRpcInvalidRequest("not a JSON-RPC 2.0 message (LSP sends no batches)"),
             )
+            return
+        method = getattr(message, "method", "")
+        if self._shutdown and method != types.EXIT:
+            # An editor that quits may still close its files or cancel a request after
+            # ``shutdown``: ordinary, so not a warning. A request gets the error LSP asks for.
+            log.info("after shutdown, %s is ignored", method or "a reply")
+            msg_id = getattr(message, "id", None)
+            if method and msg_id is not None:
+                self.reply_error(msg_id, JsonRpcInvalidRequest("the server is shutting down"))
             return
         token = None
         if isinstance(message, types.ExecuteCommandRequest):
@@ -497,18 +554,34 @@ class CodegenServer(LanguageServer):
         )
 
     def workspace_edit(
-        self, document: TextDocument, replacements: Sequence[Any]
+        self,
+        document: TextDocument,
+        replacements: Sequence[Any],
+        confirm: types.ChangeAnnotation | None = None,
     ) -> types.WorkspaceEdit:
-        """Return an edit of this document version only (versioned where the client allows)."""
+        """Return an edit of this document version only (versioned where the client allows).
+
+        With ``confirm``, a client that supports change annotations shows the edit and asks
+        before applying it; the others apply it as usual.
+        """
         edits = [self.text_edit(document, replacement) for replacement in replacements]
         if self.features.versions_edits:
             identifier = types.OptionalVersionedTextDocumentIdentifier(
                 uri=document.uri, version=document.version
             )
-            return types.WorkspaceEdit(
-                document_changes=[
-                    types.TextDocumentEdit(text_document=identifier, edits=list(edits))
+            annotations = None
+            listed: list[types.TextEdit | types.AnnotatedTextEdit] = list(edits)
+            if confirm is not None and self.features.confirms_edits:
+                annotations = {_CONFIRM_ID: confirm}
+                listed = [
+                    types.AnnotatedTextEdit(
+                        range=edit.range, new_text=edit.new_text, annotation_id=_CONFIRM_ID
+                    )
+                    for edit in edits
                 ]
+            return types.WorkspaceEdit(
+                document_changes=[types.TextDocumentEdit(text_document=identifier, edits=listed)],
+                change_annotations=annotations,
             )
         return types.WorkspaceEdit(changes={document.uri: edits})
 
@@ -525,11 +598,19 @@ class CodegenServer(LanguageServer):
         }
 
     async def apply_edit(
-        self, uri: str, version: int, replacements: Sequence[Any], label: str
+        self,
+        uri: str,
+        version: int,
+        replacements: Sequence[Any],
+        label: str,
+        confirm: types.ChangeAnnotation | None = None,
     ) -> bool:
-        """Apply replacements computed on ``uri`` at ``version``; never on any other version."""
+        """Apply replacements computed on ``uri`` at ``version``; never on any other version.
+
+        ``confirm`` asks the user first where the client can (see :meth:`workspace_edit`).
+        """
         document = self.current_document(uri, version)
-        edit = self.workspace_edit(document, replacements)
+        edit = self.workspace_edit(document, replacements, confirm)
         # Mark before awaiting: a racing request must not send a second edit for this version.
         self.applied_versions[uri] = version
         response = await self.workspace_apply_edit_async(
@@ -539,6 +620,10 @@ class CodegenServer(LanguageServer):
             self.applied_versions.pop(uri, None)
             log.info("client declined the edit: %s", response.failure_reason)
         return bool(response.applied)
+
+
+_CONFIRM_ID = "codegenLsp.confirm"
+"""The change annotation of an edit the user confirms before it is applied."""
 
 
 def _job_key(job: Job) -> tuple[str, str, int, str]:

@@ -50,7 +50,8 @@ START_TIMEOUT_S = 30.0
 # concludes the worker itself is stuck and kills its whole process group.
 PARENT_SLACK_S = 3.0
 
-ProgressCallback = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int, CandidateRun], None]
+"""``progress(done, total, run)``: ``run`` is the one that just finished."""
 
 
 class WorkerError(RuntimeError):
@@ -286,9 +287,9 @@ class Sandbox:
     ) -> list[CandidateRun]:
         """Run many candidates in parallel (up to ``workers`` at once), in input order.
 
-        ``progress(done, total)`` is called from worker threads. When ``cancel`` is set, runs not
-        yet started are skipped and come back with ``error == "cancelled"``. ``package`` is as
-        for :meth:`run`.
+        ``progress(done, total, run)`` is called from worker threads as each run finishes. When
+        ``cancel`` is set, runs not yet started are skipped and come back with
+        ``error == "cancelled"``. ``package`` is as for :meth:`run`.
         """
         _check_package(package)
         total = len(codes)
@@ -306,7 +307,7 @@ class Sandbox:
                 finished = done
             if progress is not None:
                 try:
-                    progress(finished, total)
+                    progress(finished, total, run)
                 except Exception:  # a broken progress callback must not lose the results
                     log.exception("sandbox: progress callback failed")
             return run
