@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from codegen_lsp.context import find_function
+from codegen_lsp.docstrings import normalised
 from codegen_lsp.engine.types import GenerationCancelled
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.settings import Settings
@@ -134,10 +135,8 @@ def test_harness_samples_from_the_engine(tiny_engine: Any) -> None:
 
 
 def test_repair_recognises_the_failing_body_rewritten() -> None:
-    from codegen_lsp.pipeline import _normalised
-
-    assert _normalised("    # count\n    return len(x)") == _normalised("    return len( x )")
-    assert _normalised("    return len(x)") != _normalised("    return len(x.split())")
+    assert normalised("    # count\n    return len(x)") == normalised("    return len( x )")
+    assert normalised("    return len(x)") != normalised("    return len(x.split())")
 
 
 def test_weaker_isolation_is_named_in_the_notes(tiny_engine: Any) -> None:

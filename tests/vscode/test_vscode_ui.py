@@ -265,7 +265,8 @@ def test_explain_command_writes_a_checked_docstring(vscode: VSCode) -> None:
         source,
         {
             "scenario": "palette",
-            "commands": [{"command": "codegen: Explain code"}],
+            # Explain shows the new docstring beside the old one first; the user accepts it.
+            "commands": [{"command": "codegen: Explain code", "accept": True}],
             "line": 2,
             "column": 9,
             "expect": '"""',
@@ -280,6 +281,7 @@ def test_explain_command_writes_a_checked_docstring(vscode: VSCode) -> None:
     assert isinstance(function, ast.FunctionDef)
     assert ast.get_docstring(function)
     assert run.text.endswith("    return [i * i for i in range(n)]\n")  # the body is untouched
+    keep_for_readme(run.shots / "command-diff.png", "vscode-explain-diff.png")
     # The server says how many of the docstring's examples held against the function.
     assert any("examples kept" in t["message"] for t in run.result["toasts"]), run.result["toasts"]
 

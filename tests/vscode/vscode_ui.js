@@ -176,7 +176,12 @@ async function generateCommand(page) {
     await shot(page, 'generate-quickpick.png');
     result.picked = result.quickPick[0];
     await page.keyboard.press('Enter');
-    await page.waitForSelector('.monaco-diff-editor', { visible: true, timeout: 20000 });
+    await acceptPreview(page, 'generate-diff.png', 20000);
+}
+
+// The extension's diff preview of an edit and its Accept button: screenshot it, accept.
+async function acceptPreview(page, name, timeoutMs) {
+    await page.waitForSelector('.monaco-diff-editor', { visible: true, timeout: timeoutMs });
     const accept = await waitUntil('the Accept button', async () => {
         for (const button of await page.$$('.notification-list-item .monaco-button')) {
             const label = await button.evaluate((b) => b.textContent.trim());
@@ -185,7 +190,7 @@ async function generateCommand(page) {
         return null;
     }, 20000);
     await sleep(500);
-    await shot(page, 'generate-diff.png');
+    await shot(page, name);
     step('diff preview shown');
     await accept.click();
 }
@@ -251,9 +256,10 @@ async function extensionLog() {
 }
 
 // Run one of the extension's commands from the Command Palette (F1), by its title.
-// `commands`: [{command, thenSelector}], each run in turn, waiting for its selector if given.
+// `commands`: [{command, thenSelector, accept}], each run in turn, waiting for its selector if
+// given; `accept` accepts the diff preview the command shows (explain's new docstring).
 async function paletteCommand(page) {
-    for (const { command, thenSelector } of spec.commands) {
+    for (const { command, thenSelector, accept } of spec.commands) {
         await page.keyboard.press('F1');
         await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
         await page.keyboard.type(command);
@@ -263,6 +269,9 @@ async function paletteCommand(page) {
         if (thenSelector) {
             await page.waitForSelector(thenSelector, { timeout: Math.max(deadline - Date.now(), 1000) });
             step(thenSelector + ' shown');
+        }
+        if (accept) {
+            await acceptPreview(page, 'command-diff.png', Math.max(deadline - Date.now(), 1000));
         }
     }
 }

@@ -2,7 +2,16 @@
 // before accepting), explain, check examples, repair, restart, show log, cancel.
 import * as vscode from 'vscode';
 import { CodeAction, Command, LanguageClient } from 'vscode-languageclient/node';
-import { Candidate, applyEdits, candidatesFromActions, evidenceOf, editsFor, pickItem, pickPlaceholder } from './candidates';
+import {
+    Candidate,
+    TextEdit,
+    applyEdits,
+    candidatesFromActions,
+    editsFor,
+    evidenceOf,
+    pickItem,
+    pickPlaceholder,
+} from './candidates';
 import { Commands } from './constants';
 import { logError, logInfo, outputChannel } from './log';
 import { RequestCancelled, RequestSuperseded } from './failures';
@@ -14,7 +23,7 @@ import {
     isCodeAction,
     resolveAction,
 } from './requests';
-import { Purpose, actionMatches, findCommand, taskMessage } from './serverCommands';
+import { Purpose, actionMatches, findCommand, statusMessage, taskMessage } from './serverCommands';
 import { ServerManager } from './server';
 import { StatusBar } from './statusBar';
 
@@ -112,27 +121,32 @@ export class CommandHandlers {
             );
             return;
         }
-        const proposed = applyEdits(target.document.getText(), chosen.edits);
+        await this.previewAndApply(target, chosen.edits, chosen.title);
+    }
+
+    /** Show the file as `edits` would leave it, beside the current one; apply them on Accept. */
+    private async previewAndApply(target: Target, edits: TextEdit[], title: string): Promise<void> {
+        const proposed = applyEdits(target.document.getText(), edits);
         const versionBefore = target.document.version;
-        const preview = await this.previews.show(target.document, proposed, chosen.title);
-        const answer = await vscode.window.showInformationMessage(`Accept "${chosen.title}"?`, 'Accept', 'Discard');
+        const preview = await this.previews.show(target.document, proposed, title);
+        const answer = await vscode.window.showInformationMessage(`Accept "${title}"?`, 'Accept', 'Discard');
         await this.previews.close(preview);
         await vscode.window.showTextDocument(target.document, target.editor.viewColumn);
         if (answer !== 'Accept') {
             return;
         }
         if (target.document.version !== versionBefore) {
-            void vscode.window.showWarningMessage('codegen: the file changed during the preview; generate again.');
+            void vscode.window.showWarningMessage('codegen: the file changed during the preview; run it again.');
             return;
         }
         const edit = new vscode.WorkspaceEdit();
-        for (const textEdit of chosen.edits) {
+        for (const textEdit of edits) {
             edit.replace(target.document.uri, target.client.protocol2CodeConverter.asRange(textEdit.range), textEdit.newText);
         }
         if (!(await vscode.workspace.applyEdit(edit))) {
             throw new Error('the editor refused the edit');
         }
-        logInfo(`accepted ${chosen.title}`);
+        logInfo(`accepted ${title}`);
     }
 
     private async pick(candidates: Candidate[]): Promise<Candidate | undefined> {
@@ -211,16 +225,26 @@ export class CommandHandlers {
         }
         const action = (await this.resolvedActions(target)).find((a) => actionMatches(a, purpose));
         const command = findCommand(advertisedCommands(target.client), purpose);
-        let result: unknown;
+        const uri = target.client.code2ProtocolConverter.asUri(target.document.uri);
+        let run: (() => Promise<unknown>) | undefined;
         if (action) {
-            result = await this.runAction(target, action, PURPOSE_TITLES[purpose]);
+            run = () => this.runAction(target, action, PURPOSE_TITLES[purpose]);
         } else if (command && purpose !== 'repair') {
-            const argument = {
-                uri: target.client.code2ProtocolConverter.asUri(target.document.uri),
-                version: target.document.version,
-                line: target.position.line,
-            };
-            result = await executeServerCommand(target.client, this.status, command, [argument], PURPOSE_TITLES[purpose]);
+            const argument = { uri, version: target.document.version, line: target.position.line };
+            run = () => executeServerCommand(target.client, this.status, command, [argument], PURPOSE_TITLES[purpose]);
+        }
+        let result: unknown;
+        if (run && purpose === 'explain') {
+            // Explain rewrites the user's docstring: they see the new one, and accept it, first.
+            const { result: reply, held } = await this.server.holdingEdits(uri, run);
+            result = reply;
+            const edits = held.length > 0 ? editsFor(held[0].edit, uri) : [];
+            if (edits.length > 0) {
+                // The server's message (what was kept, why some went) is its own notification.
+                await this.previewAndApply(target, edits, `Explain ${resultField(result, 'function') ?? 'code'}`);
+            }
+        } else if (run) {
+            result = await run();
         } else {
             void vscode.window.showInformationMessage(
                 purpose === 'repair'
@@ -232,6 +256,10 @@ export class CommandHandlers {
         const message = taskMessage(purpose, result);
         if (message) {
             void vscode.window.showInformationMessage(`codegen: ${message}`);
+        }
+        const status = statusMessage(purpose, result);
+        if (status) {
+            vscode.window.setStatusBarMessage(`codegen: ${status}`, 15000);
         }
     }
 }

@@ -56,3 +56,12 @@ export function taskMessage(purpose: Exclude<Purpose, 'generate'>, result: unkno
     }
     return undefined;
 }
+
+/** What the status bar keeps saying after a check ("inc: all 3 examples pass"), if anything. */
+export function statusMessage(purpose: Exclude<Purpose, 'generate'>, result: unknown): string | undefined {
+    if (purpose !== 'check' || typeof result !== 'object' || result === null) {
+        return undefined;
+    }
+    const message = (result as Record<string, unknown>).message;
+    return typeof message === 'string' ? message : undefined;
+}

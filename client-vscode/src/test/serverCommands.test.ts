@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { actionMatches, findCommand, taskMessage } from '../common/serverCommands';
+import { actionMatches, findCommand, statusMessage, taskMessage } from '../common/serverCommands';
 
 test('a command is used only when the server registered it', () => {
     const advertised = ['codegenLsp.generate', 'codegenLsp.explain'];
@@ -28,4 +28,12 @@ test('a failing check is told from its counts; a passing one the server already 
     assert.equal(taskMessage('explain', failing), undefined);
     assert.equal(taskMessage('repair', { applied: true, title: 'Fix' }), 'applied "Fix".');
     assert.equal(taskMessage('check', 'started'), undefined);
+});
+
+test('a check leaves its outcome in the status bar, passing or not', () => {
+    const passing = { function: 'inc', examples: 3, passed: 3, message: 'inc: all 3 examples pass' };
+    assert.equal(statusMessage('check', passing), 'inc: all 3 examples pass');
+    assert.equal(statusMessage('check', { ...passing, passed: 1, message: 'inc: 1 of 3 examples pass' }), 'inc: 1 of 3 examples pass');
+    assert.equal(statusMessage('explain', passing), undefined);
+    assert.equal(statusMessage('check', { started: true }), undefined);
 });

@@ -50,6 +50,7 @@ from codegen_lsp.engine.types import (
     Engine,
     GenerationCancelled,
     GenerationRequest,
+    ModelError,
     Sample,
     Timings,
 )
@@ -879,8 +880,6 @@ class PrivateEngine:
             self._reap()
             failure = self._failure
             if failure is not None and failure.get("type") == "ModelError":
-                from codegen_lsp.engine.models import ModelError
-
                 raise ModelError(str(failure["error"])) from None
             if failure is not None:
                 raise SharedEngineError(

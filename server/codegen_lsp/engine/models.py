@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from codegen_lsp.engine.types import ModelError
+
 log = logging.getLogger(__name__)
 
 ExportPrecision = Literal["fp32", "int8", "int4"]
@@ -57,10 +59,6 @@ Q4_K_M keeps some at 6). CUDA exports keep recipe 1."""
 
 Progress = Callable[[str], None]
 """Receives one line per step for a user to read (a status bar, a log)."""
-
-
-class ModelError(Exception):
-    """A model cannot be prepared or loaded; the message says what to do about it."""
 
 
 @dataclass(frozen=True)

@@ -93,3 +93,11 @@ class Engine(Protocol):
     def fim_tokens(self) -> tuple[str, str, str] | None:
         """Return the (prefix, suffix, middle) FIM tokens, or None when the model has none."""
         ...
+
+
+class ModelError(Exception):
+    """A model cannot be prepared or loaded; the message says what to do about it.
+
+    Every engine raises it (or a subclass) for a missing or broken model, so that the surfaces
+    tell that case apart with ``isinstance``.
+    """

@@ -38,6 +38,7 @@ from codegen_lsp.lsp.evidence import (
 )
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.server import CodegenServer
+from codegen_lsp.pipeline import GenerationResult
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _command_action(
 
 
 def candidate_actions(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, result: Any
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, result: GenerationResult
 ) -> list[types.CodeAction]:
     """One action per top candidate, best first, with its evidence in the title."""
     actions: list[types.CodeAction] = []

@@ -39,6 +39,7 @@ from codegen_lsp.lsp.implement import start_implement, start_pipeline_job
 from codegen_lsp.lsp.jobs import Job, JobCancelled
 from codegen_lsp.lsp.progress import JobProgress
 from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
+from codegen_lsp.pipeline import GenerationResult
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,11 @@ def _target(
 
 
 async def _apply_best(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, result: Any, verb: str
+    ls: CodegenServer,
+    document: TextDocument,
+    function: FunctionAtCursor,
+    result: GenerationResult,
+    verb: str,
 ) -> dict[str, Any]:
     """Apply the best passing candidate of ``result``, or say honestly that none passed."""
     passing = [c for c in result.candidates if passes(c)]

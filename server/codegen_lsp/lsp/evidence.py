@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codegen_lsp.pipeline import describe_failure
+from codegen_lsp.pipeline import ExplainResult, RankedCandidate, describe_failure
 from codegen_lsp.sandbox.types import CandidateRun
 
 _MAX_TEXT = 60
@@ -33,7 +33,7 @@ def first_failure(run: CandidateRun) -> str | None:
     return None
 
 
-def passes(candidate: Any) -> bool:
+def passes(candidate: RankedCandidate) -> bool:
     """Tell whether the candidate ran and passed every example it has."""
     return candidate.run.error is None and candidate.run.passed == candidate.run.total
 
@@ -44,7 +44,7 @@ SCORE_MEANING = (
 )
 
 
-def evidence(candidate: Any) -> str:
+def evidence(candidate: RankedCandidate) -> str:
     """Return ``3/3 examples pass``, or what stands in for it, in words only."""
     run = candidate.run
     if run.error:
@@ -58,7 +58,7 @@ def evidence(candidate: Any) -> str:
     return f"{run.passed}/{run.total} examples pass"
 
 
-def _agreement(candidate: Any) -> tuple[int, int, int]:
+def _agreement(candidate: RankedCandidate) -> tuple[int, int, int]:
     parts = candidate.score_parts
     return (
         int(parts.get("agreement", 0)),
@@ -67,7 +67,7 @@ def _agreement(candidate: Any) -> tuple[int, int, int]:
     )
 
 
-def candidate_data(candidate: Any) -> dict[str, Any]:
+def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     """Return a candidate's evidence as data (camelCase), for clients that show more than a title.
 
     Clients read this, never the title: what ran, what passed, the first failure, how many
@@ -136,7 +136,10 @@ def distinct_previews(bodies: list[str]) -> list[str]:
 
 
 def candidate_title(
-    candidate: Any, verb: str = "Implement", preview: bool = False, gist: str | None = None
+    candidate: RankedCandidate,
+    verb: str = "Implement",
+    preview: bool = False,
+    gist: str | None = None,
 ) -> str:
     """Return the code action title of one ranked candidate, optionally with its code's gist.
 
@@ -159,7 +162,7 @@ def with_rest(body: str, gist: str) -> str:
     return f"{gist} (+{rest} line{'s' if rest > 1 else ''})"
 
 
-def failing_title(candidate: Any, gist: str, verb: str = "Implement") -> str:
+def failing_title(candidate: RankedCandidate, gist: str, verb: str = "Implement") -> str:
     """Title a failing candidate by its failure first, for clients without disabled actions.
 
     ``Implement anyway (fails: `add(-1, 1)` returned 2, expected 0) — return a - b``: the user
@@ -172,7 +175,7 @@ def failing_title(candidate: Any, gist: str, verb: str = "Implement") -> str:
     return f"{title} — {gist}" if gist else title
 
 
-def explain_evidence(result: Any) -> str:
+def explain_evidence(result: ExplainResult) -> str:
     """Say how the generated examples of an explanation fared ("2/3 generated examples kept")."""
     return (
         f"{result.examples_kept}/{result.examples_checked} generated examples kept "

@@ -41,6 +41,7 @@ from pygls.workspace import TextDocument
 
 from codegen_lsp import __version__
 from codegen_lsp.engine.daemon import PrivateEngine
+from codegen_lsp.engine.types import ModelError
 from codegen_lsp.lsp.client import ClientFeatures
 from codegen_lsp.lsp.evidence import passes
 from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
@@ -641,9 +642,9 @@ def _outcome(result: Any) -> str:
 
 
 def _is_missing_model(error: BaseException) -> bool:
-    names = {cls.__name__ for cls in type(error).__mro__}
-    if names & {"ModelError", "ModelNotFound", "ModelNotFoundError", "MissingModel"}:
+    if isinstance(error, ModelError):
         return True
+    # A model directory the user named that is not there (the loaders' own error).
     return isinstance(error, FileNotFoundError) and "model" in str(error).lower()
 
 

@@ -1,0 +1,156 @@
+"""Editing a docstring's examples: keep each once, correct what the function shows, drop the rest.
+
+Explain (Codex-D) writes a docstring whose examples are then run against the function; this
+module does the text surgery on the result: examples written twice are told apart from new ones
+(:func:`example_key`, layout ignored), a doctest whose expected value is wrong gets the value the
+function returned (:func:`shown_value`) and other failing examples go, along with an "Examples"
+heading left empty (:func:`edit_examples`). Pure text in, text out: no model, no sandbox.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+
+from codegen_lsp.sandbox.types import Example, ExampleResult
+
+
+def normalised(body: str) -> str:
+    """Return the code's syntax tree (comments and layout ignored), or its stripped text."""
+    try:
+        return ast.dump(ast.parse(textwrap.dedent(body)))
+    except SyntaxError:
+        return body.strip()
+
+
+def example_key(example: Example) -> tuple[object, ...]:
+    """Return what makes two examples the same: call and expected result, layout ignored."""
+
+    def code(text: str | None) -> str | None:
+        return None if text is None else normalised(text)
+
+    return (
+        tuple(code(statement) for statement in example.setup),
+        code(example.call),
+        code(example.expected),
+        (example.expected_output or "").strip() or None,
+        example.expected_exception,
+    )
+
+
+def unique_examples(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """Split examples into the first of each kind and the repeats of one already seen."""
+    unique: list[Example] = []
+    repeated: list[Example] = []
+    seen: set[tuple[object, ...]] = set()
+    for example in examples:
+        key = example_key(example)
+        (repeated if key in seen else unique).append(example)
+        seen.add(key)
+    return unique, repeated
+
+
+EXAMPLES_HEADER = re.compile(r"^\s*(?:examples?|for example|usage)\s*:?\s*$", re.IGNORECASE)
+
+
+SHOWN_VALUE_CHARS = 120
+"""Longest actual value written into a docstring in place of a wrong expected one."""
+
+
+def shown_value(result: ExampleResult) -> str | None:
+    """Return the value a failed doctest should show instead, or None when it cannot be shown.
+
+    Only a doctest whose call returned a value (no exception, no printed output expected) can
+    be corrected, and only with a short repr that reads back as Python.
+    """
+    example, actual = result.example, result.actual_repr
+    if result.status != "failed" or example.kind != "doctest" or example.expected is None:
+        return None
+    if actual is None or result.exception or result.stdout or len(actual) > SHOWN_VALUE_CHARS:
+        return None
+    try:
+        ast.parse(actual, mode="eval")
+    except SyntaxError:
+        return None  # e.g. <object at 0x...>: not something to promise in a docstring
+    return actual
+
+
+def _doctest_lines(lines: list[str], index: int) -> tuple[int, int]:
+    """Return where a doctest's expected output starts and ends (after its ``...`` lines)."""
+    start = index + 1
+    while start < len(lines) and lines[start].lstrip().startswith("... "):
+        start += 1
+    end = start
+    while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith(">>>"):
+        end += 1
+    return start, end
+
+
+def edit_examples(
+    docstring: str, drop: list[Example], rewrites: dict[int, str] | None = None
+) -> str:
+    """Remove the ``drop`` examples' lines and rewrite other doctests' expected output.
+
+    A doctest goes with its expected output; ``rewrites`` maps the 0-based line of a ``>>>`` to
+    the value to show under it. An "Examples" heading left with nothing under it goes too, and
+    so do doubled blank lines.
+    """
+    rewrites = rewrites or {}
+    if not drop and not rewrites:
+        return docstring
+    lines = docstring.split("\n")
+    replaced: dict[int, str] = {}
+    removed: set[int] = set()
+    for example in drop:
+        index = example.line - 1
+        if not 0 <= index < len(lines):
+            continue
+        removed.add(index)
+        if lines[index].lstrip().startswith(">>>"):
+            removed.update(range(index + 1, _doctest_lines(lines, index)[1]))
+    for index, value in rewrites.items():
+        start, end = _doctest_lines(lines, index)
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+        if start >= end:
+            continue
+        replaced[start] = indent + value
+        removed.update(range(start + 1, end))
+    kept = [replaced.get(i, line) for i, line in enumerate(lines) if i not in removed]
+    return "\n".join(_without_empty_sections(kept)).strip()
+
+
+def _indent_width(line: str) -> int:
+    return len(line.expandtabs(8)) - len(line.expandtabs(8).lstrip())
+
+
+def _empty_section(lines: list[str], header: int) -> int | None:
+    """Return where an "Examples" heading with nothing left under it ends, or None."""
+    after = header + 1
+    if after < len(lines) and set(lines[after].strip()) == {"-"}:
+        after += 1  # numpydoc's underline
+    following = next((i for i in range(after, len(lines)) if lines[i].strip()), None)
+    if following is None or EXAMPLES_HEADER.match(lines[following]):
+        return after
+    text = lines[following]
+    beside = following == after or text.lstrip().startswith(">>>")
+    if beside or _indent_width(text) > _indent_width(lines[header]):
+        return None  # the section still has content
+    return after
+
+
+def _without_empty_sections(lines: list[str]) -> list[str]:
+    tidy: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        end = _empty_section(lines, index) if EXAMPLES_HEADER.match(line) else None
+        if end is not None:
+            index = end
+            continue
+        if not line.strip() and tidy and not tidy[-1].strip():
+            index += 1
+            continue
+        tidy.append(line)
+        index += 1
+    return tidy
