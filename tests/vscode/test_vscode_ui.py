@@ -258,6 +258,37 @@ def test_clicking_the_status_bar_cancels_a_generation(vscode: VSCode) -> None:
 
 
 @pytest.mark.slow
+def test_closing_the_window_mid_generation_leaves_a_clean_log(
+    vscode: VSCode, tmp_path: Path
+) -> None:
+    # Reloading the window deactivates the extension as closing VS Code does: the extension
+    # stops its server while the generation runs. The output channel goes with the old
+    # extension host, so the server also writes its log to a file, through a wrapper.
+    log = tmp_path / "server.log"
+    wrapper = tmp_path / "python-with-log-file"
+    wrapper.write_text(f'#!/bin/sh\nexec {sys.executable} "$@" --log-file {log}\n')
+    wrapper.chmod(0o755)
+    run = vscode.drive(
+        "reload-mid-generation",
+        SOURCE,
+        {"scenario": "reload", "line": 2, "column": 9},
+        {**REAL, "codegenLsp.server.warmup": False, "codegenLsp.interpreter": [str(wrapper)]},
+        timeout_s=300,
+    )
+    assert "error" not in run.result, run.result
+    assert run.result["progress"].startswith("codegen: ")
+    assert run.text == SOURCE  # nothing applied on the way out
+    text = log.read_text()
+    # The job had started and never finished: the window went mid-generation (how far the
+    # server got in logging its stop depends on when the extension host let go of it).
+    assert "started (requested)" in text, text[-3000:]
+    assert not re.search(r"implement of count_vowels\S* in \S+ v\d+: done", text), text[-3000:]
+    signs = ("Traceback", " ERROR ", " WARNING ", "CancelledError", "never retrieved", "BrokenPipe")
+    for sign in signs:
+        assert sign not in text and sign not in run.log, text[-4000:]
+
+
+@pytest.mark.slow
 def test_explain_command_writes_a_checked_docstring(vscode: VSCode) -> None:
     source = "def squares(n: int) -> list[int]:\n    return [i * i for i in range(n)]\n"
     run = vscode.drive(

@@ -307,6 +307,30 @@ async function cancelGeneration(page) {
         (rows) => rows.filter((r) => r.offsetParent !== null).map((r) => r.textContent.trim()));
 }
 
+// Start a generation and, while it runs, reload the window (what closing VS Code does to the
+// extension host: it deactivates, and the extension stops its server mid-generation).
+async function reloadMidGeneration(page) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type('codegen: Generate implementations');
+    await sleep(500);
+    await page.keyboard.press('Enter');
+    result.progress = await waitUntil('progress in the status bar', async () => {
+        const status = await statusBarText(page);
+        return /\d+\/\d+/.test(status) ? status : null;
+    }, spec.timeoutMs || 300000, 250);
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
+    await page.keyboard.type('Developer: Reload Window');
+    await sleep(500);
+    await page.keyboard.press('Enter');
+    step('reloading during ' + result.progress);
+    await sleep(3000);
+    await waitUntil('the extension after the reload', () => statusBarText(page), 90000, 500);
+    step('extension active again: ' + (await statusBarText(page)));
+    await sleep(5000); // the old server's last log lines
+}
+
 // Ask for an inline suggestion (editor.action.inlineSuggest.trigger) until the server's
 // ghost text shows, as warm-up finishes in the background; then accept it with Tab.
 async function inlineSuggestion(page) {
@@ -378,6 +402,8 @@ async function save(page) {
             await changeSettings(page);
         } else if (spec.scenario === 'palette') {
             await paletteCommand(page);
+        } else if (spec.scenario === 'reload') {
+            await reloadMidGeneration(page);
         } else if (spec.scenario === 'cancel') {
             await cancelGeneration(page);
         } else if (spec.scenario === 'inline') {
@@ -387,7 +413,9 @@ async function save(page) {
         } else {
             await quickFix(page);
         }
-        await save(page);
+        if (spec.scenario !== 'reload') {
+            await save(page);
+        }
         await sleep(1000);
         await shot(page, 'after.png');
     } catch (error) {

@@ -923,6 +923,10 @@ class PrivateEngine:
             try:
                 return action(connection)
             except _DaemonLost as error:
+                if self._closed:
+                    # Closed under the call (the server shutting down, another model chosen):
+                    # the end that was asked for, not a failure to restart from.
+                    raise SharedEngineError("the model process was closed") from None
                 log.warning("%s; restarting the model process", error)
         raise SharedEngineError("the model process keeps failing; see the log")
 
