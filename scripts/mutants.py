@@ -178,6 +178,14 @@ MUTANTS = (
         ("tests/lsp/test_actions.py", "-k", "warm_up_shows"),
     ),
     Mutant(
+        "samples-told",
+        "sampling progress counts the samples as they finish",
+        PACKAGE / "engine/decoding.py",
+        "                    request.tell_finished(finished)\n",
+        "",
+        ("tests/engine/test_engine_onnx.py", "-k", "told"),
+    ),
+    Mutant(
         "explain-keeps-prose",
         "explain keeps the user's docstring and only adds examples",
         PACKAGE / "pipeline.py",

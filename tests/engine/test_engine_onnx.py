@@ -35,6 +35,24 @@ def test_greedy_is_argmax_and_matches_torch(onnx_engine, torch_engine) -> None:
         ids.append(token)
 
 
+def test_each_finished_sample_is_told_as_it_finishes(onnx_engine) -> None:
+    # Progress for the editor: how many samples are done, counted up as rows finish.
+    told: list[int] = []
+    request = GenerationRequest(
+        PROMPT, n=4, temperature=1.0, max_new_tokens=24, seed=5, on_sample=told.append
+    )
+    samples = onnx_engine.generate(request)
+    assert told == [1, 2, 3, 4] and len(samples) == 4
+    # The callback is not part of what the request is: equal requests stay equal.
+    assert request == GenerationRequest(PROMPT, n=4, temperature=1.0, max_new_tokens=24, seed=5)
+
+    def broken(count: int) -> None:
+        raise RuntimeError("a progress display that fails")
+
+    again = onnx_engine.generate(GenerationRequest(PROMPT, n=2, max_new_tokens=8, on_sample=broken))
+    assert len(again) == 2  # a failing callback never stops the work
+
+
 def test_sample_logprobs_are_the_scored_logprobs(onnx_engine) -> None:
     request = GenerationRequest(PROMPT, n=3, temperature=1.2, top_p=0.9, max_new_tokens=16, seed=4)
     for sample in onnx_engine.generate(request):

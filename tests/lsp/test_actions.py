@@ -311,3 +311,17 @@ async def test_without_examples_candidates_are_ranked_by_what_they_do_on_drawn_i
     assert summary["title"].startswith("Implement: no examples · 2/3 agree")
     assert len([p for p in scripted.prompts if re.search(implementing("clip"), p, re.DOTALL)]) >= 2
     assert len([p for p in scripted.prompts if re.search(proposing("clip"), p, re.DOTALL)]) == 1
+
+
+@pytest.mark.lsp_clients("neovim")
+async def test_sampling_progress_counts_the_samples_as_they_finish(session: Session) -> None:
+    # The plumbing model in its own process: each sample that finishes moves the count, across
+    # the socket to the model process, instead of a jump from 0 to the end.
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    await session.command_request(generate)
+    (reports,) = session.client.progress_reports.values()
+    messages = [r.message or "" for r in reports if isinstance(r, types.WorkDoneProgressReport)]
+    counts = [int(m.group(1)) for m in (re.fullmatch(r"sampling (\d)/3", x) for x in messages) if m]
+    assert counts == sorted(counts) and counts[0] == 0 and counts[-1] == 3, messages
+    assert {1, 2} <= set(counts), messages

@@ -174,6 +174,14 @@ def test_the_socket_is_private(daemon: Daemon) -> None:
     assert daemon.path.parent.parent == Path(os.environ["XDG_RUNTIME_DIR"])
 
 
+def test_finished_samples_are_told_across_the_socket(daemon: Daemon, tiny_model_dir: Path) -> None:
+    engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
+    told: list[int] = []
+    samples = engine.generate(_request(n=3, temperature=1.0, on_sample=told.append))
+    assert told == [1, 2, 3] and len(samples) == 3
+    engine.close()
+
+
 def test_cancellation_crosses_the_socket(daemon: Daemon, tiny_model_dir: Path) -> None:
     engine = SharedEngine(_settings(tiny_model_dir), local=_no_local, autostart=False)
     long_request = _request(n=64, max_new_tokens=120, temperature=1.5, seed=3)

@@ -116,6 +116,7 @@ def receive_message(sock: socket.socket) -> dict[str, Any] | None:
 def request_to_wire(request: GenerationRequest) -> dict[str, Any]:
     """Return a JSON-ready form of ``request``."""
     wire = dataclasses.asdict(request)
+    wire.pop("on_sample", None)  # a callback stays on this side; progress comes back as events
     wire["stop"] = list(request.stop)
     return wire
 
@@ -432,7 +433,10 @@ class EngineDaemon:
         while (job := self._next_job()) is not None:
             try:
                 if job.op == "generate":
-                    request = request_from_wire(job.payload["request"])
+                    request = dataclasses.replace(
+                        request_from_wire(job.payload["request"]),
+                        on_sample=_sampled_event(job.client, job.request_id),
+                    )
                     samples = self.engine.generate(request, job.cancel)
                     result: Any = [dataclasses.asdict(sample) for sample in samples]
                 else:
@@ -456,6 +460,15 @@ class EngineDaemon:
             outcome = "cancelled" if job.cancel.is_set() else reply.get("kind", "done")
             log.info("client %d: %s %s %s", job.client.number, job.op, job.request_id, outcome)
             job.client.reply(reply)
+
+
+def _sampled_event(client: _Client, request_id: Any) -> Callable[[int], None]:
+    """Tell ``client`` how many samples of its request ``request_id`` have finished."""
+
+    def tell(done: int) -> None:
+        client.reply({"event": "sampled", "target": request_id, "done": done})
+
+    return tell
 
 
 def _same_user(connection: socket.socket) -> bool:
@@ -492,6 +505,7 @@ class _Connection:
         self._on_event = on_event
         self._ids = itertools.count(1)
         self._pending: dict[int, Future[Any]] = {}
+        self._listeners: dict[int, Callable[[dict[str, Any]], None]] = {}
         self._lock = threading.Lock()
         self.alive = True
         self._reader = threading.Thread(target=self._read, name="shared-engine-reader", daemon=True)
@@ -502,10 +516,15 @@ class _Connection:
         try:
             while (message := receive_message(self.sock)) is not None:
                 if "event" in message and "id" not in message:
-                    if self._on_event is not None:
+                    with self._lock:
+                        listener = self._listeners.get(message.get("target"))  # type: ignore[arg-type]
+                    if listener is not None:
+                        listener(message)  # about one request (its samples finishing)
+                    elif self._on_event is not None:
                         self._on_event(message)
                     continue
                 with self._lock:
+                    self._listeners.pop(message.get("id"), None)  # type: ignore[arg-type]
                     future = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
                 if future is None:
                     continue
@@ -528,17 +547,26 @@ class _Connection:
         for future in pending:
             future.set_exception(_DaemonLost(reason))
 
-    def send(self, op: str, **fields: Any) -> tuple[int, Future[Any]]:
+    def send(
+        self,
+        op: str,
+        listener: Callable[[dict[str, Any]], None] | None = None,
+        **fields: Any,
+    ) -> tuple[int, Future[Any]]:
+        """Send a request; ``listener`` gets the events about it until its reply comes."""
         future: Future[Any] = Future()
         with self._lock:
             if not self.alive:
                 raise _DaemonLost("the shared model process is gone")
             request_id = next(self._ids)
             self._pending[request_id] = future
+            if listener is not None:
+                self._listeners[request_id] = listener
             try:
                 send_message(self.sock, {"op": op, "id": request_id, **fields})
             except OSError as error:
                 self._pending.pop(request_id, None)
+                self._listeners.pop(request_id, None)
                 raise _DaemonLost(f"cannot write to the shared model process: {error}") from None
         return request_id, future
 
@@ -562,7 +590,15 @@ def _generate_over(
     """Have the model process behind ``connection`` draw ``request``; pass ``cancel`` on."""
     if cancel is not None and cancel.is_set():
         raise GenerationCancelled("generation cancelled before it started")
-    request_id, future = connection.send("generate", request=request_to_wire(request))
+
+    def sampled(event: dict[str, Any]) -> None:
+        if event.get("event") == "sampled":
+            request.tell_finished(int(event.get("done", 0)))
+
+    listener = sampled if request.on_sample is not None else None
+    request_id, future = connection.send(
+        "generate", listener=listener, request=request_to_wire(request)
+    )
     cancelled_at: float | None = None
     while True:
         try:

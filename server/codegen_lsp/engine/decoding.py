@@ -269,6 +269,7 @@ class DecodingEngine(ABC, Generic[State]):
         longest_stop = max((len(stop) for stop in request.stop), default=0)
         decode_started = time.perf_counter()
         cancelled = False
+        finished = 0
         for position in range(max_new):
             if cancel is not None and cancel.is_set():
                 cancelled = True
@@ -292,6 +293,8 @@ class DecodingEngine(ABC, Generic[State]):
                     still.append(slot)
                 else:
                     row.decode_s = time.perf_counter() - decode_started
+                    finished += 1
+                    request.tell_finished(finished)
             if not still:
                 break
             keep = _fill_holes(still)

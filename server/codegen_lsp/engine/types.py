@@ -7,7 +7,9 @@ of a sample is comparable across requests drawn at different temperatures (as in
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -33,6 +35,18 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     """Stop sequences matched on the decoded text; the sample's text ends before the match."""
     seed: int | None = None
+    on_sample: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
+    """Told how many samples have finished so far, as each one finishes (for progress; called
+    from the generating thread). Engines that draw all samples at once may never call it."""
+
+    def tell_finished(self, count: int) -> None:
+        """Call :attr:`on_sample` with ``count``; a failing callback never stops the work."""
+        if self.on_sample is None:
+            return
+        try:
+            self.on_sample(count)
+        except Exception:
+            logging.getLogger(__name__).debug("on_sample failed", exc_info=True)
 
 
 @dataclass
