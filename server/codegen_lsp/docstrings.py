@@ -154,3 +154,27 @@ def _without_empty_sections(lines: list[str]) -> list[str]:
         tidy.append(line)
         index += 1
     return tidy
+
+
+def broken_doctests(docstring: str, after: int = 0) -> list[Example]:
+    """Return the doctests past line ``after`` whose source is not Python (1-based lines).
+
+    A model that leaves out a quote writes ``>>> count("a b)``: the example reader skips it,
+    and it would stay in the docstring as text that neither runs nor reads well.
+    """
+    lines = docstring.split("\n")
+    broken = []
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if index + 1 <= after or not stripped.startswith(">>>"):
+            continue
+        source = [stripped[3:].removeprefix(" ")]
+        for following in lines[index + 1 :]:
+            if not following.strip().startswith("..."):
+                break
+            source.append(following.strip()[3:].removeprefix(" "))
+        try:
+            ast.parse("\n".join(source))
+        except SyntaxError:
+            broken.append(Example(call=source[0], expected=None, line=index + 1))
+    return broken

@@ -921,13 +921,14 @@ class Pipeline:
         rendered = prompt_mod.docstring_prompt(ctx, engine)
         if rendered is None:
             raise ValueError("explain needs a model with a chat template")
-        call = f"{ctx.name}(" if ctx.is_top_level else ""  # a method is called on its class
         own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()
         _report(progress, "sampling", 0, 2)
+        # A lead ends at ">>>", never inside the call: a token cut in two there (``(`` without
+        # the ``"`` the model would write with it) made the model drop a quote.
         if own:
             # The user's words stay; the model continues after them with examples only.
             has_examples = bool(extract_examples(own, ctx.name))
-            lead = f"{own}\n\n>>> {call}" if has_examples else f"{own}\n\nExamples:\n>>> {call}"
+            lead = f"{own}\n\n>>>" if has_examples else f"{own}\n\nExamples:\n>>>"
             text = self._docstring_text(engine, rendered, lead, cancel)
         else:
             text = self._docstring_text(engine, rendered, "", cancel)
@@ -935,7 +936,7 @@ class Pipeline:
                 # The model closed the docstring before its examples (it often writes them
                 # after the quotes): start the examples inside the docstring and let it go on.
                 heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
-                lead = f"{text.rstrip()}\n\n{heading}\n>>> {call}"
+                lead = f"{text.rstrip()}\n\n{heading}\n>>>"
                 text = self._docstring_text(engine, rendered, lead, cancel)
         _report(progress, "sampling", 2, 2)
         docstring = inspect.cleandoc(text.strip("\n"))
@@ -991,7 +992,13 @@ class Pipeline:
         found = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
         examples, repeated = docstrings.unique_examples(found)
         notes: list[str] = []
+        # A generated ``>>>`` line that is no example (not Python: a quote left out) goes too.
+        broken = docstrings.broken_doctests(docstring, fixed_lines)
+        for example in broken:
+            notes.append(f"dropped a line that is no runnable example: {example.call}")
         kept = corrected = 0
+        if not examples:
+            docstring = docstrings.edit_examples(docstring, broken)
         if examples:
             run = self.run_current_body(ctx, examples, cancel, progress, file)
             if run.error:
@@ -1020,7 +1027,7 @@ class Pipeline:
                 )
             # A run that stopped early leaves examples without a result: they did not pass.
             dropped = [e for e in examples if id(e) not in held]
-            docstring = docstrings.edit_examples(docstring, dropped + repeated, rewrites)
+            docstring = docstrings.edit_examples(docstring, dropped + repeated + broken, rewrites)
             kept, corrected = len(held), len(rewrites)
             if repeated:
                 notes.append(f"removed {len(repeated)} repeated examples")

@@ -164,7 +164,7 @@ def _quit_mid_generation(command: list[str], tmp_path: Path, moment: str) -> str
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert target.read_text() == SOURCE  # nothing was written on the way out
     # The server and its model process end with the editor: nothing still holds the log.
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30  # the exit watchdog's 10 s, on a loaded machine
     while subprocess.run(["pgrep", "-f", str(log)], capture_output=True).returncode == 0:
         assert time.monotonic() < deadline, "the server outlived its editor"
         time.sleep(0.2)

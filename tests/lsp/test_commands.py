@@ -90,7 +90,7 @@ async def test_explain_keeps_the_users_docstring_and_says_why_examples_went(
     session: Session, scripted: ScriptedModel
 ) -> None:
     # The model goes on after the user's words: one example holds, one raises and is dropped.
-    scripted.script(explaining("half"), [Reply('4)\n2\n>>> half(\'a\')\n0\n"""')])
+    scripted.script(explaining("half"), [Reply(' half(4)\n2\n>>> half(\'a\')\n0\n"""')])
     session.open(HALF)
     actions = _by_title(await session.actions(1))
     assert set(actions) == {EXPLAIN_TITLE, REWRITE_TITLE}

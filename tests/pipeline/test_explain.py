@@ -204,7 +204,11 @@ def test_examples_written_after_the_quotes_are_asked_for_inside() -> None:
     model = ScriptedModel(
         [
             ("Return a list of running maxima.", "stop"),
-            ("[3, 1, 4])\n[3, 3, 4]\n>>> running_max([])\n[]\n>>> running_max([5, 6,", "length"),
+            (
+                " running_max([3, 1, 4])\n[3, 3, 4]\n"
+                ">>> running_max([])\n[]\n>>> running_max([5, 6,",
+                "length",
+            ),
         ]
     )
     p = Pipeline(Settings(), engine=model)  # type: ignore[arg-type]
@@ -212,9 +216,7 @@ def test_examples_written_after_the_quotes_are_asked_for_inside() -> None:
         result = p.explain(FUNCTIONS, FUNCTIONS.splitlines().index("def running_max(values):"))
     finally:
         p.close()
-    assert model.prompts[1].endswith(
-        '"""Return a list of running maxima.\n\nExamples:\n>>> running_max('
-    )
+    assert model.prompts[1].endswith('"""Return a list of running maxima.\n\nExamples:\n>>>')
     # The example cut off by the token limit is not kept half-written.
     assert result.docstring == (
         "Return a list of running maxima.\n\nExamples:\n"
@@ -277,11 +279,15 @@ def _explain(source: str, replies: list[tuple[str, str]], **options: Any) -> tup
 def test_the_users_prose_is_kept_and_only_examples_are_added() -> None:
     # The model is asked to go on after the user's words, inside an Examples section; its
     # wrong count is corrected to what the function returns.
-    result, prompts = _explain(DOCUMENTED, [("5, 1, 3)\n3\n>>> clamp(0, 1, 3)\n0\n", "stop")])
+    result, prompts = _explain(
+        DOCUMENTED, [(" clamp(5, 1, 3)\n3\n>>> clamp(0, 1, 3)\n0\n", "stop")]
+    )
     (prompt,) = prompts
+    # The lead ends at ">>>", not inside a call, where a token cut in two made the model drop
+    # a quote.
     assert prompt.endswith(
         '"""Keep x within [low, high], ignoring nothing: the bounds are inclusive.'
-        "\n\nExamples:\n>>> clamp("
+        "\n\nExamples:\n>>>"
     )
     assert result.docstring == (
         "Keep x within [low, high], ignoring nothing: the bounds are inclusive.\n\n"
@@ -301,8 +307,8 @@ def test_rewrite_lets_the_model_write_the_whole_docstring() -> None:
 def test_the_users_own_examples_are_neither_run_nor_changed() -> None:
     # The user's example is wrong (99); explain adds one of its own and leaves theirs alone:
     # fixing it is what "Check examples" and "Fix with failing example" are for.
-    result, prompts = _explain(OWN_EXAMPLE, [("0, 1, 3)\n1\n", "stop")])
-    assert prompts[0].endswith(">>> clamp(5, 1, 3)\n99\n\n>>> clamp(")
+    result, prompts = _explain(OWN_EXAMPLE, [(" clamp(0, 1, 3)\n1\n", "stop")])
+    assert prompts[0].endswith(">>> clamp(5, 1, 3)\n99\n\n>>>")
     assert result.docstring == (
         "Keep x within [low, high].\n\n>>> clamp(5, 1, 3)\n99\n\n>>> clamp(0, 1, 3)\n1"
     )
@@ -310,10 +316,21 @@ def test_the_users_own_examples_are_neither_run_nor_changed() -> None:
 
 
 def test_when_no_generated_example_holds_the_docstring_stays_as_it_was() -> None:
-    result, _ = _explain(DOCUMENTED, [("'a', 1, 3)\n3\n", "stop")])  # raises TypeError
+    result, _ = _explain(DOCUMENTED, [(" clamp('a', 1, 3)\n3\n", "stop")])  # raises TypeError
     assert result.docstring == (
         "Keep x within [low, high], ignoring nothing: the bounds are inclusive."
     )
     assert result.examples_kept == 0
     assert any(n.startswith("dropped an example that does not hold") for n in result.notes)
     assert result.notes[-1] == "no generated example held: the docstring is left as it was"
+
+
+def test_a_generated_line_that_is_not_python_is_dropped() -> None:
+    # What the default model once wrote: a quote left out. It neither runs nor reads well.
+    reply = ' clamp(Hello, 1, 3")\n3\n>>> clamp(0, 1, 3)\n1\n'
+    result, _ = _explain(DOCUMENTED, [(reply, "stop")])
+    assert result.docstring == (
+        "Keep x within [low, high], ignoring nothing: the bounds are inclusive.\n\n"
+        "Examples:\n>>> clamp(0, 1, 3)\n1"
+    )
+    assert 'dropped a line that is no runnable example: clamp(Hello, 1, 3")' in result.notes

@@ -83,7 +83,9 @@ def register(server: CodegenServer) -> None:
         try:
             await asyncio.wait_for(asyncio.to_thread(ls.close_jobs), SHUTDOWN_WAIT_S)
         except asyncio.TimeoutError:  # TimeoutError itself only from 3.11 on
-            log.warning("jobs still stopping after %.0f s; answering shutdown", SHUTDOWN_WAIT_S)
+            # A loaded machine, a job in native code: the reply goes now, the exit watchdog
+            # ends whatever is left (an ordinary end, not something to warn about).
+            log.info("jobs still stopping after %.0f s; answering shutdown", SHUTDOWN_WAIT_S)
         except asyncio.CancelledError:
             # The client sent ``exit`` (or hung up) without waiting for this reply, as Neovim
             # does on :qa: an ordinary end, not an error worth a traceback in the log.
