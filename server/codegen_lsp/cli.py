@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from codegen_lsp import __version__
-from codegen_lsp.commands import check, complete, evaluate, models, serve
+from codegen_lsp.commands import check, compare, complete, evaluate, models, serve
 
 # Each registers its subcommands with add_parser(subparsers), in this order.
-COMMAND_MODULES = (models, check, complete, evaluate, serve)
+COMMAND_MODULES = (models, check, complete, evaluate, compare, serve)
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -549,6 +549,7 @@ class Pipeline:
                 max_new_tokens=sampling.max_new_tokens,
                 stop=rendered.stop,
                 seed=sampling.seed or None,
+                greedy_first=sampling.greedy_first,
                 on_sample=lambda done: _report(progress, "sampling", done, count),
             ),
             cancel,

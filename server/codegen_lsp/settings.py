@@ -80,6 +80,8 @@ class SamplingSettings:
     seed: int = 0
     """0 draws a fresh seed per request; any other value makes requests reproducible."""
     prompt_format: PromptFormat = "auto"
+    greedy_first: bool = True
+    """One of the n candidates is the greedy one (the model's likeliest body), the rest sampled."""
 
 
 @dataclass

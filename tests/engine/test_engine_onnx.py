@@ -35,6 +35,24 @@ def test_greedy_is_argmax_and_matches_torch(onnx_engine, torch_engine) -> None:
         ids.append(token)
 
 
+def test_greedy_first_makes_the_first_sample_the_greedy_one(onnx_engine) -> None:
+    greedy = onnx_engine.generate(
+        GenerationRequest(PROMPT, n=1, temperature=0.0, max_new_tokens=20)
+    )
+    request = GenerationRequest(
+        PROMPT, n=4, temperature=1.2, seed=3, max_new_tokens=20, greedy_first=True
+    )
+    first, *others = onnx_engine.generate(request)
+    assert first.token_ids == greedy[0].token_ids
+    np.testing.assert_allclose(first.logprobs, greedy[0].logprobs, atol=1e-5)
+    assert any(s.token_ids != first.token_ids for s in others)  # the rest are sampled
+    # Without it, the first row is sampled like the others.
+    plain = onnx_engine.generate(
+        GenerationRequest(PROMPT, n=4, temperature=1.2, seed=3, max_new_tokens=20)
+    )
+    assert plain[0].token_ids != greedy[0].token_ids
+
+
 def test_each_finished_sample_is_told_as_it_finishes(onnx_engine) -> None:
     # Progress for the editor: how many samples are done, counted up as rows finish.
     told: list[int] = []

@@ -32,7 +32,9 @@ PLUMBING_MODEL = os.environ.get("CODEGEN_LSP_TEST_MODEL", "smollm2-135m")
 # Fast tests: the small plumbing model, few short samples, no warm-up unless a test asks.
 FAST_SETTINGS: dict[str, Any] = {
     "model": {"name": PLUMBING_MODEL},
-    "sampling": {"n": 3, "maxNewTokens": 48, "seed": 7},
+    # The scripted model answers one list of replies per prompt; a greedy request of its own
+    # would repeat the first reply (greedy-first is tested on the engines themselves).
+    "sampling": {"n": 3, "maxNewTokens": 48, "seed": 7, "greedyFirst": False},
     "ranking": {"verifier": False},
     "server": {"warmup": False},
 }

@@ -65,6 +65,14 @@ def test_a_server_that_honours_n_gets_one_request(stub: StubServer) -> None:
     assert all(s.finish_reason == "length" and s.text == "ab" for s in samples)
 
 
+def test_the_greedy_sample_is_a_request_of_its_own(stub: StubServer) -> None:
+    stub.answer = lambda body: (200, {}, completion(["a", "b"], n=int(body["n"])))  # type: ignore[arg-type]
+    request = GenerationRequest(prompt=PROMPT, n=4, temperature=0.8, greedy_first=True)
+    samples = _engine(stub.url).generate(request)
+    assert len(samples) == 4
+    assert [(r["n"], r["temperature"]) for r in stub.requests] == [(1, 0.0), (3, 0.8)]
+
+
 def test_a_server_that_ignores_n_gets_parallel_requests_bounded_in_flight(
     stub: StubServer,
 ) -> None:

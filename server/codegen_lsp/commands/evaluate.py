@@ -69,6 +69,11 @@ def add_parser(subparsers: Any) -> None:
         "examples (measured, not the editor's default)",
     )
     parser.add_argument(
+        "--no-greedy-first",
+        action="store_true",
+        help="sample all N (by default the first of them is the greedy one)",
+    )
+    parser.add_argument(
         "--no-drawn-inputs",
         action="store_true",
         help="without examples, do not run candidates on inputs drawn from the type hints",
@@ -115,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.prompt_format = args.format
     settings.sampling.seed = args.seed
     settings.sampling.max_new_tokens = args.max_new_tokens
+    settings.sampling.greedy_first = not args.no_greedy_first
     if args.model:
         settings.model.name = args.model
     settings.model.precision = args.precision
@@ -170,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
             else args.format
         ),
         "temperature": args.temperature,
+        "greedy_first": settings.sampling.greedy_first and not args.samples,
         "offset": args.offset,
         "verifier": not args.no_verifier,
         "reviewer": args.reviewer,

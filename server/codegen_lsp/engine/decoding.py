@@ -270,6 +270,7 @@ class DecodingEngine(ABC, Generic[State]):
         decode_started = time.perf_counter()
         cancelled = False
         finished = 0
+        greedy_row = request.greedy_first and request.n > 1 and request.temperature > 0
         for position in range(max_new):
             if cancel is not None and cancel.is_set():
                 cancelled = True
@@ -277,6 +278,10 @@ class DecodingEngine(ABC, Generic[State]):
             tokens, logprobs = sampling.choose(
                 next_logits, request.temperature, request.top_p, request.top_k, rng
             )
+            if greedy_row and active[0] == 0:
+                # Row 0 takes the argmax; the others' draws are the ones they had anyway.
+                best, best_logprob = sampling.choose(next_logits[:1], 0.0, 1.0, 0, rng)
+                tokens[0], logprobs[0] = best[0], best_logprob[0]
             still: list[int] = []
             for slot, row_index in enumerate(active):
                 row = rows[row_index]

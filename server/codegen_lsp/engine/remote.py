@@ -473,6 +473,12 @@ class RemoteEngine:
             return []
         if not request.prompt:
             raise ValueError("the prompt is empty: give the model something to continue")
+        if request.greedy_first and request.n > 1 and request.temperature > 0:
+            # A server samples every choice of one request alike: the greedy one is a request
+            # of its own.
+            plain = replace(request, greedy_first=False)
+            greedy = self.generate(replace(plain, n=1, temperature=0.0), cancel)
+            return greedy + self.generate(replace(plain, n=request.n - 1), cancel)
         try:
             return self._generate_remote(request, cancel)
         except RemoteError as error:

@@ -35,6 +35,10 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     """Stop sequences matched on the decoded text; the sample's text ends before the match."""
     seed: int | None = None
+    greedy_first: bool = False
+    """Make the first sample the greedy one (the likeliest token at every step) and sample the
+    others: the model's own favourite is always among the candidates (with ``n`` > 1 and a
+    temperature above 0; otherwise nothing changes)."""
     on_sample: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
     """Told how many samples have finished so far, as each one finishes (for progress; called
     from the generating thread). Engines that draw all samples at once may never call it."""
