@@ -186,6 +186,14 @@ MUTANTS = (
         ("tests/engine/test_engine_onnx.py", "-k", "told"),
     ),
     Mutant(
+        "greedy-first",
+        "the model's greedy body is always among the candidates",
+        PACKAGE / "engine/decoding.py",
+        "                tokens[0], logprobs[0] = best[0], best_logprob[0]\n",
+        "",
+        ("tests/engine/test_engine_onnx.py", "-k", "greedy_first"),
+    ),
+    Mutant(
         "explain-keeps-prose",
         "explain keeps the user's docstring and only adds examples",
         PACKAGE / "pipeline.py",
