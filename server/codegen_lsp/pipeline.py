@@ -998,15 +998,14 @@ class Pipeline:
         for example in broken:
             notes.append(f"dropped a line that is no runnable example: {example.call}")
         kept = corrected = 0
-        if not examples:
-            docstring = docstrings.edit_examples(docstring, broken)
+        drop = list(broken)
+        rewrites: dict[int, str] = {}
         if examples:
             run = self.run_current_body(ctx, examples, cancel, progress, file)
             if run.error:
                 notes.append(f"the function could not run its examples: {run.error}")
             held = {id(r.example) for r in run.results if r.status == "passed"}
             shown = {docstrings.example_key(r.example) for r in run.results if r.status == "passed"}
-            rewrites: dict[int, str] = {}
             for result in run.results:
                 if result.status == "passed":
                     continue
@@ -1027,8 +1026,7 @@ class Pipeline:
                     f"{describe_failure(result)}"
                 )
             # A run that stopped early leaves examples without a result: they did not pass.
-            dropped = [e for e in examples if id(e) not in held]
-            docstring = docstrings.edit_examples(docstring, dropped + repeated + broken, rewrites)
+            drop += [e for e in examples if id(e) not in held] + repeated
             kept, corrected = len(held), len(rewrites)
             if repeated:
                 notes.append(f"removed {len(repeated)} repeated examples")
@@ -1038,6 +1036,7 @@ class Pipeline:
             )
         else:
             notes.append("the generated docstring has no runnable examples: nothing was checked")
+        docstring = docstrings.edit_examples(docstring, drop, rewrites)
         return ExplainResult(
             function_name=ctx.qualified_name,
             docstring=docstring,

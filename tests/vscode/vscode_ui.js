@@ -151,12 +151,26 @@ async function quickFix(page) {
     step('picked ' + result.picked);
 }
 
-async function generateCommand(page) {
+// Run a command by its title from the Command Palette (F1), as a person does.
+async function runFromPalette(page, title) {
     await page.keyboard.press('F1');
     await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-    await page.keyboard.type('codegen: Generate implementations');
+    await page.keyboard.type(title);
     await sleep(500);
     await page.keyboard.press('Enter');
+}
+
+// Start "codegen: Generate implementations" and wait until the status bar shows its counts.
+async function generateUntilProgress(page) {
+    await runFromPalette(page, 'codegen: Generate implementations');
+    result.progress = await waitUntil('progress in the status bar', async () => {
+        const status = await statusBarText(page);
+        return /\d+\/\d+/.test(status) ? status : null;
+    }, spec.timeoutMs || 300000, 250);
+}
+
+async function generateCommand(page) {
+    await runFromPalette(page, 'codegen: Generate implementations');
     step('command run');
     const waitFor = new RegExp(spec.waitFor);
     await waitUntil('the QuickPick of candidates', async () => {
@@ -260,11 +274,7 @@ async function extensionLog() {
 // given; `accept` accepts the diff preview the command shows (explain's new docstring).
 async function paletteCommand(page) {
     for (const { command, thenSelector, accept } of spec.commands) {
-        await page.keyboard.press('F1');
-        await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-        await page.keyboard.type(command);
-        await sleep(500);
-        await page.keyboard.press('Enter');
+        await runFromPalette(page, command);
         step('ran ' + command);
         if (thenSelector) {
             await page.waitForSelector(thenSelector, { timeout: Math.max(deadline - Date.now(), 1000) });
@@ -278,15 +288,7 @@ async function paletteCommand(page) {
 
 // Start a generation, click the status bar item while it shows progress, and see it stop.
 async function cancelGeneration(page) {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-    await page.keyboard.type('codegen: Generate implementations');
-    await sleep(500);
-    await page.keyboard.press('Enter');
-    result.progress = await waitUntil('progress in the status bar', async () => {
-        const status = await statusBarText(page);
-        return /\d+\/\d+/.test(status) ? status : null;
-    }, spec.timeoutMs || 300000, 250);
+    await generateUntilProgress(page);
     await shot(page, 'cancel-progress.png');
     const items = await page.$$('.statusbar-item');
     for (const item of items) {
@@ -310,20 +312,8 @@ async function cancelGeneration(page) {
 // Start a generation and, while it runs, reload the window (what closing VS Code does to the
 // extension host: it deactivates, and the extension stops its server mid-generation).
 async function reloadMidGeneration(page) {
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-    await page.keyboard.type('codegen: Generate implementations');
-    await sleep(500);
-    await page.keyboard.press('Enter');
-    result.progress = await waitUntil('progress in the status bar', async () => {
-        const status = await statusBarText(page);
-        return /\d+\/\d+/.test(status) ? status : null;
-    }, spec.timeoutMs || 300000, 250);
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-    await page.keyboard.type('Developer: Reload Window');
-    await sleep(500);
-    await page.keyboard.press('Enter');
+    await generateUntilProgress(page);
+    await runFromPalette(page, 'Developer: Reload Window');
     step('reloading during ' + result.progress);
     await sleep(3000);
     await waitUntil('the extension after the reload', () => statusBarText(page), 90000, 500);
@@ -336,11 +326,7 @@ async function reloadMidGeneration(page) {
 async function inlineSuggestion(page) {
     const ghost = '.monaco-editor [class*="ghost-text"]';
     await waitUntil('inline ghost text', async () => {
-        await page.keyboard.press('F1');
-        await page.waitForSelector('.quick-input-widget', { visible: true, timeout: 10000 });
-        await page.keyboard.type('Trigger Inline Suggestion');
-        await sleep(500);
-        await page.keyboard.press('Enter');
+        await runFromPalette(page, 'Trigger Inline Suggestion');
         await sleep(1500);
         if (!result.shots.length) await shot(page, 'inline-first-try.png');
         const texts = await page.$$eval(ghost, (els) => els.map((e) => e.textContent));
