@@ -201,6 +201,14 @@ MUTANTS = (
         'own = ""',
         ("tests/pipeline/test_explain.py",),
     ),
+    Mutant(
+        "cancel-meets-progress",
+        "a request cancelled as its progress starts ends cancelled, with a clean log",
+        PACKAGE / "lsp/progress.py",
+        "await _within(ls.work_done_progress.create_async(token), CREATE_TOKEN_WAIT_S)",
+        "await asyncio.wait_for(ls.work_done_progress.create_async(token), CREATE_TOKEN_WAIT_S)",
+        ("tests/lsp/test_progress.py",),
+    ),
 )
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable
+from typing import Any
 
 from lsprotocol import types
 
@@ -37,6 +39,33 @@ STAGES = {
 ENDED_TOKEN_GRACE_S = 60.0
 
 
+# How long the client may take to accept a progress token before the job goes on without one.
+CREATE_TOKEN_WAIT_S = 10.0
+
+
+async def _within(awaitable: Awaitable[Any], seconds: float) -> Any:
+    """Await ``awaitable`` for at most ``seconds`` (TimeoutError after), keeping cancellation.
+
+    ``asyncio.wait_for`` before Python 3.12 swallows a cancel that arrives as the awaited
+    future completes: when the client hung up, the create request failed in the same moment
+    as asyncio cancelled the command, the failure was caught as "refused", and the cancelled
+    command went on to end with an error that asyncio logged as unhandled at shutdown.
+    ``asyncio.wait`` raises the cancel whatever the future did.
+    """
+    future = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({future}, timeout=seconds)
+    except asyncio.CancelledError:
+        if future.done() and not future.cancelled():
+            future.exception()  # read, so that asyncio does not log it as never retrieved
+        future.cancel()
+        raise
+    if not done:
+        future.cancel()
+        raise asyncio.TimeoutError(f"no answer in {seconds:.0f} s")
+    return future.result()
+
+
 class JobProgress:
     """One job's work-done progress: begin, a report per stage update, end."""
 
@@ -59,7 +88,7 @@ class JobProgress:
                 return None
             token = f"codegen-lsp/{uuid.uuid4()}"
             try:
-                await asyncio.wait_for(ls.work_done_progress.create_async(token), 10)
+                await _within(ls.work_done_progress.create_async(token), CREATE_TOKEN_WAIT_S)
             except Exception as error:
                 log.info("client refused a progress token: %s", error)
                 return None
