@@ -92,9 +92,9 @@ MUTANTS = (
     Mutant(
         "shared-job-cancel",
         "cancelling one of two requests that share a job leaves the job running",
-        PACKAGE / "lsp/server.py",
-        "            if job.waiters <= 0:\n                job.stop(JobCancelled.REQUESTED)\n",
-        "            job.stop(JobCancelled.REQUESTED)\n",
+        PACKAGE / "lsp/cancellation.py",
+        "        if job.waiters <= 0:\n            job.stop(JobCancelled.REQUESTED)\n",
+        "        job.stop(JobCancelled.REQUESTED)\n",
         ("tests/lsp/test_queue.py", "-k", "share"),
     ),
     Mutant(
@@ -156,7 +156,7 @@ MUTANTS = (
     Mutant(
         "quiet-hang-up",
         "an editor that quits mid-generation leaves no traceback in the log",
-        PACKAGE / "lsp/server.py",
+        PACKAGE / "lsp/protocol.py",
         "super().set_writer(_HangUpAwareWriter(writer), include_headers)",
         "super().set_writer(writer, include_headers)",
         ("tests/editors/test_editors.py", "-k", "quitting_neovim"),
@@ -164,7 +164,7 @@ MUTANTS = (
     Mutant(
         "quiet-cancelled-command",
         "a command cancelled as the server winds down is no unhandled exception",
-        PACKAGE / "lsp/server.py",
+        PACKAGE / "lsp/protocol.py",
         "        if future is not None and future.cancelled():\n",
         "        if False:\n",
         ("tests/editors/test_editors.py", "-k", "quitting_neovim"),

@@ -28,6 +28,7 @@ from pygls.exceptions import JsonRpcContentModified
 from pygls.workspace import TextDocument
 
 from codegen_lsp.lsp import checks, warmup
+from codegen_lsp.lsp.edits import workspace_edit
 from codegen_lsp.lsp.evidence import (
     candidate_data,
     candidate_title,
@@ -120,7 +121,7 @@ def candidate_actions(
                 reason=first_failure(candidate.run) or "fails its examples"
             )
         elif not resolves:
-            action.edit = ls.workspace_edit(document, [candidate.replacement])
+            action.edit = workspace_edit(ls, document, [candidate.replacement])
         if passes(candidate) and not preferred_given:
             action.is_preferred = True
             preferred_given = True
@@ -226,5 +227,5 @@ def register(server: CodegenServer) -> None:
         result = ls.results.get(data["uri"], data["version"], data["function"], "implement")
         if result is None or not 0 <= data["index"] < len(result.candidates):
             raise JsonRpcContentModified("the candidates are gone; ask for code actions again")
-        action.edit = ls.workspace_edit(document, [result.candidates[data["index"]].replacement])
+        action.edit = workspace_edit(ls, document, [result.candidates[data["index"]].replacement])
         return action

@@ -25,6 +25,8 @@ from pygls.workspace import TextDocument
 
 from codegen_lsp.lsp import checks
 from codegen_lsp.lsp.actions import CHECK, EXPLAIN, GENERATE, REPAIR
+from codegen_lsp.lsp.cancellation import wait_for
+from codegen_lsp.lsp.edits import apply_edit
 from codegen_lsp.lsp.evidence import (
     candidate_data,
     candidate_title,
@@ -38,7 +40,8 @@ from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.implement import start_implement, start_pipeline_job
 from codegen_lsp.lsp.jobs import Job, JobCancelled
 from codegen_lsp.lsp.progress import JobProgress
-from codegen_lsp.lsp.server import CodegenServer, request_work_done_token
+from codegen_lsp.lsp.protocol import request_work_done_token
+from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.pipeline import GenerationResult
 
 log = logging.getLogger(__name__)
@@ -49,7 +52,7 @@ async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
     progress = await JobProgress.start(ls, title, job, request_work_done_token.get())
     outcome = "cancelled"
     try:
-        result = await ls.wait_for(job)
+        result = await wait_for(ls.codegen_protocol, job)
         outcome = "done"
         return result
     finally:
@@ -121,8 +124,8 @@ async def _apply_best(
     title = candidate_title(best, verb)
     summary["title"] = title
     summary["evidence"] = candidate_data(best)
-    summary["applied"] = await ls.apply_edit(
-        document.uri, document.version or 0, [best.replacement], label=title
+    summary["applied"] = await apply_edit(
+        ls, document.uri, document.version or 0, [best.replacement], label=title
     )
     for note in result.notes:
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=note))
@@ -252,8 +255,8 @@ async def _explain(
     confirm = types.ChangeAnnotation(
         label=label, needs_confirmation=True, description="; ".join(result.notes)
     )
-    applied = await ls.apply_edit(
-        document.uri, version, [result.replacement], label=label, confirm=confirm
+    applied = await apply_edit(
+        ls, document.uri, version, [result.replacement], label=label, confirm=confirm
     )
     message = explain_message(label, result.notes)
     for note in result.notes:

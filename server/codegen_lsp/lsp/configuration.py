@@ -8,20 +8,18 @@ invalid value keeps its default and the user is told once, not on every change.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from lsprotocol import types
 
 from codegen_lsp.lsp.client import ClientFeatures
-from codegen_lsp.lsp.server import CodegenServer, exit_soon
+from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.settings import parse_settings
 
 log = logging.getLogger(__name__)
 
 SECTION = "codegenLsp"
-SHUTDOWN_WAIT_S = 5.0
 
 
 def _section(raw: Any) -> Any:
@@ -75,22 +73,3 @@ def register(server: CodegenServer) -> None:
         if isinstance(raw, dict):
             settings, warnings = parse_settings(raw, ls.initial_settings)
             ls.apply_settings(settings, warnings)
-
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(ls: CodegenServer, params: Any) -> None:
-        # Stopping jobs waits for running sandbox runs: off the event loop, and bounded, so
-        # that the reply and the client's ``exit`` are never held up.
-        try:
-            await asyncio.wait_for(asyncio.to_thread(ls.close_jobs), SHUTDOWN_WAIT_S)
-        except asyncio.TimeoutError:  # TimeoutError itself only from 3.11 on
-            # A loaded machine, a job in native code: the reply goes now, the exit watchdog
-            # ends whatever is left (an ordinary end, not something to warn about).
-            log.info("jobs still stopping after %.0f s; answering shutdown", SHUTDOWN_WAIT_S)
-        except asyncio.CancelledError:
-            # The client sent ``exit`` (or hung up) without waiting for this reply, as Neovim
-            # does on :qa: an ordinary end, not an error worth a traceback in the log.
-            log.info("shutdown cut short: the client is gone")
-
-    @server.feature(types.EXIT)
-    def exit_(ls: CodegenServer, params: Any) -> None:
-        exit_soon()

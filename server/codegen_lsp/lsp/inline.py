@@ -21,6 +21,7 @@ from typing import Any
 from lsprotocol import types
 
 from codegen_lsp.lsp import warmup
+from codegen_lsp.lsp.edits import text_edit
 from codegen_lsp.lsp.evidence import passes
 from codegen_lsp.lsp.functions import function_at
 from codegen_lsp.lsp.server import CodegenServer
@@ -50,9 +51,9 @@ def inline_items(
     replacement = from_cursor(
         ls.lines(document), verified[0].replacement, (cursor.line, cursor.character)
     )
-    text_edit = ls.text_edit(document, replacement)
+    edit = text_edit(ls, document, replacement)
     return types.InlineCompletionList(
-        items=[types.InlineCompletionItem(insert_text=text_edit.new_text, range=text_edit.range)]
+        items=[types.InlineCompletionItem(insert_text=edit.new_text, range=edit.range)]
     )
 
 
