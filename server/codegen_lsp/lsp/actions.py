@@ -21,7 +21,6 @@ Edits travel inline, or through ``codeAction/resolve`` for clients that resolve 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
@@ -38,6 +37,7 @@ from codegen_lsp.lsp.evidence import (
     passes,
 )
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
+from codegen_lsp.lsp.payloads import CommandTarget
 from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.pipeline import GenerationResult
 
@@ -65,19 +65,30 @@ def _wanted(params: types.CodeActionParams, kind: str) -> bool:
     return not only or any(kind == o or kind.startswith(f"{o}.") for o in only)
 
 
-def _target(document: TextDocument, function: FunctionAtCursor, **extra: Any) -> dict[str, Any]:
-    return {
-        "uri": document.uri,
-        "version": document.version,
-        "line": function.def_line,
-        "function": function.name,
-        **extra,
-    }
+def _target(
+    document: TextDocument,
+    function: FunctionAtCursor,
+    *,
+    fresh: bool = False,
+    note: str | None = None,
+    rewrite: bool = False,
+) -> CommandTarget:
+    """Return the command argument for this function in this document version."""
+    return CommandTarget(
+        uri=document.uri,
+        line=function.def_line,
+        version=document.version,
+        function=function.name,
+        fresh=fresh,
+        note=note,
+        rewrite=rewrite,
+    )
 
 
 def _command_action(
-    ls: CodegenServer, title: str, command: str, argument: dict[str, Any], kind: str
+    ls: CodegenServer, title: str, command: str, target: CommandTarget, kind: str
 ) -> types.CodeAction:
+    argument = ls.converter.unstructure(target)
     action = types.CodeAction(
         title=title,
         kind=kind,

@@ -10,6 +10,7 @@ docstring whose examples were checked against the function, and "Check examples"
 function's failing examples as diagnostics.
 
 A request whose document changes underneath fails with ContentModified and applies nothing.
+Each command's argument and reply is typed in ``payloads.py``; pygls writes the reply.
 """
 
 from __future__ import annotations
@@ -39,6 +40,16 @@ from codegen_lsp.lsp.evidence import (
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.implement import start_implement, start_pipeline_job
 from codegen_lsp.lsp.jobs import Job, JobCancelled
+from codegen_lsp.lsp.payloads import (
+    CheckReply,
+    CommandReply,
+    CommandTarget,
+    ExplainReply,
+    ImplementReply,
+    NotApplied,
+    PromptContext,
+    Started,
+)
 from codegen_lsp.lsp.progress import JobProgress
 from codegen_lsp.lsp.protocol import request_work_done_token
 from codegen_lsp.lsp.server import CodegenServer
@@ -60,7 +71,7 @@ async def _with_progress(ls: CodegenServer, title: str, job: Job) -> Any:
             progress.end(outcome)
 
 
-async def _run(ls: CodegenServer, title: str, job: Job, kind: str) -> tuple[Any, dict | None]:
+async def _run(ls: CodegenServer, title: str, job: Job, kind: str) -> tuple[Any, NotApplied | None]:
     """Wait for ``job`` with progress; a pipeline failure becomes (None, a reply saying so)."""
     try:
         return await _with_progress(ls, title, job), None
@@ -68,21 +79,19 @@ async def _run(ls: CodegenServer, title: str, job: Job, kind: str) -> tuple[Any,
         raise  # cancelled or outdated: the request's reply says so
     except Exception as error:
         ls.report_pipeline_failure(kind, error, tell=True)
-        return None, {"applied": False, "message": str(error)}
+        return None, NotApplied.because(str(error))
 
 
 def _target(
     ls: CodegenServer, args: tuple[Any, ...]
-) -> tuple[TextDocument, FunctionAtCursor, dict]:
+) -> tuple[TextDocument, FunctionAtCursor, CommandTarget]:
     """Read a command's argument: the document version and function the action was made for."""
-    spec = args[0] if args else None
-    if not isinstance(spec, dict) or not {"uri", "line"} <= spec.keys():
-        raise JsonRpcInvalidParams("expected one argument {uri, version, line}")
-    document = ls.current_document(spec["uri"], spec.get("version"))
-    function = function_at(ls.lines(document), int(spec["line"]))
+    target = CommandTarget.from_arguments(ls.converter, args)
+    document = ls.current_document(target.uri, target.version)
+    function = function_at(ls.lines(document), target.line)
     if function is None:
-        raise JsonRpcInvalidParams(f"no function at line {spec['line']} of {spec['uri']}")
-    return document, function, spec
+        raise JsonRpcInvalidParams(f"no function at line {target.line} of {target.uri}")
+    return document, function, target
 
 
 async def _apply_best(
@@ -91,22 +100,22 @@ async def _apply_best(
     function: FunctionAtCursor,
     result: GenerationResult,
     verb: str,
-) -> dict[str, Any]:
+) -> ImplementReply:
     """Apply the best passing candidate of ``result``, or say honestly that none passed."""
     passing = [c for c in result.candidates if passes(c)]
-    summary: dict[str, Any] = {
-        "function": function.name,
-        "candidates": len(result.candidates),
-        "passing": len(passing),
-        "notes": list(result.notes),
-        "applied": False,
+    summary = ImplementReply(
+        function=function.name,
+        candidates=len(result.candidates),
+        passing=len(passing),
+        notes=list(result.notes),
+        applied=False,
         # What the model saw of the project and where the examples ran, for clients to show.
-        "context": {
-            "definitions": list(result.definitions),
-            "tokens": result.context_tokens,
-            "interpreter": result.interpreter,
-        },
-    }
+        context=PromptContext(
+            definitions=list(result.definitions),
+            tokens=result.context_tokens,
+            interpreter=result.interpreter,
+        ),
+    )
     if not passing:
         best = result.candidates[0] if result.candidates else None
         detail = (
@@ -118,13 +127,13 @@ async def _apply_best(
         ls.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Info, message=message)
         )
-        summary["message"] = message
+        summary.message = message
         return summary
     best = passing[0]
     title = candidate_title(best, verb)
-    summary["title"] = title
-    summary["evidence"] = candidate_data(best)
-    summary["applied"] = await apply_edit(
+    summary.title = title
+    summary.evidence = candidate_data(best)
+    summary.applied = await apply_edit(
         ls, document.uri, document.version or 0, [best.replacement], label=title
     )
     for note in result.notes:
@@ -136,19 +145,19 @@ def register(server: CodegenServer) -> None:
     """Register the commands."""
 
     @server.command(GENERATE)
-    async def generate(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+    async def generate(ls: CodegenServer, *args: Any) -> CommandReply:
         return await _reply(ls, _generate(ls, *_target(ls, args)))
 
     @server.command(REPAIR)
-    async def repair(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+    async def repair(ls: CodegenServer, *args: Any) -> CommandReply:
         return await _reply(ls, _repair(ls, *_target(ls, args)))
 
     @server.command(EXPLAIN)
-    async def explain(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+    async def explain(ls: CodegenServer, *args: Any) -> CommandReply:
         return await _reply(ls, _explain(ls, *_target(ls, args)))
 
     @server.command(CHECK)
-    async def check(ls: CodegenServer, *args: Any) -> dict[str, Any]:
+    async def check(ls: CodegenServer, *args: Any) -> CheckReply:
         document, function, _ = _target(ls, args)
         results = await checks.check_document(ls, document.uri, function.def_line, tell=True)
         runs = [r.run for r in results]
@@ -160,12 +169,10 @@ def register(server: CodegenServer) -> None:
             # them says it twice, and Neovim stops at "Press ENTER" when two messages meet.
             kind = types.MessageType.Info if error is None else types.MessageType.Warning
             ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
-        summary = {"function": function.name, "examples": examples, "passed": passed}
-        summary["message"] = message
-        return summary
+        return CheckReply(function=function.name, examples=examples, passed=passed, message=message)
 
 
-async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, CommandReply]) -> CommandReply:
     """Answer when the work is done, or at once for clients that block while they wait.
 
     Eglot sends ``workspace/executeCommand`` as a blocking request that gives up after 10 s; for
@@ -179,16 +186,16 @@ async def _reply(ls: CodegenServer, work: Coroutine[Any, Any, dict[str, Any]]) -
             task.add_done_callback(lambda done: done.cancelled() or done.exception())
         return await work
 
-    async def detached() -> dict[str, Any]:
+    async def detached() -> CommandReply:
         ls.codegen_protocol.detach_request()
         return await work
 
     task = asyncio.ensure_future(detached())
     task.add_done_callback(_log_detached)
-    return {"started": True, "message": "working on it; the edit follows when it is ready"}
+    return Started(started=True, message="working on it; the edit follows when it is ready")
 
 
-def _log_detached(task: asyncio.Task[dict[str, Any]]) -> None:
+def _log_detached(task: asyncio.Task[CommandReply]) -> None:
     if task.cancelled():
         return
     error = task.exception()
@@ -199,15 +206,13 @@ def _log_detached(task: asyncio.Task[dict[str, Any]]) -> None:
 
 
 async def _generate(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
-) -> dict[str, Any]:
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, target: CommandTarget
+) -> NotApplied | ImplementReply:
     if not function.wants_body:
-        return {"applied": False, "message": f"{function.name} already has a body"}
+        return NotApplied.because(f"{function.name} already has a body")
     version = document.version or 0
     result = (
-        None
-        if spec.get("fresh")
-        else ls.results.get(document.uri, version, function.key, "implement")
+        None if target.fresh else ls.results.get(document.uri, version, function.key, "implement")
     )
     if result is None:
         job = start_implement(ls, document, function, explicit=True)
@@ -219,10 +224,10 @@ async def _generate(
 
 
 async def _repair(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
-) -> dict[str, Any]:
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, target: CommandTarget
+) -> NotApplied | ImplementReply:
     version = document.version or 0
-    note = spec.get("note")
+    note = target.note
     job = start_pipeline_job(
         ls, "repair", document, function, explicit=True, key=f"{function.key}:{note}", note=note
     )
@@ -234,10 +239,10 @@ async def _repair(
 
 
 async def _explain(
-    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, spec: dict
-) -> dict[str, Any]:
+    ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, target: CommandTarget
+) -> NotApplied | ExplainReply:
     version = document.version or 0
-    rewrite = spec.get("rewrite") is True
+    rewrite = target.rewrite
     job = start_pipeline_job(
         ls,
         "explain",
@@ -262,12 +267,12 @@ async def _explain(
     for note in result.notes:
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=note))
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
-    return {
-        "applied": applied,
-        "function": function.name,
-        "docstring": result.docstring,
-        "examplesChecked": result.examples_checked,
-        "examplesKept": result.examples_kept,
-        "notes": list(result.notes),
-        "message": message,
-    }
+    return ExplainReply(
+        applied=applied,
+        function=function.name,
+        docstring=result.docstring,
+        examples_checked=result.examples_checked,
+        examples_kept=result.examples_kept,
+        notes=list(result.notes),
+        message=message,
+    )
