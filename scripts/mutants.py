@@ -209,6 +209,14 @@ MUTANTS = (
         "await asyncio.wait_for(ls.work_done_progress.create_async(token), CREATE_TOKEN_WAIT_S)",
         ("tests/lsp/test_progress.py",),
     ),
+    Mutant(
+        "waves-stop-on-evidence",
+        "sampling in waves stops early only when enough first-wave samples pass every example",
+        PACKAGE / "draws.py",
+        "    if drawn.passing_samples(runs) >= waves.enough_passing:\n",
+        "    if True:\n",
+        ("tests/pipeline/test_waves.py",),
+    ),
 )
 
 

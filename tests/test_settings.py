@@ -43,3 +43,16 @@ def test_reference_lists_every_setting_in_camel_case() -> None:
     assert "`sampling.maxNewTokens`" in table
     assert "`ranking.verifiedThreshold`" in table
     assert to_camel("warmup_delay_ms") == "warmupDelayMs"
+
+
+def test_every_setting_says_what_it_does_and_numbers_keep_their_range() -> None:
+    # The reference, the VS Code settings UI and the parser's warnings all read these.
+    for line in settings_reference().splitlines()[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[-1], f"{cells[0]} has no description: add an attribute docstring"
+    settings, warnings = parse_settings({"sampling": {"topP": 1.5}, "server": {"maxActions": 0}})
+    assert settings.sampling.top_p == Settings().sampling.top_p
+    assert settings.server.max_actions == Settings().server.max_actions
+    assert any("sampling.topP" in w and "between 0.0 and 1.0" in w for w in warnings)
+    assert any("server.maxActions" in w and "between 1 and 50" in w for w in warnings)
+    assert "| `sampling.n` | int (1 to 256) |" in settings_reference()

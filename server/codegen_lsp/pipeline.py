@@ -35,7 +35,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,6 +43,7 @@ from codegen_lsp import context as context_mod
 from codegen_lsp import crossfile, docstrings, inputs, postprocess
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
+from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
 from codegen_lsp.project import ProjectFile
 from codegen_lsp.ranking import combine
@@ -171,45 +172,6 @@ class CheckResult:
     has_docstring: bool = True
 
 
-@dataclass
-class DrawnBody:
-    """One distinct cleaned body and the samples that produced it."""
-
-    body: str
-    logprobs: list[float]
-    duplicates: int = 1
-    parses: bool = True
-
-
-@dataclass
-class Draw:
-    """What sampling produced for one function: distinct bodies plus per-sample bookkeeping."""
-
-    bodies: list[DrawnBody]
-    sample_body: list[int | None]
-    """For each sample, the index of its body in ``bodies`` (None: empty or unparseable)."""
-    prompt_format: str
-    dropped_empty: int = 0
-    dropped_unparseable: int = 0
-    raw: list[Sample] = field(default_factory=list)
-    """The engine's samples as drawn (empty for pre-drawn text)."""
-    prompt: str = ""
-    """The rendered prompt the samples continue."""
-
-    def drop(self, unwanted: Callable[[DrawnBody], bool]) -> int:
-        """Drop the bodies ``unwanted`` picks; return how many samples had written them."""
-        new_index: dict[int, int] = {}
-        kept: list[DrawnBody] = []
-        for index, body in enumerate(self.bodies):
-            if not unwanted(body):
-                new_index[index] = len(kept)
-                kept.append(body)
-        dropped = sum(b.duplicates for b in self.bodies) - sum(b.duplicates for b in kept)
-        self.bodies = kept
-        self.sample_body = [None if i is None else new_index.get(i) for i in self.sample_body]
-        return dropped
-
-
 @dataclass(frozen=True)
 class _ProjectSandbox:
     sandbox: Sandbox
@@ -230,42 +192,6 @@ def _report(
         progress(stage, done, total, passing)
     except Exception:  # a broken progress display must not stop the work
         log.debug("progress callback failed", exc_info=True)
-
-
-def collect_bodies(
-    texts: list[str],
-    logprobs: list[list[float]],
-    ctx: FunctionContext,
-    stop: tuple[str, ...] = (),
-    prompt_format: str = "raw",
-) -> Draw:
-    """Clean every sample, drop empties and unparseable ones, merge exact duplicates."""
-    bodies: list[DrawnBody] = []
-    by_text: dict[str, int] = {}
-    sample_body: list[int | None] = []
-    empty = unparseable = 0
-    for text, lps in zip(texts, logprobs, strict=True):
-        body = postprocess.extract_body(text, ctx, stop)
-        if body is None:
-            empty += 1
-            sample_body.append(None)
-            continue
-        if not body.parses:
-            unparseable += 1
-            sample_body.append(None)
-            continue
-        index = by_text.get(body.text)
-        if index is None:
-            index = by_text[body.text] = len(bodies)
-            bodies.append(DrawnBody(body.text, list(lps)))
-        else:
-            bodies[index].duplicates += 1
-            # Keep the most confident copy's log-probs: equal text, possibly other tokenisation.
-            old = bodies[index].logprobs
-            if lps and (not old or sum(lps) / len(lps) > sum(old) / len(old)):
-                bodies[index].logprobs = list(lps)
-        sample_body.append(index)
-    return Draw(bodies, sample_body, prompt_format, empty, unparseable)
 
 
 def ranking_candidates(
@@ -530,15 +456,23 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         prompt_format: str | None = None,
+        start: int = 0,
+        of: int | None = None,
     ) -> Draw:
-        """Sample ``n`` bodies for ``ctx`` and clean them."""
+        """Sample ``n`` bodies for ``ctx`` and clean them.
+
+        ``start`` and ``of`` place these samples in a larger draw made in waves: the progress
+        counts from ``start`` up to ``of``, only the first wave holds the greedy sample, and a
+        reproducible seed moves on so that a later wave does not repeat the first one's draws.
+        """
         engine = self.engine(progress)
         _check_cancel(cancel)
         sampling = self.settings.sampling
         fmt = prompt_mod.resolve_format(prompt_format or sampling.prompt_format, engine)
         rendered = prompt_mod.build_prompt(ctx, fmt, engine, feedback)
         count = n or sampling.n
-        _report(progress, "sampling", 0, count)
+        total = of or start + count
+        _report(progress, "sampling", start, total)
         samples: list[Sample] = engine.generate(
             GenerationRequest(
                 prompt=rendered.text,
@@ -548,14 +482,14 @@ class Pipeline:
                 top_k=sampling.top_k,
                 max_new_tokens=sampling.max_new_tokens,
                 stop=rendered.stop,
-                seed=sampling.seed or None,
-                greedy_first=sampling.greedy_first,
-                on_sample=lambda done: _report(progress, "sampling", done, count),
+                seed=(sampling.seed + start) if sampling.seed else None,
+                greedy_first=sampling.greedy_first and start == 0,
+                on_sample=lambda done: _report(progress, "sampling", start + done, total),
             ),
             cancel,
         )
         _check_cancel(cancel)
-        _report(progress, "sampling", count, count)
+        _report(progress, "sampling", start + count, total)
         draw = collect_bodies(
             [s.text for s in samples],
             [s.logprobs for s in samples],
@@ -816,20 +750,26 @@ class Pipeline:
         """
         if examples is None:
             examples = self.examples(ctx)
-        draw = self.draw(ctx, feedback=feedback, cancel=cancel, progress=progress)
+        sampling = self.settings.sampling
+        current = docstrings.normalised(feedback.current_body) if feedback is not None else ""
         repeated = 0
-        if feedback is not None and feedback.current_body.strip():
-            # A repair that writes the failing body again is no repair.
-            current = docstrings.normalised(feedback.current_body)
-            repeated = draw.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
-        runs = self.run_examples(
-            ctx,
-            [b.body for b in draw.bodies],
-            examples,
-            cancel=cancel,
-            progress=progress,
-            file=file,
-        )
+
+        def sample(start: int, count: int) -> Draw:
+            nonlocal repeated
+            wave = self.draw(ctx, count, feedback, cancel, progress, start=start, of=sampling.n)
+            if current.strip():  # a repair that writes the failing body again is no repair
+                repeated += wave.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
+            return wave
+
+        def run(bodies: list[str]) -> list[CandidateRun]:
+            return self.run_examples(
+                ctx, bodies, examples, cancel=cancel, progress=progress, file=file
+            )
+
+        waves = Waves(sampling.n, sampling.first_wave, sampling.enough_passing)
+        judged = any(example.kind != "probe" for example in examples)
+        in_waves = draw_in_waves(waves, judged, sample, run)
+        draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
         drawn: list[str] = []
         proposed: list[str] = []
@@ -857,6 +797,12 @@ class Pipeline:
             result.notes.extend(file.project.warnings)
         if repeated:
             result.notes.append(f"{repeated} samples repeated the current body and were dropped")
+        if in_waves.stopped_early:
+            passing = draw.passing_samples(runs)
+            result.notes.append(
+                f"stopped after {len(draw.sample_body)} of {sampling.n} samples: {passing} "
+                "already pass every example (sampling.firstWave)"
+            )
         return result
 
     @staticmethod

@@ -15,7 +15,7 @@ import logging
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,24 @@ Device = Literal["auto", "cpu", "cuda"]
 PromptFormat = Literal["auto", "raw", "chat", "fim"]
 SandboxLevel = Literal["auto", "bubblewrap", "namespaces", "none"]
 ModelProcess = Literal["child", "inProcess"]
+Number = TypeVar("Number", int, float)
+
+_RANGE = "range"
+
+
+def bounded(default: Number, low: Number, high: Number) -> Number:
+    """Declare a numeric setting with the range it must lie in (both ends allowed).
+
+    The parser refuses a value outside it (the default is kept, with a warning), and the
+    settings reference and the VS Code extension's schema show it.
+    """
+    return field(default=default, metadata={_RANGE: (low, high)})
+
+
+def field_range(setting: dataclasses.Field[Any]) -> tuple[float, float] | None:
+    """Return the (low, high) a numeric setting must lie in, or None when any value goes."""
+    allowed = setting.metadata.get(_RANGE)
+    return (allowed[0], allowed[1]) if allowed is not None else None
 
 
 @dataclass
@@ -40,7 +58,7 @@ class ModelSettings:
     On CUDA an int4 model runs the graph built for the GPU (`onnx-int4-cuda`: float16
     activations), exported on first use; `cuda` without onnxruntime-gpu is refused with the fix.
     """
-    threads: int = 0
+    threads: int = bounded(0, 0, 1024)
     """Intra-op threads for ONNX Runtime; 0 lets the runtime decide."""
     spin: bool = False
     """Let ONNX Runtime's threads spin between operators instead of sleeping.
@@ -58,11 +76,11 @@ class ModelSettings:
     """The model's name on that server; empty asks the server (`/v1/models`)."""
     remote_api_key_env: str = ""
     """Name of the environment variable holding the server's API key (the key is never logged)."""
-    remote_timeout_s: float = 120.0
+    remote_timeout_s: float = bounded(120.0, 0.1, 3600.0)
     """Longest wait for one remote request before it fails with a timeout."""
-    remote_retries: int = 3
+    remote_retries: int = bounded(3, 0, 20)
     """Retries (exponential backoff, honouring Retry-After) on refused, busy or dropped requests."""
-    remote_max_in_flight: int = 4
+    remote_max_in_flight: int = bounded(4, 1, 256)
     """Most remote requests open at once from this process."""
     remote_fallback: bool = False
     """Sample with the local model when the remote server fails."""
@@ -72,16 +90,28 @@ class ModelSettings:
 class SamplingSettings:
     """How candidate bodies are drawn."""
 
-    n: int = 8
-    temperature: float = 0.8
-    top_p: float = 0.95
-    top_k: int = 50
-    max_new_tokens: int = 256
+    n: int = bounded(8, 1, 256)
+    """How many candidate bodies are sampled per request."""
+    temperature: float = bounded(0.8, 0.0, 5.0)
+    """Sampling temperature; 0 is greedy."""
+    top_p: float = bounded(0.95, 0.0, 1.0)
+    """Nucleus sampling: keep the smallest token set with this probability mass."""
+    top_k: int = bounded(50, 0, 1_000_000)
+    """Keep only the k most likely tokens at each step; 0 disables."""
+    max_new_tokens: int = bounded(256, 1, 8192)
+    """Longest body, in tokens."""
     seed: int = 0
     """0 draws a fresh seed per request; any other value makes requests reproducible."""
     prompt_format: PromptFormat = "auto"
+    """How the prompt is built; `auto` picks the model's own format."""
     greedy_first: bool = True
     """One of the n candidates is the greedy one (the model's likeliest body), the rest sampled."""
+    first_wave: int = bounded(0, 0, 256)
+    """Draw this many samples first (the greedy one among them) and stop there when at least
+    `sampling.enoughPassing` of them pass every docstring example; 0 draws all n at once.
+    Without examples all n are drawn (their agreement is the evidence)."""
+    enough_passing: int = bounded(2, 1, 256)
+    """With `sampling.firstWave`: how many first-wave samples must pass every example to stop."""
 
 
 @dataclass
@@ -89,9 +119,13 @@ class RankingSettings:
     """Which rankers contribute to a candidate's score; each can be switched off."""
 
     mean_logprob: bool = True
+    """Rank by the model's mean token log-probability."""
     examples: bool = True
+    """Rank by the docstring examples passed."""
     agreement: bool = True
+    """Rank by how many samples behave the same on the examples."""
     verifier: bool = True
+    """Rank with the learned verifier (LEVER)."""
     reviewer: bool = False
     """Codex-D back-translation score: one extra forward pass per candidate."""
     drawn_inputs: bool = True
@@ -100,7 +134,7 @@ class RankingSettings:
     proposed_inputs: bool = True
     """Without examples, also ask the model for a few calls of the function (one short greedy
     generation) and run the candidates on their arguments (never on the results it guessed)."""
-    verified_threshold: float = 0.5
+    verified_threshold: float = bounded(0.5, 0.0, 1.0)
     """Score a candidate must clear (besides passing every example) to be called verified, when
     the verifier is off; the verifier carries its own threshold, chosen on validation."""
 
@@ -111,10 +145,11 @@ class SandboxSettings:
 
     level: SandboxLevel = "auto"
     """The strongest isolation to use; `auto` takes the best the machine offers."""
-    timeout_s: float = 5.0
+    timeout_s: float = bounded(5.0, 0.1, 600.0)
     """Wall-clock limit for one candidate's examples."""
-    memory_mb: int = 1024
-    workers: int = 0
+    memory_mb: int = bounded(1024, 64, 1_048_576)
+    """Memory limit of one candidate's run, in MiB."""
+    workers: int = bounded(0, 0, 1024)
     """Parallel workers; 0 means the number of CPU cores."""
 
 
@@ -130,9 +165,9 @@ class ProjectSettings:
     (the VS Code extension does), below `interpreter` in precedence."""
     cross_file_context: bool = True
     """Show the model the definitions the function uses from other files (resolved by jedi)."""
-    context_tokens: int = 1024
+    context_tokens: int = bounded(1024, 0, 32_768)
     """Most tokens (estimated) those definitions may add to the prompt."""
-    context_timeout_s: float = 2.0
+    context_timeout_s: float = bounded(2.0, 0.0, 60.0)
     """Longest time spent resolving names; what resolved by then is used."""
 
 
@@ -142,8 +177,9 @@ class ServerSettings:
 
     warmup: bool = True
     """Start generating when the cursor rests in a function with a docstring and no body."""
-    warmup_delay_ms: int = 600
-    max_actions: int = 3
+    warmup_delay_ms: int = bounded(600, 0, 60_000)
+    """How long the cursor must rest before warm-up generation starts."""
+    max_actions: int = bounded(3, 1, 50)
     """How many ranked candidates are offered as code actions."""
     model_process: ModelProcess = "child"
     """Where the language server runs the model: `child`, a process of its own that the server
@@ -186,27 +222,6 @@ def _coerce(value: Any, annotation: Any) -> tuple[bool, Any]:
     return (False, value)
 
 
-_RANGES: dict[str, tuple[float, float]] = {
-    "sampling.n": (1, 256),
-    "sampling.temperature": (0.0, 5.0),
-    "sampling.top_p": (0.0, 1.0),
-    "sampling.top_k": (0, 1_000_000),
-    "sampling.max_new_tokens": (1, 8192),
-    "ranking.verified_threshold": (0.0, 1.0),
-    "sandbox.timeout_s": (0.1, 600.0),
-    "sandbox.memory_mb": (64, 1_048_576),
-    "sandbox.workers": (0, 1024),
-    "server.warmup_delay_ms": (0, 60_000),
-    "server.max_actions": (1, 50),
-    "model.threads": (0, 1024),
-    "project.context_tokens": (0, 32_768),
-    "project.context_timeout_s": (0.0, 60.0),
-    "model.remote_timeout_s": (0.1, 3600.0),
-    "model.remote_retries": (0, 20),
-    "model.remote_max_in_flight": (1, 256),
-}
-
-
 def _fill(target: Any, raw: dict[str, Any], prefix: str, warnings: list[str]) -> None:
     hints = typing.get_type_hints(type(target))
     for f in dataclasses.fields(target):
@@ -223,13 +238,13 @@ def _fill(target: Any, raw: dict[str, Any], prefix: str, warnings: list[str]) ->
                 warnings.append(f"{_wire_path(path)} must be an object; using the defaults")
             continue
         ok, coerced = _coerce(value, annotation)
-        if ok and path in _RANGES:
-            low, high = _RANGES[path]
-            ok = low <= coerced <= high
+        allowed = field_range(f)
+        if ok and allowed is not None:
+            ok = allowed[0] <= coerced <= allowed[1]
         if not ok:
             default = getattr(target, f.name)
             warnings.append(
-                f"{_wire_path(path)}: invalid value {value!r} ({_describe(annotation, path)}); "
+                f"{_wire_path(path)}: invalid value {value!r} ({_describe(annotation, f)}); "
                 f"using the default {default!r}"
             )
             continue
@@ -240,13 +255,13 @@ def _wire_path(path: str) -> str:
     return ".".join(to_camel(part) for part in path.split("."))
 
 
-def _describe(annotation: Any, path: str) -> str:
+def _describe(annotation: Any, setting: dataclasses.Field[Any]) -> str:
     if get_origin(annotation) is Literal:
         return "one of " + ", ".join(repr(a) for a in get_args(annotation))
     name = annotation.__name__ if isinstance(annotation, type) else str(annotation)
-    if path in _RANGES:
-        low, high = _RANGES[path]
-        return f"{name} between {low} and {high}"
+    allowed = field_range(setting)
+    if allowed is not None:
+        return f"{name} between {allowed[0]} and {allowed[1]}"
     return name
 
 
@@ -304,6 +319,9 @@ def settings_reference() -> str:
                 kind = getattr(annotation, "__name__", str(annotation))
             else:
                 kind = str(annotation)
+            allowed = field_range(f)
+            if allowed is not None:
+                kind += f" ({allowed[0]:,} to {allowed[1]:,})"
             default = f.default
             rows.append(
                 f"| `{to_camel(section.name)}.{to_camel(f.name)}` | {kind} | `{default!r}` | "

@@ -21,7 +21,7 @@ from types import ModuleType
 
 import pytest
 from codegen_lsp.engine import models
-from projects import SHIFT_HIDDEN_TEST, SHIFT_LINE, run_hidden, write_shapes_project
+from support.projects import SHIFT_HIDDEN_TEST, SHIFT_LINE, run_hidden, write_shapes_project
 
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent

@@ -13,8 +13,15 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from lsp_session import CLIENTS, FAST_SETTINGS, SCRIPTS, Session, start_session, stop_session
-from scripted_model import ScriptedModel
+from support.lsp_session import (
+    CLIENTS,
+    FAST_SETTINGS,
+    SCRIPTS,
+    Session,
+    start_session,
+    stop_session,
+)
+from support.scripted_model import ScriptedModel
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -6,7 +6,9 @@ import re
 
 import pytest
 from codegen_lsp.lsp.actions import GENERATE, GENERATE_TITLE, REGENERATE_TITLE
-from lsp_session import (
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from support.lsp_session import (
     ADD_FAILS_ONE,
     ADD_LINE,
     ADD_PASSES,
@@ -16,9 +18,7 @@ from lsp_session import (
     edits_of,
     until,
 )
-from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from scripted_model import ScriptedModel, body, implementing, proposing
+from support.scripted_model import ScriptedModel, body, implementing, proposing
 
 BODY_LINE = ADD_LINE + 8  # the `...` of add()
 # A body replaces everything from the docstring's closing quotes to the end of the `...`.

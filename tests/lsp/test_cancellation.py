@@ -7,10 +7,10 @@ import re
 
 import pytest
 from codegen_lsp.lsp.actions import GENERATE_TITLE
-from lsp_session import ADD_LINE, Session
-from lsp_session import until as _until
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
+from support.lsp_session import ADD_LINE, Session
+from support.lsp_session import until as _until
 
 BODY_LINE = ADD_LINE + 8
 CONTENT_MODIFIED = types.LSPErrorCodes.ContentModified.value

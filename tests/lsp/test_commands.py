@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from codegen_lsp.lsp.actions import CHECK_TITLE, EXPLAIN_TITLE, REPAIR_TITLE, REWRITE_TITLE
-from lsp_session import (
+from lsprotocol import types
+from support.lsp_session import (
     ADD_FAILS_ONE,
     ADD_PASSES,
     ADD_RAISES,
@@ -16,9 +17,8 @@ from lsp_session import (
     Session,
     edits_of,
 )
-from lsp_session import until as _until
-from lsprotocol import types
-from scripted_model import Reply, ScriptedModel, body, explaining, implementing
+from support.lsp_session import until as _until
+from support.scripted_model import Reply, ScriptedModel, body, explaining, implementing
 
 
 def _by_title(actions: list[types.CodeAction]) -> dict[str, types.CodeAction]:

@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 from codegen_lsp.engine.models import MANIFEST
-from lsp_session import (
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+from support.lsp_session import (
     ADD_LINE,
     FAST_SETTINGS,
     SOURCE,
@@ -25,8 +27,6 @@ from lsp_session import (
     stop_session,
     until,
 )
-from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 BODY_LINE = ADD_LINE + 8
 

@@ -1,8 +1,8 @@
 """A real project through the real server: its modules, its virtualenv, its definitions.
 
-The project is the issue's ``shapes`` package (``tests/projects.py``) with a ``.venv`` of its own
-that holds a library the server's environment lacks. The server is told about it only as an
-editor would: a workspace folder. Its examples must run there (no ModuleNotFoundError), under
+The project is the issue's ``shapes`` package (``tests/support/projects.py``) with a ``.venv``
+of its own that holds a library the server's environment lacks. The server is told about it only
+as an editor would: a workspace folder. Its examples must run there (no ModuleNotFoundError), under
 the project's interpreter, and the prompt must carry the definitions from ``geometry.py``.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from codegen_lsp.lsp.actions import CHECK_TITLE, GENERATE_TITLE
-from lsp_session import FAST_SETTINGS, Session, start_session, stop_session
 from lsprotocol import types
-from projects import MOVE_ALL_LINE, SHIFT_LINE, SPAN_LINE, write_shapes_project
-from scripted_model import Reply, ScriptedModel, body, implementing, proposing
+from support.lsp_session import FAST_SETTINGS, Session, start_session, stop_session
+from support.projects import MOVE_ALL_LINE, SHIFT_LINE, SPAN_LINE, write_shapes_project
+from support.scripted_model import Reply, ScriptedModel, body, implementing, proposing
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import asyncio
 import re
 
 import pytest
-from lsp_session import Session, until
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
-from scripted_model import ScriptedModel, body, implementing
+from support.lsp_session import Session, until
+from support.scripted_model import ScriptedModel, body, implementing
 
 SERVER_CANCELLED = types.LSPErrorCodes.ServerCancelled.value
 FUNCTIONS = 6

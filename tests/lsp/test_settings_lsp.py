@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from lsp_session import FAST_SETTINGS, Session, start_session, stop_session, until
 from lsprotocol import types
-from scripted_model import ScriptedModel
+from support.lsp_session import FAST_SETTINGS, Session, start_session, stop_session, until
+from support.scripted_model import ScriptedModel
 
 
 async def _stop(session: Session) -> None:

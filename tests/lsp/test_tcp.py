@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from lsp_session import DOUBLE_EXAMPLE_LINE, DOUBLE_LINE, FAST_SETTINGS, SOURCE, until
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+from support.lsp_session import DOUBLE_EXAMPLE_LINE, DOUBLE_LINE, FAST_SETTINGS, SOURCE, until
 
 
 def _free_port() -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codegen_lsp.context import find_function
-from codegen_lsp.pipeline import collect_bodies
+from codegen_lsp.draws import collect_bodies
 from codegen_lsp.postprocess import extract_body
 from codegen_lsp.prompt import Feedback, build_prompt, resolve_format, stop_sequences
 

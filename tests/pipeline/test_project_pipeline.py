@@ -15,7 +15,7 @@ from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.project import Interpreter, ProjectFile, find_project
 from codegen_lsp.sandbox.isolation import PROBE_MARKER
 from codegen_lsp.settings import Settings
-from projects import MOVE_ALL_LINE, SHIFT_LINE, SPAN_LINE, write_shapes_project
+from support.projects import MOVE_ALL_LINE, SHIFT_LINE, SPAN_LINE, write_shapes_project
 
 
 def settings() -> Settings:

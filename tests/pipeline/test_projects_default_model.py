@@ -18,7 +18,7 @@ import pytest
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.project import find_project
 from codegen_lsp.settings import Settings
-from projects import OPS, SHIFT_HIDDEN_TEST, run_hidden, write_shapes_project
+from support.projects import OPS, SHIFT_HIDDEN_TEST, run_hidden, write_shapes_project
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ class Fixture:
 FIXTURES = [
     Fixture(
         "dataclass",
-        {},  # the shapes project (tests/projects.py)
+        {},  # the shapes project (tests/support/projects.py)
         "shapes/ops.py",
         "shift",
         SHIFT_HIDDEN_TEST,

@@ -1,35 +1,23 @@
 """Fixtures for the scale-out tests: a tiny exported model, a private runtime dir, a stub server.
 
-The tiny model is the engine tests' one (a random Qwen2 with a real BPE tokenizer, exported to
+The tiny model is the root conftest's one (a random Qwen2 with a real BPE tokenizer, exported to
 ONNX through ``models.export``): the daemon tests need real plumbing, not good code.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from remote_stub import StubServer
-
-ENGINE_CONFTEST = Path(__file__).resolve().parents[1] / "engine" / "conftest.py"
+from support.remote_stub import StubServer
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("torch")
-    pytest.importorskip("transformers")
-    spec = importlib.util.spec_from_file_location("engine_tiny_model", ENGINE_CONFTEST)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    from codegen_lsp.engine import models
-
-    hf = module.build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
-    cache = tmp_path_factory.mktemp("tiny-cache")
-    return Path(models.export(str(hf), "fp32", cache=str(cache)))
+def tiny_model_dir(tiny_onnx: Path) -> Path:
+    """The tiny model's exported directory (built once per run by the root conftest)."""
+    return tiny_onnx
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from codegen_lsp.engine.loader import load_engine
 from codegen_lsp.engine.remote import RemoteEngine, RemoteUnavailable
 from codegen_lsp.engine.types import GenerationRequest
 from codegen_lsp.settings import ModelSettings, Settings
-from remote_stub import LlamaServer
+from support.remote_stub import LlamaServer
 
 pytest.importorskip("llama_cpp.server", reason="scripts/install-test-tools.sh installs it")
 

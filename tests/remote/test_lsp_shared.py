@@ -10,14 +10,11 @@ import asyncio
 import os
 import re
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))
-from lsp_session import ADD_LINE, start_session, stop_session
+from support.lsp_session import ADD_LINE, start_session, stop_session
 
 BODY_LINE = ADD_LINE + 8
 USING = re.compile(r"using the shared model process \(pid (\d+)\)")

@@ -23,7 +23,7 @@ from codegen_lsp.engine.remote import (
 )
 from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest
 from codegen_lsp.settings import ModelSettings
-from remote_stub import StubServer, cancel_when, completion, free_port
+from support.remote_stub import StubServer, cancel_when, completion, free_port
 
 PROMPT = "def f():\n    "
 

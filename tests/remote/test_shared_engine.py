@@ -32,7 +32,7 @@ from codegen_lsp.engine.loader import load_engine
 from codegen_lsp.engine.onnx_backend import OnnxEngine
 from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
 from codegen_lsp.settings import ModelSettings
-from remote_stub import cancel_when
+from support.remote_stub import cancel_when
 
 PROMPT = "def add(a, b):\n    "
 

@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from sandbox_support import ProjectVenv
+from support.sandbox_support import ProjectVenv
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +18,6 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture(scope="session")
 def project_venv(project_venv_python: Path) -> ProjectVenv:
-    """The shared project virtualenv (``tests/projects.py``): ``python -m venv``, the library
+    """The shared project virtualenv (``support/projects.py``): ``python -m venv``, the library
     installed by its own pip, offline."""
     return ProjectVenv(project_venv_python.parent.parent, project_venv_python)

@@ -28,7 +28,7 @@ from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun
 from codegen_lsp.settings import SandboxSettings
-from sandbox_support import PROJECT_LIBRARY, ProjectVenv, available_levels
+from support.sandbox_support import PROJECT_LIBRARY, ProjectVenv, available_levels
 
 SECRET = "SECRET-KEY-4f1c9e"
 TIMEOUT_S = 2.0

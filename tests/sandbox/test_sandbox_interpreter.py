@@ -27,7 +27,12 @@ from codegen_lsp.sandbox.isolation import InterpreterError, describe_interpreter
 from codegen_lsp.sandbox.runner import Sandbox, judge
 from codegen_lsp.sandbox.types import CandidateRun, Example
 from codegen_lsp.settings import SandboxLevel, SandboxSettings
-from sandbox_support import PROJECT_LIBRARY, PROJECT_LIBRARY_MAGIC, ProjectVenv, available_levels
+from support.sandbox_support import (
+    PROJECT_LIBRARY,
+    PROJECT_LIBRARY_MAGIC,
+    ProjectVenv,
+    available_levels,
+)
 
 LEVELS = available_levels()
 USES_LIBRARY = (

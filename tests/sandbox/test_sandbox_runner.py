@@ -16,7 +16,7 @@ from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import Example
 from codegen_lsp.settings import SandboxSettings
-from sandbox_support import available_levels
+from support.sandbox_support import available_levels
 
 
 def statuses(sandbox: Sandbox, code: str, docstring: str, name: str = "f") -> list[str]:

@@ -45,22 +45,6 @@ CLIENT_SETTINGS: dict[str, dict[str, Any]] = {
     },
 }
 
-# Short descriptions for fields settings.py leaves without an attribute docstring.
-UNDOCUMENTED = {
-    "sampling.n": "How many candidate bodies are sampled per request.",
-    "sampling.temperature": "Sampling temperature; 0 is greedy.",
-    "sampling.top_p": "Nucleus sampling: keep the smallest token set with this probability mass.",
-    "sampling.top_k": "Keep only the k most likely tokens at each step; 0 disables.",
-    "sampling.max_new_tokens": "Longest body, in tokens.",
-    "sampling.prompt_format": "How the prompt is built; `auto` picks the model's own format.",
-    "ranking.mean_logprob": "Rank by the model's mean token log-probability.",
-    "ranking.examples": "Rank by the docstring examples passed.",
-    "ranking.agreement": "Rank by how many samples behave the same on the examples.",
-    "ranking.verifier": "Rank with the learned verifier (LEVER).",
-    "sandbox.memory_mb": "Memory limit of one candidate's run, in MiB.",
-    "server.warmup_delay_ms": "How long the cursor must rest before warm-up generation starts.",
-}
-
 
 def _json_type(annotation: Any) -> dict[str, Any]:
     if get_origin(annotation) is Literal:
@@ -86,17 +70,17 @@ def expected_configuration() -> dict[str, Any]:
         hints = typing.get_type_hints(cls)
         docs = tree._field_docs(cls, ast, inspect)  # the same reader as docs/settings.md
         for field in dataclasses.fields(cls):
-            path = f"{section.name}.{field.name}"
             wire = f"codegenLsp.{tree.to_camel(section.name)}.{tree.to_camel(field.name)}"
             schema = _json_type(hints[field.name])
             schema["default"] = field.default
-            if path in tree._RANGES:
-                schema["minimum"], schema["maximum"] = tree._RANGES[path]
+            allowed = tree.field_range(field)
+            if allowed is not None:
+                schema["minimum"], schema["maximum"] = allowed
                 if schema["type"] == "integer":
                     schema["minimum"] = int(schema["minimum"])
                     schema["maximum"] = int(schema["maximum"])
             schema["scope"] = "resource"
-            schema["markdownDescription"] = docs.get(field.name) or UNDOCUMENTED.get(path, "")
+            schema["markdownDescription"] = docs[field.name]
             properties[wire] = schema
     return {"title": "codegen-lsp", "properties": properties}
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from projects import OPS, SHIFT_HIDDEN_TEST, SHIFT_LINE, run_hidden, write_shapes_project
+from support.projects import OPS, SHIFT_HIDDEN_TEST, SHIFT_LINE, run_hidden, write_shapes_project
 from vscode_harness import ROOT, VSCode, VSCodeRun
 
 pytestmark = pytest.mark.editor

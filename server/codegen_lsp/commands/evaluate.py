@@ -74,6 +74,19 @@ def add_parser(subparsers: Any) -> None:
         help="sample all N (by default the first of them is the greedy one)",
     )
     parser.add_argument(
+        "--first-wave",
+        type=int,
+        default=0,
+        help="draw this many samples first and stop there when --enough-passing of them pass "
+        "every example (sampling.firstWave; default 0: all N at once)",
+    )
+    parser.add_argument(
+        "--enough-passing",
+        type=int,
+        default=2,
+        help="first-wave samples that must pass every example to stop early (default 2)",
+    )
+    parser.add_argument(
         "--no-drawn-inputs",
         action="store_true",
         help="without examples, do not run candidates on inputs drawn from the type hints",
@@ -121,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.seed = args.seed
     settings.sampling.max_new_tokens = args.max_new_tokens
     settings.sampling.greedy_first = not args.no_greedy_first
+    settings.sampling.first_wave = args.first_wave
+    settings.sampling.enough_passing = args.enough_passing
     if args.model:
         settings.model.name = args.model
     settings.model.precision = args.precision
@@ -184,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
         "drawn_inputs": settings.ranking.drawn_inputs,
         "proposed_inputs": settings.ranking.proposed_inputs,
         "inputs_with_examples": args.inputs_with_examples,
+        "first_wave": args.first_wave,
+        "enough_passing": args.enough_passing,
         # The program's own path would name this machine's checkout.
         "command": " ".join(["codegen-lsp", *sys.argv[1:]]),
     }

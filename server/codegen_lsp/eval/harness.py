@@ -24,8 +24,9 @@ from typing import Any
 
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext, all_functions
+from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.eval.datasets import Task
-from codegen_lsp.pipeline import Draw, Pipeline, collect_bodies, ranking_candidates
+from codegen_lsp.pipeline import Pipeline, ranking_candidates
 from codegen_lsp.ranking import agreement, combine, mean_logprob, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.sandbox.runner import Sandbox
@@ -68,6 +69,8 @@ class TaskOutcome:
     seconds: float = 0.0
     inputs: int = 0
     """Calls the candidates were compared on (no examples only)."""
+    stopped_early: bool = False
+    """The first wave's samples settled it (``sampling.firstWave``): ``n`` is that wave's."""
 
 
 @dataclass
@@ -275,16 +278,23 @@ class Harness:
         self.reviewer = reviewer
         """Also measure the Codex-D reviewer alone and inside the combined ranking."""
 
-    def draw(self, task: Task, ctx: FunctionContext) -> Draw:
-        """Draw (or read) the task's samples."""
+    def draw(self, task: Task, ctx: FunctionContext, start: int = 0, count: int = 0) -> Draw:
+        """Draw (or read) samples ``start .. start + count - 1`` of the task (0: all n)."""
+        count = count or self.n
         if self.pre_drawn is not None:
             pre = self.pre_drawn.get(task.task_id)
             if pre is None:
                 raise ValueError(f"no pre-drawn samples for {task.task_id}")
-            texts = pre.texts[: self.n]
-            lps = pre.logprobs[: self.n] if pre.logprobs else [[] for _ in texts]
+            end = min(start + count, self.n)
+            texts = pre.texts[start:end]
+            lps = pre.logprobs[start:end] if pre.logprobs else [[] for _ in texts]
             return collect_bodies(texts, lps, ctx, prompt_format=pre.prompt_format)
-        draw = self.pipeline.draw(ctx, n=self.n, prompt_format=self.prompt_format)
+        return self.pipeline.draw(
+            ctx, n=count, prompt_format=self.prompt_format, start=start, of=self.n
+        )
+
+    def _keep_samples(self, task: Task, draw: Draw) -> None:
+        """Remember what the model drew for the task (written as samples.jsonl)."""
         self.samples.append(
             {
                 "task_id": task.task_id,
@@ -293,17 +303,24 @@ class Harness:
                 "logprobs": [[round(x, 3) for x in s.logprobs] for s in draw.raw],
             }
         )
-        return draw
 
     def run_task(self, task: Task) -> TaskOutcome:
         """Draw, execute on the prompt's examples, rank, then judge with the hidden tests."""
         started = time.monotonic()
         ctx = target_function(task)
         examples = self.pipeline.examples(ctx)
-        draw = self.draw(task, ctx)
+        sampling = self.pipeline.settings.sampling
+        in_waves = draw_in_waves(
+            Waves(self.n, sampling.first_wave, sampling.enough_passing),
+            any(example.kind != "probe" for example in examples),
+            lambda start, count: self.draw(task, ctx, start, count),
+            lambda bodies: self.pipeline.run_examples(ctx, bodies, examples) if bodies else [],
+        )
+        draw, runs = in_waves.draw, in_waves.runs
+        if self.pre_drawn is None:
+            self._keep_samples(task, draw)
         n = len(draw.sample_body)
         bodies = [b.body for b in draw.bodies]
-        runs = self.pipeline.run_examples(ctx, bodies, examples) if bodies else []
         compare = len(bodies) > 1 and (not examples or self.inputs_with_examples)
         drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
         calls = drawn + proposed
@@ -355,6 +372,7 @@ class Harness:
             top1["combined_reviewer"] = top1["combined"]
         outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
         outcome.inputs = len(calls)
+        outcome.stopped_early = in_waves.stopped_early
         if ranked:
             outcome.verified = ranked[0].verified
             outcome.verified_correct = ranked[0].verified and correct[ranked[0].index]

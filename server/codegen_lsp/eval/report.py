@@ -58,6 +58,8 @@ def summarise(outcomes: list[TaskOutcome], meta: dict[str, Any]) -> dict[str, An
             sum(o.verified_correct for o in verified) / len(verified) if verified else None
         ),
         "tasks_with_examples": sum(o.examples > 0 for o in outcomes),
+        "samples_drawn": float(np.mean([o.n for o in outcomes])) if outcomes else 0.0,
+        "stopped_early": sum(o.stopped_early for o in outcomes),
     }
 
 
@@ -81,6 +83,13 @@ def markdown(summary: dict[str, Any]) -> str:
         ]
     if meta.get("command"):
         lines += [f"Command: `{meta['command']}`", ""]
+    if summary.get("stopped_early"):
+        lines += [
+            f"Drawn in waves (`sampling.firstWave`): {summary['stopped_early']} tasks stopped "
+            f"after the first wave; {summary['samples_drawn']:.2f} samples drawn per task on "
+            f"average (of {summary['n']}). pass@k counts only the tasks with k samples or more.",
+            "",
+        ]
     lines += [
         "| metric | value |",
         "|---|---|",

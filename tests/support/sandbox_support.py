@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codegen_lsp.sandbox import isolation
-from projects import LIBRARY, LIBRARY_MAGIC
+
+from support.projects import LIBRARY, LIBRARY_MAGIC
 
 PROJECT_LIBRARY = LIBRARY
 """A module installed in the project virtualenv only, never in the server's environment."""

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from remote_stub import StubServer
+from support.remote_stub import StubServer
 
 # A body's text is cut into "tokens" at word starts, so that log-probabilities have pieces.
 _PIECES = re.compile(r"\s*\S+|\s+")

@@ -23,9 +23,11 @@ from typing import Any
 from lsprotocol import types
 from pygls.protocol import default_converter
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-from scripted_model import Reply, body, explaining, implementing
 
-HERE = Path(__file__).resolve().parent
+from support.scripted_model import Reply, body, explaining, implementing
+
+CLIENTS_DIR = Path(__file__).resolve().parents[1] / "lsp" / "clients"
+"""The initialize capabilities recorded from four real clients."""
 CLIENTS = ["neovim", "emacs", "visual_studio_code", "lsp_3_18"]
 PLUMBING_MODEL = os.environ.get("CODEGEN_LSP_TEST_MODEL", "smollm2-135m")
 
@@ -93,7 +95,7 @@ async def until(condition: Any, timeout: float = 120.0) -> None:
 
 def capabilities_of(client: str) -> types.ClientCapabilities:
     """Return the recorded capabilities of ``client``."""
-    recorded = HERE / "clients" / f"{client}.json"
+    recorded = CLIENTS_DIR / f"{client}.json"
     if recorded.exists():
         data = json.loads(recorded.read_text())["capabilities"]
         return default_converter().structure(data, types.ClientCapabilities)

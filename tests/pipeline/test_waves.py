@@ -1,0 +1,144 @@
+"""Sampling in waves: stop after the first samples when enough pass every example.
+
+The rule (``draws.draw_in_waves``) on real draws and real sandbox runs, then the whole
+pipeline through the real remote engine with a scripted model: a first wave whose samples
+pass ends the request there and says so; one whose samples fail draws the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from codegen_lsp.context import find_function
+from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
+from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.sandbox.runner import Sandbox
+from codegen_lsp.sandbox.types import CandidateRun
+from codegen_lsp.settings import SandboxSettings, Settings
+from support.scripted_model import ScriptedModel, body, implementing
+
+SOURCE = '''def double(x: int) -> int:
+    """Double x.
+
+    >>> double(2)
+    4
+    >>> double(-1)
+    -2
+    """
+'''
+RIGHT = "    return 2 * x"
+ALSO_RIGHT = "    return x + x"
+WRONG = "    return x * x"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SandboxSettings(timeout_s=5.0)) as box:
+        yield box
+
+
+class Recorder:
+    """Draws the scripted samples slice by slice and runs bodies on the real sandbox."""
+
+    def __init__(self, samples: list[str], sandbox: Sandbox) -> None:
+        self.ctx = find_function(SOURCE, 0)
+        self.samples = samples
+        self.sandbox = sandbox
+        self.slices: list[tuple[int, int]] = []
+        self.ran: list[list[str]] = []
+
+    def sample(self, start: int, count: int) -> Draw:
+        self.slices.append((start, count))
+        texts = self.samples[start : start + count]
+        return collect_bodies(texts, [[-0.5]] * len(texts), self.ctx)
+
+    def run(self, bodies: list[str]) -> list[CandidateRun]:
+        self.ran.append(bodies)
+        codes = [self.ctx.module_with_body(b) for b in bodies]
+        examples = Pipeline.examples(self.ctx)
+        return self.sandbox.run_many(codes, "double", examples)
+
+
+def test_a_first_wave_that_passes_ends_the_draw(sandbox: Sandbox) -> None:
+    recorder = Recorder([RIGHT, ALSO_RIGHT, WRONG, WRONG, WRONG, WRONG], sandbox)
+    drawn = draw_in_waves(Waves(6, 3, 2), True, recorder.sample, recorder.run)
+    assert drawn.stopped_early
+    assert recorder.slices == [(0, 3)]
+    assert len(drawn.draw.sample_body) == 3
+    assert drawn.draw.passing_samples(drawn.runs) == 2
+
+
+def test_a_first_wave_short_of_passing_draws_the_rest_and_runs_only_new_bodies(
+    sandbox: Sandbox,
+) -> None:
+    recorder = Recorder([RIGHT, WRONG, WRONG, WRONG, ALSO_RIGHT, RIGHT], sandbox)
+    drawn = draw_in_waves(Waves(6, 3, 2), True, recorder.sample, recorder.run)
+    assert not drawn.stopped_early
+    assert recorder.slices == [(0, 3), (3, 3)]
+    # WRONG and RIGHT came back in the second wave: counted as copies, not run again.
+    assert recorder.ran == [[RIGHT, WRONG], [ALSO_RIGHT]]
+    assert [(b.body, b.duplicates) for b in drawn.draw.bodies] == [
+        (RIGHT, 2),
+        (WRONG, 3),
+        (ALSO_RIGHT, 1),
+    ]
+    assert drawn.draw.sample_body == [0, 1, 1, 1, 2, 0]
+    assert len(drawn.runs) == len(drawn.draw.bodies)
+    assert drawn.draw.passing_samples(drawn.runs) == 3
+
+
+def test_without_examples_that_judge_everything_is_drawn_at_once(sandbox: Sandbox) -> None:
+    recorder = Recorder([RIGHT] * 6, sandbox)
+    drawn = draw_in_waves(Waves(6, 3, 2), False, recorder.sample, recorder.run)
+    assert not drawn.stopped_early
+    assert recorder.slices == [(0, 6)]
+
+
+def test_waves_off_draw_everything_at_once(sandbox: Sandbox) -> None:
+    recorder = Recorder([RIGHT] * 6, sandbox)
+    draw_in_waves(Waves(6, 0, 2), True, recorder.sample, recorder.run)
+    assert recorder.slices == [(0, 6)]
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedModel]:
+    model = ScriptedModel()
+    yield model
+    model.close()
+
+
+def _pipeline(model: ScriptedModel) -> Pipeline:
+    settings = Settings()
+    settings.model.remote_url = model.url
+    settings.model.remote_retries = 0
+    settings.sampling.n = 6
+    settings.sampling.first_wave = 3
+    settings.sampling.enough_passing = 2
+    settings.sampling.prompt_format = "chat"
+    settings.ranking.verifier = False
+    return Pipeline(settings)
+
+
+@pytest.mark.parametrize(
+    ("written", "drawn", "stopped"), [(RIGHT, 3, True), (WRONG, 6, False)], ids=["pass", "fail"]
+)
+def test_the_pipeline_stops_at_the_first_wave_only_when_it_passes(
+    scripted: ScriptedModel, written: str, drawn: int, stopped: bool
+) -> None:
+    scripted.script(implementing("double"), [body(written.strip())])
+    pipeline = _pipeline(scripted)
+    stages: list[tuple[str, int, int]] = []
+    try:
+        result = pipeline.implement(
+            SOURCE,
+            0,
+            progress=lambda stage, done, total, passing=None: stages.append((stage, done, total)),
+        )
+    finally:
+        pipeline.close()
+    assert sum(c.duplicates for c in result.candidates) == drawn
+    note = "stopped after 3 of 6 samples: 3 already pass every example (sampling.firstWave)"
+    assert (note in result.notes) is stopped
+    sampling = [(done, total) for stage, done, total in stages if stage == "sampling"]
+    assert sampling[-1] == (drawn, 6)  # the count goes on across waves, out of all n
