@@ -11,12 +11,12 @@ import sys
 
 from codegen_lsp.lsp import actions, commands, configuration, documents, inline, lifecycle, logs
 from codegen_lsp.lsp.lifecycle import exit_soon
-from codegen_lsp.lsp.server import CodegenServer, PipelineFactory
+from codegen_lsp.lsp.server import CodegenServer
 
 
-def create_server(pipeline_factory: PipelineFactory | None = None) -> CodegenServer:
+def create_server() -> CodegenServer:
     """Build the server with every feature registered."""
-    server = CodegenServer(pipeline_factory)
+    server = CodegenServer()
     for feature in (configuration, lifecycle, documents, actions, commands, inline):
         feature.register(server)
     return server

@@ -37,18 +37,17 @@ from codegen_lsp.lsp.evidence import passes
 from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
 from codegen_lsp.lsp.protocol import CodegenProtocol
 from codegen_lsp.lsp.results import ResultCache
-from codegen_lsp.pipeline import GenerationResult
+from codegen_lsp.pipeline import GenerationResult, Pipeline
 from codegen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PipelineFactory = Callable[[Settings], Any]
 
 
 class CodegenServer(LanguageServer):
     """The server object: pygls' server plus settings, the job queue and cached results."""
 
-    def __init__(self, pipeline_factory: PipelineFactory | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__("codegen-lsp", __version__, protocol_cls=CodegenProtocol, max_workers=4)
         self.settings = Settings()
         self.initial_settings = Settings()
@@ -62,8 +61,7 @@ class CodegenServer(LanguageServer):
         self._logged_settings: Settings | None = None
         self.asked_for: set[tuple[str, int, str]] = set()
         """(uri, version, function) whose candidates a user asked for (not only warm-up)."""
-        self._pipeline_factory = pipeline_factory
-        self._pipeline: Any = None
+        self._pipeline: Pipeline | None = None
         self._pipeline_key: Hashable = None
         self._model_process: PrivateEngine | None = None
         self._model_process_key = ""
@@ -121,20 +119,15 @@ class CodegenServer(LanguageServer):
 
     # -- the pipeline and its queue ----------------------------------------------------------
 
-    def pipeline(self) -> Any:
+    def pipeline(self) -> Pipeline:
         """Return the pipeline for the current settings (created on first use)."""
         key = repr(dataclasses.replace(self.settings, server=Settings().server))
         key += self.settings.server.model_process
         with self._pipeline_lock:
             if self._pipeline is None or self._pipeline_key != key:
-                if self._pipeline is not None and hasattr(self._pipeline, "close"):
+                if self._pipeline is not None:
                     self._pipeline.close()
-                if self._pipeline_factory is not None:
-                    self._pipeline = self._pipeline_factory(self.settings)
-                else:
-                    from codegen_lsp.pipeline import Pipeline
-
-                    self._pipeline = Pipeline(self.settings, engine=self._engine_process())
+                self._pipeline = Pipeline(self.settings, engine=self._engine_process())
                 self._pipeline_key = key
             return self._pipeline
 
@@ -258,7 +251,7 @@ class CodegenServer(LanguageServer):
             scheduler.close()
         self._schedulers.clear()
         with self._pipeline_lock:
-            if self._pipeline is not None and hasattr(self._pipeline, "close"):
+            if self._pipeline is not None:
                 self._pipeline.close()
             self._pipeline = None
             if self._model_process is not None:
