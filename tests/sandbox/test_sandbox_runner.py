@@ -56,6 +56,12 @@ def test_timeout_is_reported_per_example(sandbox: Sandbox) -> None:
     assert statuses(sandbox, code, doc) == ["passed", "timeout", "timeout"]
 
 
+LYING_BYTES = (
+    "type('B', (bytes,), {'__bytes__': lambda s: b'lie', '__eq__': lambda s, o: True})(b'x')"
+)
+LYING_COMPLEX = "type('C', (complex,), {'real': 9.0, '__complex__': lambda s: 9j})(1, 2)"
+
+
 @pytest.mark.parametrize(
     ("returned", "expected", "status"),
     [
@@ -75,6 +81,11 @@ def test_timeout_is_reported_per_example(sandbox: Sandbox) -> None:
         ("b'x'", "b'x'", "passed"),
         ("2 ** 200", "2 ** 200", "passed"),
         ("(1, [2.0000000001, {'k': None}])", "(1, [2, {'k': None}])", "passed"),
+        # Subclasses are read through the base type: what they override never speaks.
+        (LYING_BYTES, "b'x'", "passed"),
+        (LYING_BYTES, "b'lie'", "failed"),
+        (LYING_COMPLEX, "1 + 2j", "passed"),
+        (LYING_COMPLEX, "9 + 2j", "failed"),
     ],
 )
 def test_comparison_rules(sandbox: Sandbox, returned: str, expected: str, status: str) -> None:

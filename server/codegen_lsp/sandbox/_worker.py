@@ -621,14 +621,17 @@ def _encode(
     if _isinstance(value, _float):
         return ["float", _float.hex(_float.__float__(value))]
     if _isinstance(value, complex):
-        number = complex.__complex__(value)
-        return ["complex", _float.hex(number.real), _float.hex(number.imag)]
+        # The base type's own fields, whatever a subclass overrides (complex.__complex__ and
+        # bytes.__bytes__ exist only from Python 3.11; the project's Python may be older).
+        real, imag = complex.real.__get__(value), complex.imag.__get__(value)
+        return ["complex", _float.hex(real), _float.hex(imag)]
     if _isinstance(value, _str):
         text = _str.__str__(value)
         budget[0] -= len(text) // 64
         return ["str", text]
     if _isinstance(value, (bytes, bytearray)):
-        raw = bytes(value) if _isinstance(value, bytearray) else bytes.__bytes__(value)
+        whole = slice(None)  # a slice of the base type's bytes: no subclass method runs
+        raw = bytes(value) if _isinstance(value, bytearray) else bytes.__getitem__(value, whole)
         budget[0] -= len(raw) // 32
         return ["bytes", raw.hex()]
     for kind, tag in ((_list, "list"), (_tuple, "tuple"), (set, "set"), (frozenset, "frozenset")):
