@@ -217,6 +217,14 @@ MUTANTS = (
         "    if True:\n",
         ("tests/pipeline/test_waves.py",),
     ),
+    Mutant(
+        "early-candidates",
+        "a first wave's passing candidate is offered while the rest are drawn",
+        PACKAGE / "pipeline.py",
+        "                early(shown)\n",
+        "",
+        ("tests/lsp/test_actions.py", "-k", "first_wave"),
+    ),
 )
 
 

@@ -69,6 +69,15 @@ class Draw:
         self.dropped_unparseable += later.dropped_unparseable
         self.raw += later.raw
 
+    def copy(self) -> Draw:
+        """Return a copy that later waves do not change."""
+        return replace(
+            self,
+            bodies=[replace(b, logprobs=list(b.logprobs)) for b in self.bodies],
+            sample_body=list(self.sample_body),
+            raw=list(self.raw),
+        )
+
     def passing_samples(self, runs: list[CandidateRun]) -> int:
         """Count the samples (copies included) whose body passed every example it ran."""
         return sum(
@@ -148,6 +157,7 @@ def draw_in_waves(
     judged: bool,
     sample: Callable[[int, int], Draw],
     run: Callable[[list[str]], list[CandidateRun]],
+    going_on: Callable[[Draw, list[CandidateRun]], None] | None = None,
 ) -> Drawn:
     """Draw ``waves.total`` samples, or stop after the first wave when the evidence is decisive.
 
@@ -155,7 +165,8 @@ def draw_in_waves(
     the greedy one); ``run(bodies)`` runs bodies on the examples. Decisive means the examples
     judge (``judged``: they have expected values) and at least ``waves.enough_passing`` samples
     of the first wave pass every one of them; the rest would only be drawn to be outranked.
-    Bodies run once: a later wave runs only the bodies it adds.
+    Bodies run once: a later wave runs only the bodies it adds. ``going_on`` hears the first
+    wave (a copy, with its runs) when the rest is about to be drawn: what can be shown already.
     """
     first = waves.first if 0 < waves.first < waves.total and judged else waves.total
     drawn = sample(0, first)
@@ -164,6 +175,8 @@ def draw_in_waves(
         return Drawn(drawn, runs)
     if drawn.passing_samples(runs) >= waves.enough_passing:
         return Drawn(drawn, runs, stopped_early=True)
+    if going_on is not None:
+        going_on(drawn.copy(), list(runs))
     before = len(drawn.bodies)
     drawn.extend(sample(first, waves.total - first))
     runs += run([b.body for b in drawn.bodies[before:]])

@@ -35,7 +35,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -141,6 +141,8 @@ class GenerationResult:
     """The Python the examples ran under."""
     inputs: list[str] = field(default_factory=list)
     """Without examples: the calls the candidates were compared on (drawn, then proposed)."""
+    complete: bool = True
+    """False for the first wave's candidates, shown while the rest are drawn."""
 
 
 @dataclass
@@ -729,10 +731,16 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         file: ProjectFile | None = None,
+        early: Callable[[GenerationResult], None] | None = None,
     ) -> GenerationResult:
-        """Write ranked candidate bodies for the function at (line, column)."""
+        """Write ranked candidate bodies for the function at (line, column).
+
+        ``early`` hears, when sampling goes on in waves, the first wave's ranked candidates as
+        soon as one passes every example (``complete`` False): what an editor can offer while
+        the rest are drawn.
+        """
         ctx = self.in_project(context_mod.find_function(source, line, column), source, file, cancel)
-        return self.implement_context(ctx, cancel=cancel, progress=progress, file=file)
+        return self.implement_context(ctx, cancel=cancel, progress=progress, file=file, early=early)
 
     def implement_context(
         self,
@@ -742,6 +750,7 @@ class Pipeline:
         progress: ProgressFn | None = None,
         examples: list[Example] | None = None,
         file: ProjectFile | None = None,
+        early: Callable[[GenerationResult], None] | None = None,
     ) -> GenerationResult:
         """Sample, run and rank bodies for an already located function.
 
@@ -766,9 +775,23 @@ class Pipeline:
                 ctx, bodies, examples, cancel=cancel, progress=progress, file=file
             )
 
+        def going_on(first: Draw, first_runs: list[CandidateRun]) -> None:
+            if early is None or not first.passing_samples(first_runs):
+                return
+            try:
+                shown = self.rank(ctx, first, first_runs, examples)
+                shown.complete = False
+                shown.notes.append(
+                    f"the first {len(first.sample_body)} of {sampling.n} samples; "
+                    "the rest are still being drawn"
+                )
+                early(shown)
+            except Exception:  # showing early is a courtesy: the request goes on regardless
+                log.warning("the first wave's candidates could not be shown", exc_info=True)
+
         waves = Waves(sampling.n, sampling.first_wave, sampling.enough_passing)
         judged = any(example.kind != "probe" for example in examples)
-        in_waves = draw_in_waves(waves, judged, sample, run)
+        in_waves = draw_in_waves(waves, judged, sample, run, going_on)
         draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
         drawn: list[str] = []

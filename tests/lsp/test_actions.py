@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from codegen_lsp.lsp.actions import GENERATE, GENERATE_TITLE, REGENERATE_TITLE
+from codegen_lsp.lsp.actions import EARLY_MARK, GENERATE, GENERATE_TITLE, REGENERATE_TITLE
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from support.lsp_session import (
@@ -325,3 +325,44 @@ async def test_sampling_progress_counts_the_samples_as_they_finish(session: Sess
     counts = [int(m.group(1)) for m in (re.fullmatch(r"sampling (\d)/3", x) for x in messages) if m]
     assert counts == sorted(counts) and counts[0] == 0 and counts[-1] == 3, messages
     assert {1, 2} <= set(counts), messages
+
+
+def _second_wave_started(session: Session) -> bool:
+    """Progress went from the first wave's examples back to sampling: wave two is drawing."""
+    messages = [
+        r.message or ""
+        for reports in session.client.progress_reports.values()
+        for r in reports
+        if isinstance(r, types.WorkDoneProgressReport)
+    ]
+    ran = next((i for i, m in enumerate(messages) if m.startswith("running examples")), None)
+    return ran is not None and any(m.startswith("sampling") for m in messages[ran:])
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_clients("neovim", "visual_studio_code")
+@pytest.mark.lsp_settings({"sampling": {"n": 6, "firstWave": 3, "enoughPassing": 2}})
+async def test_a_passing_first_wave_is_offered_while_the_rest_are_drawn(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    # The first wave (the three scripted bodies) has one passing sample, short of the two
+    # that would end the draw: the rest is drawn, slowly, and meanwhile the passing one is
+    # offered, marked as early, with an edit that resolves.
+    scripted.delay_s = 3.0
+    session.open()
+    (generate,) = await session.actions(BODY_LINE)
+    reply = session.command_request(generate)
+    await until(lambda: _second_wave_started(session))
+    actions = await session.actions(BODY_LINE)
+    assert [a.title for a in actions] == [
+        f"Implement: 2/2 examples pass — {ADD_PASSES}{EARLY_MARK}"
+    ]
+    (early,) = actions
+    assert early.data["early"] is True and early.is_preferred
+    assert not reply.done()  # offered before the draw ended
+    resolved = await session.client.code_action_resolve_async(early)
+    ((_, text_edit),) = edits_of(resolved.edit)
+    assert text_edit.new_text.strip() == ADD_PASSES
+    summary = await reply
+    assert (summary["candidates"], summary["passing"]) == (3, 1)
+    assert session.text.splitlines()[BODY_LINE] == f"    {ADD_PASSES}"

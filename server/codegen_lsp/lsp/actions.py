@@ -37,6 +37,7 @@ from codegen_lsp.lsp.evidence import (
     passes,
 )
 from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
+from codegen_lsp.lsp.implement import EARLY
 from codegen_lsp.lsp.payloads import CommandTarget
 from codegen_lsp.lsp.server import CodegenServer
 from codegen_lsp.pipeline import GenerationResult
@@ -56,6 +57,8 @@ REPAIR_TITLE = "Fix with failing example"
 CHECK_TITLE = "Check examples"
 
 KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
+EARLY_MARK = " (more samples coming)"
+"""Ends the title of a candidate offered while the rest of the samples are drawn."""
 CANDIDATE_MARK = "codegenLsp.candidate"
 """The ``data.kind`` of a candidate action: clients tell candidates from tasks by it."""
 
@@ -102,15 +105,24 @@ def _command_action(
 def candidate_actions(
     ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, result: GenerationResult
 ) -> list[types.CodeAction]:
-    """One action per top candidate, best first, with its evidence in the title."""
+    """One action per top candidate, best first, with its evidence in the title.
+
+    An early result (the first wave's, the rest still being drawn) offers only the candidates
+    that pass every example, and says that more are coming.
+    """
     actions: list[types.CodeAction] = []
     preferred_given = False
     shows_disabled = ls.features.shows_disabled
     resolves = ls.features.resolves_edit
+    early = not result.complete
     shown = result.candidates[: ls.settings.server.max_actions]
+    if early:
+        shown = [candidate for candidate in shown if passes(candidate)]
     gists = distinct_previews([candidate.body for candidate in shown])
     for index, candidate in enumerate(shown):
         title = candidate_title(candidate, preview=True, gist=gists[index])
+        if early:
+            title += EARLY_MARK
         if not passes(candidate) and not shows_disabled:
             # A client that cannot grey an action out would list a failing body like a good
             # one: its title leads with the failure (see failing_title).
@@ -127,6 +139,8 @@ def candidate_actions(
             "index": index,
             "evidence": candidate_data(candidate),
         }
+        if early:
+            action.data["early"] = True
         if not passes(candidate) and shows_disabled:
             action.disabled = types.CodeActionDisabled(
                 reason=first_failure(candidate.run) or "fails its examples"
@@ -170,6 +184,9 @@ def actions_at(ls: CodegenServer, params: types.CodeActionParams) -> list[types.
         if result is not None:
             # The candidates, or (none usable came out) the honest way to try again.
             return candidate_actions(ls, document, function, result)
+        first_wave = ls.results.get(uri, version, function.key, EARLY)
+        if first_wave is not None:  # passing candidates while the rest are drawn
+            return candidate_actions(ls, document, function, first_wave)
         return [
             _command_action(ls, GENERATE_TITLE, GENERATE, _target(document, function), quick_fix)
         ]
@@ -235,7 +252,8 @@ def register(server: CodegenServer) -> None:
         if not isinstance(data, dict) or data.get("kind") != CANDIDATE_MARK:
             return action  # not ours to resolve (VS Code resolves command actions too)
         document = ls.current_document(data["uri"], data["version"])
-        result = ls.results.get(data["uri"], data["version"], data["function"], "implement")
+        kind = EARLY if data.get("early") else "implement"
+        result = ls.results.get(data["uri"], data["version"], data["function"], kind)
         if result is None or not 0 <= data["index"] < len(result.candidates):
             raise JsonRpcContentModified("the candidates are gone; ask for code actions again")
         action.edit = workspace_edit(ls, document, [result.candidates[data["index"]].replacement])

@@ -6,6 +6,7 @@ the same job for a function on one document version, so that they share one gene
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 from pygls.workspace import TextDocument
@@ -14,6 +15,7 @@ from codegen_lsp.lsp.functions import FunctionAtCursor
 from codegen_lsp.lsp.jobs import Job
 from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer
+from codegen_lsp.pipeline import GenerationResult
 
 
 def anchor(
@@ -52,8 +54,23 @@ def start_pipeline_job(
     return ls.submit(kind, document, key or function.key, work, explicit=explicit)
 
 
+EARLY = "implement-early"
+"""The results kind of the first wave's candidates, offered while the rest are drawn."""
+
+
 def start_implement(
     ls: CodegenServer, document: TextDocument, function: FunctionAtCursor, *, explicit: bool
 ) -> Job:
-    """Queue candidate generation for ``function`` on this version of ``document``."""
-    return start_pipeline_job(ls, "implement", document, function, explicit=explicit)
+    """Queue candidate generation for ``function`` on this version of ``document``.
+
+    With ``sampling.firstWave``, candidates of the first wave that pass every example are kept
+    as soon as they are ranked, under :data:`EARLY`: code actions offer them while the rest
+    of the samples are drawn.
+    """
+    loop = asyncio.get_running_loop()
+    uri, version = document.uri, document.version or 0
+
+    def early(result: GenerationResult) -> None:  # called on the worker thread
+        loop.call_soon_threadsafe(ls.results.put, uri, version, function.key, EARLY, result)
+
+    return start_pipeline_job(ls, "implement", document, function, explicit=explicit, early=early)

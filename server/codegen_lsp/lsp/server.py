@@ -43,7 +43,6 @@ from codegen_lsp.settings import Settings
 log = logging.getLogger(__name__)
 
 
-
 class CodegenServer(LanguageServer):
     """The server object: pygls' server plus settings, the job queue and cached results."""
 
