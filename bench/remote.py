@@ -147,8 +147,8 @@ def _median_ms(action: Any, repeats: int) -> float:
 
 def measure_hop(model: str, repeats: int) -> dict[str, Any]:
     """The same small request in-process and through the daemon; the bare round trip."""
-    from codegen_lsp.engine.daemon import SharedEngine
     from codegen_lsp.engine.loader import load_engine
+    from codegen_lsp.engine.shared import SharedEngine
     from codegen_lsp.engine.types import GenerationRequest
 
     runtime = tempfile.mkdtemp(prefix="codegen-bench-run-")

@@ -116,7 +116,7 @@ MUTANTS = (
     Mutant(
         "cancel-crosses-socket",
         "a cancelled request stops the shared model's work",
-        PACKAGE / "engine/daemon.py",
+        PACKAGE / "engine/connection.py",
         'connection.send("cancel", target=request_id)',
         "pass",
         ("tests/remote/test_shared_engine.py", "-k", "cancel"),

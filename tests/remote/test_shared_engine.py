@@ -21,16 +21,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from codegen_lsp.engine.daemon import (
-    SharedEngine,
-    _same_user,
-    receive_message,
-    send_message,
-    socket_path,
-)
+from codegen_lsp.engine.daemon import _same_user, socket_path
 from codegen_lsp.engine.loader import load_engine
 from codegen_lsp.engine.onnx_backend import OnnxEngine
+from codegen_lsp.engine.shared import SharedEngine
 from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
+from codegen_lsp.framing import receive_message, send_message
 from codegen_lsp.settings import ModelSettings
 from support.remote_stub import cancel_when
 

@@ -80,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
     from codegen_lsp.engine.daemon import (
         DEFAULT_IDLE_TIMEOUT_S,
         EngineDaemon,
-        SharedEngineError,
         claim_socket,
         socket_path,
     )
     from codegen_lsp.engine.loader import load_engine
+    from codegen_lsp.engine.protocol import SharedEngineError
 
     settings = _model_settings(args)
     path = Path(args.socket) if args.socket else socket_path(settings)

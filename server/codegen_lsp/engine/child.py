@@ -1,6 +1,6 @@
 """The private model process: one server's model, in a child that ends with its server.
 
-:class:`~codegen_lsp.engine.daemon.PrivateEngine` starts ``python -m codegen_lsp.engine.child``
+:class:`~codegen_lsp.engine.private.PrivateEngine` starts ``python -m codegen_lsp.engine.child``
 with one end of a socket pair; the child loads the model (:func:`load_engine`, any backend) and
 serves that one peer with :class:`~codegen_lsp.engine.daemon.EngineDaemon` until it hangs up.
 A watch on the parent ends it as soon as the server is gone, even while the model loads.
@@ -20,8 +20,9 @@ import threading
 import time
 from pathlib import Path
 
-from codegen_lsp.engine.daemon import EngineDaemon, send_message
+from codegen_lsp.engine.daemon import EngineDaemon
 from codegen_lsp.engine.loader import load_engine
+from codegen_lsp.framing import send_message
 from codegen_lsp.settings import ModelSettings
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 The language server, the CLI and the evaluation harness all call :func:`load_engine`. With
 ``model.remoteUrl`` the samples come from an inference server (``remote.py``); with
-``model.shared`` from the one model process of this machine (``daemon.py``); otherwise the model
+``model.shared`` from the one model process of this machine (``shared.py``); otherwise the model
 runs here (``local.py``, which prepares it on first use). The backends never import this module:
 what they fall back to is :func:`~codegen_lsp.engine.local.load_local`.
 """
@@ -10,9 +10,9 @@ what they fall back to is :func:`~codegen_lsp.engine.local.load_local`.
 from __future__ import annotations
 
 from codegen_lsp.engine import models
-from codegen_lsp.engine.daemon import load_shared
 from codegen_lsp.engine.local import load_local, prepare_model
 from codegen_lsp.engine.remote import load_remote
+from codegen_lsp.engine.shared import load_shared
 from codegen_lsp.engine.types import Engine
 from codegen_lsp.settings import ModelSettings
 

@@ -4,7 +4,7 @@
 export`` runs, reporting each step to ``progress``; on a GPU it prepares the graph built for
 CUDA (int4 with float16 activations, ``onnx-int4-cuda``) instead of the CPU one.
 :func:`load_local` loads that graph into ONNX Runtime in this process. The scale-out backends
-(``remote.py``, ``daemon.py``) fall back to it; :func:`~codegen_lsp.engine.loader.load_engine`
+(``remote.py``, ``shared.py``) fall back to it; :func:`~codegen_lsp.engine.loader.load_engine`
 chooses among them all.
 """
 

@@ -30,7 +30,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
 from codegen_lsp import __version__
-from codegen_lsp.engine.daemon import PrivateEngine
+from codegen_lsp.engine.private import PrivateEngine
 from codegen_lsp.engine.types import ModelError
 from codegen_lsp.lsp.client import ClientFeatures
 from codegen_lsp.lsp.evidence import passes

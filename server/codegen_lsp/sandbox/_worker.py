@@ -148,6 +148,10 @@ class ExampleTimeout(BaseException):
 
 
 # --- protocol ----------------------------------------------------------------------------------
+# The format of ``codegen_lsp/framing.py``, which the server's side (``runner.py``) uses, written
+# out again here on purpose: this file runs as ``python -I`` under the project's interpreter
+# (inside bubblewrap, where it is the only file of the package mounted), so it cannot import the
+# package, and it must keep to Python 3.8.
 
 
 def read_message(fd: int) -> dict[str, Any] | None:

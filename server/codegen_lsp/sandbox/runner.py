@@ -24,7 +24,6 @@ import queue
 import secrets
 import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
+from codegen_lsp import framing
 from codegen_lsp.sandbox import isolation, seccomp
 from codegen_lsp.sandbox.compare import canonical, decode, equal, output_matches
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult, ExampleStatus
@@ -106,19 +106,19 @@ class _Worker:
         return self._receive(time.monotonic() + timeout_s)
 
     def _send(self, message: dict[str, Any]) -> None:
-        body = json.dumps(message).encode("utf-8")
         assert self.process.stdin is not None
         try:
-            self.process.stdin.write(struct.pack(">I", len(body)) + body)
+            self.process.stdin.write(framing.encode(message, compact=False))
             self.process.stdin.flush()
         except OSError as error:
             self.kill()
             raise WorkerError(f"sandbox worker is gone: {error}") from error
 
     def _receive(self, deadline: float) -> dict[str, Any]:
-        header = self._read(4, deadline)
-        (length,) = struct.unpack(">I", header)
-        message: dict[str, Any] = json.loads(self._read(length, deadline).decode("utf-8"))
+        # No size limit: the worker is this package's own code and caps what a candidate can
+        # make it send; ``_read`` raises rather than return None, so a message always comes.
+        message = framing.read_message(lambda count: self._read(count, deadline), limit=None)
+        assert message is not None
         return message
 
     def _read(self, count: int, deadline: float) -> bytes:
