@@ -225,6 +225,14 @@ MUTANTS = (
         "",
         ("tests/lsp/test_actions.py", "-k", "first_wave"),
     ),
+    Mutant(
+        "repair-round",
+        "when no sample passes every example, one repair round runs before the answer",
+        PACKAGE / "pipeline.py",
+        "            return self._repair_round(ctx, result, examples, cancel, progress, file)\n",
+        "            pass\n",
+        ("tests/pipeline/test_waves.py", "-k", "repair"),
+    ),
 )
 
 

@@ -251,6 +251,19 @@ def _inputs_note(drawn: list[str], proposed: list[str]) -> str:
     )
 
 
+def passes_every_example(run: CandidateRun) -> bool:
+    """Tell whether a candidate ran and passed every one of its examples (at least one)."""
+    return run.error is None and run.total > 0 and run.passed == run.total
+
+
+def repair_failure(run: CandidateRun) -> str:
+    """Say what went wrong with a candidate, for a repair prompt."""
+    if run.error:
+        return f"the function does not run: {run.error}"
+    failing = [r for r in run.results if r.status != "passed"]
+    return describe_failure(failing[0]) if failing else "it passed no example"
+
+
 def describe_failure(result: ExampleResult) -> str:
     """Say what an example expected and what happened, in one line."""
     example = result.example
@@ -751,21 +764,24 @@ class Pipeline:
         examples: list[Example] | None = None,
         file: ProjectFile | None = None,
         early: Callable[[GenerationResult], None] | None = None,
+        n: int | None = None,
     ) -> GenerationResult:
         """Sample, run and rank bodies for an already located function.
 
         ``ctx`` already carries its cross-file definitions when it should (:meth:`in_project`);
-        ``file`` chooses the sandbox.
+        ``file`` chooses the sandbox; ``n`` overrides ``sampling.n``. When no sample passes
+        every example, one repair round follows (``sampling.repairSamples``).
         """
         if examples is None:
             examples = self.examples(ctx)
         sampling = self.settings.sampling
+        total = n or sampling.n
         current = docstrings.normalised(feedback.current_body) if feedback is not None else ""
         repeated = 0
 
         def sample(start: int, count: int) -> Draw:
             nonlocal repeated
-            wave = self.draw(ctx, count, feedback, cancel, progress, start=start, of=sampling.n)
+            wave = self.draw(ctx, count, feedback, cancel, progress, start=start, of=total)
             if current.strip():  # a repair that writes the failing body again is no repair
                 repeated += wave.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
             return wave
@@ -782,14 +798,14 @@ class Pipeline:
                 shown = self.rank(ctx, first, first_runs, examples)
                 shown.complete = False
                 shown.notes.append(
-                    f"the first {len(first.sample_body)} of {sampling.n} samples; "
+                    f"the first {len(first.sample_body)} of {total} samples; "
                     "the rest are still being drawn"
                 )
                 early(shown)
             except Exception:  # showing early is a courtesy: the request goes on regardless
                 log.warning("the first wave's candidates could not be shown", exc_info=True)
 
-        waves = Waves(sampling.n, sampling.first_wave, sampling.enough_passing)
+        waves = Waves(total, sampling.first_wave, sampling.enough_passing)
         judged = any(example.kind != "probe" for example in examples)
         in_waves = draw_in_waves(waves, judged, sample, run, going_on)
         draw, runs = in_waves.draw, in_waves.runs
@@ -823,10 +839,53 @@ class Pipeline:
         if in_waves.stopped_early:
             passing = draw.passing_samples(runs)
             result.notes.append(
-                f"stopped after {len(draw.sample_body)} of {sampling.n} samples: {passing} "
+                f"stopped after {len(draw.sample_body)} of {total} samples: {passing} "
                 "already pass every example (sampling.firstWave)"
             )
+        wants_repair = feedback is None and judged and sampling.repair_samples > 0
+        if (
+            wants_repair
+            and result.candidates
+            and not any(passes_every_example(c.run) for c in result.candidates)
+        ):
+            return self._repair_round(ctx, result, examples, cancel, progress, file)
         return result
+
+    def _repair_round(
+        self,
+        ctx: FunctionContext,
+        first: GenerationResult,
+        examples: list[Example],
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+        file: ProjectFile | None,
+    ) -> GenerationResult:
+        """No sample passed every example: sample again, showing the model the best one's failure.
+
+        The repaired candidates that pass come first, the first round's follow; when none
+        passes, the first round's answer stands and says that the repair found nothing.
+        """
+        failure = repair_failure(first.candidates[0].run)
+        feedback = prompt_mod.Feedback(first.candidates[0].body, failure)
+        second = self.implement_context(
+            ctx,
+            feedback=feedback,
+            cancel=cancel,
+            progress=progress,
+            examples=examples,
+            file=file,
+            n=self.settings.sampling.repair_samples,
+        )
+        if not any(passes_every_example(c.run) for c in second.candidates):
+            first.notes.append(f"one repair round (on {failure}) found nothing that passes")
+            return first
+        later = [
+            replace(candidate, rank=len(second.candidates) + index + 1)
+            for index, candidate in enumerate(first.candidates)
+        ]
+        second.candidates.extend(later)
+        second.notes.insert(0, f"no sample passed every example; repaired once on {failure}")
+        return second
 
     @staticmethod
     def examples(ctx: FunctionContext) -> list[Example]:

@@ -112,6 +112,10 @@ class SamplingSettings:
     Without examples all n are drawn (their agreement is the evidence)."""
     enough_passing: int = bounded(2, 1, 256)
     """With `sampling.firstWave`: how many first-wave samples must pass every example to stop."""
+    repair_samples: int = bounded(0, 0, 256)
+    """When no sample passes every example, draw this many more with the best one's failure shown
+    to the model (one repair round, as "Fix with failing example" does) before answering; 0: no
+    repair round."""
 
 
 @dataclass

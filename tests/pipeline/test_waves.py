@@ -142,3 +142,55 @@ def test_the_pipeline_stops_at_the_first_wave_only_when_it_passes(
     assert (note in result.notes) is stopped
     sampling = [(done, total) for stage, done, total in stages if stage == "sampling"]
     assert sampling[-1] == (drawn, 6)  # the count goes on across waves, out of all n
+
+
+def _repairing_pipeline(model: ScriptedModel, repair_samples: int) -> Pipeline:
+    pipeline = _pipeline(model)
+    pipeline.settings.sampling.first_wave = 0
+    pipeline.settings.sampling.repair_samples = repair_samples
+    return pipeline
+
+
+def test_when_nothing_passes_one_repair_round_shows_the_failure_and_answers(
+    scripted: ScriptedModel,
+) -> None:
+    scripted.script(implementing("double"), [body(WRONG.strip())])
+    # The repair prompt quotes the failing example; its answer is right.
+    scripted.script(r"It fails this example: `double\(-1\)` returned 1", [body(RIGHT.strip())])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(SOURCE, 0)
+    finally:
+        pipeline.close()
+    best = result.candidates[0]
+    assert best.body.strip() == RIGHT.strip()
+    assert best.run.passed == best.run.total == 2
+    assert [c.body.strip() for c in result.candidates] == [RIGHT.strip(), WRONG.strip()]
+    assert result.notes[0] == (
+        "no sample passed every example; repaired once on `double(-1)` returned 1, expected -2"
+    )
+
+
+def test_a_repair_round_that_finds_nothing_leaves_the_answer_and_says_so(
+    scripted: ScriptedModel,
+) -> None:
+    scripted.script(implementing("double"), [body(WRONG.strip())])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(SOURCE, 0)
+    finally:
+        pipeline.close()
+    assert [c.body.strip() for c in result.candidates] == [WRONG.strip()]
+    assert any("one repair round" in note and "found nothing" in note for note in result.notes)
+    asked = [p for p in scripted.prompts if "It fails this example" in p]
+    assert asked  # the round ran
+
+
+def test_without_the_setting_there_is_no_repair_round(scripted: ScriptedModel) -> None:
+    scripted.script(implementing("double"), [body(WRONG.strip())])
+    pipeline = _repairing_pipeline(scripted, 0)
+    try:
+        pipeline.implement(SOURCE, 0)
+    finally:
+        pipeline.close()
+    assert not [p for p in scripted.prompts if "It fails this example" in p]

@@ -87,6 +87,13 @@ def add_parser(subparsers: Any) -> None:
         help="first-wave samples that must pass every example to stop early (default 2)",
     )
     parser.add_argument(
+        "--repair-samples",
+        type=int,
+        default=0,
+        help="where no sample passes every example, one repair round of this many samples "
+        "(loads the model; sampling.repairSamples) measured as the combined_repair ranker",
+    )
+    parser.add_argument(
         "--no-drawn-inputs",
         action="store_true",
         help="without examples, do not run candidates on inputs drawn from the type hints",
@@ -136,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.greedy_first = not args.no_greedy_first
     settings.sampling.first_wave = args.first_wave
     settings.sampling.enough_passing = args.enough_passing
+    settings.sampling.repair_samples = args.repair_samples
     if args.model:
         settings.model.name = args.model
     settings.model.precision = args.precision
@@ -201,6 +209,13 @@ def run(args: argparse.Namespace) -> int:
         "inputs_with_examples": args.inputs_with_examples,
         "first_wave": args.first_wave,
         "enough_passing": args.enough_passing,
+        "repair_samples": args.repair_samples,
+        "repair_rounds": len(harness.repair_seconds),
+        "repair_seconds_mean": (
+            sum(harness.repair_seconds) / len(harness.repair_seconds)
+            if harness.repair_seconds
+            else 0.0
+        ),
         # The program's own path would name this machine's checkout.
         "command": " ".join(["codegen-lsp", *sys.argv[1:]]),
     }

@@ -22,15 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen_lsp import inputs
+from codegen_lsp import docstrings, inputs
+from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.eval.datasets import Task
-from codegen_lsp.pipeline import Pipeline, ranking_candidates
+from codegen_lsp.pipeline import Pipeline, ranking_candidates, repair_failure
 from codegen_lsp.ranking import agreement, combine, mean_logprob, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.sandbox.runner import Sandbox
-from codegen_lsp.sandbox.types import Example
+from codegen_lsp.sandbox.types import CandidateRun, Example
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,12 @@ RANKERS = (
     "combined_drawn_inputs",
     "combined_proposed_inputs",
     "combined_reviewer",
+    "combined_repair",
     "oracle",
 )
-OPTIONAL_RANKERS = ("reviewer", "combined_reviewer")
-"""Measured only when asked (``eval --reviewer``): they cost one forward pass per candidate."""
+OPTIONAL_RANKERS = ("reviewer", "combined_reviewer", "combined_repair")
+"""Measured only when asked: the reviewer (``eval --reviewer``) costs one forward pass per
+candidate, the repair round (``eval --repair-samples K``) a generation where nothing passed."""
 
 
 @dataclass
@@ -71,6 +74,8 @@ class TaskOutcome:
     """Calls the candidates were compared on (no examples only)."""
     stopped_early: bool = False
     """The first wave's samples settled it (``sampling.firstWave``): ``n`` is that wave's."""
+    repaired: bool = False
+    """No sample passed every example and the repair round found one that does."""
 
 
 @dataclass
@@ -277,6 +282,9 @@ class Harness:
         a long run that is stopped keeps what it did."""
         self.reviewer = reviewer
         """Also measure the Codex-D reviewer alone and inside the combined ranking."""
+        self.repairs: list[dict[str, Any]] = []
+        """What the repair rounds drew (``sampling.repairSamples``), per task repaired."""
+        self.repair_seconds: list[float] = []
 
     def draw(self, task: Task, ctx: FunctionContext, start: int = 0, count: int = 0) -> Draw:
         """Draw (or read) samples ``start .. start + count - 1`` of the task (0: all n)."""
@@ -370,9 +378,22 @@ class Harness:
         if self.reviewer and reviewed is None:  # no docstring: the reviewer changes nothing
             top1["reviewer"] = top1["random"]
             top1["combined_reviewer"] = top1["combined"]
+        repaired = False
+        if self.pipeline.settings.sampling.repair_samples:
+            top1["combined_repair"] = top1["combined"]
+            judged = any(example.kind != "probe" for example in examples)
+            if judged and ranked and not any(c.passes_all for c in candidates):
+                repair_started = time.monotonic()
+                top = ranked[0].index
+                outcome_of_repair = self._repair_top1(task, ctx, examples, bodies[top], runs[top])
+                if outcome_of_repair is not None:
+                    top1["combined_repair"] = outcome_of_repair
+                    repaired = True
+                self.repair_seconds.append(time.monotonic() - repair_started)
         outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
         outcome.inputs = len(calls)
         outcome.stopped_early = in_waves.stopped_early
+        outcome.repaired = repaired
         if ranked:
             outcome.verified = ranked[0].verified
             outcome.verified_correct = ranked[0].verified and correct[ranked[0].index]
@@ -399,6 +420,52 @@ class Harness:
         outcome.seconds = time.monotonic() - started
         return outcome
 
+    def _repair_top1(
+        self,
+        task: Task,
+        ctx: FunctionContext,
+        examples: list[Example],
+        body: str,
+        run: CandidateRun,
+    ) -> float | None:
+        """One repair round on the top candidate's failure, as the pipeline runs it.
+
+        Returns whether the repaired top candidate passes the hidden tests, or None when no
+        repaired sample passes every example (the first round's answer then stands).
+        """
+        feedback = prompt_mod.Feedback(body, repair_failure(run))
+        count = self.pipeline.settings.sampling.repair_samples
+        draw = self.pipeline.draw(ctx, n=count, feedback=feedback, prompt_format=self.prompt_format)
+        current = docstrings.normalised(body)
+        draw.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
+        self.repairs.append(
+            {
+                "task_id": task.task_id,
+                "failure": feedback.failure,
+                "samples": [s.text for s in draw.raw],
+                "logprobs": [[round(x, 3) for x in s.logprobs] for s in draw.raw],
+            }
+        )
+        if self.stream_dir is not None:
+            _append(self.stream_dir / "repairs.jsonl", self.repairs[-1:])
+        bodies = [b.body for b in draw.bodies]
+        runs = self.pipeline.run_examples(ctx, bodies, examples) if bodies else []
+        candidates = ranking_candidates(
+            draw, runs, ctx.docstring or "", None, inputs.return_types(ctx)
+        )
+        if not any(c.passes_all for c in candidates):
+            return None
+        model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
+        settings = dataclasses.replace(self.pipeline.settings.ranking, reviewer=False)
+        best = bodies[combine.rank(candidates, settings, model)[0].index]
+        judge = self.hidden_sandbox or self.pipeline.sandbox
+        (hidden,) = judge.run_many(
+            [ctx.module_with_body(best) + "\n\n" + task.test],
+            task.entry_point,
+            [hidden_example(task)],
+        )
+        return float(hidden.error is None and hidden.total > 0 and hidden.passed == hidden.total)
+
     def inputs(self, task: Task, ctx: FunctionContext) -> tuple[list[str], list[str]]:
         """Return the calls to compare the task's candidates on: drawn, then proposed."""
         if self.proposed is not None:
@@ -413,8 +480,6 @@ class Harness:
 
     def _review_fn(self, ctx: FunctionContext) -> Callable[[Candidate], list[float]]:
         """Codex-D through the pipeline's engine: log P(docstring | candidate's code)."""
-        from codegen_lsp import prompt as prompt_mod
-
         engine = self.pipeline.engine()
 
         def review(candidate: Candidate) -> list[float]:

@@ -60,6 +60,7 @@ def summarise(outcomes: list[TaskOutcome], meta: dict[str, Any]) -> dict[str, An
         "tasks_with_examples": sum(o.examples > 0 for o in outcomes),
         "samples_drawn": float(np.mean([o.n for o in outcomes])) if outcomes else 0.0,
         "stopped_early": sum(o.stopped_early for o in outcomes),
+        "repaired": sum(o.repaired for o in outcomes),
     }
 
 
@@ -83,6 +84,15 @@ def markdown(summary: dict[str, Any]) -> str:
         ]
     if meta.get("command"):
         lines += [f"Command: `{meta['command']}`", ""]
+    if meta.get("repair_rounds"):
+        repaired = summary.get("repaired", 0)
+        lines += [
+            f"Repair round (`sampling.repairSamples` {meta['repair_samples']}): run on "
+            f"{meta['repair_rounds']} tasks where no sample passed every example, "
+            f"{meta['repair_seconds_mean']:.1f} s each on average; {repaired} found a sample "
+            "that passes them (`combined_repair`).",
+            "",
+        ]
     if summary.get("stopped_early"):
         lines += [
             f"Drawn in waves (`sampling.firstWave`): {summary['stopped_early']} tasks stopped "
