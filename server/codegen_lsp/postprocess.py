@@ -17,6 +17,43 @@ from dataclasses import dataclass
 from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions, is_placeholder
 from codegen_lsp.prompt import END_TOKENS
 
+# Standard-library modules a body may use without the file importing them. A list, not all of
+# the standard library: `numbers`, `types` or `this` read as misnamed variables more often
+# than as modules, and an import of one would only turn a NameError into a stranger error.
+USUAL_MODULES = frozenset(
+    [
+        "base64",
+        "bisect",
+        "calendar",
+        "cmath",
+        "collections",
+        "copy",
+        "csv",
+        "datetime",
+        "decimal",
+        "enum",
+        "fractions",
+        "functools",
+        "hashlib",
+        "heapq",
+        "itertools",
+        "json",
+        "math",
+        "operator",
+        "os",
+        "random",
+        "re",
+        "statistics",
+        "string",
+        "struct",
+        "sys",
+        "textwrap",
+        "time",
+        "unicodedata",
+        "uuid",
+        "zlib",
+    ]
+)
 _FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.DOTALL)
 
 
@@ -135,7 +172,45 @@ def extract_body(text: str, ctx: FunctionContext, stop: tuple[str, ...] = ()) ->
     ]
     if not meaningful or (len(meaningful) == 1 and is_placeholder(meaningful[0])):
         return None
-    return Body(body, function_parses(ctx, body))
+    parses = function_parses(ctx, body)
+    return Body(with_missing_imports(body, ctx) if parses else body, parses)
+
+
+def with_missing_imports(body: str, ctx: FunctionContext) -> str:
+    """Import, at the top of the body, the standard-library modules it uses but nothing binds.
+
+    The model continues a function whose file it never finishes: a body that calls
+    ``math.gcd`` in a file without ``import math`` fails with NameError, which the model would
+    have avoided by writing the import above the function. Only a name used as ``name.attr``
+    that is one of the :data:`USUAL_MODULES` and that nothing in the module binds (an import,
+    a definition, an assignment, a parameter) is imported.
+    """
+    try:
+        tree = ast.parse(ctx.module_with_body(body))
+    except (SyntaxError, ValueError):
+        return body
+    bound: set[str] = set()
+    used_as_module: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            used_as_module.append(node.value.id)
+    missing = sorted({name for name in used_as_module if name in USUAL_MODULES} - bound)
+    if not missing:
+        return body
+    imports = "\n".join(f"{ctx.body_indent}import {name}" for name in missing)
+    return f"{imports}\n{body}"
 
 
 def function_parses(ctx: FunctionContext, body: str) -> bool:

@@ -127,3 +127,24 @@ def test_dropping_a_body_keeps_the_draw_consistent() -> None:
     assert draw.drop(lambda drawn: drawn.body == "    return 1") == 2
     assert [b.body for b in draw.bodies] == ["    return 2"]
     assert draw.sample_body == [None, 0, None, None]
+
+
+GCD_SOURCE = 'def simplify(a: int, b: int) -> int:\n    """Greatest common divisor."""\n'
+
+
+def test_a_standard_module_the_body_uses_unimported_is_imported_in_the_body() -> None:
+    ctx = find_function(GCD_SOURCE, 0)
+    body = extract_body("    return math.gcd(a, b) + len(os.sep)\n", ctx)
+    assert body is not None and body.parses
+    assert body.text == "    import math\n    import os\n    return math.gcd(a, b) + len(os.sep)"
+
+
+def test_names_the_module_or_the_body_binds_are_left_alone() -> None:
+    ctx = find_function(SOURCE, 3)  # the file imports math
+    body = extract_body("    return math.pi * r * r\n", ctx)
+    assert body is not None and body.text == "    return math.pi * r * r"
+    gcd = find_function(GCD_SOURCE, 0)
+    bound = extract_body("    string = str(a)\n    return len(string.strip()) + b\n", gcd)
+    assert bound is not None and "import" not in bound.text
+    not_a_module = extract_body("    return numbers.count(a)\n", gcd)  # not imported, not stdlib
+    assert not_a_module is not None and "import" not in not_a_module.text
