@@ -402,6 +402,7 @@ class DecodingEngine(ABC, Generic[State]):
             if drafts:
                 row.drafted += len(drafts)
                 row.accepted += len(tokens) - 1
+                history.checked(len(drafts), len(tokens) - 1)
                 # The pass wrote the fed token and every draft; keep those up to the last
                 # accepted draft: the rejected ones' keys and values must not be attended to.
                 length += len(tokens)
@@ -414,7 +415,7 @@ class DecodingEngine(ABC, Generic[State]):
                     request.tell_finished(1)
                     return False
             # No drafts past max_new: the pass keeps every accepted draft plus one more token.
-            drafts = history.drafts(min(lookup.MAX_DRAFT, max_new - len(row.tokens) - 1))
+            drafts = history.drafts(max_new - len(row.tokens) - 1)
             if drafts:
                 logits, state = self.verify([int(tokens[-1]), *drafts], state)
             else:
