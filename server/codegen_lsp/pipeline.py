@@ -550,6 +550,7 @@ class Pipeline:
                 stop=rendered.stop,
                 seed=sampling.seed or None,
                 greedy_first=sampling.greedy_first,
+                prompt_lookup=sampling.prompt_lookup,
                 on_sample=lambda done: _report(progress, "sampling", done, count),
             ),
             cancel,
@@ -658,6 +659,7 @@ class Pipeline:
                 top_k=0,
                 max_new_tokens=CALLS_TOKENS,
                 stop=rendered.stop,
+                prompt_lookup=self.settings.sampling.prompt_lookup,
             ),
             cancel,
         )
@@ -965,6 +967,7 @@ class Pipeline:
                 temperature=0.0,
                 max_new_tokens=self.settings.sampling.max_new_tokens,
                 stop=rendered.stop,
+                prompt_lookup=self.settings.sampling.prompt_lookup,
             ),
             cancel,
         )[0]

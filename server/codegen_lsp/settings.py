@@ -82,6 +82,10 @@ class SamplingSettings:
     prompt_format: PromptFormat = "auto"
     greedy_first: bool = True
     """One of the n candidates is the greedy one (the model's likeliest body), the rest sampled."""
+    prompt_lookup: bool = True
+    """One-sample requests (`n` 1, docstrings, proposed inputs) decode several tokens per model
+    pass where the text repeats itself (prompt lookup drafts, checked by the model): faster;
+    greedy output is unchanged, sampled output follows the same distribution."""
 
 
 @dataclass
