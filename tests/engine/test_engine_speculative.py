@@ -9,15 +9,16 @@ over the rejected positions, or the rest of the sample diverges.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, ClassVar
+from unittest import mock
 
 import numpy as np
 import pytest
 from codegen_lsp.engine import lookup, sampling
 from codegen_lsp.engine.types import GenerationCancelled, GenerationRequest, Sample
+from test_engine_onnx import CancelAfter
 
 PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 ENGINES = ("onnx_engine", "shared_engine", "torch_engine")
@@ -183,42 +184,24 @@ def test_sampled_with_drafts_draws_from_the_model(engine_name: str, request, ora
     np.testing.assert_allclose(first.logprobs, scored, atol=2e-4)
 
 
-class CancelAfter(threading.Event):
-    """An event that reports set after a number of checks (a user pressing Esc mid-run)."""
-
-    def __init__(self, checks: int) -> None:
-        super().__init__()
-        self.remaining = checks
-
-    def is_set(self) -> bool:
-        self.remaining -= 1
-        return self.remaining < 0
-
-
 def test_cancellation_progress_and_the_switch(onnx_engine, oracle, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     greedy = GenerationRequest(PROMPT, temperature=0.0, max_new_tokens=40, prompt_lookup=False)
     truth = onnx_engine.generate(greedy)[0]
     oracle(truth.token_ids)
     drafting = GenerationRequest(PROMPT, temperature=0.0, max_new_tokens=40)
-    passes: list[int] = []
-    original = onnx_engine.verify
-
-    def recording_verify(tokens, state):  # type: ignore[no-untyped-def]
-        passes.append(len(tokens))
-        return original(tokens, state)
-
-    monkeypatch.setattr(onnx_engine, "verify", recording_verify)
+    passes = mock.Mock(wraps=onnx_engine.verify)
+    monkeypatch.setattr(onnx_engine, "verify", passes)
     for checks in (0, 3):
         with pytest.raises(GenerationCancelled):
             onnx_engine.generate(drafting, cancel=CancelAfter(checks))
-    assert len(passes) <= 3  # checked between passes, not only at the end
+    assert passes.call_count <= 3  # checked between passes, not only at the end
     told: list[int] = []
     sample = onnx_engine.generate(replace(drafting, on_sample=told.append))[0]
     assert told == [1] and sample.token_ids == truth.token_ids
     # Off by the request, or for an engine that cannot verify: one token per step, no drafts.
-    passes.clear()
+    passes.reset_mock()
     assert onnx_engine.generate(greedy)[0].timings.draft_tokens == 0
     monkeypatch.setattr(onnx_engine, "can_verify", False)
     unverified = onnx_engine.generate(drafting)[0]
     assert unverified.timings.draft_tokens == 0 and unverified.token_ids == truth.token_ids
-    assert not passes
+    assert not passes.called

@@ -5,7 +5,8 @@ from __future__ import annotations
 from codegen_lsp.engine import lookup
 
 
-def test_drafts_follow_the_longest_suffix_seen_before_latest_first() -> None:
+def test_drafts_follow_the_longest_suffix_seen_before_latest_first(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(lookup, "draft_length", lambda rate, most: most)  # as many as asked
     # 1 2 3 9 | 5 2 3 7 7 | 2 3: the 2-gram "2 3" was last followed by 7 7.
     history = lookup.PromptLookup([1, 2, 3, 9, 5, 2, 3, 7, 7, 2, 3])
     assert history.drafts(3) == [7, 7, 2]
@@ -21,15 +22,25 @@ def test_drafts_follow_the_longest_suffix_seen_before_latest_first() -> None:
 
 
 def test_draft_length_follows_how_many_were_kept() -> None:
-    history = lookup.PromptLookup(list(range(20)) * 2)
-    assert len(history.drafts(100)) == lookup.FIRST_DRAFT
-    history.checked(lookup.FIRST_DRAFT, lookup.FIRST_DRAFT)
-    assert len(history.drafts(100)) == min(lookup.MAX_DRAFT, 2 * lookup.FIRST_DRAFT)
-    history.checked(8, 0)  # all wrong: one token next time, where a wrong guess costs little
-    assert len(history.drafts(100)) == 1
-    history.checked(1, 1)
-    history.checked(2, 2)
-    assert len(history.drafts(100)) == 4
-    history.checked(4, 2)
-    assert history.drafts(100) == [0, 1, 2]  # the length that would have passed, plus one
-    assert history.drafts(2) == [0, 1]  # never more than the caller has room for
+    # Unknown odds (1/2): one token; likelier kept, longer drafts; rarely kept, none.
+    assert lookup.draft_length(0.5, 8) == 1
+    assert lookup.draft_length(0.2, 8) == 0
+    assert 1 < lookup.draft_length(0.8, 8) < lookup.draft_length(0.97, 8) == 8
+    assert lookup.draft_length(0.97, 3) == 3
+    history = lookup.PromptLookup(list(range(20)) * 3)
+    assert history.drafts(100) == [0]
+    lengths = []
+    for _ in range(6):  # every draft kept: the drafts grow
+        drafted = history.drafts(100)
+        lengths.append(len(drafted))
+        history.checked(len(drafted), len(drafted))
+    assert lengths == sorted(lengths) and lengths[-1] >= 4
+    for _ in range(20):  # every draft wrong: they shrink to none
+        drafted = history.drafts(100)
+        if not drafted:
+            break
+        history.checked(len(drafted), 0)
+    assert not drafted
+    # Not drafting, the record fades: a few matches later it tries one token again.
+    assert any(len(history.drafts(100)) == 1 for _ in range(10))
+    assert history.drafts(1) in ([], [0])  # never more than the caller has room for
