@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/decode.py [--model qwen2.5-coder-0.5b] [--threads 2] [--new-tokens 64]
         [--spin]
+    .venv/bin/python bench/decode.py --prompt-lookup [--rounds 3]
 
 Each backend runs in its own child process (so its peak RSS is its own) on the same prompt, the
 same thread count and the same number of new tokens (end-of-sequence is ignored so every run
@@ -9,6 +10,11 @@ decodes exactly that many). Reported: prefill tok/s, decode tok/s at batch 1, ag
 at batch 8 (one prompt, 8 samples, the way the server draws candidates), peak RSS, the ratio to
 llama.cpp on the same GGUF, and the memory-bandwidth ceiling for the weights read per token.
 The last line is one JSON object with every figure.
+
+``--prompt-lookup`` instead compares batch-1 decoding of the int4 model with and without
+speculative prompt-lookup drafts (``sampling.promptLookup``), greedy and sampled, on a prompt
+whose continuation is new code (the one above) and on a repair prompt whose answer repeats most
+of the failed attempt; runs alternate, best of ``--rounds`` each.
 """
 
 from __future__ import annotations
@@ -62,6 +68,30 @@ def below_zero(operations: List[int]) -> bool:
     True
     """
 '''
+
+
+REPAIR_PROMPT = '''def running_max(numbers: list[int]) -> list[int]:
+    """Return the running maximum of numbers.
+
+    >>> running_max([1, 3, 2, 5])
+    [1, 3, 3, 5]
+    >>> running_max([])
+    []
+    """
+    result = []
+    current = None
+    for number in numbers:
+        if current is None or number > current:
+            current = number
+        result.append(number)
+    return result
+
+# The first example failed: running_max([1, 3, 2, 5]) returned [1, 3, 2, 5]. Corrected:
+
+def running_max(numbers: list[int]) -> list[int]:
+    """Return the running maximum of numbers.
+'''
+LOOKUP_PROMPTS = {"new code": PROMPT, "repair": REPAIR_PROMPT}
 
 
 def peak_rss_mb() -> float:
@@ -119,6 +149,49 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
         int(config["vocab_size"]) * int(config["hidden_size"]) * bytes_per_embedding_weight
     )
     figures["weight_bytes_per_token"] = weights - embedding
+    return figures
+
+
+def worker_lookup(args: argparse.Namespace) -> dict[str, Any]:
+    """Batch 1 with and without prompt lookup: tok/s, drafts kept, same greedy tokens or not."""
+    from codegen_lsp.engine import models
+    from codegen_lsp.engine.onnx_backend import OnnxEngine
+    from codegen_lsp.engine.types import GenerationRequest, Sample
+
+    engine = OnnxEngine(
+        models.export(args.model, "int4"), device="cpu", threads=args.threads, spin=args.spin
+    )
+    engine.facts.stop_ids = frozenset()  # every run decodes exactly new_tokens
+    engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=4, seed=1))  # warm-up
+    figures: dict[str, Any] = {}
+    for name, prompt in LOOKUP_PROMPTS.items():
+        for temperature in (0.0, 0.8):
+            runs: dict[bool, list[Sample]] = {False: [], True: []}
+            for _ in range(args.rounds):  # alternating, so load changes hit both alike
+                for lookup in (False, True):
+                    request = GenerationRequest(
+                        prompt,
+                        n=1,
+                        temperature=temperature,
+                        seed=1,
+                        max_new_tokens=args.new_tokens,
+                        prompt_lookup=lookup,
+                    )
+                    runs[lookup].append(engine.generate(request)[0])
+            off, on = (
+                max(len(s.token_ids) / s.timings.decode_s for s in runs[lookup])
+                for lookup in (False, True)
+            )
+            last = runs[True][-1]
+            figures[f"{name}, temperature {temperature}"] = {
+                "tok_s_without": off,
+                "tok_s_with": on,
+                "speedup": on / off,
+                "drafted": last.timings.draft_tokens,
+                "accepted": last.timings.accepted_draft_tokens,
+                "new_tokens": len(last.token_ids),
+                "same_tokens": last.token_ids == runs[False][-1].token_ids,
+            }
     return figures
 
 
@@ -327,6 +400,7 @@ WORKERS = {
     "torch": worker_torch,
     "llama": worker_llama,
     "genai": worker_genai,
+    "lookup": worker_lookup,
 }
 
 
@@ -367,6 +441,33 @@ def run_child(
     return dict(json.loads(lines[-1]))
 
 
+def report_lookup(args: argparse.Namespace) -> int:
+    """Print the with/without prompt lookup table and its JSON."""
+    figures = run_child("lookup", args, "int4", ("--rounds", str(args.rounds)))
+    print(
+        f"model {args.model} int4, {args.threads} threads, {args.new_tokens} new tokens, batch 1, "
+        f"best of {args.rounds}; "
+        "load average %.1f %.1f %.1f (on %d cores)" % (*os.getloadavg(), os.cpu_count() or 0)
+    )
+    if "error" in figures:
+        print(f"unavailable: {figures['error']}")
+        return 1
+    print(
+        f"{'prompt':28} {'without':>8} {'with':>8} {'speedup':>7} {'kept/drafted':>13} {'same':>5}"
+    )
+    for name, row in figures.items():
+        if not isinstance(row, dict):
+            continue
+        kept = f"{row['accepted']}/{row['drafted']}"
+        same = ("yes" if row["same_tokens"] else "no") if name.endswith(" 0.0") else "-"
+        print(
+            f"{name:28} {row['tok_s_without']:8.1f} {row['tok_s_with']:8.1f} "
+            f"{row['speedup']:7.2f} {kept:>13} {same:>5}"
+        )
+    print(json.dumps({"model": args.model, "threads": args.threads, "lookup": figures}))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
@@ -393,6 +494,11 @@ def main() -> int:
         help="let every backend's threads spin between ops (ONNX Runtime's allow_spinning, "
         "llama.cpp's OMP_WAIT_POLICY=ACTIVE); by default both sleep, as the server's do",
     )
+    parser.add_argument(
+        "--prompt-lookup",
+        action="store_true",
+        help="compare batch 1 with and without prompt-lookup drafts (int4 only)",
+    )
     parser.add_argument("--plain-cache", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--arena", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
@@ -404,6 +510,8 @@ def main() -> int:
         print(json.dumps(figures))
         return 0
 
+    if args.prompt_lookup:
+        return report_lookup(args)
     skip = set(filter(None, args.skip.split(",")))
     runs: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     if "llama" not in skip:

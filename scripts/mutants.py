@@ -194,6 +194,22 @@ MUTANTS = (
         ("tests/engine/test_engine_onnx.py", "-k", "greedy_first"),
     ),
     Mutant(
+        "draft-rollback",
+        "speculative decoding rolls the cache back over rejected drafts: greedy stays greedy",
+        PACKAGE / "engine/decoding.py",
+        "                state = self.truncate(state, length)\n",
+        "",
+        ("tests/engine/test_engine_speculative.py", "-k", "greedy_with_drafts"),
+    ),
+    Mutant(
+        "draft-acceptance-rule",
+        "a drafted token is kept with the model's probability of it, so samples are unbiased",
+        PACKAGE / "engine/sampling.py",
+        "if chance > 0.0 and rng.random() < chance:",
+        "if chance > 0.0:",
+        ("tests/engine/test_engine_sampling.py", "-k", "draft"),
+    ),
+    Mutant(
         "explain-keeps-prose",
         "explain keeps the user's docstring and only adds examples",
         PACKAGE / "pipeline.py",

@@ -499,6 +499,7 @@ class Pipeline:
                 stop=rendered.stop,
                 seed=(sampling.seed + start) if sampling.seed else None,
                 greedy_first=sampling.greedy_first and start == 0,
+                prompt_lookup=sampling.prompt_lookup,
                 on_sample=lambda done: _report(progress, "sampling", start + done, total),
             ),
             cancel,
@@ -607,6 +608,7 @@ class Pipeline:
                 top_k=0,
                 max_new_tokens=CALLS_TOKENS,
                 stop=rendered.stop,
+                prompt_lookup=self.settings.sampling.prompt_lookup,
             ),
             cancel,
         )
@@ -993,6 +995,7 @@ class Pipeline:
                 temperature=0.0,
                 max_new_tokens=self.settings.sampling.max_new_tokens,
                 stop=rendered.stop,
+                prompt_lookup=self.settings.sampling.prompt_lookup,
             ),
             cancel,
         )[0]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 from codegen_lsp.engine.loader import load_engine
 from codegen_lsp.engine.types import GenerationRequest
@@ -59,7 +62,6 @@ def test_stops_on_im_end_and_knows_fim(engine) -> None:
 
 
 def test_shared_buffer_cache_draws_what_the_plain_cache_draws(engine) -> None:
-    import numpy as np
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
     assert isinstance(engine, OnnxEngine) and engine.shared_buffer  # the int4 default's path
@@ -69,3 +71,36 @@ def test_shared_buffer_cache_draws_what_the_plain_cache_draws(engine) -> None:
     assert [s.token_ids for s in shared_samples] == [s.token_ids for s in plain_samples]
     for ours, theirs in zip(shared_samples, plain_samples, strict=True):
         np.testing.assert_allclose(ours.logprobs, theirs.logprobs, atol=1e-3)
+
+
+REPAIR_PROMPT = '''def count_vowels(text: str) -> int:
+    """Return how many vowels text holds, upper or lower case.
+
+    >>> count_vowels("Banana")
+    3
+    """
+    total = 0
+    for letter in text:
+        if letter in "aeiou":
+            total += 1
+    return total
+
+# The example failed: count_vowels("AEIOU") returned 0, not 5. Corrected:
+
+def count_vowels(text: str) -> int:
+    """Return how many vowels text holds, upper or lower case.
+'''
+
+
+def test_prompt_lookup_keeps_greedy_output_and_accepts_drafts(engine) -> None:
+    # A repair prompt: the corrected body repeats most of the failed one, so drafts pass.
+    request = GenerationRequest(REPAIR_PROMPT, temperature=0.0, max_new_tokens=80, stop=STOPS)
+    plain = engine.generate(replace(request, prompt_lookup=False))[0]
+    drafted = engine.generate(request)[0]
+    assert drafted.token_ids == plain.token_ids and drafted.text == plain.text
+    assert drafted.finish_reason == plain.finish_reason == "stop"
+    assert "total += 1" in drafted.text
+    assert drafted.timings.accepted_draft_tokens > len(drafted.token_ids) // 3
+    # int4's kernels round a several-position pass differently from a one-position step (as
+    # they do a prefill chunk): logits differ by up to about 0.2, log-probs by up to 0.1.
+    np.testing.assert_allclose(drafted.logprobs, plain.logprobs, atol=0.15)

@@ -204,3 +204,78 @@ def test_threads_sampling_at_once_get_what_each_gets_alone() -> None:
     for _ in range(5):
         with ThreadPoolExecutor(max_workers=4) as pool:
             assert list(pool.map(draw, batches)) == alone
+
+
+@pytest.mark.parametrize(
+    ("draft", "temperature", "top_p", "top_k"),
+    [
+        (0, 1.0, 1.0, 0),  # the likeliest token
+        (3, 0.7, 1.0, 0),  # an unlikely one, tempered
+        (1, 1.0, 0.9, 4),  # top-k and top-p truncate
+        (5, 1.0, 0.8, 0),  # outside the nucleus: p = 0, always replaced
+    ],
+)
+def test_accepting_a_draft_leaves_the_distribution_unchanged(
+    draft: int, temperature: float, top_p: float, top_k: int
+) -> None:
+    # A toy row: whether the draft is kept or replaced, the token must follow p exactly.
+    row = np.log(np.asarray([0.4, 0.25, 0.15, 0.1, 0.06, 0.04], dtype=np.float32))
+    options, probabilities = sampling.candidates(row, temperature, top_p, top_k)
+    target = np.zeros(len(row))
+    target[options] = probabilities
+    rng = np.random.default_rng(123)
+    draws = 40_000
+    counts = np.zeros(len(row))
+    kept = 0
+    for _ in range(draws):
+        token, accepted = sampling.accept_draft(options, probabilities, draft, rng)
+        counts[token] += 1
+        kept += accepted
+        assert accepted == (token == draft)
+    # 40k draws: a standard error of at most 0.0025 per frequency; 5 of them is a real bias.
+    np.testing.assert_allclose(counts / draws, target, atol=0.0125)
+    assert kept / draws == pytest.approx(target[draft], abs=0.0125)
+
+
+def test_speculate_keeps_the_drafts_greedy_would_pick() -> None:
+    rng = np.random.default_rng(0)
+    logits = np.stack([peaked_row(rng, 3.0) for _ in range(4)])
+    best = np.argmax(logits, axis=-1).tolist()
+    wrong = (best[1] + 1) % VOCAB
+    tokens, logprobs = sampling.speculate(logits, [best[0], wrong, best[2]], 0.0, 1.0, 0, rng)
+    assert tokens.tolist() == best[:2]  # the first draft kept, the second replaced by the argmax
+    expected = sampling.token_logprobs(logits[:2], np.asarray(best[:2], dtype=np.int64))
+    np.testing.assert_array_equal(logprobs, expected)
+    tokens, _ = sampling.speculate(logits, best[:3], 0.0, 1.0, 0, rng)
+    assert tokens.tolist() == best  # all kept, and the last row's own token after them
+    with pytest.raises(ValueError, match="drafts need"):
+        sampling.speculate(logits, best, 0.0, 1.0, 0, rng)
+
+
+def test_speculate_without_drafts_is_choose() -> None:
+    row = peaked_row(np.random.default_rng(4), 2.0)[None, :]
+    for seed in range(5):
+        chosen = sampling.choose(row, 0.9, 0.95, 50, np.random.default_rng(seed))
+        speculated = sampling.speculate(row, [], 0.9, 0.95, 50, np.random.default_rng(seed))
+        assert chosen[0].tolist() == speculated[0].tolist()
+        np.testing.assert_array_equal(chosen[1], speculated[1])
+
+
+def test_speculated_pairs_follow_the_model() -> None:
+    # Two positions on a toy vocabulary: the joint distribution of the first two tokens with a
+    # draft for the first must be p(first) * p(second | first), as sampling one by one gives.
+    first = np.log(np.asarray([0.5, 0.3, 0.2], dtype=np.float32))
+    after = np.log(np.asarray([0.1, 0.6, 0.3], dtype=np.float32))  # the row after the draft
+    rng = np.random.default_rng(7)
+    counts: dict[tuple[int, ...], int] = {}
+    draws = 30_000
+    for _ in range(draws):
+        tokens, _ = sampling.speculate(np.stack([first, after]), [1], 1.0, 1.0, 0, rng)
+        key = tuple(tokens.tolist())
+        counts[key] = counts.get(key, 0) + 1
+    p_first, p_after = np.exp(first), np.exp(after)
+    for token in (0, 2):  # the draft rejected: the replacement alone, distributed as p
+        assert counts[(token,)] / draws == pytest.approx(p_first[token], abs=0.015)
+    for token in range(3):  # the draft kept: then a token from the row after it
+        expected = p_first[1] * p_after[token]
+        assert counts[(1, token)] / draws == pytest.approx(expected, abs=0.015)

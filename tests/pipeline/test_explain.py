@@ -184,6 +184,7 @@ class ScriptedModel:
     def __init__(self, replies: list[tuple[str, str]]) -> None:
         self.replies = list(replies)
         self.prompts: list[str] = []
+        self.requests: list[Any] = []
 
     def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
         return "".join(f"<{m['role']}>{m['content']}" for m in messages) + "<assistant>"
@@ -195,6 +196,7 @@ class ScriptedModel:
         from codegen_lsp.engine.types import Sample
 
         self.prompts.append(request.prompt)
+        self.requests.append(request)
         text, finish = self.replies.pop(0)
         return [Sample(text, [], [], finish)]  # type: ignore[arg-type]
 
@@ -233,6 +235,19 @@ def test_a_docstring_with_examples_needs_one_generation() -> None:
     finally:
         p.close()
     assert len(model.prompts) == 1 and result.examples_kept == 1
+
+
+@pytest.mark.parametrize("lookup", [True, False])
+def test_the_prompt_lookup_setting_reaches_the_engine(lookup: bool) -> None:
+    model = ScriptedModel([("Clamp x.\n\n>>> clamp(5, 1, 3)\n3\n", "stop")])
+    settings = Settings()
+    settings.sampling.prompt_lookup = lookup
+    p = Pipeline(settings, engine=model)  # type: ignore[arg-type]
+    try:
+        p.explain(FUNCTIONS, 0)
+    finally:
+        p.close()
+    assert [request.prompt_lookup for request in model.requests] == [lookup]
 
 
 def test_the_docstring_takes_the_file_s_tabs(pipeline: Pipeline) -> None:

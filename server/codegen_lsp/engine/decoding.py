@@ -5,6 +5,12 @@ A backend supplies four primitives over its own key/value cache (``prefill``, ``
 over-long prompt from the left, sampling (:mod:`codegen_lsp.engine.sampling`), stop tokens and
 stop sequences, dropping finished rows from the batch so they stop costing, cancellation between
 steps, and timings.
+
+A backend that also supplies ``verify`` (several positions of one row in one pass) and
+``truncate`` (drop the cache's last positions) decodes one-sample requests speculatively: drafts
+from prompt lookup (:mod:`codegen_lsp.engine.lookup`) are checked in one forward pass and the
+positions of the rejected ones rolled back. Decoding one token per pass is bound by memory
+bandwidth (every weight is read per pass), so each accepted draft saves most of a pass.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from codegen_lsp.engine import sampling
+from codegen_lsp.engine import lookup, sampling
 from codegen_lsp.engine.types import (
     FinishReason,
     GenerationCancelled,
@@ -47,6 +53,8 @@ class _Row:
     text: str = ""
     finish: FinishReason | None = None
     decode_s: float = 0.0
+    drafted: int = 0
+    accepted: int = 0
 
 
 class TokenizerFacts:
@@ -191,6 +199,21 @@ class DecodingEngine(ABC, Generic[State]):
     def step(self, tokens: npt.NDArray[np.int64], state: State) -> tuple[np.ndarray, State]:
         """Feed one token per row; return the next-token logits [rows, vocab] and the cache."""
 
+    can_verify = False
+    """Whether :meth:`verify` and :meth:`truncate` are implemented (speculative decoding)."""
+
+    def verify(self, tokens: list[int], state: State) -> tuple[np.ndarray, State]:
+        """Feed several tokens to a one-row cache in one pass; return every position's logits.
+
+        The logits are float32 [len(tokens), vocab]: row ``i`` is the next-token distribution
+        after ``tokens[i]``. The cache grows by ``len(tokens)`` positions.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot verify drafts")
+
+    def truncate(self, state: State, length: int) -> State:
+        """Keep the cache's first ``length`` positions (drop the rejected drafts' positions)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot roll its cache back")
+
     # ------------------------------------------------------------------ Engine protocol
 
     def count_tokens(self, text: str) -> int:
@@ -263,50 +286,13 @@ class DecodingEngine(ABC, Generic[State]):
         )
         prefill_s = time.perf_counter() - started
         rows = [_Row() for _ in range(request.n)]
-        active = np.arange(request.n, dtype=np.int64)
-        next_logits = np.repeat(logits[-1:], request.n, axis=0)
-        state = self.expand(state, request.n)
-        longest_stop = max((len(stop) for stop in request.stop), default=0)
         decode_started = time.perf_counter()
-        cancelled = False
-        finished = 0
-        greedy_row = request.greedy_first and request.n > 1 and request.temperature > 0
-        for position in range(max_new):
-            if cancel is not None and cancel.is_set():
-                cancelled = True
-                break
-            tokens, logprobs = sampling.choose(
-                next_logits, request.temperature, request.top_p, request.top_k, rng
+        if request.n == 1 and request.prompt_lookup and self.can_verify:
+            cancelled = self._decode_speculatively(
+                request, ids, logits[-1:], state, max_new, rng, rows[0], cancel
             )
-            if greedy_row and active[0] == 0:
-                # Row 0 takes the argmax; the others' draws are the ones they had anyway.
-                best, best_logprob = sampling.choose(next_logits[:1], 0.0, 1.0, 0, rng)
-                tokens[0], logprobs[0] = best[0], best_logprob[0]
-            still: list[int] = []
-            for slot, row_index in enumerate(active):
-                row = rows[row_index]
-                token = int(tokens[slot])
-                if token in self.facts.stop_ids:
-                    row.finish = "eos"
-                else:
-                    row.tokens.append(token)
-                    row.logprobs.append(float(logprobs[slot]))
-                    self._update_text(row, request.stop, longest_stop)
-                    if row.finish is None and position + 1 >= max_new:
-                        row.finish = "length"
-                if row.finish is None:
-                    still.append(slot)
-                else:
-                    row.decode_s = time.perf_counter() - decode_started
-                    finished += 1
-                    request.tell_finished(finished)
-            if not still:
-                break
-            keep = _fill_holes(still)
-            if len(keep) < len(active):
-                state = self.select(state, keep)
-                active = active[keep]
-            next_logits, state = self.step(tokens[keep], state)
+        else:
+            cancelled = self._decode_rows(request, logits, state, max_new, rng, rows, cancel)
         elapsed = time.perf_counter() - decode_started
         for row in rows:
             if row.finish is None:
@@ -325,10 +311,130 @@ class DecodingEngine(ABC, Generic[State]):
                     decode_s=row.decode_s,
                     prompt_tokens=len(ids),
                     new_tokens=len(row.tokens),
+                    draft_tokens=row.drafted,
+                    accepted_draft_tokens=row.accepted,
                 ),
             )
             for row in rows
         ]
+
+    def _decode_rows(
+        self,
+        request: GenerationRequest,
+        logits: np.ndarray,
+        state: State,
+        max_new: int,
+        rng: np.random.Generator,
+        rows: list[_Row],
+        cancel: threading.Event | None,
+    ) -> bool:
+        """Decode every row one token per step from the prompt's ``logits``; return if cancelled."""
+        active = np.arange(request.n, dtype=np.int64)
+        next_logits = np.repeat(logits[-1:], request.n, axis=0)
+        state = self.expand(state, request.n)
+        decode_started = time.perf_counter()
+        cancelled = False
+        finished = 0
+        greedy_row = request.greedy_first and request.n > 1 and request.temperature > 0
+        for position in range(max_new):
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            tokens, logprobs = sampling.choose(
+                next_logits, request.temperature, request.top_p, request.top_k, rng
+            )
+            if greedy_row and active[0] == 0:
+                # Row 0 takes the argmax; the others' draws are the ones they had anyway.
+                best, best_logprob = sampling.choose(next_logits[:1], 0.0, 1.0, 0, rng)
+                tokens[0], logprobs[0] = best[0], best_logprob[0]
+            still: list[int] = []
+            for slot, row_index in enumerate(active):
+                row = rows[row_index]
+                last = position + 1 >= max_new
+                self._take(row, int(tokens[slot]), float(logprobs[slot]), request, last)
+                if row.finish is None:
+                    still.append(slot)
+                else:
+                    row.decode_s = time.perf_counter() - decode_started
+                    finished += 1
+                    request.tell_finished(finished)
+            if not still:
+                break
+            keep = _fill_holes(still)
+            if len(keep) < len(active):
+                state = self.select(state, keep)
+                active = active[keep]
+            next_logits, state = self.step(tokens[keep], state)
+        return cancelled
+
+    def _decode_speculatively(
+        self,
+        request: GenerationRequest,
+        ids: list[int],
+        logits: np.ndarray,
+        state: State,
+        max_new: int,
+        rng: np.random.Generator,
+        row: _Row,
+        cancel: threading.Event | None,
+    ) -> bool:
+        """Decode one row, several tokens per pass where prompt lookup guesses right.
+
+        Each pass feeds the last token chosen (not yet in the cache) and the drafts after it;
+        :func:`~codegen_lsp.engine.sampling.speculate` keeps the drafts the model agrees with
+        plus one token of its own, and the cache is cut back to the last kept draft. The tokens
+        then go through the same checks as :meth:`_decode_rows`' one at a time, so a stop token,
+        a stop sequence or ``max_new`` ends the row at the same token, and nothing past it is
+        kept. With no drafts a pass is a plain :meth:`step`. Return whether it was cancelled.
+        """
+        if max_new < 1:
+            return False
+        history = lookup.PromptLookup(ids)
+        decode_started = time.perf_counter()
+        length = len(ids)  # positions in the cache; the last token chosen is not among them
+        drafts: list[int] = []
+        while True:
+            if cancel is not None and cancel.is_set():
+                return True
+            tokens, logprobs = sampling.speculate(
+                logits, drafts, request.temperature, request.top_p, request.top_k, rng
+            )
+            if drafts:
+                row.drafted += len(drafts)
+                row.accepted += len(tokens) - 1
+                history.checked(len(drafts), len(tokens) - 1)
+                # The pass wrote the fed token and every draft; keep those up to the last
+                # accepted draft: the rejected ones' keys and values must not be attended to.
+                length += len(tokens)
+                state = self.truncate(state, length)
+            for token, logprob in zip(tokens.tolist(), logprobs.tolist(), strict=True):
+                history.append(token)
+                self._take(row, token, logprob, request, len(row.tokens) + 1 >= max_new)
+                if row.finish is not None:
+                    row.decode_s = time.perf_counter() - decode_started
+                    request.tell_finished(1)
+                    return False
+            # No drafts past max_new: the pass keeps every accepted draft plus one more token.
+            drafts = history.drafts(max_new - len(row.tokens) - 1)
+            if drafts:
+                logits, state = self.verify([int(tokens[-1]), *drafts], state)
+            else:
+                logits, state = self.step(tokens[-1:], state)
+                length += 1
+
+    def _take(
+        self, row: _Row, token: int, logprob: float, request: GenerationRequest, last: bool
+    ) -> None:
+        """Add a chosen token to ``row``, or finish it: stop token, stop sequence, ``last``."""
+        if token in self.facts.stop_ids:
+            row.finish = "eos"
+            return
+        row.tokens.append(token)
+        row.logprobs.append(logprob)
+        longest_stop = max((len(stop) for stop in request.stop), default=0)
+        self._update_text(row, request.stop, longest_stop)
+        if row.finish is None and last:
+            row.finish = "length"
 
     def _update_text(self, row: _Row, stops: tuple[str, ...], longest_stop: int) -> None:
         """Decode the row's text; on a stop sequence cut text and tokens before it."""

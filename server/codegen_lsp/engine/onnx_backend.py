@@ -20,6 +20,11 @@ Graphs built for CUDA (``codegen-lsp models export NAME --target cuda``) compute
 cache buffers are allocated in the dtype the graph declares for its past inputs, the small inputs
 (attention mask, positions) in theirs, and the float16 logits are converted to float32 before
 sampling and log-softmax, so every backend hands the sampler the same kind of numbers.
+
+Speculative decoding (see :mod:`codegen_lsp.engine.decoding`) feeds one row several positions in
+a pass, as a prefill chunk does, and rolls the cache back afterwards: for the shared buffer the
+rolled-back positions are simply overwritten later (only the length moves), for the plain cache
+the past arrays are sliced.
 """
 
 from __future__ import annotations
@@ -113,6 +118,8 @@ def choose_providers(device: str) -> list[str]:
 
 class OnnxEngine(DecodingEngine[OnnxState]):
     """Samples from an ONNX export (optimum's ``text-generation-with-past`` layout)."""
+
+    can_verify = True
 
     def __init__(
         self,
@@ -309,6 +316,27 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         # A float32 graph's logits stay a view of the bound buffer; float16 ones are converted.
         return np.asarray(self._step_shared(ids, state)[:, -1, :], dtype=np.float32), state
 
+    def verify(self, tokens: list[int], state: OnnxState) -> tuple[np.ndarray, OnnxState]:
+        """Feed ``tokens`` to a one-row cache in one pass; return the logits of every position."""
+        ids = np.asarray([tokens], dtype=np.int64)
+        if not state.capacity:
+            logits, past = self._run(ids, state.past, state.length, keep_logits=len(tokens))
+            return np.asarray(logits[0], dtype=np.float32), OnnxState(
+                past, state.length + len(tokens)
+            )
+        if state.length + len(tokens) > state.capacity:
+            state = self._gather(state, np.arange(state.rows), max(2 * state.capacity, 64))
+        return np.asarray(self._verify_shared(ids, state)[0], dtype=np.float32), state
+
+    def truncate(self, state: OnnxState, length: int) -> OnnxState:
+        """Keep the first ``length`` positions of the cache."""
+        if length >= state.length:
+            return state
+        if state.capacity:  # the positions past the length are overwritten by the next pass
+            state.length = length
+            return state
+        return OnnxState([np.ascontiguousarray(p[:, :, :length]) for p in state.past], length)
+
     # ---------------------------------------------------------------- shared-buffer cache
 
     def _wrap(self, array: np.ndarray) -> Any:
@@ -347,6 +375,10 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         return self._adopt(hosts, length, capacity)
 
     def _bind_step(self, state: OnnxState) -> None:
+        """Bind the cache and a one-position logits buffer for the steps on ``state``."""
+        state.binding, state.logits = self._bind(state, 1)
+
+    def _bind(self, state: OnnxState, positions: int) -> tuple[Any, tuple[Any, np.ndarray | None]]:
         """Bind the cache (past in, present out: the same buffers) and a logits buffer."""
         binding = self.session.io_binding()
         for past_name, present_name, value in zip(
@@ -354,7 +386,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         ):
             binding.bind_ortvalue_input(past_name, value)
             binding.bind_ortvalue_output(present_name, value)
-        shape = (state.rows, 1, self.vocabulary)
+        shape = (state.rows, positions, self.vocabulary)
         host: np.ndarray | None = None
         if self.device == "cpu":
             host = np.empty(shape, dtype=self.logits_dtype)
@@ -364,7 +396,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
                 list(shape), self.logits_dtype, self.device, 0
             )
         binding.bind_ortvalue_output("logits", logits)
-        state.binding, state.logits = binding, (logits, host)
+        return binding, (logits, host)
 
     def _inputs(
         self,
@@ -409,6 +441,21 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         state.past, state.hosts = list(outputs[1:]), []
         state.length += ids.shape[1]
         return np.asarray(outputs[0].numpy())
+
+    def _verify_shared(self, ids: npt.NDArray[np.int64], state: OnnxState) -> np.ndarray:
+        """Run several positions of one row in place in ``state``'s buffers; return the logits.
+
+        A binding of its own (the step's binds a one-position logits buffer) over the same cache
+        buffers, so nothing is copied. ``num_logits_to_keep`` is left at its default, every
+        position, which I/O binding could not override anyway.
+        """
+        binding, (logits, host) = self._bind(state, ids.shape[1])
+        for name, array in self._inputs(ids, state.length, ids.shape[1]).items():
+            if name != KEEP_INPUT:
+                binding.bind_cpu_input(name, array)
+        self.session.run_with_iobinding(binding)
+        state.length += ids.shape[1]
+        return self._host(logits, host)
 
     def _step_shared(self, ids: npt.NDArray[np.int64], state: OnnxState) -> np.ndarray:
         """Decode one position per row in place in ``state``'s buffers; return the logits."""

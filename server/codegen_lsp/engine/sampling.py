@@ -213,10 +213,85 @@ def choose(
     picks = []
     for row, log_total in zip(values, log_totals, strict=True):
         options, probabilities = candidates(row, temperature, top_p, top_k, float(log_total))
-        if len(options) == 1:
-            picks.append(int(options[0]))
-            continue
-        index = int(np.searchsorted(np.cumsum(probabilities), rng.random(), side="right"))
-        picks.append(int(options[min(index, len(options) - 1)]))
+        picks.append(draw(options, probabilities, rng))
     tokens = np.asarray(picks, dtype=np.int64)
     return tokens, _logprobs(values, tokens, log_totals)
+
+
+def draw(
+    options: IntArray, probabilities: npt.NDArray[np.float64], rng: np.random.Generator
+) -> int:
+    """Draw one of ``options`` with ``probabilities`` (one uniform; none for a single option)."""
+    if len(options) == 1:
+        return int(options[0])
+    index = int(np.searchsorted(np.cumsum(probabilities), rng.random(), side="right"))
+    return int(options[min(index, len(options) - 1)])
+
+
+def accept_draft(
+    options: IntArray,
+    probabilities: npt.NDArray[np.float64],
+    draft: int,
+    rng: np.random.Generator,
+) -> tuple[int, bool]:
+    """Check a drafted token against the model's distribution; return the token and if it was kept.
+
+    Speculative sampling's rule (Leviathan et al. 2023; Chen et al. 2023) for a draft that puts
+    all its mass on one token, as prompt lookup's does: keep ``draft`` with probability
+    ``p(draft)``, else draw from ``p`` with ``draft`` removed and renormalised. The token is then
+    distributed exactly as ``p``: ``P(draft) = p(draft)`` and, for any other ``x``,
+    ``(1 - p(draft)) * p(x) / (1 - p(draft)) = p(x)``. A draft outside the candidates (top-k,
+    top-p) has ``p = 0`` and is always replaced, by a draw from the candidates as they are.
+    """
+    here = np.flatnonzero(options == draft)
+    chance = float(probabilities[here[0]]) if len(here) else 0.0
+    others = options != draft
+    if chance >= 1.0 or not others.any():  # the only candidate: sure to be kept
+        return draft, True
+    if chance > 0.0 and rng.random() < chance:
+        return draft, True
+    rest = probabilities[others]
+    return draw(options[others], rest / rest.sum(), rng), False
+
+
+def speculate(
+    logits: FloatArray,
+    drafts: list[int],
+    temperature: float,
+    top_p: float,
+    top_k: int,
+    rng: np.random.Generator,
+) -> tuple[IntArray, FloatArray]:
+    """Check ``drafts`` against one row's logits over them; return the tokens kept and log-probs.
+
+    ``logits`` [len(drafts) + 1, vocabulary]: row ``i`` is the model's next-token distribution
+    before ``drafts[i]``, the last row the one after every draft. The tokens kept are the drafts
+    accepted in order, then one token of the model's own: the replacement at the first rejection,
+    or a draw from the last row when every draft passed. Greedy keeps a draft when it is the
+    argmax, so the tokens are exactly those that stepping one token at a time would pick; at a
+    temperature each token is checked with :func:`accept_draft` against the distribution
+    :func:`choose` samples from, so they are distributed as its draws. Without drafts this is
+    :func:`choose` on one row. The log-probabilities are untempered, as :func:`choose`'s.
+    """
+    values = np.asarray(logits, dtype=np.float32)
+    if len(values) != len(drafts) + 1:
+        raise ValueError(f"{len(drafts)} drafts need {len(drafts) + 1} rows of logits")
+    if temperature <= 0.0:
+        best = np.argmax(values, axis=-1).astype(np.int64)
+        kept = 0
+        while kept < len(drafts) and int(best[kept]) == drafts[kept]:
+            kept += 1
+        tokens = best[: kept + 1]
+        return tokens, _logprobs(values[: kept + 1], tokens)
+    picks: list[int] = []
+    for row, draft in zip(values, drafts, strict=False):
+        options, probabilities = candidates(row, temperature, top_p, top_k)
+        token, kept_draft = accept_draft(options, probabilities, draft, rng)
+        picks.append(token)
+        if not kept_draft:
+            break
+    else:
+        options, probabilities = candidates(values[-1], temperature, top_p, top_k)
+        picks.append(draw(options, probabilities, rng))
+    tokens = np.asarray(picks, dtype=np.int64)
+    return tokens, _logprobs(values[: len(tokens)], tokens)

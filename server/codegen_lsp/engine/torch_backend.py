@@ -30,6 +30,8 @@ class TorchState:
 class TorchEngine(DecodingEngine[TorchState]):
     """Samples from an HF checkpoint with transformers (fp32, CPU)."""
 
+    can_verify = True
+
     def __init__(self, hf_dir: Path, tokenizer_dir: Path | None = None, threads: int = 0) -> None:
         import torch
         from transformers import AutoModelForCausalLM
@@ -89,3 +91,15 @@ class TorchEngine(DecodingEngine[TorchState]):
         ids = self._torch.from_numpy(tokens.reshape(-1, 1).copy())
         logits, cache = self._forward(ids, state.cache, state.length)
         return logits[:, -1].float().numpy(), TorchState(cache, state.length + 1)
+
+    def verify(self, tokens: list[int], state: TorchState) -> tuple[np.ndarray, TorchState]:
+        """Feed ``tokens`` to a one-row cache in one pass; return the logits of every position."""
+        ids = self._torch.tensor([tokens], dtype=self._torch.long)
+        logits, cache = self._forward(ids, state.cache, state.length)
+        return logits[0].float().numpy(), TorchState(cache, state.length + len(tokens))
+
+    def truncate(self, state: TorchState, length: int) -> TorchState:
+        """Keep the first ``length`` positions of the cache."""
+        if length < state.length:
+            state.cache.crop(length)
+        return TorchState(state.cache, min(length, state.length))

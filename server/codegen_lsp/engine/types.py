@@ -39,6 +39,11 @@ class GenerationRequest:
     """Make the first sample the greedy one (the likeliest token at every step) and sample the
     others: the model's own favourite is always among the candidates (with ``n`` > 1 and a
     temperature above 0; otherwise nothing changes)."""
+    prompt_lookup: bool = True
+    """Let a one-sample request decode several tokens per forward pass where the text repeats:
+    tokens that followed the latest n-gram seen earlier (prompt lookup) are drafted and checked
+    in one pass. The samples are the same (greedy) or distributed the same (sampled); only the
+    speed changes. Engines that cannot verify drafts ignore it."""
     on_sample: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
     """Told how many samples have finished so far, as each one finishes (for progress; called
     from the generating thread). Engines that draw all samples at once may never call it."""
@@ -61,6 +66,10 @@ class Timings:
     decode_s: float = 0.0
     prompt_tokens: int = 0
     new_tokens: int = 0
+    draft_tokens: int = 0
+    """Tokens proposed by prompt lookup and checked by the model (0 without speculation)."""
+    accepted_draft_tokens: int = 0
+    """Of those, the ones kept: each saved a forward pass."""
 
 
 @dataclass
