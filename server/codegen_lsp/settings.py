@@ -106,10 +106,10 @@ class SamplingSettings:
     """How the prompt is built; `auto` picks the model's own format."""
     greedy_first: bool = True
     """One of the n candidates is the greedy one (the model's likeliest body), the rest sampled."""
-    first_wave: int = bounded(0, 0, 256)
+    first_wave: int = bounded(3, 0, 256)
     """Draw this many samples first (the greedy one among them) and stop there when at least
-    `sampling.enoughPassing` of them pass every docstring example; 0 draws all n at once.
-    Without examples all n are drawn (their agreement is the evidence)."""
+    `sampling.enoughPassing` of them pass every docstring example; 0 (or n and more) draws all
+    n at once. Without examples all n are drawn (their agreement is the evidence)."""
     enough_passing: int = bounded(2, 1, 256)
     """With `sampling.firstWave`: how many first-wave samples must pass every example to stop."""
     repair_samples: int = bounded(0, 0, 256)
