@@ -181,6 +181,11 @@ class TestRun:
 
 def run_tests(root: Path, tests: list[str], timeout_s: float) -> TestRun:
     """Run ``tests`` (pytest node ids) from ``root``; pass when pytest exits 0."""
+    return run_in_project(root, ["-m", "pytest", *PYTEST_FLAGS, *tests], timeout_s)
+
+
+def run_in_project(root: Path, arguments: list[str], timeout_s: float) -> TestRun:
+    """Run this interpreter with ``arguments`` from ``root`` (importable), killed at the limit."""
     env = {
         **os.environ,
         "PYTHONPATH": python_path(root),
@@ -188,7 +193,7 @@ def run_tests(root: Path, tests: list[str], timeout_s: float) -> TestRun:
         "PYTHONHASHSEED": "0",
     }
     env.pop("PYTEST_ADDOPTS", None)
-    command = [sys.executable, "-m", "pytest", *PYTEST_FLAGS, *tests]
+    command = [sys.executable, *arguments]
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
