@@ -52,12 +52,15 @@ from typing import Any
 
 from repo_context import (
     Arm,
+    add_run_options,
     apply_replacement,
     blank_body,
     find_def,
     fresh_copy,
     insert_body,
     paired,
+    parse_run_options,
+    run_arms,
     run_in_project,
 )
 
@@ -293,30 +296,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"seed {args.seed}; hidden tests time out after {args.timeout:.0f} s",
         flush=True,
     )
-    rows: dict[str, list[dict[str, Any]]] = {}
-    loads: dict[str, float] = {}
+
+    def one(arm: Arm, task: Task, scratch: Path) -> dict[str, Any]:
+        return run_task(arm, task, tasks, scratch, args.timeout)
+
+    def line(task: Task, row: dict[str, Any]) -> str:
+        return (
+            f"{task.id:28} {'PASS' if row['passed'] else 'fail':4} {row.get('failure', ''):16} "
+            f"any {'yes' if row.get('any_passed') else 'no ':3} "
+            f"{row['seconds']:6.1f} s ctx {row.get('context_tokens', 0):>4} tok"
+        )
+
     started = time.perf_counter()
-    for name in arms:
-        arm = Arm(name, args)
-        loads[name] = arm.load_s
-        rows[name] = []
-        try:
-            for index, task in enumerate(selected):
-                scratch = work / "runs" / name / task.id.replace(":", "__")
-                row = run_task(arm, task, tasks, scratch, args.timeout)
-                rows[name].append(row)
-                if not args.keep:
-                    shutil.rmtree(scratch, ignore_errors=True)
-                print(
-                    f"[{name}] {index + 1:>2}/{len(selected)} {task.id:28} "
-                    f"{'PASS' if row['passed'] else 'fail':4} {row.get('failure', ''):16} "
-                    f"any {'yes' if row.get('any_passed') else 'no ':3} "
-                    f"{row['seconds']:6.1f} s ctx {row.get('context_tokens', 0):>4} tok"
-                    + (f" ERROR {row['error']}" if "error" in row else ""),
-                    flush=True,
-                )
-        finally:
-            arm.close()
+    rows, loads = run_arms(args, arms, selected, one, line)
     summary = {name: figures(rows[name]) for name in arms}
     comparison = None
     if sorted(arms) == ["off", "on"]:
@@ -358,24 +350,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=0, help="the first N tasks (0: all)")
-    parser.add_argument("--n", type=int, default=4, help="samples per task")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--model", default=None, help="default: the product's default model")
+    add_run_options(parser, n=4, timeout_s=20.0)
     parser.add_argument("--arms", default="on,off", help="on, off, on,off, or oracle (no model)")
-    parser.add_argument(
-        "--prompt-format", default="", help="override sampling.promptFormat (auto, raw, chat, fim)"
-    )
-    parser.add_argument("--json", default="", help="write the summary and per-task rows here")
-    parser.add_argument("--timeout", type=float, default=20.0, help="seconds per hidden test run")
     parser.add_argument("--work", default=str(DEFAULT_WORK), help="the projects' copies")
     parser.add_argument("--tasks-file", default=str(TASKS_FILE))
-    parser.add_argument("--keep", action="store_true", help="keep each task's project copy")
-    args = parser.parse_args()
-    if args.model is None:
-        from codegen_lsp.settings import Settings
-
-        args.model = Settings().model.name
+    args = parse_run_options(parser)
     output = run(args)
     print(json.dumps(output, default=str))
     return 1 if output.get("problems") else 0

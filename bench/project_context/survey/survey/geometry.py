@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -13,13 +14,17 @@ class Pt:
     north: float
 
 
+@dataclass(frozen=True)
 class Vec:
-    """A displacement."""
+    """A displacement: metres east and metres north."""
 
-    def __init__(self, dx: float, dy: float) -> None:
-        self.dx = dx
-        self.dy = dy
+    dx: float
+    dy: float
 
     def length(self) -> float:
-        """Return the displacement's length."""
-        return (self.dx**2 + self.dy**2) ** 0.5
+        """Return how long the displacement is."""
+        return math.hypot(self.dx, self.dy)
+
+    def scaled(self, factor: float) -> Vec:
+        """Return the displacement made ``factor`` times as long."""
+        return Vec(self.dx * factor, self.dy * factor)
