@@ -65,6 +65,7 @@ import subprocess
 import sys
 import tarfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,11 @@ class TestRun:
 
 def run_tests(root: Path, tests: list[str], timeout_s: float) -> TestRun:
     """Run ``tests`` (pytest node ids) from ``root``; pass when pytest exits 0."""
+    return run_in_project(root, ["-m", "pytest", *PYTEST_FLAGS, *tests], timeout_s)
+
+
+def run_in_project(root: Path, arguments: list[str], timeout_s: float) -> TestRun:
+    """Run this interpreter with ``arguments`` from ``root`` (importable), killed at the limit."""
     env = {
         **os.environ,
         "PYTHONPATH": python_path(root),
@@ -188,7 +194,7 @@ def run_tests(root: Path, tests: list[str], timeout_s: float) -> TestRun:
         "PYTHONHASHSEED": "0",
     }
     env.pop("PYTEST_ADDOPTS", None)
-    command = [sys.executable, "-m", "pytest", *PYTEST_FLAGS, *tests]
+    command = [sys.executable, *arguments]
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -732,6 +738,42 @@ def show_context(args: argparse.Namespace) -> dict[str, Any]:
     return {"tasks": len(shown), "tasks_with_context": with_context}
 
 
+def run_arms(
+    args: argparse.Namespace,
+    arms: list[str],
+    tasks: Sequence[Any],
+    run_one: Callable[[Arm, Any, Path], dict[str, Any]],
+    line: Callable[[Any, dict[str, Any]], str],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, float]]:
+    """Run every task under each arm in turn (one pipeline per arm); return rows and load times.
+
+    ``run_one(arm, task, scratch)`` writes and judges one task in the folder ``scratch``
+    (removed afterwards unless ``--keep``); ``line(task, row)`` is its progress line.
+    """
+    rows: dict[str, list[dict[str, Any]]] = {}
+    loads: dict[str, float] = {}
+    for name in arms:
+        arm = Arm(name, args)
+        loads[name] = arm.load_s
+        rows[name] = []
+        try:
+            for index, task in enumerate(tasks):
+                folder = task.id.replace(":", "__").replace("/", "_")
+                scratch = Path(args.work) / "runs" / name / folder
+                row = run_one(arm, task, scratch)
+                rows[name].append(row)
+                if not args.keep:
+                    shutil.rmtree(scratch, ignore_errors=True)
+                print(
+                    f"[{name}] {index + 1:>3}/{len(tasks)} {line(task, row)}"
+                    + (f" ERROR {row['error']}" if "error" in row else ""),
+                    flush=True,
+                )
+        finally:
+            arm.close()
+    return rows, loads
+
+
 def paired(on: list[bool], off: list[bool]) -> dict[str, Any]:
     from codegen_lsp.eval.passk import paired_bootstrap
 
@@ -779,34 +821,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"after {args.timeout:.0f} s",
         flush=True,
     )
-    rows: dict[str, list[dict[str, Any]]] = {}
-    loads: dict[str, float] = {}
-    for name in arms:
-        arm = Arm(name, args)
-        loads[name] = arm.load_s
-        rows[name] = []
-        try:
-            for index, task in enumerate(tasks):
-                scratch = work / "runs" / name / task.id.replace(":", "__").replace("/", "_")
-                row = run_task(arm, roots[task.package], scratch, task, args.timeout)
-                rows[name].append(row)
-                if not args.keep:
-                    shutil.rmtree(scratch, ignore_errors=True)
-                print(
-                    f"[{name}] {index + 1:>3}/{len(tasks)} {task.id:58} "
-                    f"{'PASS' if row['passed'] else 'fail'} {row['seconds']:6.1f} s "
-                    f"ctx {row.get('context_tokens', 0):>4} tok"
-                    + (
-                        f" import-errors {row['import_error_candidates']}"
-                        if row.get("import_error_candidates")
-                        else ""
-                    )
-                    + (f" ERROR {row['error']}" if "error" in row else ""),
-                    flush=True,
-                )
-        finally:
-            arm.close()
 
+    def one(arm: Arm, task: Task, scratch: Path) -> dict[str, Any]:
+        return run_task(arm, roots[task.package], scratch, task, args.timeout)
+
+    def line(task: Task, row: dict[str, Any]) -> str:
+        return (
+            f"{task.id:58} {'PASS' if row['passed'] else 'fail'} {row['seconds']:6.1f} s "
+            f"ctx {row.get('context_tokens', 0):>4} tok"
+            + (
+                f" import-errors {row['import_error_candidates']}"
+                if row.get("import_error_candidates")
+                else ""
+            )
+        )
+
+    rows, loads = run_arms(args, arms, tasks, one, line)
     print()
     header = f"{'task':58}" + "".join(f" {a + ' pass':>8} {'s':>6} {'ctx':>5}" for a in arms)
     print(header)
@@ -857,19 +887,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return output
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--select", action="store_true", help="(re)build the task list and stop")
+def add_run_options(parser: argparse.ArgumentParser, n: int, timeout_s: float) -> None:
+    """The options both repo-level benches take (this one and bench/project_context.py)."""
     parser.add_argument("--tasks", type=int, default=0, help="the first N tasks (0: all)")
-    parser.add_argument("--n", type=int, default=8, help="samples per task")
+    parser.add_argument("--n", type=int, default=n, help="samples per task")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--model", default=None, help="default: the product's default model")
-    parser.add_argument("--arms", default="on,off", help="on, off, or on,off")
     parser.add_argument(
         "--prompt-format", default="", help="override sampling.promptFormat (auto, raw, chat, fim)"
     )
     parser.add_argument("--json", default="", help="write the summary and per-task rows here")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per pytest run")
+    parser.add_argument("--timeout", type=float, default=timeout_s, help="seconds per test run")
+    parser.add_argument("--keep", action="store_true", help="keep each task's project copy")
+
+
+def parse_run_options(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse the command line; ``--model`` defaults to the product's default model."""
+    args = parser.parse_args()
+    if args.model is None:
+        from codegen_lsp.settings import Settings
+
+        args.model = Settings().model.name
+    return args
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_options(parser, n=8, timeout_s=60.0)
+    parser.add_argument("--select", action="store_true", help="(re)build the task list and stop")
+    parser.add_argument("--arms", default="on,off", help="on, off, or on,off")
     parser.add_argument("--work", default=str(DEFAULT_WORK), help="sdists, sources and copies")
     parser.add_argument("--tasks-file", default=str(TASKS_FILE))
     parser.add_argument("--per-package", type=int, default=16, help="--select: tasks per package")
@@ -877,12 +923,7 @@ def main() -> int:
     parser.add_argument(
         "--show-context", action="store_true", help="print each task's cross-file context and stop"
     )
-    parser.add_argument("--keep", action="store_true", help="keep each task's project copy")
-    args = parser.parse_args()
-    if args.model is None:
-        from codegen_lsp.settings import Settings
-
-        args.model = Settings().model.name
+    args = parse_run_options(parser)
     if args.select:
         select(args)
         return 0

@@ -1,0 +1,1 @@
+"""The ledger application (a codegen-lsp benchmark project)."""

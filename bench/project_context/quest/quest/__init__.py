@@ -1,0 +1,1 @@
+"""The quest application (a codegen-lsp benchmark project)."""

@@ -1,0 +1,1 @@
+"""The rota application (a codegen-lsp benchmark project)."""

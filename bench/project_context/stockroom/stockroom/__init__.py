@@ -1,0 +1,1 @@
+"""The stockroom application (a codegen-lsp benchmark project)."""

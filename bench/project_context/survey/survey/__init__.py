@@ -1,0 +1,1 @@
+"""The survey application (a codegen-lsp benchmark project)."""

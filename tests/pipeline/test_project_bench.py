@@ -1,0 +1,46 @@
+"""The task set of bench/project_context.py, without a model: each task is sound and needs context.
+
+Sound: the hidden tests pass with the reference body put in through the product's edit and fail
+with ``pass``. Needing context: the definitions cross-file context shows for the task include the
+class whose fields the reference body uses, and its own file does not define that class.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import project_context  # noqa: E402
+
+
+def test_reference_bodies_pass_and_blank_bodies_fail(tmp_path: Path) -> None:
+    tasks = project_context.load_tasks()
+    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
+    assert checked["problems"] == []
+    assert (checked["tasks"], checked["with_example"]) == (20, 10)
+
+
+def test_context_shows_each_task_the_class_it_uses(tmp_path: Path) -> None:
+    from codegen_lsp.context import find_function
+    from codegen_lsp.pipeline import Pipeline
+    from codegen_lsp.project import find_project
+    from codegen_lsp.settings import Settings
+
+    tasks = project_context.load_tasks()
+    pipeline = Pipeline(Settings())
+    try:
+        for task in tasks:
+            scratch = tmp_path / task.id.replace(":", "__")
+            path, blanked, _ = project_context.prepare(task, tasks, scratch)
+            used = task.uses[0].split(".")[0]
+            assert f"class {used}" not in blanked, task.id
+            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
+            file = find_project(path, root=str(scratch), interpreter=sys.executable)
+            ctx = pipeline.in_project(find_function(blanked, line, 0), blanked, file)
+            assert any(f"class {used}" in d for d in ctx.definitions), task.id
+    finally:
+        pipeline.close()
