@@ -32,6 +32,7 @@ pytestmark = pytest.mark.skipif(not HAVE_DATA, reason="shared data not present")
 def pipeline() -> Iterator[Pipeline]:
     settings = Settings()
     settings.ranking.verifier = False
+    settings.sampling.first_wave = 0  # every task gets its n samples, as `eval` draws by default
     p = Pipeline(settings)
     yield p
     p.close()
