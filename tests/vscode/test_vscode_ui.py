@@ -150,6 +150,18 @@ def check_generate_accepted(run: VSCodeRun, given: Given) -> None:
     assert_count_vowels_implemented(run)
 
 
+def check_early_then_ranked(run: VSCodeRun, given: Given) -> None:
+    # The picker opened while the other samples were drawn, on the first wave's candidates that
+    # pass both examples, then took the full ranking; the user chose from that.
+    keep_for_readme(run.shots / "generate-quickpick-early.png", "vscode-generate-early.png")
+    first = run.result["firstQuickPick"]
+    assert "more samples coming" in first["title"], first
+    assert all("(more samples coming)" in row for row in first["rows"]), first
+    assert "best first" in run.result["quickPickTitle"], run.result
+    assert "(more samples coming)" not in run.result["picked"]
+    assert_count_vowels_implemented(run)
+
+
 def check_ghost_text_accepted(run: VSCodeRun, given: Given) -> None:
     assert "return" in run.result["ghostText"]
     assert_count_vowels_implemented(run)
@@ -288,6 +300,23 @@ SCENARIOS = (
         },
         ASKED,
         check_generate_accepted,
+    ),
+    # Sampling in waves: the first 3 samples, then the other 3 (enoughPassing above the first
+    # wave keeps the second one coming). The picker opens as soon as the first wave has passing
+    # candidates and updates itself when all six are ranked.
+    Scenario(
+        "command-generate-early",
+        SOURCE,
+        {
+            "scenario": "command",
+            "line": 2,
+            "column": 9,
+            "waitFor": r"2/2 examples pass",
+            "waitForRanked": r"best first",
+            "expect": r"return ",
+        },
+        {**ASKED, "codegenLsp.sampling.firstWave": 3, "codegenLsp.sampling.enoughPassing": 4},
+        check_early_then_ranked,
     ),
     # The cursor on the empty line under count_vowels' docstring; Alt+\ (Trigger Inline
     # Suggestion) asks the server (textDocument/inlineCompletion), which starts warm-up; once it

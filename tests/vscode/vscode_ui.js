@@ -7,8 +7,10 @@
 //   scenario "quickfix": Ctrl+. on the line until a menu entry matches `waitFor`, screenshot the
 //                        menu, move to the entry matching `pick` with the arrow keys, Enter.
 //   scenario "command":  F1 "codegen: Generate implementations", wait for the QuickPick of
-//                        candidates, screenshot it, Enter on the best, screenshot the diff
-//                        preview, press its "Accept" button.
+//                        candidates (with `waitForRanked`, then for its title to match it: the
+//                        picker opens on the first wave's candidates and takes the full ranking
+//                        later), screenshot it, Enter on the best, screenshot the diff preview,
+//                        press its "Accept" button.
 //   scenario "settings": set `newSettings` in the Settings editor; wait for the restart.
 //   scenario "palette":  for each of `commands`: F1, its title, Enter (then wait for a selector).
 //   scenario "cancel":   start that command, click the status bar item while it shows progress,
@@ -169,6 +171,15 @@ async function generateUntilProgress(page) {
     }, spec.timeoutMs || 300000, 250);
 }
 
+async function quickPickState(page) {
+    return page.evaluate(() => {
+        const widget = document.querySelector('.quick-input-widget');
+        const title = widget ? widget.querySelector('.quick-input-title') : null;
+        const rows = widget ? [...widget.querySelectorAll('.quick-input-list .monaco-list-row')] : [];
+        return { title: title ? title.textContent.trim() : '', rows: rows.map((r) => r.textContent.trim()) };
+    });
+}
+
 async function generateCommand(page) {
     await runFromPalette(page, 'codegen: Generate implementations');
     step('command run');
@@ -180,12 +191,25 @@ async function generateCommand(page) {
             result.progress = status;
             await shot(page, 'generate-progress.png');
         }
-        const rows = await page.$$eval('.quick-input-widget .quick-input-list .monaco-list-row', (rs) =>
-            rs.map((r) => r.textContent.trim()));
+        const { title, rows } = await quickPickState(page);
         result.quickPick = rows;
+        result.quickPickTitle = title;
         return rows.some((r) => waitFor.test(r));
     }, spec.timeoutMs || 300000, 500);
     step('quick pick shows ' + JSON.stringify(result.quickPick));
+    result.firstQuickPick = { title: result.quickPickTitle, rows: result.quickPick };
+    if (spec.waitForRanked) {
+        // The picker opened on the first wave's candidates; wait for it to take the full ranking.
+        await shot(page, 'generate-quickpick-early.png');
+        const ranked = new RegExp(spec.waitForRanked);
+        await waitUntil('the full ranking in the QuickPick', async () => {
+            const { title, rows } = await quickPickState(page);
+            result.quickPick = rows;
+            result.quickPickTitle = title;
+            return ranked.test(title) && rows.some((r) => waitFor.test(r));
+        }, spec.timeoutMs || 300000, 500);
+        step('quick pick ranked ' + JSON.stringify(result.quickPick));
+    }
     await sleep(500);
     await shot(page, 'generate-quickpick.png');
     result.picked = result.quickPick[0];

@@ -46,6 +46,8 @@ export interface Candidate {
     disabledReason?: string;
     /** Its first failing example, or why it does not run. */
     failure?: string;
+    /** From the first wave: the server is still drawing samples, and the list will change. */
+    early?: boolean;
 }
 
 export class MalformedResultError extends Error {}
@@ -171,6 +173,7 @@ export function candidatesFromActions(actions: readonly unknown[], uri: string):
             body: edits.map((e) => e.newText).join('\n'),
             edits,
             disabledReason: disabled,
+            early: data.early === true,
         });
     }
     const failing = (c: Candidate) => c.disabledReason !== undefined || c.passes === false;

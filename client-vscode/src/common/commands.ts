@@ -13,7 +13,9 @@ import {
     pickPlaceholder,
 } from './candidates';
 import { Commands } from './constants';
+import { pickWhileDrawing, firstCandidates } from './livePicker';
 import { logError, logInfo, outputChannel } from './log';
+import { offersAnEdit, stillDrawing } from './pickerView';
 import { RequestCancelled, RequestSuperseded } from './failures';
 import { PreviewDocuments } from './preview';
 import {
@@ -104,14 +106,13 @@ export class CommandHandlers {
         if (!target) {
             return;
         }
-        const { candidates, message } = await this.candidates(target);
-        if (candidates.length === 0) {
+        const { chosen, message } = await this.choose(target);
+        if (chosen === null) {
             void vscode.window.showInformationMessage(
                 `codegen: ${message ?? 'no candidates here. Is the cursor in a function with a docstring and no body?'}`,
             );
             return;
         }
-        const chosen = await this.pick(candidates);
         if (!chosen) {
             return;
         }
@@ -161,28 +162,39 @@ export class CommandHandlers {
     }
 
     /**
-     * The server's candidates for the function at the cursor. Ready ones come with the code
-     * actions; otherwise the server's "Generate implementations…" runs first (with progress),
-     * its own edit held back so that the user chooses.
+     * The candidate the user chooses for the function at the cursor: undefined when they chose
+     * none, null when there was none to offer. Ready ones come with the code actions; otherwise
+     * the server's "Generate implementations…" runs (with progress, its own edit held back so
+     * that the user chooses). As soon as the first wave has passing candidates the picker opens
+     * with them and takes the full ranking when it comes.
      */
-    private async candidates(target: Target): Promise<{ candidates: Candidate[]; message?: string }> {
+    private async choose(target: Target): Promise<{ chosen: Candidate | undefined | null; message?: string }> {
         const uri = target.client.code2ProtocolConverter.asUri(target.document.uri);
+        const poll = async () => candidatesFromActions(await this.resolvedActions(target), uri);
         let actions = await this.resolvedActions(target);
         let candidates = candidatesFromActions(actions, uri);
-        if (candidates.some((c) => c.edits.length > 0)) {
-            return { candidates };
+        if (offersAnEdit(candidates)) {
+            // A warm-up's first wave while it draws the rest, or its full ranking.
+            return {
+                chosen: stillDrawing(candidates) ? await pickWhileDrawing(candidates, { poll }) : await this.pick(candidates),
+            };
         }
         const trigger = actions.find((a) => actionMatches(a, 'generate'));
         if (!trigger?.command) {
-            return { candidates };
+            return { chosen: candidates.length > 0 ? await this.pick(candidates) : null };
         }
         const command = trigger.command;
-        const { result, held } = await this.server.holdingEdits(uri, () =>
+        const generation = this.server.holdingEdits(uri, () =>
             executeServerCommand(target.client, this.status, command.command, command.arguments ?? [], PURPOSE_TITLES.generate),
         );
+        const early = await firstCandidates(poll, generation);
+        if (early) {
+            return { chosen: await pickWhileDrawing(early, { poll, generation }) };
+        }
+        const { result, held } = await generation;
         actions = await this.resolvedActions(target);
         candidates = candidatesFromActions(actions, uri);
-        if (!candidates.some((c) => c.edits.length > 0) && held.length > 0) {
+        if (!offersAnEdit(candidates) && held.length > 0) {
             // The candidates were not kept (the file changed meanwhile?): offer the one we hold,
             // with the evidence the command's reply gives for it.
             const edits = editsFor(held[0].edit, uri);
@@ -190,7 +202,8 @@ export class CommandHandlers {
             const evidence = typeof result === 'object' && result !== null ? (result as Record<string, unknown>).evidence : undefined;
             candidates = [{ ...evidenceOf(evidence), rank: 1, title, edits, body: edits.map((e) => e.newText).join('\n') }];
         }
-        return { candidates, message: resultField(result, 'message') };
+        const message = resultField(result, 'message');
+        return { chosen: candidates.length > 0 ? await this.pick(candidates) : null, message };
     }
 
     private async resolvedActions(target: Target): Promise<CodeAction[]> {
