@@ -3,6 +3,11 @@
     .venv/bin/python bench/decode.py [--model qwen2.5-coder-0.5b] [--threads 2] [--new-tokens 64]
         [--spin]
     .venv/bin/python bench/decode.py --prompt-lookup [--rounds 3]
+    python bench/decode.py --device cuda --model HF_DIR --skip torch,llama,genai --precisions int4
+
+``--device cuda`` runs this engine on ONNX Runtime's CUDA provider (onnxruntime-gpu), its int4
+graph being the one built for CUDA (``onnx-int4-cuda``, float16 activations);
+``scripts/gpu_check.py`` runs it so on a GPU machine.
 
 Each backend runs in its own child process (so its peak RSS is its own) on the same prompt, the
 same thread count and the same number of new tokens (end-of-sequence is ignored so every run
@@ -28,7 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 PROMPT = '''from typing import List
 
@@ -130,10 +135,15 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
 
     # A precision may also be an exported directory (a quantisation variant under study).
     candidate = Path(args.precision)
-    directory = candidate if candidate.is_dir() else models.export(args.model, args.precision)
+    if candidate.is_dir():
+        directory = candidate
+    elif args.device == "cuda" and args.precision == "int4":
+        directory = models.export(args.model, "int4", target="cuda")
+    else:
+        directory = models.export(args.model, args.precision)
     engine = OnnxEngine(
         directory,
-        device="cpu",
+        device=args.device,
         threads=args.threads,
         shared_buffer=False if args.plain_cache else None,
         arena=args.arena,
@@ -158,8 +168,12 @@ def worker_lookup(args: argparse.Namespace) -> dict[str, Any]:
     from codegen_lsp.engine.onnx_backend import OnnxEngine
     from codegen_lsp.engine.types import GenerationRequest, Sample
 
+    target: Literal["cpu", "cuda"] = "cuda" if args.device == "cuda" else "cpu"
     engine = OnnxEngine(
-        models.export(args.model, "int4"), device="cpu", threads=args.threads, spin=args.spin
+        models.export(args.model, "int4", target=target),
+        device=args.device,
+        threads=args.threads,
+        spin=args.spin,
     )
     engine.facts.stop_ids = frozenset()  # every run decodes exactly new_tokens
     engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=4, seed=1))  # warm-up
@@ -422,6 +436,8 @@ def run_child(
         str(args.batch),
         "--precision",
         precision or "fp32",
+        "--device",
+        args.device,
         *extra,
     ]
     if args.llama_no_extra_buffers:
@@ -474,6 +490,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--new-tokens", type=int, default=64)
     parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="ONNX Runtime's provider for this engine (cuda: onnxruntime-gpu, the CUDA int4 graph)",
+    )
     parser.add_argument("--precisions", default="fp32,int8,int4")
     parser.add_argument("--skip", default="", help="comma list of torch,llama,genai to skip")
     parser.add_argument(

@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.device import DEVICE, prebuilt
+from support.tiny_model import build_with_genai
 
 
 @pytest.fixture(scope="session")
 def onnx_engine(tiny_onnx: Path):  # type: ignore[no-untyped-def]
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
-    return OnnxEngine(tiny_onnx, device="cpu", threads=1)
+    return OnnxEngine(tiny_onnx, device=DEVICE, threads=1)
 
 
 @pytest.fixture(scope="session")
@@ -25,25 +27,11 @@ def torch_engine(tiny_hf: Path, tiny_onnx: Path):  # type: ignore[no-untyped-def
     return TorchEngine(tiny_hf, tokenizer_dir=tiny_onnx, threads=1)
 
 
-def build_with_genai(hf_dir: Path, scratch: Path, precision: str, provider: str) -> Path:
-    """Build ``hf_dir`` with onnxruntime-genai's builder (``-p precision -e provider``)."""
-    import shutil
-    import subprocess
-    import sys
-
-    output = scratch / f"genai-{precision}-{provider}"
-    command = [sys.executable, "-m", "onnxruntime_genai.models.builder"]
-    command += ["-i", str(hf_dir), "-o", str(output), "-p", precision, "-e", provider]
-    command += ["-c", str(scratch / "cache")]
-    subprocess.run(command, check=True, capture_output=True)
-    for name in ("config.json", "generation_config.json"):
-        shutil.copy2(hf_dir / name, output / name)
-    return output
-
-
 @pytest.fixture(scope="session")
 def tiny_genai(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny model built by onnxruntime-genai's builder in fp32 (GroupQueryAttention)."""
+    if (ready := prebuilt("genai-fp32-cpu")) is not None:
+        return ready
     pytest.importorskip("onnxruntime_genai")
     return build_with_genai(tiny_hf, tmp_path_factory.mktemp("genai"), "fp32", "cpu")
 
@@ -51,21 +39,26 @@ def tiny_genai(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_genai_fp16(tiny_hf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny model as the builder writes it for CUDA: fp16 weights, activations and cache."""
+    if (ready := prebuilt("genai-fp16-cuda")) is not None:
+        return ready
     pytest.importorskip("onnxruntime_genai")
     return build_with_genai(tiny_hf, tmp_path_factory.mktemp("genai-fp16"), "fp16", "cuda")
 
 
 @pytest.fixture(scope="session")
-def tiny_cuda_int4(tiny_hf: Path, tiny_cache: Path) -> Path:
+def tiny_cuda_int4(tiny_hf: Path, request: pytest.FixtureRequest) -> Path:
     """The tiny model's CUDA target (int4, fp16 activations), through `models.export`."""
+    if (ready := prebuilt("onnx-int4-cuda")) is not None:
+        return ready
     pytest.importorskip("onnxruntime_genai")
     from codegen_lsp.engine import models
 
-    return models.export(str(tiny_hf), "int4", cache=str(tiny_cache), target="cuda")
+    cache: Path = request.getfixturevalue("tiny_cache")
+    return models.export(str(tiny_hf), "int4", cache=str(cache), target="cuda")
 
 
 @pytest.fixture(scope="session")
 def shared_engine(tiny_genai: Path):  # type: ignore[no-untyped-def]
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
-    return OnnxEngine(tiny_genai, device="cpu", threads=1)
+    return OnnxEngine(tiny_genai, device=DEVICE, threads=1)

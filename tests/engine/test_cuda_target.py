@@ -24,6 +24,7 @@ from codegen_lsp.engine import loader, local, models
 from codegen_lsp.engine.onnx_backend import OnnxEngine, uses_cuda
 from codegen_lsp.engine.types import GenerationRequest
 from codegen_lsp.settings import ModelSettings
+from support.device import DEVICE
 
 PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n'
 CONTINUATION = "    return a + b\n\nprint(add(1, 2))\n"
@@ -32,12 +33,12 @@ FP16_LOGPROB_ATOL = 0.05
 
 @pytest.fixture(scope="module")
 def fp16_engine(tiny_genai_fp16: Path) -> OnnxEngine:
-    return OnnxEngine(tiny_genai_fp16, device="cpu", threads=1)
+    return OnnxEngine(tiny_genai_fp16, device=DEVICE, threads=1)
 
 
 @pytest.fixture(scope="module")
 def cuda_int4_engine(tiny_cuda_int4: Path) -> OnnxEngine:
-    return OnnxEngine(tiny_cuda_int4, device="cpu", threads=1)
+    return OnnxEngine(tiny_cuda_int4, device=DEVICE, threads=1)
 
 
 def _graph(directory: Path) -> Any:

@@ -81,3 +81,45 @@ def build_tiny_model(directory: Path) -> Path:
     with open(hf_dir / "tokenizer_config.json", encoding="utf-8") as handle:
         assert "chat_template" in json.load(handle) or (hf_dir / "chat_template.jinja").exists()
     return hf_dir
+
+
+def build_with_genai(hf_dir: Path, scratch: Path, precision: str, provider: str) -> Path:
+    """Build ``hf_dir`` with onnxruntime-genai's builder (``-p precision -e provider``)."""
+    import shutil
+    import subprocess
+    import sys
+
+    output = scratch / f"genai-{precision}-{provider}"
+    command = [sys.executable, "-m", "onnxruntime_genai.models.builder"]
+    command += ["-i", str(hf_dir), "-o", str(output), "-p", precision, "-e", provider]
+    command += ["-c", str(scratch / "cache")]
+    subprocess.run(command, check=True, capture_output=True)
+    for name in ("config.json", "generation_config.json"):
+        shutil.copy2(hf_dir / name, output / name)
+    return output
+
+
+def prebuild(directory: Path) -> Path:
+    """Build the tiny model and every graph the engine tests load into ``directory``.
+
+    For a machine that cannot build them (a GPU machine without this project's exporters):
+    ``hf``, ``onnx-fp32``, ``genai-fp32-cpu``, ``genai-fp16-cuda``, ``onnx-int4-cuda``, the
+    names ``support.device.prebuilt`` looks for.
+    """
+    import shutil
+
+    from codegen_lsp.engine import models
+
+    directory.mkdir(parents=True, exist_ok=True)
+    scratch = directory / "scratch"
+    hf_dir = build_tiny_model(scratch)
+    shutil.copytree(hf_dir, directory / "hf")
+    cache = str(scratch / "cache")
+    shutil.copytree(models.export(str(hf_dir), "fp32", cache=cache), directory / "onnx-fp32")
+    for precision, provider in (("fp32", "cpu"), ("fp16", "cuda")):
+        built = build_with_genai(hf_dir, scratch, precision, provider)
+        shutil.copytree(built, directory / built.name)
+    cuda_int4 = models.export(str(hf_dir), "int4", cache=cache, target="cuda")
+    shutil.copytree(cuda_int4, directory / "onnx-int4-cuda")
+    shutil.rmtree(scratch)
+    return directory

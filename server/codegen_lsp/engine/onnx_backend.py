@@ -90,8 +90,9 @@ def uses_cuda(device: str) -> bool:
             raise ModelError(
                 "model.device is 'cuda' but this ONNX Runtime has no CUDA provider (the "
                 "onnxruntime package is CPU-only): pip uninstall onnxruntime && pip install "
-                "onnxruntime-gpu (with a CUDA 12 runtime and cuDNN 9), or set model.device to "
-                "'auto' or 'cpu'"
+                "onnxruntime-gpu of the same version (its PyPI build needs a CUDA 13 runtime and "
+                "cuDNN 9: pip install 'onnxruntime-gpu[cuda,cudnn]' brings them), or set "
+                "model.device to 'auto' or 'cpu'"
             )
         return True
     return available and _gpu_visible()
