@@ -642,7 +642,7 @@ def oracle_result(source: str, line0: int, original: str) -> Any:
     from types import SimpleNamespace
 
     from codegen_lsp.context import find_function
-    from codegen_lsp.pipeline import TextReplacement
+    from codegen_lsp.outcomes import TextReplacement
     from codegen_lsp.sandbox.types import CandidateRun
 
     ctx = find_function(source, line0, 0)

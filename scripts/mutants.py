@@ -172,8 +172,8 @@ MUTANTS = (
     Mutant(
         "passing-so-far",
         "progress says how many candidates pass so far",
-        PACKAGE / "pipeline.py",
-        "                    passing += 1\n",
+        PACKAGE / "execution.py",
+        "                passing += 1\n",
         "                    pass\n",
         ("tests/lsp/test_actions.py", "-k", "warm_up_shows"),
     ),
@@ -212,7 +212,7 @@ MUTANTS = (
     Mutant(
         "explain-keeps-prose",
         "explain keeps the user's docstring and only adds examples",
-        PACKAGE / "pipeline.py",
+        PACKAGE / "as_written.py",
         'own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()',
         'own = ""',
         ("tests/pipeline/test_explain.py",),

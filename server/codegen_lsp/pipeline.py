@@ -2,8 +2,20 @@
 
 This is the one entry point the surfaces (CLI, language server, evaluation) call. It knows no
 LSP types: positions are 0-based (line, column) pairs and edits are plain text replacements.
+:class:`Pipeline` owns the parts (the engine, loaded on first use; one sandbox per project
+interpreter; the verifier; the cross-file contexts found), finds the function and its context,
+and runs the steps: it draws samples, has them run and ranks them (``implement``, ``repair``).
+The other pipeline modules do the rest, each given the parts it needs:
 
-CONTRACT (filled in by the pipeline work; the LSP layer codes against these names):
+- ``outcomes.py``: the result types below, ``ProgressFn`` and the cancel check;
+- ``execution.py``: candidates run in the sandbox on the examples or on probe inputs, and what
+  the runs show (for the ranking, a repair prompt and the user);
+- ``as_written.py``: explain and check, which test a docstring's examples on the body a function
+  already has;
+- ``draws.py``: samples become distinct bodies, drawn in waves.
+
+CONTRACT (filled in by the pipeline work; the LSP layer codes against these names; the result
+types live in ``outcomes.py``):
 
 - ``Pipeline(settings, engine=None, project_paths=())``; the engine is loaded lazily on first
   use; ``project_paths`` are directories the sandbox lets the code import from, read-only.
@@ -30,28 +42,35 @@ CONTRACT (filled in by the pipeline work; the LSP layer codes against these name
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
+from codegen_lsp import as_written, crossfile, docstrings, execution, inputs
 from codegen_lsp import context as context_mod
-from codegen_lsp import crossfile, docstrings, inputs, postprocess
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
-from codegen_lsp.engine.types import Engine, GenerationCancelled, GenerationRequest, Sample
+from codegen_lsp.engine.types import Engine, GenerationRequest, Sample
+from codegen_lsp.outcomes import (
+    CheckResult,
+    ExplainResult,
+    GenerationResult,
+    ProgressFn,
+    RankedCandidate,
+    TextReplacement,
+    check_cancel,
+    report,
+)
 from codegen_lsp.project import ProjectFile
 from codegen_lsp.ranking import combine
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.ranking.verifier import VerifierModel
-from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.isolation import InterpreterError, weaknesses
-from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
+from codegen_lsp.sandbox.types import CandidateRun, Example
 from codegen_lsp.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,118 +79,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ProgressFn(Protocol):
-    """Where a pipeline call says how far it got (called from its worker thread)."""
-
-    def __call__(self, stage: str, done: int, total: int, passing: int | None = None) -> None:
-        """Say that ``stage`` has ``done`` of ``total`` steps behind it.
-
-        While examples run, ``passing`` says how many candidates so far passed every example.
-        """
-
-
-CALLS_TOKENS = 200
-"""Longest reply the model may write when asked for calls of a function (a few lines)."""
 PROJECT_SANDBOXES = 4
 """Sandboxes kept at once, one per (interpreter, import paths): a few projects open together."""
 CONTEXT_CACHE_SIZE = 64
 """Cross-file contexts kept, one per (file version, function)."""
-
-
-@dataclass(frozen=True)
-class TextReplacement:
-    """Replace the text between two 0-based (line, column) positions with ``new_text``."""
-
-    start_line: int
-    start_column: int
-    end_line: int
-    end_column: int
-    new_text: str
-
-
-@dataclass
-class RankedCandidate:
-    """One candidate body with the evidence behind its rank."""
-
-    rank: int
-    body: str
-    """The body as it will be inserted, indented to the function's body indentation."""
-    replacement: TextReplacement
-    """The edit that puts ``body`` into the source the request was computed on."""
-    mean_logprob: float
-    run: CandidateRun
-    score: float
-    verified: bool
-    duplicates: int = 1
-    """How many samples produced exactly this code."""
-    group_size: int = 1
-    """How many candidates behaved the same on the examples (agreement)."""
-    verifier: float | None = None
-    reviewer: float | None = None
-    score_parts: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def examples_passed(self) -> int:
-        """Examples this candidate passed."""
-        return self.run.passed
-
-    @property
-    def examples_total(self) -> int:
-        """Examples this candidate ran."""
-        return self.run.total
-
-
-@dataclass
-class GenerationResult:
-    """The ranked candidates for one function, best first."""
-
-    function_name: str
-    function_line: int
-    examples: list[Example]
-    candidates: list[RankedCandidate]
-    notes: list[str] = field(default_factory=list)
-    """Honest remarks for the user, e.g. "no examples in the docstring: nothing is verified"."""
-    prompt: str = ""
-    """The prompt the model read (empty for pre-drawn text)."""
-    definitions: list[str] = field(default_factory=list)
-    """The definitions from other files of the project that the prompt carried."""
-    context_tokens: int = 0
-    """Estimated tokens those definitions added to the prompt."""
-    interpreter: str = ""
-    """The Python the examples ran under."""
-    inputs: list[str] = field(default_factory=list)
-    """Without examples: the calls the candidates were compared on (drawn, then proposed)."""
-    complete: bool = True
-    """False for the first wave's candidates, shown while the rest are drawn."""
-
-
-@dataclass
-class ExplainResult:
-    """A generated docstring whose examples were checked against the existing function."""
-
-    function_name: str
-    docstring: str
-    replacement: TextReplacement
-    examples_checked: int
-    examples_kept: int
-    """Examples left in the docstring: those that passed, plus the corrected ones."""
-    notes: list[str] = field(default_factory=list)
-    examples_corrected: int = 0
-    """Doctests whose expected value the model got wrong, rewritten to what the function returns."""
-
-
-@dataclass
-class CheckResult:
-    """A function's own docstring examples run against its current body."""
-
-    function_name: str
-    function_line: int
-    docstring_line: int
-    """0-based line of the docstring's opening quotes in the source (the ``def`` line when there
-    is no docstring); an example's line ``n`` in its docstring is source line
-    ``docstring_line + n - 1``."""
-    run: CandidateRun
-    has_docstring: bool = True
 
 
 @dataclass(frozen=True)
@@ -180,105 +91,9 @@ class _ProjectSandbox:
     notes: tuple[str, ...]
 
 
-def _check_cancel(cancel: threading.Event | None) -> None:
-    if cancel is not None and cancel.is_set():
-        raise GenerationCancelled("cancelled")
-
-
-def _report(
-    progress: ProgressFn | None, stage: str, done: int, total: int, passing: int | None = None
-) -> None:
-    if progress is None:
-        return
-    try:
-        progress(stage, done, total, passing)
-    except Exception:  # a broken progress display must not stop the work
-        log.debug("progress callback failed", exc_info=True)
-
-
-def ranking_candidates(
-    draw: Draw,
-    runs: list[CandidateRun],
-    description: str,
-    probe_runs: list[CandidateRun] | None = None,
-    return_types: frozenset[str] | None = None,
-) -> list[Candidate]:
-    """Return the ranking's plain view of each distinct body and its run on the examples.
-
-    ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
-    (:mod:`codegen_lsp.inputs`); ``return_types`` the types its return annotation allows.
-    """
-    from codegen_lsp.sandbox.record import execution_record, execution_signature
-
-    candidates = []
-    probes = probe_runs if probe_runs is not None else [None] * len(runs)
-    for drawn, run, probe_run in zip(draw.bodies, runs, probes, strict=True):
-        behaviour: tuple[str, ...] = ()
-        wrong_type_share = 0.0
-        if probe_run is not None and probe_run.error is None:
-            behaviour, wrong_type_share = inputs.behaviour(probe_run.results, return_types)
-        errored = run.error is not None or any(
-            r.status in ("error", "timeout") and r.example.expected_exception is None
-            for r in run.results
-        )
-        candidates.append(
-            Candidate(
-                code=drawn.body,
-                logprobs=drawn.logprobs,
-                examples_passed=run.passed,
-                examples_total=run.total,
-                errored=errored,
-                signature=None if errored else execution_signature(run),
-                record=execution_record(run),
-                duplicates=drawn.duplicates,
-                description=description,
-                behaviour=behaviour,
-                wrong_type_share=wrong_type_share,
-            )
-        )
-    return candidates
-
-
-def _inputs_note(drawn: list[str], proposed: list[str]) -> str:
-    sources = []
-    if drawn:
-        sources.append(f"{len(drawn)} drawn from the type hints")
-    if proposed:
-        sources.append(f"{len(proposed)} proposed by the model")
-    return (
-        f"candidates were compared on {len(drawn) + len(proposed)} inputs "
-        f"({' and '.join(sources)}): agreement is evidence, not proof"
-    )
-
-
-def passes_every_example(run: CandidateRun) -> bool:
-    """Tell whether a candidate ran and passed every one of its examples (at least one)."""
-    return run.error is None and run.total > 0 and run.passed == run.total
-
-
-def repair_failure(run: CandidateRun) -> str:
-    """Say what went wrong with a candidate, for a repair prompt."""
-    if run.error:
-        return f"the function does not run: {run.error}"
-    failing = [r for r in run.results if r.status != "passed"]
-    return describe_failure(failing[0]) if failing else "it passed no example"
-
-
-def describe_failure(result: ExampleResult) -> str:
-    """Say what an example expected and what happened, in one line."""
-    example = result.example
-    expected = example.expected or example.expected_output or example.expected_exception or "?"
-    if result.status == "timeout":
-        got = "timed out"
-    elif result.exception:
-        got = f"raised {result.exception}"
-    elif result.stdout.strip():  # a doctest compares the printed text too: say so
-        printed = " ".join(result.stdout.split())
-        printed = printed if len(printed) <= 40 else printed[:39] + "…"
-        got = f"printed {printed!r} and returned {result.actual_repr}"
-    else:
-        got = f"returned {result.actual_repr}"
-    return f"`{example.call}` {got}, expected {expected}"
+def _package(file: ProjectFile | None) -> str:
+    """Return the package ``file``'s code runs as (its relative imports), "" without a file."""
+    return file.package if file is not None else ""
 
 
 class Pipeline:
@@ -308,9 +123,7 @@ class Pipeline:
         )
         self._context_lock = threading.Lock()
         self._contexts: OrderedDict[tuple[object, ...], list[str]] = OrderedDict()
-        self._proposed: OrderedDict[str, list[str]] = OrderedDict()
-        """The model's calls per calls prompt: a warm-up, "generate" and "again" on the same
-        function ask once (it is one greedy generation, so asking again gives the same)."""
+        self._proposals = execution.CallProposals()
 
     # -- parts, loaded on first use ---------------------------------------------------------
 
@@ -320,11 +133,11 @@ class Pipeline:
             if self._engine is None:
                 from codegen_lsp.engine.loader import load_engine
 
-                _report(progress, "loading model", 0, 1)
+                report(progress, "loading model", 0, 1)
                 self._engine = load_engine(
-                    self.settings.model, lambda message: _report(progress, "loading model", 0, 1)
+                    self.settings.model, lambda message: report(progress, "loading model", 0, 1)
                 )
-                _report(progress, "loading model", 1, 1)
+                report(progress, "loading model", 1, 1)
             return self._engine
 
     @property
@@ -481,13 +294,13 @@ class Pipeline:
         reproducible seed moves on so that a later wave does not repeat the first one's draws.
         """
         engine = self.engine(progress)
-        _check_cancel(cancel)
+        check_cancel(cancel)
         sampling = self.settings.sampling
         fmt = prompt_mod.resolve_format(prompt_format or sampling.prompt_format, engine)
         rendered = prompt_mod.build_prompt(ctx, fmt, engine, feedback)
         count = n or sampling.n
         total = of or start + count
-        _report(progress, "sampling", start, total)
+        report(progress, "sampling", start, total)
         samples: list[Sample] = engine.generate(
             GenerationRequest(
                 prompt=rendered.text,
@@ -500,12 +313,12 @@ class Pipeline:
                 seed=(sampling.seed + start) if sampling.seed else None,
                 greedy_first=sampling.greedy_first and start == 0,
                 prompt_lookup=sampling.prompt_lookup,
-                on_sample=lambda done: _report(progress, "sampling", start + done, total),
+                on_sample=lambda done: report(progress, "sampling", start + done, total),
             ),
             cancel,
         )
-        _check_cancel(cancel)
-        _report(progress, "sampling", start + count, total)
+        check_cancel(cancel)
+        report(progress, "sampling", start + count, total)
         draw = collect_bodies(
             [s.text for s in samples],
             [s.logprobs for s in samples],
@@ -517,45 +330,6 @@ class Pipeline:
         draw.prompt = rendered.text
         return draw
 
-    def run_examples(
-        self,
-        ctx: FunctionContext,
-        bodies: list[str],
-        examples: list[Example],
-        cancel: threading.Event | None = None,
-        progress: ProgressFn | None = None,
-        file: ProjectFile | None = None,
-        stage: str = "running examples",
-    ) -> list[CandidateRun]:
-        """Run every body's module on the examples in the sandbox (the project's, with a file)."""
-        codes = [ctx.module_with_body(body) for body in bodies]
-        # How many candidates passed every example so far, for the progress ("2 pass"); inputs
-        # without expected values judge nothing, so they count none.
-        judged = any(example.kind != "probe" for example in examples)
-        passing = 0
-        counting = threading.Lock()
-        _report(progress, stage, 0, len(codes), 0 if judged else None)
-
-        def step(done: int, total: int, run: CandidateRun) -> None:
-            nonlocal passing
-            with counting:
-                if run.error is None and run.total and run.passed == run.total:
-                    passing += 1
-                so_far = passing
-            _report(progress, stage, done, total, so_far if judged else None)
-
-        # Only a module-level function can be looked up by name; a method's examples reach it
-        # through its class.
-        name = ctx.name if ctx.is_top_level else ""
-        sandbox, _ = self.sandbox_for(file)
-        package = file.package if file is not None else ""
-        runs = sandbox.run_many(
-            codes, name, examples, cancel=cancel, progress=step, package=package
-        )
-        _check_cancel(cancel)
-        _report(progress, stage, len(codes), len(codes), passing if judged else None)
-        return runs
-
     def probe_calls(
         self,
         ctx: FunctionContext,
@@ -565,89 +339,18 @@ class Pipeline:
     ) -> tuple[list[str], list[str]]:
         """Return calls to compare candidates on when there are no examples: (drawn, proposed).
 
-        Drawn from the type hints (``ranking.drawnInputs``) and proposed by the model in one
-        short greedy generation (``ranking.proposedInputs``, chat models only), or taken from
-        ``known_proposals`` (calls the model proposed earlier); only for a module-level
-        function, the only kind a call can reach.
+        See :func:`execution.probe_calls`; the model is asked for its calls (once per function
+        version) unless ``known_proposals`` gives the calls it proposed earlier.
         """
-        ranking = self.settings.ranking
-        if not ctx.is_top_level or ctx.is_async:
-            return [], []
-        drawn = inputs.signature_calls(ctx, seed_value=self.settings.sampling.seed)
-        drawn = drawn if ranking.drawn_inputs else []
-        proposed: list[str] = []
-        if ranking.proposed_inputs:
-            if known_proposals is None:
-                known_proposals = self.proposed_calls(ctx, cancel, progress)
-            proposed = [call for call in known_proposals if call not in drawn]
-        return drawn, proposed
 
-    def proposed_calls(
-        self,
-        ctx: FunctionContext,
-        cancel: threading.Event | None = None,
-        progress: ProgressFn | None = None,
-    ) -> list[str]:
-        """Ask the model for a few calls of ``ctx`` and keep their literal arguments."""
-        engine = self.engine(progress)
-        rendered = prompt_mod.calls_prompt(ctx, engine)
-        if rendered is None:
-            return []
-        with self._context_lock:
-            known = self._proposed.get(rendered.text)
-            if known is not None:
-                self._proposed.move_to_end(rendered.text)
-                return list(known)
-        _report(progress, "proposing inputs", 0, 1)
-        (sample,) = engine.generate(
-            GenerationRequest(
-                prompt=rendered.text,
-                n=1,
-                temperature=0.0,
-                top_p=1.0,
-                top_k=0,
-                max_new_tokens=CALLS_TOKENS,
-                stop=rendered.stop,
-                prompt_lookup=self.settings.sampling.prompt_lookup,
-            ),
-            cancel,
-        )
-        _check_cancel(cancel)
-        _report(progress, "proposing inputs", 1, 1)
-        text = prompt_mod.calls_lead(ctx) + sample.text
-        calls = inputs.proposed_calls(text, ctx.name, constructors=inputs.constructors(ctx))
-        calls = [call for call in calls if inputs.fits_signature(ctx, call)]
-        with self._context_lock:
-            self._proposed[rendered.text] = list(calls)
-            while len(self._proposed) > CONTEXT_CACHE_SIZE:
-                self._proposed.popitem(last=False)
-        return calls
+        def proposals() -> list[str]:
+            if known_proposals is not None:
+                return known_proposals
+            engine = self.engine(progress)
+            lookup = self.settings.sampling.prompt_lookup
+            return self._proposals.ask(ctx, engine, lookup, cancel, progress)
 
-    def run_probes(
-        self,
-        ctx: FunctionContext,
-        bodies: list[str],
-        calls: list[str],
-        cancel: threading.Event | None = None,
-        progress: ProgressFn | None = None,
-        file: ProjectFile | None = None,
-    ) -> list[CandidateRun]:
-        """Run every body on ``calls`` in the sandbox, to compare what they do."""
-        probes = inputs.probe_examples(calls)
-        return self.run_examples(
-            ctx, bodies, probes, cancel, progress, file, stage="comparing on inputs"
-        )
-
-    def run_current_body(
-        self,
-        ctx: FunctionContext,
-        examples: list[Example],
-        cancel: threading.Event | None = None,
-        progress: ProgressFn | None = None,
-        file: ProjectFile | None = None,
-    ) -> CandidateRun:
-        """Run the function as written on ``examples`` (check, repair, explain)."""
-        return self.run_examples(ctx, [ctx.body_source], examples, cancel, progress, file)[0]
+        return execution.probe_calls(ctx, self.settings, proposals)
 
     def rank(
         self,
@@ -660,11 +363,11 @@ class Pipeline:
     ) -> GenerationResult:
         """Rank the executed bodies and package them with their evidence.
 
-        ``probe_runs``: the bodies' runs on drawn inputs (:meth:`run_probes`), when there are
-        no examples.
+        ``probe_runs``: the bodies' runs on drawn inputs (:func:`execution.run_probes`), when
+        there are no examples.
         """
-        _report(progress, "ranking", 0, len(draw.bodies))
-        candidates = ranking_candidates(
+        report(progress, "ranking", 0, len(draw.bodies))
+        candidates = execution.ranking_candidates(
             draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx)
         )
         review_fn = None
@@ -709,7 +412,7 @@ class Pipeline:
                 )
             )
         result.notes.extend(self._notes(result, draw, verifier_model))
-        _report(progress, "ranking", len(draw.bodies), len(draw.bodies))
+        report(progress, "ranking", len(draw.bodies), len(draw.bodies))
         return result
 
     def _notes(
@@ -775,7 +478,7 @@ class Pipeline:
         every example, one repair round follows (``sampling.repairSamples``).
         """
         if examples is None:
-            examples = self.examples(ctx)
+            examples = execution.docstring_examples(ctx)
         sampling = self.settings.sampling
         total = n or sampling.n
         current = docstrings.normalised(feedback.current_body) if feedback is not None else ""
@@ -789,8 +492,9 @@ class Pipeline:
             return wave
 
         def run(bodies: list[str]) -> list[CandidateRun]:
-            return self.run_examples(
-                ctx, bodies, examples, cancel=cancel, progress=progress, file=file
+            sandbox, _ = self.sandbox_for(file)
+            return execution.run_examples(
+                ctx, bodies, examples, sandbox, _package(file), cancel=cancel, progress=progress
             )
 
         def going_on(first: Draw, first_runs: list[CandidateRun]) -> None:
@@ -820,11 +524,14 @@ class Pipeline:
         calls = drawn + proposed
         if calls:
             bodies = [b.body for b in draw.bodies]
-            probe_runs = self.run_probes(ctx, bodies, calls, cancel, progress, file)
+            sandbox, _ = self.sandbox_for(file)
+            probe_runs = execution.run_probes(
+                ctx, bodies, calls, sandbox, _package(file), cancel, progress
+            )
         result = self.rank(ctx, draw, runs, examples, progress, probe_runs)
         if probe_runs is not None:
             result.inputs = calls
-            result.notes[:0] = [_inputs_note(drawn, proposed)]
+            result.notes[:0] = [execution.inputs_note(drawn, proposed)]
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation
         if level != "bubblewrap":
@@ -848,7 +555,7 @@ class Pipeline:
         if (
             wants_repair
             and result.candidates
-            and not any(passes_every_example(c.run) for c in result.candidates)
+            and not any(execution.passes_every_example(c.run) for c in result.candidates)
         ):
             return self._repair_round(ctx, result, examples, cancel, progress, file)
         return result
@@ -867,7 +574,7 @@ class Pipeline:
         The repaired candidates that pass come first, the first round's follow; when none
         passes, the first round's answer stands and says that the repair found nothing.
         """
-        failure = repair_failure(first.candidates[0].run)
+        failure = execution.repair_failure(first.candidates[0].run)
         feedback = prompt_mod.Feedback(first.candidates[0].body, failure)
         second = self.implement_context(
             ctx,
@@ -878,7 +585,7 @@ class Pipeline:
             file=file,
             n=self.settings.sampling.repair_samples,
         )
-        if not any(passes_every_example(c.run) for c in second.candidates):
+        if not any(execution.passes_every_example(c.run) for c in second.candidates):
             first.notes.append(f"one repair round (on {failure}) found nothing that passes")
             return first
         later = [
@@ -888,16 +595,6 @@ class Pipeline:
         second.candidates.extend(later)
         second.notes.insert(0, f"no sample passed every example; repaired once on {failure}")
         return second
-
-    @staticmethod
-    def examples(ctx: FunctionContext) -> list[Example]:
-        """Return the runnable examples of the function's docstring.
-
-        Their lines count from the docstring's opening quotes (the raw docstring is read).
-        """
-        if not ctx.raw_docstring:
-            return []
-        return extract_examples(ctx.raw_docstring, ctx.name)
 
     def repair(
         self,
@@ -911,15 +608,16 @@ class Pipeline:
     ) -> GenerationResult:
         """Re-prompt with a failing example's expected vs actual output (and the user's note)."""
         ctx = self.in_project(context_mod.find_function(source, line, column), source, file, cancel)
-        examples = self.examples(ctx)
+        examples = execution.docstring_examples(ctx)
         failure = None
         if ctx.has_body and examples:
-            current = self.run_current_body(ctx, examples, cancel, file=file)
+            sandbox, _ = self.sandbox_for(file)
+            current = execution.run_current_body(ctx, examples, sandbox, _package(file), cancel)
             if current.error:
                 failure = f"the function does not run: {current.error}"
             else:
                 failing = [r for r in current.results if r.status != "passed"]
-                failure = describe_failure(failing[0]) if failing else None
+                failure = execution.describe_failure(failing[0]) if failing else None
         feedback = prompt_mod.Feedback(ctx.body_source, failure, note)
         result = self.implement_context(
             ctx, feedback=feedback, cancel=cancel, progress=progress, examples=examples, file=file
@@ -943,139 +641,19 @@ class Pipeline:
         """Write a docstring with examples for a function and check them against its body.
 
         A docstring the user wrote is kept as written, and the model only adds examples after
-        it; ``rewrite`` lets the model write the whole docstring anew (Codex-D).
+        it; ``rewrite`` lets the model write the whole docstring anew (Codex-D). See
+        :func:`as_written.explain`.
         """
         ctx = self.in_project(context_mod.find_function(source, line, column), source, file, cancel)
-        if not ctx.has_body:
-            raise ValueError(f"`{ctx.name}` has no body to explain: write it first")
-        engine = self.engine(progress)
-        rendered = prompt_mod.docstring_prompt(ctx, engine)
-        if rendered is None:
-            raise ValueError("explain needs a model with a chat template")
-        own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()
-        _report(progress, "sampling", 0, 2)
-        # A lead ends at ">>>", never inside the call: a token cut in two there (``(`` without
-        # the ``"`` the model would write with it) made the model drop a quote.
-        if own:
-            # The user's words stay; the model continues after them with examples only.
-            has_examples = bool(extract_examples(own, ctx.name))
-            lead = f"{own}\n\n>>>" if has_examples else f"{own}\n\nExamples:\n>>>"
-            text = self._docstring_text(engine, rendered, lead, cancel)
-        else:
-            text = self._docstring_text(engine, rendered, "", cancel)
-            if not extract_examples(text, ctx.name):
-                # The model closed the docstring before its examples (it often writes them
-                # after the quotes): start the examples inside the docstring and let it go on.
-                heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
-                lead = f"{text.rstrip()}\n\n{heading}\n>>>"
-                text = self._docstring_text(engine, rendered, lead, cancel)
-        _report(progress, "sampling", 2, 2)
-        docstring = inspect.cleandoc(text.strip("\n"))
-        # Only what the model added is checked: the user's own examples are theirs to fix.
-        fixed = len(own.splitlines()) if own else 0
-        result = self.check_docstring(ctx, docstring, cancel, progress, file, fixed_lines=fixed)
-        if own and result.examples_kept == 0:
-            result.notes.append("no generated example held: the docstring is left as it was")
-            result.docstring = own
-            result.replacement = _docstring_replacement(ctx, own)
-        return result
-
-    def _docstring_text(
-        self,
-        engine: Engine,
-        rendered: prompt_mod.Prompt,
-        lead: str,
-        cancel: threading.Event | None,
-    ) -> str:
-        """Return the docstring the model writes after ``lead``, up to its closing quotes."""
-        sample = engine.generate(
-            GenerationRequest(
-                prompt=rendered.text + lead,
-                n=1,
-                temperature=0.0,
-                max_new_tokens=self.settings.sampling.max_new_tokens,
-                stop=rendered.stop,
-                prompt_lookup=self.settings.sampling.prompt_lookup,
-            ),
+        return as_written.explain(
+            ctx,
+            lambda: self.engine(progress),
+            lambda: self.sandbox_for(file)[0],
+            self.settings.sampling,
+            _package(file),
             cancel,
-        )[0]
-        _check_cancel(cancel)
-        text = lead + postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
-        if sample.finish_reason == "length" and ">>>" in text:
-            # The docstring never closed: its last example may be cut mid-line.
-            text = text[: text.rindex(">>>")].rstrip()
-        return text
-
-    def check_docstring(
-        self,
-        ctx: FunctionContext,
-        docstring: str,
-        cancel: threading.Event | None = None,
-        progress: ProgressFn | None = None,
-        file: ProjectFile | None = None,
-        fixed_lines: int = 0,
-    ) -> ExplainResult:
-        """Run a docstring's examples against the existing body; keep only those that hold.
-
-        An example written twice (the same call and the same expected result) is kept once.
-        Every other example that does not pass is removed, and a note says what it returned.
-        Examples on the first ``fixed_lines`` lines (the user's own) are neither run nor touched.
-        """
-        found = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
-        examples, repeated = docstrings.unique_examples(found)
-        notes: list[str] = []
-        # A generated ``>>>`` line that is no example (not Python: a quote left out) goes too.
-        broken = docstrings.broken_doctests(docstring, fixed_lines)
-        for example in broken:
-            notes.append(f"dropped a line that is no runnable example: {example.call}")
-        kept = corrected = 0
-        drop = list(broken)
-        rewrites: dict[int, str] = {}
-        if examples:
-            run = self.run_current_body(ctx, examples, cancel, progress, file)
-            if run.error:
-                notes.append(f"the function could not run its examples: {run.error}")
-            held = {id(r.example) for r in run.results if r.status == "passed"}
-            shown = {docstrings.example_key(r.example) for r in run.results if r.status == "passed"}
-            for result in run.results:
-                if result.status == "passed":
-                    continue
-                actual = docstrings.shown_value(result)
-                if actual is None:
-                    notes.append(
-                        f"dropped an example that does not hold: {describe_failure(result)}"
-                    )
-                    continue
-                key = docstrings.example_key(replace(result.example, expected=actual))
-                if key in shown:
-                    continue  # corrected, it would repeat an example already shown: dropped
-                shown.add(key)
-                rewrites[result.example.line - 1] = actual
-                held.add(id(result.example))
-                notes.append(
-                    f"corrected an example to the function's actual output: "
-                    f"{describe_failure(result)}"
-                )
-            # A run that stopped early leaves examples without a result: they did not pass.
-            drop += [e for e in examples if id(e) not in held] + repeated
-            kept, corrected = len(held), len(rewrites)
-            if repeated:
-                notes.append(f"removed {len(repeated)} repeated examples")
-            notes.append(
-                f"checked {len(examples)} examples against the existing body: {kept} kept"
-                + (f" ({corrected} corrected to its actual output)" if corrected else "")
-            )
-        else:
-            notes.append("the generated docstring has no runnable examples: nothing was checked")
-        docstring = docstrings.edit_examples(docstring, drop, rewrites)
-        return ExplainResult(
-            function_name=ctx.qualified_name,
-            docstring=docstring,
-            replacement=_docstring_replacement(ctx, docstring),
-            examples_checked=len(examples),
-            examples_kept=kept,
-            notes=notes,
-            examples_corrected=corrected,
+            progress,
+            rewrite,
         )
 
     def check(
@@ -1088,41 +666,9 @@ class Pipeline:
         """Run functions' own docstring examples against their current bodies (no model).
 
         With ``line`` (0-based) the function there is checked, and reported even when its
-        docstring has no examples (raises ``NoFunctionError`` when there is none). Without it,
-        every function with examples and a body is; ``stubs`` adds those whose body is only a
-        placeholder (``pass``, ``...``, ``raise NotImplementedError``), which fail as written.
+        docstring has no examples; without it, every function with examples and a body is
+        (``stubs``: placeholder bodies too). See :func:`as_written.check`.
         """
-        if line is None:
-            contexts = [c for c in context_mod.all_functions(source) if c.has_body or stubs]
-        else:
-            contexts = [context_mod.find_function(source, line)]
-        results = []
-        for ctx in contexts:
-            examples = self.examples(ctx)
-            if not examples and line is None:
-                continue
-            if examples:
-                run = self.run_current_body(ctx, examples, file=file)
-            else:
-                run = CandidateRun(results=[], isolation=self.sandbox_for(file)[0].isolation)
-            results.append(
-                CheckResult(
-                    ctx.qualified_name,
-                    ctx.def_line,
-                    ctx.def_line if ctx.docstring_line is None else ctx.docstring_line,
-                    run,
-                    has_docstring=ctx.docstring_line is not None,
-                )
-            )
-        return results
-
-
-def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:
-    indent = ctx.body_indent
-    lines = docstring.split("\n")
-    body = [lines[0]] + [(indent + line) if line.strip() else "" for line in lines[1:]]
-    closing = f"\n{indent}" if len(lines) > 1 else ""
-    literal = f'{indent}"""{chr(10).join(body)}{closing}"""'
-    if ctx.docstring_line is not None:
-        return TextReplacement(ctx.docstring_line, 0, *ctx.replace_start, literal)
-    return TextReplacement(*ctx.replace_start, *ctx.replace_start, "\n" + literal)
+        return as_written.check(
+            source, lambda: self.sandbox_for(file)[0], _package(file), line, stubs
+        )

@@ -15,6 +15,7 @@ from codegen_lsp.commands import evaluate
 from codegen_lsp.eval.datasets import DatasetError, find_data_file, load_tasks, mbpp_task
 from codegen_lsp.eval.harness import Harness, load_samples, target_function
 from codegen_lsp.eval.report import markdown, summarise
+from codegen_lsp.execution import docstring_examples
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.prompt import reviewer_prompt
 from codegen_lsp.settings import Settings
@@ -232,7 +233,7 @@ def test_without_examples_the_inputs_decide_and_each_kind_is_measured(
     from codegen_lsp.eval.strip import strip_task
 
     task = strip_task(load_tasks("humaneval")[13])  # greatest_common_divisor(a: int, b: int)
-    assert pipeline.examples(target_function(task)) == []
+    assert docstring_examples(target_function(task)) == []
     wrong = "    return a * b\n"
     right = "    return a if b == 0 else greatest_common_divisor(b, a % b)\n"
     canonical = _humaneval_rows()[13]["canonical_solution"]

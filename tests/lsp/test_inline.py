@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codegen_lsp.lsp.inline import from_cursor
-from codegen_lsp.pipeline import TextReplacement
+from codegen_lsp.outcomes import TextReplacement
 
 LINES = [
     "def f(x):\n",

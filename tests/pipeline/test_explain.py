@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from codegen_lsp.as_written import check_docstring
 from codegen_lsp.context import find_function
-from codegen_lsp.pipeline import Pipeline, TextReplacement
+from codegen_lsp.outcomes import TextReplacement
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.settings import Settings
 
 COUNT_VOWELS = (
@@ -54,7 +56,7 @@ def insert_after_def(source: str, new_text: str) -> str:
 
 def test_repeated_examples_are_kept_once(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
-    result = pipeline.check_docstring(ctx, MODEL_DOCSTRING)
+    result = check_docstring(ctx, MODEL_DOCSTRING, lambda: pipeline.sandbox)
     # Four distinct examples: "Hello World" (3 times), "Python Programming", "" (twice), AEIOU.
     assert (result.examples_checked, result.examples_kept, result.examples_corrected) == (4, 4, 1)
     assert result.docstring.count('count_vowels("Hello World")') == 1
@@ -80,7 +82,7 @@ def test_repeated_examples_are_kept_once(pipeline: Pipeline) -> None:
 def test_an_examples_heading_left_empty_goes_too(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count vowels.\n\nExamples:\n>>> count_vowels(None)\n0\n>>> count_vowels(None)\n0"
-    result = pipeline.check_docstring(ctx, docstring)
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
     assert result.docstring == "Count vowels."
     assert (result.examples_checked, result.examples_kept) == (1, 0)
     assert any("dropped" in n and "raised AttributeError" in n for n in result.notes)
@@ -89,7 +91,7 @@ def test_an_examples_heading_left_empty_goes_too(pipeline: Pipeline) -> None:
 def test_prose_that_does_not_hold_is_dropped(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count vowels.\n\ncount_vowels('ab') == 2\ncount_vowels('ae') == 2\n"
-    result = pipeline.check_docstring(ctx, docstring)
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
     assert result.docstring == "Count vowels.\n\ncount_vowels('ae') == 2"
     assert (result.examples_kept, result.examples_corrected) == (1, 0)
 
@@ -97,14 +99,16 @@ def test_prose_that_does_not_hold_is_dropped(pipeline: Pipeline) -> None:
 def test_a_heading_with_examples_left_stays(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count vowels.\n\nExamples\n--------\n>>> count_vowels('a')\n1\n"
-    result = pipeline.check_docstring(ctx, docstring + ">>> count_vowels('a')\n1\n")
+    result = check_docstring(
+        ctx, docstring + ">>> count_vowels('a')\n1\n", lambda: pipeline.sandbox
+    )
     assert result.docstring == docstring.strip()
 
 
 def test_a_correction_that_repeats_a_shown_example_is_dropped(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count.\n\n>>> count_vowels('ab')\n1\n>>> count_vowels('ab')\n2\n"
-    result = pipeline.check_docstring(ctx, docstring)
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
     assert (result.examples_checked, result.examples_kept) == (2, 1)
     assert result.docstring == "Count.\n\n>>> count_vowels('ab')\n1"
 
@@ -112,7 +116,7 @@ def test_a_correction_that_repeats_a_shown_example_is_dropped(pipeline: Pipeline
 def test_a_multi_line_expected_value_is_corrected_whole(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count.\n\n    >>> count_vowels(\n    ...     'banana')\n    [3,\n     3]\n"
-    result = pipeline.check_docstring(ctx, docstring)
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
     assert result.docstring == "Count.\n\n    >>> count_vowels(\n    ...     'banana')\n    3"
 
 
@@ -253,7 +257,9 @@ def test_the_prompt_lookup_setting_reaches_the_engine(lookup: bool) -> None:
 def test_the_docstring_takes_the_file_s_tabs(pipeline: Pipeline) -> None:
     source = "class Counter:\n\tdef count(self, text):\n\t\treturn len(text)\n"
     ctx = find_function(source, 1)
-    result = pipeline.check_docstring(ctx, "Count.\n\n>>> Counter().count('ab')\n2")
+    result = check_docstring(
+        ctx, "Count.\n\n>>> Counter().count('ab')\n2", lambda: pipeline.sandbox
+    )
     assert result.examples_kept == 1
     edited = apply(source, result.replacement)
     assert edited == (

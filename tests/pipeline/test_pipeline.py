@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from codegen_lsp.as_written import check_docstring
 from codegen_lsp.context import find_function
 from codegen_lsp.docstrings import normalised
 from codegen_lsp.engine.types import GenerationCancelled
@@ -99,7 +100,7 @@ def test_explain_keeps_examples_that_hold_and_shows_actual_output(
     source = "def double(x):\n    return 2 * x\n"
     ctx = find_function(source, 0)
     docstring = "Double x.\n\n>>> double(2)\n4\n>>> double(3)\n7\n>>> double(x=[1])\n[2]"
-    result = no_model_pipeline.check_docstring(ctx, docstring)
+    result = check_docstring(ctx, docstring, lambda: no_model_pipeline.sandbox)
     assert (result.examples_checked, result.examples_kept, result.examples_corrected) == (3, 3, 2)
     assert ">>> double(3)\n6\n" in result.docstring
     assert result.docstring.endswith(">>> double(x=[1])\n[1, 1]")

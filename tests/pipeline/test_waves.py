@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 from codegen_lsp.context import find_function
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
+from codegen_lsp.execution import docstring_examples
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun
@@ -56,7 +57,7 @@ class Recorder:
     def run(self, bodies: list[str]) -> list[CandidateRun]:
         self.ran.append(bodies)
         codes = [self.ctx.module_with_body(b) for b in bodies]
-        examples = Pipeline.examples(self.ctx)
+        examples = docstring_examples(self.ctx)
         return self.sandbox.run_many(codes, "double", examples)
 
 

@@ -13,7 +13,8 @@ import onnx
 import pytest
 from codegen_lsp.context import all_functions
 from codegen_lsp.draws import Draw, DrawnBody
-from codegen_lsp.pipeline import GenerationResult, Pipeline
+from codegen_lsp.outcomes import GenerationResult
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.ranking import agreement, combine, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult

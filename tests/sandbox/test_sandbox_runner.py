@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from codegen_lsp.pipeline import describe_failure
+from codegen_lsp.execution import describe_failure
 from codegen_lsp.sandbox import isolation
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature

@@ -23,7 +23,7 @@ from codegen_lsp.commands.project_args import (
 )
 
 if TYPE_CHECKING:
-    from codegen_lsp.pipeline import CheckResult
+    from codegen_lsp.outcomes import CheckResult
     from codegen_lsp.sandbox.types import Example
     from codegen_lsp.settings import Settings
 

@@ -23,13 +23,9 @@ from codegen_lsp.commands.project_args import (
     project_for,
 )
 from codegen_lsp.context import NoFunctionError, find_function, functions_without_body
-from codegen_lsp.pipeline import (
-    ExplainResult,
-    GenerationResult,
-    Pipeline,
-    RankedCandidate,
-    describe_failure,
-)
+from codegen_lsp.execution import describe_failure
+from codegen_lsp.outcomes import ExplainResult, GenerationResult, RankedCandidate
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.project import ProjectFile
 from codegen_lsp.sandbox.types import CandidateRun
 from codegen_lsp.settings import Settings

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen_lsp import docstrings, inputs
+from codegen_lsp import docstrings, execution, inputs
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.eval.datasets import Task
-from codegen_lsp.pipeline import Pipeline, ranking_candidates, repair_failure
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.ranking import agreement, combine, mean_logprob, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.sandbox.runner import Sandbox
@@ -301,6 +301,14 @@ class Harness:
             ctx, n=count, prompt_format=self.prompt_format, start=start, of=self.n
         )
 
+    def _run_examples(
+        self, ctx: FunctionContext, bodies: list[str], examples: list[Example]
+    ) -> list[CandidateRun]:
+        """Run the bodies on the prompt's examples in the pipeline's sandbox (none: no runs)."""
+        if not bodies:
+            return []
+        return execution.run_examples(ctx, bodies, examples, self.pipeline.sandbox)
+
     def _keep_samples(self, task: Task, draw: Draw) -> None:
         """Remember what the model drew for the task (written as samples.jsonl)."""
         self.samples.append(
@@ -316,13 +324,13 @@ class Harness:
         """Draw, execute on the prompt's examples, rank, then judge with the hidden tests."""
         started = time.monotonic()
         ctx = target_function(task)
-        examples = self.pipeline.examples(ctx)
+        examples = execution.docstring_examples(ctx)
         sampling = self.pipeline.settings.sampling
         in_waves = draw_in_waves(
             Waves(self.n, sampling.first_wave, sampling.enough_passing),
             any(example.kind != "probe" for example in examples),
             lambda start, count: self.draw(task, ctx, start, count),
-            lambda bodies: self.pipeline.run_examples(ctx, bodies, examples) if bodies else [],
+            lambda bodies: self._run_examples(ctx, bodies, examples),
         )
         draw, runs = in_waves.draw, in_waves.runs
         if self.pre_drawn is None:
@@ -332,8 +340,10 @@ class Harness:
         compare = len(bodies) > 1 and (not examples or self.inputs_with_examples)
         drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
         calls = drawn + proposed
-        probe_runs = self.pipeline.run_probes(ctx, bodies, calls) if calls else None
-        candidates = ranking_candidates(
+        probe_runs = (
+            execution.run_probes(ctx, bodies, calls, self.pipeline.sandbox) if calls else None
+        )
+        candidates = execution.ranking_candidates(
             draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx)
         )
         sizes = agreement.group_sizes(candidates)
@@ -433,7 +443,7 @@ class Harness:
         Returns whether the repaired top candidate passes the hidden tests, or None when no
         repaired sample passes every example (the first round's answer then stands).
         """
-        feedback = prompt_mod.Feedback(body, repair_failure(run))
+        feedback = prompt_mod.Feedback(body, execution.repair_failure(run))
         count = self.pipeline.settings.sampling.repair_samples
         draw = self.pipeline.draw(ctx, n=count, feedback=feedback, prompt_format=self.prompt_format)
         current = docstrings.normalised(body)
@@ -449,8 +459,8 @@ class Harness:
         if self.stream_dir is not None:
             _append(self.stream_dir / "repairs.jsonl", self.repairs[-1:])
         bodies = [b.body for b in draw.bodies]
-        runs = self.pipeline.run_examples(ctx, bodies, examples) if bodies else []
-        candidates = ranking_candidates(
+        runs = self._run_examples(ctx, bodies, examples)
+        candidates = execution.ranking_candidates(
             draw, runs, ctx.docstring or "", None, inputs.return_types(ctx)
         )
         if not any(c.passes_all for c in candidates):

@@ -40,7 +40,7 @@ from codegen_lsp.lsp.functions import FunctionAtCursor, function_at
 from codegen_lsp.lsp.implement import EARLY
 from codegen_lsp.lsp.payloads import CommandTarget
 from codegen_lsp.lsp.server import CodegenServer
-from codegen_lsp.pipeline import GenerationResult
+from codegen_lsp.outcomes import GenerationResult
 
 log = logging.getLogger(__name__)
 

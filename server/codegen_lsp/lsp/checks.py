@@ -12,9 +12,9 @@ from typing import Any
 
 from lsprotocol import types
 
+from codegen_lsp.execution import describe_failure
 from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer
-from codegen_lsp.pipeline import describe_failure
 
 SOURCE = "codegen-lsp"
 CODE = "example-failed"

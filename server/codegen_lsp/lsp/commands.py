@@ -53,7 +53,7 @@ from codegen_lsp.lsp.payloads import (
 from codegen_lsp.lsp.progress import JobProgress
 from codegen_lsp.lsp.protocol import request_work_done_token
 from codegen_lsp.lsp.server import CodegenServer
-from codegen_lsp.pipeline import GenerationResult
+from codegen_lsp.outcomes import GenerationResult
 
 log = logging.getLogger(__name__)
 

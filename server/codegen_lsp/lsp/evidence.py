@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from codegen_lsp.pipeline import ExplainResult, RankedCandidate, describe_failure
+from codegen_lsp.execution import describe_failure
+from codegen_lsp.outcomes import ExplainResult, RankedCandidate
 from codegen_lsp.sandbox.types import CandidateRun
 
 _MAX_TEXT = 60

@@ -15,7 +15,7 @@ from codegen_lsp.lsp.functions import FunctionAtCursor
 from codegen_lsp.lsp.jobs import Job
 from codegen_lsp.lsp.projects import project_finder
 from codegen_lsp.lsp.server import CodegenServer
-from codegen_lsp.pipeline import GenerationResult
+from codegen_lsp.outcomes import GenerationResult
 
 
 def anchor(

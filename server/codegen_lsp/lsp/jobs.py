@@ -26,7 +26,7 @@ from codegen_lsp.engine.types import GenerationCancelled
 log = logging.getLogger(__name__)
 
 ProgressListener = Callable[[str, int, int, "int | None"], None]
-"""``listener(stage, done, total, passing)``; see ``pipeline.ProgressFn``."""
+"""``listener(stage, done, total, passing)``; see ``outcomes.ProgressFn``."""
 Work = Callable[[threading.Event, ProgressListener], Any]
 
 

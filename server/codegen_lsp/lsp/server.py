@@ -37,7 +37,8 @@ from codegen_lsp.lsp.evidence import passes
 from codegen_lsp.lsp.jobs import Job, JobCancelled, Scheduler, Work
 from codegen_lsp.lsp.protocol import CodegenProtocol
 from codegen_lsp.lsp.results import ResultCache
-from codegen_lsp.pipeline import GenerationResult, Pipeline
+from codegen_lsp.outcomes import GenerationResult
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,244 @@
+"""A function's docstring examples against the body it already has: check and explain.
+
+Neither writes a body. :func:`check` runs a function's own examples on its current body (no
+model): the editor's "Check examples" and ``codegen-lsp check``. :func:`explain` has the model
+write a docstring with examples (Codex-D) and keeps only what the body makes true
+(:func:`check_docstring`): an example that holds stays, a doctest whose expected value is wrong
+shows the function's actual output, and the rest is dropped, each with a note.
+``docstrings.py`` does the text surgery; the sandbox runs the examples.
+
+The parts come in as arguments: ``get_engine`` and ``get_sandbox`` are called only when they are
+needed, so a function without a body loads no model and a call that runs no example starts no
+sandbox (:class:`~codegen_lsp.pipeline.Pipeline` passes its own, loaded on first use).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from codegen_lsp import context as context_mod
+from codegen_lsp import docstrings, postprocess
+from codegen_lsp import prompt as prompt_mod
+from codegen_lsp.context import FunctionContext
+from codegen_lsp.engine.types import Engine, GenerationRequest
+from codegen_lsp.execution import describe_failure, docstring_examples, run_current_body
+from codegen_lsp.outcomes import (
+    CheckResult,
+    ExplainResult,
+    ProgressFn,
+    TextReplacement,
+    check_cancel,
+    report,
+)
+from codegen_lsp.sandbox.examples import extract_examples
+from codegen_lsp.sandbox.types import CandidateRun
+from codegen_lsp.settings import SamplingSettings
+
+if TYPE_CHECKING:
+    from codegen_lsp.sandbox.runner import Sandbox
+
+
+def check(
+    source: str,
+    get_sandbox: Callable[[], Sandbox],
+    package: str = "",
+    line: int | None = None,
+    stubs: bool = False,
+) -> list[CheckResult]:
+    """Run functions' own docstring examples against their current bodies (no model).
+
+    With ``line`` (0-based) the function there is checked, and reported even when its
+    docstring has no examples (raises ``NoFunctionError`` when there is none). Without it,
+    every function with examples and a body is; ``stubs`` adds those whose body is only a
+    placeholder (``pass``, ``...``, ``raise NotImplementedError``), which fail as written.
+    """
+    if line is None:
+        contexts = [c for c in context_mod.all_functions(source) if c.has_body or stubs]
+    else:
+        contexts = [context_mod.find_function(source, line)]
+    results = []
+    for ctx in contexts:
+        examples = docstring_examples(ctx)
+        if not examples and line is None:
+            continue
+        if examples:
+            run = run_current_body(ctx, examples, get_sandbox(), package)
+        else:
+            run = CandidateRun(results=[], isolation=get_sandbox().isolation)
+        results.append(
+            CheckResult(
+                ctx.qualified_name,
+                ctx.def_line,
+                ctx.def_line if ctx.docstring_line is None else ctx.docstring_line,
+                run,
+                has_docstring=ctx.docstring_line is not None,
+            )
+        )
+    return results
+
+
+def explain(
+    ctx: FunctionContext,
+    get_engine: Callable[[], Engine],
+    get_sandbox: Callable[[], Sandbox],
+    sampling: SamplingSettings,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    rewrite: bool = False,
+) -> ExplainResult:
+    """Write a docstring with examples for a function and check them against its body.
+
+    A docstring the user wrote is kept as written, and the model only adds examples after
+    it; ``rewrite`` lets the model write the whole docstring anew (Codex-D). ``sampling``
+    gives the reply's length and whether prompt lookup drafts tokens.
+    """
+    if not ctx.has_body:
+        raise ValueError(f"`{ctx.name}` has no body to explain: write it first")
+    engine = get_engine()
+    rendered = prompt_mod.docstring_prompt(ctx, engine)
+    if rendered is None:
+        raise ValueError("explain needs a model with a chat template")
+    own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()
+    report(progress, "sampling", 0, 2)
+    # A lead ends at ">>>", never inside the call: a token cut in two there (``(`` without
+    # the ``"`` the model would write with it) made the model drop a quote.
+    if own:
+        # The user's words stay; the model continues after them with examples only.
+        has_examples = bool(extract_examples(own, ctx.name))
+        lead = f"{own}\n\n>>>" if has_examples else f"{own}\n\nExamples:\n>>>"
+        text = _docstring_text(engine, rendered, lead, sampling, cancel)
+    else:
+        text = _docstring_text(engine, rendered, "", sampling, cancel)
+        if not extract_examples(text, ctx.name):
+            # The model closed the docstring before its examples (it often writes them
+            # after the quotes): start the examples inside the docstring and let it go on.
+            heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
+            lead = f"{text.rstrip()}\n\n{heading}\n>>>"
+            text = _docstring_text(engine, rendered, lead, sampling, cancel)
+    report(progress, "sampling", 2, 2)
+    docstring = inspect.cleandoc(text.strip("\n"))
+    # Only what the model added is checked: the user's own examples are theirs to fix.
+    fixed = len(own.splitlines()) if own else 0
+    result = check_docstring(
+        ctx, docstring, get_sandbox, package, cancel, progress, fixed_lines=fixed
+    )
+    if own and result.examples_kept == 0:
+        result.notes.append("no generated example held: the docstring is left as it was")
+        result.docstring = own
+        result.replacement = _docstring_replacement(ctx, own)
+    return result
+
+
+def _docstring_text(
+    engine: Engine,
+    rendered: prompt_mod.Prompt,
+    lead: str,
+    sampling: SamplingSettings,
+    cancel: threading.Event | None,
+) -> str:
+    """Return the docstring the model writes after ``lead``, up to its closing quotes."""
+    sample = engine.generate(
+        GenerationRequest(
+            prompt=rendered.text + lead,
+            n=1,
+            temperature=0.0,
+            max_new_tokens=sampling.max_new_tokens,
+            stop=rendered.stop,
+            prompt_lookup=sampling.prompt_lookup,
+        ),
+        cancel,
+    )[0]
+    check_cancel(cancel)
+    text = lead + postprocess.cut_at(sample.text, (*prompt_mod.END_TOKENS, '"""'))
+    if sample.finish_reason == "length" and ">>>" in text:
+        # The docstring never closed: its last example may be cut mid-line.
+        text = text[: text.rindex(">>>")].rstrip()
+    return text
+
+
+def check_docstring(
+    ctx: FunctionContext,
+    docstring: str,
+    get_sandbox: Callable[[], Sandbox],
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    fixed_lines: int = 0,
+) -> ExplainResult:
+    """Run a docstring's examples against the existing body; keep only those that hold.
+
+    An example written twice (the same call and the same expected result) is kept once.
+    Every other example that does not pass is removed, and a note says what it returned.
+    Examples on the first ``fixed_lines`` lines (the user's own) are neither run nor touched.
+    """
+    found = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
+    examples, repeated = docstrings.unique_examples(found)
+    notes: list[str] = []
+    # A generated ``>>>`` line that is no example (not Python: a quote left out) goes too.
+    broken = docstrings.broken_doctests(docstring, fixed_lines)
+    for example in broken:
+        notes.append(f"dropped a line that is no runnable example: {example.call}")
+    kept = corrected = 0
+    drop = list(broken)
+    rewrites: dict[int, str] = {}
+    if examples:
+        run = run_current_body(ctx, examples, get_sandbox(), package, cancel, progress)
+        if run.error:
+            notes.append(f"the function could not run its examples: {run.error}")
+        held = {id(r.example) for r in run.results if r.status == "passed"}
+        shown = {docstrings.example_key(r.example) for r in run.results if r.status == "passed"}
+        for result in run.results:
+            if result.status == "passed":
+                continue
+            actual = docstrings.shown_value(result)
+            if actual is None:
+                notes.append(f"dropped an example that does not hold: {describe_failure(result)}")
+                continue
+            key = docstrings.example_key(replace(result.example, expected=actual))
+            if key in shown:
+                continue  # corrected, it would repeat an example already shown: dropped
+            shown.add(key)
+            rewrites[result.example.line - 1] = actual
+            held.add(id(result.example))
+            notes.append(
+                f"corrected an example to the function's actual output: {describe_failure(result)}"
+            )
+        # A run that stopped early leaves examples without a result: they did not pass.
+        drop += [e for e in examples if id(e) not in held] + repeated
+        kept, corrected = len(held), len(rewrites)
+        if repeated:
+            notes.append(f"removed {len(repeated)} repeated examples")
+        notes.append(
+            f"checked {len(examples)} examples against the existing body: {kept} kept"
+            + (f" ({corrected} corrected to its actual output)" if corrected else "")
+        )
+    else:
+        notes.append("the generated docstring has no runnable examples: nothing was checked")
+    docstring = docstrings.edit_examples(docstring, drop, rewrites)
+    return ExplainResult(
+        function_name=ctx.qualified_name,
+        docstring=docstring,
+        replacement=_docstring_replacement(ctx, docstring),
+        examples_checked=len(examples),
+        examples_kept=kept,
+        notes=notes,
+        examples_corrected=corrected,
+    )
+
+
+def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:
+    """Return the edit that puts ``docstring`` in place of the function's own (or adds it)."""
+    indent = ctx.body_indent
+    lines = docstring.split("\n")
+    body = [lines[0]] + [(indent + line) if line.strip() else "" for line in lines[1:]]
+    closing = f"\n{indent}" if len(lines) > 1 else ""
+    literal = f'{indent}"""{chr(10).join(body)}{closing}"""'
+    if ctx.docstring_line is not None:
+        return TextReplacement(ctx.docstring_line, 0, *ctx.replace_start, literal)
+    return TextReplacement(*ctx.replace_start, *ctx.replace_start, "\n" + literal)

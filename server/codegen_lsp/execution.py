@@ -1,0 +1,276 @@
+"""Candidates run in the sandbox, and what their runs show.
+
+The pipeline's evidence comes from here: every candidate body runs on the docstring's examples
+(:func:`run_examples`); without examples, on calls drawn from the type hints or proposed by the
+model (:func:`probe_calls`, :func:`run_probes`), so that the candidates can be compared on what
+they do. The runs are then read three ways: as the ranking's :class:`Candidate` objects
+(:func:`ranking_candidates`), as the failure a repair prompt shows the model
+(:func:`repair_failure`), and as one line for the user (:func:`describe_failure`).
+
+Each function takes the parts it uses (sandbox, settings, engine) as arguments;
+:class:`~codegen_lsp.pipeline.Pipeline` chooses them (the project's sandbox for a file).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from codegen_lsp import inputs
+from codegen_lsp import prompt as prompt_mod
+from codegen_lsp.context import FunctionContext
+from codegen_lsp.draws import Draw
+from codegen_lsp.engine.types import Engine, GenerationRequest
+from codegen_lsp.outcomes import ProgressFn, check_cancel, report
+from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.sandbox.examples import extract_examples
+from codegen_lsp.sandbox.record import execution_record, execution_signature
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
+from codegen_lsp.settings import Settings
+
+if TYPE_CHECKING:
+    from codegen_lsp.sandbox.runner import Sandbox
+
+CALLS_TOKENS = 200
+"""Longest reply the model may write when asked for calls of a function (a few lines)."""
+PROPOSALS_CACHE_SIZE = 64
+"""Calls prompts whose proposed calls are kept, one per function version."""
+
+
+def docstring_examples(ctx: FunctionContext) -> list[Example]:
+    """Return the runnable examples of the function's docstring.
+
+    Their lines count from the docstring's opening quotes (the raw docstring is read).
+    """
+    if not ctx.raw_docstring:
+        return []
+    return extract_examples(ctx.raw_docstring, ctx.name)
+
+
+def run_examples(
+    ctx: FunctionContext,
+    bodies: list[str],
+    examples: list[Example],
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+    stage: str = "running examples",
+) -> list[CandidateRun]:
+    """Run every body's module on the examples in ``sandbox``, as a module of ``package``."""
+    codes = [ctx.module_with_body(body) for body in bodies]
+    # How many candidates passed every example so far, for the progress ("2 pass"); inputs
+    # without expected values judge nothing, so they count none.
+    judged = any(example.kind != "probe" for example in examples)
+    passing = 0
+    counting = threading.Lock()
+    report(progress, stage, 0, len(codes), 0 if judged else None)
+
+    def step(done: int, total: int, run: CandidateRun) -> None:
+        nonlocal passing
+        with counting:
+            if run.error is None and run.total and run.passed == run.total:
+                passing += 1
+            so_far = passing
+        report(progress, stage, done, total, so_far if judged else None)
+
+    # Only a module-level function can be looked up by name; a method's examples reach it
+    # through its class.
+    name = ctx.name if ctx.is_top_level else ""
+    runs = sandbox.run_many(codes, name, examples, cancel=cancel, progress=step, package=package)
+    check_cancel(cancel)
+    report(progress, stage, len(codes), len(codes), passing if judged else None)
+    return runs
+
+
+def run_probes(
+    ctx: FunctionContext,
+    bodies: list[str],
+    calls: list[str],
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+) -> list[CandidateRun]:
+    """Run every body on ``calls`` in ``sandbox``, to compare what they do."""
+    probes = inputs.probe_examples(calls)
+    return run_examples(
+        ctx, bodies, probes, sandbox, package, cancel, progress, stage="comparing on inputs"
+    )
+
+
+def run_current_body(
+    ctx: FunctionContext,
+    examples: list[Example],
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+) -> CandidateRun:
+    """Run the function as written on ``examples`` (check, repair, explain)."""
+    return run_examples(ctx, [ctx.body_source], examples, sandbox, package, cancel, progress)[0]
+
+
+def probe_calls(
+    ctx: FunctionContext, settings: Settings, proposals: Callable[[], list[str]]
+) -> tuple[list[str], list[str]]:
+    """Return calls to compare candidates on when there are no examples: (drawn, proposed).
+
+    Drawn from the type hints (``ranking.drawnInputs``) and, with ``ranking.proposedInputs``,
+    those of ``proposals()`` that were not drawn: the calls the model proposes (chat models
+    only), called only then. Only for a module-level function, the only kind a call can reach.
+    """
+    ranking = settings.ranking
+    if not ctx.is_top_level or ctx.is_async:
+        return [], []
+    drawn = inputs.signature_calls(ctx, seed_value=settings.sampling.seed)
+    drawn = drawn if ranking.drawn_inputs else []
+    proposed: list[str] = []
+    if ranking.proposed_inputs:
+        proposed = [call for call in proposals() if call not in drawn]
+    return drawn, proposed
+
+
+class CallProposals:
+    """The calls the model proposed for each function, asked once per calls prompt.
+
+    A warm-up, "generate" and "again" on the same function ask once: it is one greedy
+    generation, so asking again gives the same. Safe to share between threads.
+    """
+
+    def __init__(self, size: int = PROPOSALS_CACHE_SIZE) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._known: OrderedDict[str, list[str]] = OrderedDict()
+
+    def ask(
+        self,
+        ctx: FunctionContext,
+        engine: Engine,
+        prompt_lookup: bool,
+        cancel: threading.Event | None = None,
+        progress: ProgressFn | None = None,
+    ) -> list[str]:
+        """Ask the model for a few calls of ``ctx`` and keep their literal arguments.
+
+        A model without a chat template is not asked (no calls); ``prompt_lookup`` is the
+        ``sampling.promptLookup`` setting.
+        """
+        rendered = prompt_mod.calls_prompt(ctx, engine)
+        if rendered is None:
+            return []
+        with self._lock:
+            known = self._known.get(rendered.text)
+            if known is not None:
+                self._known.move_to_end(rendered.text)
+                return list(known)
+        report(progress, "proposing inputs", 0, 1)
+        (sample,) = engine.generate(
+            GenerationRequest(
+                prompt=rendered.text,
+                n=1,
+                temperature=0.0,
+                top_p=1.0,
+                top_k=0,
+                max_new_tokens=CALLS_TOKENS,
+                stop=rendered.stop,
+                prompt_lookup=prompt_lookup,
+            ),
+            cancel,
+        )
+        check_cancel(cancel)
+        report(progress, "proposing inputs", 1, 1)
+        text = prompt_mod.calls_lead(ctx) + sample.text
+        calls = inputs.proposed_calls(text, ctx.name, constructors=inputs.constructors(ctx))
+        calls = [call for call in calls if inputs.fits_signature(ctx, call)]
+        with self._lock:
+            self._known[rendered.text] = list(calls)
+            while len(self._known) > self._size:
+                self._known.popitem(last=False)
+        return calls
+
+
+def inputs_note(drawn: list[str], proposed: list[str]) -> str:
+    """Say what the candidates were compared on, for a function without examples."""
+    sources = []
+    if drawn:
+        sources.append(f"{len(drawn)} drawn from the type hints")
+    if proposed:
+        sources.append(f"{len(proposed)} proposed by the model")
+    return (
+        f"candidates were compared on {len(drawn) + len(proposed)} inputs "
+        f"({' and '.join(sources)}): agreement is evidence, not proof"
+    )
+
+
+def ranking_candidates(
+    draw: Draw,
+    runs: list[CandidateRun],
+    description: str,
+    probe_runs: list[CandidateRun] | None = None,
+    return_types: frozenset[str] | None = None,
+) -> list[Candidate]:
+    """Return the ranking's plain view of each distinct body and its run on the examples.
+
+    ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
+    (:mod:`codegen_lsp.inputs`); ``return_types`` the types its return annotation allows.
+    """
+    candidates = []
+    probes = probe_runs if probe_runs is not None else [None] * len(runs)
+    for drawn, run, probe_run in zip(draw.bodies, runs, probes, strict=True):
+        behaviour: tuple[str, ...] = ()
+        wrong_type_share = 0.0
+        if probe_run is not None and probe_run.error is None:
+            behaviour, wrong_type_share = inputs.behaviour(probe_run.results, return_types)
+        errored = run.error is not None or any(
+            r.status in ("error", "timeout") and r.example.expected_exception is None
+            for r in run.results
+        )
+        candidates.append(
+            Candidate(
+                code=drawn.body,
+                logprobs=drawn.logprobs,
+                examples_passed=run.passed,
+                examples_total=run.total,
+                errored=errored,
+                signature=None if errored else execution_signature(run),
+                record=execution_record(run),
+                duplicates=drawn.duplicates,
+                description=description,
+                behaviour=behaviour,
+                wrong_type_share=wrong_type_share,
+            )
+        )
+    return candidates
+
+
+def passes_every_example(run: CandidateRun) -> bool:
+    """Tell whether a candidate ran and passed every one of its examples (at least one)."""
+    return run.error is None and run.total > 0 and run.passed == run.total
+
+
+def repair_failure(run: CandidateRun) -> str:
+    """Say what went wrong with a candidate, for a repair prompt."""
+    if run.error:
+        return f"the function does not run: {run.error}"
+    failing = [r for r in run.results if r.status != "passed"]
+    return describe_failure(failing[0]) if failing else "it passed no example"
+
+
+def describe_failure(result: ExampleResult) -> str:
+    """Say what an example expected and what happened, in one line."""
+    example = result.example
+    expected = example.expected or example.expected_output or example.expected_exception or "?"
+    if result.status == "timeout":
+        got = "timed out"
+    elif result.exception:
+        got = f"raised {result.exception}"
+    elif result.stdout.strip():  # a doctest compares the printed text too: say so
+        printed = " ".join(result.stdout.split())
+        printed = printed if len(printed) <= 40 else printed[:39] + "…"
+        got = f"printed {printed!r} and returned {result.actual_repr}"
+    else:
+        got = f"returned {result.actual_repr}"
+    return f"`{example.call}` {got}, expected {expected}"
