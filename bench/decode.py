@@ -154,7 +154,10 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
     weights = sum(p.stat().st_size for p in directory.glob("model.onnx*"))
     config = engine.facts.config
     # The embedding table is read one row per token: not part of the per-token weight traffic.
-    bytes_per_embedding_weight = {"int4": 0.5 + 4 / 32}.get(args.precision, 4.0)
+    precision = args.precision
+    if candidate.is_dir():  # an exported directory says its own precision
+        precision = str(models.read_manifest(directory).get("precision", precision))
+    bytes_per_embedding_weight = {"int4": 0.5 + 4 / 32}.get(precision, 4.0)
     embedding = int(
         int(config["vocab_size"]) * int(config["hidden_size"]) * bytes_per_embedding_weight
     )
