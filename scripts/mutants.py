@@ -194,6 +194,22 @@ MUTANTS = (
         ("tests/engine/test_engine_onnx.py", "-k", "greedy_first"),
     ),
     Mutant(
+        "prompt-cache-room",
+        "a kept prompt cache starts a request only when it has room for its new tokens",
+        PACKAGE / "engine/onnx_backend.py",
+        "        return state.capacity == 0 or state.capacity >= capacity\n",
+        "        return True\n",
+        ("tests/engine/test_prompt_cache.py",),
+    ),
+    Mutant(
+        "prompt-cache-one-row",
+        "one row decodes in its own prefilled cache, which is never kept for reuse",
+        PACKAGE / "engine/decoding.py",
+        "        if rows > 1 and self.keeps_prompt_cache(state, capacity):\n",
+        "        if self.keeps_prompt_cache(state, capacity):\n",
+        ("tests/engine/test_prompt_cache.py",),
+    ),
+    Mutant(
         "draft-rollback",
         "speculative decoding rolls the cache back over rejected drafts: greedy stays greedy",
         PACKAGE / "engine/decoding.py",

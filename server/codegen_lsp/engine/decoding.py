@@ -11,6 +11,11 @@ A backend that also supplies ``verify`` (several positions of one row in one pas
 from prompt lookup (:mod:`codegen_lsp.engine.lookup`) are checked in one forward pass and the
 positions of the rejected ones rolled back. Decoding one token per pass is bound by memory
 bandwidth (every weight is read per pass), so each accepted draft saves most of a pass.
+
+The last prompt's prefilled cache is kept for the next request on the same prompt (the second
+wave of samples for a function, "Generate" again): a backend whose ``expand`` to several rows
+copies the cache says so with :meth:`DecodingEngine.keeps_prompt_cache`, and a request for
+several samples of that prompt then starts from the copy instead of a second prefill.
 """
 
 from __future__ import annotations
@@ -41,6 +46,15 @@ log = logging.getLogger(__name__)
 State = TypeVar("State")
 REPLACEMENT_CHARACTER = "\ufffd"
 """What a byte-level tokenizer decodes an incomplete UTF-8 sequence to."""
+
+
+@dataclass(frozen=True)
+class _KeptPrompt(Generic[State]):
+    """A prompt's prefilled one-row cache and its last position's logits, for reuse."""
+
+    ids: tuple[int, ...]
+    logits: np.ndarray
+    state: State
 
 
 @dataclass
@@ -202,6 +216,16 @@ class DecodingEngine(ABC, Generic[State]):
     can_verify = False
     """Whether :meth:`verify` and :meth:`truncate` are implemented (speculative decoding)."""
 
+    _kept_prompt: _KeptPrompt[State] | None = None
+
+    def keeps_prompt_cache(self, state: State, capacity: int) -> bool:
+        """Whether the one-row ``state`` can be kept to start a later request on its prompt.
+
+        Only where :meth:`expand` to several rows copies the cache (leaving ``state`` as it
+        was) and ``state`` has room for ``capacity`` positions. The default says no.
+        """
+        return False
+
     def verify(self, tokens: list[int], state: State) -> tuple[np.ndarray, State]:
         """Feed several tokens to a one-row cache in one pass; return every position's logits.
 
@@ -281,9 +305,7 @@ class DecodingEngine(ABC, Generic[State]):
             raise ValueError("the prompt is empty: give the model something to continue")
         rng = np.random.default_rng(request.seed)
         started = time.perf_counter()
-        logits, state = self.prefill(
-            ids, keep_logits_from=len(ids) - 1, capacity=len(ids) + max_new
-        )
+        logits, state = self._prefill_prompt(ids, len(ids) + max_new, request.n)
         prefill_s = time.perf_counter() - started
         rows = [_Row() for _ in range(request.n)]
         decode_started = time.perf_counter()
@@ -317,6 +339,26 @@ class DecodingEngine(ABC, Generic[State]):
             )
             for row in rows
         ]
+
+    def _prefill_prompt(self, ids: list[int], capacity: int, rows: int) -> tuple[np.ndarray, State]:
+        """Return the prompt's last logits and one-row cache: kept from before, or prefilled.
+
+        Only a request for several rows reuses or keeps a cache (it is copied into the rows);
+        one row decodes in the prefilled cache itself.
+        """
+        kept = self._kept_prompt
+        if (
+            rows > 1
+            and kept is not None
+            and kept.ids == tuple(ids)
+            and self.keeps_prompt_cache(kept.state, capacity)
+        ):
+            log.debug("prompt of %d tokens: its cache is kept from the last request", len(ids))
+            return kept.logits, kept.state
+        logits, state = self.prefill(ids, keep_logits_from=len(ids) - 1, capacity=capacity)
+        if rows > 1 and self.keeps_prompt_cache(state, capacity):
+            self._kept_prompt = _KeptPrompt(tuple(ids), np.array(logits[-1:]), state)
+        return logits, state
 
     def _decode_rows(
         self,

@@ -264,6 +264,14 @@ class OnnxEngine(DecodingEngine[OnnxState]):
                 kept.append(np.asarray(logits[0, -wanted:], dtype=np.float32))
         return np.concatenate(kept, axis=0), state
 
+    def keeps_prompt_cache(self, state: OnnxState, capacity: int) -> bool:
+        """Say yes: expanding to several rows gathers or repeats into new arrays.
+
+        A shared-buffer cache must also have room for ``capacity`` positions (its rows take the
+        kept cache's capacity); a plain one grows as it goes.
+        """
+        return state.capacity == 0 or state.capacity >= capacity
+
     def expand(self, state: OnnxState, rows: int) -> OnnxState:
         """Copy the prompt's cache to ``rows`` rows."""
         if rows == 1:
