@@ -15,7 +15,9 @@ import paths, and returns a short summary of each definition for the prompt:
 Each summary starts with a comment naming its module (``# from shapes.geometry``). The names
 are taken, most relevant first, from the function's signature (annotations, defaults and
 decorators), the code of its docstring's examples, its class's base classes (for a method),
-and the words of its docstring that the file imports. For a method, the summary of its own
+the words of its docstring that the file imports, the names its prose marks as code, and last
+every other name the file imports (the helpers and constants a body calls, which a stub's
+signature and docstring seldom name). For a method, the summary of its own
 class (the ``__init__`` attributes and the sibling methods) comes first. Names from the
 standard library, third-party packages and the current file are left out: the model knows the
 first two and the prompt already shows the third. Summaries are added while they fit a token
@@ -62,6 +64,9 @@ RELEVANCE_DOCSTRING = 4
 RELEVANCE_PROSE = 5
 """Names the docstring's prose marks as code (``:func:`roundrobin```, ````Pt````) that the file
 does not import: found by searching the project (``jedi.Project.search``)."""
+RELEVANCE_IMPORTED = 6
+"""Every other name the file imports: what the file's code already calls (``with_vat``,
+``format_cents``), likely what a new body calls too."""
 
 CHARS_PER_TOKEN = 4
 """The estimate of a text's tokens is its length over this, rounded up: about four characters
@@ -281,6 +286,8 @@ def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
     for marked in dict.fromkeys(_prose_code(ctx.docstring or "")):
         if marked not in imported and marked != ctx.name:
             found.append(_Lookup(marked, 0, 0, RELEVANCE_PROSE, search=True))
+    for word, (line, column) in imported.items():
+        found.append(_Lookup(word, line, column, RELEVANCE_IMPORTED))
 
     ordered = sorted(found, key=lambda lookup: lookup.relevance)  # stable: in reading order
     seen: set[str] = set()

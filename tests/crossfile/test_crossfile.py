@@ -20,6 +20,7 @@ from codegen_lsp.crossfile import (
     RELEVANCE_BASE,
     RELEVANCE_DOCSTRING,
     RELEVANCE_EXAMPLE,
+    RELEVANCE_IMPORTED,
     RELEVANCE_OWN_CLASS,
     RELEVANCE_PROSE,
     RELEVANCE_SIGNATURE,
@@ -550,6 +551,43 @@ def test_the_docstring_names_imports(write: Write) -> None:
         ("Vec", RELEVANCE_DOCSTRING),
     ]
     assert result.looked_up == ["Pt", "Vec"]  # only words the file imports
+
+
+def test_helpers_the_file_imports_come_last_even_when_nothing_names_them(write: Write) -> None:
+    # The stub names its types; the helper its body should call is only in the file's imports.
+    root = write(
+        {
+            **SHAPES,
+            "shapes/money.py": '''
+                VAT_RATE = 0.2
+
+
+                def with_vat(cents: int) -> int:
+                    """Add VAT to a price in cents, rounding half up."""
+                    SECRET_VAT_BODY = cents + (cents * 2 + 5) // 10
+                    return SECRET_VAT_BODY
+            ''',
+            "shapes/ops.py": '''
+                import math
+
+                from shapes.geometry import Pt
+                from shapes.money import VAT_RATE, with_vat
+
+
+                def toll(start: Pt, end: Pt) -> int:
+                    """The toll in cents, VAT included, for the distance from start to end."""
+                ''',
+        }
+    )
+    result = lookup(root, "shapes/ops.py", "def toll")
+    assert [(d.name, d.relevance) for d in result.definitions] == [
+        ("Pt", RELEVANCE_SIGNATURE),
+        ("VAT_RATE", RELEVANCE_IMPORTED),
+        ("with_vat", RELEVANCE_IMPORTED),
+    ]  # math is the standard library's: the model knows it
+    helper = by_name(result)["with_vat"].text
+    assert "def with_vat(cents: int) -> int:" in helper and "rounding half up" in helper
+    assert "SECRET_VAT_BODY" not in helper  # a signature and docstring, never the body
 
 
 def test_names_the_prose_marks_as_code_are_searched_in_the_project(write: Write) -> None:
