@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from codegen_lsp import inputs
+from codegen_lsp import builds, inputs, variants
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
@@ -125,12 +125,29 @@ def probe_calls(
     ranking = settings.ranking
     if not ctx.is_top_level or ctx.is_async:
         return [], []
-    drawn = inputs.signature_calls(ctx, seed_value=settings.sampling.seed)
+    drawn = inputs.signature_calls(
+        ctx, seed_value=settings.sampling.seed, classes=builds.class_builds(ctx)
+    )
     drawn = drawn if ranking.drawn_inputs else []
     proposed: list[str] = []
     if ranking.proposed_inputs:
         proposed = [call for call in proposals() if call not in drawn]
     return drawn, proposed
+
+
+def variant_calls(ctx: FunctionContext, examples: list[Example], settings: Settings) -> list[str]:
+    """Return calls near the examples' own (``ranking.exampleVariants``), to compare on.
+
+    Candidates that pass every example are told apart where they part ways on these
+    (:mod:`codegen_lsp.variants`); calls the type hints rule out are not kept. Only for a
+    module-level, non-async function, the only kind a call can reach.
+    """
+    if not settings.ranking.example_variants or not ctx.is_top_level or ctx.is_async:
+        return []
+    judged = [example for example in examples if example.kind != "probe"]
+    return variants.example_variants(
+        ctx.name, judged, keep=lambda call: inputs.fits_signature(ctx, call)
+    )
 
 
 class CallProposals:
@@ -211,19 +228,24 @@ def ranking_candidates(
     description: str,
     probe_runs: list[CandidateRun] | None = None,
     return_types: frozenset[str] | None = None,
+    near_count: int = 0,
 ) -> list[Candidate]:
     """Return the ranking's plain view of each distinct body and its run on the examples.
 
     ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
-    (:mod:`codegen_lsp.inputs`); ``return_types`` the types its return annotation allows.
+    (:mod:`codegen_lsp.inputs`), the last ``near_count`` of them on calls near the examples
+    (:func:`variant_calls`); ``return_types`` the types its return annotation allows.
     """
     candidates = []
     probes = probe_runs if probe_runs is not None else [None] * len(runs)
     for drawn, run, probe_run in zip(draw.bodies, runs, probes, strict=True):
         behaviour: tuple[str, ...] = ()
+        near: tuple[str, ...] = ()
         wrong_type_share = 0.0
         if probe_run is not None and probe_run.error is None:
-            behaviour, wrong_type_share = inputs.behaviour(probe_run.results, return_types)
+            split = len(probe_run.results) - near_count
+            behaviour, wrong_type_share = inputs.behaviour(probe_run.results[:split], return_types)
+            near, _ = inputs.behaviour(probe_run.results[split:], return_types)
         errored = run.error is not None or any(
             r.status in ("error", "timeout") and r.example.expected_exception is None
             for r in run.results
@@ -241,6 +263,7 @@ def ranking_candidates(
                 description=description,
                 behaviour=behaviour,
                 wrong_type_share=wrong_type_share,
+                near=near,
             )
         )
     return candidates

@@ -79,8 +79,20 @@ def _name(node: ast.expr) -> str:
     raise Unsupported(ast.unparse(node))
 
 
-def strategy_for(node: ast.expr) -> st.SearchStrategy[Any]:
-    """Return a bounded strategy for the annotation ``node``; :class:`Unsupported` if none."""
+ClassLookup = Callable[[str], st.SearchStrategy[Any]]
+"""The strategy for a class of the project by name (:mod:`codegen_lsp.builds`); raises
+:class:`Unsupported` for a name it cannot build."""
+
+
+def _no_classes(name: str) -> st.SearchStrategy[Any]:
+    raise Unsupported(name)
+
+
+def strategy_for(node: ast.expr, classes: ClassLookup = _no_classes) -> st.SearchStrategy[Any]:
+    """Return a bounded strategy for the annotation ``node``; :class:`Unsupported` if none.
+
+    A name that is no builtin or typing hint is asked of ``classes`` (the project's classes).
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value
         try:
@@ -88,9 +100,9 @@ def strategy_for(node: ast.expr) -> st.SearchStrategy[Any]:
         except SyntaxError as error:
             raise Unsupported(text) from error
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return st.one_of(strategy_for(node.left), strategy_for(node.right))
+        return st.one_of(strategy_for(node.left, classes), strategy_for(node.right, classes))
     if isinstance(node, ast.Subscript):
-        return _generic(_name(node.value), node.slice)
+        return _generic(_name(node.value), node.slice, classes)
     name = _name(node)
     if name in _SCALARS:
         return _SCALARS[name]
@@ -104,31 +116,31 @@ def strategy_for(node: ast.expr) -> st.SearchStrategy[Any]:
         return st.dictionaries(_TEXT, st.integers(-5, 20), max_size=4)
     if name in _TUPLES:
         return st.lists(_ANY, max_size=4).map(tuple)
-    raise Unsupported(name)
+    return classes(name)
 
 
-def _generic(name: str, arguments: ast.expr) -> st.SearchStrategy[Any]:
+def _generic(name: str, arguments: ast.expr, classes: ClassLookup) -> st.SearchStrategy[Any]:
     items = list(arguments.elts) if isinstance(arguments, ast.Tuple) else [arguments]
     if name == "Optional":
-        return st.one_of(st.none(), strategy_for(items[0]))
+        return st.one_of(st.none(), strategy_for(items[0], classes))
     if name == "Union":
-        return st.one_of(*[strategy_for(item) for item in items])
+        return st.one_of(*[strategy_for(item, classes) for item in items])
     if name == "Literal":
         values = [ast.literal_eval(item) for item in items]
         return st.sampled_from(values)
     if name in _LISTS:
-        return st.lists(strategy_for(items[0]), max_size=6)
+        return st.lists(strategy_for(items[0], classes), max_size=6)
     if name in _SETS:
-        return st.sets(_hashable(strategy_for(items[0])), max_size=6).map(
+        return st.sets(_hashable(strategy_for(items[0], classes)), max_size=6).map(
             frozenset if name in ("frozenset", "FrozenSet") else set
         )
     if name in _DICTS and len(items) == 2:
-        keys = _hashable(strategy_for(items[0]))
-        return st.dictionaries(keys, strategy_for(items[1]), max_size=4)
+        keys = _hashable(strategy_for(items[0], classes))
+        return st.dictionaries(keys, strategy_for(items[1], classes), max_size=4)
     if name in _TUPLES:
         if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
-            return st.lists(strategy_for(items[0]), max_size=5).map(tuple)
-        return st.tuples(*[strategy_for(item) for item in items])
+            return st.lists(strategy_for(items[0], classes), max_size=5).map(tuple)
+        return st.tuples(*[strategy_for(item, classes) for item in items])
     raise Unsupported(name)
 
 
@@ -166,12 +178,16 @@ def required_parameters(ctx: FunctionContext) -> list[ast.arg]:
 
 
 def signature_calls(
-    ctx: FunctionContext, count: int = DRAWN_CALLS, seed_value: int = 0
+    ctx: FunctionContext,
+    count: int = DRAWN_CALLS,
+    seed_value: int = 0,
+    classes: ClassLookup = _no_classes,
 ) -> list[str]:
     """Draw up to ``count`` distinct calls of ``ctx`` from its type hints (none if it can't).
 
     Only module-level functions are drawn for (a method needs an instance). Deterministic: the
-    same signature and seed give the same calls.
+    same signature and seed give the same calls. A hint naming one of the project's classes is
+    drawn through ``classes`` (its constructor, written as source).
     """
     if not ctx.is_top_level or ctx.is_async:
         return []
@@ -181,7 +197,9 @@ def signature_calls(
             return [f"{ctx.name}()"]
         if any(p.annotation is None for p in parameters):
             return []
-        arguments = st.tuples(*[strategy_for(p.annotation) for p in parameters if p.annotation])
+        arguments = st.tuples(
+            *[strategy_for(p.annotation, classes) for p in parameters if p.annotation]
+        )
     except (Unsupported, SyntaxError, ValueError) as error:
         log.debug("inputs: no drawn calls for %s: %s", ctx.name, error)
         return []

@@ -360,15 +360,16 @@ class Pipeline:
         examples: list[Example],
         progress: ProgressFn | None = None,
         probe_runs: list[CandidateRun] | None = None,
+        near_count: int = 0,
     ) -> GenerationResult:
         """Rank the executed bodies and package them with their evidence.
 
         ``probe_runs``: the bodies' runs on drawn inputs (:func:`execution.run_probes`), when
-        there are no examples.
+        there are no examples, or on the ``near_count`` calls near the examples.
         """
         report(progress, "ranking", 0, len(draw.bodies))
         candidates = execution.ranking_candidates(
-            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx)
+            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx), near_count
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:
@@ -518,20 +519,26 @@ class Pipeline:
         probe_runs = None
         drawn: list[str] = []
         proposed: list[str] = []
+        near: list[str] = []
         if not examples and len(draw.bodies) > 1:
             # Nothing says what is right: compare what the candidates do on the same inputs.
             drawn, proposed = self.probe_calls(ctx, cancel, progress)
-        calls = drawn + proposed
+        elif judged and len(draw.bodies) > 1:
+            # The examples leave edges open: split the candidates that part ways near them.
+            near = execution.variant_calls(ctx, examples, self.settings)
+        calls = drawn + proposed + near
         if calls:
             bodies = [b.body for b in draw.bodies]
             sandbox, _ = self.sandbox_for(file)
             probe_runs = execution.run_probes(
                 ctx, bodies, calls, sandbox, _package(file), cancel, progress
             )
-        result = self.rank(ctx, draw, runs, examples, progress, probe_runs)
-        if probe_runs is not None:
+        result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near))
+        if probe_runs is not None and not near:
             result.inputs = calls
             result.notes[:0] = [execution.inputs_note(drawn, proposed)]
+        elif probe_runs is not None:
+            result.notes.append(f"compared on {len(near)} inputs near the examples")
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation
         if level != "bubblewrap":

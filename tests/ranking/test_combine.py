@@ -317,3 +317,26 @@ def test_with_examples_inputs_split_candidates_that_the_examples_cannot() -> Non
     )
     # The inputs show two behaviours; the one more samples share comes first.
     assert order(cands, verifier=False)[:2] == ["b1", "b2"]
+
+
+def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> None:
+    alike = [
+        cand("a", 2, 2, -0.1, "s1", near=("=1", "!ValueError")),
+        cand("b", 2, 2, -0.2, "s1", near=("=1", "!ValueError")),
+    ]
+    ranked = combine.rank(alike, RankingSettings(verified_threshold=0.5))
+    assert ranked[0].verified and ranked[0].parts["near_agreement"] == pytest.approx(1.0)
+    # A third passing candidate returns a value where the others raise: same examples, same
+    # score for the first (the near calls never change the order), but no longer verified.
+    apart = [*alike, cand("c", 2, 2, -3.0, "s1", near=("=1", "=0"))]
+    ranked = combine.rank(apart, RankingSettings(verified_threshold=0.5))
+    assert [apart[r.index].code for r in ranked] == ["a", "b", "c"]
+    assert ranked[0].score == pytest.approx(1.0)
+    assert ranked[0].parts["near_agreement"] < 1.0 and not ranked[0].verified
+    # Below the share the setting asks for, and at it.
+    loose = RankingSettings(verified_threshold=0.5, verified_near_agreement=0.5)
+    assert combine.rank(apart, loose)[0].verified
+    # A failing candidate is not asked: it cannot be verified anyway.
+    failing = [*alike, cand("d", 1, 2, -0.05, "s2", near=("=5", "=5"))]
+    top = combine.rank(failing, RankingSettings(verified_threshold=0.5))[0]
+    assert top.verified and top.parts["near_agreement"] == pytest.approx(1.0)

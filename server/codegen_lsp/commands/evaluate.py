@@ -27,6 +27,19 @@ def add_parser(subparsers: Any) -> None:
         required=True,
         help="humaneval, mbpp-train, mbpp-validation, or a HumanEval/MBPP .jsonl(.gz) path",
     )
+    parser.add_argument(
+        "--shown",
+        type=int,
+        default=1,
+        help="MBPP only: how many of a task's tests its docstring shows as examples (default 1, "
+        "as LEVER; the hidden check runs them all)",
+    )
+    parser.add_argument(
+        "--no-example-variants",
+        action="store_true",
+        help="with examples, do not compare candidates on calls near the examples' "
+        "(ranking.exampleVariants)",
+    )
     parser.add_argument("--n", type=int, default=10, help="samples per task (default 10)")
     parser.add_argument("--limit", type=int, help="only the first K tasks")
     parser.add_argument("--offset", type=int, default=0, help="skip the first tasks")
@@ -124,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     from codegen_lsp.pipeline import Pipeline
 
     try:
-        tasks = load_tasks(args.dataset)
+        tasks = load_tasks(args.dataset, args.shown)
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -151,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         settings.ranking.verifier = False
     settings.ranking.drawn_inputs = not args.no_drawn_inputs
     settings.ranking.proposed_inputs = not args.no_proposed_inputs
+    settings.ranking.example_variants = not args.no_example_variants
     proposed = None
     if args.calls:
         try:
@@ -161,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
     pre_drawn = None
     if args.samples:
         try:
-            pre_drawn = load_samples([Path(p) for p in args.samples], load_tasks(args.dataset))
+            pre_drawn = load_samples(
+                [Path(p) for p in args.samples], load_tasks(args.dataset, args.shown)
+            )
         except (OSError, ValueError) as error:
             print(f"error: {args.samples}: {error}", file=sys.stderr)
             return 1
@@ -207,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
         "drawn_inputs": settings.ranking.drawn_inputs,
         "proposed_inputs": settings.ranking.proposed_inputs,
         "inputs_with_examples": args.inputs_with_examples,
+        "example_variants": settings.ranking.example_variants,
+        "shown": args.shown,
         "first_wave": args.first_wave,
         "enough_passing": args.enough_passing,
         "repair_samples": args.repair_samples,

@@ -66,8 +66,11 @@ def find_data_file(name: str) -> Path:
     )
 
 
-def load_tasks(spec: str) -> list[Task]:
-    """Load ``humaneval``, ``mbpp-train``, ``mbpp-validation`` or any HumanEval/MBPP jsonl(.gz)."""
+def load_tasks(spec: str, shown: int = 1) -> list[Task]:
+    """Load ``humaneval``, ``mbpp-train``, ``mbpp-validation`` or any HumanEval/MBPP jsonl(.gz).
+
+    ``shown``: how many of an MBPP task's tests its docstring shows as examples.
+    """
     path = find_data_file(NAMED[spec]) if spec in NAMED else Path(spec)
     if not path.is_file():
         raise DatasetError(
@@ -81,7 +84,7 @@ def load_tasks(spec: str) -> list[Task]:
                 continue
             try:
                 row = json.loads(line)
-                tasks.append(task_from_row(row))
+                tasks.append(task_from_row(row, shown))
             except (ValueError, KeyError, SyntaxError, TypeError) as error:
                 raise DatasetError(
                     f"{path}:{number}: not a HumanEval or MBPP row ({error})"
@@ -89,8 +92,11 @@ def load_tasks(spec: str) -> list[Task]:
     return tasks
 
 
-def task_from_row(row: dict[str, object]) -> Task:
-    """Read one HumanEval row (prompt, test, entry_point) or convert one MBPP or EvalPlus row."""
+def task_from_row(row: dict[str, object], shown: int = 1) -> Task:
+    """Read one HumanEval row (prompt, test, entry_point) or convert one MBPP or EvalPlus row.
+
+    ``shown``: how many of an MBPP row's tests become examples in the docstring.
+    """
     if "plus_input" in row and "canonical_solution" in row:
         return evalplus_task(row)
     if "prompt" in row and "entry_point" in row:
@@ -98,7 +104,7 @@ def task_from_row(row: dict[str, object]) -> Task:
             str(row["task_id"]), str(row["prompt"]), str(row["entry_point"]), str(row["test"])
         )
     if "text" in row and "test_list" in row:
-        return mbpp_task(row)
+        return mbpp_task(row, shown)
     raise KeyError("need prompt/entry_point/test (HumanEval) or text/code/test_list (MBPP)")
 
 
@@ -148,8 +154,15 @@ def evalplus_task(row: dict[str, object]) -> Task:
     return Task(str(row["task_id"]), str(row["prompt"]), entry, constants + EVALPLUS_CHECK)
 
 
-def mbpp_task(row: dict[str, object]) -> Task:
-    """Convert an MBPP row: signature + docstring (description and first test) + hidden tests."""
+def mbpp_task(row: dict[str, object], shown: int = 1) -> Task:
+    """Convert an MBPP row: signature + docstring (description and tests as examples) + tests.
+
+    The docstring shows the first ``shown`` tests (at least one; LEVER's prompts show one, an
+    editor user more often writes two or three); the hidden check runs every test, so a body
+    judged correct passes the shown ones and the others.
+    """
+    if shown < 1:
+        raise ValueError("an MBPP task shows at least one test (its first names the function)")
     code = str(row["code"]).replace("\r\n", "\n").expandtabs(4)
     tests = [str(t) for t in row["test_list"]]  # type: ignore[attr-defined]
     module = ast.parse(code)
@@ -169,7 +182,10 @@ def mbpp_task(row: dict[str, object]) -> Task:
     signature = f"def {entry}({ast.unparse(function.args)}):"
     imports = [ast.unparse(n) for n in module.body if isinstance(n, (ast.Import, ast.ImportFrom))]
     classes = [ast.unparse(n) for n in module.body if isinstance(n, ast.ClassDef)]
-    example = _doctest_for(first.test, entry)
+    shown_tests = [first, *ast.parse("\n".join(tests[1:shown])).body]
+    example = "\n".join(
+        _doctest_for(test.test, entry) for test in shown_tests if isinstance(test, ast.Assert)
+    )
     description = " ".join(str(row["text"]).split())
     docstring = textwrap.indent(f'"""{description}\n\n{example}\n"""', "    ").lstrip()
     head = "\n".join(imports) + ("\n\n\n" if imports else "")

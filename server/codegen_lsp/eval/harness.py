@@ -76,6 +76,12 @@ class TaskOutcome:
     """The first wave's samples settled it (``sampling.firstWave``): ``n`` is that wave's."""
     repaired: bool = False
     """No sample passed every example and the repair round found one that does."""
+    top_score: float | None = None
+    """The combined ranking's score of its first choice (what the "verified" threshold reads)."""
+    top_passes_all: bool = False
+    """Its first choice passes every example (the other half of the "verified" mark)."""
+    top_correct: bool = False
+    """Its first choice passes the hidden tests."""
 
 
 @dataclass
@@ -339,12 +345,17 @@ class Harness:
         bodies = [b.body for b in draw.bodies]
         compare = len(bodies) > 1 and (not examples or self.inputs_with_examples)
         drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
-        calls = drawn + proposed
+        near = (
+            execution.variant_calls(ctx, examples, self.pipeline.settings)
+            if len(bodies) > 1
+            else []
+        )
+        calls = drawn + proposed + near
         probe_runs = (
             execution.run_probes(ctx, bodies, calls, self.pipeline.sandbox) if calls else None
         )
         candidates = execution.ranking_candidates(
-            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx)
+            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx), len(near)
         )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
@@ -355,7 +366,9 @@ class Harness:
         variants = {
             "combined_no_inputs": _with_behaviour(candidates, 0, 0),
             "combined_drawn_inputs": _with_behaviour(candidates, 0, len(drawn)),
-            "combined_proposed_inputs": _with_behaviour(candidates, len(drawn), len(calls)),
+            "combined_proposed_inputs": _with_behaviour(
+                candidates, len(drawn), len(drawn) + len(proposed)
+            ),
         }
         variant_keys = {
             name: _combined_keys(combine.rank(variant, settings, model), len(candidates))
@@ -401,12 +414,15 @@ class Harness:
                     repaired = True
                 self.repair_seconds.append(time.monotonic() - repair_started)
         outcome = TaskOutcome(task.task_id, n, c, len(examples), top1, distinct=len(bodies))
-        outcome.inputs = len(calls)
+        outcome.inputs = len(drawn) + len(proposed)
         outcome.stopped_early = in_waves.stopped_early
         outcome.repaired = repaired
         if ranked:
             outcome.verified = ranked[0].verified
             outcome.verified_correct = ranked[0].verified and correct[ranked[0].index]
+            outcome.top_score = ranked[0].score
+            outcome.top_passes_all = candidates[ranked[0].index].passes_all
+            outcome.top_correct = correct[ranked[0].index]
         if self.dump_rows and candidates:
             features = verifier.feature_rows(candidates, sizes)
             keys = agreement.group_keys(candidates)
@@ -425,6 +441,9 @@ class Harness:
                         "samples": n,
                         "code": candidate.code,
                         "record": candidate.record,
+                        "near": list(candidate.near),
+                        "top": i == ranked[0].index,
+                        "score": next(r.score for r in ranked if r.index == i),
                     }
                 )
         outcome.seconds = time.monotonic() - started

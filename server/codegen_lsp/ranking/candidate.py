@@ -35,6 +35,9 @@ class Candidate:
     per input (``=digest`` returned, ``!Type`` raised, ``t`` timed out); empty when none ran."""
     wrong_type_share: float = 0.0
     """Share of those inputs on which it returned a type its return annotation rules out."""
+    near: tuple[str, ...] = ()
+    """What it did on the calls near the docstring's examples (:mod:`codegen_lsp.variants`), keyed
+    as ``behaviour``; compared for the "verified" mark only, never scored."""
 
     @property
     def crash_share(self) -> float:

@@ -74,6 +74,23 @@ def behaviour_penalty(candidate: Candidate) -> float:
     )
 
 
+def near_agreement(candidates: list[Candidate], lm_weights: list[float]) -> list[float | None]:
+    """Per candidate, the P_LM share of the example-passing ones that act alike near the examples.
+
+    Candidates that pass every example and were run on the calls near them
+    (:mod:`codegen_lsp.variants`) are compared there; a candidate's share is the P_LM mass of
+    those that did exactly what it did, over the mass of them all. None for a candidate that
+    fails an example, or where nothing ran near the examples.
+    """
+    passing = [i for i, c in enumerate(candidates) if c.passes_all and c.near]
+    total = sum(lm_weights[i] for i in passing)
+    shares: list[float | None] = [None] * len(candidates)
+    for index in passing:
+        same = sum(lm_weights[i] for i in passing if candidates[i].near == candidates[index].near)
+        shares[index] = same / total if total else None
+    return shares
+
+
 def rank(
     candidates: list[Candidate],
     settings: RankingSettings,
@@ -141,6 +158,7 @@ def rank(
         scores = lever_scores(weights, lm_weights, finer if use_agreement else None)
     threshold = verifier_model.threshold if verifier_model is not None else None
     threshold = settings.verified_threshold if threshold is None else threshold
+    near_shares = near_agreement(candidates, lm_weights)
 
     ranked = []
     for index, candidate in enumerate(candidates):
@@ -152,13 +170,19 @@ def rank(
             parts["samples"] = float(sum(c.duplicates for c in candidates))
         score = scores[index]
         parts["score"] = score
+        near_share = near_shares[index]
+        if near_share is not None:
+            parts["near_agreement"] = near_share
+        # Candidates that pass every example but part ways near them: one of them is wrong
+        # there, and nothing says which, so none is called verified.
+        settled = near_share is None or near_share >= settings.verified_near_agreement
         fraction = parts.get("examples", 0.0)
         known_lp = candidate.mean_logprob if candidate.mean_logprob is not None else -1e9
         ranked.append(
             Ranked(
                 index=index,
                 score=score,
-                verified=candidate.passes_all and score >= threshold,
+                verified=candidate.passes_all and score >= threshold and settled,
                 group_size=sizes[index],
                 verifier=verifier_probs[index],
                 reviewer=reviews[index],

@@ -1,0 +1,134 @@
+"""Choose the "verified" mark's thresholds on MBPP and show what they give elsewhere.
+
+The mark says: the top candidate passes every example, its combined score clears a threshold,
+and the candidates that pass every example act alike on the calls near the examples (the share
+of their likelihood that does exactly what the top one does clears a second threshold). A user
+trusts it only if it is nearly always right, so the thresholds are the lowest that keep 95% of
+the marked top candidates correct on the choice set, and the other sets only report.
+
+Input: the ``rows.jsonl`` that ``codegen-lsp eval --dump-rows`` writes (one row per distinct
+candidate, with its hidden-test label, its combined score, whether it ranked first, and what it
+did near the examples). For example::
+
+    codegen-lsp eval --dataset mbpp-validation --shown 2 --n 5 --first-wave 3 --dump-rows \\
+        --out out/mv2 --samples models/verifier/data/mbpp-validation-*-samples.jsonl
+    python models/verifier/verified.py --choose out/mv2/rows.jsonl \\
+        --report humaneval=out/he/rows.jsonl humaneval+=out/hep/rows.jsonl
+
+Nothing here needs a model; it prints a markdown table per set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+TARGET_PRECISION = 0.95
+"""What the mark promises: at least this share of the marked top candidates is right."""
+NEAR_SHARES = (0.0, 0.5, 0.8, 1.0)
+"""The near-agreement thresholds tried (0: the near calls are not asked)."""
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of one ``--dump-rows`` file."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
+    """Per task: (top is right, top passes every example, its score, its near share)."""
+    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_task[row["task_id"]].append(row)
+    found = []
+    for task_rows in by_task.values():
+        first = [row for row in task_rows if row.get("top")]
+        if not first:
+            raise SystemExit("rows without 'top': dump them with this version of `eval`")
+        top = first[0]
+        passing = [r for r in task_rows if r["passes_all"] and r.get("near")]
+        weight = {id(r): r["p_lm"] * r["duplicates"] for r in passing}
+        total = sum(weight.values())
+        share = 1.0
+        if top["passes_all"] and top.get("near") and total:
+            same = sum(weight[id(r)] for r in passing if r["near"] == top["near"])
+            share = same / total
+        found.append((bool(top["label"]), bool(top["passes_all"]), float(top["score"]), share))
+    return found
+
+
+def marked(
+    found: list[tuple[bool, bool, float, float]], threshold: float, near: float
+) -> list[bool]:
+    """Whether each marked top is right, for a score and a near-share threshold."""
+    return [
+        right
+        for right, passes, score, share in found
+        if passes and score >= threshold - 1e-12 and share >= near - 1e-12
+    ]
+
+
+def choose(found: list[tuple[bool, bool, float, float]], near: float) -> float | None:
+    """The lowest score threshold whose marked tops are >= 95% right (None: no such)."""
+    for threshold in sorted({score for _, passes, score, _ in found if passes}):
+        right = marked(found, threshold, near)
+        if right and sum(right) / len(right) >= TARGET_PRECISION:
+            return threshold
+    return None
+
+
+def wilson_low(right: int, count: int) -> float:
+    """Lower end of the 95% Wilson interval of right/count."""
+    if not count:
+        return 0.0
+    z = 1.96
+    p = right / count
+    centre = p + z * z / (2 * count)
+    spread = z * math.sqrt(p * (1 - p) / count + z * z / (4 * count * count))
+    return (centre - spread) / (1 + z * z / count)
+
+
+def line(
+    name: str, found: list[tuple[bool, bool, float, float]], threshold: float, near: float
+) -> str:
+    """One table row: precision (with its interval's lower end) and coverage."""
+    right = marked(found, threshold, near)
+    precision = f"{sum(right) / len(right):.1%}" if right else "-"
+    low = wilson_low(sum(right), len(right))
+    return (
+        f"| {name} | {threshold:.3f} | {near:.1f} | {len(right)} of {len(found)} "
+        f"({len(right) / len(found):.0%}) | {precision} | {low:.1%} |"
+    )
+
+
+def main() -> None:
+    """Choose on ``--choose``, report on every set."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--choose", type=Path, nargs="+", required=True, help="rows to choose on")
+    parser.add_argument("--report", nargs="*", default=[], help="NAME=rows.jsonl to report on")
+    parser.add_argument(
+        "--threshold", type=float, help="report this score threshold instead of choosing one"
+    )
+    args = parser.parse_args()
+    choice = [t for path in args.choose for t in tops(read_rows(path))]
+    sets = {"choice": choice}
+    for item in args.report:
+        name, _, path = item.partition("=")
+        sets[name] = tops(read_rows(Path(path)))
+    print("| set | score threshold | near share | marked | precision | 95% low |")
+    print("|---|---|---|---|---|---|")
+    for near in NEAR_SHARES:
+        threshold = args.threshold if args.threshold is not None else choose(choice, near)
+        if threshold is None:
+            print(f"| choice | none reaches 95% | {near:.1f} | | | |")
+            continue
+        for name, found in sets.items():
+            print(line(name, found, threshold, near))
+
+
+if __name__ == "__main__":
+    main()

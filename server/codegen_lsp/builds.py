@@ -1,0 +1,163 @@
+"""The project's own classes as drawn inputs: built through their constructors, written as source.
+
+Real functions take the project's types: ``invoice_total(items: list[Item])``. To compare
+candidates on drawn inputs there, Hypothesis must make an ``Item``. The value itself never
+exists here: the server does not import the user's code, and the sandbox worker stays standard
+library only. What is drawn is the constructor call as source, ``Item(sku='a', qty=2)``, run only
+inside the sandbox with the candidate's module, where the name is bound as the file binds it.
+
+Read from the class's definition (the file's own, or the one cross-file context put in the
+prompt), a class is built
+
+- for an Enum, as one of its members (``Colour.RED``);
+- for a class with annotated fields and no ``__init__`` of its own (a dataclass, a NamedTuple,
+  attrs, pydantic), from those fields (defaults too: ``qty: int = 1`` is where candidates part
+  ways), by keyword;
+- for a class with an ``__init__``, from that method's parameters without a default, by keyword,
+  when each carries a type hint.
+
+Anything else (a class whose constructor comes from a base, a parameter without a hint, a class
+that contains itself deeper than :data:`MAX_DEPTH`) cannot be built, and the function then gets
+no drawn inputs, as before.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from codegen_lsp import inputs
+from codegen_lsp.context import FunctionContext
+
+MAX_DEPTH = 3
+"""How deep one class's fields may build another class (a tree of nodes stops here)."""
+_ENUM_BASES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"}
+
+
+@dataclass(frozen=True)
+class Built:
+    """A value drawn for a project class: only its source, which the sandbox evaluates."""
+
+    source: str
+
+    def __repr__(self) -> str:
+        return self.source
+
+
+def _base_names(node: ast.ClassDef) -> set[str]:
+    names = set()
+    for base in node.bases:
+        if isinstance(base, ast.Name):
+            names.add(base.id)
+        elif isinstance(base, ast.Attribute):
+            names.add(base.attr)
+    return names
+
+
+def _enum_members(node: ast.ClassDef) -> list[str]:
+    members = []
+    for stmt in node.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+        for target in targets:
+            if isinstance(target, ast.Name) and not target.id.startswith("_"):
+                members.append(target.id)
+    return members
+
+
+def _is_class_var(annotation: ast.expr) -> bool:
+    text = ast.unparse(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar"))
+
+
+def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr]] | None:
+    """(name, hint) of what the constructor needs; None when it cannot be read from the class."""
+    init = next(
+        (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+    )
+    if init is not None:
+        arguments = init.args
+        positional = [*arguments.posonlyargs, *arguments.args][1:]  # past `self`
+        required = positional[: len(positional) - len(arguments.defaults)]
+        required += [
+            a for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is None
+        ]
+        if arguments.posonlyargs[1:] or any(a.annotation is None for a in required):
+            return None
+        return [(a.arg, a.annotation) for a in required if a.annotation is not None]
+    fields = [
+        (stmt.target.id, stmt.annotation)
+        for stmt in node.body
+        if isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and not _is_class_var(stmt.annotation)
+        and not _not_in_init(stmt.value)
+    ]
+    if not fields and node.bases:
+        return None  # the constructor comes from a base this file does not show
+    # Fields with a default are drawn too: `qty: int = 1` is where candidates differ.
+    return fields
+
+
+def _not_in_init(value: ast.expr | None) -> bool:
+    """Tell a ``field(init=False)`` (the constructor does not take it)."""
+    return isinstance(value, ast.Call) and any(
+        k.arg == "init" and isinstance(k.value, ast.Constant) and k.value.value is False
+        for k in value.keywords
+    )
+
+
+class ClassBuilds:
+    """The strategies for the classes a function's module can name, made on first use."""
+
+    def __init__(self, classes: dict[str, ast.ClassDef]) -> None:
+        self._classes = classes
+        self._depth = 0
+
+    def __call__(self, name: str) -> st.SearchStrategy[Any]:
+        """Return the strategy for the class ``name``; :class:`inputs.Unsupported` if none."""
+        node = self._classes.get(name)
+        if node is None or self._depth >= MAX_DEPTH:
+            raise inputs.Unsupported(name)
+        if _base_names(node) & _ENUM_BASES:
+            members = _enum_members(node)
+            if not members:
+                raise inputs.Unsupported(name)
+            return st.sampled_from([Built(f"{name}.{member}") for member in members])
+        fields = _required_fields(node)
+        if fields is None:
+            raise inputs.Unsupported(name)
+        self._depth += 1
+        try:
+            values = st.tuples(*[inputs.strategy_for(hint, self) for _, hint in fields])
+        finally:
+            self._depth -= 1
+        names = [field for field, _ in fields]
+        return values.map(lambda drawn: _construct(name, names, drawn))
+
+
+def _construct(name: str, names: list[str], values: tuple[Any, ...]) -> Built:
+    arguments = ", ".join(f"{field}={value!r}" for field, value in zip(names, values, strict=True))
+    return Built(f"{name}({arguments})")
+
+
+def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]]:
+    """Return the lookup :func:`inputs.signature_calls` asks for the project's classes.
+
+    Only classes the module can name at run time are built (:func:`inputs.constructors`): those
+    the file defines or imports, read from the file or from the definitions the prompt showed.
+    """
+    reachable = inputs.constructors(ctx)
+    found: dict[str, ast.ClassDef] = {}
+    for text in [ctx.module_with_body(ctx.body_source), *ctx.definitions]:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name in reachable:
+                found.setdefault(node.name, node)
+    return ClassBuilds(found)

@@ -1,0 +1,141 @@
+"""The project's classes as drawn inputs: constructor calls as source, run in the sandbox."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+import pytest
+from codegen_lsp import builds, execution, inputs
+from codegen_lsp.context import FunctionContext, find_function
+from codegen_lsp.sandbox.runner import Sandbox
+from codegen_lsp.settings import SandboxSettings, Settings
+
+SHOP = '''from dataclasses import dataclass, field
+from enum import Enum
+from typing import ClassVar
+
+
+class Colour(Enum):
+    RED = 1
+    BLUE = 2
+
+
+@dataclass
+class Item:
+    sku: str
+    unit_price_cents: int
+    qty: int = 1
+    colour: Colour = Colour.RED
+    kind: ClassVar[str] = "item"
+    cached: int = field(default=0, init=False)
+
+
+class Basket:
+    def __init__(self, owner: str, items: list[Item], note: str = "") -> None:
+        self.owner = owner
+        self.items = items
+
+
+def invoice_total(items: list[Item], basket: Basket, colour: Colour) -> int:
+    """Total price of the items of this colour, in cents."""
+'''
+
+
+def function(source: str) -> FunctionContext:
+    lines = source.splitlines()
+    line = next(i for i, text in enumerate(lines) if text.startswith(("def ", "async def ")))
+    return find_function(source, line)
+
+
+def constructed(call: str) -> list[ast.Call]:
+    return [n for n in ast.walk(ast.parse(call)) if isinstance(n, ast.Call)]
+
+
+def test_dataclasses_enums_and_init_classes_are_built_through_their_constructors() -> None:
+    ctx = function(SHOP)
+    calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
+    assert len(calls) == 12
+    built = [c for call in calls for c in constructed(call)[1:]]
+    items = [c for c in built if ast.unparse(c.func) == "Item"]
+    baskets = [c for c in built if ast.unparse(c.func) == "Basket"]
+    assert items and baskets
+    # By keyword; a ClassVar and an init=False field are not the constructor's to take.
+    assert {k.arg for c in items for k in c.keywords} == {
+        "sku",
+        "unit_price_cents",
+        "qty",
+        "colour",
+    }
+    assert {k.arg for c in baskets for k in c.keywords} == {"owner", "items"}
+    assert all(call.rsplit(", ", 1)[1] in ("Colour.RED)", "Colour.BLUE)") for call in calls)
+    # Deterministic: the same function and seed draw the same calls.
+    assert inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx)) == calls
+
+
+def test_the_drawn_constructor_calls_run_in_the_sandbox() -> None:
+    ctx = function(SHOP)
+    calls = execution.probe_calls(ctx, _drawn_only(), lambda: [])[0]
+    assert calls, "the project's classes were not built"
+    body = (
+        "    return sum(i.unit_price_cents * i.qty for i in items if i.colour == colour)"
+        " + len(basket.items)\n"
+    )
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        run = sandbox.run(ctx.module_with_body(body), "invoice_total", inputs.probe_examples(calls))
+    assert run.error is None
+    assert [r.exception for r in run.results] == [None] * len(calls)
+    assert all(r.actual_type == "int" for r in run.results)
+
+
+def _drawn_only() -> Settings:
+    settings = Settings()
+    settings.ranking.proposed_inputs = False
+    return settings
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # The constructor comes from a base this file does not show.
+        "class Special(dict):\n    pass\n",
+        # A constructor parameter without a hint.
+        "class Pair:\n    def __init__(self, left, right: int) -> None:\n        self.x = left\n",
+        # An Enum without members.
+        "from enum import Enum\n\n\nclass Empty(Enum):\n    pass\n",
+        # A class that holds itself, deeper than MAX_DEPTH.
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Node:\n    child: 'Node'\n",
+    ],
+)
+def test_a_class_that_cannot_be_built_means_no_drawn_calls(source: str) -> None:
+    name = next(n.name for n in ast.parse(source).body if isinstance(n, ast.ClassDef))
+    ctx = function(f'{source}\n\ndef use(value: {name}) -> int:\n    """Use it."""\n')
+    assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
+
+
+def test_only_classes_the_module_can_name_are_built() -> None:
+    ctx = function('def move(p: Pt) -> Pt:\n    """Move p."""\n')
+    assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
+    # Shown by cross-file context: the module names it in the annotation (which is evaluated
+    # when the function is defined, so the module must bind it), and so it is built.
+    shown = dataclasses.replace(
+        ctx, definitions=["@dataclass\nclass Pt:\n    east: float\n    north: float"]
+    )
+    assert shown.module_source.count("Pt") and inputs.signature_calls(
+        shown, classes=builds.class_builds(shown)
+    )
+    # A class the module never names is not built, even when the prompt showed it.
+    hidden = dataclasses.replace(shown, definitions=["@dataclass\nclass Other:\n    east: float\n"])
+    assert inputs.signature_calls(hidden, classes=builds.class_builds(hidden)) == []
+
+
+def test_a_class_from_another_module_is_built_from_the_definition_the_prompt_showed() -> None:
+    source = (
+        'from shapes.geometry import Pt\n\n\ndef norm(p: Pt) -> float:\n    """Length of p."""\n'
+    )
+    ctx = dataclasses.replace(
+        function(source),
+        definitions=["@dataclass\nclass Pt:\n    east: float\n    north: float"],
+    )
+    calls = inputs.signature_calls(ctx, count=5, classes=builds.class_builds(ctx))
+    assert calls and all(call.startswith("norm(Pt(east=") and "north=" in call for call in calls)

@@ -1,0 +1,111 @@
+"""Calls near the docstring's examples: literals only, typed like the seed, run in the sandbox."""
+
+from __future__ import annotations
+
+import ast
+
+from codegen_lsp import execution, inputs, variants
+from codegen_lsp.context import find_function
+from codegen_lsp.sandbox.runner import Sandbox
+from codegen_lsp.sandbox.types import Example
+from codegen_lsp.settings import SandboxSettings, Settings
+
+
+def example(call: str, expected: str = "0", **extra: object) -> Example:
+    return Example(call=call, expected=expected, line=1, **extra)  # type: ignore[arg-type]
+
+
+def arguments(call: str) -> list[object]:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call)
+    return [ast.literal_eval(argument) for argument in node.args]
+
+
+def test_each_argument_is_mutated_within_its_type_and_the_seed_is_not_repeated() -> None:
+    calls = variants.example_variants("f", [example("f([3, 1, 2], 'ab', 4)")])
+    assert "f([3, 1, 2], 'ab', 4)" not in calls and len(calls) == len(set(calls))
+    seen = [arguments(call) for call in calls]
+    for values in seen:
+        changed = [
+            i for i, (a, b) in enumerate(zip(values, [[3, 1, 2], "ab", 4], strict=True)) if a != b
+        ]
+        assert len(changed) == 1  # one argument at a time
+        assert [type(v) for v in values] == [list, str, int]
+    # The edges a docstring's examples usually leave open are there.
+    assert [[], "ab", 4] in seen and [[3, 1, 2], "", 4] in seen and [[3, 1, 2], "ab", 0] in seen
+    # Interleaved: the first few calls already touch every argument.
+    assert {i for v in seen[:3] for i, x in enumerate(v) if x != [[3, 1, 2], "ab", 4][i]} == {
+        0,
+        1,
+        2,
+    }
+
+
+def test_only_direct_literal_calls_of_the_function_seed_variants() -> None:
+    assert variants.example_variants("f", [example("f(x)")]) == []  # a name, not a literal
+    assert variants.example_variants("f", [example("g(1)")]) == []  # another function
+    assert variants.example_variants("f", [example("f(1) + 1")]) == []
+    assert variants.example_variants("f", [example("f(*xs)")]) == []
+    assert variants.example_variants("f", [example("f(1)", setup=("x = 2",))]) == []
+    assert variants.example_variants("f", [Example("f(1)", None, 0, kind="probe")]) == []
+    found = variants.example_variants("f", [example("f(2, n=3)")])
+    assert "f(2, n=0)" in found and "f(0, n=3)" in found
+
+
+def test_the_limit_and_the_filter_are_kept() -> None:
+    seeds = [example(f"f({n}, 'text', [1, 2, 3])") for n in range(5)]
+    assert len(variants.example_variants("f", seeds, limit=7)) == 7
+    no_empty = variants.example_variants("f", seeds, keep=lambda call: "[]" not in call)
+    assert no_empty and all("[]" not in call for call in no_empty)
+
+
+def test_values_without_a_safe_literal_form_make_no_variants() -> None:
+    assert variants.mutations(None) == [] and variants.mutations({1, 2}) == []
+    assert variants.mutations(True) == [False]
+    big = variants.mutations(10**9)
+    assert 2 * 10**9 not in big  # a loop up to n must still finish
+    assert all(type(v) is float for v in variants.mutations(2.5))
+
+
+def test_calls_the_type_hints_rule_out_are_not_kept() -> None:
+    source = (
+        'def count(xs: list[int], word: str) -> int:\n    """Count.\n\n'
+        '    >>> count([1], "a")\n    1\n    """\n'
+    )
+    ctx = find_function(source, 0)
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings())
+    assert calls and all(inputs.fits_signature(ctx, call) for call in calls)
+    off = Settings()
+    off.ranking.example_variants = False
+    assert execution.variant_calls(ctx, examples, off) == []
+
+
+def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
+    source = '''def largest(xs: list[int]) -> int:
+    """Return the largest item, or 0 for an empty list.
+
+    >>> largest([3, 9, 2])
+    9
+    """
+'''
+    ctx = find_function(source, 0)
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings())
+    bodies = {
+        "right": "def largest(xs):\n    return max(xs, default=0)\n",
+        "also right": "def largest(xs):\n    return max(xs) if xs else 0\n",
+        "no empty": "def largest(xs):\n    return max(xs)\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        passed = {n: sandbox.run(c, "largest", examples).passed for n, c in bodies.items()}
+        found = {
+            name: inputs.behaviour(
+                sandbox.run(code, "largest", inputs.probe_examples(calls)).results, None
+            )[0]
+            for name, code in bodies.items()
+        }
+    assert passed == {"right": 1, "also right": 1, "no empty": 1}
+    assert found["right"] == found["also right"]
+    assert found["right"] != found["no empty"]  # the empty list tells them apart
+    assert "!ValueError" in found["no empty"]
