@@ -203,6 +203,14 @@ MUTANTS = (
         ("tests/engine/test_prompt_cache.py",),
     ),
     Mutant(
+        "verified-near-gate",
+        "candidates that pass every example but part ways near them are never verified",
+        PACKAGE / "ranking/combine.py",
+        "        settled = near_share is None or near_share >= settings.verified_near_agreement\n",
+        "        settled = True\n",
+        ("tests/ranking/test_combine.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

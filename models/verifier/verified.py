@@ -105,6 +105,39 @@ def line(
     )
 
 
+def best(found: list[tuple[bool, bool, float, float]]) -> tuple[float, float] | None:
+    """The (score threshold, near share) that marks the most tops at >= 95% precision."""
+    options = []
+    for near in NEAR_SHARES:
+        threshold = choose(found, near)
+        if threshold is not None:
+            options.append((len(marked(found, threshold, near)), -near, threshold))
+    if not options:
+        return None
+    _, negative_near, threshold = max(options)
+    return threshold, -negative_near
+
+
+def write(metadata: Path, found: list[tuple[bool, bool, float, float]], paths: list[Path]) -> None:
+    """Record the chosen mark in the verifier's metadata (``verified_mark``)."""
+    chosen = best(found)
+    if chosen is None:
+        raise SystemExit("no threshold reaches 95% on the choice set: nothing written")
+    threshold, near = chosen
+    right = marked(found, threshold, near)
+    data = json.loads(metadata.read_text(encoding="utf-8"))
+    data["verified_mark"] = {
+        "threshold": threshold,
+        "near_agreement": near,
+        "rule": "the most tops marked at >= 95% precision on the choice set, over score "
+        f"thresholds and near shares {list(NEAR_SHARES)}",
+        "chosen_on": [path.name for path in paths],
+        "choice": f"{len(right)} of {len(found)} tops marked, {sum(right)} right",
+    }
+    metadata.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {metadata}: threshold {threshold:.3f}, near share {near:.1f}")
+
+
 def main() -> None:
     """Choose on ``--choose``, report on every set."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,6 +145,12 @@ def main() -> None:
     parser.add_argument("--report", nargs="*", default=[], help="NAME=rows.jsonl to report on")
     parser.add_argument(
         "--threshold", type=float, help="report this score threshold instead of choosing one"
+    )
+    parser.add_argument(
+        "--write",
+        type=Path,
+        help="record the best choice in this verifier metadata (server/codegen_lsp/data/"
+        "verifier.json); then set ranking.verifiedNearAgreement's default to its near share",
     )
     args = parser.parse_args()
     choice = [t for path in args.choose for t in tops(read_rows(path))]
@@ -128,6 +167,8 @@ def main() -> None:
             continue
         for name, found in sets.items():
             print(line(name, found, threshold, near))
+    if args.write is not None:
+        write(args.write, choice, args.choose)
 
 
 if __name__ == "__main__":

@@ -161,6 +161,7 @@ class CallProposals:
         self._size = size
         self._lock = threading.Lock()
         self._known: OrderedDict[str, list[str]] = OrderedDict()
+        self._replies: OrderedDict[str, str] = OrderedDict()
 
     def ask(
         self,
@@ -204,9 +205,22 @@ class CallProposals:
         calls = [call for call in calls if inputs.fits_signature(ctx, call)]
         with self._lock:
             self._known[rendered.text] = list(calls)
+            self._replies[rendered.text] = text
             while len(self._known) > self._size:
-                self._known.popitem(last=False)
+                self._replies.pop(self._known.popitem(last=False)[0], None)
         return calls
+
+    def reply(self, ctx: FunctionContext, engine: Engine) -> str | None:
+        """Return the model's whole reply to the calls prompt, when it was asked.
+
+        It is kept with the calls; ``eval`` records it so that the asserts in it can be
+        measured without a model.
+        """
+        rendered = prompt_mod.calls_prompt(ctx, engine)
+        if rendered is None:
+            return None
+        with self._lock:
+            return self._replies.get(rendered.text)
 
 
 def inputs_note(drawn: list[str], proposed: list[str]) -> str:

@@ -267,6 +267,44 @@ def proposed_calls(
     return calls
 
 
+def proposed_asserts(
+    text: str, name: str, limit: int = PROPOSED_CALLS, constructors: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """Return the model's ``assert name(...) == <literal>`` lines as (call, expected) sources.
+
+    CodeT's tests (Chen et al. 2022): unlike :func:`proposed_calls`, the result the model
+    predicted is kept, to be checked against what each candidate returns. Measured by
+    ``eval --asserts``; only data arguments and a literal expected value are kept.
+    """
+    found: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        try:
+            tree = ast.parse(line.strip())
+        except SyntaxError:
+            continue
+        statement = tree.body[0] if len(tree.body) == 1 else None
+        if not isinstance(statement, ast.Assert):
+            continue
+        test = statement.test
+        if not (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)
+            and _data_call(test.left, name, constructors) is not None
+        ):
+            continue
+        try:
+            ast.literal_eval(test.comparators[0])
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        pair = (ast.unparse(test.left), ast.unparse(test.comparators[0]))
+        if pair[0] not in [call for call, _ in found]:
+            found.append(pair)
+        if len(found) >= limit:
+            break
+    return found
+
+
 def _data_call(node: ast.AST, name: str, constructors: frozenset[str]) -> str | None:
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
         return None

@@ -352,6 +352,10 @@ class Pipeline:
 
         return execution.probe_calls(ctx, self.settings, proposals)
 
+    def proposals_reply(self, ctx: FunctionContext) -> str | None:
+        """Return the model's reply to the calls prompt for ``ctx``, if it was asked."""
+        return self._proposals.reply(ctx, self.engine())
+
     def rank(
         self,
         ctx: FunctionContext,

@@ -147,9 +147,10 @@ class RankingSettings:
     """With examples, also run the candidates on calls near the examples' (an empty list, a
     zero, one item fewer: EvalPlus's type-aware mutation) and split candidates that pass every
     example but part ways there; their results are compared, never judged."""
-    verified_near_agreement: float = bounded(1.0, 0.0, 1.0)
+    verified_near_agreement: float = bounded(0.5, 0.0, 1.0)
     """Share of the example-passing candidates' likelihood that must act like a candidate on
-    the calls near the examples for it to be called verified (``exampleVariants``)."""
+    the calls near the examples for it to be called verified (``exampleVariants``); chosen with
+    the verifier's mark threshold on MBPP validation (``models/verifier/verified.py``)."""
     verified_threshold: float = bounded(0.5, 0.0, 1.0)
     """Score a candidate must clear (besides passing every example) to be called verified, when
     the verifier is off; the verifier carries its own threshold, chosen on validation."""

@@ -255,3 +255,39 @@ def test_without_examples_the_inputs_decide_and_each_kind_is_measured(
     calls.write_text('{"task_id": "x", "calls": "not a list"}\n')
     with pytest.raises(ValueError, match="line 1"):
         load_calls(calls)
+
+
+def test_the_models_asserts_are_run_and_measured_as_codet(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    from codegen_lsp.eval.harness import load_calls, load_replies
+    from codegen_lsp.eval.strip import strip_task
+
+    task = strip_task(load_tasks("humaneval")[13])  # greatest_common_divisor(a: int, b: int)
+    wrong = "    return a * b\n"
+    right = "    return a if b == 0 else greatest_common_divisor(b, a % b)\n"
+    row = {
+        "task_id": task.task_id,
+        "samples": [wrong, wrong, right],  # the wrong one twice, and likelier
+        "logprobs": [[-0.3] * 4, [-0.3] * 4, [-0.9] * 4],
+    }
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
+    reply = (
+        "assert greatest_common_divisor(48, 18) == 6\n"
+        "assert greatest_common_divisor(7, 3) == 1\n"
+        "assert greatest_common_divisor(x, 3) == 1\n"  # not data: dropped
+        "assert greatest_common_divisor(2, 2) == two\n"  # not a literal result: dropped
+    )
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(json.dumps({"task_id": task.task_id, "calls": [], "text": reply}) + "\n")
+    harness = Harness(pipeline, 3, drawn, proposed=load_calls(calls), replies=load_replies(calls))
+    (outcome,) = harness.run([task])
+    # The two likelier samples agree with each other everywhere: the ranking picks them...
+    assert outcome.top1["combined"] == 0.0 and outcome.top1["combined_no_inputs"] == 0.0
+    # ... the right one alone passes both asserts: 1 sample x 2 asserts beats 2 x 0, and its
+    # share of asserts passed (3/3 against 1/3, smoothed) outweighs the ranking's preference.
+    assert outcome.top1["codet"] == 1.0
+    assert outcome.top1["combined_asserts"] == 1.0
+    calls.write_text('{"task_id": "x", "calls": [], "text": 3}\n')
+    with pytest.raises(ValueError, match="line 1"):
+        load_replies(calls)

@@ -204,3 +204,26 @@ def test_drawing_writes_nothing_into_the_working_directory(tmp_path: Path) -> No
     subprocess.run([sys.executable, "-c", script], cwd=project, env=env, check=True, timeout=120)
     assert list(project.iterdir()) == []
     assert (cache / "hypothesis").is_dir()
+
+
+def test_proposed_asserts_keep_the_predicted_result_only_when_it_is_a_literal() -> None:
+    text = (
+        "assert add(1, 2) == 3\n"
+        "assert add([1], [2]) == [1, 2]\n"
+        "assert add(1, 2) == 4\n"  # the same call again: the first is kept
+        "assert add(x, 2) == 3\n"  # an argument that is not data
+        "assert add(1, 5) == y\n"  # a result that is not a literal
+        "assert add(1, 6) != 3\n"  # not an equality
+        "add(2, 2) == 4\n"  # not an assert
+        "assert other(1) == 1\n"
+    )
+    assert inputs.proposed_asserts(text, "add") == [("add(1, 2)", "3"), ("add([1], [2])", "[1, 2]")]
+    assert inputs.proposed_asserts("assert add(Pt(1, 2), 3) == 4", "add") == []
+    found = inputs.proposed_asserts(
+        "assert add(Pt(1, 2), 3) == 4", "add", constructors=frozenset({"Pt"})
+    )
+    assert found == [("add(Pt(1, 2), 3)", "4")]
+    assert (
+        len(inputs.proposed_asserts("\n".join(f"assert add({i}) == {i}" for i in range(20)), "add"))
+        == inputs.PROPOSED_CALLS
+    )

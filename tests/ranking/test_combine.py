@@ -165,6 +165,12 @@ def test_the_verified_threshold_is_the_verifiers_else_the_setting() -> None:
     assert first.score == pytest.approx(with_verifier) and first.verified
     first = top(RankingSettings(verified_threshold=low), model(high))
     assert first.score == pytest.approx(with_verifier) and not first.verified
+    # The mark's own threshold (chosen with the near gate), when the metadata has one, beats
+    # the verifier's, both ways.
+    marked = dataclasses.replace(model(high), mark_threshold=low)
+    assert top(RankingSettings(verified_threshold=high), marked).verified
+    marked = dataclasses.replace(model(low), mark_threshold=high)
+    assert not top(RankingSettings(verified_threshold=low), marked).verified
     # Without one, the setting decides, both ways.
     first = top(RankingSettings(verified_threshold=low), None)
     assert first.score == pytest.approx(without_verifier) and first.verified
@@ -320,23 +326,28 @@ def test_with_examples_inputs_split_candidates_that_the_examples_cannot() -> Non
 
 
 def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> None:
+    strict = RankingSettings(verified_threshold=0.5, verified_near_agreement=1.0)
     alike = [
         cand("a", 2, 2, -0.1, "s1", near=("=1", "!ValueError")),
-        cand("b", 2, 2, -0.2, "s1", near=("=1", "!ValueError")),
+        cand("b", 2, 2, -1.0, "s1", near=("=1", "!ValueError")),
     ]
-    ranked = combine.rank(alike, RankingSettings(verified_threshold=0.5))
+    ranked = combine.rank(alike, strict)
     assert ranked[0].verified and ranked[0].parts["near_agreement"] == pytest.approx(1.0)
     # A third passing candidate returns a value where the others raise: same examples, same
     # score for the first (the near calls never change the order), but no longer verified.
     apart = [*alike, cand("c", 2, 2, -3.0, "s1", near=("=1", "=0"))]
-    ranked = combine.rank(apart, RankingSettings(verified_threshold=0.5))
+    ranked = combine.rank(apart, strict)
     assert [apart[r.index].code for r in ranked] == ["a", "b", "c"]
     assert ranked[0].score == pytest.approx(1.0)
     assert ranked[0].parts["near_agreement"] < 1.0 and not ranked[0].verified
-    # Below the share the setting asks for, and at it.
-    loose = RankingSettings(verified_threshold=0.5, verified_near_agreement=0.5)
-    assert combine.rank(apart, loose)[0].verified
+    # The default asks for half the likelihood: a small dissent is tolerated...
+    assert combine.rank(apart, RankingSettings(verified_threshold=0.5))[0].verified
+    # ... a larger one is not.
+    split = [*alike, *[cand(x, 2, 2, -0.15, "s1", near=("=1", "=0")) for x in "cd"]]
+    top = combine.rank(split, RankingSettings(verified_threshold=0.5))[0]
+    assert split[top.index].code == "a" and top.parts["near_agreement"] < 0.5
+    assert not top.verified
     # A failing candidate is not asked: it cannot be verified anyway.
     failing = [*alike, cand("d", 1, 2, -0.05, "s2", near=("=5", "=5"))]
-    top = combine.rank(failing, RankingSettings(verified_threshold=0.5))[0]
+    top = combine.rank(failing, strict)[0]
     assert top.verified and top.parts["near_agreement"] == pytest.approx(1.0)

@@ -261,3 +261,26 @@ def test_the_threshold_and_figures_are_the_graphs_own_on_the_validation_rows() -
     rivals = [data["validation"][f"best {kind}"] for kind in ("logistic", "mlp")]
     winner = max(rivals, key=lambda f: (f["top1"], -f["log_loss"]))
     assert winner["configuration"] == data["configuration"]
+
+
+def test_the_verified_mark_is_the_one_its_rows_choose_and_the_settings_agree() -> None:
+    """The mark's thresholds (``verified_mark``) are recomputed from the committed rows."""
+    import sys
+
+    from codegen_lsp.settings import RankingSettings
+
+    sys.path.insert(0, str(ROOT / "models" / "verifier"))
+    try:
+        import verified  # models/verifier/verified.py: the script that chose them
+    finally:
+        sys.path.pop(0)
+    mark = metadata()["verified_mark"]
+    paths = [ROOT / "models" / "verifier" / "mark" / name for name in mark["chosen_on"]]
+    found = [top for path in paths for top in verified.tops(verified.read_rows(path))]
+    assert verified.best(found) == (pytest.approx(mark["threshold"]), mark["near_agreement"])
+    right = verified.marked(found, mark["threshold"], mark["near_agreement"])
+    assert sum(right) / len(right) >= TARGET_PRECISION
+    assert RankingSettings().verified_near_agreement == mark["near_agreement"]
+    assert loaded().mark_threshold == pytest.approx(mark["threshold"])
+    # The gate is what lets the threshold fall this low: without it, the same rows need more.
+    assert verified.choose(found, 0.0) > mark["threshold"]

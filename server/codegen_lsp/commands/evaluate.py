@@ -40,6 +40,12 @@ def add_parser(subparsers: Any) -> None:
         help="with examples, do not compare candidates on calls near the examples' "
         "(ranking.exampleVariants)",
     )
+    parser.add_argument(
+        "--asserts",
+        help="a calls.jsonl whose rows hold the model's replies ('text', written by a run "
+        "without --calls): run its `assert f(...) == value` lines on the candidates and measure "
+        "the codet and combined_asserts rankers (CodeT)",
+    )
     parser.add_argument("--n", type=int, default=10, help="samples per task (default 10)")
     parser.add_argument("--limit", type=int, help="only the first K tasks")
     parser.add_argument("--offset", type=int, default=0, help="skip the first tasks")
@@ -132,7 +138,13 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation and print the markdown report."""
     from codegen_lsp.eval.datasets import DatasetError, load_tasks
-    from codegen_lsp.eval.harness import Harness, load_calls, load_samples, stderr_progress
+    from codegen_lsp.eval.harness import (
+        Harness,
+        load_calls,
+        load_replies,
+        load_samples,
+        stderr_progress,
+    )
     from codegen_lsp.eval.report import markdown, write_report
     from codegen_lsp.pipeline import Pipeline
 
@@ -172,6 +184,13 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as error:
             print(f"error: {args.calls}: {error}", file=sys.stderr)
             return 1
+    replies = None
+    if args.asserts:
+        try:
+            replies = load_replies(Path(args.asserts))
+        except (OSError, ValueError) as error:
+            print(f"error: {args.asserts}: {error}", file=sys.stderr)
+            return 1
     pre_drawn = None
     if args.samples:
         try:
@@ -200,6 +219,7 @@ def run(args: argparse.Namespace) -> int:
         hidden_sandbox=hidden_sandbox,
         proposed=proposed,
         inputs_with_examples=args.inputs_with_examples,
+        replies=replies,
     )
     try:
         outcomes = harness.run(tasks, stderr_progress)

@@ -48,9 +48,11 @@ RANKERS = (
     "combined_proposed_inputs",
     "combined_reviewer",
     "combined_repair",
+    "codet",
+    "combined_asserts",
     "oracle",
 )
-OPTIONAL_RANKERS = ("reviewer", "combined_reviewer", "combined_repair")
+OPTIONAL_RANKERS = ("reviewer", "combined_reviewer", "combined_repair", "codet", "combined_asserts")
 """Measured only when asked: the reviewer (``eval --reviewer``) costs one forward pass per
 candidate, the repair round (``eval --repair-samples K``) a generation where nothing passed."""
 
@@ -145,6 +147,21 @@ def load_calls(path: Path) -> dict[str, list[str]]:
         if not isinstance(calls, list) or not all(isinstance(c, str) for c in calls):
             raise ValueError(f'line {number}: expected {{"task_id": ..., "calls": [...]}}')
         found[str(row.get("task_id"))] = calls
+    return found
+
+
+def load_replies(path: Path) -> dict[str, str]:
+    """Read the model's replies an earlier run recorded in ``calls.jsonl`` (``text``)."""
+    found: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        text = row.get("text") if isinstance(row, dict) else None
+        if text is not None and not isinstance(text, str):
+            raise ValueError(f"line {number}: 'text' is not a string")
+        if text:
+            found[str(row.get("task_id"))] = text
     return found
 
 
@@ -266,8 +283,13 @@ class Harness:
         hidden_sandbox: Sandbox | None = None,
         proposed: dict[str, list[str]] | None = None,
         inputs_with_examples: bool = False,
+        replies: dict[str, str] | None = None,
     ) -> None:
         self.pipeline = pipeline
+        self.replies = replies
+        """The model's replies to the calls prompt per task (``eval --asserts``): their
+        ``assert f(...) == value`` lines are run on every candidate (CodeT) and measured as the
+        ``codet`` and ``combined_asserts`` rankers."""
         self.inputs_with_examples = inputs_with_examples
         """Compare candidates on inputs even when the prompt has examples (an experiment)."""
         self.proposed = proposed
@@ -370,7 +392,7 @@ class Harness:
                 candidates, len(drawn), len(drawn) + len(proposed)
             ),
         }
-        variant_keys = {
+        variant_keys: dict[str, list[Any] | None] = {
             name: _combined_keys(combine.rank(variant, settings, model), len(candidates))
             for name, variant in variants.items()
         }
@@ -384,6 +406,8 @@ class Harness:
             if self.reviewer and ctx.docstring
             else None
         )
+
+        variant_keys |= self._assert_keys(task, ctx, bodies, candidates, ranked)
 
         # Only now, after ranking, are the hidden tests run.
         hidden_codes = [ctx.module_with_body(b) + "\n\n" + task.test for b in bodies]
@@ -495,6 +519,47 @@ class Harness:
         )
         return float(hidden.error is None and hidden.total > 0 and hidden.passed == hidden.total)
 
+    def _assert_keys(
+        self,
+        task: Task,
+        ctx: FunctionContext,
+        bodies: list[str],
+        candidates: list[Candidate],
+        ranked: list[combine.Ranked],
+    ) -> dict[str, list[Any] | None]:
+        """Sort keys of the two assert rankers (CodeT), when the task has the model's asserts.
+
+        ``codet``: CodeT's dual execution agreement: candidates that pass the same asserts form
+        a set, worth (samples in it) x (asserts they pass). ``combined_asserts``: the combined
+        score times the smoothed share of asserts the candidate passes.
+        """
+        if self.replies is None:
+            return {}
+        text = self.replies.get(task.task_id)
+        pairs = inputs.proposed_asserts(text or "", ctx.name, constructors=inputs.constructors(ctx))
+        if not pairs or not bodies:
+            return {"codet": None, "combined_asserts": None}
+        tests = [Example(call=call, expected=expected, line=0) for call, expected in pairs]
+        runs = self._run_examples(ctx, bodies, tests)
+        passed = [
+            frozenset(i for i, r in enumerate(run.results) if r.status == "passed")
+            if run.error is None
+            else frozenset()
+            for run in runs
+        ]
+        samples: dict[frozenset[int], int] = {}
+        for candidate, tests_passed in zip(candidates, passed, strict=True):
+            samples[tests_passed] = samples.get(tests_passed, 0) + candidate.duplicates
+        lps = [c.mean_logprob if c.mean_logprob is not None else -1e9 for c in candidates]
+        codet = [(samples[p] * len(p), lp) for p, lp in zip(passed, lps, strict=True)]
+        combined = _combined_keys(ranked, len(candidates))
+        smoothed = [(len(p) + 1) / (len(tests) + 1) for p in passed]
+        with_asserts = [
+            (key[0], key[1] * share, *key[2:]) if key else key
+            for key, share in zip(combined, smoothed, strict=True)
+        ]
+        return {"codet": codet, "combined_asserts": with_asserts}
+
     def inputs(self, task: Task, ctx: FunctionContext) -> tuple[list[str], list[str]]:
         """Return the calls to compare the task's candidates on: drawn, then proposed."""
         if self.proposed is not None:
@@ -502,7 +567,8 @@ class Harness:
             return self.pipeline.probe_calls(ctx, known_proposals=known)
         drawn, proposed = self.pipeline.probe_calls(ctx)
         if self.pipeline.settings.ranking.proposed_inputs:
-            self.calls.append({"task_id": task.task_id, "calls": proposed})
+            reply = self.pipeline.proposals_reply(ctx)
+            self.calls.append({"task_id": task.task_id, "calls": proposed, "text": reply})
             if self.stream_dir is not None:
                 _append(self.stream_dir / "calls.jsonl", self.calls[-1:])
         return drawn, proposed

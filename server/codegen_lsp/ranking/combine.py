@@ -156,8 +156,13 @@ def rank(
             for key, c in zip(keys, candidates, strict=True)
         ]
         scores = lever_scores(weights, lm_weights, finer if use_agreement else None)
-    threshold = verifier_model.threshold if verifier_model is not None else None
-    threshold = settings.verified_threshold if threshold is None else threshold
+    threshold = settings.verified_threshold
+    if verifier_model is not None:
+        threshold = (
+            verifier_model.mark_threshold
+            if verifier_model.mark_threshold is not None
+            else verifier_model.threshold
+        )
     near_shares = near_agreement(candidates, lm_weights)
 
     ranked = []

@@ -67,6 +67,21 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _mark_threshold(mark: object) -> float | None:
+    """Read the verified mark's threshold from the metadata (None when absent or unreadable)."""
+    if not isinstance(mark, dict):
+        return None
+    try:
+        value = float(mark["threshold"])
+    except (KeyError, TypeError, ValueError):
+        log.warning(
+            "verifier metadata: the verified mark's threshold is unreadable; using the "
+            "verifier's own"
+        )
+        return None
+    return value if 0.0 <= value <= 1.0 else None
+
+
 @dataclass
 class VerifierModel:
     """P = sigmoid(w . h + b), h = relu(W_h . z + b_h) (or z itself), z = (x - mean) / scale.
@@ -83,6 +98,10 @@ class VerifierModel:
     scale: np.ndarray
     threshold: float
     """Score a verified candidate must clear (>= 95% precision on validation)."""
+    mark_threshold: float | None = None
+    """The "verified" mark's own score threshold, chosen with the near-agreement gate on
+    editor-like data (``models/verifier/verified.py``; metadata ``verified_mark``); None: the
+    mark uses :attr:`threshold`."""
     features: tuple[str, ...] = FEATURES
     hidden_weights: np.ndarray | None = None
     """[F, H] for the MLP kind, None for the logistic kind."""
@@ -134,6 +153,7 @@ class VerifierModel:
             mean=np.asarray(data["mean"], dtype=np.float64),
             scale=np.asarray(data["scale"], dtype=np.float64),
             threshold=float(data.get("threshold", 0.5)),
+            mark_threshold=_mark_threshold(data.get("verified_mark")),
             features=features,
             hidden_weights=None if hidden is None else np.asarray(hidden, dtype=np.float64),
             hidden_bias=(
