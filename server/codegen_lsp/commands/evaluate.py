@@ -177,20 +177,12 @@ def run(args: argparse.Namespace) -> int:
     settings.ranking.drawn_inputs = not args.no_drawn_inputs
     settings.ranking.proposed_inputs = not args.no_proposed_inputs
     settings.ranking.example_variants = not args.no_example_variants
-    proposed = None
-    if args.calls:
-        try:
-            proposed = load_calls(Path(args.calls))
-        except (OSError, ValueError) as error:
-            print(f"error: {args.calls}: {error}", file=sys.stderr)
-            return 1
-    replies = None
-    if args.asserts:
-        try:
-            replies = load_replies(Path(args.asserts))
-        except (OSError, ValueError) as error:
-            print(f"error: {args.asserts}: {error}", file=sys.stderr)
-            return 1
+    try:
+        proposed = load_calls(Path(args.calls)) if args.calls else None
+        replies = load_replies(Path(args.asserts)) if args.asserts else None
+    except (OSError, ValueError) as error:
+        print(f"error: {error} (--calls {args.calls}, --asserts {args.asserts})", file=sys.stderr)
+        return 1
     pre_drawn = None
     if args.samples:
         try:
