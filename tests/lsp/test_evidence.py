@@ -117,3 +117,8 @@ def test_the_data_carries_the_score_and_what_it_means() -> None:
         score_parts={"agreement": 5.0, "samples": 8.0, "inputs": 12.0},
     )
     assert (candidate_data(agreeing)["agreement"], candidate_data(agreeing)["inputs"]) == (5, 12)
+    assert "nearAgreement" not in candidate_data(agreeing)
+    near = FakeRanked(
+        body="    return 1\n", run=_passing_run(2), score_parts={"near_agreement": 0.8}
+    )
+    assert candidate_data(near)["nearAgreement"] == 0.8

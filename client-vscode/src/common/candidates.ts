@@ -40,6 +40,9 @@ export interface Candidate {
     /** Without examples: how many samples were compared, and on how many inputs. */
     samples?: number;
     inputs?: number;
+    /** With examples: the share (0 to 1) of the passing candidates' likelihood that acts like
+     * this one on calls near the examples; below the server's setting it is not verified. */
+    nearAgreement?: number;
     /** Edits to the document the request was made on; none when the candidate is disabled. */
     edits: TextEdit[];
     /** Why the server offers it disabled (its first failing example). */
@@ -137,6 +140,7 @@ export function evidenceOf(evidence: unknown): Partial<Candidate> {
         agreement: numberOf(evidence, 'agreement'),
         samples: numberOf(evidence, 'samples'),
         inputs: numberOf(evidence, 'inputs'),
+        nearAgreement: numberOf(evidence, 'nearAgreement'),
         failure: stringOf(evidence, 'failure'),
     };
 }
@@ -212,6 +216,10 @@ export function pickItem(candidate: Candidate): PickItem {
     }
     if (candidate.agreement !== undefined && candidate.agreement > 1 && candidate.inputs === undefined) {
         facts.push(`${candidate.agreement} samples behave alike`); // the title says it without examples
+    }
+    if (candidate.nearAgreement !== undefined && candidate.nearAgreement < 1 && !fails) {
+        // Passing candidates that part ways on inputs the examples leave open.
+        facts.push(`${Math.round(candidate.nearAgreement * 100)}% alike near the examples`);
     }
     const code = candidate.body
         .split('\n')

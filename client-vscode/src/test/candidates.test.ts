@@ -79,8 +79,9 @@ test('evidenceOf keeps only well-typed fields', () => {
     assert.deepEqual(evidenceOf({ score: 'high', examplesPassed: 2, passes: 'yes', inputs: 6 }), {
         passes: undefined, score: undefined, scoreMeaning: undefined, verified: undefined,
         examplesPassed: 2, examplesTotal: undefined, agreement: undefined, samples: undefined,
-        inputs: 6, failure: undefined,
+        inputs: 6, nearAgreement: undefined, failure: undefined,
     });
+    assert.equal(evidenceOf({ nearAgreement: 0.75 }).nearAgreement, 0.75);
     assert.deepEqual(evidenceOf(null), {});
 });
 
@@ -104,6 +105,13 @@ test('pickItem shows the score and the facts the title leaves out', () => {
     });
     assert.ok(agreeing.label.startsWith('$(question)'));
     assert.equal(agreeing.description, 'score 0.50'); // the title already says who agrees
+    const apart = {
+        rank: 4, title: 'Implement: 2/2 examples pass — return max(xs)', body: '    return max(xs)\n', score: 0.6,
+        examplesPassed: 2, examplesTotal: 2, passes: true, nearAgreement: 0.4, edits: [],
+    };
+    assert.equal(pickItem(apart).description, 'score 0.60 · 40% alike near the examples');
+    // Nothing to say when all act alike.
+    assert.equal(pickItem({ ...apart, nearAgreement: 1 }).description, 'score 0.60');
 });
 
 test('applyEdits produces the file as it would be after accepting', () => {

@@ -72,7 +72,8 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     """Return a candidate's evidence as data (camelCase), for clients that show more than a title.
 
     Clients read this, never the title: what ran, what passed, the first failure, how many
-    samples agree, the score and what it means.
+    samples agree (and how many of the passing ones act alike near the examples), the score and
+    what it means.
     """
     run = candidate.run
     data: dict[str, Any] = {
@@ -93,6 +94,11 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
         data["agreement"], data["samples"], data["inputs"] = _agreement(candidate)
     elif candidate.group_size > 1:
         data["agreement"] = candidate.group_size
+    near = candidate.score_parts.get("near_agreement")
+    if near is not None:
+        # The share of the passing candidates' likelihood that did what this one did on the
+        # calls near the examples: below ranking.verifiedNearAgreement it is not verified.
+        data["nearAgreement"] = round(float(near), 3)
     return data
 
 
