@@ -146,7 +146,10 @@ def variant_calls(ctx: FunctionContext, examples: list[Example], settings: Setti
         return []
     judged = [example for example in examples if example.kind != "probe"]
     return variants.example_variants(
-        ctx.name, judged, keep=lambda call: inputs.fits_signature(ctx, call)
+        ctx.name,
+        judged,
+        keep=lambda call: inputs.fits_signature(ctx, call),
+        constructors=inputs.constructors(ctx),
     )
 
 

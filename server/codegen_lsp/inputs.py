@@ -319,10 +319,11 @@ def _data_arguments(call: ast.Call, constructors: frozenset[str]) -> bool:
     ):
         return False
     values = [*call.args, *[k.value for k in call.keywords]]
-    return all(_is_data(value, constructors) for value in values)
+    return all(is_data(value, constructors) for value in values)
 
 
-def _is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
+def is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
+    """Tell a literal, a list/tuple/set/dict of data, or a call of one of ``constructors``."""
     if isinstance(node, ast.Call):
         # A project class built through its constructor: it runs only in the sandbox.
         return (
@@ -331,10 +332,10 @@ def _is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
             and _data_arguments(node, constructors)
         )
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(_is_data(item, constructors) for item in node.elts)
+        return all(is_data(item, constructors) for item in node.elts)
     if isinstance(node, ast.Dict):
         return all(
-            key is not None and _is_data(key, constructors) and _is_data(value, constructors)
+            key is not None and is_data(key, constructors) and is_data(value, constructors)
             for key, value in zip(node.keys, node.values, strict=True)
         )
     try:

@@ -527,8 +527,9 @@ class Pipeline:
         if not examples and len(draw.bodies) > 1:
             # Nothing says what is right: compare what the candidates do on the same inputs.
             drawn, proposed = self.probe_calls(ctx, cancel, progress)
-        elif judged and len(draw.bodies) > 1:
-            # The examples leave edges open: split the candidates that part ways near them.
+        elif judged and len(draw.bodies) > 1 and draw.passing_samples(runs):
+            # The examples leave edges open: the verified mark asks whether the candidates that
+            # pass them part ways near them (nothing to ask when none passes).
             near = execution.variant_calls(ctx, examples, self.settings)
         calls = drawn + proposed + near
         if calls:

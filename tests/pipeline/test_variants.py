@@ -109,3 +109,49 @@ def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
     assert found["right"] == found["also right"]
     assert found["right"] != found["no empty"]  # the empty list tells them apart
     assert "!ValueError" in found["no empty"]
+
+
+def test_examples_that_build_the_projects_objects_seed_variants_that_run() -> None:
+    source = '''from dataclasses import dataclass
+
+
+@dataclass
+class Item:
+    sku: str
+    cents: int
+
+
+def cheapest(items: list[Item]) -> int:
+    """Return the lowest price, or 0 for no items.
+
+    >>> cheapest([Item("a", 300), Item("b", 120)])
+    120
+    """
+'''
+    ctx = find_function(
+        source, source.splitlines().index("def cheapest(items: list[Item]) -> int:")
+    )
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings())
+    assert "cheapest([])" in calls
+    assert "cheapest([Item('a', 300), Item('b', 0)])" in calls  # one constructor field changed
+    assert "cheapest([Item('b', 120), Item('a', 300)])" in calls  # the objects reordered
+    # Not the project's class: a call of anything else seeds nothing.
+    other = variants.example_variants("cheapest", [example("cheapest([open('x')])")])
+    assert other == []
+    bodies = {
+        "right": "    return min((i.cents for i in items), default=0)\n",
+        "no empty": "    return min(i.cents for i in items)\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        found = {
+            name: inputs.behaviour(
+                sandbox.run(
+                    ctx.module_with_body(body), "cheapest", inputs.probe_examples(calls)
+                ).results,
+                None,
+            )[0]
+            for name, body in bodies.items()
+        }
+    assert all(key.startswith("=") for key in found["right"])  # every call built and ran
+    assert found["right"] != found["no empty"]

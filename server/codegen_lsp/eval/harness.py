@@ -369,7 +369,7 @@ class Harness:
         drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
         near = (
             execution.variant_calls(ctx, examples, self.pipeline.settings)
-            if len(bodies) > 1
+            if len(bodies) > 1 and draw.passing_samples(runs)
             else []
         )
         calls = drawn + proposed + near
