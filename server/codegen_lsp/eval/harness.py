@@ -289,7 +289,7 @@ class Harness:
         self.replies = replies
         """The model's replies to the calls prompt per task (``eval --asserts``): their
         ``assert f(...) == value`` lines are run on every candidate (CodeT) and measured as the
-        ``codet`` and ``combined_asserts`` rankers."""
+        ``codet`` and ``combined_asserts`` rankers (a task without asserts ranks as combined)."""
         self.inputs_with_examples = inputs_with_examples
         """Compare candidates on inputs even when the prompt has examples (an experiment)."""
         self.proposed = proposed
@@ -538,7 +538,9 @@ class Harness:
         text = self.replies.get(task.task_id)
         pairs = inputs.proposed_asserts(text or "", ctx.name, constructors=inputs.constructors(ctx))
         if not pairs or not bodies:
-            return {"codet": None, "combined_asserts": None}
+            # No asserts to run: both rankers are what the ranking does without them.
+            combined = _combined_keys(ranked, len(candidates))
+            return {"codet": combined, "combined_asserts": combined}
         tests = [Example(call=call, expected=expected, line=0) for call, expected in pairs]
         runs = self._run_examples(ctx, bodies, tests)
         passed = [
