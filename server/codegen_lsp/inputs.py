@@ -246,16 +246,17 @@ def proposed_calls(
     ``assert f(1) == 2``, ``f(1) == 2``, ``>>> f(1)`` and ``print(f(1))`` all give ``f(1)``: the
     predicted result is dropped (it is the model's guess, not evidence). An argument is data
     when it is a literal, or a call of one of ``constructors`` (the project's classes, e.g.
-    ``Pt(1.0, 2.0)``) whose arguments are data, or a list, tuple, set or dict of data.
+    ``Pt(1.0, 2.0)``) whose arguments are data, or a list, tuple, set or dict of data. A line
+    whose brackets the model got wrong around the result (``assert f([1, 2] == 3``,
+    ``assert f(1) == 2, "msg")``) still gives its call: only the part before `` == `` is read.
     """
     calls: list[str] = []
     for line in text.splitlines():
         line = line.strip().removeprefix(">>>").strip()
         if name not in line:
             continue
-        try:
-            tree = ast.parse(line)
-        except SyntaxError:
+        tree = _parsed(line) or _parsed(_call_before_result(line))
+        if tree is None:
             continue
         for node in ast.walk(tree):
             call = _data_call(node, name, constructors)
@@ -265,6 +266,26 @@ def proposed_calls(
         if len(calls) >= limit:
             break
     return calls
+
+
+def _parsed(line: str) -> ast.Module | None:
+    try:
+        return ast.parse(line)
+    except SyntaxError:
+        return None
+
+
+def _call_before_result(line: str) -> str:
+    """Return the call part of an assert line the model broke: cut at `` == ``, close brackets.
+
+    Small models misplace brackets around the predicted result; the call's arguments, the only
+    part kept, usually stand before it.
+    """
+    head = line.removeprefix("assert").split(" == ", 1)[0].strip()
+    missing = head.count("(") - head.count(")")
+    if missing < 0 or head.count("[") != head.count("]"):
+        return ""
+    return head + ")" * missing
 
 
 def proposed_asserts(

@@ -227,3 +227,17 @@ def test_proposed_asserts_keep_the_predicted_result_only_when_it_is_a_literal() 
         len(inputs.proposed_asserts("\n".join(f"assert add({i}) == {i}" for i in range(20)), "add"))
         == inputs.PROPOSED_CALLS
     )
+
+
+def test_a_call_is_kept_when_the_model_broke_the_brackets_around_its_result() -> None:
+    text = (
+        "assert sort_third( [3, 1, 2] == [1, 2, 3]  # the closing bracket went missing\n"
+        'assert sort_third([5, 4]) == [4, 5], "a message")\n'  # one bracket too many
+        "assert sort_third([[1] == 2\n"  # a broken list: nothing to keep
+    )
+    assert inputs.proposed_calls(text, "sort_third") == [
+        "sort_third([3, 1, 2])",
+        "sort_third([5, 4])",
+    ]
+    # The asserts keep only lines that parse as written: their result is what they are for.
+    assert inputs.proposed_asserts(text, "sort_third") == []
