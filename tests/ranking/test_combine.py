@@ -171,6 +171,8 @@ def test_the_verified_threshold_is_the_verifiers_else_the_setting() -> None:
     assert top(RankingSettings(verified_threshold=high), marked).verified
     marked = dataclasses.replace(model(low), mark_threshold=high)
     assert not top(RankingSettings(verified_threshold=low), marked).verified
+    # Without the near gate the mark's threshold (chosen with it) does not apply.
+    assert top(RankingSettings(example_variants=False), marked).verified
     # Without one, the setting decides, both ways.
     first = top(RankingSettings(verified_threshold=low), None)
     assert first.score == pytest.approx(without_verifier) and first.verified

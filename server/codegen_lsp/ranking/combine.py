@@ -158,9 +158,12 @@ def rank(
         scores = lever_scores(weights, lm_weights, finer if use_agreement else None)
     threshold = settings.verified_threshold
     if verifier_model is not None:
+        # The mark's own threshold was chosen together with the near gate; without the gate
+        # (exampleVariants off) the verifier's stricter one stands.
+        gated = settings.example_variants and verifier_model.mark_threshold is not None
         threshold = (
             verifier_model.mark_threshold
-            if verifier_model.mark_threshold is not None
+            if gated and verifier_model.mark_threshold is not None
             else verifier_model.threshold
         )
     near_shares = near_agreement(candidates, lm_weights)
