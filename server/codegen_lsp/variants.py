@@ -6,8 +6,7 @@ them is then wrong on inputs the user will meet (EvalPlus, Liu et al. 2023, foun
 third of "passing" solutions wrong this way). EvalPlus grows its inputs by type-aware mutation of
 the seed inputs; this module does the same to the examples' calls, one argument at a time:
 
-    >>> from codegen_lsp import inputs
-from codegen_lsp.sandbox.types import Example
+    >>> from codegen_lsp.sandbox.types import Example
     >>> calls = example_variants("add", [Example(call="add([1, 2], 'ab')", expected="3", line=1)])
     >>> calls[:4]
     ["add([], 'ab')", "add([1, 2], '')", "add([1], 'ab')", "add([1, 2], 'a')"]
