@@ -39,17 +39,24 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
-    """Per task: (top is right, top passes every example, its score, its near share)."""
-    by_task: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def by_task(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Per task: the top candidate's row and all of the task's rows."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_task[row["task_id"]].append(row)
+        grouped[row["task_id"]].append(row)
     found = []
-    for task_rows in by_task.values():
+    for task_rows in grouped.values():
         first = [row for row in task_rows if row.get("top")]
         if not first:
             raise SystemExit("rows without 'top': dump them with this version of `eval`")
-        top = first[0]
+        found.append((first[0], task_rows))
+    return found
+
+
+def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
+    """Per task: (top is right, top passes every example, its score, its near share)."""
+    found = []
+    for top, task_rows in by_task(rows):
         passing = [r for r in task_rows if r["passes_all"] and r.get("near")]
         weight = {id(r): r["p_lm"] * r["duplicates"] for r in passing}
         total = sum(weight.values())
@@ -58,6 +65,22 @@ def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
             same = sum(weight[id(r)] for r in passing if r["near"] == top["near"])
             share = same / total
         found.append((bool(top["label"]), bool(top["passes_all"]), float(top["score"]), share))
+    return found
+
+
+def tops_without_examples(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
+    """Per task of a run without examples: (top is right, it ran on inputs, its score, 1.0).
+
+    Without examples the score is the share of the samples' likelihood that behaves like the
+    top candidate on the drawn and proposed inputs; a top that ran on no input cannot be marked.
+    """
+    found = []
+    for top, _ in by_task(rows):
+        if "inputs" not in top:
+            raise SystemExit("rows without 'inputs': dump them with this version of `eval`")
+        if top.get("examples_passed") or top.get("passes_all"):
+            raise SystemExit(f"{top['task_id']} has examples: --no-examples reads stripped runs")
+        found.append((bool(top["label"]), top["inputs"] > 0, float(top["score"]), 1.0))
     return found
 
 
@@ -152,15 +175,24 @@ def main() -> None:
         help="record the best choice in this verifier metadata (server/codegen_lsp/data/"
         "verifier.json); then set ranking.verifiedNearAgreement's default to its near share",
     )
+    parser.add_argument(
+        "--no-examples",
+        action="store_true",
+        help="the rows come from runs without examples (eval --strip-examples): choose the "
+        "agreement share that marks a top verified (set ranking.verifiedAgreement's default to it)",
+    )
     args = parser.parse_args()
-    choice = [t for path in args.choose for t in tops(read_rows(path))]
+    read = tops_without_examples if args.no_examples else tops
+    choice = [t for path in args.choose for t in read(read_rows(path))]
     sets = {"choice": choice}
     for item in args.report:
         name, _, path = item.partition("=")
-        sets[name] = tops(read_rows(Path(path)))
+        sets[name] = read(read_rows(Path(path)))
     print("| set | score threshold | near share | marked | precision | 95% low |")
     print("|---|---|---|---|---|---|")
-    for near in NEAR_SHARES:
+    if args.no_examples and args.write is not None:
+        raise SystemExit("--write records the mark with examples; set ranking.verifiedAgreement")
+    for near in (0.0,) if args.no_examples else NEAR_SHARES:
         threshold = args.threshold if args.threshold is not None else choose(choice, near)
         if threshold is None:
             print(f"| choice | none reaches 95% | {near:.1f} | | | |")

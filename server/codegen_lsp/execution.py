@@ -135,16 +135,25 @@ def probe_calls(
     return drawn, proposed
 
 
-def variant_calls(ctx: FunctionContext, examples: list[Example], settings: Settings) -> list[str]:
+def variant_calls(
+    ctx: FunctionContext,
+    examples: list[Example],
+    settings: Settings,
+    draw: Draw,
+    runs: list[CandidateRun],
+) -> list[str]:
     """Return calls near the examples' own (``ranking.exampleVariants``), to compare on.
 
     Candidates that pass every example are told apart where they part ways on these
     (:mod:`codegen_lsp.variants`); calls the type hints rule out are not kept. Only for a
-    module-level, non-async function, the only kind a call can reach.
+    module-level, non-async function, the only kind a call can reach, and only when there is
+    something to tell apart: two distinct bodies, and some sample passing every example.
     """
     if not settings.ranking.example_variants or not ctx.is_top_level or ctx.is_async:
         return []
     judged = [example for example in examples if example.kind != "probe"]
+    if not judged or len(draw.bodies) < 2 or not draw.passing_samples(runs):
+        return []
     return variants.example_variants(
         ctx.name,
         judged,

@@ -314,9 +314,7 @@ def proposed_asserts(
             and _data_call(test.left, name, constructors) is not None
         ):
             continue
-        try:
-            ast.literal_eval(test.comparators[0])
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        if literal_value(test.comparators[0]) is NOT_LITERAL:
             continue
         pair = (ast.unparse(test.left), ast.unparse(test.comparators[0]))
         if pair[0] not in [call for call, _ in found]:
@@ -359,11 +357,19 @@ def is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
             key is not None and is_data(key, constructors) and is_data(value, constructors)
             for key, value in zip(node.keys, node.values, strict=True)
         )
+    return literal_value(node) is not NOT_LITERAL
+
+
+NOT_LITERAL = object()
+"""What :func:`literal_value` returns for a node that is not a plain literal."""
+
+
+def literal_value(node: ast.expr) -> Any:
+    """Return the literal's value, or :data:`NOT_LITERAL` (never evaluates anything else)."""
     try:
-        ast.literal_eval(node)
+        return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
+        return NOT_LITERAL
 
 
 _CLASS = re.compile(r"^\s*class\s+([A-Za-z_]\w*)", re.MULTILINE)
@@ -497,7 +503,5 @@ def _type_name(node: ast.expr) -> str | None:
     container = _CONTAINERS.get(type(node))
     if container is not None:
         return container  # its items may be the project's objects: literal_eval cannot tell
-    try:
-        return type(ast.literal_eval(node)).__name__
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
+    value = literal_value(node)
+    return None if value is NOT_LITERAL else type(value).__name__

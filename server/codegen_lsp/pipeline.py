@@ -424,7 +424,13 @@ class Pipeline:
         self, result: GenerationResult, draw: Draw, verifier_model: VerifierModel | None
     ) -> list[str]:
         notes = []
-        if not result.examples:
+        if not result.examples and any(c.verified for c in result.candidates):
+            notes.append(
+                "no examples in the docstring: verified here means nearly all samples behave "
+                "alike on every input tried, not that a result was checked (add `>>> f(x)` "
+                "lines or `f(x) == y` to have candidates checked)"
+            )
+        elif not result.examples:
             notes.append(
                 "no examples in the docstring: nothing is verified (add `>>> f(x)` lines or "
                 "`f(x) == y` to have candidates checked)"
@@ -527,10 +533,10 @@ class Pipeline:
         if not examples and len(draw.bodies) > 1:
             # Nothing says what is right: compare what the candidates do on the same inputs.
             drawn, proposed = self.probe_calls(ctx, cancel, progress)
-        elif judged and len(draw.bodies) > 1 and draw.passing_samples(runs):
+        else:
             # The examples leave edges open: the verified mark asks whether the candidates that
-            # pass them part ways near them (nothing to ask when none passes).
-            near = execution.variant_calls(ctx, examples, self.settings)
+            # pass them part ways near them.
+            near = execution.variant_calls(ctx, examples, self.settings, draw, runs)
         calls = drawn + proposed + near
         if calls:
             bodies = [b.body for b in draw.bodies]

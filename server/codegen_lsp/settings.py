@@ -153,6 +153,12 @@ class RankingSettings:
     """Share of the example-passing candidates' likelihood that must act like a candidate on
     the calls near the examples for it to be called verified (``exampleVariants``); chosen with
     the verifier's mark threshold on MBPP validation (``models/verifier/verified.py``)."""
+    verified_agreement: float = bounded(1.01, 0.0, 1.01)
+    """Without examples: the share of the samples' likelihood that must behave like a candidate
+    on the drawn and proposed inputs (its crashes there counted against it) for it to be called
+    verified. Above 1 (the default): never. On MBPP without its examples no share reaches the
+    mark's 95% (``models/verifier/verified.py --no-examples``): samples that all agree have read
+    a terse description the same wrong way as often as the right way."""
     verified_threshold: float = bounded(0.5, 0.0, 1.0)
     """Score a candidate must clear (besides passing every example) to be called verified, when
     the verifier is off; the verifier carries its own threshold, chosen on validation."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 from collections.abc import Callable, Iterator
 from itertools import zip_longest
 from typing import Any
@@ -97,23 +98,13 @@ def mutations(value: Any) -> list[Any]:
     return []
 
 
-_NOT_LITERAL = object()
-
-
-def _literal(node: ast.expr) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return _NOT_LITERAL
-
-
 def _as_node(value: Any) -> ast.expr | None:
     """Return the literal's source as a node; None when its repr does not read back (nan)."""
     try:
         node = ast.parse(repr(value), mode="eval").body
     except SyntaxError:
         return None
-    return node if _literal(node) is not _NOT_LITERAL else None
+    return node if inputs.literal_value(node) is not inputs.NOT_LITERAL else None
 
 
 def node_mutations(node: ast.expr, constructors: frozenset[str]) -> list[ast.expr]:
@@ -122,8 +113,8 @@ def node_mutations(node: ast.expr, constructors: frozenset[str]) -> list[ast.exp
     A literal's :func:`mutations`; a list of the project's objects made shorter, longer or
     reversed; a call of one of ``constructors`` with one of its arguments changed.
     """
-    value = _literal(node)
-    if value is not _NOT_LITERAL:
+    value = inputs.literal_value(node)
+    if value is not inputs.NOT_LITERAL:
         return [n for n in (_as_node(near) for near in mutations(value)) if n is not None]
     if isinstance(node, ast.List | ast.Tuple):
         items = list(node.elts)
@@ -184,20 +175,65 @@ def _changed_arguments(
         yield from (changed for changed in row if changed is not None)
 
 
-def _seed(call: str, name: str, constructors: frozenset[str]) -> ast.Call | None:
-    """Return ``name(...)`` parsed when every argument is data (literals, the project's objects)."""
-    try:
-        node = ast.parse(call.strip(), mode="eval").body
-    except SyntaxError:
+def _seed(call: ast.expr, name: str, constructors: frozenset[str]) -> ast.Call | None:
+    """Return ``call`` when it is ``name(...)`` and every argument is data.
+
+    Data: literals and the project's objects built through their constructors.
+    """
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
         return None
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+    if call.func.id != name or any(keyword.arg is None for keyword in call.keywords):
         return None
-    if node.func.id != name or any(keyword.arg is None for keyword in node.keywords):
-        return None
-    values = [*node.args, *[keyword.value for keyword in node.keywords]]
+    values = [*call.args, *[keyword.value for keyword in call.keywords]]
     if not all(inputs.is_data(value, constructors) for value in values):
-        return None  # a name, a starred argument, a call of something else
-    return node
+        return None  # a name bound some other way, a starred argument, a call of something else
+    return call
+
+
+class _Inline(ast.NodeTransformer):
+    """Put each bound name's data in its place (``f(item)`` -> ``f(Item('a', 3))``)."""
+
+    def __init__(self, bindings: dict[str, ast.expr]) -> None:
+        self.bindings = bindings
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        bound = self.bindings.get(node.id)
+        if isinstance(node.ctx, ast.Load) and bound is not None:
+            return copy.deepcopy(bound)
+        return node
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    names |= {
+        (a.asname or a.name).split(".")[0] for a in ast.walk(node) if isinstance(a, ast.alias)
+    }
+    defined = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return names | {n.name for n in ast.walk(node) if isinstance(n, defined)}
+
+
+def bind_setup(source: str, bindings: dict[str, ast.expr], constructors: frozenset[str]) -> None:
+    """Record the data that ``source``'s plain assignments bind (``item = Item('a', 3)``).
+
+    A doctest's names live on from one example to the next, so ``bindings`` is carried across
+    them. A name that any other statement touches (``items.append(...)``, a loop, an import) is
+    forgotten: its data may have changed, and a call that uses it then seeds nothing.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        bindings.clear()
+        return
+    for statement in tree.body:
+        target = statement.targets[0] if isinstance(statement, ast.Assign) else None
+        if isinstance(target, ast.Name) and len(getattr(statement, "targets", ())) == 1:
+            assert isinstance(statement, ast.Assign)
+            value = _Inline(bindings).visit(copy.deepcopy(statement.value))
+            if inputs.is_data(value, constructors):
+                bindings[target.id] = value
+                continue
+        for forgotten in _names_in(statement):
+            bindings.pop(forgotten, None)
 
 
 def _source(call: ast.Call) -> str | None:
@@ -243,20 +279,35 @@ def example_variants(
     """Return up to ``limit`` calls of ``name`` near the examples' calls, in a fixed order.
 
     Only examples that call ``name`` directly with data arguments (literals, and calls of
-    ``constructors``: the project's classes, built with one argument changed) seed variants;
-    the calls
+    ``constructors``: the project's classes, built with one argument changed) seed variants; a
+    name an earlier ``>>>`` line bound to such data stands for it (``f(item)`` after
+    ``item = Item('a', 3)``: see :func:`bind_setup`), so every variant runs on its own. The calls
     are interleaved (the first mutation of every argument of every example, then the second...)
     so that a small limit still reaches every argument. ``keep`` filters calls (the signature's
     type hints); the examples' own calls are never repeated.
     """
     seen = {" ".join(example.call.split()) for example in examples}
     columns: list[list[str | None]] = []
+    bindings: dict[str, ast.expr] = {}
     for example in examples:
-        if example.kind == "probe" or example.setup:
+        if example.kind == "probe":
             continue
-        seed = _seed(example.call, name, constructors)
-        if seed is not None:
-            columns.extend(_variants_of(seed, constructors))
+        bind_setup("\n".join(example.setup), bindings, constructors)
+        try:
+            written = ast.parse(example.call.strip(), mode="eval").body
+        except SyntaxError:
+            bindings.clear()
+            continue
+        seed = _seed(_Inline(bindings).visit(copy.deepcopy(written)), name, constructors)
+        if seed is None:
+            # Anything else the example does may change what its names hold.
+            for forgotten in _names_in(written):
+                bindings.pop(forgotten, None)
+            continue
+        text = _source(seed)
+        if text is not None:
+            seen.add(text)
+        columns.extend(_variants_of(seed, constructors))
     found: list[str] = []
     for row in zip_longest(*columns):
         for call in row:

@@ -122,3 +122,18 @@ def test_the_data_carries_the_score_and_what_it_means() -> None:
         body="    return 1\n", run=_passing_run(2), score_parts={"near_agreement": 0.8}
     )
     assert candidate_data(near)["nearAgreement"] == 0.8
+
+
+def test_agreement_that_is_mostly_crashing_says_so() -> None:
+    # Five samples that raise KeyError on the same ten inputs do agree, but on crashing.
+    parts = {"agreement": 5.0, "samples": 8.0, "inputs": 12.0, "crashes": 10.0}
+    crashing = FakeRanked(body="    return table[key]\n", score_parts=parts)
+    title = candidate_title(crashing, preview=True)
+    assert (
+        title
+        == "Implement: no examples · 5/8 agree on 12 inputs · raises on 10 — return table[key]"
+    )
+    assert candidate_data(crashing)["crashes"] == 10
+    clean = FakeRanked(body="    return 1\n", score_parts=parts | {"crashes": 0.0})
+    assert "raises" not in candidate_title(clean, preview=True)
+    assert candidate_data(clean)["crashes"] == 0

@@ -6,13 +6,34 @@ import ast
 
 from codegen_lsp import execution, inputs, variants
 from codegen_lsp.context import find_function
+from codegen_lsp.draws import Draw, DrawnBody
 from codegen_lsp.sandbox.runner import Sandbox
-from codegen_lsp.sandbox.types import Example
+from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import SandboxSettings, Settings
 
 
 def example(call: str, expected: str = "0", **extra: object) -> Example:
     return Example(call=call, expected=expected, line=1, **extra)  # type: ignore[arg-type]
+
+
+COUNT = (
+    'def count(xs: list[int], word: str) -> int:\n    """Count.\n\n'
+    '    >>> count([1], "a")\n    1\n    """\n'
+)
+
+
+def drawn(
+    examples: list[Example], passing: int = 1, bodies: int = 2
+) -> tuple[Draw, list[CandidateRun]]:
+    """Return a draw of ``bodies`` distinct bodies, the first ``passing`` passing every example."""
+    draw = Draw(
+        [DrawnBody(f"return {i}\n", []) for i in range(bodies)], list(range(bodies)), "chat"
+    )
+    runs = [
+        CandidateRun([ExampleResult(e, "passed" if i < passing else "failed") for e in examples])
+        for i in range(bodies)
+    ]
+    return draw, runs
 
 
 def arguments(call: str) -> list[object]:
@@ -46,7 +67,7 @@ def test_only_direct_literal_calls_of_the_function_seed_variants() -> None:
     assert variants.example_variants("f", [example("g(1)")]) == []  # another function
     assert variants.example_variants("f", [example("f(1) + 1")]) == []
     assert variants.example_variants("f", [example("f(*xs)")]) == []
-    assert variants.example_variants("f", [example("f(1)", setup=("x = 2",))]) == []
+    assert variants.example_variants("f", [example("f(x)", setup=("x = g()",))]) == []
     assert variants.example_variants("f", [Example("f(1)", None, 0, kind="probe")]) == []
     found = variants.example_variants("f", [example("f(2, n=3)")])
     assert "f(2, n=0)" in found and "f(0, n=3)" in found
@@ -68,17 +89,24 @@ def test_values_without_a_safe_literal_form_make_no_variants() -> None:
 
 
 def test_calls_the_type_hints_rule_out_are_not_kept() -> None:
-    source = (
-        'def count(xs: list[int], word: str) -> int:\n    """Count.\n\n'
-        '    >>> count([1], "a")\n    1\n    """\n'
-    )
-    ctx = find_function(source, 0)
+    ctx = find_function(COUNT, 0)
     examples = execution.docstring_examples(ctx)
-    calls = execution.variant_calls(ctx, examples, Settings())
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
     assert calls and all(inputs.fits_signature(ctx, call) for call in calls)
     off = Settings()
     off.ranking.example_variants = False
-    assert execution.variant_calls(ctx, examples, off) == []
+    assert execution.variant_calls(ctx, examples, off, *drawn(examples)) == []
+
+
+def test_nothing_is_asked_near_the_examples_when_nothing_can_be_told_apart() -> None:
+    ctx = find_function(COUNT, 0)
+    examples = execution.docstring_examples(ctx)
+    settings = Settings()
+    assert execution.variant_calls(ctx, examples, settings, *drawn(examples, passing=1))
+    # No sample passes every example: the mark is not in question.
+    assert execution.variant_calls(ctx, examples, settings, *drawn(examples, passing=0)) == []
+    # One distinct body: there is nothing to compare it with.
+    assert execution.variant_calls(ctx, examples, settings, *drawn(examples, bodies=1)) == []
 
 
 def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
@@ -91,7 +119,7 @@ def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
 '''
     ctx = find_function(source, 0)
     examples = execution.docstring_examples(ctx)
-    calls = execution.variant_calls(ctx, examples, Settings())
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
     bodies = {
         "right": "def largest(xs):\n    return max(xs, default=0)\n",
         "also right": "def largest(xs):\n    return max(xs) if xs else 0\n",
@@ -132,7 +160,7 @@ def cheapest(items: list[Item]) -> int:
         source, source.splitlines().index("def cheapest(items: list[Item]) -> int:")
     )
     examples = execution.docstring_examples(ctx)
-    calls = execution.variant_calls(ctx, examples, Settings())
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
     assert "cheapest([])" in calls
     assert "cheapest([Item('a', 300), Item('b', 0)])" in calls  # one constructor field changed
     assert "cheapest([Item('b', 120), Item('a', 300)])" in calls  # the objects reordered
@@ -155,3 +183,21 @@ def cheapest(items: list[Item]) -> int:
         }
     assert all(key.startswith("=") for key in found["right"])  # every call built and ran
     assert found["right"] != found["no empty"]
+
+
+def test_names_bound_to_data_in_earlier_lines_stand_for_their_data() -> None:
+    items = frozenset({"Item"})
+    one = example("f(item, 2)", setup=("item = Item('a', 3)",))
+    calls = variants.example_variants("f", [one], constructors=items)
+    assert "f(Item('a', 0), 2)" in calls and "f(Item('a', 3), 0)" in calls
+    assert "f(Item('a', 3), 2)" not in calls  # the example itself, written out
+    # Names live on from one example to the next, as in a doctest.
+    later = variants.example_variants(
+        "f", [example("f(1)", setup=("xs = [1, 2]",)), example("f(xs)")]
+    )
+    assert "f([2, 1])" in later
+    # A name something else touched may hold other data now: it seeds nothing.
+    changed = example("f(items)", setup=("items = []", "items.append(Item('a', 3))"))
+    assert variants.example_variants("f", [changed], constructors=items) == []
+    mutated = [example("f(1)", setup=("xs = [1, 2]",)), example("xs.sort()"), example("f(xs)")]
+    assert all("[" not in call for call in variants.example_variants("f", mutated))

@@ -295,6 +295,24 @@ def test_without_examples_the_behaviour_most_samples_share_ranks_first() -> None
     assert "inputs" not in combine.rank(bare, RankingSettings())[0].parts
 
 
+def test_without_examples_only_near_unanimous_clean_agreement_is_verified() -> None:
+    settings = RankingSettings(verified_agreement=0.9)
+    unanimous = [probed(f"same-{i}", -0.2, "abcd") for i in range(4)]
+    assert all(r.verified for r in combine.rank(unanimous, settings))
+    # A dissenting sample lowers the share below the bar: nothing is verified.
+    split = [*unanimous[:3], probed("other", -0.2, "wxyz")]
+    assert not any(r.verified for r in combine.rank(split, settings))
+    # Samples that all raise alike agree, but their own crashes count against them.
+    crashing = [probed(f"crash-{i}", -0.2, "ab!!") for i in range(4)]
+    assert not any(r.verified for r in combine.rank(crashing, settings))
+    # Nothing run, nothing verified, however many samples wrote the same code.
+    bare = [dataclasses.replace(c, behaviour=()) for c in unanimous]
+    assert not any(r.verified for r in combine.rank(bare, settings))
+    # The default bar is the one chosen on data (models/verifier/verified.py --no-examples).
+    default = combine.rank(unanimous, RankingSettings())[0]
+    assert default.verified is (default.score >= RankingSettings().verified_agreement)
+
+
 def test_similarity_counts_inputs_alike_and_never_two_timeouts() -> None:
     a, b = probed("a", -0.1, "xy!t"), probed("b", -0.1, "xz!t")
     assert agreement.similarity(a, b) == pytest.approx(0.5)  # x and the same exception
@@ -311,6 +329,8 @@ def test_own_crashes_and_wrong_return_types_count_against_a_candidate() -> None:
     ranked = combine.rank([crashes, wrong_type, clean], RankingSettings())
     assert [r.index for r in ranked] == [2, 0, 1]
     assert ranked[1].score == pytest.approx(ranked[0].score * (1 - combine.CRASH_PENALTY * 0.5))
+    # The parts say on how many inputs each raised, so that agreeing crashes read as such.
+    assert [r.parts["crashes"] for r in ranked] == [0, 2, 0]
 
 
 def test_with_examples_inputs_split_candidates_that_the_examples_cannot() -> None:

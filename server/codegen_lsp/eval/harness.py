@@ -367,11 +367,7 @@ class Harness:
         bodies = [b.body for b in draw.bodies]
         compare = len(bodies) > 1 and (not examples or self.inputs_with_examples)
         drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
-        near = (
-            execution.variant_calls(ctx, examples, self.pipeline.settings)
-            if len(bodies) > 1 and draw.passing_samples(runs)
-            else []
-        )
+        near = execution.variant_calls(ctx, examples, self.pipeline.settings, draw, runs)
         calls = drawn + proposed + near
         probe_runs = (
             execution.run_probes(ctx, bodies, calls, self.pipeline.sandbox) if calls else None
@@ -466,6 +462,8 @@ class Harness:
                         "code": candidate.code,
                         "record": candidate.record,
                         "near": list(candidate.near),
+                        "inputs": len(candidate.behaviour),
+                        "crashes": round(candidate.crash_share * len(candidate.behaviour)),
                         "top": i == ranked[0].index,
                         "score": next(r.score for r in ranked if r.index == i),
                     }

@@ -53,7 +53,9 @@ def evidence(candidate: RankedCandidate) -> str:
     if run.total == 0 and "inputs" in candidate.score_parts:
         # Compared with its siblings on inputs: say how many samples behaved like it.
         agree, samples, count = _agreement(candidate)
-        return f"no examples · {agree}/{samples} agree on {count} inputs"
+        crashes = int(candidate.score_parts.get("crashes", 0))
+        raises = f" · raises on {crashes}" if crashes else ""
+        return f"no examples · {agree}/{samples} agree on {count} inputs{raises}"
     if run.total == 0:
         return "no examples to check"
     return f"{run.passed}/{run.total} examples pass"
@@ -72,8 +74,8 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     """Return a candidate's evidence as data (camelCase), for clients that show more than a title.
 
     Clients read this, never the title: what ran, what passed, the first failure, how many
-    samples agree (and how many of the passing ones act alike near the examples), the score and
-    what it means.
+    samples agree (on how many inputs, and on how many of those it raised; or how many of the
+    passing ones act alike near the examples), the score and what it means.
     """
     run = candidate.run
     data: dict[str, Any] = {
@@ -92,6 +94,7 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
         data["failure"] = failure
     if run.total == 0 and "inputs" in candidate.score_parts:
         data["agreement"], data["samples"], data["inputs"] = _agreement(candidate)
+        data["crashes"] = int(candidate.score_parts.get("crashes", 0))
     elif candidate.group_size > 1:
         data["agreement"] = candidate.group_size
     near = candidate.score_parts.get("near_agreement")

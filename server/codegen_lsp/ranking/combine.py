@@ -160,12 +160,9 @@ def rank(
     if verifier_model is not None:
         # The mark's own threshold was chosen together with the near gate; without the gate
         # (exampleVariants off) the verifier's stricter one stands.
-        gated = settings.example_variants and verifier_model.mark_threshold is not None
-        threshold = (
-            verifier_model.mark_threshold
-            if gated and verifier_model.mark_threshold is not None
-            else verifier_model.threshold
-        )
+        threshold = verifier_model.threshold
+        if settings.example_variants and verifier_model.mark_threshold is not None:
+            threshold = verifier_model.mark_threshold
     near_shares = near_agreement(candidates, lm_weights)
 
     ranked = []
@@ -176,6 +173,8 @@ def rank(
         if use_behaviour:
             parts["inputs"] = float(len(candidate.behaviour))
             parts["samples"] = float(sum(c.duplicates for c in candidates))
+            # Samples that all raise alike do agree, but the user should see on what.
+            parts["crashes"] = float(round(candidate.crash_share * len(candidate.behaviour)))
         score = scores[index]
         parts["score"] = score
         near_share = near_shares[index]
@@ -184,13 +183,19 @@ def rank(
         # Candidates that pass every example but part ways near them: one of them is wrong
         # there, and nothing says which, so none is called verified.
         settled = near_share is None or near_share >= settings.verified_near_agreement
+        # Without examples nothing is checked, but when nearly all the samples' likelihood acts
+        # alike on every input, the top has been right as often as a checked one (the share was
+        # chosen where the hidden tests say so: ranking.verifiedAgreement).
+        agreed = (
+            use_behaviour and bool(candidate.behaviour) and score >= settings.verified_agreement
+        )
         fraction = parts.get("examples", 0.0)
         known_lp = candidate.mean_logprob if candidate.mean_logprob is not None else -1e9
         ranked.append(
             Ranked(
                 index=index,
                 score=score,
-                verified=candidate.passes_all and score >= threshold and settled,
+                verified=(candidate.passes_all and score >= threshold and settled) or agreed,
                 group_size=sizes[index],
                 verifier=verifier_probs[index],
                 reviewer=reviews[index],
