@@ -12,7 +12,8 @@ prompt), a class is built
 - for an Enum, as one of its members (``Colour.RED``);
 - for a class with annotated fields and no ``__init__`` of its own (a dataclass, a NamedTuple,
   attrs, pydantic), from those fields (defaults too: ``qty: int = 1`` is where candidates part
-  ways), by keyword;
+  ways), by keyword; a field with a default whose type cannot be built (an Enum the function's
+  module does not import) keeps its default;
 - for a class with an ``__init__``, from that method's parameters without a default, by keyword,
   when each carries a type hint.
 
@@ -73,8 +74,8 @@ def _is_class_var(annotation: ast.expr) -> bool:
     return text.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses.InitVar"))
 
 
-def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr]] | None:
-    """(name, hint) of what the constructor needs; None when it cannot be read from the class."""
+def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr, bool]] | None:
+    """(name, hint, has a default) of what the constructor takes; None when it cannot be read."""
     init = next(
         (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
     )
@@ -87,9 +88,9 @@ def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr]] | None:
         ]
         if arguments.posonlyargs[1:] or any(a.annotation is None for a in required):
             return None
-        return [(a.arg, a.annotation) for a in required if a.annotation is not None]
+        return [(a.arg, a.annotation, False) for a in required if a.annotation is not None]
     fields = [
-        (stmt.target.id, stmt.annotation)
+        (stmt.target.id, stmt.annotation, stmt.value is not None)
         for stmt in node.body
         if isinstance(stmt, ast.AnnAssign)
         and isinstance(stmt.target, ast.Name)
@@ -130,13 +131,23 @@ class ClassBuilds:
         fields = _required_fields(node)
         if fields is None:
             raise inputs.Unsupported(name)
+        names: list[str] = []
+        strategies: list[st.SearchStrategy[Any]] = []
         self._depth += 1
         try:
-            values = st.tuples(*[inputs.strategy_for(hint, self) for _, hint in fields])
+            for field_name, hint, has_default in fields:
+                try:
+                    strategies.append(inputs.strategy_for(hint, self))
+                except inputs.Unsupported:
+                    if not has_default:
+                        raise
+                    # `category: Category = Category.TOOLS` where the function's module cannot
+                    # name Category: the default stands, and the rest is still drawn.
+                    continue
+                names.append(field_name)
         finally:
             self._depth -= 1
-        names = [field for field, _ in fields]
-        return values.map(lambda drawn: _construct(name, names, drawn))
+        return st.tuples(*strategies).map(lambda drawn: _construct(name, names, drawn))
 
 
 def _construct(name: str, names: list[str], values: tuple[Any, ...]) -> Built:
@@ -150,6 +161,11 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
     Only classes the module can name at run time are built (:func:`inputs.constructors`): those
     the file defines or imports, read from the file or from the definitions the prompt showed.
     """
+    return ClassBuilds(_reachable_classes(ctx))
+
+
+def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:
+    """Return the definitions of the classes the function's module can name, by name."""
     reachable = inputs.constructors(ctx)
     found: dict[str, ast.ClassDef] = {}
     for text in [ctx.module_with_body(ctx.body_source), *ctx.definitions]:
@@ -160,4 +176,26 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and node.name in reachable:
                 found.setdefault(node.name, node)
-    return ClassBuilds(found)
+    return found
+
+
+def field_defaults(ctx: FunctionContext) -> dict[str, dict[str, str]]:
+    """Per class the module can name, each field's default as source (``qty: int = 1``).
+
+    The model, asked for calls, spells out defaults the function's module may not be able to
+    name (``Item(..., category=Category.TOOLS)`` where only ``Item`` is imported); such an
+    argument can be left out, since the constructor fills in the same value.
+    """
+    found: dict[str, dict[str, str]] = {}
+    for name, node in _reachable_classes(ctx).items():
+        defaults = {
+            stmt.target.id: ast.unparse(stmt.value)
+            for stmt in node.body
+            if isinstance(stmt, ast.AnnAssign)
+            and isinstance(stmt.target, ast.Name)
+            and stmt.value is not None
+            and not isinstance(stmt.value, ast.Call)  # field(...): no plain default to compare
+        }
+        if defaults:
+            found[name] = defaults
+    return found

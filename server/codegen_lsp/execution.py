@@ -213,7 +213,12 @@ class CallProposals:
         check_cancel(cancel)
         report(progress, "proposing inputs", 1, 1)
         text = prompt_mod.calls_lead(ctx) + sample.text
-        calls = inputs.proposed_calls(text, ctx.name, constructors=inputs.constructors(ctx))
+        calls = inputs.proposed_calls(
+            text,
+            ctx.name,
+            constructors=inputs.constructors(ctx),
+            defaults=builds.field_defaults(ctx),
+        )
         calls = [call for call in calls if inputs.fits_signature(ctx, call)]
         with self._lock:
             self._known[rendered.text] = list(calls)

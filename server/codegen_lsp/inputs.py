@@ -239,7 +239,11 @@ def _draw(
 
 
 def proposed_calls(
-    text: str, name: str, limit: int = PROPOSED_CALLS, constructors: frozenset[str] = frozenset()
+    text: str,
+    name: str,
+    limit: int = PROPOSED_CALLS,
+    constructors: frozenset[str] = frozenset(),
+    defaults: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
     """Return the calls of ``name`` in the model's text, with data arguments only, deduplicated.
 
@@ -249,6 +253,8 @@ def proposed_calls(
     ``Pt(1.0, 2.0)``) whose arguments are data, or a list, tuple, set or dict of data. A line
     whose brackets the model got wrong around the result (``assert f([1, 2] == 3``,
     ``assert f(1) == 2, "msg")``) still gives its call: only the part before `` == `` is read.
+    A constructor's keyword that only repeats the field's default (``defaults``: class, field,
+    source) is left out when it is not data itself (``category=Category.TOOLS``).
     """
     calls: list[str] = []
     for line in text.splitlines():
@@ -258,6 +264,8 @@ def proposed_calls(
         tree = _parsed(line) or _parsed(_call_before_result(line))
         if tree is None:
             continue
+        if defaults:
+            _drop_spelled_defaults(tree, constructors, defaults)
         for node in ast.walk(tree):
             call = _data_call(node, name, constructors)
             if call is not None and call not in calls and len(call) <= CALL_CHARS:
@@ -266,6 +274,24 @@ def proposed_calls(
         if len(calls) >= limit:
             break
     return calls
+
+
+def _drop_spelled_defaults(
+    tree: ast.AST, constructors: frozenset[str], defaults: dict[str, dict[str, str]]
+) -> None:
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        known = defaults.get(node.func.id, {}) if node.func.id in constructors else {}
+        node.keywords = [
+            keyword
+            for keyword in node.keywords
+            if not (
+                keyword.arg in known
+                and ast.unparse(keyword.value) == known[keyword.arg]
+                and not is_data(keyword.value, constructors)
+            )
+        ]
 
 
 def _parsed(line: str) -> ast.Module | None:

@@ -8,8 +8,10 @@ import dataclasses
 import pytest
 from codegen_lsp import builds, execution, inputs
 from codegen_lsp.context import FunctionContext, find_function
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings, Settings
+from support.scripted_model import Reply, ScriptedModel, proposing
 
 SHOP = '''from dataclasses import dataclass, field
 from enum import Enum
@@ -139,3 +141,63 @@ def test_a_class_from_another_module_is_built_from_the_definition_the_prompt_sho
     )
     calls = inputs.signature_calls(ctx, count=5, classes=builds.class_builds(ctx))
     assert calls and all(call.startswith("norm(Pt(east=") and "north=" in call for call in calls)
+
+
+def test_a_defaulted_field_of_a_type_the_module_cannot_name_keeps_its_default() -> None:
+    # As in a real shop: `category: Category = Category.TOOLS`, where the function's module
+    # imports Item but not Category. The rest of Item is still drawn; category stays default.
+    source = (
+        "from shop.items import Item\n\n\n"
+        'def prefix(items: list[Item]) -> str:\n    """Common."""\n'
+    )
+    item = (
+        "@dataclass\nclass Item:\n    sku: str\n    unit_price_cents: int\n    qty: int = 1\n"
+        "    category: Category = Category.TOOLS"
+    )
+    ctx = dataclasses.replace(function(source), definitions=[item])
+    calls = inputs.signature_calls(ctx, count=8, classes=builds.class_builds(ctx))
+    built = [c for call in calls for c in constructed(call)[1:]]
+    assert built, calls
+    assert {k.arg for c in built for k in c.keywords} == {"sku", "unit_price_cents", "qty"}
+    # A field without a default that cannot be built still means no drawn calls.
+    required = item.replace(" = Category.TOOLS", "")
+    ctx = dataclasses.replace(function(source), definitions=[required])
+    assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
+
+
+def test_a_proposed_call_that_spells_out_an_unnameable_default_is_kept_without_it() -> None:
+    source = (
+        "from shop.items import Item\n\n\n"
+        'def prefix(items: list[Item]) -> str:\n    """Common."""\n'
+    )
+    item = (
+        "@dataclass\nclass Item:\n    sku: str\n    qty: int = 1\n"
+        "    category: Category = Category.TOOLS\n    tags: list = field(default_factory=list)"
+    )
+    ctx = dataclasses.replace(function(source), definitions=[item])
+    reply = (
+        "assert prefix([Item(sku='ab', qty=1, category=Category.TOOLS)]) == 'ab'\n"
+        "assert prefix([Item(sku='ab', category=Category.FOOD)]) == 'ab'\n"
+    )
+    defaults = builds.field_defaults(ctx)
+    assert defaults == {"Item": {"qty": "1", "category": "Category.TOOLS"}}
+    found = inputs.proposed_calls(
+        reply, "prefix", constructors=frozenset({"Item"}), defaults=defaults
+    )
+    # The default is left out (the constructor fills it in); `qty=1` is data and stays. Another
+    # member than the default cannot be left out, and the module cannot name it: not kept.
+    assert found == ["prefix([Item(sku='ab', qty=1)])"]
+    assert inputs.proposed_calls(reply, "prefix", constructors=frozenset({"Item"})) == []
+    # The pipeline asks the model and reads its reply this way.
+    model = ScriptedModel()
+    try:
+        # The reply continues the answer's lead, `assert prefix(`.
+        model.script(proposing("prefix"), [Reply(reply.removeprefix("assert prefix(") + "```")])
+        settings = _drawn_only()
+        settings.ranking.proposed_inputs = True
+        settings.ranking.drawn_inputs = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        assert Pipeline(settings).probe_calls(ctx) == ([], ["prefix([Item(sku='ab', qty=1)])"])
+    finally:
+        model.close()
