@@ -143,38 +143,36 @@ def test_a_class_from_another_module_is_built_from_the_definition_the_prompt_sho
     assert calls and all(call.startswith("norm(Pt(east=") and "north=" in call for call in calls)
 
 
+PREFIX = (
+    'from shop.items import Item\n\n\ndef prefix(items: list[Item]) -> str:\n    """Common."""\n'
+)
+"""A module that imports Item, but not the Enum its defaulted field is typed with."""
+
+
 def test_a_defaulted_field_of_a_type_the_module_cannot_name_keeps_its_default() -> None:
     # As in a real shop: `category: Category = Category.TOOLS`, where the function's module
     # imports Item but not Category. The rest of Item is still drawn; category stays default.
-    source = (
-        "from shop.items import Item\n\n\n"
-        'def prefix(items: list[Item]) -> str:\n    """Common."""\n'
-    )
     item = (
         "@dataclass\nclass Item:\n    sku: str\n    unit_price_cents: int\n    qty: int = 1\n"
         "    category: Category = Category.TOOLS"
     )
-    ctx = dataclasses.replace(function(source), definitions=[item])
+    ctx = dataclasses.replace(function(PREFIX), definitions=[item])
     calls = inputs.signature_calls(ctx, count=8, classes=builds.class_builds(ctx))
     built = [c for call in calls for c in constructed(call)[1:]]
     assert built, calls
     assert {k.arg for c in built for k in c.keywords} == {"sku", "unit_price_cents", "qty"}
     # A field without a default that cannot be built still means no drawn calls.
     required = item.replace(" = Category.TOOLS", "")
-    ctx = dataclasses.replace(function(source), definitions=[required])
+    ctx = dataclasses.replace(function(PREFIX), definitions=[required])
     assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
 
 
 def test_a_proposed_call_that_spells_out_an_unnameable_default_is_kept_without_it() -> None:
-    source = (
-        "from shop.items import Item\n\n\n"
-        'def prefix(items: list[Item]) -> str:\n    """Common."""\n'
-    )
     item = (
         "@dataclass\nclass Item:\n    sku: str\n    qty: int = 1\n"
         "    category: Category = Category.TOOLS\n    tags: list = field(default_factory=list)"
     )
-    ctx = dataclasses.replace(function(source), definitions=[item])
+    ctx = dataclasses.replace(function(PREFIX), definitions=[item])
     reply = (
         "assert prefix([Item(sku='ab', qty=1, category=Category.TOOLS)]) == 'ab'\n"
         "assert prefix([Item(sku='ab', category=Category.FOOD)]) == 'ab'\n"
