@@ -26,6 +26,7 @@ import logging
 import os
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -284,7 +285,7 @@ async def soak(args: argparse.Namespace, model_process: str) -> dict[str, Any]:
         )
     )
     client.initialized(types.InitializedParams())
-    uri = Path("/tmp/codegen-lsp-soak.py").absolute().as_uri()
+    uri = (Path(tempfile.gettempdir()) / "codegen-lsp-soak.py").absolute().as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
@@ -314,7 +315,9 @@ async def soak(args: argparse.Namespace, model_process: str) -> dict[str, Any]:
             )
     elapsed = time.monotonic() - started
     rss_end = rss_kib(pid)
-    big = await big_document(client, Path(f"/tmp/codegen-lsp-soak-big-{model_process}.py"))
+    big = await big_document(
+        client, Path(tempfile.gettempdir()) / f"codegen-lsp-soak-big-{model_process}.py"
+    )
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
@@ -361,7 +364,9 @@ async def main() -> int:
     parser.add_argument(
         "--spin", action="store_true", help="model.spin: ONNX Runtime's threads spin between ops"
     )
-    parser.add_argument("--log-file", default="/tmp/codegen-lsp-soak.log")
+    parser.add_argument(
+        "--log-file", default=str(Path(tempfile.gettempdir()) / "codegen-lsp-soak.log")
+    )
     parser.add_argument(
         "--max-seconds",
         type=float,
