@@ -1,7 +1,7 @@
 """End to end, as the editor waits: N candidates for fixed HumanEval prompts on the default model.
 
     .venv/bin/python bench/e2e.py [--model qwen2.5-coder-0.5b] [--n 8] [--first-wave 3]
-        [--tasks HumanEval/0,HumanEval/2,...] [--threads 2] [--skip-llama]
+        [--tasks HumanEval/0,HumanEval/2,...] [--threads 2] [--skip-llama] [--without-drafts]
 
 Each prompt goes through the whole request as the language server runs it
 (``Pipeline.implement``: prompt, the real ONNX engine, the real sandbox, the ranking with the
@@ -55,6 +55,8 @@ class Timeline:
     decode_s: float = 0.0
     tokens: int = 0
     samples: int = 0
+    drafted: int = 0
+    accepted: int = 0
 
     def progress(self, stage: str, done: int, total: int, passing: int | None = None) -> None:
         self.events.append((time.perf_counter() - self.started, stage, done, total, passing))
@@ -91,6 +93,8 @@ class TimedEngine:
                 self.timeline.prefill_s += samples[0].timings.prefill_s
                 self.timeline.decode_s += max(s.timings.decode_s for s in samples)
             self.timeline.tokens += sum(s.timings.new_tokens for s in samples)
+            self.timeline.drafted += sum(s.timings.draft_tokens for s in samples)
+            self.timeline.accepted += sum(s.timings.accepted_draft_tokens for s in samples)
             self.timeline.samples += len(samples)
         return samples
 
@@ -124,6 +128,8 @@ def run_request(pipeline: Any, timed: TimedEngine, task: Any) -> dict[str, Any]:
         "ranking": total - ranking_starts if ranking_starts is not None else 0.0,
         "samples": timeline.samples,
         "tokens": timeline.tokens,
+        "drafted": timeline.drafted,
+        "accepted": timeline.accepted,
         "top_passes": bool(
             result.candidates and result.candidates[0].run.passed == result.candidates[0].run.total
         ),
@@ -153,6 +159,12 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--skip-llama", action="store_true")
+    parser.add_argument(
+        "--without-drafts",
+        action="store_true",
+        help="also draw all at once with sampling.promptLookup off (the last row left decodes "
+        "without drafts), to measure what the drafts save",
+    )
     args = parser.parse_args()
 
     from codegen_lsp.eval.datasets import load_tasks
@@ -164,8 +176,9 @@ def main() -> int:
     tasks = {task.task_id: task for task in load_tasks("humaneval")}
     chosen = [tasks[name] for name in wanted]
 
-    def settings(first_wave: int) -> Settings:
+    def settings(first_wave: int, drafts: bool = True) -> Settings:
         s = Settings()
+        s.sampling.prompt_lookup = drafts
         s.model.name = args.model
         s.model.precision = args.precision
         s.model.threads = args.threads
@@ -178,13 +191,16 @@ def main() -> int:
     loader = Pipeline(settings(0))
     timed = TimedEngine(loader.engine())  # loaded once, before any timing
     sandbox = Sandbox(settings(0).sandbox)
-    configurations = {"all at once": 0}
+    configurations = {"all at once": (0, True)}
+    if args.without_drafts:
+        configurations["all at once, no drafts"] = (0, False)
     if 0 < args.first_wave < args.n:
-        configurations[f"waves of {args.first_wave}"] = args.first_wave
+        configurations[f"waves of {args.first_wave}"] = (args.first_wave, True)
     rows: dict[str, list[dict[str, Any]]] = {}
     try:
-        for label, first_wave in configurations.items():
-            pipeline = Pipeline(settings(first_wave), engine=timed, sandbox=sandbox)  # type: ignore[arg-type]
+        for label, (first_wave, drafts) in configurations.items():
+            chosen_settings = settings(first_wave, drafts)
+            pipeline = Pipeline(chosen_settings, engine=timed, sandbox=sandbox)  # type: ignore[arg-type]
             # The sandbox's workers and the verifier, before any timing; on a function of its
             # own, so that no timed request starts from the engine's kept prompt cache.
             pipeline.implement(WARM_UP, 0)
@@ -198,7 +214,7 @@ def main() -> int:
         f"{len(chosen)} HumanEval prompts, N={args.n}, model {args.model}, {args.threads} threads"
     )
     header = "| configuration | first pass | ranked | " + " | ".join(SPLIT)
-    header += " | samples | tokens | llama.cpp decode | decode / llama.cpp |"
+    header += " | samples | tokens | drafts kept | llama.cpp decode | decode / llama.cpp |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     summary: dict[str, Any] = {"tasks": wanted, "n": args.n, "llama_tok_s": rate}
@@ -215,6 +231,7 @@ def main() -> int:
             *(f"{totals[key]:.1f} s" for key in SPLIT),
             str(samples),
             str(tokens),
+            f"{sum(f['accepted'] for f in figures)} / {sum(f['drafted'] for f in figures)}",
             f"{llama_s:.1f} s" if llama_s else "n/a",
             f"{totals['decode'] / llama_s:.2f}" if llama_s else "n/a",
         ]

@@ -205,3 +205,32 @@ def test_cancellation_progress_and_the_switch(onnx_engine, oracle, monkeypatch) 
     unverified = onnx_engine.generate(drafting)[0]
     assert unverified.timings.draft_tokens == 0 and unverified.token_ids == truth.token_ids
     assert not passes.called
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_the_last_row_left_goes_on_with_drafts_and_stays_what_it_was(
+    engine_name: str, request, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # Two rows, the first greedy: once the sampled one has finished, the greedy one decodes
+    # alone with drafts, and must still be exactly the greedy sample.
+    engine = request.getfixturevalue(engine_name)
+    prompt = PROMPT * 3  # repeated text: the lookup finds something to draft
+    greedy = engine.generate(
+        GenerationRequest(prompt, temperature=0.0, max_new_tokens=48, prompt_lookup=False)
+    )[0]
+    pair = GenerationRequest(
+        prompt, n=2, temperature=1.0, seed=7, max_new_tokens=48, greedy_first=True
+    )
+    _, sampled = engine.generate(replace(pair, prompt_lookup=False))
+    # End the sampled row early: its third token becomes a stop token the greedy row never uses.
+    end = next(t for t in sampled.token_ids[2:] if t not in greedy.token_ids)
+    facts = engine.facts
+    monkeypatch.setattr(facts, "stop_ids", facts.stop_ids | {end})
+    told: list[int] = []
+    plain = engine.generate(replace(pair, prompt_lookup=False))
+    drafted = engine.generate(replace(pair, on_sample=told.append))
+    assert plain[1].finish_reason == "eos" and len(plain[1].token_ids) < len(greedy.token_ids)
+    assert_same(plain[1], drafted[1])  # finished before the switch: untouched
+    assert_same(greedy, drafted[0])
+    assert plain[0].timings.draft_tokens == 0 < drafted[0].timings.draft_tokens
+    assert told == [1, 2]

@@ -7,10 +7,12 @@ stop sequences, dropping finished rows from the batch so they stop costing, canc
 steps, and timings.
 
 A backend that also supplies ``verify`` (several positions of one row in one pass) and
-``truncate`` (drop the cache's last positions) decodes one-sample requests speculatively: drafts
-from prompt lookup (:mod:`codegen_lsp.engine.lookup`) are checked in one forward pass and the
-positions of the rejected ones rolled back. Decoding one token per pass is bound by memory
-bandwidth (every weight is read per pass), so each accepted draft saves most of a pass.
+``truncate`` (drop the cache's last positions) decodes one-sample requests speculatively, and the
+last row of a request for several once the others finished: drafts from prompt lookup
+(:mod:`codegen_lsp.engine.lookup`; for that last row also from its siblings' text) are
+checked in one forward pass and the positions of the rejected ones rolled back. Decoding one
+token per pass is bound by memory bandwidth (every weight is read per pass), so each accepted
+draft saves most of a pass.
 
 The last prompt's prefilled cache is kept for the next request on the same prompt (the second
 wave of samples for a function, "Generate" again): a backend whose ``expand`` to several rows
@@ -25,7 +27,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -310,11 +312,21 @@ class DecodingEngine(ABC, Generic[State]):
         rows = [_Row() for _ in range(request.n)]
         decode_started = time.perf_counter()
         if request.n == 1 and request.prompt_lookup and self.can_verify:
-            cancelled = self._decode_speculatively(
-                request, ids, logits[-1:], state, max_new, rng, rows[0], cancel
+            cancelled = max_new >= 1 and self._speculate(
+                request,
+                lookup.PromptLookup(ids),
+                len(ids),
+                logits[-1:],
+                state,
+                max_new,
+                rng,
+                rows[0],
+                cancel,
+                decode_started,
+                0,
             )
         else:
-            cancelled = self._decode_rows(request, logits, state, max_new, rng, rows, cancel)
+            cancelled = self._decode_rows(request, ids, logits, state, max_new, rng, rows, cancel)
         elapsed = time.perf_counter() - decode_started
         for row in rows:
             if row.finish is None:
@@ -363,6 +375,7 @@ class DecodingEngine(ABC, Generic[State]):
     def _decode_rows(
         self,
         request: GenerationRequest,
+        ids: list[int],
         logits: np.ndarray,
         state: State,
         max_new: int,
@@ -370,7 +383,13 @@ class DecodingEngine(ABC, Generic[State]):
         rows: list[_Row],
         cancel: threading.Event | None,
     ) -> bool:
-        """Decode every row one token per step from the prompt's ``logits``; return if cancelled."""
+        """Decode every row one token per step from the prompt's ``logits``; return if cancelled.
+
+        Once one row is left (the longest sample; the others wait for it), it goes on
+        speculatively when drafts are allowed: one row decodes at batch 1, where a pass is bound
+        by reading the weights and drafts save passes, and the finished siblings' text is a good
+        source of drafts (samples of one function repeat each other).
+        """
         active = np.arange(request.n, dtype=np.int64)
         next_logits = np.repeat(logits[-1:], request.n, axis=0)
         state = self.expand(state, request.n)
@@ -407,18 +426,38 @@ class DecodingEngine(ABC, Generic[State]):
                 state = self.select(state, keep)
                 active = active[keep]
             next_logits, state = self.step(tokens[keep], state)
+            if len(active) == 1 and request.prompt_lookup and self.can_verify:
+                alone = int(active[0])
+                siblings = [t for i, other in enumerate(rows) if i != alone for t in other.tokens]
+                row = rows[alone]
+                return self._speculate(
+                    replace(request, temperature=0.0) if greedy_row and alone == 0 else request,
+                    lookup.PromptLookup([*ids, *siblings, *row.tokens]),
+                    len(ids) + len(row.tokens),
+                    next_logits,
+                    state,
+                    max_new,
+                    rng,
+                    row,
+                    cancel,
+                    decode_started,
+                    finished,
+                )
         return cancelled
 
-    def _decode_speculatively(
+    def _speculate(
         self,
         request: GenerationRequest,
-        ids: list[int],
+        history: lookup.PromptLookup,
+        length: int,
         logits: np.ndarray,
         state: State,
         max_new: int,
         rng: np.random.Generator,
         row: _Row,
         cancel: threading.Event | None,
+        decode_started: float,
+        finished: int,
     ) -> bool:
         """Decode one row, several tokens per pass where prompt lookup guesses right.
 
@@ -428,12 +467,11 @@ class DecodingEngine(ABC, Generic[State]):
         then go through the same checks as :meth:`_decode_rows`' one at a time, so a stop token,
         a stop sequence or ``max_new`` ends the row at the same token, and nothing past it is
         kept. With no drafts a pass is a plain :meth:`step`. Return whether it was cancelled.
+
+        ``history``: the tokens drafts are looked up in; ``length``: the positions in the
+        one-row cache ``state`` (the token ``logits`` follow is among them); ``finished``: the
+        rows of the request that finished before this one.
         """
-        if max_new < 1:
-            return False
-        history = lookup.PromptLookup(ids)
-        decode_started = time.perf_counter()
-        length = len(ids)  # positions in the cache; the last token chosen is not among them
         drafts: list[int] = []
         while True:
             if cancel is not None and cancel.is_set():
@@ -454,7 +492,7 @@ class DecodingEngine(ABC, Generic[State]):
                 self._take(row, token, logprob, request, len(row.tokens) + 1 >= max_new)
                 if row.finish is not None:
                     row.decode_s = time.perf_counter() - decode_started
-                    request.tell_finished(1)
+                    request.tell_finished(finished + 1)
                     return False
             # No drafts past max_new: the pass keeps every accepted draft plus one more token.
             drafts = history.drafts(max_new - len(row.tokens) - 1)

@@ -40,7 +40,8 @@ class GenerationRequest:
     others: the model's own favourite is always among the candidates (with ``n`` > 1 and a
     temperature above 0; otherwise nothing changes)."""
     prompt_lookup: bool = True
-    """Let a one-sample request decode several tokens per forward pass where the text repeats:
+    """Let a one-sample request (and the last row of a request for several, once the others
+    finished) decode several tokens per forward pass where the text repeats:
     tokens that followed the latest n-gram seen earlier (prompt lookup) are drafted and checked
     in one pass. The samples are the same (greedy) or distributed the same (sampled); only the
     speed changes. Engines that cannot verify drafts ignore it."""
