@@ -197,7 +197,11 @@ def test_names_bound_to_data_in_earlier_lines_stand_for_their_data() -> None:
     )
     assert "f([2, 1])" in later
     # A name something else touched may hold other data now: it seeds nothing.
-    changed = example("f(items)", setup=("items = []", "items.append(Item('a', 3))"))
+    appended = ("items = [Item('a', 3)]", "items.append(Item('b', 4))")
+    changed = example("f(items)", setup=appended)
     assert variants.example_variants("f", [changed], constructors=items) == []
+    # Bound and left alone, the same list does seed them.
+    kept = example("f(items)", setup=appended[:1])
+    assert "f([])" in variants.example_variants("f", [kept], constructors=items)
     mutated = [example("f(1)", setup=("xs = [1, 2]",)), example("xs.sort()"), example("f(xs)")]
     assert all("[" not in call for call in variants.example_variants("f", mutated))
