@@ -17,7 +17,9 @@ are taken, most relevant first, from the function's signature (annotations, defa
 decorators), the code of its docstring's examples, its class's base classes (for a method),
 the words of its docstring that the file imports, the names its prose marks as code, and last
 every other name the file imports (the helpers and constants a body calls, which a stub's
-signature and docstring seldom name). For a method, the summary of its own
+signature and docstring seldom name), then, one level deep, the classes that type the fields of
+a class shown for the signature or the examples (``Category`` for ``Item.category``, looked up
+in ``Item``'s file). For a method, the summary of its own
 class (the ``__init__`` attributes and the sibling methods) comes first. Names from the
 standard library, third-party packages and the current file are left out: the model knows the
 first two and the prompt already shows the third. Summaries are added while they fit a token
@@ -67,6 +69,11 @@ does not import: found by searching the project (``jedi.Project.search``)."""
 RELEVANCE_IMPORTED = 6
 """Every other name the file imports: what the file's code already calls (``with_vat``,
 ``format_cents``), likely what a new body calls too."""
+RELEVANCE_FIELD_TYPE = 7
+"""The classes that type the fields of a class shown for the signature or the examples, one
+level deep (``Category`` for ``Item.category: Category``), looked up in that class's file: the
+model builds and reads such objects, though the current file may not name the type. Last, so
+that they never crowd out what the function names itself."""
 
 CHARS_PER_TOKEN = 4
 """The estimate of a text's tokens is its length over this, rounded up: about four characters
@@ -554,6 +561,7 @@ def _resolve_all(
     current = _real(path)
     project: _Project | None = None
     script = None
+    shown: list[tuple[str, int]] = []  # classes whose fields' types are looked up next
     for index, lookup in enumerate(lookups):
         if time.monotonic() >= deadline:
             result.timed_out = True
@@ -582,11 +590,84 @@ def _resolve_all(
             # One failing name (a jedi bug, a dead subprocess) costs only that name.
             log.debug("jedi failed on %s", lookup.name, exc_info=True)
             continue
-        if found is None:
-            result.unresolved.append(lookup.name)
-        elif found and found[1] not in keys:
-            keys.add(found[1])
-            candidates.append(found[0])
+        added = _keep(lookup.name, found, result, candidates, keys)
+        if added and found and found[0].kind == "class" and lookup.relevance <= RELEVANCE_EXAMPLE:
+            shown.append(found[1])
+    if project is not None:
+        _resolve_field_types(shown, current, project, deadline, result, candidates, keys)
+
+
+def _resolve_field_types(
+    shown: list[tuple[str, int]],
+    current: str,
+    project: _Project,
+    deadline: float,
+    result: CrossFileContext,
+    candidates: list[Definition],
+    keys: set[tuple[str, int]],
+) -> None:
+    """Look up the names in the field annotations of the ``shown`` classes, in their files."""
+    for path, line in shown:
+        field_lookups = _field_type_lookups(path, line)
+        script = None
+        for index, lookup in enumerate(field_lookups):
+            if time.monotonic() >= deadline:
+                result.timed_out = True
+                log.info(
+                    "cross-file context timed out; not tried: %s", _names(field_lookups[index:])
+                )
+                return
+            result.looked_up.append(lookup.name)
+            try:
+                if script is None:
+                    script = jedi.Script(
+                        path=path, project=project.project, environment=project.environment
+                    )
+                found = _resolve(script, lookup, current, project)
+            except Exception:
+                log.debug("jedi failed on %s in %s", lookup.name, path, exc_info=True)
+                continue
+            _keep(lookup.name, found, result, candidates, keys)
+
+
+def _keep(
+    name: str,
+    found: tuple[Definition, tuple[str, int]] | tuple[()] | None,
+    result: CrossFileContext,
+    candidates: list[Definition],
+    keys: set[tuple[str, int]],
+) -> bool:
+    """Keep what looking ``name`` up found; return whether it added a new definition."""
+    if found is None:
+        result.unresolved.append(name)
+        return False
+    if not found or found[1] in keys:
+        return False
+    keys.add(found[1])
+    candidates.append(found[0])
+    return True
+
+
+def _field_type_lookups(path: str, line: int) -> list[_Lookup]:
+    """Return the names in the annotations of the fields of the class at ``path``:``line``."""
+    tree, _ = _parsed(path)
+    if tree is None:
+        return []
+    node = next(
+        (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.lineno == line), None
+    )
+    if node is None:
+        return []
+    found: dict[str, _Lookup] = {}
+    for statement in node.body:
+        if not isinstance(statement, ast.AnnAssign):
+            continue
+        for name in ast.walk(statement.annotation):
+            if isinstance(name, ast.Name) and name.id not in _BUILTIN_NAMES:
+                found.setdefault(
+                    name.id, _Lookup(name.id, name.lineno, name.col_offset, RELEVANCE_FIELD_TYPE)
+                )
+    return list(found.values())
 
 
 def _resolve(

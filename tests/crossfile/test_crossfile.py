@@ -20,6 +20,7 @@ from codegen_lsp.crossfile import (
     RELEVANCE_BASE,
     RELEVANCE_DOCSTRING,
     RELEVANCE_EXAMPLE,
+    RELEVANCE_FIELD_TYPE,
     RELEVANCE_IMPORTED,
     RELEVANCE_OWN_CLASS,
     RELEVANCE_PROSE,
@@ -185,6 +186,59 @@ def test_an_enum_in_an_annotation_lists_its_members(write: Write) -> None:
     assert "@property\n    def ink(self) -> str: ..." in colour.text
     assert "INK_" not in colour.text
     assert result.unresolved == ["Optional"]  # the standard library's: the model knows it
+
+
+def test_the_types_of_a_shown_classs_fields_come_one_level_deep(write: Write) -> None:
+    # skus.py imports Item only; Item's fields are typed with classes from other modules.
+    root = write(
+        {
+            "shop/__init__.py": "",
+            "shop/kinds.py": """
+                from enum import Enum
+
+
+                class Category(Enum):
+                    FOOD = "food"
+                    TOOLS = "tools"
+
+
+                class Unused(Enum):
+                    NEVER = 0
+                """,
+            "shop/items.py": """
+                from dataclasses import dataclass
+
+                from shop.kinds import Category
+
+
+                @dataclass
+                class Tag:
+                    label: str
+
+
+                @dataclass
+                class Item:
+                    sku: str
+                    tags: list[Tag]
+                    category: Category = Category.TOOLS
+                """,
+            "shop/skus.py": """
+                from shop.items import Item
+
+
+                def common_sku_prefix(items: list[Item]) -> str:
+                    '''Return the longest prefix that every item's SKU starts with.'''
+                """,
+        }
+    )
+    result = lookup(root, "shop/skus.py", "def common_sku_prefix")
+    found = by_name(result)
+    assert list(found) == ["Item", "Tag", "Category"], result
+    assert found["Item"].relevance == RELEVANCE_SIGNATURE
+    assert {found["Tag"].relevance, found["Category"].relevance} == {RELEVANCE_FIELD_TYPE}
+    assert 'FOOD = "food"' in found["Category"].text and found["Category"].module == "shop.kinds"
+    assert "Unused" not in result.looked_up  # only what the fields name
+    assert not result.unresolved and not result.timed_out
 
 
 def test_a_helper_called_in_the_docstring_example(write: Write) -> None:
