@@ -230,8 +230,7 @@ MUTANTS = (
         "near-calls-forget-touched-names",
         "a name another statement touched no longer stands for the data it was bound to",
         PACKAGE / "variants.py",
-        "        for forgotten in _names_in(statement):\n"
-        "            bindings.pop(forgotten, None)\n",
+        "        _forget(statement, bindings)\n",
         "        pass\n",
         ("tests/pipeline/test_variants.py",),
     ),

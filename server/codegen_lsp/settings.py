@@ -148,8 +148,8 @@ class RankingSettings:
     """With examples, also run the candidates on calls near the examples' (an empty list, a
     zero, one item fewer: EvalPlus's type-aware mutation); candidates that pass every example
     but part ways there are not marked verified. The results are compared, never judged, and
-    never change the order. Off, the verified
-    mark falls back to the verifier's stricter threshold (the lower one needs the gate)."""
+    never change the order. Off, the verified mark falls back to the verifier's stricter
+    threshold (the lower one needs the gate)."""
     verified_near_agreement: float = bounded(0.5, 0.0, 1.0)
     """Share of the example-passing candidates' likelihood that must act like a candidate on
     the calls near the examples for it to be called verified (``exampleVariants``); chosen with

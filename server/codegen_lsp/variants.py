@@ -203,13 +203,22 @@ class _Inline(ast.NodeTransformer):
         return node
 
 
-def _names_in(node: ast.AST) -> set[str]:
+def _inlined(node: ast.expr, bindings: dict[str, ast.expr]) -> ast.expr:
+    """Return a copy of ``node`` with the bound names replaced by their data."""
+    inlined: ast.expr = _Inline(bindings).visit(copy.deepcopy(node))
+    return inlined
+
+
+def _forget(node: ast.AST, bindings: dict[str, ast.expr]) -> None:
+    """Drop the bindings of every name ``node`` uses, binds, imports or defines."""
     names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
     names |= {
         (a.asname or a.name).split(".")[0] for a in ast.walk(node) if isinstance(a, ast.alias)
     }
     defined = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    return names | {n.name for n in ast.walk(node) if isinstance(n, defined)}
+    names |= {n.name for n in ast.walk(node) if isinstance(n, defined)}
+    for name in names:
+        bindings.pop(name, None)
 
 
 def bind_setup(source: str, bindings: dict[str, ast.expr], constructors: frozenset[str]) -> None:
@@ -225,15 +234,16 @@ def bind_setup(source: str, bindings: dict[str, ast.expr], constructors: frozens
         bindings.clear()
         return
     for statement in tree.body:
-        target = statement.targets[0] if isinstance(statement, ast.Assign) else None
-        if isinstance(target, ast.Name) and len(getattr(statement, "targets", ())) == 1:
-            assert isinstance(statement, ast.Assign)
-            value = _Inline(bindings).visit(copy.deepcopy(statement.value))
+        if (
+            isinstance(statement, ast.Assign)
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ):
+            value = _inlined(statement.value, bindings)
             if inputs.is_data(value, constructors):
-                bindings[target.id] = value
+                bindings[statement.targets[0].id] = value
                 continue
-        for forgotten in _names_in(statement):
-            bindings.pop(forgotten, None)
+        _forget(statement, bindings)
 
 
 def _source(call: ast.Call) -> str | None:
@@ -298,11 +308,9 @@ def example_variants(
         except SyntaxError:
             bindings.clear()
             continue
-        seed = _seed(_Inline(bindings).visit(copy.deepcopy(written)), name, constructors)
+        seed = _seed(_inlined(written, bindings), name, constructors)
         if seed is None:
-            # Anything else the example does may change what its names hold.
-            for forgotten in _names_in(written):
-                bindings.pop(forgotten, None)
+            _forget(written, bindings)  # anything else it does may change what its names hold
             continue
         text = _source(seed)
         if text is not None:

@@ -52,8 +52,7 @@ def evidence(candidate: RankedCandidate) -> str:
         return f"does not run: {_short(run.error, _TITLE_ERROR)}"
     if run.total == 0 and "inputs" in candidate.score_parts:
         # Compared with its siblings on inputs: say how many samples behaved like it.
-        agree, samples, count = _agreement(candidate)
-        crashes = int(candidate.score_parts.get("crashes", 0))
+        agree, samples, count, crashes = _agreement(candidate)
         raises = f" · raises on {crashes}" if crashes else ""
         return f"no examples · {agree}/{samples} agree on {count} inputs{raises}"
     if run.total == 0:
@@ -61,12 +60,14 @@ def evidence(candidate: RankedCandidate) -> str:
     return f"{run.passed}/{run.total} examples pass"
 
 
-def _agreement(candidate: RankedCandidate) -> tuple[int, int, int]:
+def _agreement(candidate: RankedCandidate) -> tuple[int, int, int, int]:
+    """Return (samples alike, samples, inputs, inputs it raised on) from the score's parts."""
     parts = candidate.score_parts
     return (
         int(parts.get("agreement", 0)),
         int(parts.get("samples", 0)),
         int(parts.get("inputs", 0)),
+        int(parts.get("crashes", 0)),
     )
 
 
@@ -93,8 +94,7 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     if failure is not None:
         data["failure"] = failure
     if run.total == 0 and "inputs" in candidate.score_parts:
-        data["agreement"], data["samples"], data["inputs"] = _agreement(candidate)
-        data["crashes"] = int(candidate.score_parts.get("crashes", 0))
+        data["agreement"], data["samples"], data["inputs"], data["crashes"] = _agreement(candidate)
     elif candidate.group_size > 1:
         data["agreement"] = candidate.group_size
     near = candidate.score_parts.get("near_agreement")
