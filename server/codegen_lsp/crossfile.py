@@ -19,7 +19,8 @@ the words of its docstring that the file imports, the names its prose marks as c
 every other name the file imports (the helpers and constants a body calls, which a stub's
 signature and docstring seldom name), then, one level deep, the classes that type the fields of
 a class shown for the signature or the examples (``Category`` for ``Item.category``, looked up
-in ``Item``'s file). For a method, the summary of its own
+in ``Item``'s file; a plain class's fields are typed by its ``__init__`` parameters and
+``self.x: T`` assignments). For a method, the summary of its own
 class (the ``__init__`` attributes and the sibling methods) comes first. Names from the
 standard library, third-party packages and the current file are left out: the model knows the
 first two and the prompt already shows the third. Summaries are added while they fit a token
@@ -659,15 +660,32 @@ def _field_type_lookups(path: str, line: int) -> list[_Lookup]:
     if node is None:
         return []
     found: dict[str, _Lookup] = {}
-    for statement in node.body:
-        if not isinstance(statement, ast.AnnAssign):
-            continue
-        for name in ast.walk(statement.annotation):
+    for annotation in _field_annotations(node):
+        for name in ast.walk(annotation):
             if isinstance(name, ast.Name) and name.id not in _BUILTIN_NAMES:
                 found.setdefault(
                     name.id, _Lookup(name.id, name.lineno, name.col_offset, RELEVANCE_FIELD_TYPE)
                 )
     return list(found.values())
+
+
+def _field_annotations(node: ast.ClassDef) -> Iterator[ast.expr]:
+    """Yield what types a class's fields, in source order.
+
+    A dataclass or a typed class says it at class level (``category: Category``); a plain class
+    says it in ``__init__``: its parameters' annotations and ``self.x: T`` assignments.
+    """
+    for statement in node.body:
+        if isinstance(statement, ast.AnnAssign):
+            yield statement.annotation
+        elif isinstance(statement, ast.FunctionDef) and statement.name == "__init__":
+            arguments = statement.args
+            for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+                if argument.annotation is not None:
+                    yield argument.annotation
+            for inner in ast.walk(statement):
+                if isinstance(inner, ast.AnnAssign) and isinstance(inner.target, ast.Attribute):
+                    yield inner.annotation
 
 
 def _resolve(

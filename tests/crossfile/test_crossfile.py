@@ -241,6 +241,56 @@ def test_the_types_of_a_shown_classs_fields_come_one_level_deep(write: Write) ->
     assert not result.unresolved and not result.timed_out
 
 
+def test_a_plain_classs_field_types_come_from_its_init(write: Write) -> None:
+    # No class-level annotations: __init__'s parameters and `self.x: T` say what the fields are.
+    root = write(
+        {
+            "yard/__init__.py": "",
+            "yard/kinds.py": """
+                from enum import Enum
+
+
+                class Zone(Enum):
+                    COLD = 1
+                    DRY = 2
+
+
+                class Seal(Enum):
+                    OPEN = 0
+                    SHUT = 1
+
+
+                class Unused(Enum):
+                    NEVER = 0
+                """,
+            "yard/bins.py": """
+                from yard.kinds import Seal, Unused, Zone
+
+
+                class Bin:
+                    def __init__(self, code: str, zone: Zone) -> None:
+                        self.code = code
+                        self.zone = zone
+                        self.seal: Seal = Seal.OPEN
+                        spare: Unused | None = None
+                """,
+            "yard/moves.py": """
+                from yard.bins import Bin
+
+
+                def cold_codes(bins: list[Bin]) -> list[str]:
+                    '''Return the codes of the bins kept cold.'''
+                """,
+        }
+    )
+    result = lookup(root, "yard/moves.py", "def cold_codes")
+    found = by_name(result)
+    assert list(found) == ["Bin", "Zone", "Seal"], result
+    assert {found["Zone"].relevance, found["Seal"].relevance} == {RELEVANCE_FIELD_TYPE}
+    assert "COLD = 1" in found["Zone"].text and "SHUT = 1" in found["Seal"].text
+    assert "Unused" not in result.looked_up  # a local's annotation types no field
+
+
 def test_a_helper_called_in_the_docstring_example(write: Write) -> None:
     root = write(
         {
