@@ -243,6 +243,22 @@ MUTANTS = (
         ("tests/pipeline/test_builds.py",),
     ),
     Mutant(
+        "probes-import-unnamed-classes",
+        "a drawn input that builds a class the file never imports imports it first",
+        PACKAGE / "execution.py",
+        "    probes = inputs.probe_examples(calls, inputs.importable_classes(ctx))\n",
+        "    probes = inputs.probe_examples(calls)\n",
+        ("tests/pipeline/test_builds.py",),
+    ),
+    Mutant(
+        "init-state-drawn",
+        "typed state that __init__ fills from no parameter is drawn and set on the object",
+        PACKAGE / "builds.py",
+        '        if name not in parameters and not uses & parameters and not name.startswith("_"):\n',
+        "        if False:\n",
+        ("tests/pipeline/test_builds.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

@@ -4,7 +4,9 @@ Real functions take the project's types: ``invoice_total(items: list[Item])``. T
 candidates on drawn inputs there, Hypothesis must make an ``Item``. The value itself never
 exists here: the server does not import the user's code, and the sandbox worker stays standard
 library only. What is drawn is the constructor call as source, ``Item(sku='a', qty=2)``, run only
-inside the sandbox with the candidate's module, where the name is bound as the file binds it.
+inside the sandbox with the candidate's module, where the name is bound as the file binds it
+(or, for a class the prompt showed from a module the file does not import it from, as the
+probe's own import binds it: ``from shop.items import Item`` before the call).
 
 Read from the class's definition (the file's own, or the one cross-file context put in the
 prompt), a class is built
@@ -15,7 +17,10 @@ prompt), a class is built
   ways), by keyword; a field with a default whose type cannot be built (an Enum the function's
   module does not import) keeps its default;
 - for a class with an ``__init__``, from that method's parameters without a default, by keyword,
-  when each carries a type hint.
+  when each carries a type hint; then the attributes ``__init__`` declares with a type but fills
+  from no parameter (``self.lines: list[Item] = []``) are drawn too and set on the new object,
+  ``(lambda o: setattr(o, 'lines', [...]) or o)(Cart(owner='a'))``: a cart is otherwise always
+  empty when built, and every candidate agrees on empty carts.
 
 Anything else (a class whose constructor comes from a base, a parameter without a hint, a class
 that contains itself deeper than :data:`MAX_DEPTH`) cannot be built, and the function then gets
@@ -103,6 +108,36 @@ def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr, bool]] | N
     return fields
 
 
+def _declared_attributes(node: ast.ClassDef) -> list[tuple[str, ast.expr]]:
+    """(name, hint) of each ``self.x: T`` that ``__init__`` fills from none of its parameters.
+
+    A cart's ``self.lines: list[Item] = []`` is state the constructor does not take but the
+    annotation types; what the parameters fill (``self.owner: str = owner``) is drawn already.
+    """
+    init = next(
+        (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+    )
+    if init is None or not init.args.args:
+        return []
+    arguments = init.args
+    me = arguments.args[0].arg
+    parameters = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    found: dict[str, ast.expr] = {}
+    for statement in ast.walk(init):
+        if not (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Attribute)
+            and isinstance(statement.target.value, ast.Name)
+            and statement.target.value.id == me
+        ):
+            continue
+        uses = {n.id for n in ast.walk(statement.value or ast.Pass()) if isinstance(n, ast.Name)}
+        name = statement.target.attr
+        if name not in parameters and not uses & parameters and not name.startswith("_"):
+            found.setdefault(name, statement.annotation)
+    return list(found.items())
+
+
 def _not_in_init(value: ast.expr | None) -> bool:
     """Tell a ``field(init=False)`` (the constructor does not take it)."""
     return isinstance(value, ast.Call) and any(
@@ -145,28 +180,45 @@ class ClassBuilds:
                     # name Category: the default stands, and the rest is still drawn.
                     continue
                 names.append(field_name)
+            settable: list[str] = []
+            for attribute, hint in _declared_attributes(node):
+                try:
+                    strategies.append(inputs.strategy_for(hint, self))
+                except inputs.Unsupported:
+                    continue  # it stays as the constructor left it
+                settable.append(attribute)
         finally:
             self._depth -= 1
-        return st.tuples(*strategies).map(lambda drawn: _construct(name, names, drawn))
+        return st.tuples(*strategies).map(lambda drawn: _construct(name, names, settable, drawn))
 
 
-def _construct(name: str, names: list[str], values: tuple[Any, ...]) -> Built:
-    arguments = ", ".join(f"{field}={value!r}" for field, value in zip(names, values, strict=True))
-    return Built(f"{name}({arguments})")
+def _construct(
+    name: str, names: list[str], attributes: list[str], values: tuple[Any, ...]
+) -> Built:
+    """Write the constructor call, then (as one expression) set the drawn attributes on it."""
+    given = zip(names, values[: len(names)], strict=True)
+    call = f"{name}({', '.join(f'{field}={value!r}' for field, value in given)})"
+    if not attributes:
+        return Built(call)
+    assigned = zip(attributes, values[len(names) :], strict=True)
+    sets = " or ".join(f"setattr(o, {attribute!r}, {value!r})" for attribute, value in assigned)
+    return Built(f"(lambda o: {sets} or o)({call})")
 
 
 def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]]:
     """Return the lookup :func:`inputs.signature_calls` asks for the project's classes.
 
     Only classes the module can name at run time are built (:func:`inputs.constructors`): those
-    the file defines or imports, read from the file or from the definitions the prompt showed.
+    the file defines or imports, read from the file or from the definitions the prompt showed;
+    and the classes the prompt showed from another module (:func:`inputs.importable_classes`),
+    which the probe imports before its call.
     """
     return ClassBuilds(_reachable_classes(ctx))
 
 
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:
-    """Return the definitions of the classes the function's module can name, by name."""
-    reachable = inputs.constructors(ctx)
+    """Return the definitions of the classes a probe can build (named or imported), by name."""
+    reachable = inputs.constructors(ctx) | set(inputs.importable_classes(ctx))
     found: dict[str, ast.ClassDef] = {}
     for text in [ctx.module_with_body(ctx.body_source), *ctx.definitions]:
         try:

@@ -413,9 +413,49 @@ def constructors(ctx: FunctionContext) -> frozenset[str]:
     return frozenset(name for name in names if re.search(rf"\b{name}\b", module))
 
 
-def probe_examples(calls: list[str]) -> list[Example]:
-    """Return the sandbox's view of the calls: examples with no expected result (kind ``probe``)."""
-    return [Example(call=call, expected=None, line=0, kind="probe") for call in calls]
+_SHOWN_FROM = re.compile(r"^# from ([A-Za-z_][\w.]*)$")
+_TOP_CLASS = re.compile(r"^class\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def importable_classes(ctx: FunctionContext) -> dict[str, str]:
+    """Return the classes the prompt showed from other modules that the module never names.
+
+    By name, with the module each came from. A cart's ``lines: list[Item]`` in a file that
+    imports only ``Cart`` still needs an ``Item`` to be drawn: the probe imports it first
+    (:func:`probe_examples`), as a doctest would.
+    """
+    module = ctx.module_source.replace(BODY_MARKER, "")
+    found: dict[str, str] = {}
+    for text in ctx.definitions:
+        first, _, rest = text.partition("\n")
+        shown_from = _SHOWN_FROM.match(first)
+        if shown_from is None:
+            continue
+        for name in _TOP_CLASS.findall(rest):
+            if not re.search(rf"\b{name}\b", module):
+                found.setdefault(name, shown_from.group(1))
+    return found
+
+
+def probe_examples(calls: list[str], imports: dict[str, str] | None = None) -> list[Example]:
+    """Return the sandbox's view of the calls: examples with no expected result (kind ``probe``).
+
+    ``imports`` (:func:`importable_classes`): a call that builds one of these classes imports
+    it first, in the example's setup.
+    """
+    examples = []
+    for call in calls:
+        setup: tuple[str, ...] = ()
+        if imports:
+            try:
+                used = {n.id for n in ast.walk(ast.parse(call)) if isinstance(n, ast.Name)}
+            except SyntaxError:
+                used = set()
+            setup = tuple(
+                f"from {imports[name]} import {name}" for name in sorted(used & set(imports))
+            )
+        examples.append(Example(call=call, expected=None, line=0, kind="probe", setup=setup))
+    return examples
 
 
 _RETURN_TYPES: dict[str, frozenset[str]] = {

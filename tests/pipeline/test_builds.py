@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+from pathlib import Path
 
 import pytest
 from codegen_lsp import builds, execution, inputs
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.project import find_project
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings, Settings
-from support.scripted_model import Reply, ScriptedModel, proposing
+from support.scripted_model import Reply, ScriptedModel, body, implementing, proposing
 
 SHOP = '''from dataclasses import dataclass, field
 from enum import Enum
@@ -143,6 +145,47 @@ def test_a_class_from_another_module_is_built_from_the_definition_the_prompt_sho
     assert calls and all(call.startswith("norm(Pt(east=") and "north=" in call for call in calls)
 
 
+CART = '''from dataclasses import dataclass
+
+
+@dataclass
+class Item:
+    sku: str
+    qty: int = 1
+
+
+class Cart:
+    def __init__(self, owner: str) -> None:
+        self.owner: str = owner
+        self.lines: list[Item] = []
+        self._seen: set[str] = set()
+        self.note = ""
+
+    def add(self, item: Item) -> None:
+        self.lines.append(item)
+
+
+def units(cart: Cart) -> int:
+    """How many units the cart holds."""
+'''
+
+
+def test_attributes_init_declares_but_takes_no_parameter_for_are_drawn_too() -> None:
+    # Built through the constructor alone, every cart is empty and every candidate agrees on it.
+    ctx = function(CART)
+    calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
+    assert calls and all("setattr(o, 'lines', [" in call for call in calls)
+    assert not any("owner'" in call or "_seen" in call or "'note'" in call for call in calls)
+    carts = [c for call in calls for c in constructed(call) if ast.unparse(c.func) == "Cart"]
+    assert {k.arg for c in carts for k in c.keywords} == {"owner"}
+    assert any("Item(sku=" in call for call in calls), "no cart holds an item"
+    body = "    return sum(line.qty for line in cart.lines) + len(cart.owner) * 0\n"
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        run = sandbox.run(ctx.module_with_body(body), "units", inputs.probe_examples(calls))
+    assert run.error is None and [r.exception for r in run.results] == [None] * len(calls)
+    assert len({r.actual_repr for r in run.results}) > 1, "the drawn carts all hold the same units"
+
+
 PREFIX = (
     'from shop.items import Item\n\n\ndef prefix(items: list[Item]) -> str:\n    """Common."""\n'
 )
@@ -199,3 +242,62 @@ def test_a_proposed_call_that_spells_out_an_unnameable_default_is_kept_without_i
         assert Pipeline(settings).probe_calls(ctx) == ([], ["prefix([Item(sku='ab', qty=1)])"])
     finally:
         model.close()
+
+
+CART_PROJECT = {
+    "shop/__init__.py": "",
+    "shop/items.py": (
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Item:\n"
+        "    sku: str\n    unit_price_cents: int\n    qty: int = 1\n"
+    ),
+    "shop/carts.py": (
+        "from shop.items import Item\n\n\nclass Cart:\n"
+        "    def __init__(self, owner: str) -> None:\n"
+        "        self.owner = owner\n"
+        "        self.lines: list[Item] = []\n"
+    ),
+    "shop/review.py": (
+        "from shop.carts import Cart\n\n\ndef biggest_line(cart: Cart) -> str | None:\n"
+        '    """Return the SKU of the line with the highest total, or None for an empty cart."""\n'
+    ),
+}
+
+
+def test_a_class_the_file_never_imports_is_drawn_with_its_own_import(tmp_path: Path) -> None:
+    # review.py imports Cart only; a cart's lines are Items. Before, no Item could be drawn, so
+    # every cart was empty, a body that breaks on a full cart agreed with the right one, and
+    # the title said "2/2 agree".
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
+    for name, text in CART_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    path = tmp_path / "shop" / "review.py"
+    source = path.read_text(encoding="utf-8")
+    right = (
+        "if not cart.lines:\n    return None\n"
+        "return max(cart.lines, key=lambda line: line.unit_price_cents * line.qty).sku"
+    )
+    last = "return cart.lines[-1].sku if cart.lines else None"
+    model = ScriptedModel()
+    try:
+        model.script(implementing("biggest_line"), [body(right), body(last)])
+        settings = _drawn_only()
+        settings.sampling.n = 2
+        settings.sampling.seed = 3
+        settings.sampling.greedy_first = False  # one request for both rows: both bodies
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(source, 4, file=find_project(path))
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert "class Item" in "\n".join(result.definitions)  # a field's type, one level deep
+    assert any("Item(sku=" in call and "setattr(o, 'lines'" in call for call in result.inputs)
+    assert len(result.candidates) == 2
+    for candidate in result.candidates:
+        assert candidate.score_parts["agreement"] == 1, candidate.score_parts
+        assert candidate.score_parts["crashes"] == 0, candidate.score_parts  # no NameError
