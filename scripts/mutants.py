@@ -254,9 +254,26 @@ MUTANTS = (
         "init-state-drawn",
         "typed state that __init__ fills from no parameter is drawn and set on the object",
         PACKAGE / "builds.py",
-        '        if name not in parameters and not uses & parameters and not name.startswith("_"):\n',
+        "        if name not in parameters and not uses & parameters"
+        ' and not name.startswith("_"):\n',
         "        if False:\n",
         ("tests/pipeline/test_builds.py",),
+    ),
+    Mutant(
+        "methods-drawn-for",
+        "a method without examples is compared on calls on drawn instances",
+        PACKAGE / "execution.py",
+        "    if inputs.callee(ctx) is None:\n",
+        "    if not ctx.is_top_level or ctx.is_async:\n",
+        ("tests/pipeline/test_builds.py",),
+    ),
+    Mutant(
+        "broken-code-penalised",
+        "raising NameError/AttributeError on the inputs counts as broken code, not a refusal",
+        PACKAGE / "ranking/combine.py",
+        "- BROKEN_PENALTY * broken",
+        "- CRASH_PENALTY * broken",
+        ("tests/ranking/test_combine.py",),
     ),
     Mutant(
         "prompt-cache-one-row",

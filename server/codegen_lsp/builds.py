@@ -16,9 +16,10 @@ prompt), a class is built
   attrs, pydantic), from those fields (defaults too: ``qty: int = 1`` is where candidates part
   ways), by keyword; a field with a default whose type cannot be built (an Enum the function's
   module does not import) keeps its default;
-- for a class with an ``__init__``, from that method's parameters without a default, by keyword,
-  when each carries a type hint; then the attributes ``__init__`` declares with a type but fills
-  from no parameter (``self.lines: list[Item] = []``) are drawn too and set on the new object,
+- for a class with an ``__init__``, from that method's parameters, by keyword, when each one
+  without a default carries a type hint (one with a default is drawn when hinted); then the
+  attributes ``__init__`` declares with a type but fills from no parameter
+  (``self.lines: list[Item] = []``) are drawn too and set on the new object,
   ``(lambda o: setattr(o, 'lines', [...]) or o)(Cart(owner='a'))``: a cart is otherwise always
   empty when built, and every candidate agrees on empty carts.
 
@@ -87,13 +88,19 @@ def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr, bool]] | N
     if init is not None:
         arguments = init.args
         positional = [*arguments.posonlyargs, *arguments.args][1:]  # past `self`
-        required = positional[: len(positional) - len(arguments.defaults)]
-        required += [
-            a for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True) if d is None
-        ]
+        defaulted = len(arguments.defaults)
+        required = positional[: len(positional) - defaulted]
+        optional = positional[len(positional) - defaulted :] if defaulted else []
+        for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+            (required if default is None else optional).append(argument)
         if arguments.posonlyargs[1:] or any(a.annotation is None for a in required):
             return None
-        return [(a.arg, a.annotation, False) for a in required if a.annotation is not None]
+        # A hinted parameter with a default is drawn too, as a dataclass field with one is
+        # (`discount: Discount = Discount.NONE` is where candidates part ways); unhinted, it
+        # keeps its default.
+        return [(a.arg, a.annotation, False) for a in required if a.annotation is not None] + [
+            (a.arg, a.annotation, True) for a in optional if a.annotation is not None
+        ]
     fields = [
         (stmt.target.id, stmt.annotation, stmt.value is not None)
         for stmt in node.body

@@ -120,17 +120,19 @@ def probe_calls(
 
     Drawn from the type hints (``ranking.drawnInputs``) and, with ``ranking.proposedInputs``,
     those of ``proposals()`` that were not drawn: the calls the model proposes (chat models
-    only), called only then. Only for a module-level function, the only kind a call can reach.
+    only), called only then. Drawn for a module-level function and for a method of a
+    module-level class (on a drawn instance, :func:`inputs.callee`); the model is asked for
+    calls of a module-level function only.
     """
     ranking = settings.ranking
-    if not ctx.is_top_level or ctx.is_async:
+    if inputs.callee(ctx) is None:
         return [], []
     drawn = inputs.signature_calls(
         ctx, seed_value=settings.sampling.seed, classes=builds.class_builds(ctx)
     )
     drawn = drawn if ranking.drawn_inputs else []
     proposed: list[str] = []
-    if ranking.proposed_inputs:
+    if ranking.proposed_inputs and ctx.is_top_level:
         proposed = [call for call in proposals() if call not in drawn]
     return drawn, proposed
 

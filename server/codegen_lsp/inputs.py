@@ -177,6 +177,38 @@ def required_parameters(ctx: FunctionContext) -> list[ast.arg]:
     return positional[: len(positional) - len(arguments.defaults)]
 
 
+_CLASS_HEADER = re.compile(r"^\s*class\s+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def callee(ctx: FunctionContext) -> tuple[str, str] | None:
+    """Return how a call reaches ``ctx``: (kind, class name), or None when no call can.
+
+    Kinds: ``function`` (module level, class ""), and for a method of a module-level class
+    ``method`` (on an instance), ``property``, ``static`` and ``classmethod`` (on the class).
+    A method under any other decorator, or nested deeper, cannot be called from outside.
+    """
+    if ctx.is_async:
+        return None
+    if ctx.is_top_level:
+        return "function", ""
+    if len(ctx.enclosing_headers) != 1:
+        return None
+    owner = _CLASS_HEADER.search(ctx.enclosing_headers[0])
+    if owner is None:
+        return None
+    decorators = [
+        line.strip().removeprefix("@")
+        for line in textwrap.dedent(ctx.header).splitlines()
+        if line.startswith("@")
+    ]
+    kinds = {"property": "property", "staticmethod": "static", "classmethod": "classmethod"}
+    if not decorators:
+        return "method", owner.group(1)
+    if len(decorators) == 1 and decorators[0] in kinds:
+        return kinds[decorators[0]], owner.group(1)
+    return None
+
+
 def signature_calls(
     ctx: FunctionContext,
     count: int = DRAWN_CALLS,
@@ -185,33 +217,50 @@ def signature_calls(
 ) -> list[str]:
     """Draw up to ``count`` distinct calls of ``ctx`` from its type hints (none if it can't).
 
-    Only module-level functions are drawn for (a method needs an instance). Deterministic: the
-    same signature and seed give the same calls. A hint naming one of the project's classes is
-    drawn through ``classes`` (its constructor, written as source).
+    A module-level function is called by name; a method of a module-level class on an instance
+    built through ``classes`` like any argument (``Cart(owner='a').total_cents()``), a static
+    or class method on its class (:func:`callee`). Deterministic: the same signature and seed
+    give the same calls. A hint naming one of the project's classes is drawn through
+    ``classes`` (its constructor, written as source).
     """
-    if not ctx.is_top_level or ctx.is_async:
+    reached = callee(ctx)
+    if reached is None:
         return []
+    kind, owner = reached
     try:
         parameters = required_parameters(ctx)
-        if not parameters:
-            return [f"{ctx.name}()"]
+        if kind in ("method", "property", "classmethod"):
+            parameters = parameters[1:]  # self or cls: the call supplies it
         if any(p.annotation is None for p in parameters):
             return []
-        arguments = st.tuples(
-            *[strategy_for(p.annotation, classes) for p in parameters if p.annotation]
-        )
+        strategies = [strategy_for(p.annotation, classes) for p in parameters if p.annotation]
+        if kind in ("method", "property"):
+            strategies.insert(0, classes(owner))
     except (Unsupported, SyntaxError, ValueError) as error:
-        log.debug("inputs: no drawn calls for %s: %s", ctx.name, error)
+        log.debug("inputs: no drawn calls for %s: %s", ctx.qualified_name, error)
         return []
+    if not strategies:
+        return [f"{owner}.{ctx.name}()" if owner else f"{ctx.name}()"]
     calls: list[str] = []
 
     def keep(values: tuple[Any, ...]) -> None:
-        call = f"{ctx.name}({', '.join(repr(v) for v in values)})"
+        call = _call_text(kind, owner, ctx.name, [repr(v) for v in values])
         if call not in calls and len(call) <= CALL_CHARS and len(calls) < count:
             calls.append(call)
 
-    _draw(arguments, keep, count, seed_value)
+    _draw(st.tuples(*strategies), keep, count, seed_value)
     return calls
+
+
+def _call_text(kind: str, owner: str, name: str, values: list[str]) -> str:
+    """Write the call: by name, on the drawn instance (the first value), or on the class."""
+    if kind == "function":
+        return f"{name}({', '.join(values)})"
+    if kind == "property":
+        return f"{values[0]}.{name}"
+    if kind == "method":
+        return f"{values[0]}.{name}({', '.join(values[1:])})"
+    return f"{owner}.{name}({', '.join(values)})"
 
 
 def _draw(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,8 @@ def test_dataclasses_enums_and_init_classes_are_built_through_their_constructors
         "qty",
         "colour",
     }
-    assert {k.arg for c in baskets for k in c.keywords} == {"owner", "items"}
+    # A hinted __init__ parameter with a default is drawn too, as a defaulted field is.
+    assert {k.arg for c in baskets for k in c.keywords} == {"owner", "items", "note"}
     assert all(call.rsplit(", ", 1)[1] in ("Colour.RED)", "Colour.BLUE)") for call in calls)
     # Deterministic: the same function and seed draw the same calls.
     assert inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx)) == calls
@@ -301,3 +303,110 @@ def test_a_class_the_file_never_imports_is_drawn_with_its_own_import(tmp_path: P
     for candidate in result.candidates:
         assert candidate.score_parts["agreement"] == 1, candidate.score_parts
         assert candidate.score_parts["crashes"] == 0, candidate.score_parts  # no NameError
+
+
+METHODS = '''import functools
+from enum import Enum
+
+
+class Discount(Enum):
+    NONE = 0
+    STAFF = 10
+
+
+class Till:
+    def __init__(self, owner: str, discount: Discount = Discount.NONE) -> None:
+        self.owner = owner
+        self.discount = discount
+        self.prices: list[int] = []
+
+    def total(self) -> int:
+        """Sum of the prices less the discount's percent, rounded down."""
+
+    def with_tip(self, tip: int) -> int:
+        """The total plus a tip."""
+
+    @property
+    def count(self) -> int:
+        """How many prices."""
+
+    @staticmethod
+    def cents(euros: int) -> int:
+        """Euros in cents."""
+
+    @classmethod
+    def empty(cls, owner: str) -> "Till":
+        """A till with nothing rung up."""
+
+    @functools.cache
+    def cached(self) -> int:
+        """Some decorator nothing outside can see through."""
+
+    class Drawer:
+        def coins(self) -> int:
+            """Nested: no call reaches it."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("method", "shape"),
+    [
+        (
+            "total",
+            r"^(?:\(lambda o: .*\))?\(?Till\(owner=.*discount=Discount\.\w+\)\)?\.total\(\)$",
+        ),
+        ("with_tip", r"^.*Till\(owner=.*\)\)?\.with_tip\(-?\d+\)$"),
+        ("count", r"^.*Till\(owner=.*\)\)?\.count$"),
+        ("cents", r"^Till\.cents\(-?\d+\)$"),
+        ("empty", r"^Till\.empty\('.*'\)$"),
+    ],
+)
+def test_a_method_is_called_on_a_drawn_instance_or_on_its_class(method: str, shape: str) -> None:
+    lines = METHODS.splitlines()
+    line = next(i for i, text in enumerate(lines) if f"def {method}(" in text)
+    ctx = find_function(METHODS, line + 1)
+    calls = inputs.signature_calls(ctx, count=8, classes=builds.class_builds(ctx))
+    assert calls, method
+    assert all(re.match(shape, call) for call in calls), calls
+    if method == "total":  # the instance's state is drawn: prices and the defaulted discount
+        assert any("setattr(o, 'prices', [" in call and "STAFF" in call for call in calls)
+
+
+@pytest.mark.parametrize("method", ["cached", "coins"])
+def test_a_method_no_call_can_reach_gets_no_drawn_calls(method: str) -> None:
+    lines = METHODS.splitlines()
+    line = next(i for i, text in enumerate(lines) if f"def {method}(" in text)
+    ctx = find_function(METHODS, line + 1)
+    assert inputs.callee(ctx) is None
+    assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
+
+
+def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
+    # Before, a method without examples was compared on nothing: "no examples to check".
+    source = METHODS
+    line = next(i for i, text in enumerate(source.splitlines()) if "def total(" in text)
+    right = "return sum(self.prices) * (100 - self.discount.value) // 100"
+    forgets_discount = "return sum(self.prices)"
+    model = ScriptedModel()
+    try:
+        # A method's body is indented twice.
+        replies = [Reply(f"        {code}\n```") for code in (right, forgets_discount)]
+        model.script(r"def total\(self\)", replies)
+        settings = _drawn_only()
+        settings.sampling.n = 2
+        settings.sampling.greedy_first = False
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(source, line + 1)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert result.inputs and all(call.endswith(".total()") for call in result.inputs)
+    assert any("compared on" in note for note in result.notes), result.notes
+    for candidate in result.candidates:  # they part ways on a staff till with prices
+        assert candidate.score_parts["agreement"] == 1, candidate.score_parts
+        assert candidate.score_parts["crashes"] == 0, candidate.score_parts

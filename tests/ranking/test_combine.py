@@ -373,3 +373,21 @@ def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> Non
     failing = [*alike, cand("d", 1, 2, -0.05, "s2", near=("=5", "=5"))]
     top = combine.rank(failing, strict)[0]
     assert top.verified and top.parts["near_agreement"] == pytest.approx(1.0)
+
+
+def test_many_samples_agreeing_on_broken_code_lose_to_one_that_runs() -> None:
+    # The user try's cart: seven samples read `self.discount.percent` (no such attribute) and
+    # raise alike on every input; one sample runs. A refused input is no fault (a ValueError on
+    # a drawn value the docstring rules out), but an AttributeError on every input is.
+    def raising(code: str, error: str) -> Candidate:
+        keys = tuple(f"!{error}" for _ in range(4))
+        return dataclasses.replace(probed(code, -0.2, "abcd"), behaviour=keys)
+
+    broken = [raising(f"percent-{i}", "AttributeError") for i in range(7)]
+    runs = probed("value", -0.2, "abcd")
+    assert order([*broken, runs])[0] == "value"
+    # Seven samples that refuse every drawn input alike still outweigh the one that does not.
+    refusing = [raising(f"refuses-{i}", "ValueError") for i in range(7)]
+    assert order([*refusing, runs])[0].startswith("refuses")
+    assert runs.broken_share == 0 and broken[0].broken_share == 1 == broken[0].crash_share
+    assert refusing[0].broken_share == 0

@@ -9,6 +9,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+BROKEN_CODE = frozenset(
+    f"!{name}" for name in ("NameError", "UnboundLocalError", "AttributeError", "ImportError")
+)
+"""Behaviour keys of errors that an input of the hinted types does not excuse: the code names
+something that does not exist. (A ``ModuleNotFoundError`` is an ``ImportError`` but keyed by
+its own name: a module missing from the environment, not a typo, so it is not here.)"""
+
 
 @dataclass
 class Candidate:
@@ -38,6 +45,13 @@ class Candidate:
     near: tuple[str, ...] = ()
     """What it did on the calls near the docstring's examples (:mod:`codegen_lsp.variants`), keyed
     as ``behaviour``; compared for the "verified" mark only, never scored."""
+
+    @property
+    def broken_share(self) -> float:
+        """Share of the drawn inputs on which it raised an error of broken code (a typo'd name)."""
+        if not self.behaviour:
+            return 0.0
+        return sum(key in BROKEN_CODE for key in self.behaviour) / len(self.behaviour)
 
     @property
     def crash_share(self) -> float:

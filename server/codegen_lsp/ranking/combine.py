@@ -63,15 +63,19 @@ def lever_scores(
 CRASH_PENALTY = 0.5
 """How much a candidate's weight falls per share of drawn inputs it crashed on (a crash on an
 input its type hints allow counts against it; other candidates crashing alike still agree)."""
+BROKEN_PENALTY = 0.9
+"""How much it falls per share of inputs where it raised an error that says the code itself is
+broken (:data:`~codegen_lsp.ranking.candidate.BROKEN_CODE`), not that the input was refused:
+``self.discount.percent`` on an Enum whose members have ``value`` is wrong on every input."""
 WRONG_TYPE_PENALTY = 0.9
 """How much it falls per share of inputs where it returned a type the annotation rules out."""
 
 
 def behaviour_penalty(candidate: Candidate) -> float:
     """Return the factor for a candidate's own crashes and wrong return types on the inputs."""
-    return (1.0 - CRASH_PENALTY * candidate.crash_share) * (
-        1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share
-    )
+    broken = candidate.broken_share
+    crashes = 1.0 - CRASH_PENALTY * (candidate.crash_share - broken) - BROKEN_PENALTY * broken
+    return crashes * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)
 
 
 def near_agreement(candidates: list[Candidate], lm_weights: list[float]) -> list[float | None]:
