@@ -14,7 +14,7 @@ Each function takes the parts it uses (sandbox, settings, engine) as arguments;
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -253,6 +253,20 @@ def inputs_note(drawn: list[str], proposed: list[str]) -> str:
         f"candidates were compared on {len(drawn) + len(proposed)} inputs "
         f"({' and '.join(sources)}): agreement is evidence, not proof"
     )
+
+
+def crash_note(run: CandidateRun) -> str | None:
+    """Say what the top candidate raised when it raised on every input, else None.
+
+    Samples that agree on a crash agree on reading the code the same wrong way (a missing
+    ``self.discount.percent``); the title says "raises on 16", and the message says why.
+    """
+    raised = [r.exception for r in run.results if r.exception]
+    if run.error is not None or not raised or len(raised) < len(run.results):
+        return None
+    message, times = Counter(raised).most_common(1)[0]
+    which = "" if times == len(raised) else f", {times} times"
+    return f"the top candidate raised on all {len(raised)} inputs{which}: {message}"
 
 
 def ranking_candidates(

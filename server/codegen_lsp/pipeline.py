@@ -548,6 +548,10 @@ class Pipeline:
         if probe_runs is not None and not near:
             result.inputs = calls
             result.notes[:0] = [execution.inputs_note(drawn, proposed)]
+            if result.candidates:
+                top = [b.body for b in draw.bodies].index(result.candidates[0].body)
+                crashed = execution.crash_note(probe_runs[top])
+                result.notes[1:1] = [crashed] if crashed else []
         elif probe_runs is not None:
             result.notes.append(f"compared on {len(near)} inputs near the examples")
         sandbox, sandbox_notes = self.sandbox_for(file)

@@ -410,3 +410,38 @@ def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
     for candidate in result.candidates:  # they part ways on a staff till with prices
         assert candidate.score_parts["agreement"] == 1, candidate.score_parts
         assert candidate.score_parts["crashes"] == 0, candidate.score_parts
+
+
+def test_candidates_that_raise_on_every_input_say_what_they_raised() -> None:
+    # Every sample reads a `percent` the Enum does not have: they agree, and the title says
+    # "raises on 16"; the note says why, so the user can add it or say so in the docstring.
+    line = next(i for i, text in enumerate(METHODS.splitlines()) if "def total(" in text)
+    percent = "return sum(self.prices) * (100 - self.discount.percent) // 100"
+    model = ScriptedModel()
+    try:
+        settings = _drawn_only()
+        settings.sampling.n = 2
+        settings.sampling.greedy_first = False
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            # Two samples that differ only in a comment: two bodies, one behaviour.
+            model.script(
+                r"def total\(self\)",
+                [Reply(f"        {percent}\n```"), Reply(f"        {percent}  # off\n```")],
+            )
+            result = pipeline.implement(METHODS, line + 1)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert len(result.candidates) == 2
+    top = result.candidates[0]
+    assert top.score_parts["crashes"] == top.score_parts["inputs"] == len(result.inputs)
+    expected = (
+        f"the top candidate raised on all {len(result.inputs)} inputs: "
+        "AttributeError: 'Discount' object has no attribute 'percent'"
+    )
+    assert expected in result.notes, result.notes
