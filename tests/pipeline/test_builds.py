@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from codegen_lsp import builds, execution, inputs
@@ -381,30 +382,32 @@ def test_a_method_no_call_can_reach_gets_no_drawn_calls(method: str) -> None:
     assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
 
 
-def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
-    # Before, a method without examples was compared on nothing: "no examples to check".
-    source = METHODS
-    line = next(i for i, text in enumerate(source.splitlines()) if "def total(" in text)
-    right = "return sum(self.prices) * (100 - self.discount.value) // 100"
-    forgets_discount = "return sum(self.prices)"
+def _implement_total(bodies: list[str]) -> Any:
+    """Implement ``Till.total`` in METHODS with a scripted model that writes ``bodies``."""
+    line = next(i for i, text in enumerate(METHODS.splitlines()) if "def total(" in text)
     model = ScriptedModel()
     try:
         # A method's body is indented twice.
-        replies = [Reply(f"        {code}\n```") for code in (right, forgets_discount)]
-        model.script(r"def total\(self\)", replies)
+        model.script(r"def total\(self\)", [Reply(f"        {code}\n```") for code in bodies])
         settings = _drawn_only()
-        settings.sampling.n = 2
-        settings.sampling.greedy_first = False
+        settings.sampling.n = len(bodies)
+        settings.sampling.greedy_first = False  # one request for every row: every body
         settings.ranking.verifier = False
         settings.model.remote_url = model.url
         settings.model.remote_retries = 0
         pipeline = Pipeline(settings)
         try:
-            result = pipeline.implement(source, line + 1)
+            return pipeline.implement(METHODS, line + 1)
         finally:
             pipeline.close()
     finally:
         model.close()
+
+
+def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
+    # Before, a method without examples was compared on nothing: "no examples to check".
+    right = "return sum(self.prices) * (100 - self.discount.value) // 100"
+    result = _implement_total([right, "return sum(self.prices)"])
     assert result.inputs and all(call.endswith(".total()") for call in result.inputs)
     assert any("compared on" in note for note in result.notes), result.notes
     for candidate in result.candidates:  # they part ways on a staff till with prices
@@ -415,28 +418,9 @@ def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
 def test_candidates_that_raise_on_every_input_say_what_they_raised() -> None:
     # Every sample reads a `percent` the Enum does not have: they agree, and the title says
     # "raises on 16"; the note says why, so the user can add it or say so in the docstring.
-    line = next(i for i, text in enumerate(METHODS.splitlines()) if "def total(" in text)
     percent = "return sum(self.prices) * (100 - self.discount.percent) // 100"
-    model = ScriptedModel()
-    try:
-        settings = _drawn_only()
-        settings.sampling.n = 2
-        settings.sampling.greedy_first = False
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            # Two samples that differ only in a comment: two bodies, one behaviour.
-            model.script(
-                r"def total\(self\)",
-                [Reply(f"        {percent}\n```"), Reply(f"        {percent}  # off\n```")],
-            )
-            result = pipeline.implement(METHODS, line + 1)
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
+    # Two samples that differ only in a comment: two bodies, one behaviour.
+    result = _implement_total([percent, f"{percent}  # off"])
     assert len(result.candidates) == 2
     top = result.candidates[0]
     assert top.score_parts["crashes"] == top.score_parts["inputs"] == len(result.inputs)
