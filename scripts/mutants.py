@@ -276,6 +276,14 @@ MUTANTS = (
         ("tests/ranking/test_combine.py",),
     ),
     Mutant(
+        "explain-keeps-a-few",
+        "explain keeps at most four generated examples, different results first",
+        PACKAGE / "as_written.py",
+        "MOST_EXAMPLES_KEPT = 4\n",
+        "MOST_EXAMPLES_KEPT = 100\n",
+        ("tests/pipeline/test_explain.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

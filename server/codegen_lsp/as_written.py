@@ -36,7 +36,7 @@ from codegen_lsp.outcomes import (
     report,
 )
 from codegen_lsp.sandbox.examples import extract_examples
-from codegen_lsp.sandbox.types import CandidateRun
+from codegen_lsp.sandbox.types import CandidateRun, Example
 from codegen_lsp.settings import SamplingSettings
 
 if TYPE_CHECKING:
@@ -191,8 +191,9 @@ def check_docstring(
         run = run_current_body(ctx, examples, get_sandbox(), package, cancel, progress)
         if run.error:
             notes.append(f"the function could not run its examples: {run.error}")
-        held = {id(r.example) for r in run.results if r.status == "passed"}
-        shown = {docstrings.example_key(r.example) for r in run.results if r.status == "passed"}
+        passed = [r.example for r in run.results if r.status == "passed"]
+        shown = {docstrings.example_key(example) for example in passed}
+        corrections: list[tuple[Example, str, str]] = []  # example, its actual value, why
         for result in run.results:
             if result.status == "passed":
                 continue
@@ -204,16 +205,23 @@ def check_docstring(
             if key in shown:
                 continue  # corrected, it would repeat an example already shown: dropped
             shown.add(key)
-            rewrites[result.example.line - 1] = actual
-            held.add(id(result.example))
-            notes.append(
-                f"corrected an example to the function's actual output: {describe_failure(result)}"
-            )
+            corrections.append((result.example, actual, describe_failure(result)))
+        few = _fewest_that_show_most(passed, [(e, actual) for e, actual, _ in corrections])
+        for example, actual, why in corrections:
+            if id(example) in few:
+                rewrites[example.line - 1] = actual
+                notes.append(f"corrected an example to the function's actual output: {why}")
+        held = len(passed) + len(corrections)
         # A run that stopped early leaves examples without a result: they did not pass.
-        drop += [e for e in examples if id(e) not in held] + repeated
-        kept, corrected = len(held), len(rewrites)
+        drop += [e for e in examples if id(e) not in few] + repeated
+        kept, corrected = len(few), len(rewrites)
         if repeated:
             notes.append(f"removed {len(repeated)} repeated examples")
+        if held > kept:
+            notes.append(
+                f"kept {kept} of the {held} examples that hold, those with the most different "
+                "results (a docstring shows a few, not a test suite)"
+            )
         notes.append(
             f"checked {len(examples)} examples against the existing body: {kept} kept"
             + (f" ({corrected} corrected to its actual output)" if corrected else "")
@@ -230,6 +238,31 @@ def check_docstring(
         notes=notes,
         examples_corrected=corrected,
     )
+
+
+MOST_EXAMPLES_KEPT = 4
+"""Most generated examples a docstring keeps: the model writes up to ten near-copies
+(``with_vat(50, 0.02)``, ``with_vat(50, 0.03)``...), which read as a test suite."""
+
+
+def _fewest_that_show_most(passed: list[Example], corrected: list[tuple[Example, str]]) -> set[int]:
+    """Return the ids of at most :data:`MOST_EXAMPLES_KEPT` examples to keep, in that order.
+
+    The ones the model got right come before those corrected to the actual output, and
+    examples whose results differ from those already kept before the rest.
+    """
+    ordered = [(e, e.expected or e.expected_output or e.expected_exception) for e in passed]
+    ordered += corrected
+    kept: list[int] = []
+    results: set[str | None] = set()
+    for example, result in ordered:  # first the results not shown yet
+        if len(kept) < MOST_EXAMPLES_KEPT and result not in results:
+            kept.append(id(example))
+            results.add(result)
+    for example, _ in ordered:  # then any, up to the cap
+        if len(kept) < MOST_EXAMPLES_KEPT and id(example) not in kept:
+            kept.append(id(example))
+    return set(kept)
 
 
 def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:

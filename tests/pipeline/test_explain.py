@@ -113,6 +113,23 @@ def test_a_correction_that_repeats_a_shown_example_is_dropped(pipeline: Pipeline
     assert result.docstring == "Count.\n\n>>> count_vowels('ab')\n1"
 
 
+def test_a_few_examples_with_different_results_are_kept_not_ten(pipeline: Pipeline) -> None:
+    # In a user try the model wrote ten near-copies for with_vat, eight of them wrong.
+    ctx = find_function(COUNT_VOWELS, 0)
+    written = {"'ab'": 1, "'ae'": 2, "'b'": 0, "'eb'": 1, "'aei'": 3, "'xy'": 5, "'ba'": 9}
+    lines = [f">>> count_vowels({call})\n{value}" for call, value in written.items()]
+    result = check_docstring(ctx, "Count.\n\n" + "\n".join(lines), lambda: pipeline.sandbox)
+    assert (result.examples_checked, result.examples_kept) == (7, 4)
+    # The ones the model got right come first, each result once ('eb' repeats 1); the two
+    # it got wrong ('xy' is 0, 'ba' is 1) would only be corrected copies: not needed.
+    assert result.docstring == (
+        "Count.\n\n>>> count_vowels('ab')\n1\n>>> count_vowels('ae')\n2\n"
+        ">>> count_vowels('b')\n0\n>>> count_vowels('aei')\n3"
+    )
+    assert result.examples_corrected == 0
+    assert any("kept 4 of the 7 examples that hold" in note for note in result.notes)
+
+
 def test_a_multi_line_expected_value_is_corrected_whole(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count.\n\n    >>> count_vowels(\n    ...     'banana')\n    [3,\n     3]\n"
