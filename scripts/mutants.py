@@ -284,6 +284,14 @@ MUTANTS = (
         ("tests/pipeline/test_explain.py",),
     ),
     Mutant(
+        "standard-values-drawn",
+        "dates, times, Decimal, Fraction and Path hints get drawn inputs",
+        PACKAGE / "inputs.py",
+        "        if name not in _STANDARD_VALUES:\n            raise\n",
+        "        raise\n",
+        ("tests/pipeline/test_inputs.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

@@ -23,6 +23,7 @@ import logging
 import re
 import textwrap
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -61,6 +62,78 @@ _SETS = {"set", "Set", "frozenset", "FrozenSet", "AbstractSet", "MutableSet"}
 _DICTS = {"dict", "Dict", "Mapping", "MutableMapping"}
 _TUPLES = {"tuple", "Tuple"}
 _ANY_NAMES = {"Any", "object"}
+
+
+class Written:
+    """A drawn value of a type only the sandbox builds, kept as its source: ``date(2021, 3, 4)``."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __repr__(self) -> str:
+        return self.source
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Written) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
+def _dates(spelled: str) -> st.SearchStrategy[Written]:
+    days = st.dates(date(1990, 1, 1), date(2040, 12, 31))
+    return days.map(lambda d: Written(f"{spelled}({d.year}, {d.month}, {d.day})"))
+
+
+def _datetimes(spelled: str) -> st.SearchStrategy[Written]:
+    moments = st.datetimes(datetime(1990, 1, 1), datetime(2040, 12, 31))
+    return moments.map(
+        lambda t: Written(
+            f"{spelled}({t.year}, {t.month}, {t.day}, {t.hour}, {t.minute}, {t.second})"
+        )
+    )
+
+
+def _times(spelled: str) -> st.SearchStrategy[Written]:
+    return st.times().map(lambda t: Written(f"{spelled}({t.hour}, {t.minute}, {t.second})"))
+
+
+def _timedeltas(spelled: str) -> st.SearchStrategy[Written]:
+    spans = st.tuples(st.integers(-400, 400), st.integers(0, 86399))
+    return spans.map(lambda span: Written(f"{spelled}(days={span[0]}, seconds={span[1]})"))
+
+
+def _decimals(spelled: str) -> st.SearchStrategy[Written]:
+    amounts = st.decimals(-10_000, 10_000, places=2, allow_nan=False, allow_infinity=False)
+    return amounts.map(lambda amount: Written(f"{spelled}({str(amount)!r})"))
+
+
+def _fractions(spelled: str) -> st.SearchStrategy[Written]:
+    parts = st.tuples(st.integers(-20, 20), st.integers(1, 12))
+    return parts.map(lambda part: Written(f"{spelled}({part[0]}, {part[1]})"))
+
+
+def _paths(spelled: str) -> st.SearchStrategy[Written]:
+    segment = st.text(alphabet="abcxyz_-", min_size=1, max_size=6)
+    suffix = st.sampled_from(["", ".txt", ".py", ".tar.gz", ".csv"])
+    names = st.tuples(st.lists(segment, min_size=1, max_size=3), suffix)
+    return names.map(lambda name: Written(f"{spelled}({'/'.join(name[0]) + name[1]!r})"))
+
+
+_STANDARD_VALUES: dict[str, Callable[[str], st.SearchStrategy[Written]]] = {
+    "date": _dates,
+    "datetime": _datetimes,
+    "time": _times,
+    "timedelta": _timedeltas,
+    "Decimal": _decimals,
+    "Fraction": _fractions,
+    "Path": _paths,
+    "PurePath": _paths,
+    "PurePosixPath": _paths,
+}
+"""Standard-library value types drawn as constructor calls (bounded, as the scalars are)."""
 
 
 class Unsupported(ValueError):
@@ -116,7 +189,14 @@ def strategy_for(node: ast.expr, classes: ClassLookup = _no_classes) -> st.Searc
         return st.dictionaries(_TEXT, st.integers(-5, 20), max_size=4)
     if name in _TUPLES:
         return st.lists(_ANY, max_size=4).map(tuple)
-    return classes(name)
+    try:
+        return classes(name)
+    except Unsupported:
+        if name not in _STANDARD_VALUES:
+            raise
+        # Written the way the annotation spells it (`date`, `datetime.date`), which the
+        # module binds for the annotation to evaluate.
+        return _STANDARD_VALUES[name](ast.unparse(node))
 
 
 def _generic(name: str, arguments: ast.expr, classes: ClassLookup) -> st.SearchStrategy[Any]:
@@ -451,7 +531,8 @@ _CLASS = re.compile(r"^\s*class\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 
 def constructors(ctx: FunctionContext) -> frozenset[str]:
-    """Return the classes a proposed call may build: the file's own and those the prompt showed.
+    """Return the classes a proposed call may build: the file's own, those the prompt showed
+    and the standard value types (``date``, ``Decimal``...) the file imports by name.
 
     The file's classes run in the sandbox with the candidate's module; classes from other
     files of the project reach it through the module's own imports.
@@ -459,7 +540,14 @@ def constructors(ctx: FunctionContext) -> frozenset[str]:
     module = ctx.module_source.replace(BODY_MARKER, "")
     names = set(_CLASS.findall(module))
     names.update(_CLASS.findall("\n".join(ctx.definitions)))
-    return frozenset(name for name in names if re.search(rf"\b{name}\b", module))
+    found = {name for name in names if re.search(rf"\b{name}\b", module)}
+    # The standard value types the module imports by name: `date(2021, 3, 4)` is data too.
+    found.update(
+        name
+        for name in _STANDARD_VALUES
+        if re.search(rf"^\s*from\s+[\w.]+\s+import\b[^\n]*\b{name}\b", module, re.MULTILINE)
+    )
+    return frozenset(found)
 
 
 _SHOWN_FROM = re.compile(r"^# from ([A-Za-z_][\w.]*)$")

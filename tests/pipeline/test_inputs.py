@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from codegen_lsp import inputs
+from codegen_lsp import builds, inputs
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings
@@ -68,9 +68,11 @@ def test_no_drawn_calls_where_the_hints_cannot_be_built(header: str) -> None:
     assert inputs.signature_calls(function(f'{header}\n    """Doc."""\n')) == []
 
 
-def test_methods_get_no_drawn_calls_and_string_hints_are_read() -> None:
-    method = 'class A:\n    def f(self, x: int) -> int:\n        """Doc."""\n'
-    assert inputs.signature_calls(function(method)) == []
+def test_a_method_needs_its_class_built_and_string_hints_are_read() -> None:
+    method = function('class A:\n    def f(self, x: int) -> int:\n        """Doc."""\n')
+    assert inputs.signature_calls(method) == []  # nothing builds an A
+    built = inputs.signature_calls(method, classes=builds.class_builds(method))
+    assert built and all(call.startswith("A().f(") for call in built)
     calls = inputs.signature_calls(function('def f(x: "list[str]") -> int:\n    """D."""\n'))
     assert calls and all(isinstance(arguments(c)[0], list) for c in calls)
 
@@ -241,3 +243,55 @@ def test_a_call_is_kept_when_the_model_broke_the_brackets_around_its_result() ->
     ]
     # The asserts keep only lines that parse as written: their result is what they are for.
     assert inputs.proposed_asserts(text, "sort_third") == []
+
+
+DATED = '''import datetime as dt
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+
+def due(start: date, at: dt.datetime, grace: timedelta, fee: Decimal, where: Path) -> bool:
+    """Whether the bill is due."""
+'''
+
+
+def test_standard_value_types_are_drawn_as_the_module_spells_them() -> None:
+    # Real code takes dates and money; before, such a function got no drawn inputs at all.
+    calls = inputs.signature_calls(function(DATED), count=10)
+    assert len(calls) == 10
+    for call in calls:
+        start, at, grace, fee, where = ast.parse(call, mode="eval").body.args  # type: ignore[attr-defined]
+        assert ast.unparse(start.func) == "date" and len(start.args) == 3
+        assert ast.unparse(at.func) == "dt.datetime" and len(at.args) == 6
+        assert ast.unparse(grace.func) == "timedelta" and {k.arg for k in grace.keywords} == {
+            "days",
+            "seconds",
+        }
+        assert ast.unparse(fee.func) == "Decimal" and isinstance(fee.args[0].value, str)
+        assert ast.unparse(where.func) == "Path"
+    body = "    return start + grace < at.date() and fee > 0 and where.suffix != '.py'\n"
+    ctx = function(DATED)
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        run = sandbox.run(ctx.module_with_body(body), "due", inputs.probe_examples(calls))
+    assert run.error is None and [r.exception for r in run.results] == [None] * len(calls)
+    assert {r.actual_repr for r in run.results} == {"True", "False"}
+
+
+def test_proposed_calls_may_build_the_standard_values_the_module_imports() -> None:
+    ctx = function(DATED)
+    known = inputs.constructors(ctx)
+    assert {"date", "timedelta", "Decimal", "Path"} <= known and "datetime" not in known
+    reply = (
+        "assert due(date(2024, 1, 31), dt.datetime(2024, 2, 1), timedelta(days=1),"
+        " Decimal('1.50'), Path('a.txt'))\n"
+        "assert due(date(2024, 1, 31), None, timedelta(days=1), Decimal(x), Path('a'))\n"
+    )
+    # `dt.datetime(...)` is no plain name the module imports: the first call is not kept
+    # whole, and `Decimal(x)` is no data.
+    assert inputs.proposed_calls(reply, "due", constructors=known) == []
+    simple = "assert due(date(2024, 1, 31), None, timedelta(days=1), Decimal('1.5'), Path('a'))\n"
+    assert inputs.proposed_calls(simple, "due", constructors=known) == [
+        "due(date(2024, 1, 31), None, timedelta(days=1), Decimal('1.5'), Path('a'))"
+    ]
+    assert inputs.proposed_calls(simple, "due") == []  # literals only, as before
