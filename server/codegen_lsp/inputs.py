@@ -531,11 +531,11 @@ _CLASS = re.compile(r"^\s*class\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 
 def constructors(ctx: FunctionContext) -> frozenset[str]:
-    """Return the classes a proposed call may build: the file's own, those the prompt showed
-    and the standard value types (``date``, ``Decimal``...) the file imports by name.
+    """Return the classes a proposed call may build: the file's own and those the prompt showed.
 
     The file's classes run in the sandbox with the candidate's module; classes from other
-    files of the project reach it through the module's own imports.
+    files of the project reach it through the module's own imports. The standard value types
+    (``date``, ``Decimal``...) the file imports by name count too.
     """
     module = ctx.module_source.replace(BODY_MARKER, "")
     names = set(_CLASS.findall(module))
@@ -610,14 +610,23 @@ _RETURN_TYPES: dict[str, frozenset[str]] = {
     "Tuple": frozenset({"tuple"}),
     "set": frozenset({"set"}),
     "Set": frozenset({"set"}),
+    # The standard value types drawn as inputs, named as the sandbox names a value's type (a
+    # datetime is a date too). Not Path: its class's module differs between Pythons.
+    "Decimal": frozenset({"decimal.Decimal"}),
+    "Fraction": frozenset({"fractions.Fraction"}),
+    "date": frozenset({"datetime.date", "datetime.datetime"}),
+    "datetime": frozenset({"datetime.datetime"}),
+    "time": frozenset({"datetime.time"}),
+    "timedelta": frozenset({"datetime.timedelta"}),
 }
 
 
 def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     """Return the type names the return annotation allows, or None when it is absent or not simple.
 
-    Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) are read;
-    anything else (a project class, ``Iterable``, a ``TypeVar``) allows everything.
+    Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) and the
+    standard value types drawn as inputs (``Decimal``, ``date``...) are read; anything else (a
+    project class, ``Iterable``, a ``TypeVar``) allows everything.
     """
     try:
         annotation = _signature(ctx).returns

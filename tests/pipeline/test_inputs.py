@@ -102,6 +102,8 @@ assert total([1, 2], 3) == 7
         ("int | None", {"int", "bool", "NoneType"}),
         ("Iterator[int]", None),
         ("Shape", None),
+        ("Decimal", {"decimal.Decimal"}),  # late_fee's money: a float there is the wrong type
+        ("date | None", {"datetime.date", "datetime.datetime", "NoneType"}),
     ],
 )
 def test_return_types_read_simple_annotations_only(
@@ -295,3 +297,26 @@ def test_proposed_calls_may_build_the_standard_values_the_module_imports() -> No
         "due(date(2024, 1, 31), None, timedelta(days=1), Decimal('1.5'), Path('a'))"
     ]
     assert inputs.proposed_calls(simple, "due") == []  # literals only, as before
+
+
+def test_a_float_where_the_annotation_says_decimal_is_the_wrong_type() -> None:
+    source = (
+        "from datetime import date\nfrom decimal import Decimal\n\n\n"
+        "def fee(due: date, amount: Decimal) -> Decimal:\n"
+        '    """One percent of the amount."""\n'
+    )
+    ctx = function(source)
+    calls = inputs.signature_calls(ctx, count=4)
+    allowed = inputs.return_types(ctx)
+    bodies = {"exact": "    return amount / 100\n", "float": "    return float(amount) / 100\n"}
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        found = {
+            name: inputs.behaviour(
+                sandbox.run(
+                    ctx.module_with_body(body), "fee", inputs.probe_examples(calls)
+                ).results,
+                allowed,
+            )
+            for name, body in bodies.items()
+        }
+    assert found["exact"][1] == 0.0 and found["float"][1] == pytest.approx(1.0)
