@@ -13,6 +13,7 @@ from codegen_lsp import builds, inputs
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings
+from support.probing import behaviours
 
 
 def function(source: str) -> FunctionContext:
@@ -309,14 +310,5 @@ def test_a_float_where_the_annotation_says_decimal_is_the_wrong_type() -> None:
     calls = inputs.signature_calls(ctx, count=4)
     allowed = inputs.return_types(ctx)
     bodies = {"exact": "    return amount / 100\n", "float": "    return float(amount) / 100\n"}
-    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
-        found = {
-            name: inputs.behaviour(
-                sandbox.run(
-                    ctx.module_with_body(body), "fee", inputs.probe_examples(calls)
-                ).results,
-                allowed,
-            )
-            for name, body in bodies.items()
-        }
+    found = behaviours(ctx, bodies, calls, allowed)
     assert found["exact"][1] == 0.0 and found["float"][1] == pytest.approx(1.0)

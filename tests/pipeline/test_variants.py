@@ -10,6 +10,7 @@ from codegen_lsp.draws import Draw, DrawnBody
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import SandboxSettings, Settings
+from support.probing import behaviours
 
 
 def example(call: str, expected: str = "0", **extra: object) -> Example:
@@ -171,16 +172,7 @@ def cheapest(items: list[Item]) -> int:
         "right": "    return min((i.cents for i in items), default=0)\n",
         "no empty": "    return min(i.cents for i in items)\n",
     }
-    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
-        found = {
-            name: inputs.behaviour(
-                sandbox.run(
-                    ctx.module_with_body(body), "cheapest", inputs.probe_examples(calls)
-                ).results,
-                None,
-            )[0]
-            for name, body in bodies.items()
-        }
+    found = {name: keys for name, (keys, _) in behaviours(ctx, bodies, calls).items()}
     assert all(key.startswith("=") for key in found["right"])  # every call built and ran
     assert found["right"] != found["no empty"]
 
