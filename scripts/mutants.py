@@ -292,6 +292,22 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py",),
     ),
     Mutant(
+        "agreeing-wave-not-broken",
+        "a first wave that agrees on raising NameError/AttributeError does not end the draw",
+        PACKAGE / "execution.py",
+        " and not any(key in BROKEN_CODE for key in raised)\n",
+        "\n",
+        ("tests/pipeline/test_waves.py",),
+    ),
+    Mutant(
+        "agreeing-wave-ends-draw",
+        "without examples, a first wave that behaves as one on every input ends the draw",
+        PACKAGE / "pipeline.py",
+        "agreeing = agreed if not examples and sampling.first_wave_without_examples else None",
+        "agreeing = None",
+        ("tests/pipeline/test_waves.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

@@ -158,6 +158,7 @@ def draw_in_waves(
     sample: Callable[[int, int], Draw],
     run: Callable[[list[str]], list[CandidateRun]],
     going_on: Callable[[Draw, list[CandidateRun]], None] | None = None,
+    agreed: Callable[[Draw], bool] | None = None,
 ) -> Drawn:
     """Draw ``waves.total`` samples, or stop after the first wave when the evidence is decisive.
 
@@ -165,15 +166,20 @@ def draw_in_waves(
     the greedy one); ``run(bodies)`` runs bodies on the examples. Decisive means the examples
     judge (``judged``: they have expected values) and at least ``waves.enough_passing`` samples
     of the first wave pass every one of them; the rest would only be drawn to be outranked.
+    Without judging examples, ``agreed(first_wave)`` decides instead (the samples behave as
+    one on every input: :func:`codegen_lsp.execution.unanimous`); without it, all are drawn.
     Bodies run once: a later wave runs only the bodies it adds. ``going_on`` hears the first
     wave (a copy, with its runs) when the rest is about to be drawn: what can be shown already.
     """
-    first = waves.first if 0 < waves.first < waves.total and judged else waves.total
+    decides = judged or agreed is not None
+    first = waves.first if 0 < waves.first < waves.total and decides else waves.total
     drawn = sample(0, first)
     runs = run([b.body for b in drawn.bodies])
     if first == waves.total:
         return Drawn(drawn, runs)
-    if drawn.passing_samples(runs) >= waves.enough_passing:
+    if judged and drawn.passing_samples(runs) >= waves.enough_passing:
+        return Drawn(drawn, runs, stopped_early=True)
+    if not judged and agreed is not None and agreed(drawn):
         return Drawn(drawn, runs, stopped_early=True)
     if going_on is not None:
         going_on(drawn.copy(), list(runs))

@@ -24,7 +24,7 @@ from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, check_cancel, report
-from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.ranking.candidate import BROKEN_CODE, Candidate
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
@@ -253,6 +253,37 @@ def inputs_note(drawn: list[str], proposed: list[str]) -> str:
         f"candidates were compared on {len(drawn) + len(proposed)} inputs "
         f"({' and '.join(sources)}): agreement is evidence, not proof"
     )
+
+
+def unanimous(
+    draw: Draw,
+    probe_runs: list[CandidateRun],
+    return_types: frozenset[str] | None,
+    enough: int,
+) -> bool:
+    """Tell whether a function's samples behave as one on every input (no examples to judge).
+
+    Decisive enough to stop drawing (``sampling.firstWave``): at least ``enough`` samples
+    (duplicates count), every distinct body doing the same on every input, none returning a
+    type the annotation rules out, raising on under half of the inputs and never with an
+    error of broken code. Samples that all raise the same ``AttributeError`` agree, but more
+    samples might find one that runs.
+    """
+    if sum(b.duplicates for b in draw.bodies) < enough or not probe_runs:
+        return False
+    behaviours = []
+    for run in probe_runs:
+        if run.error is not None or not run.results:
+            return False
+        behaviour, wrong_type_share = inputs.behaviour(run.results, return_types)
+        if wrong_type_share:
+            return False
+        behaviours.append(behaviour)
+    first = behaviours[0]
+    if any(behaviour != first for behaviour in behaviours[1:]):
+        return False
+    raised = [key for key in first if not key.startswith("=")]
+    return 2 * len(raised) < len(first) and not any(key in BROKEN_CODE for key in raised)
 
 
 def crash_note(run: CandidateRun) -> str | None:

@@ -522,23 +522,41 @@ class Pipeline:
             except Exception:  # showing early is a courtesy: the request goes on regardless
                 log.warning("the first wave's candidates could not be shown", exc_info=True)
 
+        first_probes: list[CandidateRun] = []
+
+        def agreed(first: Draw) -> bool:
+            drawn_calls, proposed_calls = self.probe_calls(ctx, cancel, progress)
+            if not drawn_calls + proposed_calls:
+                return False
+            sandbox, _ = self.sandbox_for(file)
+            bodies = [b.body for b in first.bodies]
+            first_probes[:] = execution.run_probes(
+                ctx, bodies, drawn_calls + proposed_calls, sandbox, _package(file), cancel, progress
+            )
+            return execution.unanimous(
+                first, first_probes, inputs.return_types(ctx), sampling.enough_passing
+            )
+
         waves = Waves(total, sampling.first_wave, sampling.enough_passing)
         judged = any(example.kind != "probe" for example in examples)
-        in_waves = draw_in_waves(waves, judged, sample, run, going_on)
+        agreeing = agreed if not examples and sampling.first_wave_without_examples else None
+        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing)
         draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
         drawn: list[str] = []
         proposed: list[str] = []
         near: list[str] = []
-        if not examples and len(draw.bodies) > 1:
-            # Nothing says what is right: compare what the candidates do on the same inputs.
+        if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early):
+            # Nothing says what is right: compare what the candidates do on the same inputs
+            # (a first wave that behaved as one was run on them already).
             drawn, proposed = self.probe_calls(ctx, cancel, progress)
+            probe_runs = first_probes if in_waves.stopped_early else None
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
             # pass them part ways near them.
             near = execution.variant_calls(ctx, examples, self.settings, draw, runs)
         calls = drawn + proposed + near
-        if calls:
+        if calls and probe_runs is None:
             bodies = [b.body for b in draw.bodies]
             sandbox, _ = self.sandbox_for(file)
             probe_runs = execution.run_probes(
@@ -567,11 +585,16 @@ class Pipeline:
             result.notes.extend(file.project.warnings)
         if repeated:
             result.notes.append(f"{repeated} samples repeated the current body and were dropped")
-        if in_waves.stopped_early:
+        if in_waves.stopped_early and judged:
             passing = draw.passing_samples(runs)
             result.notes.append(
                 f"stopped after {len(draw.sample_body)} of {total} samples: {passing} "
                 "already pass every example (sampling.firstWave)"
+            )
+        elif in_waves.stopped_early:
+            result.notes.append(
+                f"stopped after {len(draw.sample_body)} of {total} samples: they all behave "
+                "alike on every input (sampling.firstWaveWithoutExamples)"
             )
         wants_repair = feedback is None and judged and sampling.repair_samples > 0
         if (

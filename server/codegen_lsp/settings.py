@@ -109,9 +109,14 @@ class SamplingSettings:
     first_wave: int = bounded(3, 0, 256)
     """Draw this many samples first (the greedy one among them) and stop there when at least
     `sampling.enoughPassing` of them pass every docstring example; 0 (or n and more) draws all
-    n at once. Without examples all n are drawn (their agreement is the evidence)."""
+    n at once. Without examples, see `sampling.firstWaveWithoutExamples`."""
     enough_passing: int = bounded(2, 1, 256)
     """With `sampling.firstWave`: how many first-wave samples must pass every example to stop."""
+    first_wave_without_examples: bool = True
+    """With `sampling.firstWave`, for a function without examples: stop after the first wave
+    when at least `sampling.enoughPassing` of its samples behave as one on every input (the
+    same results, no wrong return type, raising on under half of them and never with a
+    `NameError` or `AttributeError`); off, all n are drawn."""
     repair_samples: int = bounded(0, 0, 256)
     """When no sample passes every example, draw this many more with the best one's failure shown
     to the model (one repair round, as "Fix with failing example" does) before answering; 0: no

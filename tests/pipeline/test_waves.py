@@ -195,3 +195,45 @@ def test_without_the_setting_there_is_no_repair_round(scripted: ScriptedModel) -
     finally:
         pipeline.close()
     assert not [p for p in scripted.prompts if "It fails this example" in p]
+
+
+NO_EXAMPLES = 'def double(x: int) -> int:\n    """Double x."""\n'
+
+
+@pytest.mark.parametrize(
+    ("written", "switch", "drawn"),
+    [
+        ([RIGHT, ALSO_RIGHT], True, 3),  # two bodies, one behaviour on every input: decisive
+        ([RIGHT, WRONG], True, 6),  # they part ways: draw the rest
+        ([RIGHT, ALSO_RIGHT], False, 6),  # sampling.firstWaveWithoutExamples off
+        # Alike, raising on few inputs, but an error of broken code: more samples may run.
+        (
+            [
+                "    return 2 * x if x > 0 else x.double()",
+                "    return x + x if x > 0 else x.twice()",
+            ],
+            True,
+            6,
+        ),
+    ],
+    ids=["agree", "disagree", "switched-off", "broken"],
+)
+def test_without_examples_a_first_wave_that_behaves_as_one_ends_the_draw(
+    scripted: ScriptedModel, written: list[str], switch: bool, drawn: int
+) -> None:
+    scripted.script(implementing("double"), [body(text.strip()) for text in written])
+    pipeline = _pipeline(scripted)
+    pipeline.settings.sampling.first_wave_without_examples = switch
+    try:
+        result = pipeline.implement(NO_EXAMPLES, 0)
+    finally:
+        pipeline.close()
+    assert sum(c.duplicates for c in result.candidates) == drawn
+    note = (
+        "stopped after 3 of 6 samples: they all behave alike on every input "
+        "(sampling.firstWaveWithoutExamples)"
+    )
+    assert (note in result.notes) is (drawn == 3)
+    # Stopped or not, the title's evidence is there: every sample on every input.
+    top = result.candidates[0].score_parts
+    assert top["inputs"] == len(result.inputs) > 0 and top["samples"] == drawn

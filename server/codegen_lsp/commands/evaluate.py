@@ -100,6 +100,12 @@ def add_parser(subparsers: Any) -> None:
         "every example (sampling.firstWave; default 0: all N at once)",
     )
     parser.add_argument(
+        "--all-without-examples",
+        action="store_true",
+        help="with --first-wave, draw all N for a function without examples even when the first "
+        "wave behaves as one on every input (sampling.firstWaveWithoutExamples off)",
+    )
+    parser.add_argument(
         "--enough-passing",
         type=int,
         default=2,
@@ -168,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.greedy_first = not args.no_greedy_first
     settings.sampling.first_wave = args.first_wave
     settings.sampling.enough_passing = args.enough_passing
+    settings.sampling.first_wave_without_examples = not args.all_without_examples
     settings.sampling.repair_samples = args.repair_samples
     if args.model:
         settings.model.name = args.model
@@ -239,6 +246,7 @@ def run(args: argparse.Namespace) -> int:
         "shown": args.shown,
         "first_wave": args.first_wave,
         "enough_passing": args.enough_passing,
+        "first_wave_without_examples": not args.all_without_examples,
         "repair_samples": args.repair_samples,
         "repair_rounds": len(harness.repair_seconds),
         "repair_seconds_mean": (

@@ -354,19 +354,40 @@ class Harness:
         ctx = target_function(task)
         examples = execution.docstring_examples(ctx)
         sampling = self.pipeline.settings.sampling
+        asked: list[tuple[list[str], list[str]]] = []  # the task's inputs, asked for once
+
+        def task_inputs() -> tuple[list[str], list[str]]:
+            if not asked:
+                asked.append(self.inputs(task, ctx))
+            return asked[0]
+
+        def agreed(first: Draw) -> bool:
+            drawn_calls, proposed_calls = task_inputs()
+            calls = drawn_calls + proposed_calls
+            bodies = [b.body for b in first.bodies]
+            probes = (
+                execution.run_probes(ctx, bodies, calls, self.pipeline.sandbox) if calls else []
+            )
+            return execution.unanimous(
+                first, probes, inputs.return_types(ctx), sampling.enough_passing
+            )
+
         in_waves = draw_in_waves(
             Waves(self.n, sampling.first_wave, sampling.enough_passing),
             any(example.kind != "probe" for example in examples),
             lambda start, count: self.draw(task, ctx, start, count),
             lambda bodies: self._run_examples(ctx, bodies, examples),
+            agreed=agreed if not examples and sampling.first_wave_without_examples else None,
         )
         draw, runs = in_waves.draw, in_waves.runs
         if self.pre_drawn is None:
             self._keep_samples(task, draw)
         n = len(draw.sample_body)
         bodies = [b.body for b in draw.bodies]
-        compare = len(bodies) > 1 and (not examples or self.inputs_with_examples)
-        drawn, proposed = self.inputs(task, ctx) if compare else ([], [])
+        compare = (len(bodies) > 1 or in_waves.stopped_early) and (
+            not examples or self.inputs_with_examples
+        )
+        drawn, proposed = task_inputs() if compare else ([], [])
         near = execution.variant_calls(ctx, examples, self.pipeline.settings, draw, runs)
         calls = drawn + proposed + near
         probe_runs = (
