@@ -281,7 +281,13 @@ def callee(ctx: FunctionContext) -> tuple[str, str] | None:
         for line in textwrap.dedent(ctx.header).splitlines()
         if line.startswith("@")
     ]
-    kinds = {"property": "property", "staticmethod": "static", "classmethod": "classmethod"}
+    kinds = {
+        "property": "property",
+        "cached_property": "property",
+        "functools.cached_property": "property",
+        "staticmethod": "static",
+        "classmethod": "classmethod",
+    }
     if not decorators:
         return "method", owner.group(1)
     if len(decorators) == 1 and decorators[0] in kinds:

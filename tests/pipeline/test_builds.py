@@ -331,6 +331,10 @@ class Till:
     def count(self) -> int:
         """How many prices."""
 
+    @functools.cached_property
+    def spent(self) -> int:
+        """Everything rung up."""
+
     @staticmethod
     def cents(euros: int) -> int:
         """Euros in cents."""
@@ -358,6 +362,7 @@ class Till:
         ),
         ("with_tip", r"^.*Till\(owner=.*\)\)?\.with_tip\(-?\d+\)$"),
         ("count", r"^.*Till\(owner=.*\)\)?\.count$"),
+        ("spent", r"^.*Till\(owner=.*\)\)?\.spent$"),
         ("cents", r"^Till\.cents\(-?\d+\)$"),
         ("empty", r"^Till\.empty\('.*'\)$"),
     ],
