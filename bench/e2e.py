@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/e2e.py [--model qwen2.5-coder-0.5b] [--n 8] [--first-wave 3]
         [--tasks HumanEval/0,HumanEval/2,...] [--threads 2] [--skip-llama] [--without-drafts]
+        [--strip-examples]
 
 Each prompt goes through the whole request as the language server runs it
 (``Pipeline.implement``: prompt, the real ONNX engine, the real sandbox, the ranking with the
 verifier), once drawing all N at once and, with ``--first-wave K``, once in waves
-(``sampling.firstWave``). Per configuration, summed over the prompts:
+(``sampling.firstWave``). ``--strip-examples`` takes the examples out of each docstring (as
+``eval --strip-examples`` does): the request then compares candidates on drawn and proposed
+inputs, and in waves stops when the first wave behaves as one on every input
+(``sampling.firstWaveWithoutExamples``); "first pass" has nothing to count there. Per
+configuration, summed over the prompts:
 
 - first pass: time until the sandbox reports the first candidate that passes every example;
 - ranked: time until the full ranked list;
@@ -124,7 +129,8 @@ def run_request(pipeline: Any, timed: TimedEngine, task: Any) -> dict[str, Any]:
         "context": sampling_starts,
         "prefill": timeline.prefill_s,
         "decode": timeline.decode_s,
-        "sandbox": timeline.stage_seconds("running examples"),
+        "sandbox": timeline.stage_seconds("running examples")
+        + timeline.stage_seconds("comparing on inputs"),
         "ranking": total - ranking_starts if ranking_starts is not None else 0.0,
         "samples": timeline.samples,
         "tokens": timeline.tokens,
@@ -165,9 +171,15 @@ def main() -> int:
         help="also draw all at once with sampling.promptLookup off (the last row left decodes "
         "without drafts), to measure what the drafts save",
     )
+    parser.add_argument(
+        "--strip-examples",
+        action="store_true",
+        help="take the examples out of the docstrings (a function without examples)",
+    )
     args = parser.parse_args()
 
     from codegen_lsp.eval.datasets import load_tasks
+    from codegen_lsp.eval.strip import strip_task
     from codegen_lsp.pipeline import Pipeline
     from codegen_lsp.sandbox.runner import Sandbox
     from codegen_lsp.settings import Settings
@@ -175,6 +187,8 @@ def main() -> int:
     wanted = args.tasks.split(",")
     tasks = {task.task_id: task for task in load_tasks("humaneval")}
     chosen = [tasks[name] for name in wanted]
+    if args.strip_examples:
+        chosen = [strip_task(task) for task in chosen]
 
     def settings(first_wave: int, drafts: bool = True) -> Settings:
         s = Settings()
@@ -210,14 +224,21 @@ def main() -> int:
         loader.close()
     rate = None if args.skip_llama else llama_rate(args)
 
+    without = ", examples taken out" if args.strip_examples else ""
     print(
-        f"{len(chosen)} HumanEval prompts, N={args.n}, model {args.model}, {args.threads} threads"
+        f"{len(chosen)} HumanEval prompts{without}, N={args.n}, model {args.model}, "
+        f"{args.threads} threads"
     )
     header = "| configuration | first pass | ranked | " + " | ".join(SPLIT)
     header += " | samples | tokens | drafts kept | llama.cpp decode | decode / llama.cpp |"
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
-    summary: dict[str, Any] = {"tasks": wanted, "n": args.n, "llama_tok_s": rate}
+    summary: dict[str, Any] = {
+        "tasks": wanted,
+        "n": args.n,
+        "strip_examples": args.strip_examples,
+        "llama_tok_s": rate,
+    }
     for label, figures in rows.items():
         first = [f["first_pass_s"] for f in figures if f["first_pass_s"] is not None]
         totals = {key: sum(f[key] for f in figures) for key in ("ranked_s", *SPLIT)}
