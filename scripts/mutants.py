@@ -308,6 +308,22 @@ MUTANTS = (
         ("tests/pipeline/test_waves.py",),
     ),
     Mutant(
+        "objects-told-apart",
+        "Enum members and plain objects are grouped by their attributes, not all alike",
+        PACKAGE / "sandbox/_worker.py",
+        "    state = _instance_state(value)\n",
+        "    state = None\n",
+        ("tests/pipeline/test_inputs.py",),
+    ),
+    Mutant(
+        "values-told-apart",
+        "Decimals, Fractions, dates and times are grouped by value, not all alike",
+        PACKAGE / "sandbox/_worker.py",
+        "    if kind in VALUE_TYPES:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_inputs.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

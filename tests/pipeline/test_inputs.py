@@ -312,3 +312,76 @@ def test_a_float_where_the_annotation_says_decimal_is_the_wrong_type() -> None:
     bodies = {"exact": "    return amount / 100\n", "float": "    return float(amount) / 100\n"}
     found = behaviours(ctx, bodies, calls, allowed)
     assert found["exact"][1] == 0.0 and found["float"][1] == pytest.approx(1.0)
+
+
+VALUES = '''from decimal import Decimal
+from enum import Enum
+
+
+class Standing(Enum):
+    OK = 1
+    OVERDRAWN = 2
+
+
+class Account:
+    def __init__(self, owner: str, cents: int) -> None:
+        self.owner = owner
+        self.cents = cents
+
+
+def judge(cents: int) -> Standing:
+    """Standing of a balance."""
+
+
+def fee(cents: int) -> Decimal:
+    """One percent, in euros."""
+
+
+def opened(cents: int) -> Account:
+    """A new account holding cents."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("function", "alike", "different"),
+    [
+        # Before, every Enum member, Decimal and plain object looked alike: opaque.
+        (
+            "judge",
+            [
+                "return Standing.OK if cents >= 0 else Standing.OVERDRAWN",
+                "return Standing.OVERDRAWN if cents < 0 else Standing.OK",
+            ],
+            "return Standing.OK",
+        ),
+        (
+            "fee",
+            [
+                "return Decimal(cents) / 100",
+                "return (Decimal(cents) / 100).quantize(Decimal('0.01'))",
+            ],
+            "return Decimal(cents) / 1000",
+        ),
+        (
+            "opened",
+            ["return Account('me', cents)", "return Account(owner='me', cents=cents)"],
+            "return Account('me', -cents)",
+        ),
+    ],
+)
+def test_enum_members_exact_numbers_and_plain_objects_are_compared_by_value(
+    function: str, alike: list[str], different: str
+) -> None:
+    ctx = function_named(VALUES, function)
+    calls = [f"{function}({cents})" for cents in (-250, 0, 1999)]
+    bodies = {f"alike-{i}": f"    {text}\n" for i, text in enumerate(alike)}
+    bodies["different"] = f"    {different}\n"
+    found = {name: keys for name, (keys, _) in behaviours(ctx, bodies, calls).items()}
+    assert all(key.startswith("=") for key in found["alike-0"]), found
+    assert found["alike-0"] == found["alike-1"]
+    assert found["different"] != found["alike-0"]
+
+
+def function_named(source: str, name: str) -> FunctionContext:
+    lines = source.splitlines()
+    return find_function(source, next(i for i, t in enumerate(lines) if f"def {name}(" in t))

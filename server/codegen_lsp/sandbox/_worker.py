@@ -48,6 +48,7 @@ import string  # noqa: F401
 import struct
 import sys
 import time
+import types
 import typing
 from typing import Any
 
@@ -584,6 +585,39 @@ def capped_repr(value: Any) -> str:
     return text
 
 
+VALUE_TYPES = frozenset(
+    {
+        "decimal.Decimal",
+        "fractions.Fraction",
+        "datetime.date",
+        "datetime.datetime",
+        "datetime.time",
+        "datetime.timedelta",
+    }
+)
+"""Standard-library values encoded by their text: immutable, and their text is their value."""
+
+
+def _instance_state(value: Any) -> list[tuple[str, Any]] | None:
+    """Return an instance's own attributes, when it is an object of a class the code defined.
+
+    Read from the instance dictionary with ``object.__getattribute__``, so no ``__getattr__``
+    or property of the class runs; None for builtins, classes, modules and functions.
+    """
+    kind = type(value)
+    if getattr(kind, "__module__", "builtins") in ("builtins", "types") or isinstance(
+        value, (type, types.ModuleType, types.FunctionType)
+    ):
+        return None
+    try:
+        state = object.__getattribute__(value, "__dict__")
+    except AttributeError:
+        return None  # __slots__ only
+    if type(state) is not dict:
+        return None
+    return [(key, item) for key, item in dict.items(state) if isinstance(key, str)]
+
+
 def encode(value: Any) -> Any:
     """Encode builtin data as tagged JSON the parent can rebuild without running any code.
 
@@ -657,6 +691,23 @@ def _encode(
             "object",
             type_name(value),
             [[name, _encode(getattr(value, name), depth + 1, budget)] for name in names],
+        ]
+    # The objects below are told apart by what they hold, for grouping candidates only: like a
+    # dataclass, each stays opaque to the comparison of examples.
+    kind = type_name(value)
+    if kind in VALUE_TYPES:
+        # Dates, times and exact numbers by value; equal Decimals alike (1.5 and 1.50).
+        shown = value.normalize() if kind == "decimal.Decimal" else value
+        return ["object", kind, [["value", ["str", _str(shown)]]]]
+    state = _instance_state(value)
+    if state is not None:
+        # A plain object (a project's Cart): its attributes, as a dataclass's fields; an Enum
+        # member too (its name and value are attributes), so that Standing.OK and
+        # Standing.OVERDRAWN do not look alike.
+        return [
+            "object",
+            kind,
+            [[key, _encode(item, depth + 1, budget)] for key, item in state],
         ]
     module = getattr(type(value), "__module__", "")
     if module == "numpy":
