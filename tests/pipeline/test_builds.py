@@ -247,6 +247,17 @@ def test_a_proposed_call_that_spells_out_an_unnameable_default_is_kept_without_i
         model.close()
 
 
+def _scripted(model: ScriptedModel, n: int) -> Settings:
+    """Drawn inputs only, from ``model``: ``n`` rows in one request, so every scripted body."""
+    settings = _drawn_only()
+    settings.sampling.n = n
+    settings.sampling.greedy_first = False  # one request for every row
+    settings.ranking.verifier = False
+    settings.model.remote_url = model.url
+    settings.model.remote_retries = 0
+    return settings
+
+
 CART_PROJECT = {
     "shop/__init__.py": "",
     "shop/items.py": (
@@ -284,13 +295,8 @@ def test_a_class_the_file_never_imports_is_drawn_with_its_own_import(tmp_path: P
     model = ScriptedModel()
     try:
         model.script(implementing("biggest_line"), [body(right), body(last)])
-        settings = _drawn_only()
-        settings.sampling.n = 2
+        settings = _scripted(model, 2)
         settings.sampling.seed = 3
-        settings.sampling.greedy_first = False  # one request for both rows: both bodies
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
         pipeline = Pipeline(settings)
         try:
             result = pipeline.implement(source, 4, file=find_project(path))
@@ -394,13 +400,7 @@ def _implement_total(bodies: list[str]) -> Any:
     try:
         # A method's body is indented twice.
         model.script(r"def total\(self\)", [Reply(f"        {code}\n```") for code in bodies])
-        settings = _drawn_only()
-        settings.sampling.n = len(bodies)
-        settings.sampling.greedy_first = False  # one request for every row: every body
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
+        pipeline = Pipeline(_scripted(model, len(bodies)))
         try:
             return pipeline.implement(METHODS, line + 1)
         finally:
