@@ -324,6 +324,14 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py",),
     ),
     Mutant(
+        "none-returning-observed",
+        "a -> None function's candidates are compared by what their calls change",
+        PACKAGE / "inputs.py",
+        "    if not returns_none(ctx):\n        return list(calls)\n",
+        "    return list(calls)\n",
+        ("tests/pipeline/test_builds.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

@@ -632,13 +632,66 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
 
     Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) and the
     standard value types drawn as inputs (``Decimal``, ``date``...) are read; anything else (a
-    project class, ``Iterable``, a ``TypeVar``) allows everything.
+    project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
+    calls are observed through what they change (:func:`observed`), not what they return.
     """
+    if returns_none(ctx):
+        return None
     try:
         annotation = _signature(ctx).returns
     except (Unsupported, SyntaxError):
         return None
     return None if annotation is None else _allowed(annotation)
+
+
+def returns_none(ctx: FunctionContext) -> bool:
+    """Tell whether the function is annotated ``-> None``: it works by changing its arguments."""
+    try:
+        annotation = _signature(ctx).returns
+    except (Unsupported, SyntaxError):
+        return False
+    return isinstance(annotation, ast.Constant) and annotation.value is None
+
+
+def observed(ctx: FunctionContext, calls: list[str]) -> list[str]:
+    """Return the calls as the sandbox runs them: a ``-> None`` function's show what it changed.
+
+    Every candidate of ``restock_all(items: list[Item]) -> None`` returns None, so its calls
+    alone would make them all agree. Such a call is run as one expression that returns the
+    call's result, then its arguments (and, for a method, the object) after it:
+    ``(lambda *a, **k: [restock_all(*a, **k), a, k])([Item(...)])``. Other calls are unchanged.
+    """
+    if not returns_none(ctx):
+        return list(calls)
+    return [_observing(call) for call in calls]
+
+
+def _observing(call: str) -> str:
+    try:
+        node = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return call
+    if (
+        not isinstance(node, ast.Call)
+        or any(isinstance(argument, ast.Starred) for argument in node.args)
+        or any(keyword.arg is None for keyword in node.keywords)
+    ):
+        return call
+    arguments = [ast.unparse(argument) for argument in node.args]
+    arguments += [f"{keyword.arg}={ast.unparse(keyword.value)}" for keyword in node.keywords]
+    func = node.func
+    if isinstance(func, ast.Attribute) and not _names_a_class(func.value):
+        # A method on an object: the object is observed too.
+        receiver = ast.unparse(func.value)
+        lead = f"(lambda o, *a, **k: [o.{func.attr}(*a, **k), o, a, k])"
+        return f"{lead}({', '.join([receiver, *arguments])})"
+    lead = f"(lambda *a, **k: [{ast.unparse(func)}(*a, **k), a, k])"
+    return f"{lead}({', '.join(arguments)})"
+
+
+def _names_a_class(node: ast.expr) -> bool:
+    """Tell ``Cart`` (a static or class method's class) from an object such as ``Cart(...)``."""
+    return isinstance(node, ast.Name) and node.id[:1].isupper()
 
 
 def _allowed(node: ast.expr) -> frozenset[str] | None:

@@ -434,3 +434,60 @@ def test_candidates_that_raise_on_every_input_say_what_they_raised() -> None:
         "AttributeError: 'Discount' object has no attribute 'percent'"
     )
     assert expected in result.notes, result.notes
+
+
+MUTATORS = '''from dataclasses import dataclass
+
+
+@dataclass
+class Item:
+    sku: str
+    qty: int = 0
+
+
+class Tray:
+    def __init__(self) -> None:
+        self.items: list[int] = []
+
+    def add(self, item: int) -> None:
+        """Put item on top of the tray."""
+
+
+def restock_all(items: list[Item], extra: int) -> None:
+    """Raise every item's quantity by extra."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("function", "right", "wrong"),
+    [
+        (
+            "restock_all",
+            "for i in items:\n    i.qty += extra",
+            "for i in items[1:]:\n    i.qty += extra",
+        ),
+        ("add", "self.items.append(item)", "self.items.insert(0, item)"),
+    ],
+)
+def test_a_function_returning_none_is_compared_by_what_it_changes(
+    function: str, right: str, wrong: str
+) -> None:
+    # Every body returns None: compared on their results alone, they all agreed.
+    lines = MUTATORS.splitlines()
+    ctx = find_function(
+        MUTATORS, next(i for i, t in enumerate(lines) if f"def {function}(" in t) + 1
+    )
+    calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
+    assert calls and inputs.observed(ctx, calls) != calls
+    indent = ctx.body_indent
+    bodies = [
+        "".join(f"{indent}{line}\n" for line in text.splitlines())
+        for text in (right, right + "  # the same", wrong, "pass")
+    ]
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        runs = execution.run_probes(ctx, bodies, calls, sandbox)
+    keys = [inputs.behaviour(run.results, inputs.return_types(ctx))[0] for run in runs]
+    assert all(run.error is None for run in runs)
+    assert all(key.startswith("=") for key in keys[0])
+    assert keys[0] == keys[1]  # the same change, however written
+    assert keys[0] != keys[2] and keys[0] != keys[3]  # another change, or none
