@@ -255,6 +255,28 @@ def inputs_note(drawn: list[str], proposed: list[str]) -> str:
     )
 
 
+def first_wave_agrees(
+    ctx: FunctionContext,
+    draw: Draw,
+    calls: list[str],
+    sandbox: Sandbox,
+    enough: int,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[bool, list[CandidateRun]]:
+    """Run a first wave's bodies on ``calls``; return whether they behave as one, and the runs.
+
+    Decisive as :func:`unanimous` says; the runs are where the comparison of the whole draw
+    goes on from, should the draw go on.
+    """
+    if not calls:
+        return False, []
+    bodies = [b.body for b in draw.bodies]
+    runs = run_probes(ctx, bodies, calls, sandbox, package, cancel, progress)
+    return unanimous(draw, runs, inputs.return_types(ctx), enough), runs
+
+
 def unanimous(
     draw: Draw,
     probe_runs: list[CandidateRun],

@@ -526,16 +526,18 @@ class Pipeline:
 
         def agreed(first: Draw) -> bool:
             drawn_calls, proposed_calls = self.probe_calls(ctx, cancel, progress)
-            if not drawn_calls + proposed_calls:
-                return False
             sandbox, _ = self.sandbox_for(file)
-            bodies = [b.body for b in first.bodies]
-            first_probes[:] = execution.run_probes(
-                ctx, bodies, drawn_calls + proposed_calls, sandbox, _package(file), cancel, progress
+            agrees, first_probes[:] = execution.first_wave_agrees(
+                ctx,
+                first,
+                drawn_calls + proposed_calls,
+                sandbox,
+                sampling.enough_passing,
+                _package(file),
+                cancel,
+                progress,
             )
-            return execution.unanimous(
-                first, first_probes, inputs.return_types(ctx), sampling.enough_passing
-            )
+            return agrees
 
         waves = Waves(total, sampling.first_wave, sampling.enough_passing)
         judged = any(example.kind != "probe" for example in examples)
@@ -547,21 +549,23 @@ class Pipeline:
         proposed: list[str] = []
         near: list[str] = []
         if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early):
-            # Nothing says what is right: compare what the candidates do on the same inputs
-            # (a first wave that behaved as one was run on them already).
+            # Nothing says what is right: compare what the candidates do on the same inputs.
             drawn, proposed = self.probe_calls(ctx, cancel, progress)
-            probe_runs = first_probes if in_waves.stopped_early else None
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
             # pass them part ways near them.
             near = execution.variant_calls(ctx, examples, self.settings, draw, runs)
         calls = drawn + proposed + near
-        if calls and probe_runs is None:
-            bodies = [b.body for b in draw.bodies]
+        if calls:
+            # The first wave's bodies ran on these inputs already (sampling.firstWave without
+            # examples); a later wave only appends bodies, so only those run now.
+            bodies = [b.body for b in draw.bodies][len(first_probes) :]
             sandbox, _ = self.sandbox_for(file)
-            probe_runs = execution.run_probes(
-                ctx, bodies, calls, sandbox, _package(file), cancel, progress
-            )
+            probe_runs = list(first_probes)
+            if bodies:
+                probe_runs += execution.run_probes(
+                    ctx, bodies, calls, sandbox, _package(file), cancel, progress
+                )
         result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near))
         if probe_runs is not None and not near:
             result.inputs = calls

@@ -363,14 +363,13 @@ class Harness:
 
         def agreed(first: Draw) -> bool:
             drawn_calls, proposed_calls = task_inputs()
-            calls = drawn_calls + proposed_calls
-            bodies = [b.body for b in first.bodies]
-            probes = (
-                execution.run_probes(ctx, bodies, calls, self.pipeline.sandbox) if calls else []
-            )
-            return execution.unanimous(
-                first, probes, inputs.return_types(ctx), sampling.enough_passing
-            )
+            return execution.first_wave_agrees(
+                ctx,
+                first,
+                drawn_calls + proposed_calls,
+                self.pipeline.sandbox,
+                sampling.enough_passing,
+            )[0]
 
         in_waves = draw_in_waves(
             Waves(self.n, sampling.first_wave, sampling.enough_passing),
