@@ -17,11 +17,12 @@ are taken, most relevant first, from the function's signature (annotations, defa
 decorators), the code of its docstring's examples, its class's base classes (for a method),
 the words of its docstring that the file imports, the names its prose marks as code, and last
 every other name the file imports (the helpers and constants a body calls, which a stub's
-signature and docstring seldom name), then, one level deep, the classes that type the fields of
-a class shown for the signature or the examples (``Category`` for ``Item.category``, looked up
-in ``Item``'s file; a plain class's fields are typed by its ``__init__`` parameters and
-``self.x: T`` assignments). For a method, the summary of its own
-class (the ``__init__`` attributes and the sibling methods) comes first. Names from the
+signature and docstring seldom name), then the classes that type the fields of a class shown
+for any of these (``Category`` for ``Item.category``, looked up in ``Item``'s file; a plain
+class's fields are typed by its ``__init__`` parameters and ``self.x: T`` assignments), and
+theirs in turn, up to three levels deep (``Shelf.bins: list[Bin]``, then
+``Bin.items: list[Item]``). For a method, the summary of its own class (the ``__init__``
+attributes and the sibling methods) comes first. Names from the
 standard library, third-party packages and the current file are left out: the model knows the
 first two and the prompt already shows the third. Summaries are added while they fit a token
 budget, and the lookups stop at a time box; jedi failures are logged, never raised.
@@ -39,7 +40,7 @@ import re
 import subprocess
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,10 +72,14 @@ RELEVANCE_IMPORTED = 6
 """Every other name the file imports: what the file's code already calls (``with_vat``,
 ``format_cents``), likely what a new body calls too."""
 RELEVANCE_FIELD_TYPE = 7
-"""The classes that type the fields of a class shown for the signature or the examples, one
-level deep (``Category`` for ``Item.category: Category``), looked up in that class's file: the
-model builds and reads such objects, though the current file may not name the type. Last, so
-that they never crowd out what the function names itself."""
+"""The classes that type the fields of a class shown for the signature, the examples or the
+file's imports (``Category`` for ``Item.category: Category``), looked up in that class's file,
+and theirs in turn, up to :data:`MAX_FIELD_DEPTH` levels (``Shelf.bins: list[Bin]``, then
+``Bin.items: list[Item]``): the model builds and reads such objects, though the current file
+may not name the type. Last, so that they never crowd out what the function names itself."""
+MAX_FIELD_DEPTH = 3
+"""How many levels of field types are followed from a shown class (see
+:data:`RELEVANCE_FIELD_TYPE`)."""
 
 CHARS_PER_TOKEN = 4
 """The estimate of a text's tokens is its length over this, rounded up: about four characters
@@ -592,7 +597,7 @@ def _resolve_all(
             log.debug("jedi failed on %s", lookup.name, exc_info=True)
             continue
         added = _keep(lookup.name, found, result, candidates, keys)
-        if added and found and found[0].kind == "class" and lookup.relevance <= RELEVANCE_EXAMPLE:
+        if added and found and found[0].kind == "class" and lookup.relevance <= RELEVANCE_IMPORTED:
             shown.append(found[1])
     if project is not None:
         _resolve_field_types(shown, current, project, deadline, result, candidates, keys)
@@ -607,8 +612,14 @@ def _resolve_field_types(
     candidates: list[Definition],
     keys: set[tuple[str, int]],
 ) -> None:
-    """Look up the names in the field annotations of the ``shown`` classes, in their files."""
-    for path, line in shown:
+    """Look up the names in the field annotations of the ``shown`` classes, in their files.
+
+    Breadth first: the field types of every shown class, then theirs, down to
+    :data:`MAX_FIELD_DEPTH` levels, so that the budget and the time box cut the deepest first.
+    """
+    waiting = deque((path, line, 1) for path, line in shown)
+    while waiting:
+        path, line, depth = waiting.popleft()
         field_lookups = _field_type_lookups(path, line)
         script = None
         for index, lookup in enumerate(field_lookups):
@@ -628,7 +639,9 @@ def _resolve_field_types(
             except Exception:
                 log.debug("jedi failed on %s in %s", lookup.name, path, exc_info=True)
                 continue
-            _keep(lookup.name, found, result, candidates, keys)
+            added = _keep(lookup.name, found, result, candidates, keys)
+            if added and found and found[0].kind == "class" and depth < MAX_FIELD_DEPTH:
+                waiting.append((*found[1], depth + 1))
 
 
 def _keep(

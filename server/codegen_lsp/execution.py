@@ -95,7 +95,9 @@ def run_probes(
     progress: ProgressFn | None = None,
 ) -> list[CandidateRun]:
     """Run every body on ``calls`` in ``sandbox``, to compare what they do."""
-    probes = inputs.probe_examples(inputs.observed(ctx, calls), inputs.importable_classes(ctx))
+    probes = inputs.probe_examples(
+        calls, inputs.importable_classes(ctx), observe=inputs.observes(ctx)
+    )
     return run_examples(
         ctx, bodies, probes, sandbox, package, cancel, progress, stage="comparing on inputs"
     )

@@ -580,11 +580,14 @@ def importable_classes(ctx: FunctionContext) -> dict[str, str]:
     return found
 
 
-def probe_examples(calls: list[str], imports: dict[str, str] | None = None) -> list[Example]:
+def probe_examples(
+    calls: list[str], imports: dict[str, str] | None = None, observe: bool = False
+) -> list[Example]:
     """Return the sandbox's view of the calls: examples with no expected result (kind ``probe``).
 
     ``imports`` (:func:`importable_classes`): a call that builds one of these classes imports
-    it first, in the example's setup.
+    it first, in the example's setup. ``observe`` (:func:`observes`): each call is run so that
+    it returns what it changed too (``Example.observed``); its type is still its result's.
     """
     examples = []
     for call in calls:
@@ -597,7 +600,17 @@ def probe_examples(calls: list[str], imports: dict[str, str] | None = None) -> l
             setup = tuple(
                 f"from {imports[name]} import {name}" for name in sorted(used & set(imports))
             )
-        examples.append(Example(call=call, expected=None, line=0, kind="probe", setup=setup))
+        watched = _observing(call) if observe else None
+        examples.append(
+            Example(
+                call=watched or call,
+                expected=None,
+                line=0,
+                kind="probe",
+                setup=setup,
+                observed=watched is not None,
+            )
+        )
     return examples
 
 
@@ -633,7 +646,7 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) and the
     standard value types drawn as inputs (``Decimal``, ``date``...) are read; anything else (a
     project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
-    calls are observed through what they change (:func:`observed`), not what they return.
+    calls are compared through what they change (:func:`observes`), not what they return.
     """
     if returns_none(ctx):
         return None
@@ -653,30 +666,38 @@ def returns_none(ctx: FunctionContext) -> bool:
     return isinstance(annotation, ast.Constant) and annotation.value is None
 
 
-def observed(ctx: FunctionContext, calls: list[str]) -> list[str]:
-    """Return the calls as the sandbox runs them: a ``-> None`` function's show what it changed.
+def observes(ctx: FunctionContext) -> bool:
+    """Tell whether ``ctx``'s calls are compared by what they change, besides what they return.
 
-    Every candidate of ``restock_all(items: list[Item]) -> None`` returns None, so its calls
-    alone would make them all agree. Such a call is run as one expression that returns the
-    call's result, then its arguments (and, for a method, the object) after it:
-    ``(lambda *a, **k: [restock_all(*a, **k), a, k])([Item(...)])``. Other calls are unchanged.
+    A ``-> None`` function works only by changing its arguments: every candidate of
+    ``restock_all(items: list[Item]) -> None`` returns None, so its calls alone would make them
+    all agree. A method called on an object (``cart.remove_sku('a')``) may change the object
+    whatever it returns: a body that returns the right count but leaves the lines in the cart
+    is not one that removes them. Other functions are compared on what they return: a body
+    that sorts its list argument in place and one that sorts a copy are alike there.
     """
-    if not returns_none(ctx):
-        return list(calls)
-    return [_observing(call) for call in calls]
+    if returns_none(ctx):
+        return True
+    found = callee(ctx)
+    return found is not None and found[0] == "method"
 
 
-def _observing(call: str) -> str:
+def _observing(call: str) -> str | None:
+    """Return ``call`` run so that it returns what it changed too; None for another shape.
+
+    The result, then the arguments (and, for a method, the object) after the call:
+    ``(lambda *a, **k: [restock_all(*a, **k), a, k])([Item(...)])``.
+    """
     try:
         node = ast.parse(call, mode="eval").body
     except SyntaxError:
-        return call
+        return None
     if (
         not isinstance(node, ast.Call)
         or any(isinstance(argument, ast.Starred) for argument in node.args)
         or any(keyword.arg is None for keyword in node.keywords)
     ):
-        return call
+        return None
     arguments = [ast.unparse(argument) for argument in node.args]
     arguments += [f"{keyword.arg}={ast.unparse(keyword.value)}" for keyword in node.keywords]
     func = node.func

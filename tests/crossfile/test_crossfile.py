@@ -291,6 +291,120 @@ def test_a_plain_classs_field_types_come_from_its_init(write: Write) -> None:
     assert "Unused" not in result.looked_up  # a local's annotation types no field
 
 
+def test_field_types_are_followed_down_to_the_depth_limit(write: Write) -> None:
+    # Shelf -> Bin -> Item -> Category -> Origin: the function names only Shelf, yet a body
+    # reads `shelf.bins[0].items[0].qty`; three levels of field types are shown, not four.
+    root = write(
+        {
+            "depot/__init__.py": "",
+            "depot/origins.py": """
+                from enum import Enum
+
+
+                class Origin(Enum):
+                    LOCAL = 1
+                """,
+            "depot/kinds.py": """
+                from dataclasses import dataclass
+
+                from depot.origins import Origin
+
+
+                @dataclass
+                class Category:
+                    name: str
+                    origin: Origin
+                """,
+            "depot/items.py": """
+                from dataclasses import dataclass
+
+                from depot.kinds import Category
+
+
+                @dataclass
+                class Item:
+                    sku: str
+                    qty: int
+                    category: Category
+                """,
+            "depot/storage.py": """
+                from dataclasses import dataclass, field
+
+                from depot.items import Item
+
+
+                @dataclass
+                class Bin:
+                    code: str
+                    items: list[Item] = field(default_factory=list)
+
+
+                @dataclass
+                class Shelf:
+                    name: str
+                    bins: list[Bin] = field(default_factory=list)
+                """,
+            "depot/audit.py": """
+                from depot.storage import Shelf
+
+
+                def low_stock(shelf: Shelf, below: int) -> list[str]:
+                    '''Return the SKUs on the shelf whose quantity is below the limit.'''
+                """,
+        }
+    )
+    result = lookup(root, "depot/audit.py", "def low_stock")
+    found = by_name(result)
+    assert list(found) == ["Shelf", "Bin", "Item", "Category"], result
+    assert "qty: int" in found["Item"].text and found["Item"].module == "depot.items"
+    deeper = {found[name].relevance for name in ("Bin", "Item", "Category")}
+    assert deeper == {RELEVANCE_FIELD_TYPE}
+    assert "Origin" not in result.looked_up  # a fourth level is not followed
+    assert not result.unresolved and not result.timed_out
+
+
+def test_an_imported_classs_field_types_are_shown(write: Write) -> None:
+    # The file imports Item for its own code; the function's docstring never names it. A body
+    # that reads items needs Category too, which the file does not import.
+    root = write(
+        {
+            "shop/__init__.py": "",
+            "shop/kinds.py": """
+                from enum import Enum
+
+
+                class Category(Enum):
+                    FOOD = "food"
+                """,
+            "shop/items.py": """
+                from dataclasses import dataclass
+
+                from shop.kinds import Category
+
+
+                @dataclass
+                class Item:
+                    sku: str
+                    category: Category
+                """,
+            "shop/report.py": """
+                from shop.items import Item
+
+                ALL: list[Item] = []
+
+
+                def food_count() -> int:
+                    '''Return how many of ALL are food.'''
+                """,
+        }
+    )
+    result = lookup(root, "shop/report.py", "def food_count")
+    found = by_name(result)
+    assert list(found) == ["Item", "Category"], result
+    assert found["Item"].relevance == RELEVANCE_IMPORTED
+    assert found["Category"].relevance == RELEVANCE_FIELD_TYPE
+
+
 def test_a_helper_called_in_the_docstring_example(write: Write) -> None:
     root = write(
         {

@@ -452,6 +452,9 @@ class Tray:
     def add(self, item: int) -> None:
         """Put item on top of the tray."""
 
+    def take_top(self) -> int:
+        """Remove the top item and return it, or 0 for an empty tray."""
+
 
 def restock_all(items: list[Item], extra: int) -> None:
     """Raise every item's quantity by extra."""
@@ -478,7 +481,7 @@ def test_a_function_returning_none_is_compared_by_what_it_changes(
         MUTATORS, next(i for i, t in enumerate(lines) if f"def {function}(" in t) + 1
     )
     calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
-    assert calls and inputs.observed(ctx, calls) != calls
+    assert calls and inputs.observes(ctx)
     indent = ctx.body_indent
     bodies = [
         "".join(f"{indent}{line}\n" for line in text.splitlines())
@@ -491,3 +494,32 @@ def test_a_function_returning_none_is_compared_by_what_it_changes(
     assert all(key.startswith("=") for key in keys[0])
     assert keys[0] == keys[1]  # the same change, however written
     assert keys[0] != keys[2] and keys[0] != keys[3]  # another change, or none
+
+
+def test_a_method_is_compared_by_what_it_returns_and_what_it_changes() -> None:
+    # Peeking returns what popping returns; only the tray after the call tells them apart.
+    lines = MUTATORS.splitlines()
+    ctx = find_function(MUTATORS, next(i for i, t in enumerate(lines) if "def take_top(" in t) + 1)
+    calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
+    assert calls and inputs.observes(ctx)
+    guard = "if not self.items:\n    return 0\n"
+    texts = {
+        "pop": guard + "return self.items.pop()",
+        "pop again": guard + "top = self.items.pop()\nreturn top",
+        "peek": guard + "return self.items[-1]",
+        "text": guard + "return str(self.items.pop())",
+    }
+    indent = ctx.body_indent
+    bodies = ["".join(f"{indent}{line}\n" for line in text.splitlines()) for text in texts.values()]
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        runs = execution.run_probes(ctx, bodies, calls, sandbox)
+    allowed = inputs.return_types(ctx)
+    found = {
+        name: inputs.behaviour(run.results, allowed) for name, run in zip(texts, runs, strict=True)
+    }
+    assert all(run.error is None for run in runs)
+    assert found["pop"][0] == found["pop again"][0]
+    assert found["pop"][0] != found["peek"][0]  # the same results, another tray after
+    # The annotation is checked against the result, not the list that carries the state.
+    assert found["pop"][1] == 0.0 and found["peek"][1] == 0.0
+    assert found["text"][1] > 0.0

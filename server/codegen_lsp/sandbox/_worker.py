@@ -542,7 +542,7 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
                 value = eval(compiled, doc_namespace)
             setitimer(real_timer, 0)
             event["value"] = encode(value)
-            event["type"] = type_name(value)
+            event["type"] = type_name(result_of(value) if example.get("observed") else value)
             event["repr"] = capped_repr(value)
         except ExampleTimeout:
             event["timeout"] = True
@@ -564,6 +564,11 @@ def describe(error: BaseException) -> str:
         message = "<unprintable>"
     text = f"{type(error).__name__}: {message}" if message else type(error).__name__
     return text[:REPR_CAP]
+
+
+def result_of(value: Any, _type: Any = type, _list: Any = list) -> Any:
+    """Return an observed call's result: the first item of the list its wrapper returns."""
+    return value[0] if _type(value) is _list and value else value
 
 
 def type_name(value: Any) -> str:

@@ -375,7 +375,13 @@ class Sandbox:
             "function_name": function_name,
             "package": package,
             "examples": [
-                {"call": e.call, "expected": e.expected, "setup": list(e.setup)} for e in examples
+                {
+                    "call": e.call,
+                    "expected": e.expected,
+                    "setup": list(e.setup),
+                    "observed": e.observed,
+                }
+                for e in examples
             ],
             "timeout_s": self.settings.timeout_s,
             "memory_mb": self.settings.memory_mb,

@@ -28,6 +28,10 @@ class Example:
     """Statements run before ``call`` (doctest lines that are not expressions)."""
     options: tuple[str, ...] = ()
     """Doctest option flags, e.g. ``ELLIPSIS``, ``NORMALIZE_WHITESPACE``."""
+    observed: bool = False
+    """``call`` returns a list: the result of the call it wraps, then what that call changed
+    (its arguments, the object of a method). The whole list is compared; ``actual_type`` is the
+    wrapped call's result's (:func:`codegen_lsp.inputs.probe_examples`)."""
 
 
 @dataclass
