@@ -365,6 +365,14 @@ MUTANTS = (
         ("tests/crossfile/test_crossfile.py",),
     ),
     Mutant(
+        "common-texts-drawn",
+        "drawn strings often meet, so a key looked up in a drawn dict is sometimes there",
+        PACKAGE / "inputs.py",
+        "    st.sampled_from(_COMMON_TEXTS), st.text(",
+        "    st.nothing(), st.text(",
+        ("tests/pipeline/test_inputs.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

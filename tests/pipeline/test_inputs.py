@@ -385,3 +385,34 @@ def test_enum_members_exact_numbers_and_plain_objects_are_compared_by_value(
 def function_named(source: str, name: str) -> FunctionContext:
     lines = source.splitlines()
     return find_function(source, next(i for i, t in enumerate(lines) if f"def {name}(" in t))
+
+
+LOOKUPS = '''
+def price_of(prices: dict[str, int], sku: str) -> int:
+    """Return the price of sku, or 0 when it is not listed."""
+
+
+def count_of(words: list[str], word: str) -> int:
+    """Return how many times word occurs in words."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("function", "right", "never_found"),
+    [
+        ("price_of", "return prices.get(sku, 0)", "return 0"),
+        ("count_of", "return words.count(word)", "return 0"),
+    ],
+)
+def test_drawn_strings_often_meet_so_lookups_take_their_found_path(
+    function: str, right: str, never_found: str
+) -> None:
+    # Drawn independently from the whole alphabet, the key was almost never in the dict, so a
+    # body that never finds anything agreed with the right one on every input.
+    ctx = function_named(LOOKUPS, function)
+    calls = inputs.signature_calls(ctx)
+    bodies = {"right": f"    {right}\n", "never found": f"    {never_found}\n"}
+    found = {name: keys for name, (keys, _) in behaviours(ctx, bodies, calls).items()}
+    assert len(calls) == inputs.DRAWN_CALLS
+    differ = sum(a != b for a, b in zip(found["right"], found["never found"], strict=True))
+    assert differ >= 2, calls
