@@ -64,7 +64,9 @@ def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
         if top["passes_all"] and top.get("near") and total:
             same = sum(weight[id(r)] for r in passing if r["near"] == top["near"])
             share = same / total
-        found.append((bool(top["label"]), bool(top["passes_all"]), float(top["score"]), share))
+        # A top that did not finish a call near the examples in time is never marked.
+        markable = bool(top["passes_all"]) and "t" not in (top.get("near") or [])
+        found.append((bool(top["label"]), markable, float(top["score"]), share))
     return found
 
 

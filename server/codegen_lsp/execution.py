@@ -324,6 +324,20 @@ def crash_note(run: CandidateRun) -> str | None:
     return f"the top candidate raised on all {len(raised)} inputs{which}: {message}"
 
 
+def hang_note(run: CandidateRun, near_count: int) -> str | None:
+    """Say which call near the examples the top candidate did not finish in time, else None.
+
+    Such a body passes every example (``fib4(5)``) but recurses without memory, so the larger
+    call (``fib4(30)``) runs out of time; it is never marked verified, and the user is told why.
+    """
+    near = run.results[len(run.results) - near_count :] if near_count else []
+    hung = [result.example.call for result in near if result.status == "timeout"]
+    if run.error is not None or not hung:
+        return None
+    limit = inputs.PROBE_CALL_TIMEOUT_S
+    return f"the top candidate did not finish {hung[0]} in {limit:g} s: not verified"
+
+
 def ranking_candidates(
     draw: Draw,
     runs: list[CandidateRun],

@@ -41,6 +41,10 @@ DRAWN_CALLS = 16
 """Calls drawn from the type hints per function."""
 PROPOSED_CALLS = 8
 """At most this many of the model's calls are kept."""
+PROBE_CALL_TIMEOUT_S = 1.0
+"""Each probe call (drawn, proposed, near the examples) gets at most this long, so that a
+candidate that loops on one input is still compared on the others, and the mark can tell a body
+that takes exponential time near the examples (``sandbox.timeoutS`` bounds the whole run)."""
 CALL_CHARS = 300
 """A call longer than this (a huge literal) is not kept: its repr would swamp the records."""
 
@@ -615,6 +619,7 @@ def probe_examples(
                 line=0,
                 kind="probe",
                 setup=setup,
+                timeout_s=PROBE_CALL_TIMEOUT_S,
                 observed=watched is not None,
             )
         )
@@ -757,7 +762,7 @@ def behaviour(results: list[Any], allowed: frozenset[str] | None) -> tuple[tuple
         elif result.exception is not None:
             keys.append("!" + result.exception.split(":", 1)[0])
         elif result.value_digest is None:
-            keys.append("t")  # ran but could not be compared: agrees with nothing
+            keys.append("u")  # ran but could not be compared: agrees with nothing
         else:
             keys.append("=" + result.value_digest)
             if allowed is not None and result.actual_type not in allowed:

@@ -576,6 +576,11 @@ class Pipeline:
                 result.notes[1:1] = [crashed] if crashed else []
         elif probe_runs is not None:
             result.notes.append(f"compared on {len(near)} inputs near the examples")
+            best = result.candidates[0] if result.candidates else None
+            if best is not None and best.run.total and best.run.passed == best.run.total:
+                top = [b.body for b in draw.bodies].index(best.body)
+                hung = execution.hang_note(probe_runs[top], len(near))
+                result.notes.extend([hung] if hung else [])
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation
         if level != "bubblewrap":

@@ -37,6 +37,12 @@ LITERAL_CHARS = 300
 """A variant whose source is longer than this is not kept (its repr would swamp the records)."""
 _BIG = 10**6
 """Integers past this are not made bigger (a loop to n must still finish on every input)."""
+LARGER_BY = 25
+"""Each example's call is also run with its small whole-number arguments (0 to
+:data:`SMALL_INT`) this much larger: ``fib4(8)`` becomes ``fib4(33)``, which a body that recurses
+without memory does not finish in its time (``inputs.PROBE_CALL_TIMEOUT_S``) while a loop
+finishes at once. Such a body passes every example, and HumanEval+'s larger inputs fail it."""
+SMALL_INT = 50
 
 
 def _ints(value: int) -> list[Any]:
@@ -251,6 +257,24 @@ def _source(call: ast.Call) -> str | None:
     return text if len(text) <= LITERAL_CHARS else None
 
 
+def _larger(seed: ast.Call) -> str | None:
+    """Return the call with its small whole-number arguments larger (:data:`LARGER_BY`)."""
+
+    def grown(node: ast.expr) -> ast.expr:
+        value = node.value if isinstance(node, ast.Constant) else None
+        if type(value) is int and 0 <= value <= SMALL_INT:
+            return ast.Constant(value + LARGER_BY)
+        return node
+
+    arguments = [grown(argument) for argument in seed.args]
+    keywords = [ast.keyword(arg=k.arg, value=grown(k.value)) for k in seed.keywords]
+    if all(a is b for a, b in zip(arguments, seed.args, strict=True)) and all(
+        k.value is old.value for k, old in zip(keywords, seed.keywords, strict=True)
+    ):
+        return None
+    return _source(ast.Call(seed.func, arguments, keywords))
+
+
 def _variants_of(seed: ast.Call, constructors: frozenset[str]) -> Iterator[list[str | None]]:
     """Yield, per argument, the calls with that argument changed (in the mutations' order)."""
     for index, argument in enumerate(seed.args):
@@ -293,11 +317,13 @@ def example_variants(
     name an earlier ``>>>`` line bound to such data stands for it (``f(item)`` after
     ``item = Item('a', 3)``: see :func:`bind_setup`), so every variant runs on its own. The calls
     are interleaved (the first mutation of every argument of every example, then the second...)
-    so that a small limit still reaches every argument. ``keep`` filters calls (the signature's
-    type hints); the examples' own calls are never repeated.
+    so that a small limit still reaches every argument; first come the examples' calls with
+    their small whole numbers larger (:data:`LARGER_BY`). ``keep`` filters calls (the
+    signature's type hints); the examples' own calls are never repeated.
     """
     seen = {" ".join(example.call.split()) for example in examples}
     columns: list[list[str | None]] = []
+    larger: list[str | None] = []
     bindings: dict[str, ast.expr] = {}
     for example in examples:
         if example.kind == "probe":
@@ -316,8 +342,9 @@ def example_variants(
         if text is not None:
             seen.add(text)
         columns.extend(_variants_of(seed, constructors))
+        larger.append(_larger(seed))
     found: list[str] = []
-    for row in zip_longest(*columns):
+    for row in [larger, *zip_longest(*columns)]:
         for call in row:
             if call is None or call in seen or (keep is not None and not keep(call)):
                 continue

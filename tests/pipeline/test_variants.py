@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ast
 
+import pytest
 from codegen_lsp import execution, inputs, variants
 from codegen_lsp.context import find_function
 from codegen_lsp.draws import Draw, DrawnBody
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import SandboxSettings, Settings
 from support.probing import behaviours
+from support.scripted_model import ScriptedModel, body, implementing
 
 
 def example(call: str, expected: str = "0", **extra: object) -> Example:
@@ -197,3 +200,77 @@ def test_names_bound_to_data_in_earlier_lines_stand_for_their_data() -> None:
     assert "f([])" in variants.example_variants("f", [kept], constructors=items)
     mutated = [example("f(1)", setup=("xs = [1, 2]",)), example("xs.sort()"), example("f(xs)")]
     assert all("[" not in call for call in variants.example_variants("f", mutated))
+
+
+FIB4 = '''def fib4(n: int) -> int:
+    """Return the n-th element of fib4: 0, 0, 2, 0, then the sum of the last four.
+
+    >>> fib4(5)
+    4
+    >>> fib4(6)
+    8
+    """
+'''
+LOOP = (
+    "    values = [0, 0, 2, 0]\n"
+    "    for _ in range(n - 3):\n"
+    "        values.append(sum(values[-4:]))\n"
+    "    return values[n] if n < 4 else values[-1]\n"
+)
+RECURSION = (
+    "    if n < 4:\n"
+    "        return [0, 0, 2, 0][n]\n"
+    "    return fib4(n - 1) + fib4(n - 2) + fib4(n - 3) + fib4(n - 4)\n"
+)
+
+
+def test_a_body_that_recurses_without_memory_hangs_on_the_larger_call() -> None:
+    # Both bodies pass every example; HumanEval+'s larger inputs fail the recursion. The
+    # examples' calls with their small whole numbers larger tell them apart in a second.
+    ctx = find_function(FIB4, 0)
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+    assert calls[:2] == ["fib4(30)", "fib4(31)"]
+    bodies = {"loop": LOOP, "recursion": RECURSION}
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        passed = {
+            n: sandbox.run(ctx.module_with_body(b), "fib4", examples).passed
+            for n, b in bodies.items()
+        }
+        runs = execution.run_probes(ctx, list(bodies.values()), calls, sandbox)
+    found = dict(zip(bodies, (inputs.behaviour(run.results, None)[0] for run in runs), strict=True))
+    assert passed == {"loop": 2, "recursion": 2}
+    assert "t" not in found["loop"]
+    assert found["recursion"][:2] == ("t", "t")
+    assert found["recursion"][2:] == found["loop"][2:]  # alike wherever both finished
+
+
+@pytest.mark.parametrize(
+    ("likeliest", "verified"), [(RECURSION, False), (LOOP, True)], ids=["recursion", "loop"]
+)
+def test_the_pipeline_never_verifies_a_top_that_hangs_near_the_examples(
+    likeliest: str, verified: bool
+) -> None:
+    other = LOOP if likeliest is RECURSION else RECURSION
+    model = ScriptedModel()
+    try:
+        model.script(implementing("fib4"), [body(likeliest, -0.1), body(other, -0.4)])
+        settings = Settings()
+        settings.sampling.n = 2
+        settings.sampling.greedy_first = False  # one request for both rows
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(FIB4, 0)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    top = result.candidates[0]
+    assert top.run.passed == top.run.total == 2
+    assert " ".join(top.body.split()) == " ".join(likeliest.split())
+    assert top.verified is verified
+    hung = "the top candidate did not finish fib4(30) in 1 s: not verified"
+    assert (hung in result.notes) is not verified, result.notes

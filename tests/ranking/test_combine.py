@@ -375,6 +375,24 @@ def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> Non
     assert top.verified and top.parts["near_agreement"] == pytest.approx(1.0)
 
 
+def test_a_candidate_that_hangs_near_the_examples_is_never_verified() -> None:
+    # Both pass every example and act alike where both finished; the likelier one recurses
+    # without memory and ran out of time on the larger call (``fib4(33)``).
+    settings = RankingSettings(verified_threshold=0.5)
+    finishing = [
+        cand("loop", 2, 2, -0.1, "s1", near=("=1", "=2")),
+        cand("loop again", 2, 2, -0.2, "s1", near=("=1", "=2")),
+    ]
+    assert combine.rank(finishing, settings)[0].verified
+    hanging = [
+        cand("recursion", 2, 2, -0.1, "s1", near=("t", "=2")),
+        cand("recursion again", 2, 2, -0.2, "s1", near=("t", "=2")),
+    ]
+    ranked = combine.rank(hanging, settings)
+    assert ranked[0].score == pytest.approx(1.0) and ranked[0].parts["near_agreement"] == 1.0
+    assert not ranked[0].verified
+
+
 def test_many_samples_agreeing_on_broken_code_lose_to_one_that_runs() -> None:
     # The user try's cart: seven samples read `self.discount.percent` (no such attribute) and
     # raise alike on every input; one sample runs. A refused input is no fault (a ValueError on

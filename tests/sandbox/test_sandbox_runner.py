@@ -56,6 +56,20 @@ def test_timeout_is_reported_per_example(sandbox: Sandbox) -> None:
     assert statuses(sandbox, code, doc) == ["passed", "timeout", "timeout"]
 
 
+def test_a_call_with_its_own_time_limit_stops_alone(sandbox: Sandbox) -> None:
+    # Without its own limit the loop on f(1) takes the rest of the run's time, and every later
+    # call times out with it; with one, the calls after it still run.
+    code = "def f(x):\n    while x:\n        pass\n    return 1\n"
+    calls = ["f(1)", "f(0)", "f(0)"]
+    capped = [Example(call=c, expected=None, line=0, kind="probe", timeout_s=0.3) for c in calls]
+    started = time.monotonic()
+    run = sandbox.run(code, "f", capped)
+    assert [r.status for r in run.results] == ["timeout", "passed", "passed"]
+    assert time.monotonic() - started < sandbox.settings.timeout_s
+    uncapped = [Example(call=c, expected=None, line=0, kind="probe") for c in calls]
+    assert [r.status for r in sandbox.run(code, "f", uncapped).results] == ["timeout"] * 3
+
+
 LYING_BYTES = (
     "type('B', (bytes,), {'__bytes__': lambda s: b'lie', '__eq__': lambda s, o: True})(b'x')"
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
-from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.ranking.candidate import UNCOMPARED, Candidate
 
 
 def group_keys(candidates: list[Candidate]) -> list[str]:
@@ -59,7 +59,10 @@ def similarity(first: Candidate, second: Candidate) -> float:
         return 1.0
     if not first.behaviour or len(first.behaviour) != len(second.behaviour):
         return 0.0
-    alike = sum(a == b and a != "t" for a, b in zip(first.behaviour, second.behaviour, strict=True))
+    alike = sum(
+        a == b and a not in UNCOMPARED
+        for a, b in zip(first.behaviour, second.behaviour, strict=True)
+    )
     return alike / len(first.behaviour)
 
 

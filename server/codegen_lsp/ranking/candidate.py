@@ -15,6 +15,10 @@ BROKEN_CODE = frozenset(
 """Behaviour keys of errors that an input of the hinted types does not excuse: the code names
 something that does not exist. (A ``ModuleNotFoundError`` is an ``ImportError`` but keyed by
 its own name: a module missing from the environment, not a typo, so it is not here.)"""
+TIMED_OUT = "t"
+"""The behaviour key of a call that did not finish in its time."""
+UNCOMPARED = frozenset({TIMED_OUT, "u"})
+"""Behaviour keys that agree with nothing: a timeout, a value that could not be compared."""
 
 
 @dataclass
@@ -39,7 +43,8 @@ class Candidate:
     """The docstring the candidate implements (the verifier and the reviewer read it)."""
     behaviour: tuple[str, ...] = ()
     """What the candidate did on each input drawn for a function without examples, one key
-    per input (``=digest`` returned, ``!Type`` raised, ``t`` timed out); empty when none ran."""
+    per input (``=digest`` returned, ``!Type`` raised, ``t`` timed out, ``u`` returned what could
+    not be compared); empty when none ran."""
     wrong_type_share: float = 0.0
     """Share of those inputs on which it returned a type its return annotation rules out."""
     near: tuple[str, ...] = ()
@@ -59,6 +64,11 @@ class Candidate:
         if not self.behaviour:
             return 0.0
         return sum(not key.startswith("=") for key in self.behaviour) / len(self.behaviour)
+
+    @property
+    def hangs_near(self) -> bool:
+        """It did not finish some call near the examples in time (``fib4(33)`` recursing)."""
+        return TIMED_OUT in self.near
 
     @property
     def mean_logprob(self) -> float | None:

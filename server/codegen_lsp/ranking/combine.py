@@ -187,6 +187,8 @@ def rank(
         # Candidates that pass every example but part ways near them: one of them is wrong
         # there, and nothing says which, so none is called verified.
         settled = near_share is None or near_share >= settings.verified_near_agreement
+        # A body that passes every example but takes too long on a call near them (exponential
+        # recursion, a loop that never ends at zero) is not vouched for either.
         # Without examples nothing is checked, but when nearly all the samples' likelihood acts
         # alike on every input, the top has been right as often as a checked one (the share was
         # chosen where the hidden tests say so: ranking.verifiedAgreement).
@@ -199,7 +201,13 @@ def rank(
             Ranked(
                 index=index,
                 score=score,
-                verified=(candidate.passes_all and score >= threshold and settled) or agreed,
+                verified=(
+                    candidate.passes_all
+                    and score >= threshold
+                    and settled
+                    and not candidate.hangs_near
+                )
+                or agreed,
                 group_size=sizes[index],
                 verifier=verifier_probs[index],
                 reviewer=reviews[index],

@@ -527,7 +527,8 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
         event: dict[str, Any] = {"event": "example", "index": index}
         ticked = monotonic()
         try:
-            setitimer(real_timer, remaining)
+            limit = example.get("timeout_s")
+            setitimer(real_timer, min(remaining, limit) if limit else remaining)
             for statement in example.get("setup", []):
                 exec(compile(statement, "<example>", "exec", dont_inherit=True), doc_namespace)
             try:

@@ -380,6 +380,7 @@ class Sandbox:
                     "expected": e.expected,
                     "setup": list(e.setup),
                     "observed": e.observed,
+                    "timeout_s": e.timeout_s,
                 }
                 for e in examples
             ],

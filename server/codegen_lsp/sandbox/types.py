@@ -28,6 +28,9 @@ class Example:
     """Statements run before ``call`` (doctest lines that are not expressions)."""
     options: tuple[str, ...] = ()
     """Doctest option flags, e.g. ``ELLIPSIS``, ``NORMALIZE_WHITESPACE``."""
+    timeout_s: float | None = None
+    """At most this long for this call; None: whatever is left of the run's time. A candidate
+    that loops on one drawn input then still runs on the rest."""
     observed: bool = False
     """``call`` returns a list: the result of the call it wraps, then what that call changed
     (its arguments, the object of a method). The whole list is compared; ``actual_type`` is the
