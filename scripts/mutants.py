@@ -384,7 +384,7 @@ MUTANTS = (
         "larger-near-calls",
         "the examples' calls also run with their small whole numbers larger",
         PACKAGE / "variants.py",
-        "        larger.append(_larger(seed))\n",
+        "        larger.extend([grown] if grown else [])\n",
         "",
         ("tests/pipeline/test_variants.py",),
     ),

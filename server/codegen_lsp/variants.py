@@ -38,8 +38,8 @@ LITERAL_CHARS = 300
 _BIG = 10**6
 """Integers past this are not made bigger (a loop to n must still finish on every input)."""
 LARGER_BY = 25
-"""Each example's call is also run with its small whole-number arguments (0 to
-:data:`SMALL_INT`) this much larger: ``fib4(8)`` becomes ``fib4(33)``, which a body that recurses
+"""The example's call with the largest small whole-number argument (0 to :data:`SMALL_INT`) is
+also run with them this much larger: ``fib4(8)`` becomes ``fib4(33)``, which a body that recurses
 without memory does not finish in its time (``inputs.PROBE_CALL_TIMEOUT_S``) while a loop
 finishes at once. Such a body passes every example, and HumanEval+'s larger inputs fail it."""
 SMALL_INT = 50
@@ -257,12 +257,18 @@ def _source(call: ast.Call) -> str | None:
     return text if len(text) <= LITERAL_CHARS else None
 
 
-def _larger(seed: ast.Call) -> str | None:
-    """Return the call with its small whole-number arguments larger (:data:`LARGER_BY`)."""
+def _larger(seed: ast.Call) -> tuple[int, str] | None:
+    """Return the call with its small whole numbers larger, and the largest of them.
+
+    None when it has none (:data:`LARGER_BY`).
+    """
+    largest = -1
 
     def grown(node: ast.expr) -> ast.expr:
+        nonlocal largest
         value = node.value if isinstance(node, ast.Constant) else None
         if type(value) is int and 0 <= value <= SMALL_INT:
+            largest = max(largest, value + LARGER_BY)
             return ast.Constant(value + LARGER_BY)
         return node
 
@@ -272,7 +278,8 @@ def _larger(seed: ast.Call) -> str | None:
         k.value is old.value for k, old in zip(keywords, seed.keywords, strict=True)
     ):
         return None
-    return _source(ast.Call(seed.func, arguments, keywords))
+    text = _source(ast.Call(seed.func, arguments, keywords))
+    return None if text is None else (largest, text)
 
 
 def _variants_of(seed: ast.Call, constructors: frozenset[str]) -> Iterator[list[str | None]]:
@@ -317,13 +324,13 @@ def example_variants(
     name an earlier ``>>>`` line bound to such data stands for it (``f(item)`` after
     ``item = Item('a', 3)``: see :func:`bind_setup`), so every variant runs on its own. The calls
     are interleaved (the first mutation of every argument of every example, then the second...)
-    so that a small limit still reaches every argument; first come the examples' calls with
-    their small whole numbers larger (:data:`LARGER_BY`). ``keep`` filters calls (the
-    signature's type hints); the examples' own calls are never repeated.
+    so that a small limit still reaches every argument; first comes the example's call with the
+    largest small whole number, its small whole numbers larger (:data:`LARGER_BY`). ``keep``
+    filters calls (the signature's type hints); the examples' own calls are never repeated.
     """
     seen = {" ".join(example.call.split()) for example in examples}
     columns: list[list[str | None]] = []
-    larger: list[str | None] = []
+    larger: list[tuple[int, str]] = []
     bindings: dict[str, ast.expr] = {}
     for example in examples:
         if example.kind == "probe":
@@ -342,9 +349,14 @@ def example_variants(
         if text is not None:
             seen.add(text)
         columns.extend(_variants_of(seed, constructors))
-        larger.append(_larger(seed))
+        grown = _larger(seed)
+        larger.extend([grown] if grown else [])
     found: list[str] = []
-    for row in [larger, *zip_longest(*columns)]:
+    # One larger call is enough to tell a loop from a recursion without memory (the largest:
+    # fibfib(26) still finishes in time, fibfib(33) does not), and each costs a body that hangs
+    # on it a whole PROBE_CALL_TIMEOUT_S.
+    largest = [max(larger)[1]] if larger else []
+    for row in [largest, *zip_longest(*columns)]:
         for call in row:
             if call is None or call in seen or (keep is not None and not keep(call)):
                 continue

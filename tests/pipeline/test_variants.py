@@ -230,7 +230,7 @@ def test_a_body_that_recurses_without_memory_hangs_on_the_larger_call() -> None:
     ctx = find_function(FIB4, 0)
     examples = execution.docstring_examples(ctx)
     calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
-    assert calls[:2] == ["fib4(30)", "fib4(31)"]
+    assert calls[0] == "fib4(31)" and "fib4(30)" not in calls  # one, from the largest example
     bodies = {"loop": LOOP, "recursion": RECURSION}
     with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
         passed = {
@@ -241,8 +241,8 @@ def test_a_body_that_recurses_without_memory_hangs_on_the_larger_call() -> None:
     found = dict(zip(bodies, (inputs.behaviour(run.results, None)[0] for run in runs), strict=True))
     assert passed == {"loop": 2, "recursion": 2}
     assert "t" not in found["loop"]
-    assert found["recursion"][:2] == ("t", "t")
-    assert found["recursion"][2:] == found["loop"][2:]  # alike wherever both finished
+    assert found["recursion"][0] == "t"
+    assert found["recursion"][1:] == found["loop"][1:]  # alike wherever both finished
 
 
 @pytest.mark.parametrize(
@@ -272,5 +272,5 @@ def test_the_pipeline_never_verifies_a_top_that_hangs_near_the_examples(
     assert top.run.passed == top.run.total == 2
     assert " ".join(top.body.split()) == " ".join(likeliest.split())
     assert top.verified is verified
-    hung = "the top candidate did not finish fib4(30) in 1 s: not verified"
+    hung = "the top candidate did not finish fib4(31) in 1 s: not verified"
     assert (hung in result.notes) is not verified, result.notes

@@ -187,8 +187,6 @@ def rank(
         # Candidates that pass every example but part ways near them: one of them is wrong
         # there, and nothing says which, so none is called verified.
         settled = near_share is None or near_share >= settings.verified_near_agreement
-        # A body that passes every example but takes too long on a call near them (exponential
-        # recursion, a loop that never ends at zero) is not vouched for either.
         # Without examples nothing is checked, but when nearly all the samples' likelihood acts
         # alike on every input, the top has been right as often as a checked one (the share was
         # chosen where the hidden tests say so: ranking.verifiedAgreement).
@@ -205,6 +203,8 @@ def rank(
                     candidate.passes_all
                     and score >= threshold
                     and settled
+                    # Nor one that takes too long on a call near them (a recursion without
+                    # memory, a loop that never ends at zero).
                     and not candidate.hangs_near
                 )
                 or agreed,
