@@ -405,6 +405,31 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py",),
     ),
     Mutant(
+        "hanging-wave-draws-on",
+        "a first wave whose passing samples all hang near the examples does not end the draw",
+        PACKAGE / "pipeline.py",
+        "        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing,"
+        " finishing)\n",
+        "        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing)\n",
+        ("tests/pipeline/test_variants.py",),
+    ),
+    Mutant(
+        "finishing-first-among-equals",
+        "among equals on the examples, a body that finishes the calls near them comes first",
+        PACKAGE / "ranking/combine.py",
+        "                sort_key=(fraction, score, not candidate.hangs_near, known_lp, -index),\n",
+        "                sort_key=(fraction, score, known_lp, -index),\n",
+        ("tests/pipeline/test_variants.py",),
+    ),
+    Mutant(
+        "harness-ties-whole-key",
+        "the harness counts as ties only candidates equal in every part of the key but the index",
+        PACKAGE / "eval/harness.py",
+        "        keys[item.index] = item.sort_key[:-1]  # all but the index: equal keys are ties\n",
+        "        keys[item.index] = item.sort_key[:3]\n",
+        ("tests/eval/test_ties.py",),
+    ),
+    Mutant(
         "prompt-cache-one-row",
         "one row decodes in its own prefilled cache, which is never kept for reuse",
         PACKAGE / "engine/decoding.py",

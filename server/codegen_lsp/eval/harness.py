@@ -211,7 +211,7 @@ def expected_top1(keys: list[Any], correct: list[bool], weights: list[int]) -> f
 def _combined_keys(ranked: list[combine.Ranked], count: int) -> list[Any]:
     keys: list[Any] = [()] * count
     for item in ranked:
-        keys[item.index] = item.sort_key[:3]
+        keys[item.index] = item.sort_key[:-1]  # all but the index: equal keys are ties
     return keys
 
 
@@ -377,6 +377,9 @@ class Harness:
             lambda start, count: self.draw(task, ctx, start, count),
             lambda bodies: self._run_examples(ctx, bodies, examples),
             agreed=agreed if not examples and sampling.first_wave_without_examples else None,
+            finishing=lambda first, first_runs: execution.finishes(
+                ctx, examples, self.pipeline.settings, first, first_runs, self.pipeline.sandbox
+            ),
         )
         draw, runs = in_waves.draw, in_waves.runs
         if self.pre_drawn is None:

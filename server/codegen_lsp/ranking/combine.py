@@ -212,7 +212,9 @@ def rank(
                 verifier=verifier_probs[index],
                 reviewer=reviews[index],
                 parts=parts,
-                sort_key=(fraction, score, known_lp, -index),
+                # Among equals (one LEVER group shares its score), the body that finished every
+                # call near the examples comes first: a loop before a recursion without memory.
+                sort_key=(fraction, score, not candidate.hangs_near, known_lp, -index),
             )
         )
     ranked.sort(key=lambda r: r.sort_key, reverse=True)
