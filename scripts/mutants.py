@@ -405,15 +405,6 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py",),
     ),
     Mutant(
-        "hanging-wave-draws-on",
-        "a first wave whose passing samples all hang near the examples does not end the draw",
-        PACKAGE / "pipeline.py",
-        "        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing,"
-        " finishing)\n",
-        "        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing)\n",
-        ("tests/pipeline/test_variants.py",),
-    ),
-    Mutant(
         "finishing-first-among-equals",
         "among equals on the examples, a body that finishes the calls near them comes first",
         PACKAGE / "ranking/combine.py",

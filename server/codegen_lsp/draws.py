@@ -159,7 +159,6 @@ def draw_in_waves(
     run: Callable[[list[str]], list[CandidateRun]],
     going_on: Callable[[Draw, list[CandidateRun]], None] | None = None,
     agreed: Callable[[Draw], bool] | None = None,
-    finishing: Callable[[Draw, list[CandidateRun]], bool] | None = None,
 ) -> Drawn:
     """Draw ``waves.total`` samples, or stop after the first wave when the evidence is decisive.
 
@@ -169,9 +168,6 @@ def draw_in_waves(
     of the first wave pass every one of them; the rest would only be drawn to be outranked.
     Without judging examples, ``agreed(first_wave)`` decides instead (the samples behave as
     one on every input: :func:`codegen_lsp.execution.unanimous`); without it, all are drawn.
-    With judging examples, ``finishing(first_wave, runs)`` may veto the stop: when every
-    passing sample is too slow near the examples (:func:`codegen_lsp.execution.finishes`),
-    more samples are drawn in the hope of one that is not.
     Bodies run once: a later wave runs only the bodies it adds. ``going_on`` hears the first
     wave (a copy, with its runs) when the rest is about to be drawn: what can be shown already.
     """
@@ -181,8 +177,7 @@ def draw_in_waves(
     runs = run([b.body for b in drawn.bodies])
     if first == waves.total:
         return Drawn(drawn, runs)
-    enough = judged and drawn.passing_samples(runs) >= waves.enough_passing
-    if enough and (finishing is None or finishing(drawn, runs)):
+    if judged and drawn.passing_samples(runs) >= waves.enough_passing:
         return Drawn(drawn, runs, stopped_early=True)
     if not judged and agreed is not None and agreed(drawn):
         return Drawn(drawn, runs, stopped_early=True)

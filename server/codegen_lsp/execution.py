@@ -166,47 +166,6 @@ def variant_calls(
     )
 
 
-def finishes(
-    ctx: FunctionContext,
-    examples: list[Example],
-    settings: Settings,
-    draw: Draw,
-    runs: list[CandidateRun],
-    sandbox: Sandbox,
-    package: str = "",
-    cancel: threading.Event | None = None,
-) -> bool:
-    """Tell whether some sample that passes every example finishes the larger call near them.
-
-    A first wave whose passing samples all recurse without memory (``fib4(31)`` out of time)
-    would end the draw with a top that can never be verified; drawing on may bring a loop,
-    which the ranking then puts first among equals. True when there is no larger call to try
-    (``ranking.exampleVariants`` off, no small whole number in the examples).
-    """
-    if not settings.ranking.example_variants or not ctx.is_top_level or ctx.is_async:
-        return True
-    judged = [example for example in examples if example.kind != "probe"]
-    larger = variants.example_variants(
-        ctx.name,
-        judged,
-        keep=lambda call: inputs.fits_signature(ctx, call),
-        constructors=inputs.constructors(ctx),
-        larger_only=True,
-    )
-    passing = [
-        drawn.body
-        for drawn, run in zip(draw.bodies, runs, strict=True)
-        if run.total and run.passed == run.total
-    ]
-    if not larger or not passing:
-        return True
-    probe_runs = run_probes(ctx, passing, larger, sandbox, package, cancel)
-    return any(
-        run.error is None and run.results and run.results[0].status != "timeout"
-        for run in probe_runs
-    )
-
-
 class CallProposals:
     """The calls the model proposed for each function, asked once per calls prompt.
 

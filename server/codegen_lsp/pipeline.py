@@ -539,16 +539,10 @@ class Pipeline:
             )
             return agrees
 
-        def finishing(first: Draw, first_runs: list[CandidateRun]) -> bool:
-            sandbox, _ = self.sandbox_for(file)
-            return execution.finishes(
-                ctx, examples, self.settings, first, first_runs, sandbox, _package(file), cancel
-            )
-
         waves = Waves(total, sampling.first_wave, sampling.enough_passing)
         judged = any(example.kind != "probe" for example in examples)
         agreeing = agreed if not examples and sampling.first_wave_without_examples else None
-        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, finishing)
+        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing)
         draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
         drawn: list[str] = []

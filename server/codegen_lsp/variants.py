@@ -316,7 +316,6 @@ def example_variants(
     keep: Callable[[str], bool] | None = None,
     limit: int = VARIANT_CALLS,
     constructors: frozenset[str] = frozenset(),
-    larger_only: bool = False,
 ) -> list[str]:
     """Return up to ``limit`` calls of ``name`` near the examples' calls, in a fixed order.
 
@@ -328,7 +327,6 @@ def example_variants(
     so that a small limit still reaches every argument; first comes the example's call with the
     largest small whole number, its small whole numbers larger (:data:`LARGER_BY`). ``keep``
     filters calls (the signature's type hints); the examples' own calls are never repeated.
-    ``larger_only``: that larger call alone, if there is one the filter keeps.
     """
     seen = {" ".join(example.call.split()) for example in examples}
     columns: list[list[str | None]] = []
@@ -358,8 +356,7 @@ def example_variants(
     # fibfib(26) still finishes in time, fibfib(33) does not), and each costs a body that hangs
     # on it a whole PROBE_CALL_TIMEOUT_S.
     largest = [max(larger)[1]] if larger else []
-    rows = [largest] if larger_only else [largest, *zip_longest(*columns)]
-    for row in rows:
+    for row in [largest, *zip_longest(*columns)]:
         for call in row:
             if call is None or call in seen or (keep is not None and not keep(call)):
                 continue

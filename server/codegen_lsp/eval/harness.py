@@ -377,9 +377,6 @@ class Harness:
             lambda start, count: self.draw(task, ctx, start, count),
             lambda bodies: self._run_examples(ctx, bodies, examples),
             agreed=agreed if not examples and sampling.first_wave_without_examples else None,
-            finishing=lambda first, first_runs: execution.finishes(
-                ctx, examples, self.pipeline.settings, first, first_runs, self.pipeline.sandbox
-            ),
         )
         draw, runs = in_waves.draw, in_waves.runs
         if self.pre_drawn is None:
