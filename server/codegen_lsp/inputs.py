@@ -32,6 +32,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
+from codegen_lsp.ranking.candidate import TIMED_OUT, UNCOMPARABLE
 from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
@@ -660,21 +661,26 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
     calls are compared through what they change (:func:`observes`), not what they return.
     """
-    if returns_none(ctx):
+    annotation = _return_annotation(ctx)
+    if annotation is None or _is_none(annotation):
         return None
-    try:
-        annotation = _signature(ctx).returns
-    except (Unsupported, SyntaxError):
-        return None
-    return None if annotation is None else _allowed(annotation)
+    return _allowed(annotation)
 
 
 def returns_none(ctx: FunctionContext) -> bool:
     """Tell whether the function is annotated ``-> None``: it works by changing its arguments."""
+    annotation = _return_annotation(ctx)
+    return annotation is not None and _is_none(annotation)
+
+
+def _return_annotation(ctx: FunctionContext) -> ast.expr | None:
     try:
-        annotation = _signature(ctx).returns
+        return _signature(ctx).returns
     except (Unsupported, SyntaxError):
-        return False
+        return None
+
+
+def _is_none(annotation: ast.expr) -> bool:
     return isinstance(annotation, ast.Constant) and annotation.value is None
 
 
@@ -758,11 +764,11 @@ def behaviour(results: list[Any], allowed: frozenset[str] | None) -> tuple[tuple
     wrong = 0
     for result in results:
         if result.status == "timeout":
-            keys.append("t")
+            keys.append(TIMED_OUT)
         elif result.exception is not None:
             keys.append("!" + result.exception.split(":", 1)[0])
         elif result.value_digest is None:
-            keys.append("u")  # ran but could not be compared: agrees with nothing
+            keys.append(UNCOMPARABLE)  # ran but could not be compared: agrees with nothing
         else:
             keys.append("=" + result.value_digest)
             if allowed is not None and result.actual_type not in allowed:

@@ -567,19 +567,20 @@ class Pipeline:
                     ctx, bodies, calls, sandbox, _package(file), cancel, progress
                 )
         result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near))
+        best = result.candidates[0] if result.candidates else None
+        top_probes = None  # the top candidate's run on the inputs
+        if probe_runs is not None and best is not None:
+            top_probes = probe_runs[[b.body for b in draw.bodies].index(best.body)]
         if probe_runs is not None and not near:
             result.inputs = calls
             result.notes[:0] = [execution.inputs_note(drawn, proposed)]
-            if result.candidates:
-                top = [b.body for b in draw.bodies].index(result.candidates[0].body)
-                crashed = execution.crash_note(probe_runs[top])
-                result.notes[1:1] = [crashed] if crashed else []
+            crashed = execution.crash_note(top_probes) if top_probes is not None else None
+            result.notes[1:1] = [crashed] if crashed else []
         elif probe_runs is not None:
             result.notes.append(f"compared on {len(near)} inputs near the examples")
-            best = result.candidates[0] if result.candidates else None
-            if best is not None and best.run.total and best.run.passed == best.run.total:
-                top = [b.body for b in draw.bodies].index(best.body)
-                hung = execution.hang_note(probe_runs[top], len(near))
+            passes = best is not None and best.run.total and best.run.passed == best.run.total
+            if top_probes is not None and passes:
+                hung = execution.hang_note(top_probes, len(near))
                 result.notes.extend([hung] if hung else [])
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation

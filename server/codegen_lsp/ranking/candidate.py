@@ -17,7 +17,9 @@ something that does not exist. (A ``ModuleNotFoundError`` is an ``ImportError`` 
 its own name: a module missing from the environment, not a typo, so it is not here.)"""
 TIMED_OUT = "t"
 """The behaviour key of a call that did not finish in its time."""
-UNCOMPARED = frozenset({TIMED_OUT, "u"})
+UNCOMPARABLE = "u"
+"""The behaviour key of a call that returned what could not be compared."""
+UNCOMPARED = frozenset({TIMED_OUT, UNCOMPARABLE})
 """Behaviour keys that agree with nothing: a timeout, a value that could not be compared."""
 
 
