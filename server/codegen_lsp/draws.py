@@ -3,7 +3,8 @@
 A :class:`Draw` is what sampling produced for one function: the distinct cleaned bodies, how
 many samples wrote each, and which sample wrote which. :func:`draw_in_waves` draws the greedy
 sample and a few more first and stops there when enough of them pass every docstring example
-(``sampling.firstWave``); otherwise it draws the rest and runs only the bodies they add.
+and they act alike near it (``sampling.firstWave``); otherwise it draws the rest and runs only
+the bodies they add.
 """
 
 from __future__ import annotations
@@ -159,13 +160,17 @@ def draw_in_waves(
     run: Callable[[list[str]], list[CandidateRun]],
     going_on: Callable[[Draw, list[CandidateRun]], None] | None = None,
     agreed: Callable[[Draw], bool] | None = None,
+    settled: Callable[[Draw, list[CandidateRun]], bool] | None = None,
 ) -> Drawn:
     """Draw ``waves.total`` samples, or stop after the first wave when the evidence is decisive.
 
     ``sample(start, count)`` draws samples ``start .. start + count - 1`` (the first wave holds
     the greedy one); ``run(bodies)`` runs bodies on the examples. Decisive means the examples
-    judge (``judged``: they have expected values) and at least ``waves.enough_passing`` samples
-    of the first wave pass every one of them; the rest would only be drawn to be outranked.
+    judge (``judged``: they have expected values), at least ``waves.enough_passing`` samples
+    of the first wave pass every one of them, and ``settled(first_wave, runs)`` says those that
+    pass do not part ways elsewhere (:func:`codegen_lsp.execution.near_settles`); the rest would
+    only be drawn to be outranked. Passing samples that disagree near the examples leave the
+    answer open: more samples are the votes that decide it.
     Without judging examples, ``agreed(first_wave)`` decides instead (the samples behave as
     one on every input: :func:`codegen_lsp.execution.unanimous`); without it, all are drawn.
     Bodies run once: a later wave runs only the bodies it adds. ``going_on`` hears the first
@@ -177,7 +182,8 @@ def draw_in_waves(
     runs = run([b.body for b in drawn.bodies])
     if first == waves.total:
         return Drawn(drawn, runs)
-    if judged and drawn.passing_samples(runs) >= waves.enough_passing:
+    enough = judged and drawn.passing_samples(runs) >= waves.enough_passing
+    if enough and (settled is None or settled(drawn, runs)):
         return Drawn(drawn, runs, stopped_early=True)
     if not judged and agreed is not None and agreed(drawn):
         return Drawn(drawn, runs, stopped_early=True)

@@ -24,7 +24,7 @@ from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, check_cancel, report
-from codegen_lsp.ranking.candidate import BROKEN_CODE, Candidate
+from codegen_lsp.ranking.candidate import BROKEN_CODE, TIMED_OUT, Candidate
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
@@ -164,6 +164,45 @@ def variant_calls(
         keep=lambda call: inputs.fits_signature(ctx, call),
         constructors=inputs.constructors(ctx),
     )
+
+
+def near_settles(
+    ctx: FunctionContext,
+    draw: Draw,
+    runs: list[CandidateRun],
+    calls: list[str],
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+) -> tuple[bool, list[CandidateRun]]:
+    """Run a first wave on the ``calls`` near its examples; say whether its passing bodies agree.
+
+    Decisive enough to stop drawing (``sampling.firstWave``) when, on each call, every body
+    that passes every example and finished it does the same: returns the same value, or raises
+    (of whatever kind: a call outside the function's domain may be refused with a ``KeyError``
+    or a ``ValueError`` alike). A call that one of them did not finish in time says nothing
+    about its answer (a recursion without memory is slow, not wrong; the mark still asks for
+    it). Where they part ways one of them is wrong and nothing here says which: more samples
+    decide. Returns the runs (on every body of ``draw``, empty when nothing had to be run) so
+    that the comparison of the whole draw goes on from them; with fewer than two distinct
+    passing bodies there is nothing to compare.
+    """
+    passing = [index for index, run in enumerate(runs) if passes_every_example(run)]
+    if len(passing) < 2 or not calls:
+        return True, []
+    bodies = [b.body for b in draw.bodies]
+    near_runs = run_probes(ctx, bodies, calls, sandbox, package, cancel, progress)
+    answers: list[set[str]] = [set() for _ in calls]
+    for index in passing:
+        near_run = near_runs[index]
+        if near_run.error is not None:
+            return False, near_runs
+        keys, _ = inputs.behaviour(near_run.results, None)
+        for answer, key in zip(answers, keys, strict=True):
+            if key != TIMED_OUT:
+                answer.add("!" if key.startswith("!") else key)
+    return all(len(answer) <= 1 for answer in answers), near_runs
 
 
 class CallProposals:

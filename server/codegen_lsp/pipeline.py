@@ -539,10 +539,18 @@ class Pipeline:
             )
             return agrees
 
+        def settled(first: Draw, first_runs: list[CandidateRun]) -> bool:
+            calls = execution.variant_calls(ctx, examples, self.settings, first, first_runs)
+            sandbox, _ = self.sandbox_for(file)
+            agrees, first_probes[:] = execution.near_settles(
+                ctx, first, first_runs, calls, sandbox, _package(file), cancel, progress
+            )
+            return agrees
+
         waves = Waves(total, sampling.first_wave, sampling.enough_passing)
         judged = any(example.kind != "probe" for example in examples)
         agreeing = agreed if not examples and sampling.first_wave_without_examples else None
-        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing)
+        in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, settled)
         draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
         drawn: list[str] = []
@@ -557,8 +565,8 @@ class Pipeline:
             near = execution.variant_calls(ctx, examples, self.settings, draw, runs)
         calls = drawn + proposed + near
         if calls:
-            # The first wave's bodies ran on these inputs already (sampling.firstWave without
-            # examples); a later wave only appends bodies, so only those run now.
+            # The first wave's bodies ran on these inputs already (sampling.firstWave: without
+            # examples, or near them); a later wave only appends bodies, so only those run now.
             bodies = [b.body for b in draw.bodies][len(first_probes) :]
             sandbox, _ = self.sandbox_for(file)
             probe_runs = list(first_probes)

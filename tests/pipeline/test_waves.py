@@ -13,6 +13,7 @@ import pytest
 from codegen_lsp.context import find_function
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.execution import docstring_examples
+from codegen_lsp.outcomes import GenerationResult
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun
@@ -121,14 +122,12 @@ def _pipeline(model: ScriptedModel) -> Pipeline:
     return Pipeline(settings)
 
 
-@pytest.mark.parametrize(
-    ("written", "drawn", "stopped"), [(RIGHT, 3, True), (WRONG, 6, False)], ids=["pass", "fail"]
-)
-def test_the_pipeline_stops_at_the_first_wave_only_when_it_passes(
-    scripted: ScriptedModel, written: str, drawn: int, stopped: bool
-) -> None:
-    scripted.script(implementing("double"), [body(written.strip())])
-    pipeline = _pipeline(scripted)
+def _implement(
+    model: ScriptedModel, written: list[str]
+) -> tuple[GenerationResult, list[tuple[str, int, int]]]:
+    """Implement ``double`` from SOURCE with the scripted bodies; return it and its progress."""
+    model.script(implementing("double"), [body(text.strip()) for text in written])
+    pipeline = _pipeline(model)
     stages: list[tuple[str, int, int]] = []
     try:
         result = pipeline.implement(
@@ -138,11 +137,53 @@ def test_the_pipeline_stops_at_the_first_wave_only_when_it_passes(
         )
     finally:
         pipeline.close()
+    return result, stages
+
+
+@pytest.mark.parametrize(
+    ("written", "drawn", "stopped"), [(RIGHT, 3, True), (WRONG, 6, False)], ids=["pass", "fail"]
+)
+def test_the_pipeline_stops_at_the_first_wave_only_when_it_passes(
+    scripted: ScriptedModel, written: str, drawn: int, stopped: bool
+) -> None:
+    result, stages = _implement(scripted, [written])
     assert sum(c.duplicates for c in result.candidates) == drawn
     note = "stopped after 3 of 6 samples: 3 already pass every example (sampling.firstWave)"
     assert (note in result.notes) is stopped
     sampling = [(done, total) for stage, done, total in stages if stage == "sampling"]
     assert sampling[-1] == (drawn, 6)  # the count goes on across waves, out of all n
+
+
+@pytest.mark.parametrize(
+    ("written", "drawn"),
+    [
+        ([RIGHT, ALSO_RIGHT], 3),  # both pass, and act alike near the examples: decisive
+        # Both pass double(2) and double(-1), but part ways on double(3): more samples decide.
+        ([RIGHT, "    return 2 * x if x < 3 else 2 * x + 1"], 6),
+        # Both refuse double(27), one with a KeyError and one with a ValueError: that is alike.
+        (
+            [
+                "    return 2 * x if x < 20 else {}[x]",
+                "    return x + x if x < 20 else int('big')",
+            ],
+            3,
+        ),
+    ],
+    ids=["alike", "parting", "refusing-alike"],
+)
+def test_a_passing_first_wave_ends_the_draw_only_when_it_acts_alike_near_the_examples(
+    scripted: ScriptedModel, written: list[str], drawn: int
+) -> None:
+    result, stages = _implement(scripted, written)
+    assert sum(c.duplicates for c in result.candidates) == drawn
+    assert any(note.startswith("stopped after 3 of 6") for note in result.notes) is (drawn == 3)
+    assert "compared on 6 inputs near the examples" in result.notes
+    # The first wave's two bodies ran near the examples once, to decide; the second wave adds
+    # no new body (the script repeats), so nothing runs near them again.
+    compared = [total for stage, done, total in stages if stage == "comparing on inputs"]
+    assert compared[0] == 2 and compared.count(0) == 0 and len(set(compared)) == 1
+    runs_started = [done for stage, done, _ in stages if stage == "comparing on inputs"]
+    assert runs_started.count(0) == 1
 
 
 def _repairing_pipeline(model: ScriptedModel, repair_samples: int) -> Pipeline:

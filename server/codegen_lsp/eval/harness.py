@@ -371,12 +371,24 @@ class Harness:
                 sampling.enough_passing,
             )[0]
 
+        first_near: list[CandidateRun] = []  # the first wave's runs near the examples
+
+        def settled(first: Draw, first_runs: list[CandidateRun]) -> bool:
+            calls = execution.variant_calls(
+                ctx, examples, self.pipeline.settings, first, first_runs
+            )
+            agrees, first_near[:] = execution.near_settles(
+                ctx, first, first_runs, calls, self.pipeline.sandbox
+            )
+            return agrees
+
         in_waves = draw_in_waves(
             Waves(self.n, sampling.first_wave, sampling.enough_passing),
             any(example.kind != "probe" for example in examples),
             lambda start, count: self.draw(task, ctx, start, count),
             lambda bodies: self._run_examples(ctx, bodies, examples),
             agreed=agreed if not examples and sampling.first_wave_without_examples else None,
+            settled=settled,
         )
         draw, runs = in_waves.draw, in_waves.runs
         if self.pre_drawn is None:
@@ -389,9 +401,16 @@ class Harness:
         drawn, proposed = task_inputs() if compare else ([], [])
         near = execution.variant_calls(ctx, examples, self.pipeline.settings, draw, runs)
         calls = drawn + proposed + near
-        probe_runs = (
-            execution.run_probes(ctx, bodies, calls, self.pipeline.sandbox) if calls else None
-        )
+        probe_runs = None
+        if calls:
+            # The first wave ran near the examples already; only the bodies added since run
+            # (unless the inputs go first, as with --inputs-with-examples).
+            reused = first_near if calls == near else []
+            probe_runs = reused + (
+                execution.run_probes(ctx, bodies[len(reused) :], calls, self.pipeline.sandbox)
+                if bodies[len(reused) :]
+                else []
+            )
         candidates = execution.ranking_candidates(
             draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx), len(near)
         )
