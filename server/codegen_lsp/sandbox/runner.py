@@ -37,7 +37,7 @@ from dataclasses import asdict
 from typing import Any
 
 from codegen_lsp import framing
-from codegen_lsp.sandbox import isolation, seccomp
+from codegen_lsp.sandbox import homes, isolation, seccomp
 from codegen_lsp.sandbox.compare import canonical, decode, equal, output_matches
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult, ExampleStatus
 from codegen_lsp.settings import SandboxSettings
@@ -69,7 +69,7 @@ class _Worker:
         self, level: str, project_paths: Sequence[str] = (), python: str | None = None
     ) -> None:
         self.level = level
-        self.home = tempfile.mkdtemp(prefix="codegen-lsp-sandbox-")
+        self.home = homes.make()
         env = {
             "PATH": "/usr/bin:/bin",
             "HOME": self.home,
@@ -153,13 +153,7 @@ class _Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
-        _remove_tree(self.home)
-
-
-def _remove_tree(path: str) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
+        homes.remove(self.home)
 
 
 class Sandbox:
@@ -189,6 +183,7 @@ class Sandbox:
         self.project_paths = [isolation.check_project_path(path) for path in project_paths]
         self.cache_size = cache_size
         self._level = isolation.best_level(self.settings.level)
+        homes.sweep_once()  # what killed servers left behind
         self.workers = self.settings.workers or os.cpu_count() or 1
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
