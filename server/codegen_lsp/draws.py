@@ -3,8 +3,8 @@
 A :class:`Draw` is what sampling produced for one function: the distinct cleaned bodies, how
 many samples wrote each, and which sample wrote which. :func:`draw_in_waves` draws the greedy
 sample and a few more first and stops there when enough of them pass every docstring example
-and they act alike near it (``sampling.firstWave``); otherwise it draws the rest and runs only
-the bodies they add.
+and they act alike near the examples (``sampling.firstWave``); otherwise it draws the rest and
+runs only the bodies they add.
 """
 
 from __future__ import annotations

@@ -108,8 +108,9 @@ class SamplingSettings:
     """One of the n candidates is the greedy one (the model's likeliest body), the rest sampled."""
     first_wave: int = bounded(3, 0, 256)
     """Draw this many samples first (the greedy one among them) and stop there when at least
-    `sampling.enoughPassing` of them pass every docstring example; 0 (or n and more) draws all
-    n at once. Without examples, see `sampling.firstWaveWithoutExamples`."""
+    `sampling.enoughPassing` of them pass every docstring example and those that pass act alike
+    on the calls near the examples (`ranking.exampleVariants`); 0 (or n and more) draws all n at
+    once. Without examples, see `sampling.firstWaveWithoutExamples`."""
     enough_passing: int = bounded(2, 1, 256)
     """With `sampling.firstWave`: how many first-wave samples must pass every example to stop."""
     first_wave_without_examples: bool = True
@@ -152,9 +153,10 @@ class RankingSettings:
     example_variants: bool = True
     """With examples, also run the candidates on calls near the examples' (an empty list, a
     zero, one item fewer: EvalPlus's type-aware mutation); candidates that pass every example
-    but part ways there are not marked verified. The results are compared, never judged, and
-    never change the order. Off, the verified mark falls back to the verifier's stricter
-    threshold (the lower one needs the gate)."""
+    but part ways there are not marked verified, and a first wave whose passing samples part
+    ways there draws the rest (`sampling.firstWave`). The results are compared, never judged,
+    and order only candidates equal on the examples. Off, the verified mark falls back to the
+    verifier's stricter threshold (the lower one needs the gate)."""
     verified_near_agreement: float = bounded(0.5, 0.0, 1.0)
     """Share of the example-passing candidates' likelihood that must act like a candidate on
     the calls near the examples for it to be called verified (``exampleVariants``); chosen with

@@ -356,7 +356,7 @@ def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> Non
     ranked = combine.rank(alike, strict)
     assert ranked[0].verified and ranked[0].parts["near_agreement"] == pytest.approx(1.0)
     # A third passing candidate returns a value where the others raise: same examples, same
-    # score for the first (the near calls never change the order), but no longer verified.
+    # score for the first (the dissenter comes last among equals), but no longer verified.
     apart = [*alike, cand("c", 2, 2, -3.0, "s1", near=("=1", "=0"))]
     ranked = combine.rank(apart, strict)
     assert [apart[r.index].code for r in ranked] == ["a", "b", "c"]
@@ -364,8 +364,12 @@ def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> Non
     assert ranked[0].parts["near_agreement"] < 1.0 and not ranked[0].verified
     # The default asks for half the likelihood: a small dissent is tolerated...
     assert combine.rank(apart, RankingSettings(verified_threshold=0.5))[0].verified
-    # ... a larger one is not.
-    split = [*alike, *[cand(x, 2, 2, -0.15, "s1", near=("=1", "=0")) for x in "cd"]]
+    # ... a larger one is not: three ways, none with half of the likelihood.
+    split = [
+        *alike,
+        cand("c", 2, 2, -0.15, "s1", near=("=1", "=0")),
+        cand("d", 2, 2, -0.15, "s1", near=("=1", "=2")),
+    ]
     top = combine.rank(split, RankingSettings(verified_threshold=0.5))[0]
     assert split[top.index].code == "a" and top.parts["near_agreement"] < 0.5
     assert not top.verified
@@ -373,6 +377,24 @@ def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> Non
     failing = [*alike, cand("d", 1, 2, -0.05, "s2", near=("=5", "=5"))]
     top = combine.rank(failing, strict)[0]
     assert top.verified and top.parts["near_agreement"] == pytest.approx(1.0)
+
+
+def test_among_equals_the_one_doing_what_most_do_near_the_examples_comes_first() -> None:
+    # One LEVER group (same examples, same score). The likeliest goes its own way on one call
+    # near the examples; the other two agree there, and the likelier of them comes first. A
+    # candidate that fails an example has no say, whatever it did near them.
+    equals = [
+        cand("loner", 2, 2, -0.1, "s1", near=("=1", "=9", "!ValueError")),
+        cand("second", 2, 2, -0.3, "s1", near=("=1", "=2", "!KeyError")),
+        cand("third", 2, 2, -0.5, "s1", near=("=1", "=2", "!KeyError")),
+        cand("failing", 1, 2, -0.01, "s2", near=("=1", "=9", "!ValueError")),
+    ]
+    assert order(equals) == ["second", "third", "loner", "failing"]
+    consensus = combine.near_consensus(equals, [math.exp(c.mean_logprob or 0) for c in equals])
+    assert consensus[0] < consensus[1] == consensus[2] and consensus[3] == 0.0
+    # Without the calls near the examples, likelihood decides among equals, as before.
+    plain = [dataclasses.replace(c, near=()) for c in equals]
+    assert order(plain) == ["loner", "second", "third", "failing"]
 
 
 def test_a_candidate_that_hangs_near_the_examples_is_never_verified() -> None:

@@ -51,7 +51,8 @@ class Candidate:
     """Share of those inputs on which it returned a type its return annotation rules out."""
     near: tuple[str, ...] = ()
     """What it did on the calls near the docstring's examples (:mod:`codegen_lsp.variants`), keyed
-    as ``behaviour``; compared for the "verified" mark only, never scored."""
+    as ``behaviour``; compared for the "verified" mark and to order candidates equal on the
+    examples, never scored."""
 
     @property
     def broken_share(self) -> float:

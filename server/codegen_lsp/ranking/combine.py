@@ -95,6 +95,30 @@ def near_agreement(candidates: list[Candidate], lm_weights: list[float]) -> list
     return shares
 
 
+def near_consensus(candidates: list[Candidate], lm_weights: list[float]) -> list[float]:
+    """Per candidate, how much of the example-passing ones' likelihood did what it did, per call.
+
+    The mean, over the calls near the examples, of the P_LM share of the candidates that pass
+    every example and gave the same outcome on that call (MBR-exec, Shi et al. 2022, on the
+    calls the examples leave open). Unlike :func:`near_agreement`, one call where a candidate
+    goes its own way costs it only that call's share. 0.0 for a candidate that fails an
+    example or was not run near the examples.
+    """
+    passing = [i for i, c in enumerate(candidates) if c.passes_all and c.near]
+    total = sum(lm_weights[i] for i in passing)
+    consensus = [0.0] * len(candidates)
+    if not total:
+        return consensus
+    for index in passing:
+        outcomes = candidates[index].near
+        shares = [
+            sum(lm_weights[i] for i in passing if candidates[i].near[call] == outcome) / total
+            for call, outcome in enumerate(outcomes)
+        ]
+        consensus[index] = sum(shares) / len(shares)
+    return consensus
+
+
 def rank(
     candidates: list[Candidate],
     settings: RankingSettings,
@@ -168,6 +192,7 @@ def rank(
         if settings.example_variants and verifier_model.mark_threshold is not None:
             threshold = verifier_model.mark_threshold
     near_shares = near_agreement(candidates, lm_weights)
+    consensus = near_consensus(candidates, lm_weights)
 
     ranked = []
     for index, candidate in enumerate(candidates):
@@ -213,8 +238,16 @@ def rank(
                 reviewer=reviews[index],
                 parts=parts,
                 # Among equals (one LEVER group shares its score), the body that finished every
-                # call near the examples comes first: a loop before a recursion without memory.
-                sort_key=(fraction, score, not candidate.hangs_near, known_lp, -index),
+                # call near the examples comes first (a loop before a recursion without memory),
+                # then the one that does what most of them do there, call by call.
+                sort_key=(
+                    fraction,
+                    score,
+                    not candidate.hangs_near,
+                    consensus[index],
+                    known_lp,
+                    -index,
+                ),
             )
         )
     ranked.sort(key=lambda r: r.sort_key, reverse=True)
