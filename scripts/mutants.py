@@ -517,6 +517,14 @@ MUTANTS = (
         ("tests/pipeline/test_waves.py", "-k", "near"),
     ),
     Mutant(
+        "waves-note-says-alike",
+        "the note of a first wave that stopped says its passing samples agreed near the examples",
+        PACKAGE / "pipeline.py",
+        'f"already pass every example{alike} (sampling.firstWave)"',
+        '"already pass every example (sampling.firstWave)"',
+        ("tests/pipeline/test_waves.py", "-k", "near"),
+    ),
+    Mutant(
         "waves-slow-is-not-wrong",
         "a first wave whose passing samples differ only in finishing a call in time is decisive",
         PACKAGE / "execution.py",

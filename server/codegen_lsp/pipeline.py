@@ -605,9 +605,10 @@ class Pipeline:
             result.notes.append(f"{repeated} samples repeated the current body and were dropped")
         if in_waves.stopped_early and judged:
             passing = draw.passing_samples(runs)
+            alike = f" and act alike on the {len(near)} calls near them" if near else ""
             result.notes.append(
                 f"stopped after {len(draw.sample_body)} of {total} samples: {passing} "
-                "already pass every example (sampling.firstWave)"
+                f"already pass every example{alike} (sampling.firstWave)"
             )
         elif in_waves.stopped_early:
             result.notes.append(

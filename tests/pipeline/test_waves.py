@@ -176,7 +176,11 @@ def test_a_passing_first_wave_ends_the_draw_only_when_it_acts_alike_near_the_exa
 ) -> None:
     result, stages = _implement(scripted, written)
     assert sum(c.duplicates for c in result.candidates) == drawn
-    assert any(note.startswith("stopped after 3 of 6") for note in result.notes) is (drawn == 3)
+    stopped = (
+        "stopped after 3 of 6 samples: 3 already pass every example and act alike on the 6 calls "
+        "near them (sampling.firstWave)"
+    )
+    assert (stopped in result.notes) is (drawn == 3), result.notes
     assert "compared on 6 inputs near the examples" in result.notes
     # The first wave's two bodies ran near the examples once, to decide; the second wave adds
     # no new body (the script repeats), so nothing runs near them again.
