@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/e2e.py [--model qwen2.5-coder-0.5b] [--n 8] [--first-wave 3]
         [--tasks HumanEval/0,HumanEval/2,...] [--threads 2] [--skip-llama] [--without-drafts]
-        [--strip-examples]
+        [--strip-examples] [--int4-prefill]
 
 Each prompt goes through the whole request as the language server runs it
 (``Pipeline.implement``: prompt, the real ONNX engine, the real sandbox, the ranking with the
@@ -10,8 +10,10 @@ verifier), once drawing all N at once and, with ``--first-wave K``, once in wave
 (``sampling.firstWave``). ``--strip-examples`` takes the examples out of each docstring (as
 ``eval --strip-examples`` does): the request then compares candidates on drawn and proposed
 inputs, and in waves stops when the first wave behaves as one on every input
-(``sampling.firstWaveWithoutExamples``); "first pass" has nothing to count there. Per
-configuration, summed over the prompts:
+(``sampling.firstWaveWithoutExamples``); "first pass" has nothing to count there.
+``--int4-prefill`` loads the model a second time with ``model.int8Prefill`` off and runs the
+last configuration on it too, so the int8 prefill graph is compared with the int4 graph reading
+prompts in the same call. Per configuration, summed over the prompts:
 
 - first pass: time until the sandbox reports the first candidate that passes every example;
 - ranked: time until the full ranked list;
@@ -176,6 +178,11 @@ def main() -> int:
         action="store_true",
         help="take the examples out of the docstrings (a function without examples)",
     )
+    parser.add_argument(
+        "--int4-prefill",
+        action="store_true",
+        help="also run the last configuration with model.int8Prefill off (a second engine)",
+    )
     args = parser.parse_args()
 
     from codegen_lsp.eval.datasets import load_tasks
@@ -190,8 +197,9 @@ def main() -> int:
     if args.strip_examples:
         chosen = [strip_task(task) for task in chosen]
 
-    def settings(first_wave: int, drafts: bool = True) -> Settings:
+    def settings(first_wave: int, drafts: bool = True, int8_prefill: bool = True) -> Settings:
         s = Settings()
+        s.model.int8_prefill = int8_prefill
         s.sampling.prompt_lookup = drafts
         s.model.name = args.model
         s.model.precision = args.precision
@@ -205,23 +213,31 @@ def main() -> int:
     loader = Pipeline(settings(0))
     timed = TimedEngine(loader.engine())  # loaded once, before any timing
     sandbox = Sandbox(settings(0).sandbox)
-    configurations = {"all at once": (0, True)}
+    configurations = {"all at once": (0, True, timed)}
     if args.without_drafts:
-        configurations["all at once, no drafts"] = (0, False)
+        configurations["all at once, no drafts"] = (0, False, timed)
     if 0 < args.first_wave < args.n:
-        configurations[f"waves of {args.first_wave}"] = (args.first_wave, True)
+        configurations[f"waves of {args.first_wave}"] = (args.first_wave, True, timed)
+    plain_loader = None
+    if args.int4_prefill:
+        plain_loader = Pipeline(settings(0, int8_prefill=False))
+        last_label, (last_wave, last_drafts, _) = list(configurations.items())[-1]
+        plain = TimedEngine(plain_loader.engine())
+        configurations[f"{last_label}, int4 prefill"] = (last_wave, last_drafts, plain)
     rows: dict[str, list[dict[str, Any]]] = {}
     try:
-        for label, (first_wave, drafts) in configurations.items():
-            chosen_settings = settings(first_wave, drafts)
-            pipeline = Pipeline(chosen_settings, engine=timed, sandbox=sandbox)  # type: ignore[arg-type]
+        for label, (first_wave, drafts, engine) in configurations.items():
+            chosen_settings = settings(first_wave, drafts, engine is timed)
+            pipeline = Pipeline(chosen_settings, engine=engine, sandbox=sandbox)  # type: ignore[arg-type]
             # The sandbox's workers and the verifier, before any timing; on a function of its
             # own, so that no timed request starts from the engine's kept prompt cache.
             pipeline.implement(WARM_UP, 0)
-            rows[label] = [run_request(pipeline, timed, task) for task in chosen]
+            rows[label] = [run_request(pipeline, engine, task) for task in chosen]
     finally:
         sandbox.close()
         loader.close()
+        if plain_loader is not None:
+            plain_loader.close()
     rate = None if args.skip_llama else llama_rate(args)
 
     without = ", examples taken out" if args.strip_examples else ""

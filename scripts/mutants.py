@@ -556,6 +556,30 @@ MUTANTS = (
         "            pass\n",
         ("tests/pipeline/test_waves.py", "-k", "repair"),
     ),
+    Mutant(
+        "prefill-graph-used",
+        "with an int8 prefill graph, prompts are read by it, not by the int4 graph",
+        PACKAGE / "engine/onnx_backend.py",
+        "outputs = self.prefill_session.run_with_ort_values(self.output_names, feed)",
+        "outputs = self.session.run_with_ort_values(self.output_names, feed)",
+        ("tests/engine/test_int8_prefill.py", "-k", "reads_the_prompt"),
+    ),
+    Mutant(
+        "prefill-cache-checked",
+        "a prefill graph that declares another cache is refused",
+        PACKAGE / "engine/onnx_backend.py",
+        "if _cache_signature(session) != _cache_signature(self.session):",
+        "if False:",
+        ("tests/engine/test_int8_prefill.py", "-k", "another_cache"),
+    ),
+    Mutant(
+        "prefill-loaded",
+        "the server loads the int8 prefill graph when model.int8Prefill is on",
+        PACKAGE / "engine/local.py",
+        "        prefill_directory=prefill,\n",
+        "",
+        ("tests/engine/test_int8_prefill.py", "-k", "setting"),
+    ),
 )
 
 

@@ -62,3 +62,29 @@ def shared_engine(tiny_genai: Path):  # type: ignore[no-untyped-def]
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
     return OnnxEngine(tiny_genai, device=DEVICE, threads=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_int4(tiny_hf: Path, tiny_cache: Path) -> Path:
+    """The tiny model's CPU int4 graph from onnxruntime-genai's builder, via `models.export`."""
+    pytest.importorskip("onnxruntime_genai")
+    from codegen_lsp.engine import models
+
+    return models.export(str(tiny_hf), "int4", cache=str(tiny_cache))
+
+
+@pytest.fixture(scope="session")
+def tiny_prefill(tiny_hf: Path, tiny_cache: Path) -> Path:
+    """The int8 graph that reads the tiny model's prompts (`models.export_prefill`)."""
+    pytest.importorskip("onnxruntime_genai")
+    from codegen_lsp.engine import models
+
+    return models.export_prefill(str(tiny_hf), cache=str(tiny_cache))
+
+
+@pytest.fixture(scope="session")
+def hybrid_engine(tiny_int4: Path, tiny_prefill: Path):  # type: ignore[no-untyped-def]
+    """The int4 graph decoding from caches its int8 prefill graph wrote."""
+    from codegen_lsp.engine.onnx_backend import OnnxEngine
+
+    return OnnxEngine(tiny_int4, device=DEVICE, threads=1, prefill_directory=tiny_prefill)

