@@ -580,6 +580,30 @@ MUTANTS = (
         "",
         ("tests/engine/test_int8_prefill.py", "-k", "setting"),
     ),
+    Mutant(
+        "arguments-alone-first",
+        "an equal candidate that leaves its arguments alone is put first",
+        PACKAGE / "pipeline.py",
+        "if call is None), None)\n",
+        "if call is None and False), None)\n",
+        ("tests/pipeline/test_arguments.py", "-k", "comes_first"),
+    ),
+    Mutant(
+        "arguments-compared",
+        "the check compares a call's arguments before and after it",
+        PACKAGE / "inputs.py",
+        "(*a, **k), repr((a, k)) != before)[1])\"",
+        "(*a, **k), False)[1])\"",
+        ("tests/pipeline/test_arguments.py", "-k", "before_and_after or says_so"),
+    ),
+    Mutant(
+        "arguments-docstring-asks",
+        "a docstring that asks for changes in place is not second-guessed",
+        PACKAGE / "execution.py",
+        "    if inputs.observes(ctx) or inputs.may_change_arguments(ctx):\n",
+        "    if inputs.observes(ctx):\n",
+        ("tests/pipeline/test_arguments.py", "-k", "second_guessed"),
+    ),
 )
 
 

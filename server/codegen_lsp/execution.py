@@ -377,6 +377,44 @@ def hang_note(run: CandidateRun, near_count: int) -> str | None:
     return f"the top candidate did not finish {hung[0]} in {limit:g} s: not verified"
 
 
+def argument_changes(
+    ctx: FunctionContext,
+    bodies: list[str],
+    calls: list[str],
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+    progress: ProgressFn | None = None,
+) -> list[str | None]:
+    """Return, per body, the first of ``calls`` after which its arguments changed; None if none.
+
+    Only for a function that returns its answer (:func:`inputs.observes` is False) and whose
+    docstring does not let it change what it is given: there, sorting the caller's list in
+    place passes every example and still surprises the caller. Calls of another shape
+    (:func:`inputs.argument_check`) are not checked.
+    """
+    if inputs.observes(ctx) or inputs.may_change_arguments(ctx):
+        return [None] * len(bodies)
+    checks = [(call, check) for call in calls if (check := inputs.argument_check(call, ctx.name))]
+    if not checks or not bodies:
+        return [None] * len(bodies)
+    probes = inputs.probe_examples([check for _, check in checks], inputs.importable_classes(ctx))
+    runs = run_examples(
+        ctx, bodies, probes, sandbox, package, cancel, progress, stage="checking arguments"
+    )
+    changed: list[str | None] = []
+    for run in runs:
+        found = None
+        if run.error is None:
+            for (call, _), result in zip(checks, run.results, strict=False):
+                ran = result.exception is None and result.status not in ("error", "timeout")
+                if ran and result.actual_repr == "True":
+                    found = call
+                    break
+        changed.append(found)
+    return changed
+
+
 def ranking_candidates(
     draw: Draw,
     runs: list[CandidateRun],

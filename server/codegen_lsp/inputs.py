@@ -700,11 +700,10 @@ def observes(ctx: FunctionContext) -> bool:
     return found is not None and found[0] == "method"
 
 
-def _observing(call: str) -> str | None:
-    """Return ``call`` run so that it returns what it changed too; None for another shape.
+def _plain_call(call: str) -> tuple[ast.Call, list[str]] | None:
+    """Return ``call`` parsed and its arguments as text, or None for another shape.
 
-    The result, then the arguments (and, for a method, the object) after the call:
-    ``(lambda *a, **k: [restock_all(*a, **k), a, k])([Item(...)])``.
+    A call with no ``*args`` or ``**kwargs``: its arguments can be passed on one by one.
     """
     try:
         node = ast.parse(call, mode="eval").body
@@ -718,6 +717,19 @@ def _observing(call: str) -> str | None:
         return None
     arguments = [ast.unparse(argument) for argument in node.args]
     arguments += [f"{keyword.arg}={ast.unparse(keyword.value)}" for keyword in node.keywords]
+    return node, arguments
+
+
+def _observing(call: str) -> str | None:
+    """Return ``call`` run so that it returns what it changed too; None for another shape.
+
+    The result, then the arguments (and, for a method, the object) after the call:
+    ``(lambda *a, **k: [restock_all(*a, **k), a, k])([Item(...)])``.
+    """
+    parsed = _plain_call(call)
+    if parsed is None:
+        return None
+    node, arguments = parsed
     func = node.func
     if isinstance(func, ast.Attribute) and not _names_a_class(func.value):
         # A method on an object: the object is observed too.
@@ -726,6 +738,39 @@ def _observing(call: str) -> str | None:
         return f"{lead}({', '.join([receiver, *arguments])})"
     lead = f"(lambda *a, **k: [{ast.unparse(func)}(*a, **k), a, k])"
     return f"{lead}({', '.join(arguments)})"
+
+
+_MAY_CHANGE = re.compile(r"in[- ]place|modif|mutat|updat|\bappend|\bremove|\bclear|\bextend", re.I)
+
+
+def may_change_arguments(ctx: FunctionContext) -> bool:
+    """Tell whether the docstring lets the function change what it is given ("in place"...)."""
+    return bool(_MAY_CHANGE.search(ctx.docstring or ""))
+
+
+def argument_check(call: str, function: str) -> str | None:
+    """Return ``call`` run so that it returns whether it changed its arguments, else None.
+
+    The arguments' repr before the call against after it: a list sorted in place, a dict
+    popped from, a dataclass's field set all show; an object without a value repr does not.
+    Only a direct call of ``function`` with an argument that is not a constant is checked:
+    ``(lambda *a, **k: (lambda before: (f(*a, **k), repr((a, k)) != before)[1])(repr((a, k))))
+    ([3, 1, 2])``.
+    """
+    parsed = _plain_call(call)
+    if parsed is None:
+        return None
+    node, arguments = parsed
+    if not isinstance(node.func, ast.Name) or node.func.id != function:
+        return None
+    values = [*node.args, *(keyword.value for keyword in node.keywords)]
+    if all(isinstance(value, ast.Constant) for value in values):
+        return None  # nothing the call could change
+    check = (
+        f"(lambda *a, **k: (lambda before: ({function}(*a, **k), repr((a, k)) != before)[1])"
+        "(repr((a, k))))"
+    )
+    return f"{check}({', '.join(arguments)})"
 
 
 def _names_a_class(node: ast.expr) -> bool:

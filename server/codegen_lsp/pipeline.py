@@ -83,6 +83,8 @@ PROJECT_SANDBOXES = 4
 """Sandboxes kept at once, one per (interpreter, import paths): a few projects open together."""
 CONTEXT_CACHE_SIZE = 64
 """Cross-file contexts kept, one per (file version, function)."""
+ARGUMENT_CHECKS = 8
+"""Inputs a function without examples is checked on for changing its arguments."""
 
 
 @dataclass(frozen=True)
@@ -450,6 +452,48 @@ class Pipeline:
             notes.append("the verifier is unavailable: ranked without it")
         return notes
 
+    def _prefer_leaving_arguments(
+        self,
+        ctx: FunctionContext,
+        result: GenerationResult,
+        calls: list[str],
+        file: ProjectFile | None,
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+    ) -> None:
+        """Put first an equal candidate that leaves its arguments alone; say when none does.
+
+        Equal: the top candidate's score and examples passed, so the evidence cannot tell them
+        apart (:func:`execution.argument_changes` says which change what they are given).
+        """
+        if not result.candidates:
+            return
+        top = result.candidates[0]
+        equals = [
+            c for c in result.candidates if c.score == top.score and c.run.passed == top.run.passed
+        ]
+        sandbox, _ = self.sandbox_for(file)
+        changed = execution.argument_changes(
+            ctx, [c.body for c in equals], calls, sandbox, _package(file), cancel, progress
+        )
+        if changed[0] is None:
+            return
+        alone = next((c for c, call in zip(equals, changed, strict=True) if call is None), None)
+        if alone is None:
+            result.notes.append(
+                f"the top candidate changes the arguments it is given (on `{changed[0]}`), "
+                "which its docstring does not ask for"
+            )
+            return
+        result.candidates.remove(alone)
+        result.candidates.insert(0, alone)
+        for place, candidate in enumerate(result.candidates, start=1):
+            candidate.rank = place
+        result.notes.append(
+            "put first an equal candidate that leaves its arguments alone: the likelier one "
+            f"changes them (on `{changed[0]}`)"
+        )
+
     # -- the contract -----------------------------------------------------------------------
 
     def implement(
@@ -590,6 +634,10 @@ class Pipeline:
             if top_probes is not None and passes:
                 hung = execution.hang_note(top_probes, len(near))
                 result.notes.extend([hung] if hung else [])
+        # The examples' calls, else the first inputs compared on (a handful show a sort in place).
+        shown = [example.call for example in examples if example.kind != "probe"]
+        checked = shown or calls[:ARGUMENT_CHECKS]
+        self._prefer_leaving_arguments(ctx, result, checked, file, cancel, progress)
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation
         if level != "bubblewrap":
