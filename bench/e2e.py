@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/e2e.py [--model qwen2.5-coder-0.5b] [--n 8] [--first-wave 3]
         [--tasks HumanEval/0,HumanEval/2,...] [--threads 2] [--skip-llama] [--without-drafts]
-        [--strip-examples] [--int4-prefill]
+        [--strip-examples] [--int4-only]
 
 Each prompt goes through the whole request as the language server runs it
 (``Pipeline.implement``: prompt, the real ONNX engine, the real sandbox, the ranking with the
@@ -11,9 +11,9 @@ verifier), once drawing all N at once and, with ``--first-wave K``, once in wave
 ``eval --strip-examples`` does): the request then compares candidates on drawn and proposed
 inputs, and in waves stops when the first wave behaves as one on every input
 (``sampling.firstWaveWithoutExamples``); "first pass" has nothing to count there.
-``--int4-prefill`` loads the model a second time with ``model.int8Prefill`` off and runs the
-last configuration on it too, so the int8 prefill graph is compared with the int4 graph reading
-prompts in the same call. Per configuration, summed over the prompts:
+``--int4-only`` loads the model a second time with ``model.int8Graph`` off and runs every
+configuration on it too, so the int8 graph (prompts and batches) is compared with the int4
+graph alone in the same call. Per configuration, summed over the prompts:
 
 - first pass: time until the sandbox reports the first candidate that passes every example;
 - ranked: time until the full ranked list;
@@ -179,9 +179,9 @@ def main() -> int:
         help="take the examples out of the docstrings (a function without examples)",
     )
     parser.add_argument(
-        "--int4-prefill",
+        "--int4-only",
         action="store_true",
-        help="also run the last configuration with model.int8Prefill off (a second engine)",
+        help="also run every configuration with model.int8Graph off (a second engine)",
     )
     args = parser.parse_args()
 
@@ -197,9 +197,9 @@ def main() -> int:
     if args.strip_examples:
         chosen = [strip_task(task) for task in chosen]
 
-    def settings(first_wave: int, drafts: bool = True, int8_prefill: bool = True) -> Settings:
+    def settings(first_wave: int, drafts: bool = True, int8_graph: bool = True) -> Settings:
         s = Settings()
-        s.model.int8_prefill = int8_prefill
+        s.model.int8_graph = int8_graph
         s.sampling.prompt_lookup = drafts
         s.model.name = args.model
         s.model.precision = args.precision
@@ -219,11 +219,11 @@ def main() -> int:
     if 0 < args.first_wave < args.n:
         configurations[f"waves of {args.first_wave}"] = (args.first_wave, True, timed)
     plain_loader = None
-    if args.int4_prefill:
-        plain_loader = Pipeline(settings(0, int8_prefill=False))
-        last_label, (last_wave, last_drafts, _) = list(configurations.items())[-1]
+    if args.int4_only:
+        plain_loader = Pipeline(settings(0, int8_graph=False))
         plain = TimedEngine(plain_loader.engine())
-        configurations[f"{last_label}, int4 prefill"] = (last_wave, last_drafts, plain)
+        for label, (wave, drafts, _) in list(configurations.items()):
+            configurations[f"{label}, int4 only"] = (wave, drafts, plain)
     rows: dict[str, list[dict[str, Any]]] = {}
     try:
         for label, (first_wave, drafts, engine) in configurations.items():

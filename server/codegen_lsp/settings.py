@@ -66,13 +66,14 @@ class ModelSettings:
     Faster decoding on an idle machine (here 34 -> 40 tok/s at batch 1, 114 -> 121 at batch 8),
     slower on a busy one (20 -> 14 at batch 1 with two other processes each holding a core).
     """
-    int8_prefill: bool = True
-    """Read prompts with a second, int8 copy of the model, then decode with the int4 one.
+    int8_graph: bool = True
+    """Run the wide passes on a second, int8 copy of the model: prompts and batches of 3+ rows.
 
-    On the CPU, for int4 models built by onnxruntime-genai (the catalogue's): the int8 graph's
-    integer kernels read a prompt of hundreds of tokens about 1.35x faster, for about 500 MB
-    more memory and a build of about two minutes on first use. Off, or where it does not apply
-    (CUDA, other precisions, a model given as an ONNX directory), the int4 graph reads prompts.
+    On the CPU, for int4 models built by onnxruntime-genai (the catalogue's). Its integer
+    kernels read a prompt of hundreds of tokens 1.35x faster and step 8 rows 1.5x faster; one
+    or two rows (greedy, drafts, repair) stay on the int4 graph. It costs about 500 MB more
+    memory and a build of about two minutes on first use. Off, or where it does not apply
+    (CUDA, other precisions, a model given as an ONNX directory), the int4 graph runs it all.
     """
     cache_dir: str = ""
     """Where prepared models live; empty means `$CODEGEN_LSP_CACHE` or the XDG cache dir."""

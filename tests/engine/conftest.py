@@ -74,17 +74,17 @@ def tiny_int4(tiny_hf: Path, tiny_cache: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_prefill(tiny_hf: Path, tiny_cache: Path) -> Path:
-    """The int8 graph that reads the tiny model's prompts (`models.export_prefill`)."""
+def tiny_int8_graph(tiny_hf: Path, tiny_cache: Path) -> Path:
+    """The int8 graph that shares the tiny int4 graph's cache (`models.export_int8_graph`)."""
     pytest.importorskip("onnxruntime_genai")
     from codegen_lsp.engine import models
 
-    return models.export_prefill(str(tiny_hf), cache=str(tiny_cache))
+    return models.export_int8_graph(str(tiny_hf), cache=str(tiny_cache))
 
 
 @pytest.fixture(scope="session")
-def hybrid_engine(tiny_int4: Path, tiny_prefill: Path):  # type: ignore[no-untyped-def]
-    """The int4 graph decoding from caches its int8 prefill graph wrote."""
+def hybrid_engine(tiny_int4: Path, tiny_int8_graph: Path):  # type: ignore[no-untyped-def]
+    """The int4 graph with its int8 graph: prompts and 3+ rows on int8, the rest on int4."""
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
-    return OnnxEngine(tiny_int4, device=DEVICE, threads=1, prefill_directory=tiny_prefill)
+    return OnnxEngine(tiny_int4, device=DEVICE, threads=1, int8_directory=tiny_int8_graph)

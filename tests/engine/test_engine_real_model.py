@@ -65,9 +65,9 @@ def test_shared_buffer_cache_draws_what_the_plain_cache_draws(engine) -> None:
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
     assert isinstance(engine, OnnxEngine) and engine.shared_buffer  # the int4 default's path
-    # By default an int8 graph reads the prompts (model.int8Prefill); compared here is the
+    # By default an int8 graph reads the prompts (model.int8Graph); compared here is the
     # int4 graph alone, with each cache.
-    assert engine.prefill_session is not engine.session
+    assert engine.int8_session is not engine.session
     shared = OnnxEngine(engine.directory, device="cpu", threads=2)
     plain = OnnxEngine(engine.directory, device="cpu", threads=2, shared_buffer=False)
     request = GenerationRequest(PROMPT, n=3, temperature=0.8, max_new_tokens=24, seed=3, stop=STOPS)

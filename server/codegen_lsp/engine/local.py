@@ -3,7 +3,8 @@
 :func:`prepare_model` pulls and exports the model through exactly the code ``codegen-lsp models
 export`` runs, reporting each step to ``progress``; on a GPU it prepares the graph built for
 CUDA (int4 with float16 activations, ``onnx-int4-cuda``) instead of the CPU one. On the CPU
-:func:`prepare_prefill` also prepares the int8 graph that reads prompts (``model.int8Prefill``).
+:func:`prepare_int8_graph` also prepares the int8 graph that runs prompts and batches
+(``model.int8Graph``).
 :func:`load_local` loads them into ONNX Runtime in this process. The scale-out backends
 (``remote.py``, ``shared.py``) fall back to it; :func:`~codegen_lsp.engine.loader.load_engine`
 chooses among them all.
@@ -29,7 +30,7 @@ def load_local(settings: ModelSettings, progress: models.Progress | None = None)
     when the model cannot be prepared or loaded.
     """
     directory = prepare_model(settings, progress)
-    prefill = prepare_prefill(settings, directory, progress)
+    int8_graph = prepare_int8_graph(settings, directory, progress)
     if progress is not None:
         progress(f"loading {settings.name} from {directory}")
     return OnnxEngine(
@@ -38,31 +39,31 @@ def load_local(settings: ModelSettings, progress: models.Progress | None = None)
         threads=settings.threads,
         spin=settings.spin,
         name=f"{settings.name}:{directory.name.removeprefix('onnx-')}",
-        prefill_directory=prefill,
+        int8_directory=int8_graph,
     )
 
 
-def prepare_prefill(
+def prepare_int8_graph(
     settings: ModelSettings, directory: Path, progress: models.Progress | None = None
 ) -> Path | None:
-    """Return the int8 graph that reads prompts for ``directory``, building it on first use.
+    """Return the int8 graph that shares ``directory``'s cache, building it on first use.
 
-    None when ``settings.int8_prefill`` is off or it does not apply: a CUDA device, a graph
+    None when ``settings.int8_graph`` is off or it does not apply: a CUDA device, a graph
     other than onnxruntime-genai's int4 for the CPU, a model given as an ONNX directory. A
-    build that fails is logged and told to ``progress``; the int4 graph then reads prompts.
+    build that fails is logged and told to ``progress``; the int4 graph then runs it all.
     """
-    if not settings.int8_prefill:
+    if not settings.int8_graph:
         return None
     manifest = models.read_manifest(directory)
     if uses_cuda(settings.device) or manifest.get("target", "cpu") != "cpu":
         return None
     if manifest.get("builder") != "onnxruntime-genai" or manifest.get("precision") != "int4":
-        log.info("no int8 prefill for %s: it applies to onnxruntime-genai's int4 graphs", directory)
+        log.info("no int8 graph for %s: it pairs with onnxruntime-genai's int4 graphs", directory)
         return None
     try:
-        return models.export_prefill(settings.name, settings.cache_dir, progress)
+        return models.export_int8_graph(settings.name, settings.cache_dir, progress)
     except models.ModelError as error:
-        message = f"no int8 prefill graph ({error}); the int4 graph reads prompts"
+        message = f"no int8 graph ({error}); the int4 graph runs it all"
         log.warning("%s", message)
         if progress is not None:
             progress(message)

@@ -620,58 +620,59 @@ def export(
         return destination
 
 
-PREFILL_DIR = "onnx-int8-prefill"
-"""The cache directory of a model's CPU prefill graph (see :func:`export_prefill`)."""
-PREFILL_RECIPE = 1
+INT8_GRAPH_DIR = "onnx-int8-genai"
+"""The cache directory of a model's int8 graph for the CPU (see :func:`export_int8_graph`)."""
+INT8_GRAPH_RECIPE = 1
 
 
-def export_prefill(name: str, cache: str = "", progress: Progress | None = None) -> Path:
-    """Prepare ``name``'s CPU prefill graph; return its directory (fast no-op when done).
+def export_int8_graph(name: str, cache: str = "", progress: Progress | None = None) -> Path:
+    """Prepare ``name``'s int8 graph for the CPU; return its directory (fast no-op when done).
 
     The same graph as the int4 export of onnxruntime-genai's builder, with int8 weights
-    (``engine.export.genai_prefill``): the engine reads prompts with it and decodes with the
-    int4 graph from the cache it leaves. Raises :class:`ModelError` for a model given as an
+    (``engine.export.genai_int8``): the engine runs prompts and steps of several rows on it and
+    the rest on the int4 graph, over one cache. Raises :class:`ModelError` for a model given as an
     ONNX directory (there is nothing to build it from) or without the builder.
     """
     source = resolve(name, cache)
     if source.onnx is not None:
         raise ModelError(
-            f"{source.onnx} is an ONNX export: a prefill graph is built from a catalogue model, "
+            f"{source.onnx} is an ONNX export: an int8 graph is built from a catalogue model, "
             "an HF directory or a GGUF file"
         )
     if not _genai_builder_available():
         raise ModelError(
-            "the prefill graph is built by onnxruntime-genai's model builder, which is not "
+            "the int8 graph is built by onnxruntime-genai's model builder, which is not "
             "installed: pip install 'codegen-lsp[export]' (or pip install onnxruntime-genai)"
         )
-    destination = source.workdir / PREFILL_DIR
-    if _finished_prefill(destination):
+    destination = source.workdir / INT8_GRAPH_DIR
+    if _finished_int8_graph(destination):
         return destination
     with _locked(source.workdir):
-        if _finished_prefill(destination):
+        if _finished_int8_graph(destination):
             return destination
         hf_dir = _ensure_hf(source, cache, progress)
-        _require_space(source.workdir, 2 * _dir_size(hf_dir) + 200_000_000, "build the prefill")
+        _require_space(source.workdir, 2 * _dir_size(hf_dir) + 200_000_000, "build the int8 graph")
         with _staging(destination) as staging:
             _run_step(
-                ["genai-prefill", str(hf_dir), str(staging)],
-                f"building {source.label}'s int8 prefill graph (onnxruntime-genai builder, "
+                ["genai-int8", str(hf_dir), str(staging)],
+                f"building {source.label}'s int8 graph for prompts and batches "
+                "(onnxruntime-genai builder, "
                 "about two minutes)",
                 progress,
             )
             facts = _facts(source, "int8", builder="onnxruntime-genai")
-            facts["recipe"] = PREFILL_RECIPE
-            facts["role"] = "prefill"
+            facts["recipe"] = INT8_GRAPH_RECIPE
+            facts["role"] = "int8-graph"
             _write_manifest(staging, facts)
     _say(progress, f"ready: {destination}")
     return destination
 
 
-def _finished_prefill(directory: Path) -> bool:
+def _finished_int8_graph(directory: Path) -> bool:
     return (
         is_onnx_dir(directory)
         and (directory / MANIFEST).exists()
-        and read_manifest(directory).get("recipe") == PREFILL_RECIPE
+        and read_manifest(directory).get("recipe") == INT8_GRAPH_RECIPE
     )
 
 
@@ -774,6 +775,6 @@ def status(name: str, cache: str = "") -> dict[str, str]:
     for precision in CUDA_PRECISIONS:
         directory = onnx_path(spec.name, precision, cache, "cuda")
         found[f"{precision}-cuda"] = str(directory) if directory else "-"
-    prefill = model_dir(spec.name, cache) / PREFILL_DIR
-    found["int8-prefill"] = str(prefill) if _finished_prefill(prefill) else "-"
+    int8_graph = model_dir(spec.name, cache) / INT8_GRAPH_DIR
+    found["int8-genai"] = str(int8_graph) if _finished_int8_graph(int8_graph) else "-"
     return found
