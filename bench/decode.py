@@ -16,6 +16,9 @@ at batch 8 (one prompt, 8 samples, the way the server draws candidates), peak RS
 llama.cpp on the same GGUF, and the memory-bandwidth ceiling for the weights read per token.
 The last line is one JSON object with every figure.
 
+``--precisions int4,int4+int8`` adds the int4 graph with its int8 graph (``model.int8Graph``:
+the prompt and steps of 3 or more rows on int8), whose weight traffic per token counts int4's.
+
 ``--prompt-lookup`` instead compares batch-1 decoding of the int4 model with and without
 speculative prompt-lookup drafts (``sampling.promptLookup``), greedy and sampled, on a prompt
 whose continuation is new code (the one above) and on a repair prompt whose answer repeats most
@@ -129,16 +132,25 @@ def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, Any]:
     return figures
 
 
+INT4_WITH_INT8 = "int4+int8"
+"""The ``--precisions`` name of the int4 graph run with its int8 graph (``model.int8Graph``)."""
+
+
 def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
     from codegen_lsp.engine import models
     from codegen_lsp.engine.onnx_backend import OnnxEngine
 
-    # A precision may also be an exported directory (a quantisation variant under study).
+    # A precision may also be an exported directory (a quantisation variant under study), or
+    # int4+int8: the int4 graph with the int8 graph for prompts and 3+ rows (model.int8Graph).
     candidate = Path(args.precision)
+    int8_directory = None
     if candidate.is_dir():
         directory = candidate
     elif args.device == "cuda" and args.precision == "int4":
         directory = models.export(args.model, "int4", target="cuda")
+    elif args.precision == INT4_WITH_INT8:
+        directory = models.export(args.model, "int4")
+        int8_directory = models.export_int8_graph(args.model)
     else:
         directory = models.export(args.model, args.precision)
     engine = OnnxEngine(
@@ -148,13 +160,14 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
         shared_buffer=False if args.plain_cache else None,
         arena=args.arena,
         spin=args.spin,
+        int8_directory=int8_directory,
     )
     figures = measure_engine(engine, args.new_tokens, args.batch)
     figures["cache"] = "shared-buffer" if engine.shared_buffer else "plain"
     weights = sum(p.stat().st_size for p in directory.glob("model.onnx*"))
     config = engine.facts.config
     # The embedding table is read one row per token: not part of the per-token weight traffic.
-    precision = args.precision
+    precision = "int4" if args.precision == INT4_WITH_INT8 else args.precision
     if candidate.is_dir():  # an exported directory says its own precision
         precision = str(models.read_manifest(directory).get("precision", precision))
     bytes_per_embedding_weight = {"int4": 0.5 + 4 / 32}.get(precision, 4.0)

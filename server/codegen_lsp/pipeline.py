@@ -459,12 +459,12 @@ class Pipeline:
         calls: list[str],
         file: ProjectFile | None,
         cancel: threading.Event | None,
-        progress: ProgressFn | None,
     ) -> None:
         """Put first an equal candidate that leaves its arguments alone; say when none does.
 
         Equal: the top candidate's score and examples passed, so the evidence cannot tell them
-        apart (:func:`execution.argument_changes` says which change what they are given).
+        apart (:func:`execution.argument_changes` says which change what they are given). A
+        few calls after the ranking has ended: no progress of its own.
         """
         if not result.candidates:
             return
@@ -474,7 +474,7 @@ class Pipeline:
         ]
         sandbox, _ = self.sandbox_for(file)
         changed = execution.argument_changes(
-            ctx, [c.body for c in equals], calls, sandbox, _package(file), cancel, progress
+            ctx, [c.body for c in equals], calls, sandbox, _package(file), cancel
         )
         if changed[0] is None:
             return
@@ -637,7 +637,7 @@ class Pipeline:
         # The examples' calls, else the first inputs compared on (a handful show a sort in place).
         shown = [example.call for example in examples if example.kind != "probe"]
         checked = shown or calls[:ARGUMENT_CHECKS]
-        self._prefer_leaving_arguments(ctx, result, checked, file, cancel, progress)
+        self._prefer_leaving_arguments(ctx, result, checked, file, cancel)
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation
         if level != "bubblewrap":
