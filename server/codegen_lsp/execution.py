@@ -384,14 +384,14 @@ def argument_changes(
     sandbox: Sandbox,
     package: str = "",
     cancel: threading.Event | None = None,
-    progress: ProgressFn | None = None,
 ) -> list[str | None]:
     """Return, per body, the first of ``calls`` after which its arguments changed; None if none.
 
     Only for a function that returns its answer (:func:`inputs.observes` is False) and whose
     docstring does not let it change what it is given: there, sorting the caller's list in
     place passes every example and still surprises the caller. Calls of another shape
-    (:func:`inputs.argument_check`) are not checked.
+    (:func:`inputs.argument_check`) are not checked. A few calls once the ranking has ended:
+    no progress of their own (the bar only moves forward).
     """
     if inputs.observes(ctx) or inputs.may_change_arguments(ctx):
         return [None] * len(bodies)
@@ -399,9 +399,7 @@ def argument_changes(
     if not checks or not bodies:
         return [None] * len(bodies)
     probes = inputs.probe_examples([check for _, check in checks], inputs.importable_classes(ctx))
-    runs = run_examples(
-        ctx, bodies, probes, sandbox, package, cancel, progress, stage="checking arguments"
-    )
+    runs = run_examples(ctx, bodies, probes, sandbox, package, cancel)
     changed: list[str | None] = []
     for run in runs:
         found = None

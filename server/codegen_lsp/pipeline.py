@@ -463,8 +463,7 @@ class Pipeline:
         """Put first an equal candidate that leaves its arguments alone; say when none does.
 
         Equal: the top candidate's score and examples passed, so the evidence cannot tell them
-        apart (:func:`execution.argument_changes` says which change what they are given). A
-        few calls after the ranking has ended: no progress of its own.
+        apart (:func:`execution.argument_changes` says which change what they are given).
         """
         if not result.candidates:
             return
