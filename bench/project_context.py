@@ -19,6 +19,12 @@ never shown to the model) decide, run by this interpreter in a subprocess from t
 with a time limit. Every candidate is judged too ("any of n"). Two arms with the same seed:
 cross-file context on and off (``settings.project.cross_file_context``).
 
+``--tasks-file bench/project_context/method_tasks.json`` is a second set: six methods of a class
+in the ``kiosk`` project (a method, a property, a static method; ``Task.function`` is
+``Class.method``), none with an example. Its arms are ``on`` and ``noproposals`` (context on,
+without the calls the model proposes, ``ranking.proposedInputs``): what asking the model for
+calls of a method adds to the inputs drawn from the type hints.
+
     .venv/bin/python bench/project_context.py [--n 4] [--seed 1] [--arms on,off]
         [--model qwen2.5-coder-0.5b] [--tasks N] [--json OUT]
     .venv/bin/python bench/project_context.py --arms oracle   # no model: validates the set
@@ -262,7 +268,11 @@ def markdown(summary: dict[str, dict[str, Any]], comparison: dict[str, Any] | No
             mine, theirs = ("won", "lost") if name == "on" else ("lost", "won")
             won_lost = f"{comparison[mine]} / {comparison[theirs]}"
         failures = ", ".join(f"{k} {v}" for k, v in fig["top_failures"].items()) or "-"
-        label = {"on": "cross-file on", "off": "cross-file off"}.get(name, name)
+        label = {
+            "on": "cross-file on",
+            "off": "cross-file off",
+            "noproposals": "on, no proposed calls",
+        }.get(name, name)
         lines.append(
             f"| {label} | {fig['passed']}/{fig['tasks']} ({fig['pass_rate']:.0%}) "
             f"| {fig['with_example'][0]}/{fig['with_example'][1]} / "
@@ -276,7 +286,7 @@ def markdown(summary: dict[str, dict[str, Any]], comparison: dict[str, Any] | No
         low, high = comparison["ci95"]
         lines.append("")
         lines.append(
-            f"on - off: {comparison['difference']:+.1%} (paired bootstrap 95% "
+            f"on - {comparison['against']}: {comparison['difference']:+.1%} (paired bootstrap 95% "
             f"[{low:+.1%}, {high:+.1%}]), won {comparison['won']}, lost {comparison['lost']}"
         )
     return "\n".join(lines)
@@ -289,8 +299,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     arms = [a for a in args.arms.split(",") if a]
     if arms == ["oracle"]:
         return validate(selected, work, args.timeout)
-    if not set(arms) <= {"on", "off"}:
-        raise SystemExit("--arms takes on, off, on,off (or oracle alone)")
+    if not set(arms) <= {"on", "off", "noproposals"}:
+        raise SystemExit("--arms takes on, off, noproposals, joined by commas (or oracle alone)")
     print(
         f"model {args.model}: {len(selected)} tasks x arms {','.join(arms)}, n={args.n}, "
         f"seed {args.seed}; hidden tests time out after {args.timeout:.0f} s",
@@ -311,8 +321,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rows, loads = run_arms(args, arms, selected, one, line)
     summary = {name: figures(rows[name]) for name in arms}
     comparison = None
-    if sorted(arms) == ["off", "on"]:
-        comparison = paired([r["passed"] for r in rows["on"]], [r["passed"] for r in rows["off"]])
+    others = [a for a in arms if a != "on"]
+    if "on" in arms and len(others) == 1:
+        on, against = [r["passed"] for r in rows["on"]], [r["passed"] for r in rows[others[0]]]
+        comparison = {**paired(on, against), "against": others[0]}
     print()
     print("| task | example |" + "".join(f" {a} |" for a in arms))
     print("|---|---|" + "---|" * len(arms))
@@ -336,7 +348,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "tasks": len(selected),
         "arms": summary,
-        "on_vs_off": comparison,
+        f"on_vs_{others[0] if comparison else 'off'}": comparison,
         "model_load_s": loads,
         "minutes": round(elapsed / 60, 1),
     }
@@ -351,7 +363,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_options(parser, n=4, timeout_s=20.0)
-    parser.add_argument("--arms", default="on,off", help="on, off, on,off, or oracle (no model)")
+    parser.add_argument(
+        "--arms", default="on,off", help="on, off, noproposals (commas), or oracle (no model)"
+    )
     parser.add_argument("--work", default=str(DEFAULT_WORK), help="the projects' copies")
     parser.add_argument("--tasks-file", default=str(TASKS_FILE))
     args = parse_run_options(parser)

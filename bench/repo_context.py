@@ -220,8 +220,14 @@ def run_in_project(root: Path, arguments: list[str], timeout_s: float) -> TestRu
 
 
 def find_def(tree: ast.Module, name: str) -> ast.FunctionDef:
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
+    """Return the module-level function ``name``, or for ``Class.method`` the class's method."""
+    owner, _, method = name.rpartition(".")
+    body: list[ast.stmt] = tree.body
+    if owner:
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner]
+        body = classes[0].body if classes else []
+    for node in body:
+        if isinstance(node, ast.FunctionDef) and node.name == method:
             return node
     raise LookupError(f"no module-level def {name}")
 
@@ -594,6 +600,8 @@ def import_failures(candidate: Any) -> list[str]:
 class Arm:
     """One pipeline, with cross-file context on or off; ``oracle`` writes the original body.
 
+    ``noproposals`` is ``on`` without the calls the model proposes (``ranking.proposedInputs``).
+
     The oracle arm loads no model: its one candidate is the function's original body, put in
     through the product's own edit (the function context's replacement range), which checks the
     blanking, the edit and the judge (every oracle task must pass).
@@ -609,7 +617,9 @@ class Arm:
         settings.sampling.seed = args.seed
         if args.prompt_format:
             settings.sampling.prompt_format = args.prompt_format
-        settings.project.cross_file_context = name == "on"
+        # "noproposals": context on, but the model is not asked for calls to compare on.
+        settings.project.cross_file_context = name in ("on", "noproposals")
+        settings.ranking.proposed_inputs = name != "noproposals"
         self.name = name
         self.pipeline = Pipeline(settings)
         try:
@@ -646,7 +656,7 @@ def oracle_result(source: str, line0: int, original: str) -> Any:
     from codegen_lsp.sandbox.types import CandidateRun
 
     ctx = find_function(source, line0, 0)
-    node = find_def(ast.parse(original), ctx.name)
+    node = find_def(ast.parse(original), ctx.qualified_name)
     first, last = body_span(node)
     body = "".join(original.splitlines(keepends=True)[first - 1 : last]).rstrip()
     replacement = TextReplacement(*ctx.replace_start, *ctx.replace_end, "\n" + body)

@@ -122,9 +122,9 @@ def probe_calls(
 
     Drawn from the type hints (``ranking.drawnInputs``) and, with ``ranking.proposedInputs``,
     those of ``proposals()`` that were not drawn: the calls the model proposes (chat models
-    only), called only then. Drawn for a module-level function and for a method of a
-    module-level class (on a drawn instance, :func:`inputs.callee`); the model is asked for
-    calls of a module-level function only.
+    only), called only then. Both for a module-level function and for a method of a
+    module-level class (on an instance built in the call, or on the class:
+    :func:`inputs.callee`).
     """
     ranking = settings.ranking
     if inputs.callee(ctx) is None:
@@ -134,7 +134,7 @@ def probe_calls(
     )
     drawn = drawn if ranking.drawn_inputs else []
     proposed: list[str] = []
-    if ranking.proposed_inputs and ctx.is_top_level:
+    if ranking.proposed_inputs:
         proposed = [call for call in proposals() if call not in drawn]
     return drawn, proposed
 
@@ -231,7 +231,11 @@ class CallProposals:
         A model without a chat template is not asked (no calls); ``prompt_lookup`` is the
         ``sampling.promptLookup`` setting.
         """
-        rendered = prompt_mod.calls_prompt(ctx, engine)
+        reached = inputs.callee(ctx)
+        if reached is None:
+            return []
+        form = inputs.call_form(ctx.name, reached)
+        rendered = prompt_mod.calls_prompt(ctx, engine, form)
         if rendered is None:
             return []
         with self._lock:
@@ -255,12 +259,13 @@ class CallProposals:
         )
         check_cancel(cancel)
         report(progress, "proposing inputs", 1, 1)
-        text = prompt_mod.calls_lead(ctx) + sample.text
+        text = prompt_mod.calls_lead(form) + sample.text
         calls = inputs.proposed_calls(
             text,
             ctx.name,
             constructors=inputs.constructors(ctx),
             defaults=builds.field_defaults(ctx),
+            reached=reached,
         )
         calls = [call for call in calls if inputs.fits_signature(ctx, call)]
         with self._lock:
@@ -276,7 +281,10 @@ class CallProposals:
         It is kept with the calls; ``eval`` records it so that the asserts in it can be
         measured without a model.
         """
-        rendered = prompt_mod.calls_prompt(ctx, engine)
+        reached = inputs.callee(ctx)
+        if reached is None:
+            return None
+        rendered = prompt_mod.calls_prompt(ctx, engine, inputs.call_form(ctx.name, reached))
         if rendered is None:
             return None
         with self._lock:

@@ -342,7 +342,7 @@ def signature_calls(
     calls: list[str] = []
 
     def keep(values: tuple[Any, ...]) -> None:
-        call = _call_text(kind, owner, ctx.name, [repr(v) for v in values])
+        call = call_text(kind, owner, ctx.name, [repr(v) for v in values])
         if call not in calls and len(call) <= CALL_CHARS and len(calls) < count:
             calls.append(call)
 
@@ -350,7 +350,7 @@ def signature_calls(
     return calls
 
 
-def _call_text(kind: str, owner: str, name: str, values: list[str]) -> str:
+def call_text(kind: str, owner: str, name: str, values: list[str]) -> str:
     """Write the call: by name, on the drawn instance (the first value), or on the class."""
     if kind == "function":
         return f"{name}({', '.join(values)})"
@@ -359,6 +359,19 @@ def _call_text(kind: str, owner: str, name: str, values: list[str]) -> str:
     if kind == "method":
         return f"{values[0]}.{name}({', '.join(values[1:])})"
     return f"{owner}.{name}({', '.join(values)})"
+
+
+def call_form(name: str, reached: tuple[str, str]) -> str:
+    """Return the shape of a call, as the model is asked to write it (:func:`callee`'s kinds).
+
+    ``f(...)``; for a method on a new object, ``Cart(...).total(...)`` (a property:
+    ``Cart(...).total``); for a static or class method, ``Cart.parse(...)``.
+    """
+    kind, owner = reached
+    if kind == "property":
+        return call_text(kind, owner, name, [f"{owner}(...)"])
+    receiver = [f"{owner}(...)"] if kind == "method" else []
+    return call_text(kind, owner, name, [*receiver, "..."])
 
 
 def _draw(
@@ -385,12 +398,17 @@ def _draw(
         log.debug("inputs: drawing stopped early", exc_info=True)
 
 
+FUNCTION: tuple[str, str] = ("function", "")
+"""What :func:`callee` returns for a module-level function."""
+
+
 def proposed_calls(
     text: str,
     name: str,
     limit: int = PROPOSED_CALLS,
     constructors: frozenset[str] = frozenset(),
     defaults: dict[str, dict[str, str]] | None = None,
+    reached: tuple[str, str] = FUNCTION,
 ) -> list[str]:
     """Return the calls of ``name`` in the model's text, with data arguments only, deduplicated.
 
@@ -402,6 +420,11 @@ def proposed_calls(
     ``assert f(1) == 2, "msg")``) still gives its call: only the part before `` == `` is read.
     A constructor's keyword that only repeats the field's default (``defaults``: class, field,
     source) is left out when it is not data itself (``category=Category.TOOLS``).
+
+    ``reached`` (:func:`callee`) says how a call reaches the function: a method is called on an
+    object its class builds from data (``Cart([Item('a', 2)]).total()``; a property is read,
+    ``Cart([]).empty``), a static or class method on the class (``Cart.parse('a:2')``). A call
+    on an object built elsewhere (``cart.total()``) is not kept: nothing says what it holds.
     """
     calls: list[str] = []
     for line in text.splitlines():
@@ -414,7 +437,7 @@ def proposed_calls(
         if defaults:
             _drop_spelled_defaults(tree, constructors, defaults)
         for node in ast.walk(tree):
-            call = _data_call(node, name, constructors)
+            call = _data_call(node, name, constructors, reached)
             if call is not None and call not in calls and len(call) <= CALL_CHARS:
                 calls.append(call)
                 break
@@ -497,12 +520,44 @@ def proposed_asserts(
     return found
 
 
-def _data_call(node: ast.AST, name: str, constructors: frozenset[str]) -> str | None:
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+def _data_call(
+    node: ast.AST, name: str, constructors: frozenset[str], reached: tuple[str, str] = FUNCTION
+) -> str | None:
+    """Return ``node`` as source when it is a call of the function with data only, else None."""
+    kind, owner = reached
+    if kind == "property":
+        if isinstance(node, ast.Attribute) and node.attr == name:
+            return ast.unparse(node) if _built(node.value, owner, constructors) else None
         return None
-    if node.func.id != name or not _data_arguments(node, constructors):
+    if not isinstance(node, ast.Call) or not _data_arguments(node, constructors):
         return None
-    return ast.unparse(node)
+    func = node.func
+    if kind == "function":
+        reaches = isinstance(func, ast.Name) and func.id == name
+    elif kind == "method":
+        reaches = (
+            isinstance(func, ast.Attribute)
+            and func.attr == name
+            and _built(func.value, owner, constructors)
+        )
+    else:  # a static or class method, on its class
+        reaches = (
+            isinstance(func, ast.Attribute)
+            and func.attr == name
+            and isinstance(func.value, ast.Name)
+            and func.value.id == owner
+        )
+    return ast.unparse(node) if reaches else None
+
+
+def _built(node: ast.expr, owner: str, constructors: frozenset[str]) -> bool:
+    """Tell an object of class ``owner`` built from data: ``Cart([Item('a', 2)])``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == owner
+        and _data_arguments(node, constructors | {owner})
+    )
 
 
 def _data_arguments(call: ast.Call, constructors: frozenset[str]) -> bool:
@@ -515,7 +570,13 @@ def _data_arguments(call: ast.Call, constructors: frozenset[str]) -> bool:
 
 
 def is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
-    """Tell a literal, a list/tuple/set/dict of data, or a call of one of ``constructors``."""
+    """Tell a literal, a list/tuple/set/dict of data, or a call of one of ``constructors``.
+
+    A member of one of those classes counts too (``Discount.STAFF``, an Enum's member, as the
+    drawn calls write it): like a constructor's call, it is only ever evaluated in the sandbox.
+    """
+    if isinstance(node, ast.Attribute):
+        return isinstance(node.value, ast.Name) and node.value.id in constructors
     if isinstance(node, ast.Call):
         # A project class built through its constructor: it runs only in the sandbox.
         return (
@@ -825,18 +886,33 @@ def fits_signature(ctx: FunctionContext, call: str) -> bool:
     """Tell whether a proposed call passes values its parameters' simple type hints allow.
 
     Small models propose ``mean([1.0, 2.0])`` and, on the next line, ``mean(1.0)``; a call the
-    hints rule out only tells which candidates crash the same way, so it is not kept.
-    Parameters without a simple hint accept anything.
+    hints rule out only tells which candidates crash the same way, so it is not kept, nor is one
+    with too many or too few arguments. Parameters without a simple hint accept anything; a
+    method's ``self`` or ``cls`` is the call's own.
     """
+    reached = callee(ctx)
     try:
         node = ast.parse(call, mode="eval").body
         signature = _signature(ctx).args
     except (SyntaxError, Unsupported):
         return False
+    if reached is not None and reached[0] == "property":
+        return isinstance(node, ast.Attribute)  # read, not called: no arguments to check
     if not isinstance(node, ast.Call):
         return False
     positional = [*signature.posonlyargs, *signature.args]
+    if reached is not None and reached[0] in ("method", "classmethod"):
+        positional = positional[1:]  # self or cls: the call supplies it
     by_name = {p.arg: p for p in [*positional, *signature.kwonlyargs]}
+    # A call the signature cannot take makes every candidate raise the same TypeError.
+    if len(node.args) > len(positional) and signature.vararg is None:
+        return False
+    if signature.kwarg is None and any(k.arg not in by_name for k in node.keywords):
+        return False
+    required = positional[: len(positional) - len(signature.defaults)]
+    named = {k.arg for k in node.keywords}
+    if any(p.arg not in named for p in required[len(node.args) :]):
+        return False
     passed = list(zip(positional, node.args, strict=False))
     passed += [(by_name[k.arg], k.value) for k in node.keywords if k.arg in by_name]
     for parameter, argument in passed:

@@ -251,30 +251,43 @@ def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | Non
     return Prompt(rendered + '"""', "chat", ('"""', "<|im_end|>"))
 
 
-def calls_prompt(ctx: FunctionContext, engine: PromptEngine, count: int = 6) -> Prompt | None:
+def calls_prompt(
+    ctx: FunctionContext, engine: PromptEngine, form: str, count: int = 6
+) -> Prompt | None:
     """Return a chat prompt asking for ``count`` calls of the function (CodeT's test inputs).
 
-    The reply is read for the calls' arguments only (``inputs.proposed_calls``); None for a
-    model without a chat template.
+    ``form`` (``inputs.call_form``) is the call's shape: ``f(...)``, or for a method a call on
+    an object built in the call (``Cart(...).total(...)``), so that each call says what the
+    object holds. The reply is read for the calls' arguments only (``inputs.proposed_calls``);
+    None for a model without a chat template.
     """
+    if form.startswith(f"{ctx.name}("):
+        what, built = f"the Python function `{ctx.name}`", ""
+    else:
+        owner = form.split("(")[0].split(".")[0]
+        what = f"the method `{owner}.{ctx.name}`"
+        built = (
+            f", each on a new `{owner}` built from literal arguments" if "(...)." in form else ""
+        )
+    code = "\n".join([*ctx.enclosing_headers, ctx.function_head])
     rendered = _ask_about_code(
         ctx,
         engine,
-        f"Write {count} different calls of the Python function `{ctx.name}` below that a test "
-        f"would make: typical inputs and edge cases, arguments written as literals. One call "
-        f"per line, each `assert {ctx.name}(...) == <expected>`. No other text.",
-        ctx.function_head,
+        f"Write {count} different calls of {what} below that a test would make{built}: "
+        f"typical inputs and edge cases, arguments written as literals. One call per line, "
+        f"each `assert {form} == <expected>`. No other text.",
+        code,
     )
     if rendered is None:
         return None
     # The answer is begun for the model: small models otherwise write the function itself, or
     # a unittest class, instead of calls.
-    return Prompt(rendered + "```python\n" + calls_lead(ctx), "chat", ("```", "<|im_end|>"))
+    return Prompt(rendered + "```python\n" + calls_lead(form), "chat", ("```", "<|im_end|>"))
 
 
-def calls_lead(ctx: FunctionContext) -> str:
+def calls_lead(form: str) -> str:
     """Return the start of the answer a :func:`calls_prompt` gives (the reply continues it)."""
-    return f"assert {ctx.name}("
+    return f"assert {form[: form.index('(') + 1]}"
 
 
 def _docstring_style(ctx: FunctionContext) -> str:

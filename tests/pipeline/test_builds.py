@@ -15,7 +15,14 @@ from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.project import find_project
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings, Settings
-from support.scripted_model import Reply, ScriptedModel, body, implementing, proposing
+from support.scripted_model import (
+    Reply,
+    ScriptedModel,
+    body,
+    implementing,
+    proposing,
+    proposing_method,
+)
 
 SHOP = '''from dataclasses import dataclass, field
 from enum import Enum
@@ -393,20 +400,32 @@ def test_a_method_no_call_can_reach_gets_no_drawn_calls(method: str) -> None:
     assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
 
 
-def _implement_total(bodies: list[str]) -> Any:
-    """Implement ``Till.total`` in METHODS with a scripted model that writes ``bodies``."""
+def _implement_total(bodies: list[str], proposed: str | None = None) -> Any:
+    """Implement ``Till.total`` in METHODS with a scripted model that writes ``bodies``.
+
+    With ``proposed``, the model is asked for calls too and replies with it.
+    """
     line = next(i for i, text in enumerate(METHODS.splitlines()) if "def total(" in text)
     model = ScriptedModel()
     try:
         # A method's body is indented twice.
         model.script(r"def total\(self\)", [Reply(f"        {code}\n```") for code in bodies])
-        pipeline = Pipeline(_scripted(model, len(bodies)))
+        settings = _scripted(model, len(bodies))
+        if proposed is not None:
+            model.script(proposing_method("Till", "total"), [Reply(proposed)])
+            settings.ranking.proposed_inputs = True
+        pipeline = Pipeline(settings)
         try:
-            return pipeline.implement(METHODS, line + 1)
+            result = pipeline.implement(METHODS, line + 1)
         finally:
             pipeline.close()
     finally:
         model.close()
+    asked = [prompt for prompt in model.prompts if "different calls of" in prompt]
+    assert len(asked) == (proposed is not None), asked
+    # The answer is begun with the call's shape: on a new object, which says what it holds.
+    assert all(prompt.endswith("```python\nassert Till(") for prompt in asked), asked
+    return result
 
 
 def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
@@ -418,6 +437,23 @@ def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
     for candidate in result.candidates:  # they part ways on a staff till with prices
         assert candidate.score_parts["agreement"] == 1, candidate.score_parts
         assert candidate.score_parts["crashes"] == 0, candidate.score_parts
+
+
+def test_a_method_is_compared_on_the_calls_the_model_proposes_too() -> None:
+    # Before, the model was asked for calls of module-level functions only.
+    proposed = (
+        "'ann', Discount.STAFF).total() == 0\n"  # continues the lead `assert Till(`
+        "assert Till('bo').total() == 0\n"
+        "assert till.total() == 5\n"  # an object built elsewhere: nothing says what it holds
+        "assert Till('cy').total(3) == 5\n"  # more arguments than the method takes
+        "assert Receipt('dee').total() == 0\n"  # not the method's class\n"
+        "```"
+    )
+    right = "return sum(self.prices) * (100 - self.discount.value) // 100"
+    result = _implement_total([right, "return sum(self.prices)"], proposed)
+    kept = ["Till('ann', Discount.STAFF).total()", "Till('bo').total()"]
+    assert [call for call in result.inputs if "Till('" in call] == kept, result.inputs
+    assert any("and 2 proposed by the model" in note for note in result.notes), result.notes
 
 
 def test_candidates_that_raise_on_every_input_say_what_they_raised() -> None:

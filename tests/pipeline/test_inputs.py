@@ -175,6 +175,72 @@ assert move([Pt(0, 0), {'a': Pt(1, 1)}], Vec(0, 0)) == 0
     assert inputs.fits_signature(ctx, "move(Pt(1.0, 2.0), Vec(0.5, 1))")
 
 
+@pytest.mark.parametrize(
+    ("reached", "form"),
+    [
+        (("function", ""), "total(...)"),
+        (("method", "Till"), "Till(...).total(...)"),
+        (("property", "Till"), "Till(...).total"),
+        (("static", "Till"), "Till.total(...)"),
+        (("classmethod", "Till"), "Till.total(...)"),
+    ],
+)
+def test_the_model_is_asked_for_calls_in_the_shape_that_reaches_the_function(
+    reached: tuple[str, str], form: str
+) -> None:
+    assert inputs.call_form("total", reached) == form
+
+
+def test_proposed_calls_of_a_method_build_its_object_or_name_its_class() -> None:
+    known = frozenset({"Till", "Discount", "Receipt"})
+    reply = """assert Till('ann', Discount.STAFF).total() == 0
+assert Till('bo', [Receipt(1)]).total() == 1
+assert till.total() == 0
+assert Receipt('x').total() == 0
+assert Till(owner()).total() == 0
+assert Till('cy').empty == True
+assert Till.cents(3) == 300
+assert Receipt.cents(3) == 300
+"""
+    method = inputs.proposed_calls(reply, "total", constructors=known, reached=("method", "Till"))
+    assert method == ["Till('ann', Discount.STAFF).total()", "Till('bo', [Receipt(1)]).total()"]
+    # A property is read, not called; a static or class method is called on its class.
+    assert inputs.proposed_calls(
+        reply, "empty", constructors=known, reached=("property", "Till")
+    ) == ["Till('cy').empty"]
+    for kind in ("static", "classmethod"):
+        found = inputs.proposed_calls(reply, "cents", constructors=known, reached=(kind, "Till"))
+        assert found == ["Till.cents(3)"]
+    # As a function's, the calls must name it: none of these does.
+    assert inputs.proposed_calls(reply, "total", constructors=known) == []
+    # An Enum's member is data only when its class is one the module names.
+    reply = "assert Till('ann', Discount.STAFF).total() == 0"
+    found = inputs.proposed_calls(
+        reply, "total", constructors=frozenset({"Till"}), reached=("method", "Till")
+    )
+    assert found == []
+
+
+def test_calls_that_the_signature_cannot_take_are_not_kept() -> None:
+    ctx = function(
+        "class Till:\n"
+        "    def add(self, price: int, times: int = 1, *, note: str = '') -> int:\n"
+        '        """Doc."""\n'
+    )
+    assert inputs.callee(ctx) == ("method", "Till")
+    for call in ["Till().add(3)", "Till().add(3, 2)", "Till().add(price=3, note='x')"]:
+        assert inputs.fits_signature(ctx, call), call
+    for call in [
+        "Till().add()",  # price missing
+        "Till().add(3, 2, 1)",  # one too many
+        "Till().add(3, colour='red')",  # no such parameter
+        "Till().add('3')",  # a str where the hint says int
+    ]:
+        assert not inputs.fits_signature(ctx, call), call
+    rest = function('def f(*values: int, **named: str) -> int:\n    """Doc."""\n')
+    assert inputs.fits_signature(rest, "f(1, 2, 3, x='a')")
+
+
 def test_dataclass_results_are_compared_by_their_fields() -> None:
     module = PROJECT_FILE.replace("from shapes.geometry import Vec\n", "Vec = tuple\n")
     probes = inputs.probe_examples(

@@ -24,6 +24,15 @@ def test_reference_bodies_pass_and_blank_bodies_fail(tmp_path: Path) -> None:
     assert (checked["tasks"], checked["with_example"]) == (20, 10)
 
 
+def test_the_method_tasks_are_sound_too(tmp_path: Path) -> None:
+    # Methods, a property and a static method: found, blanked and put back by `Class.method`.
+    tasks = project_context.load_tasks(project_context.PROJECTS / "method_tasks.json")
+    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
+    assert checked["problems"] == []
+    assert (checked["tasks"], checked["with_example"]) == (6, 0)
+    assert all("." in task.function for task in tasks)
+
+
 def test_context_shows_each_task_the_class_it_uses(tmp_path: Path) -> None:
     from codegen_lsp.context import find_function
     from codegen_lsp.pipeline import Pipeline

@@ -45,6 +45,11 @@ def proposing(function: str) -> str:
     return rf"different calls of the Python function `{re.escape(function)}`"
 
 
+def proposing_method(owner: str, method: str) -> str:
+    """The pattern of a prompt that asks for calls of the method ``owner.method``."""
+    return rf"different calls of the method `{re.escape(owner)}\.{re.escape(method)}`"
+
+
 def explaining(function: str) -> str:
     """The pattern of a prompt that asks for ``function``'s docstring."""
     return rf"Write a docstring for the Python function `{re.escape(function)}`"
