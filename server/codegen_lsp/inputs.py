@@ -784,7 +784,8 @@ def _plain_call(call: str) -> tuple[ast.Call, list[str]] | None:
 def _observing(call: str) -> str | None:
     """Return ``call`` run so that it returns what it changed too; None for another shape.
 
-    The result, then the arguments (and, for a method, the object) after the call:
+    The result, then the arguments (and, for a method, the object's attributes that it had
+    before the call) after the call:
     ``(lambda *a, **k: [restock_all(*a, **k), a, k])([Item(...)])``.
     """
     parsed = _plain_call(call)
@@ -793,9 +794,15 @@ def _observing(call: str) -> str | None:
     node, arguments = parsed
     func = node.func
     if isinstance(func, ast.Attribute) and not _names_a_class(func.value):
-        # A method on an object: the object is observed too.
+        # A method on an object: the object is observed too, as the attributes it had before
+        # the call, with their values after it. One that a body adds (a cache, a memo) is how
+        # that body works, not what the method does: it must not split bodies that agree.
         receiver = ast.unparse(func.value)
-        lead = f"(lambda o, *a, **k: [o.{func.attr}(*a, **k), o, a, k])"
+        lead = (
+            f"(lambda o, *a, **k: (lambda kept: [o.{func.attr}(*a, **k), o if kept is None "
+            "else {n: v for n, v in vars(o).items() if n in kept}, a, k])"
+            "(set(vars(o)) if hasattr(o, '__dict__') else None))"
+        )
         return f"{lead}({', '.join([receiver, *arguments])})"
     lead = f"(lambda *a, **k: [{ast.unparse(func)}(*a, **k), a, k])"
     return f"{lead}({', '.join(arguments)})"

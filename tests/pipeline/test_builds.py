@@ -544,6 +544,9 @@ def test_a_method_is_compared_by_what_it_returns_and_what_it_changes() -> None:
         "pop again": guard + "top = self.items.pop()\nreturn top",
         "peek": guard + "return self.items[-1]",
         "text": guard + "return str(self.items.pop())",
+        # An attribute the body adds is how it works, not what the method does.
+        "pop, remembered": guard + "self.last_taken = self.items.pop()\nreturn self.last_taken",
+        "peek, remembered": guard + "self.last_taken = self.items[-1]\nreturn self.last_taken",
     }
     indent = ctx.body_indent
     bodies = ["".join(f"{indent}{line}\n" for line in text.splitlines()) for text in texts.values()]
@@ -554,8 +557,38 @@ def test_a_method_is_compared_by_what_it_returns_and_what_it_changes() -> None:
         name: inputs.behaviour(run.results, allowed) for name, run in zip(texts, runs, strict=True)
     }
     assert all(run.error is None for run in runs)
-    assert found["pop"][0] == found["pop again"][0]
+    assert found["pop"][0] == found["pop again"][0] == found["pop, remembered"][0]
+    assert found["peek"][0] == found["peek, remembered"][0]
     assert found["pop"][0] != found["peek"][0]  # the same results, another tray after
     # The annotation is checked against the result, not the list that carries the state.
     assert found["pop"][1] == 0.0 and found["peek"][1] == 0.0
     assert found["text"][1] > 0.0
+
+SLOTTED = '''from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Stack:
+    items: list[int] = field(default_factory=list)
+
+    def take_top(self) -> int:
+        """Remove the top item and return it, or 0 for an empty stack."""
+'''
+
+
+def test_an_object_without_a_dict_is_still_observed_whole() -> None:
+    # Its attributes live in slots: `vars()` cannot list them, so it is compared as it was.
+    ctx = find_function(SLOTTED, SLOTTED.splitlines().index("    def take_top(self) -> int:"))
+    calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
+    assert calls and inputs.observes(ctx)
+    guard = "if not self.items:\n    return 0\n"
+    texts = [guard + "return self.items.pop()", guard + "return self.items[-1]"]
+    bodies = [
+        "".join(f"{ctx.body_indent}{line}\n" for line in text.splitlines()) for text in texts
+    ]
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        runs = execution.run_probes(ctx, bodies, calls, sandbox)
+    keys = [inputs.behaviour(run.results, inputs.return_types(ctx))[0] for run in runs]
+    assert not any(key.startswith("!") for key in keys[0]), keys[0]  # nothing raised
+    assert keys[0] != keys[1]  # the same results, another stack after
+
