@@ -640,7 +640,8 @@ MUTANTS = (
         "proposals-arity",
         "a proposed call the signature cannot take is not kept",
         PACKAGE / "inputs.py",
-        "    if len(node.args) > len(positional) and signature.vararg is None:\n        return False\n",
+        "    if len(node.args) > len(positional) and signature.vararg is None:\n"
+        "        return False\n",
         "",
         ("tests/pipeline/test_inputs.py", "-k", "cannot_take"),
     ),
