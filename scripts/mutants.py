@@ -645,6 +645,14 @@ MUTANTS = (
         "",
         ("tests/pipeline/test_inputs.py", "-k", "cannot_take"),
     ),
+    Mutant(
+        "proposals-constructors",
+        "a proposed call whose constructor the class cannot take is not kept",
+        PACKAGE / "execution.py",
+        "if inputs.fits_signature(ctx, call) and builds.constructors_fit(ctx, call)\n",
+        "if inputs.fits_signature(ctx, call)\n",
+        ("tests/pipeline/test_builds.py", "-k", "proposes_too"),
+    ),
 )
 
 

@@ -258,3 +258,109 @@ def field_defaults(ctx: FunctionContext) -> dict[str, dict[str, str]]:
         if defaults:
             found[name] = defaults
     return found
+
+
+@dataclass(frozen=True)
+class Takes:
+    """What a class's constructor takes, read from its definition."""
+
+    positional: tuple[str, ...]
+    keywords: frozenset[str]
+    required: frozenset[str]
+    more_positional: bool
+    """``*args``: any number of positional arguments."""
+    more_keywords: bool
+    """``**kwargs``: any keyword."""
+
+    def accepts(self, call: ast.Call) -> bool:
+        """Tell whether ``call`` passes what the constructor takes (no ``TypeError``)."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return True  # unpacked: nothing to count here
+        if len(call.args) > len(self.positional) and not self.more_positional:
+            return False
+        named = {k.arg for k in call.keywords if k.arg is not None}
+        if not self.more_keywords and not named <= self.keywords:
+            return False
+        given = set(self.positional[: len(call.args)]) | named
+        return self.required <= given
+
+
+def _takes(node: ast.ClassDef) -> Takes | None:
+    """Return what ``node``'s constructor takes; None when the definition does not say."""
+    if _base_names(node) & _ENUM_BASES:
+        return None  # members are named, not built
+    init = next(
+        (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
+    )
+    if init is not None:
+        arguments = init.args
+        positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args][1:]]
+        defaulted = len(arguments.defaults)
+        required = set(positional[: len(positional) - defaulted])
+        required |= {
+            a.arg
+            for a, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+            if default is None
+        }
+        keywords = {a.arg for a in [*arguments.args[1:], *arguments.kwonlyargs]}
+        return Takes(
+            tuple(positional),
+            frozenset(keywords),
+            frozenset(required),
+            arguments.vararg is not None,
+            arguments.kwarg is not None,
+        )
+    if node.bases:
+        return None  # the constructor, or some of its fields, come from a base
+    fields = [
+        stmt
+        for stmt in node.body
+        if isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and not _is_class_var(stmt.annotation)
+        and not _not_in_init(stmt.value)
+    ]
+    if fields and not _is_dataclass(node):
+        return None  # attrs, pydantic, a NamedTuple: their own rules
+    names = [stmt.target.id for stmt in fields if isinstance(stmt.target, ast.Name)]
+    required = {
+        stmt.target.id
+        for stmt in fields
+        if isinstance(stmt.target, ast.Name) and stmt.value is None
+    }
+    return Takes(tuple(names), frozenset(names), frozenset(required), False, False)
+
+
+def _is_dataclass(node: ast.ClassDef) -> bool:
+    """Tell a class under ``@dataclass`` or ``@dataclasses.dataclass(...)``."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if ast.unparse(target) in ("dataclass", "dataclasses.dataclass"):
+            return True
+    return False
+
+
+def constructors_fit(ctx: FunctionContext, call: str) -> bool:
+    """Tell whether every project class that ``call`` builds is given what its constructor takes.
+
+    A small model, asked for calls of ``Cart.remove_sku``, writes
+    ``Cart(Owner='ann', Discount=Discount.NONE).remove_sku('a')``: the constructor raises
+    ``TypeError`` before any candidate runs, so every candidate "raises" on it, which says
+    nothing about them and counts against the top one in its title. A class whose definition
+    does not say what it takes (a base's constructor, attrs, pydantic) is not checked.
+    """
+    try:
+        tree = ast.parse(call, mode="eval")
+    except SyntaxError:
+        return False
+    classes = _reachable_classes(ctx)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        definition = classes.get(node.func.id)
+        takes = _takes(definition) if definition is not None else None
+        if takes is not None and not takes.accepts(node):
+            return False
+    return True

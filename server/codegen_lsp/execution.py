@@ -267,7 +267,11 @@ class CallProposals:
             defaults=builds.field_defaults(ctx),
             reached=reached,
         )
-        calls = [call for call in calls if inputs.fits_signature(ctx, call)]
+        calls = [
+            call
+            for call in calls
+            if inputs.fits_signature(ctx, call) and builds.constructors_fit(ctx, call)
+        ]
         with self._lock:
             self._known[rendered.text] = list(calls)
             self._replies[rendered.text] = text

@@ -447,12 +447,14 @@ def test_a_method_is_compared_on_the_calls_the_model_proposes_too() -> None:
         "assert till.total() == 5\n"  # an object built elsewhere: nothing says what it holds
         "assert Till('cy').total(3) == 5\n"  # more arguments than the method takes
         "assert Receipt('dee').total() == 0\n"  # not the method's class\n"
+        "assert Till(name='eve').total() == 0\n"  # Till's constructor takes no `name`\n"
         "```"
     )
     right = "return sum(self.prices) * (100 - self.discount.value) // 100"
     result = _implement_total([right, "return sum(self.prices)"], proposed)
     kept = ["Till('ann', Discount.STAFF).total()", "Till('bo').total()"]
-    assert [call for call in result.inputs if "Till('" in call] == kept, result.inputs
+    proposed = [call for call in result.inputs if "owner=" not in call]  # drawn: by keyword
+    assert proposed == kept, result.inputs
     assert any("and 2 proposed by the model" in note for note in result.notes), result.notes
 
 
@@ -564,6 +566,7 @@ def test_a_method_is_compared_by_what_it_returns_and_what_it_changes() -> None:
     assert found["pop"][1] == 0.0 and found["peek"][1] == 0.0
     assert found["text"][1] > 0.0
 
+
 SLOTTED = '''from dataclasses import dataclass, field
 
 
@@ -583,12 +586,67 @@ def test_an_object_without_a_dict_is_still_observed_whole() -> None:
     assert calls and inputs.observes(ctx)
     guard = "if not self.items:\n    return 0\n"
     texts = [guard + "return self.items.pop()", guard + "return self.items[-1]"]
-    bodies = [
-        "".join(f"{ctx.body_indent}{line}\n" for line in text.splitlines()) for text in texts
-    ]
+    bodies = ["".join(f"{ctx.body_indent}{line}\n" for line in text.splitlines()) for text in texts]
     with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
         runs = execution.run_probes(ctx, bodies, calls, sandbox)
     keys = [inputs.behaviour(run.results, inputs.return_types(ctx))[0] for run in runs]
     assert not any(key.startswith("!") for key in keys[0]), keys[0]  # nothing raised
     assert keys[0] != keys[1]  # the same results, another stack after
 
+
+CONSTRUCTORS = '''from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    A = 1
+
+
+@dataclass
+class Item:
+    sku: str
+    unit_price_cents: int
+    qty: int = 1
+
+
+class Cart:
+    def __init__(self, owner: str, kind: Kind = Kind.A, *, note: str = "") -> None:
+        self.owner = owner
+        self.lines: list[Item] = []
+
+
+class Special(dict):
+    pass
+
+
+def f(cart: Cart, items: list[Item]) -> int:
+    """Doc."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("call", "fits"),
+    [
+        ("f(Cart('a'), [Item('x', 3)])", True),
+        (
+            "f(Cart(owner='a', kind=Kind.A, note='n'), [Item(sku='x', unit_price_cents=3, qty=2)])",
+            True,
+        ),
+        ("f(Cart('a'), [Special(a=1)])", True),  # its constructor comes from a base: unchecked
+        ("f(Cart(Owner='a'), [])", False),  # no such parameter
+        ("f(Cart(), [])", False),  # owner missing
+        ("f(Cart('a', Kind.A, 'n'), [])", False),  # note is keyword-only
+        ("f(Cart('a'), [Item('x')])", False),  # a dataclass field without a default missing
+        ("f(Cart('a'), [Item('x', 3, 1, 2)])", False),  # one field too many
+        ("f(Cart('a'), [Item(sku='x', price=3)])", False),
+    ],
+)
+def test_a_proposed_call_must_build_the_projects_classes_as_their_constructors_take(
+    call: str, fits: bool
+) -> None:
+    # A constructor that raises TypeError makes every candidate "raise" on the call.
+    ctx = find_function(
+        CONSTRUCTORS,
+        CONSTRUCTORS.splitlines().index("def f(cart: Cart, items: list[Item]) -> int:"),
+    )
+    assert builds.constructors_fit(ctx, call) is fits
