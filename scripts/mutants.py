@@ -653,6 +653,14 @@ MUTANTS = (
         "if inputs.fits_signature(ctx, call)\n",
         ("tests/pipeline/test_builds.py", "-k", "proposes_too"),
     ),
+    Mutant(
+        "same-file-class-fields",
+        "a class of the function's own file shows its fields and members in the prompt",
+        PACKAGE / "context.py",
+        "text = _class_summary(child) or _class_outline(node, lines, text)",
+        "text = _class_outline(node, lines, text)",
+        ("tests/pipeline/test_context.py", "-k", "own_classes"),
+    ),
 )
 
 

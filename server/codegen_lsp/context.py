@@ -19,6 +19,8 @@ import parso
 from parso.python import tree as ptree
 from parso.tree import BaseNode, NodeOrLeaf
 
+from codegen_lsp import summaries
+
 DEFAULT_HELPER_BUDGET_CHARS = 2000
 """Roughly 500 tokens of helper signatures and docstrings."""
 
@@ -545,14 +547,37 @@ def _helper_candidates(file: _File) -> list[_Helper]:
                 ).rstrip("\r\n")
             text += "\n" + _line_indent(lines, node.start_pos[0]) + file.indent_unit + "..."
         else:
-            methods = [
-                _node_header(m, lines).strip("\n")
-                for m in _statements(node.children[-1])
-                if m.type == "funcdef"
-            ]
-            text += "".join("\n" + m.split("\n")[-1] + " ..." for m in methods)
+            text = _class_summary(child) or _class_outline(node, lines, text)
         candidates.append(_Helper(child, node, child.start_pos[0], _name(node), text))
     return candidates
+
+
+def _class_summary(statement: NodeOrLeaf) -> str | None:
+    """Return a module-level class as its fields, members and method signatures (None: unparsed).
+
+    As other files' classes are shown (:mod:`codegen_lsp.summaries`): a dataclass's fields, an
+    Enum's members and the attributes ``__init__`` sets are what a body uses, and without them
+    the model invents ``discount.percent`` for ``Discount.STAFF = 10``.
+    """
+    code = statement.get_code(include_prefix=False)
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.ClassDef):
+        return None
+    return "\n".join(summaries.class_lines(tree.body[0], code, None))
+
+
+def _class_outline(node: NodeOrLeaf, lines: list[str], header: str) -> str:
+    """Return a class as its header and its methods' signatures (for one that does not parse)."""
+    assert isinstance(node, BaseNode)
+    methods = [
+        _node_header(m, lines).strip("\n")
+        for m in _statements(node.children[-1])
+        if m.type == "funcdef"
+    ]
+    return header + "".join("\n" + m.split("\n")[-1] + " ..." for m in methods)
 
 
 def _helpers(file: _File, exclude: NodeOrLeaf, budget: int, docstring: str) -> list[str]:

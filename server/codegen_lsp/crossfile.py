@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import copy
 import logging
 import math
 import os
@@ -51,6 +50,7 @@ from jedi.api.environment import get_cached_default_environment
 from parso.python import tree as ptree
 from parso.tree import BaseNode, NodeOrLeaf
 
+from codegen_lsp import summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 
 log = logging.getLogger("codegen_lsp.crossfile")
@@ -87,12 +87,6 @@ a token is the usual figure for source code under the BPE tokenizers of code mod
 and StarCoder families included). It errs both ways by a fifth or so, which a budget of
 context tolerates; counting with the model's tokenizer would tie this module to the engine."""
 
-MAX_DOCSTRING_LINES = 15
-"""A function's docstring is cut after this many lines."""
-MAX_CLASS_MEMBERS = 60
-"""A class summary lists at most this many fields, attributes and method signatures."""
-MAX_LINE_CHARS = 160
-"""A field's or constant's line is cut after this many characters."""
 
 PROBE_TIMEOUT_S = 10.0
 """How long the project's interpreter may take to start before the server's is used instead.
@@ -111,7 +105,6 @@ _PROSE_CODE = re.compile(
     r"|``([A-Za-z_][\w.]*)(?:\(\))?``"
     r"|(?<!`)`([A-Za-z_][\w.]*)(?:\(\))?`(?!`)"
 )
-_INDENT = "    "
 _LITERAL = ("Literal", ".Literal")
 
 
@@ -866,122 +859,12 @@ def _shown(node: ast.stmt, parents: list[ast.AST]) -> tuple[ast.stmt, str] | Non
 def _summary(node: ast.stmt, source: str, module: str, exclude: str | None = None) -> str:
     lines = [f"# from {module}"]
     if isinstance(node, ast.ClassDef):
-        lines += _class_lines(node, source, exclude)
+        lines += summaries.class_lines(node, source, exclude)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        lines += _function_lines(node)
+        lines += summaries.function_lines(node)
     else:
-        lines.append(_statement_text(node, source))
+        lines.append(summaries.statement_text(node, source))
     return "\n".join(lines)
-
-
-def _header(node: _Def) -> str:
-    """Return ``class X(bases):`` or the ``def`` line, without decorators or body."""
-    bare = copy.copy(node)
-    bare.decorator_list = []
-    bare.body = [ast.Expr(ast.Constant(...))]
-    return ast.unparse(bare).split("\n")[0]
-
-
-def _decorators(node: _Def) -> list[str]:
-    return [f"@{ast.unparse(d)}" for d in node.decorator_list]
-
-
-def _docstring_lines(doc: str, indent: str) -> list[str]:
-    doc = doc.replace('"""', r"\"\"\"")
-    lines = doc.splitlines() or [""]
-    if len(lines) == 1:
-        return [f'{indent}"""{lines[0]}"""']
-    return [
-        f'{indent}"""{lines[0]}',
-        *[f"{indent}{line}".rstrip() for line in lines[1:]],
-        f'{indent}"""',
-    ]
-
-
-def _function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    lines = [*_decorators(node), _header(node)]
-    doc = ast.get_docstring(node)
-    if doc:
-        doc_lines = doc.splitlines()
-        if len(doc_lines) > MAX_DOCSTRING_LINES:
-            doc_lines = [*doc_lines[:MAX_DOCSTRING_LINES], "..."]
-        lines += _docstring_lines("\n".join(doc_lines), _INDENT)
-    lines.append(f"{_INDENT}...")
-    return lines
-
-
-def _class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[str]:
-    lines = [*_decorators(node), _header(node)]
-    doc = ast.get_docstring(node)
-    if doc:
-        lines += _docstring_lines(doc.split("\n\n")[0], _INDENT)
-    members: list[str] = []
-    body = node.body[1:] if doc else node.body
-    for stmt in body:
-        if isinstance(stmt, ast.Assign | ast.AnnAssign):
-            members.append(_INDENT + _statement_text(stmt, source))
-        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            if stmt.name == exclude:
-                continue
-            members += [_INDENT + d for d in _decorators(stmt)]
-            attributes = _self_attributes(stmt)
-            if attributes:
-                members.append(_INDENT + _header(stmt))
-                members += [_INDENT * 2 + a for a in attributes]
-            else:
-                members.append(f"{_INDENT}{_header(stmt)} ...")
-        elif isinstance(stmt, ast.ClassDef):
-            members.append(f"{_INDENT}{_header(stmt)} ...")
-    if len(members) > MAX_CLASS_MEMBERS:
-        left = len(members) - MAX_CLASS_MEMBERS
-        members = [*members[:MAX_CLASS_MEMBERS], f"{_INDENT}# ... {left} more lines"]
-    if not members and not doc:
-        members.append(f"{_INDENT}...")
-    return lines + members
-
-
-def _self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    """Return ``self.x`` (or ``self.x: T``) for each attribute ``__init__`` assigns."""
-    if func.name not in ("__init__", "__post_init__") or not func.args.args:
-        return []
-    me = func.args.args[0].arg
-    found: dict[str, str] = {}
-    stack: list[ast.AST] = list(func.body)
-    while stack:
-        node = stack.pop(0)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue  # their `self` is another object
-        targets: list[ast.AST] = []
-        annotation = None
-        if isinstance(node, ast.Assign):
-            targets = [n for t in node.targets for n in ast.walk(t)]
-        elif isinstance(node, ast.AnnAssign):
-            targets, annotation = [node.target], node.annotation
-        for target in targets:
-            if (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == me
-            ):
-                text = f"{me}.{target.attr}"
-                if annotation is not None:
-                    text += f": {ast.unparse(annotation)}"
-                if target.attr not in found or annotation is not None:
-                    found[target.attr] = text
-        stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
-    return list(found.values())
-
-
-def _statement_text(node: ast.stmt, source: str) -> str:
-    """Return an assignment as written (with its comment) when short, else cut."""
-    segment = ast.get_source_segment(source, node) or ast.unparse(node)
-    first = segment.split("\n")[0]
-    if "\n" not in segment and len(first) <= MAX_LINE_CHARS:
-        lines = source.splitlines()
-        line = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else first
-        # Keep a trailing comment ("east: float  # metres"); it often gives the unit.
-        return line if line.startswith(first) and len(line) <= MAX_LINE_CHARS else first
-    return first[:MAX_LINE_CHARS].rstrip() + " ...  # (value cut)"
 
 
 # --- A method's own class --------------------------------------------------------------------

@@ -270,6 +270,10 @@ def calls_prompt(
             f", each on a new `{owner}` built from literal arguments" if "(...)." in form else ""
         )
     code = "\n".join([*ctx.enclosing_headers, ctx.function_head])
+    if ctx.helpers:
+        # The file's own classes and helpers: a call builds them (an Enum's members, a
+        # dataclass's fields), as it builds those from other files.
+        code = "\n\n".join(ctx.helpers) + f"\n\n\n{code}"
     rendered = _ask_about_code(
         ctx,
         engine,

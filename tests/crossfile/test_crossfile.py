@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from codegen_lsp import crossfile
+from codegen_lsp import crossfile, summaries
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.crossfile import (
     RELEVANCE_BASE,
@@ -663,10 +663,10 @@ def test_a_long_class_and_constant_are_cut(write: Write) -> None:
     )
     found = by_name(lookup(root, "lots/use.py", "def f", budget_tokens=10_000))
     many = found["Many"].text.splitlines()
-    assert many[-1] == f"    # ... {100 - crossfile.MAX_CLASS_MEMBERS} more lines"
+    assert many[-1] == f"    # ... {100 - summaries.MAX_CLASS_MEMBERS} more lines"
     table = found["TABLE"]
     assert table.kind == "constant" and table.text.endswith(" ...  # (value cut)")
-    assert len(table.text.splitlines()[1]) < crossfile.MAX_LINE_CHARS + 20
+    assert len(table.text.splitlines()[1]) < summaries.MAX_LINE_CHARS + 20
 
 
 def test_the_time_box(write: Write, caplog: pytest.LogCaptureFixture) -> None:

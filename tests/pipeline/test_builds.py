@@ -425,6 +425,8 @@ def _implement_total(bodies: list[str], proposed: str | None = None) -> Any:
     assert len(asked) == (proposed is not None), asked
     # The answer is begun with the call's shape: on a new object, which says what it holds.
     assert all(prompt.endswith("```python\nassert Till(") for prompt in asked), asked
+    # The file's own classes are shown, as to the body's prompt: the calls build them.
+    assert all("    STAFF = 10" in prompt for prompt in asked), asked
     return result
 
 

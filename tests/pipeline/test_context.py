@@ -206,6 +206,61 @@ def test_stub_functions_are_not_offered_as_helpers() -> None:
     assert not any("todo_later" in h for h in ctx.helpers)
 
 
+def test_the_files_own_classes_show_their_fields_members_and_attributes() -> None:
+    # Before, a class of the same file showed its header and method signatures only: the
+    # model never saw `STAFF = 10`, and wrote `self.discount.percent`.
+    source = (
+        "from dataclasses import dataclass\n"
+        "from enum import Enum\n\n\n"
+        "class Discount(Enum):\n"
+        '    """How much comes off."""\n\n'
+        "    NONE = 0\n"
+        "    STAFF = 10  # percent\n\n\n"
+        "@dataclass\n"
+        "class Item:\n"
+        "    sku: str\n"
+        "    qty: int = 1\n\n"
+        "    def total(self) -> int:\n"
+        "        return self.qty\n\n\n"
+        "class Cart:\n"
+        "    def __init__(self, owner: str) -> None:\n"
+        "        self.owner = owner\n"
+        "        self.lines: list[Item] = []\n\n\n"
+        "def price(cart: Cart, discount: Discount) -> int:\n"
+        '    """The total less the discount."""\n'
+    )
+    ctx = find_function(source, line_of(source, "def price"))
+    shown = "\n\n".join(ctx.helpers)
+    for line in [
+        "class Discount(Enum):",
+        "    NONE = 0",
+        "    STAFF = 10  # percent",
+        "@dataclass",
+        "    sku: str",
+        "    qty: int = 1",
+        "    def total(self) -> int: ...",
+        "    def __init__(self, owner: str) -> None:",
+        "        self.lines: list[Item]",
+    ]:
+        assert line in shown.splitlines(), (line, shown)
+    assert "return self.qty" not in shown  # bodies stay out
+
+
+def test_a_class_that_does_not_parse_still_shows_its_methods() -> None:
+    source = (
+        "class Broken:\n"
+        "    def ok(self) -> int:\n"
+        "        return 1\n"
+        "    def bad(self):\n"
+        "        return )\n\n\n"
+        "def main(x):\n"
+        '    """Use Broken."""\n'
+    )
+    ctx = find_function(source, line_of(source, "def main"))
+    shown = "\n".join(ctx.helpers)
+    assert "class Broken:" in shown and "    def ok(self) -> int: ..." in shown, shown
+
+
 def test_listing_every_function_reads_the_module_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each function's runnable module and helpers share one reading of the file.
 

@@ -1,0 +1,140 @@
+"""Short summaries of Python definitions for a prompt: a class's fields and method signatures.
+
+A model that is to use a class needs its field names, an Enum's members and its methods'
+signatures, not their bodies: ``Item`` as ``sku: str``, ``unit_price_cents: int``, ``qty: int =
+1``. The definitions from other files (:mod:`codegen_lsp.crossfile`) and the classes of the
+function's own file (:mod:`codegen_lsp.context`) are both summarised here, from the standard
+library's ``ast``, so that a class reads the same wherever it is defined.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+
+MAX_DOCSTRING_LINES = 15
+"""A function's docstring is cut after this many lines."""
+MAX_CLASS_MEMBERS = 60
+"""A class summary lists at most this many fields, attributes and method signatures."""
+MAX_LINE_CHARS = 160
+"""A field's or constant's line is cut after this many characters."""
+
+_INDENT = "    "
+Definition = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def header(node: Definition) -> str:
+    """Return ``class X(bases):`` or the ``def`` line, without decorators or body."""
+    bare = copy.copy(node)
+    bare.decorator_list = []
+    bare.body = [ast.Expr(ast.Constant(...))]
+    return ast.unparse(bare).split("\n")[0]
+
+
+def decorators(node: Definition) -> list[str]:
+    """Return the decorators as written, each with its ``@``."""
+    return [f"@{ast.unparse(d)}" for d in node.decorator_list]
+
+
+def _docstring_lines(doc: str, indent: str) -> list[str]:
+    doc = doc.replace('"""', r"\"\"\"")
+    lines = doc.splitlines() or [""]
+    if len(lines) == 1:
+        return [f'{indent}"""{lines[0]}"""']
+    return [
+        f'{indent}"""{lines[0]}',
+        *[f"{indent}{line}".rstrip() for line in lines[1:]],
+        f'{indent}"""',
+    ]
+
+
+def function_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Return a function as its signature and docstring (cut), with ``...`` for a body."""
+    lines = [*decorators(node), header(node)]
+    doc = ast.get_docstring(node)
+    if doc:
+        doc_lines = doc.splitlines()
+        if len(doc_lines) > MAX_DOCSTRING_LINES:
+            doc_lines = [*doc_lines[:MAX_DOCSTRING_LINES], "..."]
+        lines += _docstring_lines("\n".join(doc_lines), _INDENT)
+    lines.append(f"{_INDENT}...")
+    return lines
+
+
+def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[str]:
+    """Return a class as its fields, members, ``__init__`` attributes and method signatures.
+
+    ``source`` is the text ``node`` was parsed from (fields keep their comments); the method
+    named ``exclude`` (the one being written) is left out.
+    """
+    lines = [*decorators(node), header(node)]
+    doc = ast.get_docstring(node)
+    if doc:
+        lines += _docstring_lines(doc.split("\n\n")[0], _INDENT)
+    members: list[str] = []
+    body = node.body[1:] if doc else node.body
+    for stmt in body:
+        if isinstance(stmt, ast.Assign | ast.AnnAssign):
+            members.append(_INDENT + statement_text(stmt, source))
+        elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            if stmt.name == exclude:
+                continue
+            members += [_INDENT + d for d in decorators(stmt)]
+            attributes = self_attributes(stmt)
+            if attributes:
+                members.append(_INDENT + header(stmt))
+                members += [_INDENT * 2 + a for a in attributes]
+            else:
+                members.append(f"{_INDENT}{header(stmt)} ...")
+        elif isinstance(stmt, ast.ClassDef):
+            members.append(f"{_INDENT}{header(stmt)} ...")
+    if len(members) > MAX_CLASS_MEMBERS:
+        left = len(members) - MAX_CLASS_MEMBERS
+        members = [*members[:MAX_CLASS_MEMBERS], f"{_INDENT}# ... {left} more lines"]
+    if not members and not doc:
+        members.append(f"{_INDENT}...")
+    return lines + members
+
+
+def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Return ``self.x`` (or ``self.x: T``) for each attribute ``__init__`` assigns."""
+    if func.name not in ("__init__", "__post_init__") or not func.args.args:
+        return []
+    me = func.args.args[0].arg
+    found: dict[str, str] = {}
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue  # their `self` is another object
+        targets: list[ast.AST] = []
+        annotation = None
+        if isinstance(node, ast.Assign):
+            targets = [n for t in node.targets for n in ast.walk(t)]
+        elif isinstance(node, ast.AnnAssign):
+            targets, annotation = [node.target], node.annotation
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == me
+            ):
+                text = f"{me}.{target.attr}"
+                if annotation is not None:
+                    text += f": {ast.unparse(annotation)}"
+                if target.attr not in found or annotation is not None:
+                    found[target.attr] = text
+        stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+    return list(found.values())
+
+
+def statement_text(node: ast.stmt, source: str) -> str:
+    """Return an assignment as written (with its comment) when short, else cut."""
+    segment = ast.get_source_segment(source, node) or ast.unparse(node)
+    first = segment.split("\n")[0]
+    if "\n" not in segment and len(first) <= MAX_LINE_CHARS:
+        lines = source.splitlines()
+        line = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else first
+        # Keep a trailing comment ("east: float  # metres"); it often gives the unit.
+        return line if line.startswith(first) and len(line) <= MAX_LINE_CHARS else first
+    return first[:MAX_LINE_CHARS].rstrip() + " ...  # (value cut)"
