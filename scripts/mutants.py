@@ -661,6 +661,14 @@ MUTANTS = (
         "text = _class_outline(node, lines, text)",
         ("tests/pipeline/test_context.py", "-k", "own_classes"),
     ),
+    Mutant(
+        "method-calls-show-constructor",
+        "the model asked for calls of a method is shown how its object is built",
+        PACKAGE / "execution.py",
+        'building = builds.constructor_arguments(ctx, owner) if on_object else "..."',
+        'building = "..."',
+        ("tests/pipeline/test_builds.py", "-k", "proposes_too"),
+    ),
 )
 
 

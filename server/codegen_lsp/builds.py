@@ -364,3 +364,17 @@ def constructors_fit(ctx: FunctionContext, call: str) -> bool:
         if takes is not None and not takes.accepts(node):
             return False
     return True
+
+
+def constructor_arguments(ctx: FunctionContext, name: str) -> str:
+    """Return how the class ``name`` is built, as a call's shape: ``owner=..., discount=...``.
+
+    Shown to the model asked for calls of a method: told only ``Cart(...)``, a small model
+    writes ``Cart(Owner='ann')``, which no constructor takes. ``...`` when the definition does
+    not say (a base's constructor, attrs, pydantic).
+    """
+    definition = _reachable_classes(ctx).get(name)
+    takes = _takes(definition) if definition is not None else None
+    if takes is None or takes.more_positional or takes.more_keywords:
+        return "..."
+    return ", ".join(f"{keyword}=..." for keyword in takes.positional)

@@ -234,7 +234,7 @@ class CallProposals:
         reached = inputs.callee(ctx)
         if reached is None:
             return []
-        form = inputs.call_form(ctx.name, reached)
+        form = _call_form(ctx, reached)
         rendered = prompt_mod.calls_prompt(ctx, engine, form)
         if rendered is None:
             return []
@@ -288,11 +288,20 @@ class CallProposals:
         reached = inputs.callee(ctx)
         if reached is None:
             return None
-        rendered = prompt_mod.calls_prompt(ctx, engine, inputs.call_form(ctx.name, reached))
+        rendered = prompt_mod.calls_prompt(ctx, engine, _call_form(ctx, reached))
         if rendered is None:
             return None
         with self._lock:
             return self._replies.get(rendered.text)
+
+
+def _call_form(ctx: FunctionContext, reached: tuple[str, str]) -> str:
+    """Return the call's shape the model is asked for, with its object's constructor spelled."""
+    kind, owner = reached
+    on_object = kind in ("method", "property")
+    building = builds.constructor_arguments(ctx, owner) if on_object else "..."
+    taking = "..." if inputs.takes_arguments(ctx) else ""
+    return inputs.call_form(ctx.name, reached, building, taking)
 
 
 def inputs_note(drawn: list[str], proposed: list[str]) -> str:

@@ -361,17 +361,34 @@ def call_text(kind: str, owner: str, name: str, values: list[str]) -> str:
     return f"{owner}.{name}({', '.join(values)})"
 
 
-def call_form(name: str, reached: tuple[str, str]) -> str:
+def call_form(
+    name: str, reached: tuple[str, str], building: str = "...", taking: str = "..."
+) -> str:
     """Return the shape of a call, as the model is asked to write it (:func:`callee`'s kinds).
 
     ``f(...)``; for a method on a new object, ``Cart(...).total(...)`` (a property:
-    ``Cart(...).total``); for a static or class method, ``Cart.parse(...)``.
+    ``Cart(...).total``); for a static or class method, ``Cart.parse(...)``. ``building`` is
+    what the object's constructor is shown taking (``owner=..., discount=...``), ``taking``
+    what the function is ("" for none: ``total()``).
     """
     kind, owner = reached
     if kind == "property":
-        return call_text(kind, owner, name, [f"{owner}(...)"])
-    receiver = [f"{owner}(...)"] if kind == "method" else []
-    return call_text(kind, owner, name, [*receiver, "..."])
+        return call_text(kind, owner, name, [f"{owner}({building})"])
+    receiver = [f"{owner}({building})"] if kind == "method" else []
+    return call_text(kind, owner, name, [*receiver, *([taking] if taking else [])])
+
+
+def takes_arguments(ctx: FunctionContext) -> bool:
+    """Tell whether a call of ``ctx`` can pass anything (past a method's ``self`` or ``cls``)."""
+    try:
+        arguments = _signature(ctx).args
+    except (SyntaxError, Unsupported):
+        return True
+    named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    reached = callee(ctx)
+    if reached is not None and reached[0] in ("method", "property", "classmethod"):
+        named = named[1:]
+    return bool(named) or arguments.vararg is not None or arguments.kwarg is not None
 
 
 def _draw(

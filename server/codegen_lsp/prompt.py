@@ -266,9 +266,8 @@ def calls_prompt(
     else:
         owner = form.split("(")[0].split(".")[0]
         what = f"the method `{owner}.{ctx.name}`"
-        built = (
-            f", each on a new `{owner}` built from literal arguments" if "(...)." in form else ""
-        )
+        on_object = form.startswith(f"{owner}(")
+        built = f", each on a new `{owner}` built from literal arguments" if on_object else ""
     code = "\n".join([*ctx.enclosing_headers, ctx.function_head])
     if ctx.helpers:
         # The file's own classes and helpers: a call builds them (an Enum's members, a

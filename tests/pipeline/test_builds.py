@@ -425,6 +425,9 @@ def _implement_total(bodies: list[str], proposed: str | None = None) -> Any:
     assert len(asked) == (proposed is not None), asked
     # The answer is begun with the call's shape: on a new object, which says what it holds.
     assert all(prompt.endswith("```python\nassert Till(") for prompt in asked), asked
+    # The constructor as it is called, so that the calls build a Till it takes.
+    form = "`assert Till(owner=..., discount=...).total() == <expected>`"
+    assert all(form in prompt for prompt in asked), asked
     # The file's own classes are shown, as to the body's prompt: the calls build them.
     assert all("    STAFF = 10" in prompt for prompt in asked), asked
     return result
@@ -652,3 +655,21 @@ def test_a_proposed_call_must_build_the_projects_classes_as_their_constructors_t
         CONSTRUCTORS.splitlines().index("def f(cart: Cart, items: list[Item]) -> int:"),
     )
     assert builds.constructors_fit(ctx, call) is fits
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("Cart", "owner=..., kind=..."),  # the keyword-only `note` is left to its default
+        ("Item", "sku=..., unit_price_cents=..., qty=..."),
+        ("Special", "..."),  # its constructor comes from a base
+        ("Kind", "..."),  # an Enum's members are named, not built
+        ("Unknown", "..."),
+    ],
+)
+def test_the_model_is_shown_how_the_object_it_calls_a_method_on_is_built(
+    name: str, shape: str
+) -> None:
+    line = CONSTRUCTORS.splitlines().index("def f(cart: Cart, items: list[Item]) -> int:")
+    ctx = find_function(CONSTRUCTORS, line)
+    assert builds.constructor_arguments(ctx, name) == shape

@@ -191,6 +191,25 @@ def test_the_model_is_asked_for_calls_in_the_shape_that_reaches_the_function(
     assert inputs.call_form("total", reached) == form
 
 
+def test_the_call_shape_says_how_the_object_is_built_and_what_the_function_takes() -> None:
+    method = ("method", "Till")
+    assert inputs.call_form("total", method, "owner=...", "") == "Till(owner=...).total()"
+    assert inputs.call_form("total", ("property", "Till"), "") == "Till().total"
+    assert inputs.call_form("now", ("function", ""), taking="") == "now()"
+    source = (
+        "class Till:\n"
+        "    def total(self) -> int:\n"
+        '        """Doc."""\n\n'
+        "    def tip(self, cents: int) -> int:\n"
+        '        """Doc."""\n'
+    )
+    assert not inputs.takes_arguments(find_function(source, 1))
+    tip = find_function(source, 4)
+    assert tip.name == "tip" and inputs.takes_arguments(tip)
+    assert not inputs.takes_arguments(function('def now() -> int:\n    """Doc."""\n'))
+    assert inputs.takes_arguments(function('def f(*values: int) -> int:\n    """Doc."""\n'))
+
+
 def test_proposed_calls_of_a_method_build_its_object_or_name_its_class() -> None:
     known = frozenset({"Till", "Discount", "Receipt"})
     reply = """assert Till('ann', Discount.STAFF).total() == 0
