@@ -260,34 +260,7 @@ def field_defaults(ctx: FunctionContext) -> dict[str, dict[str, str]]:
     return found
 
 
-@dataclass(frozen=True)
-class Takes:
-    """What a class's constructor takes, read from its definition."""
-
-    positional: tuple[str, ...]
-    keywords: frozenset[str]
-    required: frozenset[str]
-    more_positional: bool
-    """``*args``: any number of positional arguments."""
-    more_keywords: bool
-    """``**kwargs``: any keyword."""
-
-    def accepts(self, call: ast.Call) -> bool:
-        """Tell whether ``call`` passes what the constructor takes (no ``TypeError``)."""
-        if any(isinstance(a, ast.Starred) for a in call.args) or any(
-            k.arg is None for k in call.keywords
-        ):
-            return True  # unpacked: nothing to count here
-        if len(call.args) > len(self.positional) and not self.more_positional:
-            return False
-        named = {k.arg for k in call.keywords if k.arg is not None}
-        if not self.more_keywords and not named <= self.keywords:
-            return False
-        given = set(self.positional[: len(call.args)]) | named
-        return self.required <= given
-
-
-def _takes(node: ast.ClassDef) -> Takes | None:
+def _takes(node: ast.ClassDef) -> inputs.Takes | None:
     """Return what ``node``'s constructor takes; None when the definition does not say."""
     if _base_names(node) & _ENUM_BASES:
         return None  # members are named, not built
@@ -295,23 +268,7 @@ def _takes(node: ast.ClassDef) -> Takes | None:
         (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None
     )
     if init is not None:
-        arguments = init.args
-        positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args][1:]]
-        defaulted = len(arguments.defaults)
-        required = set(positional[: len(positional) - defaulted])
-        required |= {
-            a.arg
-            for a, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
-            if default is None
-        }
-        keywords = {a.arg for a in [*arguments.args[1:], *arguments.kwonlyargs]}
-        return Takes(
-            tuple(positional),
-            frozenset(keywords),
-            frozenset(required),
-            arguments.vararg is not None,
-            arguments.kwarg is not None,
-        )
+        return inputs.Takes.of(init.args, skip=1)  # past `self`
     if node.bases:
         return None  # the constructor, or some of its fields, come from a base
     fields = [
@@ -330,7 +287,7 @@ def _takes(node: ast.ClassDef) -> Takes | None:
         for stmt in fields
         if isinstance(stmt.target, ast.Name) and stmt.value is None
     }
-    return Takes(tuple(names), frozenset(names), frozenset(required), False, False)
+    return inputs.Takes(tuple(names), frozenset(names), frozenset(required), False, False)
 
 
 def _is_dataclass(node: ast.ClassDef) -> bool:

@@ -23,6 +23,7 @@ import logging
 import re
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -906,6 +907,54 @@ def behaviour(results: list[Any], allowed: frozenset[str] | None) -> tuple[tuple
     return tuple(keys), (wrong / len(keys) if keys else 0.0)
 
 
+@dataclass(frozen=True)
+class Takes:
+    """What a function or a constructor takes, read from its definition."""
+
+    positional: tuple[str, ...]
+    keywords: frozenset[str]
+    required: frozenset[str]
+    more_positional: bool
+    """``*args``: any number of positional arguments."""
+    more_keywords: bool
+    """``**kwargs``: any keyword."""
+
+    @classmethod
+    def of(cls, arguments: ast.arguments, skip: int = 0) -> Takes:
+        """Read a signature, past its first ``skip`` parameters (a method's ``self``)."""
+        positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args][skip:]]
+        defaulted = len(arguments.defaults)
+        required = set(positional[: len(positional) - defaulted])
+        required |= {
+            a.arg
+            for a, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True)
+            if default is None
+        }
+        by_keyword = [*arguments.args, *arguments.kwonlyargs]
+        keywords = {a.arg for a in by_keyword[max(0, skip - len(arguments.posonlyargs)) :]}
+        return cls(
+            tuple(positional),
+            frozenset(keywords),
+            frozenset(required),
+            arguments.vararg is not None,
+            arguments.kwarg is not None,
+        )
+
+    def accepts(self, call: ast.Call) -> bool:
+        """Tell whether ``call`` passes what this takes (no ``TypeError``)."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords
+        ):
+            return True  # unpacked: nothing to count here
+        if len(call.args) > len(self.positional) and not self.more_positional:
+            return False
+        named = {k.arg for k in call.keywords if k.arg is not None}
+        if not self.more_keywords and not named <= self.keywords:
+            return False
+        given = set(self.positional[: len(call.args)]) | named
+        return self.required <= given
+
+
 def fits_signature(ctx: FunctionContext, call: str) -> bool:
     """Tell whether a proposed call passes values its parameters' simple type hints allow.
 
@@ -924,19 +973,12 @@ def fits_signature(ctx: FunctionContext, call: str) -> bool:
         return isinstance(node, ast.Attribute)  # read, not called: no arguments to check
     if not isinstance(node, ast.Call):
         return False
-    positional = [*signature.posonlyargs, *signature.args]
-    if reached is not None and reached[0] in ("method", "classmethod"):
-        positional = positional[1:]  # self or cls: the call supplies it
-    by_name = {p.arg: p for p in [*positional, *signature.kwonlyargs]}
+    skip = 1 if reached is not None and reached[0] in ("method", "classmethod") else 0
     # A call the signature cannot take makes every candidate raise the same TypeError.
-    if len(node.args) > len(positional) and signature.vararg is None:
+    if not Takes.of(signature, skip).accepts(node):
         return False
-    if signature.kwarg is None and any(k.arg not in by_name for k in node.keywords):
-        return False
-    required = positional[: len(positional) - len(signature.defaults)]
-    named = {k.arg for k in node.keywords}
-    if any(p.arg not in named for p in required[len(node.args) :]):
-        return False
+    positional = [*signature.posonlyargs, *signature.args][skip:]  # self or cls: the call's
+    by_name = {p.arg: p for p in [*positional, *signature.kwonlyargs]}
     passed = list(zip(positional, node.args, strict=False))
     passed += [(by_name[k.arg], k.value) for k in node.keywords if k.arg in by_name]
     for parameter, argument in passed:
