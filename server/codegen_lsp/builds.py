@@ -101,7 +101,20 @@ def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr, bool]] | N
         return [(a.arg, a.annotation, False) for a in required if a.annotation is not None] + [
             (a.arg, a.annotation, True) for a in optional if a.annotation is not None
         ]
-    fields = [
+    fields = _init_fields(node)
+    if not fields and node.bases:
+        return None  # the constructor comes from a base this file does not show
+    # Fields with a default are drawn too: `qty: int = 1` is where candidates differ.
+    return fields
+
+
+def _init_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr, bool]]:
+    """(name, hint, has a default) of each annotated field the generated constructor takes.
+
+    A dataclass's (or NamedTuple's, attrs', pydantic's) fields, in order; a ``ClassVar`` and a
+    ``field(init=False)`` are not among them.
+    """
+    return [
         (stmt.target.id, stmt.annotation, stmt.value is not None)
         for stmt in node.body
         if isinstance(stmt, ast.AnnAssign)
@@ -109,10 +122,6 @@ def _required_fields(node: ast.ClassDef) -> list[tuple[str, ast.expr, bool]] | N
         and not _is_class_var(stmt.annotation)
         and not _not_in_init(stmt.value)
     ]
-    if not fields and node.bases:
-        return None  # the constructor comes from a base this file does not show
-    # Fields with a default are drawn too: `qty: int = 1` is where candidates differ.
-    return fields
 
 
 def _declared_attributes(node: ast.ClassDef) -> list[tuple[str, ast.expr]]:
@@ -271,22 +280,11 @@ def _takes(node: ast.ClassDef) -> inputs.Takes | None:
         return inputs.Takes.of(init.args, skip=1)  # past `self`
     if node.bases:
         return None  # the constructor, or some of its fields, come from a base
-    fields = [
-        stmt
-        for stmt in node.body
-        if isinstance(stmt, ast.AnnAssign)
-        and isinstance(stmt.target, ast.Name)
-        and not _is_class_var(stmt.annotation)
-        and not _not_in_init(stmt.value)
-    ]
+    fields = _init_fields(node)
     if fields and not _is_dataclass(node):
         return None  # attrs, pydantic, a NamedTuple: their own rules
-    names = [stmt.target.id for stmt in fields if isinstance(stmt.target, ast.Name)]
-    required = {
-        stmt.target.id
-        for stmt in fields
-        if isinstance(stmt.target, ast.Name) and stmt.value is None
-    }
+    names = [name for name, _, _ in fields]
+    required = {name for name, _, has_default in fields if not has_default}
     return inputs.Takes(tuple(names), frozenset(names), frozenset(required), False, False)
 
 
