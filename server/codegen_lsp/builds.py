@@ -234,7 +234,7 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
 
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:
     """Return the definitions of the classes a probe can build (named or imported), by name."""
-    reachable = inputs.constructors(ctx) | set(inputs.importable_classes(ctx))
+    reachable = inputs.buildable(ctx)
     found: dict[str, ast.ClassDef] = {}
     for text in [ctx.module_with_body(ctx.body_source), *ctx.definitions]:
         try:

@@ -263,7 +263,7 @@ class CallProposals:
         calls = inputs.proposed_calls(
             text,
             ctx.name,
-            constructors=inputs.constructors(ctx),
+            constructors=inputs.buildable(ctx),
             defaults=builds.field_defaults(ctx),
             reached=reached,
         )

@@ -449,7 +449,9 @@ def proposed_calls(
         line = line.strip().removeprefix(">>>").strip()
         if name not in line:
             continue
-        tree = _parsed(line) or _parsed(_call_before_result(line))
+        tree = (
+            _parsed(line) or _parsed(_call_before_result(line)) or _parsed(_call_before_comma(line))
+        )
         if tree is None:
             continue
         if defaults:
@@ -483,6 +485,8 @@ def _drop_spelled_defaults(
 
 
 def _parsed(line: str) -> ast.Module | None:
+    if not line.strip():  # a rescue that found nothing: an empty module would end the search
+        return None
     try:
         return ast.parse(line)
     except SyntaxError:
@@ -500,6 +504,47 @@ def _call_before_result(line: str) -> str:
     if missing < 0 or head.count("[") != head.count("]"):
         return ""
     return head + ")" * missing
+
+
+def _call_before_comma(line: str) -> str:
+    """Return the call at the start of a line whose brackets the model got wrong, or "".
+
+    For a line that writes its result after a comma instead of `` == `` and closes a bracket it
+    never opened (``assert low_stock(Shelf([]), 15), ["Apple"])``): what stands before the comma
+    is the call. A bracket left open inside it is closed where an outer one closes
+    (``[Bin("a", [Item("x")]]`` reads as ``[Bin("a", [Item("x")])]``). Quotes are skipped, so a
+    comma or bracket inside a string does not count.
+    """
+    opener = {")": "(", "]": "[", "}": "{"}
+    closer = {"(": ")", "[": "]", "{": "}"}
+    head = line.removeprefix("assert").strip()
+    written: list[str] = []
+    open_brackets: list[str] = []
+    end, quote, escaped = 0, "", False
+    for char in head:
+        if quote:  # inside a string: only its closing quote matters
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in closer:
+            open_brackets.append(char)
+        elif char in opener:
+            if opener[char] not in open_brackets:
+                break  # it closes nothing that was opened: the call ended before it
+            while open_brackets[-1] != opener[char]:
+                written.append(closer[open_brackets.pop()])
+            open_brackets.pop()
+        elif char == "," and not open_brackets:
+            break
+        written.append(char)
+        if char in opener and not open_brackets:
+            end = len(written)
+    return "".join(written[:end])
 
 
 def proposed_asserts(
@@ -645,6 +690,16 @@ def constructors(ctx: FunctionContext) -> frozenset[str]:
         if re.search(rf"^\s*from\s+[\w.]+\s+import\b[^\n]*\b{name}\b", module, re.MULTILINE)
     )
     return frozenset(found)
+
+
+def buildable(ctx: FunctionContext) -> frozenset[str]:
+    """Return every class a probe's call may build: those the module names and those it imports.
+
+    :func:`constructors` and :func:`importable_classes` together: a shelf's bins hold items
+    that the file never names, and a call building them still runs, since the probe imports
+    them first (:func:`probe_examples`).
+    """
+    return constructors(ctx) | frozenset(importable_classes(ctx))
 
 
 _SHOWN_FROM = re.compile(r"^# from ([A-Za-z_][\w.]*)$")

@@ -254,6 +254,40 @@ def test_a_proposed_call_that_spells_out_an_unnameable_default_is_kept_without_i
         model.close()
 
 
+SHELF = (
+    "from shop.storage import Shelf\n\n\ndef low_stock(shelf: Shelf, below: int) -> list[str]:\n"
+    '    """The SKUs below the limit."""\n'
+)
+"""A module that names Shelf only: its bins and their items come from modules it never names."""
+
+
+def test_a_proposed_call_may_build_the_classes_the_prompt_showed_from_other_modules() -> None:
+    shown = (
+        "# from shop.storage\n@dataclass\nclass Shelf:\n    name: str\n    bins: list[Bin]\n\n"
+        "@dataclass\nclass Bin:\n    code: str\n    items: list[Item]",
+        "# from shop.items\n@dataclass\nclass Item:\n    sku: str\n    qty: int = 1",
+    )
+    ctx = dataclasses.replace(function(SHELF), definitions=list(shown))
+    assert inputs.buildable(ctx) == {"Shelf", "Bin", "Item"}
+    # As the model wrote it in a user's project: a comma for `==`, a bracket left open.
+    reply = 'Shelf("a", [Bin("b", [Item("x", qty=2)]]), below=3), ["x"])\n```'
+    model = ScriptedModel()
+    try:
+        model.script(proposing("low_stock"), [Reply(reply)])
+        settings = _drawn_only()
+        settings.ranking.proposed_inputs = True
+        settings.ranking.drawn_inputs = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        expected = "low_stock(Shelf('a', [Bin('b', [Item('x', qty=2)])]), below=3)"
+        assert Pipeline(settings).probe_calls(ctx) == ([], [expected])
+    finally:
+        model.close()
+    # The probe imports what the module does not (as a doctest would) before the call.
+    (probe,) = inputs.probe_examples([expected], inputs.importable_classes(ctx))
+    assert "from shop.items import Item" in probe.setup
+
+
 def _scripted(model: ScriptedModel, n: int) -> Settings:
     """Drawn inputs only, from ``model``: ``n`` rows in one request, so every scripted body."""
     settings = _drawn_only()

@@ -329,6 +329,20 @@ def test_a_call_is_kept_when_the_model_broke_the_brackets_around_its_result() ->
         "sort_third([3, 1, 2])",
         "sort_third([5, 4])",
     ]
+    # A comma for `` == `` and a bracket closed that was never opened: the call before the comma.
+    text = (
+        'assert low_stock(Shelf([Bin("a, b)", [])]), below=15), ["Apple", "Banana"])\n'
+        "assert low_stock(Shelf([]), 3), [])\n"
+        'assert low_stock(Shelf([Bin("b", [Item("x", 1)]]), 4), ["x"])\n'  # Bin( never closed
+        "assert low_stock(Shelf([], 4)]\n"  # a bracket that closes nothing it opened
+    )
+    assert inputs.proposed_calls(
+        text, "low_stock", constructors=frozenset({"Shelf", "Bin", "Item"})
+    ) == [
+        "low_stock(Shelf([Bin('a, b)', [])]), below=15)",
+        "low_stock(Shelf([]), 3)",
+        "low_stock(Shelf([Bin('b', [Item('x', 1)])]), 4)",
+    ]
     # The asserts keep only lines that parse as written: their result is what they are for.
     assert inputs.proposed_asserts(text, "sort_third") == []
 
