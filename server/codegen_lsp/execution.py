@@ -149,11 +149,13 @@ def variant_calls(
     """Return calls near the examples' own (``ranking.exampleVariants``), to compare on.
 
     Candidates that pass every example are told apart where they part ways on these
-    (:mod:`codegen_lsp.variants`); calls the type hints rule out are not kept. Only for a
-    module-level, non-async function, the only kind a call can reach, and only when there is
-    something to tell apart: two distinct bodies, and some sample passing every example.
+    (:mod:`codegen_lsp.variants`); calls the type hints rule out are not kept. Only for what a
+    call can reach (:func:`inputs.callee`: a module-level function, a method on an object its
+    examples build, a static or class method), and only when there is something to tell
+    apart: two distinct bodies, and some sample passing every example.
     """
-    if not settings.ranking.example_variants or not ctx.is_top_level or ctx.is_async:
+    reached = inputs.callee(ctx)
+    if not settings.ranking.example_variants or reached is None:
         return []
     judged = [example for example in examples if example.kind != "probe"]
     if not judged or len(draw.bodies) < 2 or not draw.passing_samples(runs):
@@ -163,6 +165,7 @@ def variant_calls(
         judged,
         keep=lambda call: inputs.fits_signature(ctx, call),
         constructors=inputs.constructors(ctx),
+        reached=reached,
     )
 
 
@@ -260,18 +263,7 @@ class CallProposals:
         check_cancel(cancel)
         report(progress, "proposing inputs", 1, 1)
         text = prompt_mod.calls_lead(form) + sample.text
-        calls = inputs.proposed_calls(
-            text,
-            ctx.name,
-            constructors=inputs.buildable(ctx),
-            defaults=builds.field_defaults(ctx),
-            reached=reached,
-        )
-        calls = [
-            call
-            for call in calls
-            if inputs.fits_signature(ctx, call) and builds.constructors_fit(ctx, call)
-        ]
+        calls = read_proposals(ctx, text)
         with self._lock:
             self._known[rendered.text] = list(calls)
             self._replies[rendered.text] = text
@@ -293,6 +285,30 @@ class CallProposals:
             return None
         with self._lock:
             return self._replies.get(rendered.text)
+
+
+def read_proposals(ctx: FunctionContext, text: str) -> list[str]:
+    """Return the calls of ``ctx`` in the model's reply that can run: data only, taken as given.
+
+    What :meth:`CallProposals.ask` keeps of the reply (:func:`inputs.proposed_calls`), less the
+    calls the signature or a project constructor would refuse. ``eval --calls`` reads recorded
+    replies through it too, so that they are read as the editor reads them today.
+    """
+    reached = inputs.callee(ctx)
+    if reached is None:
+        return []
+    calls = inputs.proposed_calls(
+        text,
+        ctx.name,
+        constructors=inputs.buildable(ctx),
+        defaults=builds.field_defaults(ctx),
+        reached=reached,
+    )
+    return [
+        call
+        for call in calls
+        if inputs.fits_signature(ctx, call) and builds.constructors_fit(ctx, call)
+    ]
 
 
 def _call_form(ctx: FunctionContext, reached: tuple[str, str]) -> str:

@@ -457,7 +457,7 @@ def proposed_calls(
         if defaults:
             _drop_spelled_defaults(tree, constructors, defaults)
         for node in ast.walk(tree):
-            call = _data_call(node, name, constructors, reached)
+            call = data_call(node, name, constructors, reached)
             if call is not None and call not in calls and len(call) <= CALL_CHARS:
                 calls.append(call)
                 break
@@ -570,7 +570,7 @@ def proposed_asserts(
             isinstance(test, ast.Compare)
             and len(test.ops) == 1
             and isinstance(test.ops[0], ast.Eq)
-            and _data_call(test.left, name, constructors) is not None
+            and data_call(test.left, name, constructors) is not None
         ):
             continue
         if literal_value(test.comparators[0]) is NOT_LITERAL:
@@ -583,7 +583,7 @@ def proposed_asserts(
     return found
 
 
-def _data_call(
+def data_call(
     node: ast.AST, name: str, constructors: frozenset[str], reached: tuple[str, str] = FUNCTION
 ) -> str | None:
     """Return ``node`` as source when it is a call of the function with data only, else None."""

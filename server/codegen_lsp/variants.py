@@ -182,19 +182,18 @@ def _changed_arguments(
         yield from (changed for changed in row if changed is not None)
 
 
-def _seed(call: ast.expr, name: str, constructors: frozenset[str]) -> ast.Call | None:
-    """Return ``call`` when it is ``name(...)`` and every argument is data.
+def _seed(
+    call: ast.expr, name: str, constructors: frozenset[str], reached: tuple[str, str]
+) -> ast.Call | None:
+    """Return ``call`` when it calls the function with data only (:func:`inputs.data_call`).
 
-    Data: literals and the project's objects built through their constructors.
+    Data: literals and the project's objects built through their constructors. A method is
+    called on an object built so (``Tally(['a']).count('a')``), a static or class method on its
+    class; a property, read rather than called, seeds nothing.
     """
-    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+    if not isinstance(call, ast.Call) or any(keyword.arg is None for keyword in call.keywords):
         return None
-    if call.func.id != name or any(keyword.arg is None for keyword in call.keywords):
-        return None
-    values = [*call.args, *[keyword.value for keyword in call.keywords]]
-    if not all(inputs.is_data(value, constructors) for value in values):
-        return None  # a name bound some other way, a starred argument, a call of something else
-    return call
+    return call if inputs.data_call(call, name, constructors, reached) is not None else None
 
 
 class _Inline(ast.NodeTransformer):
@@ -281,8 +280,23 @@ def _larger(seed: ast.Call) -> tuple[int, str] | None:
     return None if text is None else (largest, text)
 
 
-def _variants_of(seed: ast.Call, constructors: frozenset[str]) -> Iterator[list[str | None]]:
-    """Yield, per argument, the calls with that argument changed (in the mutations' order)."""
+def _variants_of(
+    seed: ast.Call, constructors: frozenset[str], reached: tuple[str, str]
+) -> Iterator[list[str | None]]:
+    """Yield, per argument, the calls with that argument changed (in the mutations' order).
+
+    A method's object counts as one more argument: built with one of its constructor's
+    arguments changed (``Tally(['a', 'a']).count('a')`` near ``Tally(['a']).count('a')``).
+    """
+    kind, owner = reached
+    if kind == "method" and isinstance(seed.func, ast.Attribute):
+        attribute = seed.func
+        yield [
+            _source(
+                ast.Call(ast.Attribute(near, attribute.attr, ast.Load()), seed.args, seed.keywords)
+            )
+            for near in node_mutations(attribute.value, constructors | {owner})
+        ]
     for index, argument in enumerate(seed.args):
         yield [
             _source(
@@ -315,13 +329,17 @@ def example_variants(
     keep: Callable[[str], bool] | None = None,
     limit: int = VARIANT_CALLS,
     constructors: frozenset[str] = frozenset(),
+    reached: tuple[str, str] = inputs.FUNCTION,
 ) -> list[str]:
     """Return up to ``limit`` calls of ``name`` near the examples' calls, in a fixed order.
 
     Only examples that call ``name`` directly with data arguments (literals, and calls of
     ``constructors``: the project's classes, built with one argument changed) seed variants; a
     name an earlier ``>>>`` line bound to such data stands for it (``f(item)`` after
-    ``item = Item('a', 3)``: see :func:`bind_setup`), so every variant runs on its own. The calls
+    ``item = Item('a', 3)``: see :func:`bind_setup`), so every variant runs on its own. A
+    method (``reached``, :func:`inputs.callee`) is seeded by a call on an object built from data
+    (``tally.count('a')`` after ``tally = Tally(['a'])``), a static or class method by a call on
+    its class; the object is varied like an argument. The calls
     are interleaved (the first mutation of every argument of every example, then the second...)
     so that a small limit still reaches every argument; first comes the example's call with the
     largest small whole number, its small whole numbers larger (:data:`LARGER_BY`). ``keep``
@@ -340,14 +358,14 @@ def example_variants(
         except SyntaxError:
             bindings.clear()
             continue
-        seed = _seed(_inlined(written, bindings), name, constructors)
+        seed = _seed(_inlined(written, bindings), name, constructors, reached)
         if seed is None:
             _forget(written, bindings)  # anything else it does may change what its names hold
             continue
         text = _source(seed)
         if text is not None:
             seen.add(text)
-        columns.extend(_variants_of(seed, constructors))
+        columns.extend(_variants_of(seed, constructors, reached))
         grown = _larger(seed)
         larger.extend([grown] if grown else [])
     found: list[str] = []

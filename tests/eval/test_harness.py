@@ -257,6 +257,29 @@ def test_without_examples_the_inputs_decide_and_each_kind_is_measured(
         load_calls(calls)
 
 
+def test_recorded_replies_are_read_again_as_the_editor_reads_them(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    from codegen_lsp.eval.harness import load_calls, load_replies
+    from codegen_lsp.eval.strip import strip_task
+
+    task = strip_task(load_tasks("humaneval")[13])  # greatest_common_divisor(a: int, b: int)
+    right = "    return a if b == 0 else greatest_common_divisor(b, a % b)\n"
+    wrong = "    return a * b\n"
+    row = {"task_id": task.task_id, "samples": [right, wrong], "logprobs": [[-0.3] * 4] * 2}
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
+    # Recorded by an older reader, which kept nothing of these lines (a comma for `==`).
+    reply = "assert greatest_common_divisor(48, 18), 6)\nassert greatest_common_divisor(7, 3), 1)\n"
+    calls = tmp_path / "calls.jsonl"
+    calls.write_text(json.dumps({"task_id": task.task_id, "calls": [], "text": reply}) + "\n")
+    (as_recorded,) = Harness(pipeline, 2, drawn, proposed=load_calls(calls)).run([task])
+    harness = Harness(
+        pipeline, 2, drawn, proposed=load_calls(calls), proposed_replies=load_replies(calls)
+    )
+    (read_again,) = harness.run([task])
+    assert read_again.inputs == as_recorded.inputs + 2
+
+
 def test_the_models_asserts_are_run_and_measured_as_codet(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:

@@ -203,6 +203,85 @@ def test_names_bound_to_data_in_earlier_lines_stand_for_their_data() -> None:
     assert all("[" not in call for call in variants.example_variants("f", mutated))
 
 
+BAG = '''class Bag:
+    def __init__(self, items: list[int]) -> None:
+        self.items = items
+
+    def largest(self, floor: int) -> int:
+        """Return the largest item, or the floor when there are none.
+
+        >>> bag = Bag([3, 9, 2])
+        >>> bag.largest(0)
+        9
+        """
+
+    @staticmethod
+    def widest(sizes: list[int]) -> int:
+        """Return the largest size.
+
+        >>> Bag.widest([3, 9])
+        9
+        """
+'''
+
+
+def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None:
+    lines = BAG.splitlines()
+    ctx = find_function(BAG, lines.index("    def largest(self, floor: int) -> int:"))
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+    assert "Bag([]).largest(0)" in calls  # the object built with its list emptied
+    assert "Bag([3, 9, 2]).largest(1)" in calls  # the method's own argument changed
+    bodies = {
+        "right": "        return max(self.items, default=floor)\n",
+        "no empty": "        return max(self.items)\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        judged = execution.run_examples(ctx, list(bodies.values()), examples, sandbox)
+        runs = execution.run_probes(ctx, list(bodies.values()), calls, sandbox)
+    assert [run.passed for run in judged] == [1, 1]
+    found = dict(zip(bodies, (inputs.behaviour(run.results, None)[0] for run in runs), strict=True))
+    assert found["right"] != found["no empty"]  # the empty bag tells them apart
+    # A static method's example seeds calls on its class.
+    ctx = find_function(BAG, lines.index("    def widest(sizes: list[int]) -> int:"))
+    examples = execution.docstring_examples(ctx)
+    assert "Bag.widest([])" in execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+
+
+def test_a_method_whose_likeliest_body_goes_its_own_way_near_the_examples_is_not_on_top() -> None:
+    # Three bodies pass the example; the likeliest fails on an empty bag, where the other two
+    # agree. Before, a method was never run near its examples: the likeliest came first and
+    # was marked verified.
+    no_empty = "        return max(self.items)\n"
+    right = "        return max(self.items, default=floor)\n"
+    also_right = "        return max(self.items) if self.items else floor\n"
+    line = BAG.splitlines().index("    def largest(self, floor: int) -> int:")
+    model = ScriptedModel()
+    try:
+        replies = [Reply(code + "```", lp) for code, lp in [(no_empty, -0.1), (right, -0.3)]]
+        model.script(r"def largest\(self", [*replies, Reply(also_right + "```", -0.3)])
+        settings = Settings()
+        settings.sampling.n = 3
+        settings.sampling.first_wave = 0
+        settings.sampling.greedy_first = False  # the three rows come in one request
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(BAG, line)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert all(c.run.passed == c.run.total == 1 for c in result.candidates)
+    top = result.candidates[0]
+    assert "default=floor" in top.body or "else floor" in top.body, top.body
+    assert not any(
+        c.verified for c in result.candidates if "default" not in c.body and "else" not in c.body
+    )
+
+
 FIB4 = '''def fib4(n: int) -> int:
     """Return the n-th element of fib4: 0, 0, 2, 0, then the sum of the last four.
 

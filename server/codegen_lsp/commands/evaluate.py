@@ -84,7 +84,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--calls",
         help="calls the model proposed earlier (a calls.jsonl that an eval run wrote): compare "
-        "candidates on them instead of asking the model again",
+        "candidates on them instead of asking the model again; where a row keeps the model's "
+        "reply ('text'), its calls are read from it again as the editor reads them today",
     )
     parser.add_argument(
         "--inputs-with-examples",
@@ -192,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
     settings.ranking.example_variants = not args.no_example_variants
     try:
         proposed = load_calls(Path(args.calls)) if args.calls else None
+        proposed_replies = load_replies(Path(args.calls)) if args.calls else None
         replies = load_replies(Path(args.asserts)) if args.asserts else None
     except (OSError, ValueError) as error:
         print(f"error: {error} (--calls {args.calls}, --asserts {args.asserts})", file=sys.stderr)
@@ -225,6 +227,7 @@ def run(args: argparse.Namespace) -> int:
         proposed=proposed,
         inputs_with_examples=args.inputs_with_examples,
         replies=replies,
+        proposed_replies=proposed_replies,
     )
     try:
         outcomes = harness.run(tasks, stderr_progress)

@@ -284,6 +284,7 @@ class Harness:
         proposed: dict[str, list[str]] | None = None,
         inputs_with_examples: bool = False,
         replies: dict[str, str] | None = None,
+        proposed_replies: dict[str, str] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.replies = replies
@@ -295,6 +296,9 @@ class Harness:
         self.proposed = proposed
         """Calls the model proposed earlier per task (``eval --calls``); without them, and with
         ``ranking.proposedInputs`` on, the model is asked for them (and they are recorded)."""
+        self.proposed_replies = proposed_replies or {}
+        """The replies those calls were read from, where recorded: read again, as the editor
+        reads them today (:func:`execution.read_proposals`), in place of the recorded calls."""
         self.calls: list[dict[str, Any]] = []
         self.hidden_sandbox = hidden_sandbox
         """Where the hidden tests run (a longer time limit than the examples'); else the
@@ -602,7 +606,11 @@ class Harness:
     def inputs(self, task: Task, ctx: FunctionContext) -> tuple[list[str], list[str]]:
         """Return the calls to compare the task's candidates on: drawn, then proposed."""
         if self.proposed is not None:
-            known = self.proposed.get(task.task_id, [])
+            reply = self.proposed_replies.get(task.task_id)
+            if reply is not None:
+                known = execution.read_proposals(ctx, reply)
+            else:
+                known = self.proposed.get(task.task_id, [])
             return self.pipeline.probe_calls(ctx, known_proposals=known)
         drawn, proposed = self.pipeline.probe_calls(ctx)
         if self.pipeline.settings.ranking.proposed_inputs:
