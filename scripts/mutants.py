@@ -677,6 +677,22 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py", "-k", "own_way"),
     ),
     Mutant(
+        "slow-repair-round",
+        "a top that hangs near the examples gets one repair round for speed",
+        PACKAGE / "pipeline.py",
+        "        if feedback is None and hung is not None and sampling.slow_repair_samples > 0:\n",
+        "        if False:\n",
+        ("tests/pipeline/test_variants.py", "-k", "for_speed"),
+    ),
+    Mutant(
+        "slow-repair-must-finish",
+        "a repaired body that still does not finish the call does not come first",
+        PACKAGE / "pipeline.py",
+        "or not execution.finishes(ctx, best.body, hung,",
+        "or False and execution.finishes(ctx, best.body, hung,",
+        ("tests/pipeline/test_variants.py", "-k", "for_speed"),
+    ),
+    Mutant(
         "method-proposals-receiver",
         "a proposed method call on an object built elsewhere is not kept",
         PACKAGE / "inputs.py",

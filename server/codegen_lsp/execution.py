@@ -400,18 +400,40 @@ def crash_note(run: CandidateRun) -> str | None:
     return f"the top candidate raised on all {len(raised)} inputs{which}: {message}"
 
 
-def hang_note(run: CandidateRun, near_count: int) -> str | None:
-    """Say which call near the examples the top candidate did not finish in time, else None.
+def hung_call(run: CandidateRun, near_count: int) -> str | None:
+    """Return the first call near the examples that ``run``'s body did not finish in time.
 
     Such a body passes every example (``fib4(5)``) but recurses without memory, so the larger
-    call (``fib4(30)``) runs out of time; it is never marked verified, and the user is told why.
+    call (``fib4(30)``) runs out of time (``inputs.PROBE_CALL_TIMEOUT_S``). None when it
+    finished them all, or did not run.
     """
     near = run.results[len(run.results) - near_count :] if near_count else []
     hung = [result.example.call for result in near if result.status == "timeout"]
-    if run.error is not None or not hung:
-        return None
+    return hung[0] if hung and run.error is None else None
+
+
+def hang_note(call: str) -> str:
+    """Say that the top candidate did not finish ``call`` in time: it is never marked verified."""
     limit = inputs.PROBE_CALL_TIMEOUT_S
-    return f"the top candidate did not finish {hung[0]} in {limit:g} s: not verified"
+    return f"the top candidate did not finish {call} in {limit:g} s: not verified"
+
+
+def too_slow(call: str) -> str:
+    """Say, for a repair prompt, that the body did not finish ``call`` in time."""
+    return f"`{call}` did not finish in {inputs.PROBE_CALL_TIMEOUT_S:g} s: the body is too slow"
+
+
+def finishes(
+    ctx: FunctionContext,
+    body: str,
+    call: str,
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+) -> bool:
+    """Tell whether ``body`` finishes ``call`` within its time (it may return or raise)."""
+    (run,) = run_probes(ctx, [body], [call], sandbox, package, cancel)
+    return run.error is None and all(result.status != "timeout" for result in run.results)
 
 
 def argument_changes(

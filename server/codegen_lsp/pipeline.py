@@ -627,12 +627,13 @@ class Pipeline:
             result.notes[:0] = [execution.inputs_note(drawn, proposed)]
             crashed = execution.crash_note(top_probes) if top_probes is not None else None
             result.notes[1:1] = [crashed] if crashed else []
-        elif probe_runs is not None:
+        hung = None  # the call near the examples that the top candidate did not finish
+        if probe_runs is not None and near:
             result.notes.append(f"compared on {len(near)} inputs near the examples")
             passes = best is not None and best.run.total and best.run.passed == best.run.total
             if top_probes is not None and passes:
-                hung = execution.hang_note(top_probes, len(near))
-                result.notes.extend([hung] if hung else [])
+                hung = execution.hung_call(top_probes, len(near))
+                result.notes.extend([execution.hang_note(hung)] if hung else [])
         # The examples' calls, else the first inputs compared on (a handful show a sort in place).
         shown = [example.call for example in examples if example.kind != "probe"]
         checked = shown or calls[:ARGUMENT_CHECKS]
@@ -669,7 +670,53 @@ class Pipeline:
             and not any(execution.passes_every_example(c.run) for c in result.candidates)
         ):
             return self._repair_round(ctx, result, examples, cancel, progress, file)
+        if feedback is None and hung is not None and sampling.slow_repair_samples > 0:
+            return self._repair_slow(ctx, result, examples, hung, cancel, progress, file)
         return result
+
+    def _repair_slow(
+        self,
+        ctx: FunctionContext,
+        first: GenerationResult,
+        examples: list[Example],
+        hung: str,
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+        file: ProjectFile | None,
+    ) -> GenerationResult:
+        """Ask once for a faster body: the top passes every example but did not finish ``hung``.
+
+        Shown its recursion without memory as too slow, the default model writes the loop that
+        ten plain samples never held. The repaired candidates come first only when the best of
+        them passes every example and finishes ``hung`` in time; else the first answer stands
+        and says so (``sampling.slowRepairSamples``).
+        """
+        feedback = prompt_mod.Feedback(first.candidates[0].body, execution.too_slow(hung))
+        second = self.implement_context(
+            ctx,
+            feedback=feedback,
+            cancel=cancel,
+            progress=progress,
+            examples=examples,
+            file=file,
+            n=self.settings.sampling.slow_repair_samples,
+        )
+        best = second.candidates[0] if second.candidates else None
+        sandbox, _ = self.sandbox_for(file)
+        if (
+            best is None
+            or not execution.passes_every_example(best.run)
+            or not execution.finishes(ctx, best.body, hung, sandbox, _package(file), cancel)
+        ):
+            first.notes.append(f"asked once more for a faster body: none finished {hung} in time")
+            return first
+        later = [
+            replace(candidate, rank=len(second.candidates) + index + 1)
+            for index, candidate in enumerate(first.candidates)
+        ]
+        second.candidates.extend(later)
+        second.notes.insert(0, f"the likeliest body did not finish {hung} in time; repaired once")
+        return second
 
     def _repair_round(
         self,

@@ -325,12 +325,24 @@ def test_a_body_that_recurses_without_memory_hangs_on_the_larger_call() -> None:
     assert found["recursion"][1:] == found["loop"][1:]  # alike wherever both finished
 
 
-def implement_fib4(replies: list[Reply], n: int, first_wave: int = 0) -> GenerationResult:
-    """Implement FIB4 with a scripted model whose every request answers ``replies``, in order."""
+def implement_fib4(
+    replies: list[Reply],
+    n: int,
+    first_wave: int = 0,
+    repaired: list[Reply] | None = None,
+    slow_repair_samples: int = 0,
+) -> GenerationResult:
+    """Implement FIB4 with a scripted model whose every request answers ``replies``, in order.
+
+    A repair prompt that calls the body too slow answers ``repaired`` (else ``replies``).
+    """
     model = ScriptedModel()
     try:
         model.script(implementing("fib4"), replies)
+        if repaired is not None:
+            model.script(r"`fib4\(31\)` did not finish in 1 s: the body is too slow", repaired)
         settings = Settings()
+        settings.sampling.slow_repair_samples = slow_repair_samples
         settings.sampling.n = n
         settings.sampling.first_wave = first_wave
         settings.sampling.enough_passing = 2
@@ -365,6 +377,31 @@ def test_the_pipeline_never_verifies_a_top_that_hangs_near_the_examples(
     assert top.verified is verified
     hung = "the top candidate did not finish fib4(31) in 1 s: not verified"
     assert (hung in result.notes) is not verified, result.notes
+
+
+@pytest.mark.parametrize("faster", [True, False], ids=["loop", "recursion again"])
+def test_a_top_that_hangs_near_the_examples_is_repaired_once_for_speed(faster: bool) -> None:
+    # Every sample recurses without memory (the default model on fib4, ten samples of ten);
+    # told that fib4(31) did not finish, it writes the loop.
+    again = body(LOOP if faster else ANOTHER_RECURSION, -0.2)
+    result = implement_fib4(
+        [body(RECURSION, -0.1), body(ANOTHER_RECURSION, -0.4)],
+        n=2,
+        repaired=[again],
+        slow_repair_samples=2,
+    )
+    top = result.candidates[0]
+    assert top.run.passed == top.run.total == 2
+    if faster:
+        assert " ".join(top.body.split()) == " ".join(LOOP.split())
+        assert (
+            result.notes[0] == "the likeliest body did not finish fib4(31) in time; repaired once"
+        )
+        assert len(result.candidates) == 3  # the loop, then the first round's two
+    else:
+        assert " ".join(top.body.split()) == " ".join(RECURSION.split())
+        assert "asked once more for a faster body: none finished fib4(31) in time" in result.notes
+        assert not top.verified
 
 
 def test_among_equals_on_the_examples_a_body_that_finishes_near_them_comes_first() -> None:

@@ -125,6 +125,14 @@ def add_parser(subparsers: Any) -> None:
         "(loads the model; sampling.repairSamples) measured as the combined_repair ranker",
     )
     parser.add_argument(
+        "--slow-repair-samples",
+        type=int,
+        default=0,
+        help="where the top candidate passes every example but does not finish a call near "
+        "them in time, one repair round of this many samples for speed (loads the model; "
+        "sampling.slowRepairSamples, 4 in the editor) measured as the combined_repair ranker",
+    )
+    parser.add_argument(
         "--no-drawn-inputs",
         action="store_true",
         help="without examples, do not run candidates on inputs drawn from the type hints",
@@ -182,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.enough_passing = args.enough_passing
     settings.sampling.first_wave_without_examples = not args.all_without_examples
     settings.sampling.repair_samples = args.repair_samples
+    settings.sampling.slow_repair_samples = args.slow_repair_samples
     if args.model:
         settings.model.name = args.model
     settings.model.precision = args.precision
@@ -258,6 +267,7 @@ def run(args: argparse.Namespace) -> int:
         "enough_passing": args.enough_passing,
         "first_wave_without_examples": not args.all_without_examples,
         "repair_samples": args.repair_samples,
+        "slow_repair_samples": args.slow_repair_samples,
         "repair_rounds": len(harness.repair_seconds),
         "repair_seconds_mean": (
             sum(harness.repair_seconds) / len(harness.repair_seconds)

@@ -465,13 +465,33 @@ class Harness:
             top1["reviewer"] = top1["random"]
             top1["combined_reviewer"] = top1["combined"]
         repaired = False
-        if self.pipeline.settings.sampling.repair_samples:
+        sampling = self.pipeline.settings.sampling
+        if sampling.repair_samples or sampling.slow_repair_samples:
             top1["combined_repair"] = top1["combined"]
             judged = any(example.kind != "probe" for example in examples)
-            if judged and ranked and not any(c.passes_all for c in candidates):
+            top = ranked[0].index if ranked else -1
+            # As the pipeline does: a round on the failure where nothing passed; where the top
+            # passes but did not finish a call near the examples, a round for speed.
+            hung = (
+                execution.hung_call(probe_runs[top], len(near))
+                if probe_runs is not None and near and top >= 0 and candidates[top].passes_all
+                else None
+            )
+            failure: str | None = None
+            if (
+                sampling.repair_samples
+                and judged
+                and top >= 0
+                and not any(c.passes_all for c in candidates)
+            ):
+                failure, count = execution.repair_failure(runs[top]), sampling.repair_samples
+            elif sampling.slow_repair_samples and hung is not None:
+                failure, count = execution.too_slow(hung), sampling.slow_repair_samples
+            if failure is not None:
                 repair_started = time.monotonic()
-                top = ranked[0].index
-                outcome_of_repair = self._repair_top1(task, ctx, examples, bodies[top], runs[top])
+                outcome_of_repair = self._repair_top1(
+                    task, ctx, examples, bodies[top], failure, count, hung
+                )
                 if outcome_of_repair is not None:
                     top1["combined_repair"] = outcome_of_repair
                     repaired = True
@@ -520,15 +540,17 @@ class Harness:
         ctx: FunctionContext,
         examples: list[Example],
         body: str,
-        run: CandidateRun,
+        failure: str,
+        count: int,
+        hung: str | None = None,
     ) -> float | None:
-        """One repair round on the top candidate's failure, as the pipeline runs it.
+        """Run one repair round of ``count`` samples on the top's ``failure``, as the pipeline does.
 
         Returns whether the repaired top candidate passes the hidden tests, or None when no
-        repaired sample passes every example (the first round's answer then stands).
+        repaired sample passes every example, or (``hung``: a round for speed) the repaired top
+        does not finish that call in time: the first round's answer then stands.
         """
-        feedback = prompt_mod.Feedback(body, execution.repair_failure(run))
-        count = self.pipeline.settings.sampling.repair_samples
+        feedback = prompt_mod.Feedback(body, failure)
         draw = self.pipeline.draw(ctx, n=count, feedback=feedback, prompt_format=self.prompt_format)
         current = docstrings.normalised(body)
         draw.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
@@ -552,6 +574,8 @@ class Harness:
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
         settings = dataclasses.replace(self.pipeline.settings.ranking, reviewer=False)
         best = bodies[combine.rank(candidates, settings, model)[0].index]
+        if hung is not None and not execution.finishes(ctx, best, hung, self.pipeline.sandbox):
+            return None
         judge = self.hidden_sandbox or self.pipeline.sandbox
         (hidden,) = judge.run_many(
             [ctx.module_with_body(best) + "\n\n" + task.test],

@@ -87,10 +87,12 @@ def markdown(summary: dict[str, Any]) -> str:
     if meta.get("repair_rounds"):
         repaired = summary.get("repaired", 0)
         lines += [
-            f"Repair round (`sampling.repairSamples` {meta['repair_samples']}): run on "
-            f"{meta['repair_rounds']} tasks where no sample passed every example, "
+            f"Repair round (`sampling.repairSamples` {meta['repair_samples']}, "
+            f"`sampling.slowRepairSamples` {meta.get('slow_repair_samples', 0)}): run on "
+            f"{meta['repair_rounds']} tasks where no sample passed every example or the top "
+            "one did not finish a call near them in time, "
             f"{meta['repair_seconds_mean']:.1f} s each on average; {repaired} found a sample "
-            "that passes them (`combined_repair`).",
+            "that passes them (and finishes that call) (`combined_repair`).",
             "",
         ]
     if summary.get("stopped_early"):
