@@ -93,6 +93,19 @@ class _ProjectSandbox:
     notes: tuple[str, ...]
 
 
+def _repaired_first(
+    first: GenerationResult, second: GenerationResult, note: str
+) -> GenerationResult:
+    """Return the repair round's answer with the first round's candidates after its own."""
+    later = [
+        replace(candidate, rank=len(second.candidates) + index + 1)
+        for index, candidate in enumerate(first.candidates)
+    ]
+    second.candidates.extend(later)
+    second.notes.insert(0, note)
+    return second
+
+
 def _package(file: ProjectFile | None) -> str:
     """Return the package ``file``'s code runs as (its relative imports), "" without a file."""
     return file.package if file is not None else ""
@@ -710,13 +723,9 @@ class Pipeline:
         ):
             first.notes.append(f"asked once more for a faster body: none finished {hung} in time")
             return first
-        later = [
-            replace(candidate, rank=len(second.candidates) + index + 1)
-            for index, candidate in enumerate(first.candidates)
-        ]
-        second.candidates.extend(later)
-        second.notes.insert(0, f"the likeliest body did not finish {hung} in time; repaired once")
-        return second
+        return _repaired_first(
+            first, second, f"the likeliest body did not finish {hung} in time; repaired once"
+        )
 
     def _repair_round(
         self,
@@ -746,13 +755,9 @@ class Pipeline:
         if not any(execution.passes_every_example(c.run) for c in second.candidates):
             first.notes.append(f"one repair round (on {failure}) found nothing that passes")
             return first
-        later = [
-            replace(candidate, rank=len(second.candidates) + index + 1)
-            for index, candidate in enumerate(first.candidates)
-        ]
-        second.candidates.extend(later)
-        second.notes.insert(0, f"no sample passed every example; repaired once on {failure}")
-        return second
+        return _repaired_first(
+            first, second, f"no sample passed every example; repaired once on {failure}"
+        )
 
     def repair(
         self,
