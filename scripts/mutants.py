@@ -680,8 +680,8 @@ MUTANTS = (
         "slow-repair-round",
         "a top that hangs near the examples gets one repair round for speed",
         PACKAGE / "pipeline.py",
-        "        if feedback is None and hung is not None and sampling.slow_repair_samples > 0:\n",
-        "        if False:\n",
+        "return self._repair_slow(ctx, result, examples, hung,",
+        "return result or self._repair_slow(ctx, result, examples, hung,",
         ("tests/pipeline/test_variants.py", "-k", "for_speed"),
     ),
     Mutant(
@@ -691,6 +691,14 @@ MUTANTS = (
         "or not execution.finishes(ctx, best.body, hung,",
         "or False and execution.finishes(ctx, best.body, hung,",
         ("tests/pipeline/test_variants.py", "-k", "for_speed"),
+    ),
+    Mutant(
+        "slow-repair-larger-call-only",
+        "only a hang on the larger call (not on an edge like f(0)) is repaired for speed",
+        PACKAGE / "pipeline.py",
+        "            and execution.is_larger_call(ctx, examples, hung)\n",
+        "",
+        ("tests/pipeline/test_variants.py", "-k", "edge"),
     ),
     Mutant(
         "method-proposals-receiver",

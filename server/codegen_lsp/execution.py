@@ -418,6 +418,20 @@ def hang_note(call: str) -> str:
     return f"the top candidate did not finish {call} in {limit:g} s: not verified"
 
 
+def is_larger_call(ctx: FunctionContext, examples: list[Example], call: str) -> bool:
+    """Tell whether ``call`` is the examples' call grown larger (:func:`variants.larger_call`).
+
+    A body that does not finish that one is too slow there; one that hangs on another call
+    near the examples (``factorize(0)``) more likely never ends outside its contract, which a
+    request for a faster body would not mend.
+    """
+    reached = inputs.callee(ctx)
+    if reached is None:
+        return False
+    judged = [example for example in examples if example.kind != "probe"]
+    return call == variants.larger_call(ctx.name, judged, inputs.constructors(ctx), reached)
+
+
 def too_slow(call: str) -> str:
     """Say, for a repair prompt, that the body did not finish ``call`` in time."""
     return f"`{call}` did not finish in {inputs.PROBE_CALL_TIMEOUT_S:g} s: the body is too slow"

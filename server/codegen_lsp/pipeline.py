@@ -683,7 +683,12 @@ class Pipeline:
             and not any(execution.passes_every_example(c.run) for c in result.candidates)
         ):
             return self._repair_round(ctx, result, examples, cancel, progress, file)
-        if feedback is None and hung is not None and sampling.slow_repair_samples > 0:
+        if (
+            feedback is None
+            and hung is not None
+            and sampling.slow_repair_samples > 0
+            and execution.is_larger_call(ctx, examples, hung)
+        ):
             return self._repair_slow(ctx, result, examples, hung, cancel, progress, file)
         return result
 

@@ -345,9 +345,28 @@ def example_variants(
     largest small whole number, its small whole numbers larger (:data:`LARGER_BY`). ``keep``
     filters calls (the signature's type hints); the examples' own calls are never repeated.
     """
+    seeds = _seeds(name, examples, constructors, reached)
     seen = {" ".join(example.call.split()) for example in examples}
-    columns: list[list[str | None]] = []
-    larger: list[tuple[int, str]] = []
+    seen.update(text for text in (_source(seed) for seed in seeds) if text is not None)
+    columns = [column for seed in seeds for column in _variants_of(seed, constructors, reached)]
+    found: list[str] = []
+    largest = grown_call(seeds)
+    for row in [[largest] if largest else [], *zip_longest(*columns)]:
+        for call in row:
+            if call is None or call in seen or (keep is not None and not keep(call)):
+                continue
+            seen.add(call)
+            found.append(call)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def _seeds(
+    name: str, examples: list[Example], constructors: frozenset[str], reached: tuple[str, str]
+) -> list[ast.Call]:
+    """Return the examples' calls of the function that seed variants, bound names inlined."""
+    seeds: list[ast.Call] = []
     bindings: dict[str, ast.expr] = {}
     for example in examples:
         if example.kind == "probe":
@@ -362,23 +381,31 @@ def example_variants(
         if seed is None:
             _forget(written, bindings)  # anything else it does may change what its names hold
             continue
-        text = _source(seed)
-        if text is not None:
-            seen.add(text)
-        columns.extend(_variants_of(seed, constructors, reached))
-        grown = _larger(seed)
-        larger.extend([grown] if grown else [])
-    found: list[str] = []
-    # One larger call is enough to tell a loop from a recursion without memory (the largest:
-    # fibfib(26) still finishes in time, fibfib(33) does not), and each costs a body that hangs
-    # on it a whole PROBE_CALL_TIMEOUT_S.
-    largest = [max(larger)[1]] if larger else []
-    for row in [largest, *zip_longest(*columns)]:
-        for call in row:
-            if call is None or call in seen or (keep is not None and not keep(call)):
-                continue
-            seen.add(call)
-            found.append(call)
-            if len(found) >= limit:
-                return found
-    return found
+        seeds.append(seed)
+    return seeds
+
+
+def grown_call(seeds: list[ast.Call]) -> str | None:
+    """Return the seed with the largest small whole number, its small whole numbers larger.
+
+    One larger call is enough to tell a loop from a recursion without memory (the largest:
+    fibfib(26) still finishes in time, fibfib(33) does not), and each costs a body that hangs
+    on it a whole ``inputs.PROBE_CALL_TIMEOUT_S``. None when no seed has such a number.
+    """
+    larger = [grown for grown in (_larger(seed) for seed in seeds) if grown is not None]
+    return max(larger)[1] if larger else None
+
+
+def larger_call(
+    name: str,
+    examples: list[Example],
+    constructors: frozenset[str] = frozenset(),
+    reached: tuple[str, str] = inputs.FUNCTION,
+) -> str | None:
+    """Return the call near the examples that only a slow body fails to finish (:func:`grown_call`).
+
+    A body that does not finish it in time is too slow; one that does not finish another call
+    near the examples (``factorize(0)``) more likely never ends on an input outside its
+    contract.
+    """
+    return grown_call(_seeds(name, examples, constructors, reached))

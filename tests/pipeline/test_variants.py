@@ -404,6 +404,45 @@ def test_a_top_that_hangs_near_the_examples_is_repaired_once_for_speed(faster: b
         assert not top.verified
 
 
+HALVINGS = '''def halvings(n: int) -> int:
+    """Return how many times n must be halved, rounding down, to reach 1.
+
+    >>> halvings(8)
+    3
+    """
+'''
+
+
+def test_a_top_that_never_ends_on_an_edge_near_the_examples_is_not_repaired_for_speed() -> None:
+    # Both bodies finish halvings(33) (the larger call) at once and loop forever on
+    # halvings(0): not a matter of speed, so the model is not asked for a faster body.
+    loops = [
+        "    count = 0\n    while n != 1:\n        n //= 2\n        count += 1\n    return count"
+    ]
+    loops.append(loops[0].replace("n //= 2", "n = n // 2"))
+    model = ScriptedModel()
+    try:
+        model.script(implementing("halvings"), [body(loops[0], -0.1), body(loops[1], -0.4)])
+        settings = Settings()
+        settings.sampling.n = 2
+        settings.sampling.first_wave = 0
+        settings.sampling.greedy_first = False
+        settings.sampling.slow_repair_samples = 2
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(HALVINGS, 0)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert "the top candidate did not finish halvings(0) in 1 s: not verified" in result.notes
+    assert not any("too slow" in prompt for prompt in model.prompts)
+    assert not any("faster body" in note for note in result.notes), result.notes
+
+
 def test_among_equals_on_the_examples_a_body_that_finishes_near_them_comes_first() -> None:
     # Two recursions and a loop pass both examples and form one group; the recursions are
     # likelier, but the loop finishes the larger call and they do not.

@@ -485,7 +485,11 @@ class Harness:
                 and not any(c.passes_all for c in candidates)
             ):
                 failure, count = execution.repair_failure(runs[top]), sampling.repair_samples
-            elif sampling.slow_repair_samples and hung is not None:
+            elif (
+                sampling.slow_repair_samples
+                and hung is not None
+                and execution.is_larger_call(ctx, examples, hung)
+            ):
                 failure, count = execution.too_slow(hung), sampling.slow_repair_samples
             if failure is not None:
                 repair_started = time.monotonic()
