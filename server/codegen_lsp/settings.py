@@ -132,10 +132,10 @@ class SamplingSettings:
     to the model (one repair round, as "Fix with failing example" does) before answering; 0: no
     repair round."""
     slow_repair_samples: int = bounded(4, 0, 256)
-    """When the top candidate passes every example but does not finish a call near them in
-    time (a recursion without memory: `fib4(31)`), draw this many more with that call shown to
-    the model as too slow (one repair round); their best comes first when it passes every
-    example and finishes the call. 0: no such round."""
+    """When the top candidate passes every example but does not finish the examples' call
+    grown larger in time (a recursion without memory: `fib4(31)` after `fib4(6)`), draw this
+    many more with that call shown to the model as too slow (one repair round); their best
+    comes first when it passes every example and finishes the call. 0: no such round."""
     prompt_lookup: bool = True
     """One-sample requests (`n` 1, docstrings, proposed inputs), and the last sample of a
     request for several once the others are done, decode several tokens per model pass where
