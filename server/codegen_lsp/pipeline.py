@@ -692,6 +692,27 @@ class Pipeline:
             return self._repair_slow(ctx, result, examples, hung, cancel, progress, file)
         return result
 
+    def _again(
+        self,
+        ctx: FunctionContext,
+        feedback: prompt_mod.Feedback,
+        count: int,
+        examples: list[Example],
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+        file: ProjectFile | None,
+    ) -> GenerationResult:
+        """Draw, run and rank ``count`` samples more with ``feedback`` shown: a repair round."""
+        return self.implement_context(
+            ctx,
+            feedback=feedback,
+            cancel=cancel,
+            progress=progress,
+            examples=examples,
+            file=file,
+            n=count,
+        )
+
     def _repair_slow(
         self,
         ctx: FunctionContext,
@@ -710,15 +731,8 @@ class Pipeline:
         and says so (``sampling.slowRepairSamples``).
         """
         feedback = prompt_mod.Feedback(first.candidates[0].body, execution.too_slow(hung))
-        second = self.implement_context(
-            ctx,
-            feedback=feedback,
-            cancel=cancel,
-            progress=progress,
-            examples=examples,
-            file=file,
-            n=self.settings.sampling.slow_repair_samples,
-        )
+        count = self.settings.sampling.slow_repair_samples
+        second = self._again(ctx, feedback, count, examples, cancel, progress, file)
         best = second.candidates[0] if second.candidates else None
         sandbox, _ = self.sandbox_for(file)
         if (
@@ -748,15 +762,8 @@ class Pipeline:
         """
         failure = execution.repair_failure(first.candidates[0].run)
         feedback = prompt_mod.Feedback(first.candidates[0].body, failure)
-        second = self.implement_context(
-            ctx,
-            feedback=feedback,
-            cancel=cancel,
-            progress=progress,
-            examples=examples,
-            file=file,
-            n=self.settings.sampling.repair_samples,
-        )
+        count = self.settings.sampling.repair_samples
+        second = self._again(ctx, feedback, count, examples, cancel, progress, file)
         if not any(execution.passes_every_example(c.run) for c in second.candidates):
             first.notes.append(f"one repair round (on {failure}) found nothing that passes")
             return first
