@@ -701,6 +701,14 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py", "-k", "edge"),
     ),
     Mutant(
+        "method-near-filled-objects",
+        "an object the examples fill through its methods seeds calls near them",
+        PACKAGE / "variants.py",
+        "and _filled(statement.value, bindings, constructors):",
+        "and False:",
+        ("tests/pipeline/test_variants.py", "-k", "fill"),
+    ),
+    Mutant(
         "method-proposals-receiver",
         "a proposed method call on an object built elsewhere is not kept",
         PACKAGE / "inputs.py",

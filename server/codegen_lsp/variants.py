@@ -193,7 +193,27 @@ def _seed(
     """
     if not isinstance(call, ast.Call) or any(keyword.arg is None for keyword in call.keywords):
         return None
-    return call if inputs.data_call(call, name, constructors, reached) is not None else None
+    if inputs.data_call(call, name, constructors, reached) is not None:
+        return call
+    # A method on an object its examples filled through its methods (:func:`_recipe`).
+    kind, owner = reached
+    if kind != "method" or not isinstance(call.func, ast.Attribute) or call.func.attr != name:
+        return None
+    parts = _recipe_parts(call.func.value)
+    if parts is None or not isinstance(parts[1], ast.Call):
+        return None
+    built = parts[1]
+    arguments = [*call.args, *_values(call.keywords)]
+    for step in parts[2]:
+        arguments += [*step.args, *_values(step.keywords)]
+    if not (
+        isinstance(built.func, ast.Name)
+        and built.func.id == owner
+        and inputs.is_data(built, constructors | {owner})
+        and all(inputs.is_data(argument, constructors) for argument in arguments)
+    ):
+        return None
+    return call
 
 
 class _Inline(ast.NodeTransformer):
@@ -249,7 +269,71 @@ def bind_setup(source: str, bindings: dict[str, ast.expr], constructors: frozens
             if inputs.is_data(value, constructors):
                 bindings[statement.targets[0].id] = value
                 continue
+        if isinstance(statement, ast.Expr) and _filled(statement.value, bindings, constructors):
+            continue
         _forget(statement, bindings)
+
+
+def _filled(node: ast.expr, bindings: dict[str, ast.expr], constructors: frozenset[str]) -> bool:
+    """Record a method call that fills a bound object with data (``cart.add(Item('a', 2))``).
+
+    The object's binding becomes its recipe, the constructor's call then the calls that filled
+    it, as one expression (:func:`_recipe`); False (nothing recorded) for another statement.
+    """
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and not any(keyword.arg is None for keyword in node.keywords)
+    ):
+        return False
+    name = node.func.value.id
+    bound = bindings.get(name)
+    parts = _recipe_parts(bound) if bound is not None else None
+    if parts is None and isinstance(bound, ast.Call):
+        parts = (name, bound, [])
+    if parts is None:
+        return False
+    call = ast.Call(
+        func=ast.Attribute(value=ast.Name(name, ast.Load()), attr=node.func.attr, ctx=ast.Load()),
+        args=[_inlined(argument, bindings) for argument in node.args],
+        keywords=[ast.keyword(k.arg, _inlined(k.value, bindings)) for k in node.keywords],
+    )
+    if not all(inputs.is_data(v, constructors) for v in [*call.args, *_values(call.keywords)]):
+        return False
+    bindings[name] = _recipe(name, parts[1], [*parts[2], call])
+    return True
+
+
+def _values(keywords: list[ast.keyword]) -> list[ast.expr]:
+    return [keyword.value for keyword in keywords]
+
+
+def _recipe(name: str, built: ast.expr, calls: list[ast.Call]) -> ast.expr:
+    """Write an object built and then filled by its methods as one expression.
+
+    ``[cart := Cart('ann'), cart.add(Item('a', 2)), cart][-1]``: a call near the examples is one
+    expression, so the doctest's lines that filled the object travel inside it.
+    """
+    steps: list[ast.expr] = [ast.NamedExpr(ast.Name(name, ast.Store()), built), *calls]
+    listed = ast.List([*steps, ast.Name(name, ast.Load())], ast.Load())
+    return ast.Subscript(listed, ast.Constant(-1), ast.Load())
+
+
+def _recipe_parts(node: ast.expr) -> tuple[str, ast.expr, list[ast.Call]] | None:
+    """Return a recipe's (name, constructor's call, filling calls), or None (:func:`_recipe`)."""
+    if not (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.List)
+        and len(node.value.elts) >= 3
+        and isinstance(node.value.elts[0], ast.NamedExpr)
+        and isinstance(node.value.elts[0].target, ast.Name)
+        and all(isinstance(step, ast.Call) for step in node.value.elts[1:-1])
+    ):
+        return None
+    first = node.value.elts[0]
+    calls = [step for step in node.value.elts[1:-1] if isinstance(step, ast.Call)]
+    return first.target.id, first.value, calls
 
 
 def _source(call: ast.Call) -> str | None:
@@ -291,12 +375,15 @@ def _variants_of(
     kind, owner = reached
     if kind == "method" and isinstance(seed.func, ast.Attribute):
         attribute = seed.func
-        yield [
-            _source(
-                ast.Call(ast.Attribute(near, attribute.attr, ast.Load()), seed.args, seed.keywords)
-            )
-            for near in node_mutations(attribute.value, constructors | {owner})
-        ]
+        for receivers in _receivers_near(attribute.value, constructors | {owner}):
+            yield [
+                _source(
+                    ast.Call(
+                        ast.Attribute(near, attribute.attr, ast.Load()), seed.args, seed.keywords
+                    )
+                )
+                for near in receivers
+            ]
     for index, argument in enumerate(seed.args):
         yield [
             _source(
@@ -321,6 +408,35 @@ def _variants_of(
             )
             for near in node_mutations(keyword.value, constructors)
         ]
+
+
+def _receivers_near(receiver: ast.expr, constructors: frozenset[str]) -> list[list[ast.expr]]:
+    """Return, per part of a method's object, the objects near it: one change each.
+
+    An object built by its constructor: that call with one argument changed. One its examples
+    filled through its methods (:func:`_recipe`): besides, each filling call with one argument
+    changed, none of them, each left out, and the last made twice (an item added again).
+    """
+    parts = _recipe_parts(receiver)
+    if parts is None:
+        return [node_mutations(receiver, constructors)]
+    name, built, calls = parts
+    columns = [[_recipe(name, near, calls) for near in node_mutations(built, constructors)]]
+    for index, step in enumerate(calls):
+        columns.append(
+            [
+                _recipe(
+                    name,
+                    built,
+                    [*calls[:index], ast.Call(step.func, args, keywords), *calls[index + 1 :]],
+                )
+                for args, keywords in _changed_arguments(step.args, step.keywords, constructors, 3)
+            ]
+        )
+    shapes = [[], *([*calls[:index], *calls[index + 1 :]] for index in range(len(calls)))]
+    shapes.append([*calls, calls[-1]])
+    columns.append([_recipe(name, built, shape) for shape in shapes])
+    return columns
 
 
 def example_variants(
@@ -379,7 +495,9 @@ def _seeds(
             continue
         seed = _seed(_inlined(written, bindings), name, constructors, reached)
         if seed is None:
-            _forget(written, bindings)  # anything else it does may change what its names hold
+            # Another call: it may fill an object (cart.add(...)); whatever else it does may
+            # change what its names hold, and they are forgotten.
+            bind_setup(example.call.strip(), bindings, constructors)
             continue
         seeds.append(seed)
     return seeds

@@ -248,6 +248,57 @@ def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None
     assert "Bag.widest([])" in execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
 
 
+TALLY = '''class Tally:
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.counts: dict[str, int] = {}
+
+    def add(self, word: str, times: int = 1) -> None:
+        self.counts[word] = self.counts.get(word, 0) + times
+
+    def top(self) -> str:
+        """Return the word added most often, or "" when none was.
+
+        >>> tally = Tally("ann")
+        >>> tally.add("a", 2)
+        >>> tally.add("b")
+        >>> tally.top()
+        'a'
+        """
+'''
+
+
+def test_an_object_its_examples_fill_through_its_methods_seeds_calls_near_them() -> None:
+    # The usual doctest of a method: the object is built, then filled by its other methods.
+    # Before, the filling calls touched the name and nothing was seeded.
+    ctx = find_function(TALLY, TALLY.splitlines().index("    def top(self) -> str:"))
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+    filled = "[(tally := Tally('ann')), tally.add('a', 2), tally.add('b'), tally][-1].top()"
+    assert filled not in calls  # the example itself
+    assert "[(tally := Tally('ann')), tally][-1].top()" in calls  # none of the calls
+    assert "[(tally := Tally('ann')), tally.add('b'), tally][-1].top()" in calls  # one left out
+    assert "[(tally := Tally('ann')), tally.add('a', 0), tally.add('b'), tally][-1].top()" in calls
+    twice = "[(tally := Tally('ann')), tally.add('a', 2), tally.add('b'), tally.add('b'), tally]"
+    assert twice + "[-1].top()" in calls  # the last one made twice
+    bodies = {
+        "right": "        return max(self.counts, key=self.counts.get, default='')\n",
+        "no empty": "        return max(self.counts, key=self.counts.get)\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        judged = execution.run_examples(ctx, list(bodies.values()), examples, sandbox)
+        runs = execution.run_probes(ctx, list(bodies.values()), calls, sandbox)
+    assert all(run.passed == run.total == 3 for run in judged)  # the two add lines count too
+    found = dict(zip(bodies, (inputs.behaviour(run.results, None)[0] for run in runs), strict=True))
+    assert all(key.startswith("=") for key in found["right"]), found["right"]  # all ran
+    assert found["right"] != found["no empty"]  # the tally with nothing added tells them apart
+    # A call of something else on the object may change it in ways no recipe records.
+    cleared = TALLY.replace('>>> tally.add("b")', ">>> tally.counts.clear()")
+    ctx = find_function(cleared, cleared.splitlines().index("    def top(self) -> str:"))
+    examples = execution.docstring_examples(ctx)
+    assert execution.variant_calls(ctx, examples, Settings(), *drawn(examples)) == []
+
+
 def test_a_method_whose_likeliest_body_goes_its_own_way_near_the_examples_is_not_on_top() -> None:
     # Three bodies pass the example; the likeliest fails on an empty bag, where the other two
     # agree. Before, a method was never run near its examples: the likeliest came first and
