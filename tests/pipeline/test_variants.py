@@ -6,7 +6,7 @@ import ast
 
 import pytest
 from codegen_lsp import execution, inputs, variants
-from codegen_lsp.context import find_function
+from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.draws import Draw, DrawnBody
 from codegen_lsp.outcomes import GenerationResult
 from codegen_lsp.pipeline import Pipeline
@@ -225,6 +225,17 @@ BAG = '''class Bag:
 '''
 
 
+def judged_and_near(
+    ctx: FunctionContext, bodies: dict[str, str], examples: list[Example], calls: list[str]
+) -> tuple[list[tuple[int, int]], dict[str, tuple[str, ...]]]:
+    """Run each body on the examples (passed, total) and on ``calls`` (its behaviour, by name)."""
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        judged = execution.run_examples(ctx, list(bodies.values()), examples, sandbox)
+        runs = execution.run_probes(ctx, list(bodies.values()), calls, sandbox)
+    found = (inputs.behaviour(run.results, None)[0] for run in runs)
+    return [(run.passed, run.total) for run in judged], dict(zip(bodies, found, strict=True))
+
+
 def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None:
     lines = BAG.splitlines()
     ctx = find_function(BAG, lines.index("    def largest(self, floor: int) -> int:"))
@@ -236,11 +247,8 @@ def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None
         "right": "        return max(self.items, default=floor)\n",
         "no empty": "        return max(self.items)\n",
     }
-    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
-        judged = execution.run_examples(ctx, list(bodies.values()), examples, sandbox)
-        runs = execution.run_probes(ctx, list(bodies.values()), calls, sandbox)
-    assert [run.passed for run in judged] == [1, 1]
-    found = dict(zip(bodies, (inputs.behaviour(run.results, None)[0] for run in runs), strict=True))
+    judged, found = judged_and_near(ctx, bodies, examples, calls)
+    assert judged == [(1, 1), (1, 1)]
     assert found["right"] != found["no empty"]  # the empty bag tells them apart
     # A static method's example seeds calls on its class.
     ctx = find_function(BAG, lines.index("    def widest(sizes: list[int]) -> int:"))
@@ -285,11 +293,8 @@ def test_an_object_its_examples_fill_through_its_methods_seeds_calls_near_them()
         "right": "        return max(self.counts, key=self.counts.get, default='')\n",
         "no empty": "        return max(self.counts, key=self.counts.get)\n",
     }
-    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
-        judged = execution.run_examples(ctx, list(bodies.values()), examples, sandbox)
-        runs = execution.run_probes(ctx, list(bodies.values()), calls, sandbox)
-    assert all(run.passed == run.total == 3 for run in judged)  # the two add lines count too
-    found = dict(zip(bodies, (inputs.behaviour(run.results, None)[0] for run in runs), strict=True))
+    judged, found = judged_and_near(ctx, bodies, examples, calls)
+    assert judged == [(3, 3), (3, 3)]  # the two add lines count too
     assert all(key.startswith("=") for key in found["right"]), found["right"]  # all ran
     assert found["right"] != found["no empty"]  # the tally with nothing added tells them apart
     # A call of something else on the object may change it in ways no recipe records.
