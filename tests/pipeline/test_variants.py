@@ -396,7 +396,10 @@ def implement_fib4(
     try:
         model.script(implementing("fib4"), replies)
         if repaired is not None:
-            model.script(r"`fib4\(31\)` did not finish in 1 s: the body is too slow", repaired)
+            model.script(
+                r"`fib4\(31\)` did not finish in 1 s: the body is too slow; compute it with a loop",
+                repaired,
+            )
         settings = Settings()
         settings.sampling.slow_repair_samples = slow_repair_samples
         settings.sampling.n = n
