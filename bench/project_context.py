@@ -25,6 +25,12 @@ in the ``kiosk`` project (a method, a property, a static method; ``Task.function
 without the calls the model proposes, ``ranking.proposedInputs``): what asking the model for
 calls of a method adds to the inputs drawn from the type hints.
 
+``--tasks-file bench/project_context/method_example_tasks.json`` is a third: six methods of a
+``Tray`` in ``kiosk`` whose doctests build the tray and fill it through ``tray.put(...)``. Its
+arms are ``on`` and ``novariants`` (context on, without the calls near the examples,
+``ranking.exampleVariants``): what comparing candidates near a method's examples adds to the
+top-1 and to the verified mark (reported per arm as "verified (right)").
+
     .venv/bin/python bench/project_context.py [--n 4] [--seed 1] [--arms on,off]
         [--model qwen2.5-coder-0.5b] [--tasks N] [--json OUT]
     .venv/bin/python bench/project_context.py --arms oracle   # no model: validates the set
@@ -187,6 +193,7 @@ def run_task(
         any_passed=any(v[0] for v in verdicts),
         failure=failure,
         top_examples=f"{candidates[0].run.passed}/{candidates[0].run.total}",
+        verified=bool(getattr(candidates[0], "verified", False)),
         body=candidates[0].body,
     )
     if not passed:
@@ -251,6 +258,8 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "lookup_error_candidates": sum(r.get("lookup_error_candidates", 0) for r in rows),
         "top_failures": dict(sorted(failures.items(), key=lambda kv: -kv[1])),
         "crashed": sum("error" in r for r in rows),
+        "verified": sum(r.get("verified", False) for r in rows),
+        "verified_passed": sum(r.get("verified", False) and r["passed"] for r in rows),
     }
 
 
@@ -258,8 +267,8 @@ def markdown(summary: dict[str, dict[str, Any]], comparison: dict[str, Any] | No
     lines = [
         "| arm | top-1 | with example / without | any of n | won / lost | context tokens "
         "mean / median | generation s mean / median | candidates with NameError/AttributeError "
-        "in examples | top candidate's failures |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "in examples | top candidate's failures | verified (right) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, fig in summary.items():
         if comparison is None:
@@ -272,6 +281,7 @@ def markdown(summary: dict[str, dict[str, Any]], comparison: dict[str, Any] | No
             "on": "cross-file on",
             "off": "cross-file off",
             "noproposals": "on, no proposed calls",
+            "novariants": "on, no calls near the examples",
         }.get(name, name)
         lines.append(
             f"| {label} | {fig['passed']}/{fig['tasks']} ({fig['pass_rate']:.0%}) "
@@ -280,7 +290,8 @@ def markdown(summary: dict[str, dict[str, Any]], comparison: dict[str, Any] | No
             f"| {fig['any_passed']}/{fig['tasks']} | {won_lost} "
             f"| {fig['context_tokens_mean']:.0f} / {fig['context_tokens_median']:.0f} "
             f"| {fig['seconds_mean']:.1f} / {fig['seconds_median']:.1f} "
-            f"| {fig['lookup_error_candidates']} of {fig['candidates']} | {failures} |"
+            f"| {fig['lookup_error_candidates']} of {fig['candidates']} | {failures} "
+            f"| {fig['verified']} ({fig['verified_passed']}) |"
         )
     if comparison is not None:
         low, high = comparison["ci95"]
@@ -299,8 +310,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     arms = [a for a in args.arms.split(",") if a]
     if arms == ["oracle"]:
         return validate(selected, work, args.timeout)
-    if not set(arms) <= {"on", "off", "noproposals"}:
-        raise SystemExit("--arms takes on, off, noproposals, joined by commas (or oracle alone)")
+    if not set(arms) <= {"on", "off", "noproposals", "novariants"}:
+        raise SystemExit(
+            "--arms takes on, off, noproposals, novariants, joined by commas (or oracle alone)"
+        )
     print(
         f"model {args.model}: {len(selected)} tasks x arms {','.join(arms)}, n={args.n}, "
         f"seed {args.seed}; hidden tests time out after {args.timeout:.0f} s",
@@ -364,7 +377,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_run_options(parser, n=4, timeout_s=20.0)
     parser.add_argument(
-        "--arms", default="on,off", help="on, off, noproposals (commas), or oracle (no model)"
+        "--arms",
+        default="on,off",
+        help="on, off, noproposals, novariants (commas), or oracle (no model)",
     )
     parser.add_argument("--work", default=str(DEFAULT_WORK), help="the projects' copies")
     parser.add_argument("--tasks-file", default=str(TASKS_FILE))

@@ -600,7 +600,8 @@ def import_failures(candidate: Any) -> list[str]:
 class Arm:
     """One pipeline, with cross-file context on or off; ``oracle`` writes the original body.
 
-    ``noproposals`` is ``on`` without the calls the model proposes (``ranking.proposedInputs``).
+    ``noproposals`` is ``on`` without the calls the model proposes (``ranking.proposedInputs``);
+    ``novariants`` is ``on`` without the calls near the examples (``ranking.exampleVariants``).
 
     The oracle arm loads no model: its one candidate is the function's original body, put in
     through the product's own edit (the function context's replacement range), which checks the
@@ -617,9 +618,11 @@ class Arm:
         settings.sampling.seed = args.seed
         if args.prompt_format:
             settings.sampling.prompt_format = args.prompt_format
-        # "noproposals": context on, but the model is not asked for calls to compare on.
-        settings.project.cross_file_context = name in ("on", "noproposals")
+        # "noproposals": context on, but the model is not asked for calls to compare on;
+        # "novariants": context on, but the candidates are not compared near the examples.
+        settings.project.cross_file_context = name in ("on", "noproposals", "novariants")
         settings.ranking.proposed_inputs = name != "noproposals"
+        settings.ranking.example_variants = name != "novariants"
         self.name = name
         self.pipeline = Pipeline(settings)
         try:

@@ -33,6 +33,42 @@ def test_the_method_tasks_are_sound_too(tmp_path: Path) -> None:
     assert all("." in task.function for task in tasks)
 
 
+def test_the_method_tasks_with_examples_are_sound_and_seed_calls_near_them(
+    tmp_path: Path,
+) -> None:
+    # Doctests that build a tray and fill it through `tray.put(...)`: every one seeds calls
+    # near its examples, so that the bench's "novariants" arm has something to switch off.
+    from codegen_lsp import execution, inputs, variants
+    from codegen_lsp.context import find_function
+    from codegen_lsp.pipeline import Pipeline
+    from codegen_lsp.project import find_project
+    from codegen_lsp.settings import Settings
+
+    tasks = project_context.load_tasks(project_context.PROJECTS / "method_example_tasks.json")
+    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
+    assert checked["problems"] == []
+    assert (checked["tasks"], checked["with_example"]) == (6, 6)
+    pipeline = Pipeline(Settings())
+    try:
+        for task in tasks:
+            scratch = tmp_path / task.id.replace(":", "__")
+            path, blanked, _ = project_context.prepare(task, tasks, scratch)
+            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
+            file = find_project(path, root=str(scratch), interpreter=sys.executable)
+            ctx = pipeline.in_project(find_function(blanked, line, 0), blanked, file)
+            reached = inputs.callee(ctx)
+            assert reached is not None and reached[0] == "method", task.id
+            near = variants.example_variants(
+                ctx.name,
+                execution.docstring_examples(ctx),
+                constructors=inputs.constructors(ctx),
+                reached=reached,
+            )
+            assert any("tray.put(Snack(" in call for call in near), (task.id, near)
+    finally:
+        pipeline.close()
+
+
 def test_context_shows_each_task_the_class_it_uses(tmp_path: Path) -> None:
     from codegen_lsp.context import find_function
     from codegen_lsp.pipeline import Pipeline
