@@ -709,6 +709,14 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py", "-k", "fill"),
     ),
     Mutant(
+        "mark-agreeing-samples",
+        "a lone sample is never marked verified: another must act alike near the examples",
+        PACKAGE / "ranking" / "combine.py",
+        "        settled = settled and agreeing[index] >= settings.verified_near_samples\n",
+        "",
+        ("tests/ranking/test_combine.py", "-k", "lone_sample"),
+    ),
+    Mutant(
         "method-proposals-receiver",
         "a proposed method call on an object built elsewhere is not kept",
         PACKAGE / "inputs.py",

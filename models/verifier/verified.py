@@ -2,7 +2,8 @@
 
 The mark says: the top candidate passes every example, its combined score clears a threshold,
 and the candidates that pass every example act alike on the calls near the examples (the share
-of their likelihood that does exactly what the top one does clears a second threshold). A user
+of their likelihood that does exactly what the top one does clears a second threshold, and at
+least so many samples pass every example and do exactly what the top one does there). A user
 trusts it only if it is nearly always right, so the thresholds are the lowest that keep 95% of
 the marked top candidates correct on the choice set, and the other sets only report.
 
@@ -31,6 +32,11 @@ TARGET_PRECISION = 0.95
 """What the mark promises: at least this share of the marked top candidates is right."""
 NEAR_SHARES = (0.0, 0.5, 0.8, 1.0)
 """The near-agreement thresholds tried (0: the near calls are not asked)."""
+NEAR_SAMPLES = (1, 2, 3)
+"""The numbers of agreeing samples tried (1: the top one alone)."""
+
+Top = tuple[bool, bool, float, float, int]
+"""Per task: the top is right, it can be marked, its score, its near share, its agreeing samples."""
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -53,8 +59,10 @@ def by_task(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[
     return found
 
 
-def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
-    """Per task: (top is right, top passes every example, its score, its near share)."""
+def tops(rows: list[dict[str, Any]]) -> list[Top]:
+    """Per task: (top is right, top passes every example, its score, its near share, and the
+    samples that pass every example and do what it does near the examples, itself included;
+    without calls near them, every sample that passes)."""
     found = []
     for top, task_rows in by_task(rows):
         passing = [r for r in task_rows if r["passes_all"] and r.get("near")]
@@ -66,11 +74,16 @@ def tops(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
             share = same / total
         # A top that did not finish a call near the examples in time is never marked.
         markable = bool(top["passes_all"]) and "t" not in (top.get("near") or [])
-        found.append((bool(top["label"]), markable, float(top["score"]), share))
+        agreeing = sum(
+            r["duplicates"]
+            for r in task_rows
+            if r["passes_all"] and (r.get("near") or []) == (top.get("near") or [])
+        )
+        found.append((bool(top["label"]), markable, float(top["score"]), share, agreeing))
     return found
 
 
-def tops_without_examples(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, float, float]]:
+def tops_without_examples(rows: list[dict[str, Any]]) -> list[Top]:
     """Per task of a run without examples: (top is right, it ran on inputs, its score, 1.0).
 
     Without examples the score is the share of the samples' likelihood that behaves like the
@@ -82,25 +95,23 @@ def tops_without_examples(rows: list[dict[str, Any]]) -> list[tuple[bool, bool, 
             raise SystemExit("rows without 'inputs': dump them with this version of `eval`")
         if top.get("examples_passed") or top.get("passes_all"):
             raise SystemExit(f"{top['task_id']} has examples: --no-examples reads stripped runs")
-        found.append((bool(top["label"]), top["inputs"] > 0, float(top["score"]), 1.0))
+        found.append((bool(top["label"]), top["inputs"] > 0, float(top["score"]), 1.0, 1))
     return found
 
 
-def marked(
-    found: list[tuple[bool, bool, float, float]], threshold: float, near: float
-) -> list[bool]:
-    """Whether each marked top is right, for a score and a near-share threshold."""
+def marked(found: list[Top], threshold: float, near: float, samples: int = 1) -> list[bool]:
+    """Whether each marked top is right, for a score, a near-share and a samples threshold."""
     return [
         right
-        for right, passes, score, share in found
-        if passes and score >= threshold - 1e-12 and share >= near - 1e-12
+        for right, passes, score, share, agreeing in found
+        if passes and score >= threshold - 1e-12 and share >= near - 1e-12 and agreeing >= samples
     ]
 
 
-def choose(found: list[tuple[bool, bool, float, float]], near: float) -> float | None:
+def choose(found: list[Top], near: float, samples: int = 1) -> float | None:
     """The lowest score threshold whose marked tops are >= 95% right (None: no such)."""
-    for threshold in sorted({score for _, passes, score, _ in found if passes}):
-        right = marked(found, threshold, near)
+    for threshold in sorted({score for _, passes, score, _, _ in found if passes}):
+        right = marked(found, threshold, near, samples)
         if right and sum(right) / len(right) >= TARGET_PRECISION:
             return threshold
     return None
@@ -117,50 +128,51 @@ def wilson_low(right: int, count: int) -> float:
     return (centre - spread) / (1 + z * z / count)
 
 
-def line(
-    name: str, found: list[tuple[bool, bool, float, float]], threshold: float, near: float
-) -> str:
+def line(name: str, found: list[Top], threshold: float, near: float, samples: int = 1) -> str:
     """One table row: precision (with its interval's lower end) and coverage."""
-    right = marked(found, threshold, near)
+    right = marked(found, threshold, near, samples)
     precision = f"{sum(right) / len(right):.1%}" if right else "-"
     low = wilson_low(sum(right), len(right))
     return (
-        f"| {name} | {threshold:.3f} | {near:.1f} | {len(right)} of {len(found)} "
+        f"| {name} | {threshold:.3f} | {near:.1f} | {samples} | {len(right)} of {len(found)} "
         f"({len(right) / len(found):.0%}) | {precision} | {low:.1%} |"
     )
 
 
-def best(found: list[tuple[bool, bool, float, float]]) -> tuple[float, float] | None:
-    """The (score threshold, near share) that marks the most tops at >= 95% precision."""
+def best(found: list[Top]) -> tuple[float, float, int] | None:
+    """The (score threshold, near share, samples) marking the most tops at >= 95% precision."""
     options = []
     for near in NEAR_SHARES:
-        threshold = choose(found, near)
-        if threshold is not None:
-            options.append((len(marked(found, threshold, near)), -near, threshold))
+        for samples in NEAR_SAMPLES:
+            threshold = choose(found, near, samples)
+            if threshold is not None:
+                count = len(marked(found, threshold, near, samples))
+                options.append((count, -near, -samples, threshold))
     if not options:
         return None
-    _, negative_near, threshold = max(options)
-    return threshold, -negative_near
+    _, negative_near, negative_samples, threshold = max(options)
+    return threshold, -negative_near, -negative_samples
 
 
-def write(metadata: Path, found: list[tuple[bool, bool, float, float]], paths: list[Path]) -> None:
+def write(metadata: Path, found: list[Top], paths: list[Path]) -> None:
     """Record the chosen mark in the verifier's metadata (``verified_mark``)."""
     chosen = best(found)
     if chosen is None:
         raise SystemExit("no threshold reaches 95% on the choice set: nothing written")
-    threshold, near = chosen
-    right = marked(found, threshold, near)
+    threshold, near, samples = chosen
+    right = marked(found, threshold, near, samples)
     data = json.loads(metadata.read_text(encoding="utf-8"))
     data["verified_mark"] = {
         "threshold": threshold,
         "near_agreement": near,
+        "near_samples": samples,
         "rule": "the most tops marked at >= 95% precision on the choice set, over score "
-        f"thresholds and near shares {list(NEAR_SHARES)}",
+        f"thresholds, near shares {list(NEAR_SHARES)} and agreeing samples {list(NEAR_SAMPLES)}",
         "chosen_on": [path.name for path in paths],
         "choice": f"{len(right)} of {len(found)} tops marked, {sum(right)} right",
     }
     metadata.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {metadata}: threshold {threshold:.3f}, near share {near:.1f}")
+    print(f"wrote {metadata}: threshold {threshold:.3f}, near share {near:.1f}, samples {samples}")
 
 
 def main() -> None:
@@ -175,7 +187,8 @@ def main() -> None:
         "--write",
         type=Path,
         help="record the best choice in this verifier metadata (server/codegen_lsp/data/"
-        "verifier.json); then set ranking.verifiedNearAgreement's default to its near share",
+        "verifier.json); then set ranking.verifiedNearAgreement's and "
+        "ranking.verifiedNearSamples' defaults to its near share and samples",
     )
     parser.add_argument(
         "--no-examples",
@@ -190,17 +203,20 @@ def main() -> None:
     for item in args.report:
         name, _, path = item.partition("=")
         sets[name] = read(read_rows(Path(path)))
-    print("| set | score threshold | near share | marked | precision | 95% low |")
-    print("|---|---|---|---|---|---|")
+    print("| set | score threshold | near share | samples | marked | precision | 95% low |")
+    print("|---|---|---|---|---|---|---|")
     if args.no_examples and args.write is not None:
         raise SystemExit("--write records the mark with examples; set ranking.verifiedAgreement")
     for near in (0.0,) if args.no_examples else NEAR_SHARES:
-        threshold = args.threshold if args.threshold is not None else choose(choice, near)
-        if threshold is None:
-            print(f"| choice | none reaches 95% | {near:.1f} | | | |")
-            continue
-        for name, found in sets.items():
-            print(line(name, found, threshold, near))
+        for samples in (1,) if args.no_examples else NEAR_SAMPLES:
+            threshold = args.threshold
+            if threshold is None:
+                threshold = choose(choice, near, samples)
+            if threshold is None:
+                print(f"| choice | none reaches 95% | {near:.1f} | {samples} | | | |")
+                continue
+            for name, found in sets.items():
+                print(line(name, found, threshold, near, samples))
     if args.write is not None:
         write(args.write, choice, args.choose)
 

@@ -171,10 +171,16 @@ class RankingSettings:
     ways there draws the rest (`sampling.firstWave`). The results are compared, never judged,
     and order only candidates equal on the examples. Off, the verified mark falls back to the
     verifier's stricter threshold (the lower one needs the gate)."""
-    verified_near_agreement: float = bounded(0.5, 0.0, 1.0)
+    verified_near_agreement: float = bounded(0.0, 0.0, 1.0)
     """Share of the example-passing candidates' likelihood that must act like a candidate on
     the calls near the examples for it to be called verified (``exampleVariants``); chosen with
-    the verifier's mark threshold on MBPP validation (``models/verifier/verified.py``)."""
+    the verifier's mark threshold on MBPP validation (``models/verifier/verified.py``): 0, as
+    `ranking.verifiedNearSamples` marks more at the same precision there."""
+    verified_near_samples: int = bounded(2, 1, 256)
+    """How many samples must pass every example and act exactly like a candidate on the calls
+    near the examples (without such calls: pass every example) for it to be called verified,
+    itself included: a lone sample is not enough. Chosen with the verifier's mark threshold on
+    MBPP validation (``models/verifier/verified.py``)."""
     verified_agreement: float = bounded(1.01, 0.0, 1.01)
     """Without examples: the share of the samples' likelihood that must behave like a candidate
     on the drawn and proposed inputs (its crashes there counted against it) for it to be called

@@ -419,17 +419,20 @@ def implement_fib4(
 
 
 ANOTHER_RECURSION = RECURSION.replace("if n < 4:", "if n <= 3:")
+ANOTHER_LOOP = LOOP.replace("values", "seen")
 
 
 @pytest.mark.parametrize(
-    ("likeliest", "other", "verified"),
-    [(RECURSION, ANOTHER_RECURSION, False), (LOOP, RECURSION, True)],
+    ("likeliest", "others", "verified"),
+    [(RECURSION, [ANOTHER_RECURSION], False), (LOOP, [ANOTHER_LOOP, RECURSION], True)],
     ids=["recursions", "loop"],
 )
 def test_the_pipeline_never_verifies_a_top_that_hangs_near_the_examples(
-    likeliest: str, other: str, verified: bool
+    likeliest: str, others: list[str], verified: bool
 ) -> None:
-    result = implement_fib4([body(likeliest, -0.1), body(other, -0.4)], n=2)
+    # Two loops, so that the mark's second sample acting alike near the examples is there.
+    replies = [body(likeliest, -0.1), *(body(other, -0.4) for other in others)]
+    result = implement_fib4(replies, n=len(replies))
     top = result.candidates[0]
     assert top.run.passed == top.run.total == 2
     assert " ".join(top.body.split()) == " ".join(likeliest.split())

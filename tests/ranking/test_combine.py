@@ -124,7 +124,8 @@ def test_verifier_model_scores_and_a_broken_one_is_ignored(tmp_path: Path) -> No
     cands = [cand("a", 2, 2, -0.5, "x"), cand("b", 0, 2, -0.1, "y")]
     probs = verifier.verify(cands, agreement.group_sizes(cands), loaded)
     assert probs[0] == pytest.approx(1 / (1 + math.exp(-3.0))) and probs[1] == pytest.approx(0.5)
-    ranked = combine.rank(cands, RankingSettings(), loaded)
+    # One passing sample: the mark's samples gate (tested below) is not what this is about.
+    ranked = combine.rank(cands, RankingSettings(verified_near_samples=1), loaded)
     assert ranked[0].parts["verifier"] == pytest.approx(probs[0])
     p_a, p_b = math.exp(-0.5), math.exp(-0.1)
     assert ranked[0].score == pytest.approx(p_a * probs[0] / (p_a + p_b))  # 0.382
@@ -156,7 +157,8 @@ def test_the_verified_threshold_is_the_verifiers_else_the_setting() -> None:
     assert low < with_verifier < high and low < without_verifier < high
 
     def top(settings: RankingSettings, m: verifier.VerifierModel | None) -> combine.Ranked:
-        ranked = combine.rank(cands, settings, m)
+        # One passing sample: the mark's samples gate (tested below) is not what this is about.
+        ranked = combine.rank(cands, dataclasses.replace(settings, verified_near_samples=1), m)
         assert cands[ranked[0].index].code == "a" and cands[ranked[0].index].passes_all
         return ranked[0]
 
@@ -362,21 +364,40 @@ def test_candidates_that_part_ways_near_the_examples_are_never_verified() -> Non
     assert [apart[r.index].code for r in ranked] == ["a", "b", "c"]
     assert ranked[0].score == pytest.approx(1.0)
     assert ranked[0].parts["near_agreement"] < 1.0 and not ranked[0].verified
-    # The default asks for half the likelihood: a small dissent is tolerated...
-    assert combine.rank(apart, RankingSettings(verified_threshold=0.5))[0].verified
+    # Half the likelihood: a small dissent is tolerated...
+    half = RankingSettings(verified_threshold=0.5, verified_near_agreement=0.5)
+    assert combine.rank(apart, half)[0].verified
     # ... a larger one is not: three ways, none with half of the likelihood.
     split = [
         *alike,
         cand("c", 2, 2, -0.15, "s1", near=("=1", "=0")),
         cand("d", 2, 2, -0.15, "s1", near=("=1", "=2")),
     ]
-    top = combine.rank(split, RankingSettings(verified_threshold=0.5))[0]
+    top = combine.rank(split, half)[0]
     assert split[top.index].code == "a" and top.parts["near_agreement"] < 0.5
     assert not top.verified
     # A failing candidate is not asked: it cannot be verified anyway.
     failing = [*alike, cand("d", 1, 2, -0.05, "s2", near=("=5", "=5"))]
     top = combine.rank(failing, strict)[0]
     assert top.verified and top.parts["near_agreement"] == pytest.approx(1.0)
+
+
+def test_a_lone_sample_is_never_verified_two_that_act_alike_near_the_examples_may_be() -> None:
+    # The default mark (chosen on MBPP validation with models/verifier/verified.py): another
+    # sample must pass every example and do exactly what the top does near them.
+    settings = RankingSettings(verified_threshold=0.5)
+    assert settings.verified_near_samples == 2
+    lone = [cand("a", 2, 2, -0.1, "s1", near=("=1",)), cand("x", 0, 2, -0.1, "s0")]
+    assert not combine.rank(lone, settings)[0].verified
+    twice = [cand("a", 2, 2, -0.1, "s1", near=("=1",), duplicates=2), lone[1]]
+    assert combine.rank(twice, settings)[0].verified
+    alike = [*lone, cand("b", 2, 2, -0.2, "s1", near=("=1",))]
+    assert combine.rank(alike, settings)[0].verified
+    apart = [*lone, cand("b", 2, 2, -0.2, "s1", near=("=2",))]
+    assert not any(r.verified for r in combine.rank(apart, settings))
+    # Without calls near the examples, two passing samples are enough.
+    plain = [cand("a", 2, 2, -0.1, "s1"), cand("b", 2, 2, -0.2, "s1"), lone[1]]
+    assert combine.rank(plain, settings)[0].verified
 
 
 def test_among_equals_the_one_doing_what_most_do_near_the_examples_comes_first() -> None:

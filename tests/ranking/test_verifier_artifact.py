@@ -277,10 +277,12 @@ def test_the_verified_mark_is_the_one_its_rows_choose_and_the_settings_agree() -
     mark = metadata()["verified_mark"]
     paths = [ROOT / "models" / "verifier" / "mark" / name for name in mark["chosen_on"]]
     found = [top for path in paths for top in verified.tops(verified.read_rows(path))]
-    assert verified.best(found) == (pytest.approx(mark["threshold"]), mark["near_agreement"])
-    right = verified.marked(found, mark["threshold"], mark["near_agreement"])
+    chosen = (pytest.approx(mark["threshold"]), mark["near_agreement"], mark["near_samples"])
+    assert verified.best(found) == chosen
+    right = verified.marked(found, mark["threshold"], mark["near_agreement"], mark["near_samples"])
     assert sum(right) / len(right) >= TARGET_PRECISION
     assert RankingSettings().verified_near_agreement == mark["near_agreement"]
+    assert RankingSettings().verified_near_samples == mark["near_samples"]
     assert loaded().mark_threshold == pytest.approx(mark["threshold"])
     # The gate is what lets the threshold fall this low: without it, the same rows need more.
-    assert verified.choose(found, 0.0) > mark["threshold"]
+    assert verified.choose(found, 0.0, 1) > mark["threshold"]

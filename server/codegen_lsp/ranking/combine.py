@@ -95,6 +95,19 @@ def near_agreement(candidates: list[Candidate], lm_weights: list[float]) -> list
     return shares
 
 
+def near_samples(candidates: list[Candidate]) -> list[int]:
+    """Per candidate, the samples that pass every example and act exactly as it does near them.
+
+    Itself included (its duplicates); without calls near the examples, every sample that passes
+    them. 0 for a candidate that fails an example.
+    """
+    passing = [c for c in candidates if c.passes_all]
+    return [
+        sum(other.duplicates for other in passing if other.near == c.near) if c.passes_all else 0
+        for c in candidates
+    ]
+
+
 def near_consensus(candidates: list[Candidate], lm_weights: list[float]) -> list[float]:
     """Per candidate, how much of the example-passing ones' likelihood did what it did, per call.
 
@@ -192,6 +205,7 @@ def rank(
         if settings.example_variants and verifier_model.mark_threshold is not None:
             threshold = verifier_model.mark_threshold
     near_shares = near_agreement(candidates, lm_weights)
+    agreeing = near_samples(candidates)
     consensus = near_consensus(candidates, lm_weights)
 
     ranked = []
@@ -212,6 +226,8 @@ def rank(
         # Candidates that pass every example but part ways near them: one of them is wrong
         # there, and nothing says which, so none is called verified.
         settled = near_share is None or near_share >= settings.verified_near_agreement
+        # And a lone sample is not enough: another must pass and act alike near the examples.
+        settled = settled and agreeing[index] >= settings.verified_near_samples
         # Without examples nothing is checked, but when nearly all the samples' likelihood acts
         # alike on every input, the top has been right as often as a checked one (the share was
         # chosen where the hidden tests say so: ranking.verifiedAgreement).
