@@ -717,6 +717,14 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "lone_sample"),
     ),
     Mutant(
+        "mark-lone-note",
+        "a top not verified because no other sample agrees near the examples says so",
+        PACKAGE / "pipeline.py",
+        "        result.notes.extend([lone] if lone and judged else [])\n",
+        "",
+        ("tests/pipeline/test_variants.py", "-k", "says_why"),
+    ),
+    Mutant(
         "method-proposals-receiver",
         "a proposed method call on an object built elsewhere is not kept",
         PACKAGE / "inputs.py",

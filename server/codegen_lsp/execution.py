@@ -23,7 +23,7 @@ from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
-from codegen_lsp.outcomes import ProgressFn, check_cancel, report
+from codegen_lsp.outcomes import ProgressFn, RankedCandidate, check_cancel, report
 from codegen_lsp.ranking.candidate import BROKEN_CODE, TIMED_OUT, Candidate
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
@@ -416,6 +416,23 @@ def hang_note(call: str) -> str:
     """Say that the top candidate did not finish ``call`` in time: it is never marked verified."""
     limit = inputs.PROBE_CALL_TIMEOUT_S
     return f"the top candidate did not finish {call} in {limit:g} s: not verified"
+
+
+def lone_note(candidate: RankedCandidate, needed: int) -> str | None:
+    """Say that too few samples pass every example and act like ``candidate`` near them.
+
+    The verified mark asks for ``needed`` (``ranking.verifiedNearSamples``): a body only one
+    sample wrote, however likely, is not verified, and the user is told why. None otherwise.
+    """
+    samples = candidate.score_parts.get("near_samples")
+    if samples is None or samples >= needed or not passes_every_example(candidate.run):
+        return None
+    count = int(samples)
+    return (
+        f"only {count} sample{'' if count == 1 else 's'} of those that pass every example "
+        f"{'acts' if count == 1 else 'act'} like the top candidate near them "
+        f"(ranking.verifiedNearSamples {needed}): not verified"
+    )
 
 
 def is_larger_call(ctx: FunctionContext, examples: list[Example], call: str) -> bool:

@@ -647,6 +647,10 @@ class Pipeline:
             if top_probes is not None and passes:
                 hung = execution.hung_call(top_probes, len(near))
                 result.notes.extend([execution.hang_note(hung)] if hung else [])
+        lone = (
+            execution.lone_note(best, self.settings.ranking.verified_near_samples) if best else None
+        )
+        result.notes.extend([lone] if lone and judged else [])
         # The examples' calls, else the first inputs compared on (a handful show a sort in place).
         shown = [example.call for example in examples if example.kind != "probe"]
         checked = shown or calls[:ARGUMENT_CHECKS]

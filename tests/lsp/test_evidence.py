@@ -119,9 +119,13 @@ def test_the_data_carries_the_score_and_what_it_means() -> None:
     assert (candidate_data(agreeing)["agreement"], candidate_data(agreeing)["inputs"]) == (5, 12)
     assert "nearAgreement" not in candidate_data(agreeing)
     near = FakeRanked(
-        body="    return 1\n", run=_passing_run(2), score_parts={"near_agreement": 0.8}
+        body="    return 1\n",
+        run=_passing_run(2),
+        score_parts={"near_agreement": 0.8, "near_samples": 1.0},
     )
     assert candidate_data(near)["nearAgreement"] == 0.8
+    assert candidate_data(near)["nearSamples"] == 1  # the client reads why it is not verified
+    assert "nearSamples" not in candidate_data(agreeing)
 
 
 def test_agreement_that_is_mostly_crashing_says_so() -> None:

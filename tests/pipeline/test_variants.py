@@ -144,6 +144,42 @@ def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
     assert "!ValueError" in found["no empty"]
 
 
+def test_a_top_no_other_sample_agrees_with_near_the_examples_says_why_it_is_not_verified() -> None:
+    source = '''def largest(xs: list[int]) -> int:
+    """Return the largest item, or 0 for an empty list.
+
+    >>> largest([3, 9, 2])
+    9
+    """
+'''
+    replies = [body("return max(xs)", -0.1), body("return max(xs, default=0)", -0.2)]
+    model = ScriptedModel()
+    try:
+        model.script(implementing("largest"), replies)
+        settings = Settings()
+        settings.sampling.n = 2
+        settings.sampling.first_wave = 0
+        settings.sampling.greedy_first = False
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(source, 0)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    # Both pass the example and part ways on largest([]): each stands alone there.
+    assert all(c.run.passed == c.run.total == 1 and not c.verified for c in result.candidates)
+    assert result.candidates[0].score_parts["near_samples"] == 1.0
+    lone = (
+        "only 1 sample of those that pass every example acts like the top candidate near them "
+        "(ranking.verifiedNearSamples 2): not verified"
+    )
+    assert lone in result.notes, result.notes
+
+
 def test_examples_that_build_the_projects_objects_seed_variants_that_run() -> None:
     source = '''from dataclasses import dataclass
 

@@ -43,6 +43,9 @@ export interface Candidate {
     /** With examples: the share (0 to 1) of the passing candidates' likelihood that acts like
      * this one on calls near the examples; below the server's setting it is not verified. */
     nearAgreement?: number;
+    /** With examples: how many samples pass them and act like this one near them, itself
+     * included; below the server's setting (2) it is not verified. */
+    nearSamples?: number;
     /** Edits to the document the request was made on; none when the candidate is disabled. */
     edits: TextEdit[];
     /** Why the server offers it disabled (its first failing example). */
@@ -141,6 +144,7 @@ export function evidenceOf(evidence: unknown): Partial<Candidate> {
         samples: numberOf(evidence, 'samples'),
         inputs: numberOf(evidence, 'inputs'),
         nearAgreement: numberOf(evidence, 'nearAgreement'),
+        nearSamples: numberOf(evidence, 'nearSamples'),
         failure: stringOf(evidence, 'failure'),
     };
 }
@@ -220,6 +224,10 @@ export function pickItem(candidate: Candidate): PickItem {
     if (candidate.nearAgreement !== undefined && candidate.nearAgreement < 1 && !fails) {
         // Passing candidates that part ways on inputs the examples leave open.
         facts.push(`${Math.round(candidate.nearAgreement * 100)}% alike near the examples`);
+    }
+    if (candidate.nearSamples === 1 && !fails) {
+        // No other sample wrote what it does near the examples: why it is not verified.
+        facts.push('no other sample acts alike near the examples');
     }
     const code = candidate.body
         .split('\n')

@@ -79,9 +79,10 @@ test('evidenceOf keeps only well-typed fields', () => {
     assert.deepEqual(evidenceOf({ score: 'high', examplesPassed: 2, passes: 'yes', inputs: 6 }), {
         passes: undefined, score: undefined, scoreMeaning: undefined, verified: undefined,
         examplesPassed: 2, examplesTotal: undefined, agreement: undefined, samples: undefined,
-        inputs: 6, nearAgreement: undefined, failure: undefined,
+        inputs: 6, nearAgreement: undefined, nearSamples: undefined, failure: undefined,
     });
     assert.equal(evidenceOf({ nearAgreement: 0.75 }).nearAgreement, 0.75);
+    assert.equal(evidenceOf({ nearSamples: 1 }).nearSamples, 1);
     assert.deepEqual(evidenceOf(null), {});
 });
 
@@ -112,6 +113,12 @@ test('pickItem shows the score and the facts the title leaves out', () => {
     assert.equal(pickItem(apart).description, 'score 0.60 · 40% alike near the examples');
     // Nothing to say when all act alike.
     assert.equal(pickItem({ ...apart, nearAgreement: 1 }).description, 'score 0.60');
+    // A lone sample: why it is not verified.
+    assert.equal(
+        pickItem({ ...apart, nearAgreement: 1, nearSamples: 1 }).description,
+        'score 0.60 · no other sample acts alike near the examples',
+    );
+    assert.equal(pickItem({ ...apart, nearAgreement: 1, nearSamples: 2 }).description, 'score 0.60');
 });
 
 test('applyEdits produces the file as it would be after accepting', () => {

@@ -102,6 +102,11 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
         # The share of the passing candidates' likelihood that did what this one did on the
         # calls near the examples: below ranking.verifiedNearAgreement it is not verified.
         data["nearAgreement"] = round(float(near), 3)
+    samples = candidate.score_parts.get("near_samples")
+    if samples is not None:
+        # The samples that pass every example and act like this one near them, itself
+        # included: below ranking.verifiedNearSamples it is not verified.
+        data["nearSamples"] = int(samples)
     return data
 
 

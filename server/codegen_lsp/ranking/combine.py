@@ -228,6 +228,8 @@ def rank(
         settled = near_share is None or near_share >= settings.verified_near_agreement
         # And a lone sample is not enough: another must pass and act alike near the examples.
         settled = settled and agreeing[index] >= settings.verified_near_samples
+        if candidate.passes_all:
+            parts["near_samples"] = float(agreeing[index])
         # Without examples nothing is checked, but when nearly all the samples' likelihood acts
         # alike on every input, the top has been right as often as a checked one (the share was
         # chosen where the hidden tests say so: ranking.verifiedAgreement).
