@@ -648,8 +648,8 @@ MUTANTS = (
         "proposals-imported-classes",
         "a proposed call may build the classes the prompt showed from other modules",
         PACKAGE / "execution.py",
-        "            constructors=inputs.buildable(ctx),\n            defaults",
-        "            constructors=inputs.constructors(ctx),\n            defaults",
+        "        constructors=inputs.buildable(ctx),\n",
+        "        constructors=inputs.constructors(ctx),\n",
         ("tests/pipeline/test_builds.py", "-k", "other_modules"),
     ),
     Mutant(

@@ -144,6 +144,42 @@ def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
     assert "!ValueError" in found["no empty"]
 
 
+def implement_scripted(
+    source: str,
+    line: int,
+    scripts: list[tuple[str, list[Reply]]],
+    n: int,
+    first_wave: int = 0,
+    slow_repair_samples: int = 0,
+) -> tuple[GenerationResult, list[str]]:
+    """Implement the function at ``line`` with a scripted model; return the result and prompts.
+
+    ``scripts``: (prompt pattern, replies) in order, the newest matching one answering. A wave's
+    rows come in one request (no greedy first), the verifier is off, no repair round for speed
+    unless asked.
+    """
+    model = ScriptedModel()
+    try:
+        for pattern, replies in scripts:
+            model.script(pattern, replies)
+        settings = Settings()
+        settings.sampling.n = n
+        settings.sampling.first_wave = first_wave
+        settings.sampling.enough_passing = 2
+        settings.sampling.greedy_first = False
+        settings.sampling.slow_repair_samples = slow_repair_samples
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            return pipeline.implement(source, line), model.prompts
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+
+
 def test_a_top_no_other_sample_agrees_with_near_the_examples_says_why_it_is_not_verified() -> None:
     source = '''def largest(xs: list[int]) -> int:
     """Return the largest item, or 0 for an empty list.
@@ -153,23 +189,7 @@ def test_a_top_no_other_sample_agrees_with_near_the_examples_says_why_it_is_not_
     """
 '''
     replies = [body("return max(xs)", -0.1), body("return max(xs, default=0)", -0.2)]
-    model = ScriptedModel()
-    try:
-        model.script(implementing("largest"), replies)
-        settings = Settings()
-        settings.sampling.n = 2
-        settings.sampling.first_wave = 0
-        settings.sampling.greedy_first = False
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            result = pipeline.implement(source, 0)
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
+    result, _ = implement_scripted(source, 0, [(implementing("largest"), replies)], n=2)
     # Both pass the example and part ways on largest([]): each stands alone there.
     assert all(c.run.passed == c.run.total == 1 and not c.verified for c in result.candidates)
     assert result.candidates[0].score_parts["near_samples"] == 1.0
@@ -348,24 +368,9 @@ def test_a_method_whose_likeliest_body_goes_its_own_way_near_the_examples_is_not
     right = "        return max(self.items, default=floor)\n"
     also_right = "        return max(self.items) if self.items else floor\n"
     line = BAG.splitlines().index("    def largest(self, floor: int) -> int:")
-    model = ScriptedModel()
-    try:
-        replies = [Reply(code + "```", lp) for code, lp in [(no_empty, -0.1), (right, -0.3)]]
-        model.script(r"def largest\(self", [*replies, Reply(also_right + "```", -0.3)])
-        settings = Settings()
-        settings.sampling.n = 3
-        settings.sampling.first_wave = 0
-        settings.sampling.greedy_first = False  # the three rows come in one request
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            result = pipeline.implement(BAG, line)
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
+    replies = [Reply(code + "```", lp) for code, lp in [(no_empty, -0.1), (right, -0.3)]]
+    replies.append(Reply(also_right + "```", -0.3))
+    result, _ = implement_scripted(BAG, line, [(r"def largest\(self", replies)], n=3)
     assert all(c.run.passed == c.run.total == 1 for c in result.candidates)
     top = result.candidates[0]
     assert "default=floor" in top.body or "else floor" in top.body, top.body
@@ -428,30 +433,12 @@ def implement_fib4(
 
     A repair prompt that calls the body too slow answers ``repaired`` (else ``replies``).
     """
-    model = ScriptedModel()
-    try:
-        model.script(implementing("fib4"), replies)
-        if repaired is not None:
-            model.script(
-                r"`fib4\(31\)` did not finish in 1 s: the body is too slow; compute it with a loop",
-                repaired,
-            )
-        settings = Settings()
-        settings.sampling.slow_repair_samples = slow_repair_samples
-        settings.sampling.n = n
-        settings.sampling.first_wave = first_wave
-        settings.sampling.enough_passing = 2
-        settings.sampling.greedy_first = False  # a wave's rows come in one request
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            return pipeline.implement(FIB4, 0)
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
+    scripts = [(implementing("fib4"), replies)]
+    if repaired is not None:
+        too_slow = r"`fib4\(31\)` did not finish in 1 s: the body is too slow; compute it"
+        scripts.append((too_slow, repaired))
+    result, _ = implement_scripted(FIB4, 0, scripts, n, first_wave, slow_repair_samples)
+    return result
 
 
 ANOTHER_RECURSION = RECURSION.replace("if n < 4:", "if n <= 3:")
@@ -518,26 +505,12 @@ def test_a_top_that_never_ends_on_an_edge_near_the_examples_is_not_repaired_for_
         "    count = 0\n    while n != 1:\n        n //= 2\n        count += 1\n    return count"
     ]
     loops.append(loops[0].replace("n //= 2", "n = n // 2"))
-    model = ScriptedModel()
-    try:
-        model.script(implementing("halvings"), [body(loops[0], -0.1), body(loops[1], -0.4)])
-        settings = Settings()
-        settings.sampling.n = 2
-        settings.sampling.first_wave = 0
-        settings.sampling.greedy_first = False
-        settings.sampling.slow_repair_samples = 2
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            result = pipeline.implement(HALVINGS, 0)
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
+    replies = [body(loops[0], -0.1), body(loops[1], -0.4)]
+    result, prompts = implement_scripted(
+        HALVINGS, 0, [(implementing("halvings"), replies)], n=2, slow_repair_samples=2
+    )
     assert "the top candidate did not finish halvings(0) in 1 s: not verified" in result.notes
-    assert not any("too slow" in prompt for prompt in model.prompts)
+    assert not any("too slow" in prompt for prompt in prompts)
     assert not any("faster body" in note for note in result.notes), result.notes
 
 
