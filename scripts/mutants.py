@@ -764,6 +764,22 @@ MUTANTS = (
         'building = "..."',
         ("tests/pipeline/test_builds.py", "-k", "proposes_too"),
     ),
+    Mutant(
+        "near-lists-keep-their-order",
+        "a list near the examples is never reordered to part its neighbours",
+        PACKAGE / "variants.py",
+        "        found.append([*items[::2], *items[1::2]])\n",
+        "        pass\n",
+        ("tests/pipeline/test_variants.py", "-k", "neighbours"),
+    ),
+    Mutant(
+        "property-examples-seed-nothing",
+        "a property's examples on an object filled through its methods seed no reads near them",
+        PACKAGE / "variants.py",
+        "        return call if _filled_by_data(call.value, [], owner, constructors) else None\n",
+        "        return None\n",
+        ("tests/pipeline/test_variants.py", "-k", "property"),
+    ),
 )
 
 

@@ -71,10 +71,27 @@ def _texts(value: str) -> list[Any]:
 
 def _sequences(value: list[Any]) -> list[Any]:
     found: list[Any] = [[], value[:1], value[::-1], value + value[-1:], value[1:]]
+    found.extend(_reordered(value))
     if value:
         found.extend([[*value[:-1], near] for near in mutations(value[-1])[:3]])
     with contextlib.suppress(TypeError):  # items that do not compare: no sorted variant
         found.append(sorted(value))
+    return found
+
+
+def _reordered(items: list[Any]) -> list[list[Any]]:
+    """Return the items in another order, neighbours parted, and with the first one repeated.
+
+    A body that compares only neighbours (a close pair, a repeat, a run) passes examples whose
+    pair happens to sit side by side, and a reversed or sorted copy keeps neighbours together:
+    every other item first (``[a, c, e, b, d]``) parts them. The first item again at the end
+    is a repeat that is not next to its twin.
+    """
+    found = []
+    if len(items) >= 3:
+        found.append([*items[::2], *items[1::2]])
+    if len(items) >= 2:
+        found.append([*items, items[0]])
     return found
 
 
@@ -125,7 +142,7 @@ def node_mutations(node: ast.expr, constructors: frozenset[str]) -> list[ast.exp
         return [n for n in (_as_node(near) for near in mutations(value)) if n is not None]
     if isinstance(node, ast.List | ast.Tuple):
         items = list(node.elts)
-        shapes = [[], items[:1], items[::-1], [*items, *items[-1:]], items[1:]]
+        shapes = [[], items[:1], items[::-1], [*items, *items[-1:]], items[1:], *_reordered(items)]
         if items:
             shapes += [[*items[:-1], near] for near in node_mutations(items[-1], constructors)[:3]]
         kind = type(node)
@@ -184,36 +201,51 @@ def _changed_arguments(
 
 def _seed(
     call: ast.expr, name: str, constructors: frozenset[str], reached: tuple[str, str]
-) -> ast.Call | None:
+) -> ast.Call | ast.Attribute | None:
     """Return ``call`` when it calls the function with data only (:func:`inputs.data_call`).
 
     Data: literals and the project's objects built through their constructors. A method is
     called on an object built so (``Tally(['a']).count('a')``), a static or class method on its
-    class; a property, read rather than called, seeds nothing.
+    class, and a property read on such an object (``Tally(['a']).size``: the seed is then an
+    attribute, not a call).
     """
+    kind, owner = reached
+    if kind == "property":
+        if not isinstance(call, ast.Attribute) or call.attr != name:
+            return None
+        if inputs.data_call(call, name, constructors, reached) is not None:
+            return call
+        return call if _filled_by_data(call.value, [], owner, constructors) else None
     if not isinstance(call, ast.Call) or any(keyword.arg is None for keyword in call.keywords):
         return None
     if inputs.data_call(call, name, constructors, reached) is not None:
         return call
-    # A method on an object its examples filled through its methods (:func:`_recipe`).
-    kind, owner = reached
     if kind != "method" or not isinstance(call.func, ast.Attribute) or call.func.attr != name:
         return None
-    parts = _recipe_parts(call.func.value)
-    if parts is None or not isinstance(parts[1], ast.Call):
-        return None
-    built = parts[1]
     arguments = [*call.args, *_values(call.keywords)]
+    return call if _filled_by_data(call.func.value, arguments, owner, constructors) else None
+
+
+def _filled_by_data(
+    receiver: ast.expr, arguments: list[ast.expr], owner: str, constructors: frozenset[str]
+) -> bool:
+    """Tell whether a filled object (:func:`_recipe`) and ``arguments`` hold data only.
+
+    The object must be built by its own class's constructor and filled by calls of its methods
+    with data; ``arguments`` are the call's own.
+    """
+    parts = _recipe_parts(receiver)
+    if parts is None or not isinstance(parts[1], ast.Call):
+        return False
+    built = parts[1]
     for step in parts[2]:
-        arguments += [*step.args, *_values(step.keywords)]
-    if not (
+        arguments = [*arguments, *step.args, *_values(step.keywords)]
+    return (
         isinstance(built.func, ast.Name)
         and built.func.id == owner
         and inputs.is_data(built, constructors | {owner})
         and all(inputs.is_data(argument, constructors) for argument in arguments)
-    ):
-        return None
-    return call
+    )
 
 
 class _Inline(ast.NodeTransformer):
@@ -336,16 +368,18 @@ def _recipe_parts(node: ast.expr) -> tuple[str, ast.expr, list[ast.Call]] | None
     return first.target.id, first.value, calls
 
 
-def _source(call: ast.Call) -> str | None:
-    text = ast.unparse(ast.fix_missing_locations(call))
+def _source(node: ast.expr) -> str | None:
+    text = ast.unparse(ast.fix_missing_locations(node))
     return text if len(text) <= LITERAL_CHARS else None
 
 
-def _larger(seed: ast.Call) -> tuple[int, str] | None:
+def _larger(seed: ast.Call | ast.Attribute) -> tuple[int, str] | None:
     """Return the call with its small whole numbers larger, and the largest of them.
 
-    None when it has none (:data:`LARGER_BY`).
+    None when it has none (:data:`LARGER_BY`), and for a property (nothing of its own to grow).
     """
+    if not isinstance(seed, ast.Call):
+        return None
     largest = -1
 
     def grown(node: ast.expr) -> ast.expr:
@@ -365,14 +399,19 @@ def _larger(seed: ast.Call) -> tuple[int, str] | None:
 
 
 def _variants_of(
-    seed: ast.Call, constructors: frozenset[str], reached: tuple[str, str]
+    seed: ast.Call | ast.Attribute, constructors: frozenset[str], reached: tuple[str, str]
 ) -> Iterator[list[str | None]]:
     """Yield, per argument, the calls with that argument changed (in the mutations' order).
 
     A method's object counts as one more argument: built with one of its constructor's
-    arguments changed (``Tally(['a', 'a']).count('a')`` near ``Tally(['a']).count('a')``).
+    arguments changed (``Tally(['a', 'a']).count('a')`` near ``Tally(['a']).count('a')``); a
+    property's object is all there is to change (``Tally(['a', 'a']).size``).
     """
     kind, owner = reached
+    if isinstance(seed, ast.Attribute):
+        for receivers in _receivers_near(seed.value, constructors | {owner}):
+            yield [_source(ast.Attribute(near, seed.attr, ast.Load())) for near in receivers]
+        return
     if kind == "method" and isinstance(seed.func, ast.Attribute):
         attribute = seed.func
         for receivers in _receivers_near(attribute.value, constructors | {owner}):
@@ -480,9 +519,9 @@ def example_variants(
 
 def _seeds(
     name: str, examples: list[Example], constructors: frozenset[str], reached: tuple[str, str]
-) -> list[ast.Call]:
+) -> list[ast.Call | ast.Attribute]:
     """Return the examples' calls of the function that seed variants, bound names inlined."""
-    seeds: list[ast.Call] = []
+    seeds: list[ast.Call | ast.Attribute] = []
     bindings: dict[str, ast.expr] = {}
     for example in examples:
         if example.kind == "probe":
@@ -503,7 +542,7 @@ def _seeds(
     return seeds
 
 
-def grown_call(seeds: list[ast.Call]) -> str | None:
+def grown_call(seeds: list[ast.Call | ast.Attribute]) -> str | None:
     """Return the seed with the largest small whole number, its small whole numbers larger.
 
     One larger call is enough to tell a loop from a recursion without memory (the largest:

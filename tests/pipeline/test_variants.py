@@ -144,6 +144,29 @@ def test_candidates_that_pass_the_examples_part_ways_on_the_variants() -> None:
     assert "!ValueError" in found["no empty"]
 
 
+def test_a_body_that_compares_only_neighbours_parts_ways_near_the_examples() -> None:
+    # The examples' close pair sits side by side, so a body that compares neighbours only
+    # passes them; so do its reversed and sorted copies. Every other item first parts them.
+    source = '''def any_close(xs: list[float], gap: float) -> bool:
+    """Tell whether two of the numbers are closer than gap.
+
+    >>> any_close([1.0, 2.0, 3.0], 0.5)
+    False
+    >>> any_close([1.0, 2.8, 3.0, 4.0, 5.0, 2.0], 0.3)
+    True
+    """
+'''
+    ctx = find_function(source, 0)
+    examples = execution.docstring_examples(ctx)
+    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+    assert "any_close([1.0, 3.0, 5.0, 2.8, 4.0, 2.0], 0.3)" in calls
+    assert "any_close([1.0, 2.0, 3.0, 1.0], 0.5)" in calls  # a repeat away from its twin
+    pairs = "    return any(abs(a - b) < gap for i, a in enumerate(xs) for b in xs[i + 1 :])\n"
+    neighbours = "    return any(abs(a - b) < gap for a, b in zip(xs, xs[1:]))\n"
+    found = behaviours(ctx, {"pairs": pairs, "neighbours": neighbours}, calls)
+    assert found["pairs"] != found["neighbours"]
+
+
 def implement_scripted(
     source: str,
     line: int,
@@ -292,11 +315,15 @@ def judged_and_near(
     return [(run.passed, run.total) for run in judged], dict(zip(bodies, found, strict=True))
 
 
-def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None:
-    lines = BAG.splitlines()
-    ctx = find_function(BAG, lines.index("    def largest(self, floor: int) -> int:"))
+def near_calls(source: str, header: str) -> tuple[FunctionContext, list[Example], list[str]]:
+    """The function whose ``def`` line is ``header``, its examples and the calls near them."""
+    ctx = find_function(source, source.splitlines().index(header))
     examples = execution.docstring_examples(ctx)
-    calls = execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+    return ctx, examples, execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+
+
+def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None:
+    ctx, examples, calls = near_calls(BAG, "    def largest(self, floor: int) -> int:")
     assert "Bag([]).largest(0)" in calls  # the object built with its list emptied
     assert "Bag([3, 9, 2]).largest(1)" in calls  # the method's own argument changed
     bodies = {
@@ -307,9 +334,7 @@ def test_a_methods_examples_seed_calls_near_them_its_object_varied_too() -> None
     assert judged == [(1, 1), (1, 1)]
     assert found["right"] != found["no empty"]  # the empty bag tells them apart
     # A static method's example seeds calls on its class.
-    ctx = find_function(BAG, lines.index("    def widest(sizes: list[int]) -> int:"))
-    examples = execution.docstring_examples(ctx)
-    assert "Bag.widest([])" in execution.variant_calls(ctx, examples, Settings(), *drawn(examples))
+    assert "Bag.widest([])" in near_calls(BAG, "    def widest(sizes: list[int]) -> int:")[2]
 
 
 TALLY = '''class Tally:
@@ -358,6 +383,54 @@ def test_an_object_its_examples_fill_through_its_methods_seeds_calls_near_them()
     ctx = find_function(cleared, cleared.splitlines().index("    def top(self) -> str:"))
     examples = execution.docstring_examples(ctx)
     assert execution.variant_calls(ctx, examples, Settings(), *drawn(examples)) == []
+
+
+SHELF = '''class Shelf:
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
+
+    def put(self, size: int) -> None:
+        self.sizes.append(size)
+
+    @property
+    def widest(self) -> int:
+        """The widest size on the shelf, or 0 when it is bare.
+
+        >>> Shelf([3, 9]).widest
+        9
+        """
+
+    @property
+    def count(self) -> int:
+        """How many sizes are on the shelf.
+
+        >>> shelf = Shelf([])
+        >>> shelf.put(4)
+        >>> shelf.count
+        1
+        """
+'''
+
+
+def test_a_propertys_examples_seed_reads_near_them() -> None:
+    # A property is read, not called: its object is all there is to change.
+    ctx, examples, calls = near_calls(SHELF, "    def widest(self) -> int:")
+    assert "Shelf([]).widest" in calls and "Shelf([9, 3]).widest" in calls
+    assert all(call.endswith(").widest") for call in calls)  # read, never called
+    bodies = {
+        "right": "        return max(self.sizes, default=0)\n",
+        "no bare shelf": "        return max(self.sizes)\n",
+    }
+    judged, found = judged_and_near(ctx, bodies, examples, calls)
+    assert judged == [(1, 1), (1, 1)]
+    assert found["right"] != found["no bare shelf"]  # the bare shelf tells them apart
+    # Filled through a method, as a doctest usually does it.
+    ctx, examples, calls = near_calls(SHELF, "    def count(self) -> int:")
+    assert "[(shelf := Shelf([])), shelf.put(4), shelf.put(4), shelf][-1].count" in calls
+    bodies = {"right": "        return len(self.sizes)\n", "one": "        return 1\n"}
+    judged, found = judged_and_near(ctx, bodies, examples, calls)
+    assert judged == [(2, 2), (2, 2)]
+    assert found["right"] != found["one"]
 
 
 def test_a_method_whose_likeliest_body_goes_its_own_way_near_the_examples_is_not_on_top() -> None:
