@@ -21,8 +21,9 @@ the prompt and steps of 3 or more rows on int8), whose weight traffic per token 
 
 ``--prompt-lookup`` instead compares batch-1 decoding of the int4 model with and without
 speculative prompt-lookup drafts (``sampling.promptLookup``), greedy and sampled, on a prompt
-whose continuation is new code (the one above) and on a repair prompt whose answer repeats most
-of the failed attempt; runs alternate, best of ``--rounds`` each.
+whose continuation is new code (the one above), on a repair prompt whose answer repeats most
+of the failed attempt, and on the "Explain code" prompt (a docstring whose examples repeat the
+function's name and its arguments' shapes); runs alternate, best of ``--rounds`` each.
 """
 
 from __future__ import annotations
@@ -100,6 +101,26 @@ def running_max(numbers: list[int]) -> list[int]:
     """Return the running maximum of numbers.
 '''
 LOOKUP_PROMPTS = {"new code": PROMPT, "repair": REPAIR_PROMPT}
+EXPLAIN_SOURCE = """def merge_ranges(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    ordered = sorted(ranges)
+    merged: list[tuple[int, int]] = []
+    for start, end in ordered:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+"""
+"""The function "Explain code" is asked about: its docstring's examples repeat its name."""
+
+
+def explain_prompt(engine: Any) -> str | None:
+    """The product's own explain prompt (Codex-D) for :data:`EXPLAIN_SOURCE`, as the server asks."""
+    from codegen_lsp.context import find_function
+    from codegen_lsp.prompt import docstring_prompt
+
+    asked = docstring_prompt(find_function(EXPLAIN_SOURCE, 0), engine)
+    return None if asked is None else asked.text
 
 
 def peak_rss_mb() -> float:
@@ -194,7 +215,11 @@ def worker_lookup(args: argparse.Namespace) -> dict[str, Any]:
     engine.facts.stop_ids = frozenset()  # every run decodes exactly new_tokens
     engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=4, seed=1))  # warm-up
     figures: dict[str, Any] = {}
-    for name, prompt in LOOKUP_PROMPTS.items():
+    prompts = dict(LOOKUP_PROMPTS)
+    explain = explain_prompt(engine)
+    if explain is not None:  # a model without a chat template is never asked to explain
+        prompts["explain"] = explain
+    for name, prompt in prompts.items():
         for temperature in (0.0, 0.8):
             runs: dict[bool, list[Sample]] = {False: [], True: []}
             for _ in range(args.rounds):  # alternating, so load changes hit both alike
