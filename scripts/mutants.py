@@ -780,6 +780,22 @@ MUTANTS = (
         "        return None\n",
         ("tests/pipeline/test_variants.py", "-k", "property"),
     ),
+    Mutant(
+        "crashes-never-excused",
+        "without type hints a crash on a proposed input counts against the body all the same",
+        PACKAGE / "ranking" / "combine.py",
+        "    refused = 0.0 if candidate.crashes_excused else candidate.crash_share - broken\n",
+        "    refused = candidate.crash_share - broken\n",
+        ("tests/ranking/test_combine.py", "-k", "type_hints"),
+    ),
+    Mutant(
+        "pipeline-ignores-hints",
+        "the editor's ranking treats a function without hints as if its inputs were checked",
+        PACKAGE / "pipeline.py",
+        "            inputs.hinted(ctx),\n",
+        "",
+        ("tests/pipeline/test_inputs.py", "-k", "type_hints"),
+    ),
 )
 
 

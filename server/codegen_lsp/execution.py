@@ -518,12 +518,14 @@ def ranking_candidates(
     probe_runs: list[CandidateRun] | None = None,
     return_types: frozenset[str] | None = None,
     near_count: int = 0,
+    hinted: bool = True,
 ) -> list[Candidate]:
     """Return the ranking's plain view of each distinct body and its run on the examples.
 
     ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
     (:mod:`codegen_lsp.inputs`), the last ``near_count`` of them on calls near the examples
-    (:func:`variant_calls`); ``return_types`` the types its return annotation allows.
+    (:func:`variant_calls`); ``return_types`` the types its return annotation allows;
+    ``hinted`` whether its parameters' hints vouch for those inputs (:func:`inputs.hinted`).
     """
     candidates = []
     probes = probe_runs if probe_runs is not None else [None] * len(runs)
@@ -552,6 +554,7 @@ def ranking_candidates(
                 description=description,
                 behaviour=behaviour,
                 wrong_type_share=wrong_type_share,
+                crashes_excused=not hinted,
                 near=near,
             )
         )

@@ -379,6 +379,26 @@ def call_form(
     return call_text(kind, owner, name, [*receiver, *([taking] if taking else [])])
 
 
+def hinted(ctx: FunctionContext) -> bool:
+    """Tell whether every parameter a call can pass carries a type hint (past ``self``/``cls``).
+
+    Then the inputs compared on are ones the function accepts (drawn from its hints, or proposed
+    and checked by :func:`fits_signature`), and a crash on one is the body's fault. Without
+    hints nothing says a proposed input is one it should accept: MBPP's
+    ``get_pairs_count(arr, n, sum)`` is proposed ``n`` past the end of ``arr``, and the bodies
+    that index ``arr[i]`` for ``i < n`` crash where a wrong one that loops over ``arr`` does not.
+    """
+    try:
+        arguments = _signature(ctx).args
+    except (SyntaxError, Unsupported):
+        return False
+    named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    reached = callee(ctx)
+    if reached is not None and reached[0] in ("method", "property", "classmethod"):
+        named = named[1:]
+    return all(parameter.annotation is not None for parameter in named)
+
+
 def takes_arguments(ctx: FunctionContext) -> bool:
     """Tell whether a call of ``ctx`` can pass anything (past a method's ``self`` or ``cls``)."""
     try:

@@ -388,7 +388,13 @@ class Pipeline:
         """
         report(progress, "ranking", 0, len(draw.bodies))
         candidates = execution.ranking_candidates(
-            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx), near_count
+            draw,
+            runs,
+            ctx.docstring or "",
+            probe_runs,
+            inputs.return_types(ctx),
+            near_count,
+            inputs.hinted(ctx),
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:

@@ -115,8 +115,13 @@ def test_verify_and_truncate_equal_stepping(engine_name: str, request) -> None: 
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
-def test_greedy_with_drafts_is_greedy_without(engine_name: str, request, oracle) -> None:  # type: ignore[no-untyped-def]
+def test_greedy_with_drafts_is_greedy_without(
+    engine_name: str, request, oracle, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     engine = request.getfixturevalue(engine_name)
+    # The random model's greedy text may reach its end token within a few tokens, depending
+    # on the CPU's rounding (the hybrid engine did after 8 on an AVX-512 machine): decode all 40.
+    monkeypatch.setattr(engine.facts, "stop_ids", frozenset())
     greedy = GenerationRequest(PROMPT, n=1, temperature=0.0, max_new_tokens=40)
     truth = engine.generate(replace(greedy, prompt_lookup=False))[0]
     assert len(truth.token_ids) > 12

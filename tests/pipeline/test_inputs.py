@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from codegen_lsp import builds, inputs
 from codegen_lsp.context import FunctionContext, find_function
+from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
-from codegen_lsp.settings import SandboxSettings
+from codegen_lsp.settings import SandboxSettings, Settings
 from support.probing import behaviours
+from support.scripted_model import Reply, ScriptedModel, body, implementing, proposing
 
 
 def function(source: str) -> FunctionContext:
@@ -515,3 +517,44 @@ def test_drawn_strings_often_meet_so_lookups_take_their_found_path(
     assert len(calls) == inputs.DRAWN_CALLS
     differ = sum(a != b for a, b in zip(found["right"], found["never found"], strict=True))
     assert differ >= 2, calls
+
+
+PAIRS = '''def pairs(arr, n, total):
+    """Count the pairs among the first n numbers of arr that add up to total."""
+'''
+"""MBPP/527's shape: no type hints, and the model proposes ``n`` past the end of ``arr``."""
+
+
+def test_without_type_hints_a_crash_on_a_proposed_input_is_not_held_against_a_body() -> None:
+    assert not inputs.hinted(function(PAIRS))
+    assert inputs.hinted(function(TYPED))
+    method = "class Bag:\n    def size(self, floor: int) -> int:\n        ...\n"
+    assert inputs.hinted(find_function(method, 1))  # self needs no hint
+    right = (
+        "count = 0\nfor i in range(n):\n    for j in range(i + 1, n):\n"
+        "        if arr[i] + arr[j] == total:\n            count += 1\nreturn count"
+    )
+    wrong = "return sum(1 for a in arr if -a in arr)"
+    # Every proposed call passes n past the end of arr: the right body raises IndexError on
+    # each, the wrong one returns. Nothing said those inputs were ones to accept.
+    proposed = "[1, 5, 7, -1], 6, 6) == 2\nassert pairs([1, 2], 4, 3) == 1\n```"
+    model = ScriptedModel()
+    try:
+        model.script(implementing("pairs"), [body(right, -0.30), body(wrong, -0.32)])
+        model.script(proposing("pairs"), [Reply(proposed)])
+        settings = Settings()
+        settings.sampling.n = 2
+        settings.sampling.first_wave = 0
+        settings.sampling.greedy_first = False
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.implement(PAIRS, 1)
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert result.inputs == ["pairs([1, 5, 7, -1], 6, 6)", "pairs([1, 2], 4, 3)"]
+    assert "range(n)" in result.candidates[0].body  # the likelier one, crashes excused

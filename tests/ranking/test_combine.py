@@ -335,6 +335,23 @@ def test_own_crashes_and_wrong_return_types_count_against_a_candidate() -> None:
     assert [r.parts["crashes"] for r in ranked] == [0, 2, 0]
 
 
+def test_without_type_hints_a_refused_input_is_no_fault_but_broken_code_still_is() -> None:
+    # MBPP's get_pairs_count(arr, n, sum) is proposed n past the end of arr: the right bodies
+    # index arr[i] for i < n and raise there, a wrong one loops over arr and does not. Without
+    # hints nothing vouches for the model's proposed inputs, so raising on one is no fault.
+    crashes = dataclasses.replace(probed("crashes", -0.3, "ef!!"), crashes_excused=True)
+    clean = dataclasses.replace(probed("clean", -0.3, "abcd"), crashes_excused=True)
+    assert combine.behaviour_penalty(crashes) == 1.0
+    ranked = combine.rank([crashes, clean], RankingSettings())
+    assert ranked[0].score == pytest.approx(ranked[1].score)
+    # With hints the same crashes count (the inputs were ones the function accepts).
+    hinted = dataclasses.replace(crashes, crashes_excused=False)
+    assert combine.behaviour_penalty(hinted) == pytest.approx(1 - combine.CRASH_PENALTY * 0.5)
+    # A typo'd name is broken code whatever the input: it always counts.
+    broken = dataclasses.replace(crashes, behaviour=tuple("!NameError" for _ in range(4)))
+    assert combine.behaviour_penalty(broken) == pytest.approx(1 - combine.BROKEN_PENALTY)
+
+
 def test_with_examples_inputs_split_candidates_that_the_examples_cannot() -> None:
     def passing(code: str, lp: float, behaviour: str) -> Candidate:
         keys = tuple(f"={c}" for c in behaviour)

@@ -416,7 +416,13 @@ class Harness:
                 else []
             )
         candidates = execution.ranking_candidates(
-            draw, runs, ctx.docstring or "", probe_runs, inputs.return_types(ctx), len(near)
+            draw,
+            runs,
+            ctx.docstring or "",
+            probe_runs,
+            inputs.return_types(ctx),
+            len(near),
+            inputs.hinted(ctx),
         )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None

@@ -49,6 +49,9 @@ class Candidate:
     not be compared); empty when none ran."""
     wrong_type_share: float = 0.0
     """Share of those inputs on which it returned a type its return annotation rules out."""
+    crashes_excused: bool = False
+    """The inputs were not checked against type hints (the function has none), so a crash on
+    one may be the input's fault: only errors of broken code count against the candidate."""
     near: tuple[str, ...] = ()
     """What it did on the calls near the docstring's examples (:mod:`codegen_lsp.variants`), keyed
     as ``behaviour``; compared for the "verified" mark and to order candidates equal on the

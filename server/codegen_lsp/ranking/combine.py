@@ -74,7 +74,8 @@ WRONG_TYPE_PENALTY = 0.9
 def behaviour_penalty(candidate: Candidate) -> float:
     """Return the factor for a candidate's own crashes and wrong return types on the inputs."""
     broken = candidate.broken_share
-    crashes = 1.0 - CRASH_PENALTY * (candidate.crash_share - broken) - BROKEN_PENALTY * broken
+    refused = 0.0 if candidate.crashes_excused else candidate.crash_share - broken
+    crashes = 1.0 - CRASH_PENALTY * refused - BROKEN_PENALTY * broken
     return crashes * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)
 
 
