@@ -388,28 +388,34 @@ def hinted(ctx: FunctionContext) -> bool:
     ``get_pairs_count(arr, n, sum)`` is proposed ``n`` past the end of ``arr``, and the bodies
     that index ``arr[i]`` for ``i < n`` crash where a wrong one that loops over ``arr`` does not.
     """
-    try:
-        arguments = _signature(ctx).args
-    except (SyntaxError, Unsupported):
-        return False
-    named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-    reached = callee(ctx)
-    if reached is not None and reached[0] in ("method", "property", "classmethod"):
-        named = named[1:]
-    return all(parameter.annotation is not None for parameter in named)
+    found = _call_parameters(ctx)
+    return found is not None and all(parameter.annotation is not None for parameter in found[1])
 
 
 def takes_arguments(ctx: FunctionContext) -> bool:
     """Tell whether a call of ``ctx`` can pass anything (past a method's ``self`` or ``cls``)."""
+    found = _call_parameters(ctx)
+    if found is None:
+        return True
+    arguments, named = found
+    return bool(named) or arguments.vararg is not None or arguments.kwarg is not None
+
+
+def _call_parameters(ctx: FunctionContext) -> tuple[ast.arguments, list[ast.arg]] | None:
+    """Return the signature's arguments and the named parameters a call passes, or None.
+
+    A method's ``self`` or ``cls`` is left out: the call supplies it. None when the header
+    cannot be read.
+    """
     try:
         arguments = _signature(ctx).args
     except (SyntaxError, Unsupported):
-        return True
+        return None
     named = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
     reached = callee(ctx)
     if reached is not None and reached[0] in ("method", "property", "classmethod"):
         named = named[1:]
-    return bool(named) or arguments.vararg is not None or arguments.kwarg is not None
+    return arguments, named
 
 
 def _draw(
