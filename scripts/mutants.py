@@ -796,6 +796,22 @@ MUTANTS = (
         "",
         ("tests/pipeline/test_inputs.py", "-k", "type_hints"),
     ),
+    Mutant(
+        "objects-never-filled",
+        "a drawn object is never filled through its own methods before the method runs",
+        PACKAGE / "builds.py",
+        "        if not fills:\n            return built\n",
+        "        if True:\n            return built\n",
+        ("tests/pipeline/test_builds.py", "-k", "filled_through"),
+    ),
+    Mutant(
+        "placeholders-fill-objects",
+        "a method not written yet (a placeholder body) is called to fill a drawn object",
+        PACKAGE / "builds.py",
+        "        if any(p.annotation is None for p in required) or all(\n",
+        "        if any(p.annotation is None for p in required) or not all(\n",
+        ("tests/pipeline/test_builds.py", "-k", "filled_through"),
+    ),
 )
 
 

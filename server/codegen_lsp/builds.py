@@ -21,7 +21,12 @@ prompt), a class is built
   attributes ``__init__`` declares with a type but fills from no parameter
   (``self.lines: list[Item] = []``) are drawn too and set on the new object,
   ``(lambda o: setattr(o, 'lines', [...]) or o)(Cart(owner='a'))``: a cart is otherwise always
-  empty when built, and every candidate agrees on empty carts.
+  empty when built, and every candidate agrees on empty carts;
+- then, for a class with filling methods of its own (public, undecorated, ``-> None``, every
+  required parameter hinted, a body already written), up to :data:`MAX_FILLS` calls of them
+  on the new object, as one expression:
+  ``[(_tally1 := Tally(owner='a')), _tally1.add('b', 2), _tally1][-1]``: an ``__init__`` that
+  leaves ``self.counts = {}`` untyped gives nothing else to draw.
 
 Anything else (a class whose constructor comes from a base, a parameter without a hint, a class
 that contains itself deeper than :data:`MAX_DEPTH`) cannot be built, and the function then gets
@@ -38,10 +43,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 from codegen_lsp import inputs
-from codegen_lsp.context import FunctionContext
+from codegen_lsp.context import FunctionContext, is_placeholder
 
 MAX_DEPTH = 3
 """How deep one class's fields may build another class (a tree of nodes stops here)."""
+MAX_FILLS = 3
+"""At most this many calls of a class's own filling methods follow its constructor."""
 _ENUM_BASES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"}
 
 
@@ -154,6 +161,43 @@ def _declared_attributes(node: ast.ClassDef) -> list[tuple[str, ast.expr]]:
     return list(found.items())
 
 
+def _fillers(node: ast.ClassDef, skip: str) -> list[tuple[str, list[ast.arg]]]:
+    """(name, parameters past ``self``) of the methods that fill an object of ``node``.
+
+    A filling method is public, undecorated, annotated ``-> None``, takes plain positional
+    parameters whose required ones are all hinted, and has a body (not a placeholder, so not a
+    summary of another file's class either); ``skip``, the function being written, never is
+    one. A ``Tally`` built empty and then given ``tally.add("a", 2)`` is the state a ``top()``
+    works on; its ``__init__`` leaves ``self.counts = {}`` untyped, so nothing else fills it.
+    """
+    found = []
+    for stmt in node.body:
+        if (
+            not isinstance(stmt, ast.FunctionDef)
+            or stmt.name.startswith("_")
+            or stmt.name == skip
+            or stmt.decorator_list
+            or not (isinstance(stmt.returns, ast.Constant) and stmt.returns.value is None)
+        ):
+            continue
+        arguments = stmt.args
+        if arguments.posonlyargs or arguments.kwonlyargs or arguments.vararg or arguments.kwarg:
+            continue
+        parameters = arguments.args[1:]
+        required = parameters[: len(parameters) - len(arguments.defaults)]
+        code = [s for s in stmt.body if not (isinstance(s, ast.Expr) and _is_text(s.value))]
+        if any(p.annotation is None for p in required) or all(
+            is_placeholder(ast.unparse(s)) for s in code
+        ):
+            continue
+        found.append((stmt.name, required))
+    return found
+
+
+def _is_text(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
 def _not_in_init(value: ast.expr | None) -> bool:
     """Tell a ``field(init=False)`` (the constructor does not take it)."""
     return isinstance(value, ast.Call) and any(
@@ -165,9 +209,11 @@ def _not_in_init(value: ast.expr | None) -> bool:
 class ClassBuilds:
     """The strategies for the classes a function's module can name, made on first use."""
 
-    def __init__(self, classes: dict[str, ast.ClassDef]) -> None:
+    def __init__(self, classes: dict[str, ast.ClassDef], skip: str = "") -> None:
         self._classes = classes
         self._depth = 0
+        self._skip = skip
+        self._named = 0
 
     def __call__(self, name: str) -> st.SearchStrategy[Any]:
         """Return the strategy for the class ``name``; :class:`inputs.Unsupported` if none."""
@@ -203,9 +249,43 @@ class ClassBuilds:
                 except inputs.Unsupported:
                     continue  # it stays as the constructor left it
                 settable.append(attribute)
+            fills = self._fills(node)
         finally:
             self._depth -= 1
-        return st.tuples(*strategies).map(lambda drawn: _construct(name, names, settable, drawn))
+        built = st.tuples(*strategies).map(lambda drawn: _construct(name, names, settable, drawn))
+        if not fills:
+            return built
+        self._named += 1
+        # Its own name per strategy: a filled object inside another's filling call must not
+        # rebind the outer one's name.
+        variable = f"_{name.lower()}{self._named}"
+        calls = st.lists(st.one_of(*fills), max_size=MAX_FILLS)
+        return st.tuples(built, calls).map(lambda drawn: _filled(variable, *drawn))
+
+    def _fills(self, node: ast.ClassDef) -> list[st.SearchStrategy[tuple[str, tuple[Any, ...]]]]:
+        """One strategy per filling method whose hints can be drawn: (name, arguments)."""
+        found = []
+        for method, parameters in _fillers(node, self._skip):
+            try:
+                drawn = [
+                    inputs.strategy_for(p.annotation, self) for p in parameters if p.annotation
+                ]
+            except inputs.Unsupported:
+                continue
+            found.append(st.tuples(st.just(method), st.tuples(*drawn)))
+        return found
+
+
+def _filled(variable: str, built: Built, calls: list[tuple[str, tuple[Any, ...]]]) -> Built:
+    """Write the object built, then filled by its methods, as one expression.
+
+    ``[(_tally1 := Tally(owner='a')), _tally1.add('b', 2), _tally1][-1]``, the form the calls
+    near a method's examples take (:mod:`codegen_lsp.variants`).
+    """
+    if not calls:
+        return built
+    steps = [f"{variable}.{method}({', '.join(map(repr, values))})" for method, values in calls]
+    return Built(f"[({variable} := {built.source}), {', '.join(steps)}, {variable}][-1]")
 
 
 def _construct(
@@ -229,7 +309,7 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
     and the classes the prompt showed from another module (:func:`inputs.importable_classes`),
     which the probe imports before its call.
     """
-    return ClassBuilds(_reachable_classes(ctx))
+    return ClassBuilds(_reachable_classes(ctx), skip=ctx.name)
 
 
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:

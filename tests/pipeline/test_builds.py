@@ -478,6 +478,52 @@ def test_a_methods_candidates_are_compared_on_drawn_instances() -> None:
         assert candidate.score_parts["crashes"] == 0, candidate.score_parts
 
 
+TALLY = '''class Tally:
+    """Counts of words, added one call at a time."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.counts = {}
+
+    def add(self, word: str, times: int = 1) -> None:
+        """Count word times more."""
+        self.counts[word] = self.counts.get(word, 0) + times
+
+    def reset(self, word: str) -> None:
+        """Not written yet: no filling method."""
+
+    @staticmethod
+    def merge(word: str) -> None:
+        self.counts[word] = 0
+
+    def top(self) -> str:
+        """Return the word added most often, or "" when none was."""
+'''
+
+
+def test_an_object_is_filled_through_its_own_methods_before_a_method_runs() -> None:
+    # The constructor leaves `self.counts = {}` untyped: before, every drawn tally was empty,
+    # and every candidate of `top` agreed on "" everywhere. Now a drawn tally is filled by its
+    # own methods that return None, as a doctest fills one.
+    ctx = find_function(TALLY, TALLY.splitlines().index("    def top(self) -> str:"))
+    calls = inputs.signature_calls(ctx, classes=builds.class_builds(ctx))
+    filled = [call for call in calls if ".add(" in call]
+    assert filled and all(re.match(r"^\[\(_tally\d+ := Tally\(owner=", call) for call in filled)
+    # Never a placeholder body, a decorated method, or the method being written.
+    assert not any(".reset(" in call or ".merge(" in call or ".top()," in call for call in calls)
+    bodies = {
+        "right": "        return max(self.counts, key=self.counts.get, default='')\n",
+        "first": "        return next(iter(self.counts), '')\n",
+    }
+    empty = [call for call in calls if ".add(" not in call]
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        for probed, parted in ((calls, True), (empty, False)):
+            runs = execution.run_probes(ctx, list(bodies.values()), probed, sandbox)
+            right, first = (inputs.behaviour(run.results, None)[0] for run in runs)
+            assert all(key.startswith("=") for key in right), right  # every call ran
+            assert (right != first) is parted  # only a filled tally tells them apart
+
+
 def test_a_method_is_compared_on_the_calls_the_model_proposes_too() -> None:
     # Before, the model was asked for calls of module-level functions only.
     proposed = (
