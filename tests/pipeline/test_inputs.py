@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from codegen_lsp import builds, inputs
 from codegen_lsp.context import FunctionContext, find_function
-from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
-from codegen_lsp.settings import SandboxSettings, Settings
+from codegen_lsp.settings import SandboxSettings
 from support.probing import behaviours
-from support.scripted_model import Reply, ScriptedModel, body, implementing, proposing
+from support.scripted_model import Reply, body, implement_scripted, implementing, proposing
 
 
 def function(source: str) -> FunctionContext:
@@ -538,23 +537,10 @@ def test_without_type_hints_a_crash_on_a_proposed_input_is_not_held_against_a_bo
     # Every proposed call passes n past the end of arr: the right body raises IndexError on
     # each, the wrong one returns. Nothing said those inputs were ones to accept.
     proposed = "[1, 5, 7, -1], 6, 6) == 2\nassert pairs([1, 2], 4, 3) == 1\n```"
-    model = ScriptedModel()
-    try:
-        model.script(implementing("pairs"), [body(right, -0.30), body(wrong, -0.32)])
-        model.script(proposing("pairs"), [Reply(proposed)])
-        settings = Settings()
-        settings.sampling.n = 2
-        settings.sampling.first_wave = 0
-        settings.sampling.greedy_first = False
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            result = pipeline.implement(PAIRS, 1)
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
+    scripts = [
+        (implementing("pairs"), [body(right, -0.30), body(wrong, -0.32)]),
+        (proposing("pairs"), [Reply(proposed)]),
+    ]
+    result, _ = implement_scripted(PAIRS, 1, scripts, n=2)
     assert result.inputs == ["pairs([1, 5, 7, -1], 6, 6)", "pairs([1, 2], 4, 3)"]
     assert "range(n)" in result.candidates[0].body  # the likelier one, crashes excused

@@ -9,12 +9,11 @@ from codegen_lsp import execution, inputs, variants
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.draws import Draw, DrawnBody
 from codegen_lsp.outcomes import GenerationResult
-from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import SandboxSettings, Settings
 from support.probing import behaviours
-from support.scripted_model import Reply, ScriptedModel, body, implementing
+from support.scripted_model import Reply, body, implement_scripted, implementing
 
 
 def example(call: str, expected: str = "0", **extra: object) -> Example:
@@ -165,42 +164,6 @@ def test_a_body_that_compares_only_neighbours_parts_ways_near_the_examples() -> 
     neighbours = "    return any(abs(a - b) < gap for a, b in zip(xs, xs[1:]))\n"
     found = behaviours(ctx, {"pairs": pairs, "neighbours": neighbours}, calls)
     assert found["pairs"] != found["neighbours"]
-
-
-def implement_scripted(
-    source: str,
-    line: int,
-    scripts: list[tuple[str, list[Reply]]],
-    n: int,
-    first_wave: int = 0,
-    slow_repair_samples: int = 0,
-) -> tuple[GenerationResult, list[str]]:
-    """Implement the function at ``line`` with a scripted model; return the result and prompts.
-
-    ``scripts``: (prompt pattern, replies) in order, the newest matching one answering. A wave's
-    rows come in one request (no greedy first), the verifier is off, no repair round for speed
-    unless asked.
-    """
-    model = ScriptedModel()
-    try:
-        for pattern, replies in scripts:
-            model.script(pattern, replies)
-        settings = Settings()
-        settings.sampling.n = n
-        settings.sampling.first_wave = first_wave
-        settings.sampling.enough_passing = 2
-        settings.sampling.greedy_first = False
-        settings.sampling.slow_repair_samples = slow_repair_samples
-        settings.ranking.verifier = False
-        settings.model.remote_url = model.url
-        settings.model.remote_retries = 0
-        pipeline = Pipeline(settings)
-        try:
-            return pipeline.implement(source, line), model.prompts
-        finally:
-            pipeline.close()
-    finally:
-        model.close()
 
 
 def test_a_top_no_other_sample_agrees_with_near_the_examples_says_why_it_is_not_verified() -> None:

@@ -15,6 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from codegen_lsp.outcomes import GenerationResult
+from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.settings import Settings
+
 from support.remote_stub import StubServer
 
 # A body's text is cut into "tokens" at word starts, so that log-probabilities have pieces.
@@ -131,3 +135,39 @@ def _choice(index: int, reply: Reply) -> dict[str, object]:
             "top_logprobs": None,
         },
     }
+
+
+def implement_scripted(
+    source: str,
+    line: int,
+    scripts: list[tuple[str, list[Reply]]],
+    n: int,
+    first_wave: int = 0,
+    slow_repair_samples: int = 0,
+) -> tuple[GenerationResult, list[str]]:
+    """Implement the function at ``line`` with a scripted model; return the result and prompts.
+
+    ``scripts``: (prompt pattern, replies) in order, the newest matching one answering. A wave's
+    rows come in one request (no greedy first), the verifier is off, no repair round for speed
+    unless asked.
+    """
+    model = ScriptedModel()
+    try:
+        for pattern, replies in scripts:
+            model.script(pattern, replies)
+        settings = Settings()
+        settings.sampling.n = n
+        settings.sampling.first_wave = first_wave
+        settings.sampling.enough_passing = 2
+        settings.sampling.greedy_first = False
+        settings.sampling.slow_repair_samples = slow_repair_samples
+        settings.ranking.verifier = False
+        settings.model.remote_url = model.url
+        settings.model.remote_retries = 0
+        pipeline = Pipeline(settings)
+        try:
+            return pipeline.implement(source, line), model.prompts
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
