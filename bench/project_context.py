@@ -31,6 +31,11 @@ arms are ``on`` and ``novariants`` (context on, without the calls near the examp
 ``ranking.exampleVariants``): what comparing candidates near a method's examples adds to the
 top-1 and to the verified mark (reported per arm as "verified (right)").
 
+``--tasks-file bench/project_context/filled_tasks.json`` is a fourth: five methods of a ``Till``
+in ``kiosk`` whose ``__init__`` leaves its state untyped and whose objects are filled only
+through ``till.ring(...)``, none with an example. Its arms are ``on`` and ``noproposals``: what
+the short tests the model is asked for (which fill the object first) add.
+
     .venv/bin/python bench/project_context.py [--n 4] [--seed 1] [--arms on,off]
         [--model qwen2.5-coder-0.5b] [--tasks N] [--json OUT]
     .venv/bin/python bench/project_context.py --arms oracle   # no model: validates the set

@@ -401,6 +401,78 @@ def constructors_fit(ctx: FunctionContext, call: str) -> bool:
     return True
 
 
+def filling_methods(ctx: FunctionContext, owner: str) -> list[str]:
+    """Return how the methods that fill an object of the class ``owner`` are called.
+
+    The methods drawn objects are filled through (see the module's docstring), never the
+    function being written, each with its required arguments, a project class's as its
+    constructor's call: ``put(Snack(...))``, ``add(...)``. The model asked for calls of a
+    method of such a class is asked for short tests that fill the object through them first:
+    one call on a new ``Tray`` cannot say what it holds.
+    """
+    classes = _reachable_classes(ctx)
+    definition = classes.get(owner)
+    if definition is None:
+        return []
+
+    def shape(parameter: ast.arg) -> str:
+        hint = parameter.annotation
+        return f"{hint.id}(...)" if isinstance(hint, ast.Name) and hint.id in classes else "..."
+
+    return [
+        f"{name}({', '.join(shape(parameter) for parameter in required)})"
+        for name, required in _fillers(definition, ctx.name)
+    ]
+
+
+def fillers_fit(ctx: FunctionContext, call: str) -> bool:
+    """Tell whether every method ``call`` calls on an object it built is given what it takes.
+
+    A filled object (``[(tally := Tally('a')), tally.add('b', 2), tally][-1].top()``) that a
+    model proposed may call a method its class does not have (``tally.push('b')``) or pass it
+    what it does not take: then every candidate raises the same error before its own code
+    runs. A class whose definition does not say (one with a base) is not checked.
+    """
+    try:
+        tree = ast.parse(call, mode="eval")
+    except SyntaxError:
+        return False
+    classes = _reachable_classes(ctx)
+    built: dict[str, ast.ClassDef] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.NamedExpr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id in classes
+        ):
+            built[node.target.id] = classes[node.value.func.id]
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in built
+        ):
+            continue
+        definition = built[node.func.value.id]
+        method = next(
+            (
+                statement
+                for statement in definition.body
+                if isinstance(statement, ast.FunctionDef) and statement.name == node.func.attr
+            ),
+            None,
+        )
+        if method is None:
+            if not definition.bases:
+                return False  # no such method: AttributeError, whatever the body
+            continue
+        if not inputs.Takes.of(method.args, skip=1).accepts(node):
+            return False
+    return True
+
+
 def constructor_arguments(ctx: FunctionContext, name: str) -> str:
     """Return how the class ``name`` is built, as a call's shape: ``owner=..., discount=...``.
 

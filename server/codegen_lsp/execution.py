@@ -297,26 +297,40 @@ def read_proposals(ctx: FunctionContext, text: str) -> list[str]:
     reached = inputs.callee(ctx)
     if reached is None:
         return []
+    constructors = inputs.buildable(ctx)
     calls = inputs.proposed_calls(
         text,
         ctx.name,
-        constructors=inputs.buildable(ctx),
+        constructors=constructors,
         defaults=builds.field_defaults(ctx),
         reached=reached,
     )
+    if reached[0] in ("method", "property"):
+        # Short tests that fill the object first (the form of several lines).
+        sessions = variants.session_calls(text, ctx.name, constructors, reached)
+        calls += [call for call in sessions if call not in calls]
     return [
         call
-        for call in calls
-        if inputs.fits_signature(ctx, call) and builds.constructors_fit(ctx, call)
+        for call in calls[: inputs.PROPOSED_CALLS]
+        if inputs.fits_signature(ctx, call)
+        and builds.constructors_fit(ctx, call)
+        and builds.fillers_fit(ctx, call)
     ]
 
 
 def _call_form(ctx: FunctionContext, reached: tuple[str, str]) -> str:
-    """Return the call's shape the model is asked for, with its object's constructor spelled."""
+    """Return the call's shape the model is asked for, with its object's constructor spelled.
+
+    For a method of a class whose objects are filled through its other methods, the shape of
+    a short test that fills one first (``inputs.session_form``).
+    """
     kind, owner = reached
     on_object = kind in ("method", "property")
     building = builds.constructor_arguments(ctx, owner) if on_object else "..."
     taking = "..." if inputs.takes_arguments(ctx) else ""
+    fillers = builds.filling_methods(ctx, owner) if on_object else []
+    if fillers:
+        return inputs.session_form(ctx.name, reached, fillers, building, taking)
     return inputs.call_form(ctx.name, reached, building, taking)
 
 

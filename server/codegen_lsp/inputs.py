@@ -379,6 +379,39 @@ def call_form(
     return call_text(kind, owner, name, [*receiver, *([taking] if taking else [])])
 
 
+SESSION_FILLERS = 3
+"""At most this many filling calls are shown in the shape of a test (:func:`session_form`)."""
+
+
+def session_form(
+    name: str,
+    reached: tuple[str, str],
+    fillers: list[str],
+    building: str = "...",
+    taking: str = "...",
+) -> str:
+    """Return the shape of a short test of a method whose object is filled by its methods.
+
+    ``tray = Tray(owner=...)``, a line per filling method as ``fillers`` spell its call, the
+    first once more (``tray.put(Snack(...))`` twice: shown once, the small model fills with one
+    item, on which most candidates agree), then ``assert tray.heaviest() == <expected>``; then
+    a second test that fills nothing (shown one test, the small model writes one). The
+    model asked for calls of ``Tray.heaviest`` is asked for such tests, since one call on a new
+    object (:func:`call_form`) can only propose it empty. Read back as one expression each
+    (``variants.session_calls``).
+    """
+    kind, owner = reached
+    variable = owner.lower()
+    shown = [*fillers, fillers[0]][:SESSION_FILLERS] if fillers else []
+    built = f"{variable} = {owner}({building})"
+    checked = call_text(kind, owner, name, [variable, *([taking] if taking else [])])
+    check = f"assert {checked} == <expected>"
+    # Two tests, the second with nothing filled: shown one, the model writes one and stops.
+    return "\n".join(
+        [built, *(f"{variable}.{filler}" for filler in shown), check, "", built, check]
+    )
+
+
 def hinted(ctx: FunctionContext) -> bool:
     """Tell whether every parameter a call can pass carries a type hint (past ``self``/``cls``).
 

@@ -258,29 +258,39 @@ def calls_prompt(
 
     ``form`` (``inputs.call_form``) is the call's shape: ``f(...)``, or for a method a call on
     an object built in the call (``Cart(...).total(...)``), so that each call says what the
-    object holds. The reply is read for the calls' arguments only (``inputs.proposed_calls``);
-    None for a model without a chat template.
+    object holds. A form of several lines (``inputs.session_form``) asks instead for short
+    tests that build the object, fill it through its methods and then call the method: there
+    are ``count`` - 2 of them, each several lines long. The reply is read for the calls'
+    arguments only (``inputs.proposed_calls``); None for a model without a chat template.
     """
+    session = "\n" in form
     if form.startswith(f"{ctx.name}("):
         what, built = f"the Python function `{ctx.name}`", ""
     else:
-        owner = form.split("(")[0].split(".")[0]
+        head = form.split("=", 1)[1].strip() if session else form
+        owner = head.split("(")[0].split(".")[0]
         what = f"the method `{owner}.{ctx.name}`"
-        on_object = form.startswith(f"{owner}(")
+        on_object = head.startswith(f"{owner}(")
         built = f", each on a new `{owner}` built from literal arguments" if on_object else ""
     code = "\n".join([*ctx.enclosing_headers, ctx.function_head])
     if ctx.helpers:
         # The file's own classes and helpers: a call builds them (an Enum's members, a
         # dataclass's fields), as it builds those from other files.
         code = "\n\n".join(ctx.helpers) + f"\n\n\n{code}"
-    rendered = _ask_about_code(
-        ctx,
-        engine,
-        f"Write {count} different calls of {what} below that a test would make{built}: "
-        f"typical inputs and edge cases, arguments written as literals. One call per line, "
-        f"each `assert {form} == <expected>`. No other text.",
-        code,
-    )
+    if session:
+        ask = (
+            f"Write {count - 2} different short tests of {what} below: typical inputs and edge "
+            f"cases, arguments written as literals. Each test builds a new `{owner}`, fills it "
+            f"through its methods and checks one call, in this shape:\n\n{form}\n\n"
+            "A blank line between tests. No other text."
+        )
+    else:
+        ask = (
+            f"Write {count} different calls of {what} below that a test would make{built}: "
+            f"typical inputs and edge cases, arguments written as literals. One call per line, "
+            f"each `assert {form} == <expected>`. No other text."
+        )
+    rendered = _ask_about_code(ctx, engine, ask, code)
     if rendered is None:
         return None
     # The answer is begun for the model: small models otherwise write the function itself, or
@@ -289,7 +299,13 @@ def calls_prompt(
 
 
 def calls_lead(form: str) -> str:
-    """Return the start of the answer a :func:`calls_prompt` gives (the reply continues it)."""
+    """Return the start of the answer a :func:`calls_prompt` gives (the reply continues it).
+
+    ``assert f(``, or for a test of several lines its first, up to the constructor's bracket
+    (``tally = Tally(``).
+    """
+    if "\n" in form:
+        return form[: form.index("(") + 1]
     return f"assert {form[: form.index('(') + 1]}"
 
 

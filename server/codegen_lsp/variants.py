@@ -542,6 +542,54 @@ def _seeds(
     return seeds
 
 
+def session_calls(
+    text: str,
+    name: str,
+    constructors: frozenset[str] = frozenset(),
+    reached: tuple[str, str] = inputs.FUNCTION,
+) -> list[str]:
+    """Return the calls of ``name`` in short tests the model wrote, each as one expression.
+
+    The reply to a calls prompt of several lines (``inputs.session_form``) reads like a
+    doctest: ``tally = Tally('ann')``, ``tally.add('a', 2)``, ``assert tally.top() == 'a'``.
+    It is read as the examples are (:func:`_seeds`): each assert's call (its predicted result
+    dropped) with the names bound before it inlined, the filling calls travelling with it:
+    ``[(tally := Tally('ann')), tally.add('a', 2), tally][-1].top()``.
+    """
+    examples: list[Example] = []
+    setup: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().removeprefix(">>>").strip()
+        try:
+            statements = ast.parse(line).body
+        except SyntaxError:
+            continue
+        if len(statements) != 1:
+            continue
+        statement = statements[0]
+        if isinstance(statement, ast.Assert):
+            test = statement.test
+            checked = (
+                test.left
+                if isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.Eq)
+                else test
+            )
+            call = ast.unparse(checked)
+        elif isinstance(statement, ast.Expr):
+            call = line
+        else:
+            setup.append(line)
+            continue
+        examples.append(Example(call=call, expected=None, line=0, setup=tuple(setup)))
+        setup = []
+    found: list[str] = []
+    for seed in _seeds(name, examples, constructors, reached):
+        source = _source(seed)
+        if source is not None and source not in found:
+            found.append(source)
+    return found
+
+
 def grown_call(seeds: list[ast.Call | ast.Attribute]) -> str | None:
     """Return the seed with the largest small whole number, its small whole numbers larger.
 

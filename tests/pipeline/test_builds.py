@@ -18,7 +18,9 @@ from codegen_lsp.settings import SandboxSettings, Settings
 from support.scripted_model import (
     Reply,
     ScriptedModel,
+    asking_for_tests,
     body,
+    implement_scripted,
     implementing,
     proposing,
     proposing_method,
@@ -541,6 +543,121 @@ def test_a_method_is_compared_on_the_calls_the_model_proposes_too() -> None:
     proposed = [call for call in result.inputs if "owner=" not in call]  # drawn: by keyword
     assert proposed == kept, result.inputs
     assert any("and 2 proposed by the model" in note for note in result.notes), result.notes
+
+
+def _tally_top(source: str = TALLY) -> FunctionContext:
+    return find_function(source, source.splitlines().index("    def top(self) -> str:"))
+
+
+def test_the_model_is_asked_for_tests_that_fill_the_object_through_its_methods() -> None:
+    # Asked for one call on a new object, the model could only propose an empty tally
+    # (`Tally('ann').top()`): nothing says what it holds, and every candidate returns "".
+    ctx = _tally_top()
+    assert builds.filling_methods(ctx, "Tally") == ["add(...)"]  # `times` has a default
+    assert execution._call_form(ctx, ("method", "Tally")) == (
+        "tally = Tally(owner=...)\ntally.add(...)\ntally.add(...)\n"
+        "assert tally.top() == <expected>\n\n"
+        "tally = Tally(owner=...)\nassert tally.top() == <expected>"
+    )
+    # A class filled by nothing but its constructor keeps the one-line call.
+    till = find_function(METHODS, METHODS.splitlines().index("    def total(self) -> int:"))
+    assert builds.filling_methods(till, "Till") == []
+    assert "\n" not in execution._call_form(till, ("method", "Till"))
+
+
+def test_the_fillers_shape_names_the_project_classes_they_take() -> None:
+    source = TALLY.replace(
+        "    def reset(self, word: str) -> None:",
+        "    def record(self, item: Item, units: int) -> None:\n"
+        "        self.counts[item.sku] = units\n\n"
+        "    def reset(self, word: str) -> None:",
+    )
+    source = (
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Item:\n    sku: str\n\n\n"
+        + (source)
+    )
+    assert builds.filling_methods(_tally_top(source), "Tally") == [
+        "add(...)",
+        "record(Item(...), ...)",
+    ]
+
+
+SESSIONS = """tally = Tally('ann')
+tally.add('b')
+tally.add('a', 2)
+assert tally.top() == 'a'
+
+tally = Tally(owner='bo')
+assert tally.top() == ''
+
+tally = Tally('cy')
+tally.add('c', 1, 2)
+assert tally.top() == 'c'
+
+tally = Tally('dee')
+tally.push('d')
+assert tally.top() == 'd'
+
+other = Tally('eve')
+other.add('e'
+assert other.top() == 'e'
+"""
+
+
+def test_the_tests_the_model_writes_are_read_as_one_expression_each() -> None:
+    ctx = _tally_top()
+    kept = execution.read_proposals(ctx, SESSIONS)
+    assert kept == [
+        # Its filling calls travel with the call; the result the model predicted does not.
+        "[(tally := Tally('ann')), tally.add('b'), tally.add('a', 2), tally][-1].top()",
+        "Tally(owner='bo').top()",
+        # `add` given three arguments, a `push` the class lacks: every candidate would raise
+        # the same error before its own code ran. A broken line fills nothing.
+        "Tally('eve').top()",
+    ], kept
+
+
+@pytest.mark.parametrize(
+    ("call", "fits"),
+    [
+        ("[(t := Tally('a')), t.add('b', 2), t][-1].top()", True),
+        ("[(t := Tally('a')), t.add(word='b'), t][-1].top()", True),
+        ("[(t := Tally('a')), t.add(), t][-1].top()", False),  # word missing
+        ("[(t := Tally('a')), t.add('b', 2, 3), t][-1].top()", False),
+        ("[(t := Tally('a')), t.push('b'), t][-1].top()", False),  # no such method
+        ("Tally('a').top()", True),
+    ],
+)
+def test_a_proposed_filled_object_calls_its_methods_as_they_take(call: str, fits: bool) -> None:
+    assert builds.fillers_fit(_tally_top(), call) is fits
+
+
+def test_a_method_is_compared_on_objects_the_models_tests_filled() -> None:
+    # The whole path: asked for tests, the model's filled tallies become inputs that part a
+    # right `top` from one that returns the first word added.
+    line = TALLY.splitlines().index("    def top(self) -> str:")
+    bodies = [
+        "return max(self.counts, key=self.counts.get, default='')",
+        "return next(iter(self.counts), '')",
+    ]
+    tests = SESSIONS.removeprefix("tally = Tally(") + "```"
+    result, prompts = implement_scripted(
+        TALLY,
+        line + 1,
+        [
+            (r"def top\(self\)", [Reply(f"        {code}\n```") for code in bodies]),
+            (asking_for_tests("Tally", "top"), [Reply(tests)]),
+        ],
+        n=len(bodies),
+    )
+    asked = [prompt for prompt in prompts if "different short tests of" in prompt]
+    assert len(asked) == 1 and asked[0].endswith("```python\ntally = Tally("), asked
+    assert "\ntally.add(...)\n" in asked[0]
+    filled = "[(tally := Tally('ann')), tally.add('b'), tally.add('a', 2), tally][-1].top()"
+    assert filled in result.inputs, result.inputs
+    assert any("and 3 proposed by the model" in note for note in result.notes), result.notes
+    for candidate in result.candidates:  # they part ways on the filled tallies
+        assert candidate.score_parts["agreement"] == 1, candidate.score_parts
 
 
 def test_candidates_that_raise_on_every_input_say_what_they_raised() -> None:

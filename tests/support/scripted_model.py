@@ -54,6 +54,11 @@ def proposing_method(owner: str, method: str) -> str:
     return rf"different calls of the method `{re.escape(owner)}\.{re.escape(method)}`"
 
 
+def asking_for_tests(owner: str, method: str) -> str:
+    """The pattern of a prompt that asks for short tests of ``owner.method`` (filled objects)."""
+    return rf"different short tests of the method `{re.escape(owner)}\.{re.escape(method)}`"
+
+
 def explaining(function: str) -> str:
     """The pattern of a prompt that asks for ``function``'s docstring."""
     return rf"Write a docstring for the Python function `{re.escape(function)}`"
