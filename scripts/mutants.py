@@ -821,6 +821,14 @@ MUTANTS = (
         ("tests/pipeline/test_builds.py", "-k", "fill or one_expression"),
     ),
     Mutant(
+        "filling-calls-never-completed",
+        "a filling call the model wrote without a plain argument is dropped, not given one",
+        PACKAGE / "execution.py",
+        "        sessions = [builds.completed_fillers(ctx, call) for call in sessions]\n",
+        "        sessions = list(sessions)\n",
+        ("tests/pipeline/test_builds.py", "-k", "fill"),
+    ),
+    Mutant(
         "filling-calls-unchecked",
         "a proposed filled object may call a method its class lacks, or pass what it does not take",
         PACKAGE / "builds.py",

@@ -425,6 +425,43 @@ def filling_methods(ctx: FunctionContext, owner: str) -> list[str]:
     ]
 
 
+def _calls_on_built(
+    tree: ast.AST, classes: dict[str, ast.ClassDef]
+) -> list[tuple[ast.Call, ast.ClassDef, ast.FunctionDef | None]]:
+    """The method calls on objects ``tree`` builds and names (``tally := Tally('a')``).
+
+    Each with the object's class and the method's definition (None when the class has none).
+    """
+    built: dict[str, ast.ClassDef] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.NamedExpr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+            and node.value.func.id in classes
+        ):
+            built[node.target.id] = classes[node.value.func.id]
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in built
+        ):
+            definition = built[node.func.value.id]
+            method = next(
+                (
+                    statement
+                    for statement in definition.body
+                    if isinstance(statement, ast.FunctionDef) and statement.name == node.func.attr
+                ),
+                None,
+            )
+            found.append((node, definition, method))
+    return found
+
+
 def fillers_fit(ctx: FunctionContext, call: str) -> bool:
     """Tell whether every method ``call`` calls on an object it built is given what it takes.
 
@@ -437,33 +474,7 @@ def fillers_fit(ctx: FunctionContext, call: str) -> bool:
         tree = ast.parse(call, mode="eval")
     except SyntaxError:
         return False
-    classes = _reachable_classes(ctx)
-    built: dict[str, ast.ClassDef] = {}
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.NamedExpr)
-            and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name)
-            and node.value.func.id in classes
-        ):
-            built[node.target.id] = classes[node.value.func.id]
-    for node in ast.walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id in built
-        ):
-            continue
-        definition = built[node.func.value.id]
-        method = next(
-            (
-                statement
-                for statement in definition.body
-                if isinstance(statement, ast.FunctionDef) and statement.name == node.func.attr
-            ),
-            None,
-        )
+    for node, definition, method in _calls_on_built(tree, _reachable_classes(ctx)):
         if method is None:
             if not definition.bases:
                 return False  # no such method: AttributeError, whatever the body
@@ -471,6 +482,52 @@ def fillers_fit(ctx: FunctionContext, call: str) -> bool:
         if not inputs.Takes.of(method.args, skip=1).accepts(node):
             return False
     return True
+
+
+FILLED_IN: dict[str, tuple[Any, ...]] = {
+    "int": (1, 2, 3),
+    "float": (1.5, 2.0, 0.5),
+    "str": ("a", "b", "c"),
+    "bool": (True, False),
+}
+"""Values given, by their hint, to the arguments a filling call the model wrote left out: the
+n-th such call gets each type's n-th value (in turn), so that the calls differ."""
+
+
+def completed_fillers(ctx: FunctionContext, call: str) -> str:
+    """Return ``call`` with the arguments its filling calls left out given, by keyword.
+
+    Asked for tests of ``Tally.best_seller``, the default model wrote
+    ``tally.record(Item('a', 10, 5))`` on every line, leaving out ``units: int`` however the
+    shape showed it; such a call raises ``TypeError`` in every candidate and was dropped, with
+    the items the model chose. A required parameter hinted ``int``, ``float``, ``str`` or
+    ``bool`` is given a value of its type (:data:`FILLED_IN`; the results are compared between
+    candidates, never judged, so any value the hint allows serves):
+    ``tally.record(Item('a', 10, 5), units=1)``. ``call`` is returned as it was when nothing is
+    left out or a missing parameter has another hint (or none).
+    """
+    try:
+        tree = ast.parse(call, mode="eval")
+    except SyntaxError:
+        return call
+    completed = 0
+    for node, _, method in _calls_on_built(tree, _reachable_classes(ctx)):
+        if method is None:
+            continue
+        parameters = [*method.args.posonlyargs, *method.args.args][1:]  # past `self`
+        required = parameters[: len(parameters) - len(method.args.defaults)]
+        given = {p.arg for p in parameters[: len(node.args)]}
+        given |= {k.arg for k in node.keywords if k.arg is not None}
+        missing = [p for p in required if p.arg not in given]
+        hints = [ast.unparse(p.annotation) if p.annotation else "" for p in missing]
+        if not missing or not all(hint in FILLED_IN for hint in hints):
+            continue
+        for parameter, hint in zip(missing, hints, strict=True):
+            values = FILLED_IN[hint]
+            value = ast.Constant(values[completed % len(values)])
+            node.keywords.append(ast.keyword(arg=parameter.arg, value=value))
+        completed += 1
+    return ast.unparse(tree) if completed else call
 
 
 def constructor_arguments(ctx: FunctionContext, name: str) -> str:

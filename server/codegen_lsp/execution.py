@@ -308,6 +308,7 @@ def read_proposals(ctx: FunctionContext, text: str) -> list[str]:
     if reached[0] in ("method", "property"):
         # Short tests that fill the object first (the form of several lines).
         sessions = variants.session_calls(text, ctx.name, constructors, reached)
+        sessions = [builds.completed_fillers(ctx, call) for call in sessions]
         calls += [call for call in sessions if call not in calls]
     return [
         call

@@ -565,21 +565,51 @@ def test_the_model_is_asked_for_tests_that_fill_the_object_through_its_methods()
     assert "\n" not in execution._call_form(till, ("method", "Till"))
 
 
-def test_the_fillers_shape_names_the_project_classes_they_take() -> None:
-    source = TALLY.replace(
+RECORDS = (
+    "from dataclasses import dataclass\n\n\n@dataclass\nclass Item:\n    sku: str\n\n\n"
+    + TALLY.replace(
         "    def reset(self, word: str) -> None:",
         "    def record(self, item: Item, units: int) -> None:\n"
         "        self.counts[item.sku] = units\n\n"
         "    def reset(self, word: str) -> None:",
     )
-    source = (
-        "from dataclasses import dataclass\n\n\n@dataclass\nclass Item:\n    sku: str\n\n\n"
-        + (source)
-    )
-    assert builds.filling_methods(_tally_top(source), "Tally") == [
+)
+
+
+def test_the_fillers_shape_names_the_project_classes_they_take() -> None:
+    assert builds.filling_methods(_tally_top(RECORDS), "Tally") == [
         "add(...)",
         "record(Item(...), ...)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("call", "completed"),
+    [
+        # The default model left out `units` on every filling call it wrote.
+        (
+            "[(t := Tally('a')), t.record(Item('x')), t.record(Item('y')), t][-1].top()",
+            "[(t := Tally('a')), t.record(Item('x'), units=1), t.record(Item('y'), units=2), "
+            "t][-1].top()",
+        ),
+        (
+            "[(t := Tally('a')), t.add(), t][-1].top()",
+            "[(t := Tally('a')), t.add(word='a'), t][-1].top()",
+        ),
+        # Nothing left out; or what is left out is not a plain value (an `Item`): as it was.
+        ("[(t := Tally('a')), t.record(Item('x'), 5), t][-1].top()", None),
+        ("[(t := Tally('a')), t.record(units=5), t][-1].top()", None),
+        ("Tally('a').top()", None),
+    ],
+)
+def test_a_filling_call_that_leaves_out_a_plain_argument_is_given_one(
+    call: str, completed: str | None
+) -> None:
+    ctx = _tally_top(RECORDS)
+    assert builds.completed_fillers(ctx, call) == (completed or call)
+    assert builds.fillers_fit(ctx, builds.completed_fillers(ctx, call)) is (
+        completed is not None or "record(units" not in call
+    )
 
 
 SESSIONS = """tally = Tally('ann')
@@ -615,6 +645,15 @@ def test_the_tests_the_model_writes_are_read_as_one_expression_each() -> None:
         # the same error before its own code ran. A broken line fills nothing.
         "Tally('eve').top()",
     ], kept
+
+
+def test_a_test_whose_filling_calls_leave_out_a_plain_argument_is_kept_completed() -> None:
+    reply = "tally = Tally('a')\ntally.record(Item('x'))\ntally.record(Item('y'))\n"
+    reply += "assert tally.top() == 'x'\n"
+    assert execution.read_proposals(_tally_top(RECORDS), reply) == [
+        "[(tally := Tally('a')), tally.record(Item('x'), units=1), "
+        "tally.record(Item('y'), units=2), tally][-1].top()"
+    ]
 
 
 @pytest.mark.parametrize(
