@@ -829,6 +829,14 @@ MUTANTS = (
         ("tests/pipeline/test_builds.py", "-k", "fill"),
     ),
     Mutant(
+        "broken-results-drop-tests",
+        "a test the model wrote whose predicted result does not parse gives no call",
+        PACKAGE / "variants.py",
+        '            rescued = inputs.call_before_result(line) if line.startswith("assert") else ""\n',
+        '            rescued = ""\n',
+        ("tests/pipeline/test_builds.py", "-k", "one_expression"),
+    ),
+    Mutant(
         "filling-calls-unchecked",
         "a proposed filled object may call a method its class lacks, or pass what it does not take",
         PACKAGE / "builds.py",

@@ -509,7 +509,7 @@ def proposed_calls(
         if name not in line:
             continue
         tree = (
-            _parsed(line) or _parsed(_call_before_result(line)) or _parsed(_call_before_comma(line))
+            _parsed(line) or _parsed(call_before_result(line)) or _parsed(_call_before_comma(line))
         )
         if tree is None:
             continue
@@ -552,7 +552,7 @@ def _parsed(line: str) -> ast.Module | None:
         return None
 
 
-def _call_before_result(line: str) -> str:
+def call_before_result(line: str) -> str:
     """Return the call part of an assert line the model broke: cut at `` == ``, close brackets.
 
     Small models misplace brackets around the predicted result; the call's arguments, the only

@@ -631,6 +631,10 @@ assert tally.top() == 'd'
 other = Tally('eve')
 other.add('e'
 assert other.top() == 'e'
+
+tally = Tally('fay')
+tally.add('f')
+assert tally.top() == 'f' = 'f'
 """
 
 
@@ -644,6 +648,8 @@ def test_the_tests_the_model_writes_are_read_as_one_expression_each() -> None:
         # `add` given three arguments, a `push` the class lacks: every candidate would raise
         # the same error before its own code ran. A broken line fills nothing.
         "Tally('eve').top()",
+        # The result the model wrote is broken, the call before it is not.
+        "[(tally := Tally('fay')), tally.add('f'), tally][-1].top()",
     ], kept
 
 
@@ -694,7 +700,7 @@ def test_a_method_is_compared_on_objects_the_models_tests_filled() -> None:
     assert "\ntally.add(...)\n" in asked[0]
     filled = "[(tally := Tally('ann')), tally.add('b'), tally.add('a', 2), tally][-1].top()"
     assert filled in result.inputs, result.inputs
-    assert any("and 3 proposed by the model" in note for note in result.notes), result.notes
+    assert any("and 4 proposed by the model" in note for note in result.notes), result.notes
     for candidate in result.candidates:  # they part ways on the filled tallies
         assert candidate.score_parts["agreement"] == 1, candidate.score_parts
 
