@@ -832,7 +832,8 @@ MUTANTS = (
         "broken-results-drop-tests",
         "a test the model wrote whose predicted result does not parse gives no call",
         PACKAGE / "variants.py",
-        '            rescued = inputs.call_before_result(line) if line.startswith("assert") else ""\n',
+        '            rescued = inputs.call_before_result(line) if line.startswith("assert") '
+        'else ""\n',
         '            rescued = ""\n',
         ("tests/pipeline/test_builds.py", "-k", "one_expression"),
     ),

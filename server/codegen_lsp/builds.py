@@ -428,7 +428,7 @@ def filling_methods(ctx: FunctionContext, owner: str) -> list[str]:
 def _calls_on_built(
     tree: ast.AST, classes: dict[str, ast.ClassDef]
 ) -> list[tuple[ast.Call, ast.ClassDef, ast.FunctionDef | None]]:
-    """The method calls on objects ``tree`` builds and names (``tally := Tally('a')``).
+    """Return the method calls on objects ``tree`` builds and names (``tally := Tally('a')``).
 
     Each with the object's class and the method's definition (None when the class has none).
     """
