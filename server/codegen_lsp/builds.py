@@ -161,14 +161,19 @@ def _declared_attributes(node: ast.ClassDef) -> list[tuple[str, ast.expr]]:
     return list(found.items())
 
 
-def _fillers(node: ast.ClassDef, skip: str) -> list[tuple[str, list[ast.arg]]]:
+def _fillers(
+    node: ast.ClassDef, skip: str, summary: bool = False
+) -> list[tuple[str, list[ast.arg]]]:
     """(name, parameters past ``self``) of the methods that fill an object of ``node``.
 
     A filling method is public, undecorated, annotated ``-> None``, takes plain positional
-    parameters whose required ones are all hinted, and has a body (not a placeholder, so not a
-    summary of another file's class either); ``skip``, the function being written, never is
-    one. A ``Tally`` built empty and then given ``tally.add("a", 2)`` is the state a ``top()``
-    works on; its ``__init__`` leaves ``self.counts = {}`` untyped, so nothing else fills it.
+    parameters whose required ones are all hinted, and has a body, not a placeholder (in the
+    function's own file, where a method not written yet would fill nothing); ``skip``, the
+    function being written, never is one. A ``summary`` (another file's class as cross-file
+    context showed it, every body ``...``) does not show its bodies: its methods count as
+    written. A ``Tally`` built empty and then given ``tally.add("a", 2)`` is the state a
+    ``top()`` works on; its ``__init__`` leaves ``self.counts = {}`` untyped, so nothing else
+    fills it.
     """
     found = []
     for stmt in node.body:
@@ -186,8 +191,8 @@ def _fillers(node: ast.ClassDef, skip: str) -> list[tuple[str, list[ast.arg]]]:
         parameters = arguments.args[1:]
         required = parameters[: len(parameters) - len(arguments.defaults)]
         code = [s for s in stmt.body if not (isinstance(s, ast.Expr) and _is_text(s.value))]
-        if any(p.annotation is None for p in required) or all(
-            is_placeholder(ast.unparse(s)) for s in code
+        if any(p.annotation is None for p in required) or (
+            not summary and all(is_placeholder(ast.unparse(s)) for s in code)
         ):
             continue
         found.append((stmt.name, required))
@@ -209,10 +214,16 @@ def _not_in_init(value: ast.expr | None) -> bool:
 class ClassBuilds:
     """The strategies for the classes a function's module can name, made on first use."""
 
-    def __init__(self, classes: dict[str, ast.ClassDef], skip: str = "") -> None:
+    def __init__(
+        self,
+        classes: dict[str, ast.ClassDef],
+        skip: str = "",
+        summaries: frozenset[str] = frozenset(),
+    ) -> None:
         self._classes = classes
         self._depth = 0
         self._skip = skip
+        self._summaries = summaries
         self._named = 0
 
     def __call__(self, name: str) -> st.SearchStrategy[Any]:
@@ -265,7 +276,7 @@ class ClassBuilds:
     def _fills(self, node: ast.ClassDef) -> list[st.SearchStrategy[tuple[str, tuple[Any, ...]]]]:
         """One strategy per filling method whose hints can be drawn: (name, arguments)."""
         found = []
-        for method, parameters in _fillers(node, self._skip):
+        for method, parameters in _fillers(node, self._skip, node.name in self._summaries):
             try:
                 drawn = [
                     inputs.strategy_for(p.annotation, self) for p in parameters if p.annotation
@@ -309,22 +320,32 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
     and the classes the prompt showed from another module (:func:`inputs.importable_classes`),
     which the probe imports before its call.
     """
-    return ClassBuilds(_reachable_classes(ctx), skip=ctx.name)
+    classes, summaries = _classes_and_summaries(ctx)
+    return ClassBuilds(classes, skip=ctx.name, summaries=summaries)
 
 
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:
     """Return the definitions of the classes a probe can build (named or imported), by name."""
+    return _classes_and_summaries(ctx)[0]
+
+
+def _classes_and_summaries(ctx: FunctionContext) -> tuple[dict[str, ast.ClassDef], frozenset[str]]:
+    """Return :func:`_reachable_classes`, and which of them are summaries from other files."""
     reachable = inputs.buildable(ctx)
     found: dict[str, ast.ClassDef] = {}
-    for text in [ctx.module_with_body(ctx.body_source), *ctx.definitions]:
+    summaries: set[str] = set()
+    module = ctx.module_with_body(ctx.body_source)
+    for text in [module, *ctx.definitions]:
         try:
             tree = ast.parse(text)
         except SyntaxError:
             continue
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and node.name in reachable:
+                if node.name not in found and text is not module:
+                    summaries.add(node.name)
                 found.setdefault(node.name, node)
-    return found
+    return found, frozenset(summaries)
 
 
 def field_defaults(ctx: FunctionContext) -> dict[str, dict[str, str]]:
@@ -410,7 +431,7 @@ def filling_methods(ctx: FunctionContext, owner: str) -> list[str]:
     method of such a class is asked for short tests that fill the object through them first:
     one call on a new ``Tray`` cannot say what it holds.
     """
-    classes = _reachable_classes(ctx)
+    classes, summaries = _classes_and_summaries(ctx)
     definition = classes.get(owner)
     if definition is None:
         return []
@@ -421,8 +442,26 @@ def filling_methods(ctx: FunctionContext, owner: str) -> list[str]:
 
     return [
         f"{name}({', '.join(shape(parameter) for parameter in required)})"
-        for name, required in _fillers(definition, ctx.name)
+        for name, required in _fillers(definition, ctx.name, owner in summaries)
     ]
+
+
+def filled_parameter(ctx: FunctionContext) -> tuple[int, int, str] | None:
+    """Return where a call of ``ctx`` passes an object filled through its class's methods.
+
+    (the parameter's place, how many parameters a call passes, the class): the first
+    parameter hinted with a class that has filling methods (:func:`filling_methods`), as
+    ``report(tally: Tally)``; None when none is.
+    """
+    try:
+        parameters = inputs.required_parameters(ctx)
+    except (inputs.Unsupported, SyntaxError):
+        return None
+    for place, parameter in enumerate(parameters):
+        hint = parameter.annotation
+        if isinstance(hint, ast.Name) and filling_methods(ctx, hint.id):
+            return place, len(parameters), hint.id
+    return None
 
 
 def _calls_on_built(

@@ -305,8 +305,8 @@ def read_proposals(ctx: FunctionContext, text: str) -> list[str]:
         defaults=builds.field_defaults(ctx),
         reached=reached,
     )
-    if reached[0] in ("method", "property"):
-        # Short tests that fill the object first (the form of several lines).
+    if "\n" in _call_form(ctx, reached):
+        # Short tests that fill an object first (the form of several lines).
         sessions = variants.session_calls(text, ctx.name, constructors, reached)
         sessions = [builds.completed_fillers(ctx, call) for call in sessions]
         calls += [call for call in sessions if call not in calls]
@@ -322,17 +322,31 @@ def read_proposals(ctx: FunctionContext, text: str) -> list[str]:
 def _call_form(ctx: FunctionContext, reached: tuple[str, str]) -> str:
     """Return the call's shape the model is asked for, with its object's constructor spelled.
 
-    For a method of a class whose objects are filled through its other methods, the shape of
-    a short test that fills one first (``inputs.session_form``).
+    For a method of a class whose objects are filled through its other methods, or a function
+    that takes such an object, the shape of a short test that fills one first
+    (``inputs.session_form``).
     """
     kind, owner = reached
-    on_object = kind in ("method", "property")
-    building = builds.constructor_arguments(ctx, owner) if on_object else "..."
     taking = "..." if inputs.takes_arguments(ctx) else ""
-    fillers = builds.filling_methods(ctx, owner) if on_object else []
-    if fillers:
-        return inputs.session_form(ctx.name, reached, fillers, building, taking)
-    return inputs.call_form(ctx.name, reached, building, taking)
+    if kind in ("method", "property"):
+        building = builds.constructor_arguments(ctx, owner)
+        fillers = builds.filling_methods(ctx, owner)
+        if not fillers:
+            return inputs.call_form(ctx.name, reached, building, taking)
+        variable = owner.lower()
+        checked = inputs.call_text(kind, owner, ctx.name, [variable, *([taking] if taking else [])])
+        return inputs.session_form(checked, variable, owner, fillers, building)
+    filled = builds.filled_parameter(ctx) if kind == "function" else None
+    if filled is None:
+        return inputs.call_form(ctx.name, reached, "...", taking)
+    place, count, owner = filled
+    variable = owner.lower()
+    values = ["..."] * min(place, 1) + [variable] + ["..."] * min(count - place - 1, 1)
+    checked = inputs.call_text(kind, "", ctx.name, values)
+    fillers = builds.filling_methods(ctx, owner)
+    return inputs.session_form(
+        checked, variable, owner, fillers, builds.constructor_arguments(ctx, owner)
+    )
 
 
 def inputs_note(drawn: list[str], proposed: list[str]) -> str:

@@ -384,27 +384,21 @@ SESSION_FILLERS = 3
 
 
 def session_form(
-    name: str,
-    reached: tuple[str, str],
-    fillers: list[str],
-    building: str = "...",
-    taking: str = "...",
+    checked: str, variable: str, owner: str, fillers: list[str], building: str = "..."
 ) -> str:
-    """Return the shape of a short test of a method whose object is filled by its methods.
+    """Return the shape of a short test that fills an object through its methods, then calls.
 
     ``tray = Tray(owner=...)``, a line per filling method as ``fillers`` spell its call, the
     first once more (``tray.put(Snack(...))`` twice: shown once, the small model fills with one
-    item, on which most candidates agree), then ``assert tray.heaviest() == <expected>``; then
-    a second test that fills nothing (shown one test, the small model writes one). The
-    model asked for calls of ``Tray.heaviest`` is asked for such tests, since one call on a new
-    object (:func:`call_form`) can only propose it empty. Read back as one expression each
-    (``variants.session_calls``).
+    item, on which most candidates agree), then ``assert <checked> == <expected>``, where
+    ``checked`` is the call with the object's ``variable`` in place (``tray.heaviest()`` for a
+    method of ``Tray``, ``dearest(tray)`` for a function that takes one); then a second test
+    that fills nothing (shown one test, the small model writes one). The model is asked for
+    such tests where one call (:func:`call_form`) could only propose the object empty. Read
+    back as one expression each (``variants.session_calls``).
     """
-    kind, owner = reached
-    variable = owner.lower()
     shown = [*fillers, fillers[0]][:SESSION_FILLERS] if fillers else []
     built = f"{variable} = {owner}({building})"
-    checked = call_text(kind, owner, name, [variable, *([taking] if taking else [])])
     check = f"assert {checked} == <expected>"
     # Two tests, the second with nothing filled: shown one, the model writes one and stops.
     return "\n".join(
@@ -699,6 +693,8 @@ def is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
     """
     if isinstance(node, ast.Attribute):
         return isinstance(node.value, ast.Name) and node.value.id in constructors
+    if isinstance(node, ast.Subscript):
+        return _filled_object(node, constructors)
     if isinstance(node, ast.Call):
         # A project class built through its constructor: it runs only in the sandbox.
         return (
@@ -714,6 +710,36 @@ def is_data(node: ast.expr, constructors: frozenset[str]) -> bool:
             for key, value in zip(node.keys, node.values, strict=True)
         )
     return literal_value(node) is not NOT_LITERAL
+
+
+def _filled_object(node: ast.Subscript, constructors: frozenset[str]) -> bool:
+    """Tell an object built from data and filled by its methods with data, as one expression.
+
+    ``[(cart := Cart('ann')), cart.add('a', 2), cart][-1]``: how a doctest's or a model's test
+    lines that fill an object travel inside a call (``variants``), and how a drawn object is
+    filled (``builds``). Like a constructor's call, it is only ever evaluated in the sandbox.
+    """
+    listed = node.value
+    if not (
+        isinstance(listed, ast.List)
+        and len(listed.elts) >= 2
+        and literal_value(node.slice) == -1
+        and isinstance(listed.elts[0], ast.NamedExpr)
+        and isinstance(listed.elts[-1], ast.Name)
+    ):
+        return False
+    first, steps, last = listed.elts[0], listed.elts[1:-1], listed.elts[-1]
+    name = first.target.id
+    if last.id != name or not is_data(first.value, constructors):
+        return False
+    return all(
+        isinstance(step, ast.Call)
+        and isinstance(step.func, ast.Attribute)
+        and isinstance(step.func.value, ast.Name)
+        and step.func.value.id == name
+        and _data_arguments(step, constructors)
+        for step in steps
+    )
 
 
 NOT_LITERAL = object()

@@ -259,16 +259,17 @@ def calls_prompt(
     ``form`` (``inputs.call_form``) is the call's shape: ``f(...)``, or for a method a call on
     an object built in the call (``Cart(...).total(...)``), so that each call says what the
     object holds. A form of several lines (``inputs.session_form``) asks instead for short
-    tests that build the object, fill it through its methods and then call the method: there
-    are ``count`` - 2 of them, each several lines long. The reply is read for the calls'
-    arguments only (``inputs.proposed_calls``); None for a model without a chat template.
+    tests that build an object, fill it through its methods and then call the method on it, or
+    the function with it: there are ``count`` - 2 of them, each several lines long. The reply
+    is read for the calls' arguments only (``inputs.proposed_calls``); None for a model without
+    a chat template.
     """
     session = "\n" in form
-    if form.startswith(f"{ctx.name}("):
+    head = form.split("=", 1)[1].strip() if session else form
+    owner = head.split("(")[0].split(".")[0]  # the class a test fills, or the method's
+    if ctx.is_top_level:
         what, built = f"the Python function `{ctx.name}`", ""
     else:
-        head = form.split("=", 1)[1].strip() if session else form
-        owner = head.split("(")[0].split(".")[0]
         what = f"the method `{owner}.{ctx.name}`"
         on_object = head.startswith(f"{owner}(")
         built = f", each on a new `{owner}` built from literal arguments" if on_object else ""

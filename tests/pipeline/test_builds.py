@@ -662,6 +662,66 @@ def test_a_test_whose_filling_calls_leave_out_a_plain_argument_is_kept_completed
     ]
 
 
+REPORT = '''from shop.tally import Tally
+
+
+def summary(limit: int, tally: Tally) -> str:
+    """The words added more than limit times, comma-separated."""
+'''
+SHOWN_TALLY = (
+    "# from shop.tally\nclass Tally:\n    def __init__(self, owner: str) -> None:\n"
+    "        self.owner\n        self.counts\n"
+    "    def add(self, word: str, times: int=1) -> None: ...\n"
+    "    def top(self) -> str: ..."
+)
+
+
+def _summary() -> FunctionContext:
+    return dataclasses.replace(function(REPORT), definitions=[SHOWN_TALLY])
+
+
+def test_a_class_shown_from_another_file_is_filled_through_its_methods() -> None:
+    # Another file's class is shown summarised, every body `...`: its methods count as
+    # written (in the function's own file a placeholder is a method not written yet).
+    ctx = _summary()
+    assert builds.filling_methods(ctx, "Tally") == ["add(...)"]
+    calls = inputs.signature_calls(ctx, classes=builds.class_builds(ctx))
+    assert any(".add(" in call for call in calls), calls
+
+
+def test_a_function_taking_a_filled_object_is_proposed_tests_that_fill_it() -> None:
+    ctx = _summary()
+    assert execution._call_form(ctx, inputs.FUNCTION) == (
+        "tally = Tally(owner=...)\ntally.add(...)\ntally.add(...)\n"
+        "assert summary(..., tally) == <expected>\n\n"
+        "tally = Tally(owner=...)\nassert summary(..., tally) == <expected>"
+    )
+    reply = "tally = Tally('a')\ntally.add('x', 3)\nassert summary(2, tally) == 'x'\n"
+    reply += "assert summary(2, Tally('b')) == ''\n"
+    assert execution.read_proposals(ctx, reply) == [
+        "summary(2, Tally('b'))",  # a one-line call, read as before
+        "summary(2, [(tally := Tally('a')), tally.add('x', 3), tally][-1])",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argument", "data"),
+    [
+        ("[(t := Tally('a')), t.add('b', 2), t][-1]", True),
+        ("[(t := Tally('a')), t][-1]", True),
+        ("[(t := Tally('a')), t.add(word), t][-1]", False),  # not data
+        ("[(t := Tally('a')), u.add('b'), t][-1]", False),  # another object
+        ("[(t := Tally('a')), t.add('b'), u][-1]", False),
+        ("[(t := Tally('a')), t.add('b'), t][0]", False),
+        ("[(t := Basket('a')), t.add('b'), t][-1]", False),  # not a project class
+        ("[(t := Tally(open('f'))), t][-1]", False),
+    ],
+)
+def test_an_object_filled_by_its_methods_with_data_is_data(argument: str, data: bool) -> None:
+    node = ast.parse(argument, mode="eval").body
+    assert inputs.is_data(node, frozenset({"Tally"})) is data
+
+
 @pytest.mark.parametrize(
     ("call", "fits"),
     [
