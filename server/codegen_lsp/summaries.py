@@ -73,6 +73,7 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
         lines += _docstring_lines(doc.split("\n\n")[0], _INDENT)
     members: list[str] = []
     body = node.body[1:] if doc else node.body
+    typed = _typed_attributes(node)
     for stmt in body:
         if isinstance(stmt, ast.Assign | ast.AnnAssign):
             members.append(_INDENT + statement_text(stmt, source))
@@ -81,9 +82,10 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
                 continue
             members += [_INDENT + d for d in decorators(stmt)]
             attributes = self_attributes(stmt)
-            if attributes:
+            written = state_writes(stmt, typed)
+            if attributes or written:
                 members.append(_INDENT + header(stmt))
-                members += [_INDENT * 2 + a for a in attributes]
+                members += [_INDENT * 2 + a for a in attributes or written]
             else:
                 members.append(f"{_INDENT}{header(stmt)} ...")
         elif isinstance(stmt, ast.ClassDef):
@@ -96,8 +98,66 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
     return lines + members
 
 
+SHOWN_BODY_STATEMENTS = 3
+"""A method that writes its object's state in at most this many plain statements is shown
+whole (:func:`state_writes`)."""
+SHOWN_VALUE_CHARS = 40
+"""An untyped attribute's first value is shown when it is a literal this short."""
+
+
+def state_writes(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, typed: frozenset[str] = frozenset()
+) -> list[str]:
+    """Return the body of a short method that writes untyped state; [] for another method.
+
+    ``self.sales.append((snack, quantity))`` is the only place that says what an untyped
+    ``self.sales = []`` holds: shown only ``def ring(self, snack: Snack, quantity: int) ->
+    None: ...``, the default model read the sales as snacks in every sample of every method
+    that used them. A method qualifies when its body (past the docstring) is at most
+    :data:`SHOWN_BODY_STATEMENTS` plain statements (assignments and calls) and one of them
+    assigns to an attribute of ``self`` that is not in ``typed`` (whose annotation says what
+    it holds already), or calls a method on one. Other bodies stay out.
+    """
+    if func.name.startswith("__") or not func.args.args:
+        return []
+    me = func.args.args[0].arg
+    body = func.body[1:] if ast.get_docstring(func) is not None else func.body
+    plain = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
+    if (
+        not body
+        or len(body) > SHOWN_BODY_STATEMENTS
+        or not all(isinstance(statement, plain) for statement in body)
+    ):
+        return []
+
+    def on_self(node: ast.expr) -> bool:
+        attribute = ""
+        while isinstance(node, ast.Attribute | ast.Subscript):
+            attribute = node.attr if isinstance(node, ast.Attribute) else attribute
+            node = node.value
+            if isinstance(node, ast.Name) and node.id == me:
+                return attribute not in typed
+        return False
+
+    writes = False
+    for statement in body:
+        if isinstance(statement, ast.Assign):
+            writes = writes or any(on_self(target) for target in statement.targets)
+        elif isinstance(statement, ast.AugAssign | ast.AnnAssign):
+            writes = writes or on_self(statement.target)
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            writes = writes or on_self(statement.value.func)
+    if not writes:
+        return []
+    return [line for statement in body for line in ast.unparse(statement).splitlines()]
+
+
 def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    """Return ``self.x`` (or ``self.x: T``) for each attribute ``__init__`` assigns."""
+    """Return ``self.x`` (or ``self.x: T``) for each attribute ``__init__`` assigns.
+
+    An untyped one first set to a short literal is shown with it (``self.sales = []``), the
+    only sign of what it holds.
+    """
     if func.name not in ("__init__", "__post_init__") or not func.args.args:
         return []
     me = func.args.args[0].arg
@@ -109,8 +169,10 @@ def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
             continue  # their `self` is another object
         targets: list[ast.AST] = []
         annotation = None
+        value = None
         if isinstance(node, ast.Assign):
             targets = [n for t in node.targets for n in ast.walk(t)]
+            value = node.value if len(node.targets) == 1 else None
         elif isinstance(node, ast.AnnAssign):
             targets, annotation = [node.target], node.annotation
         for target in targets:
@@ -122,10 +184,53 @@ def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
                 text = f"{me}.{target.attr}"
                 if annotation is not None:
                     text += f": {ast.unparse(annotation)}"
+                elif value is not None and target is _only_target(node) and _short_literal(value):
+                    text += f" = {ast.unparse(value)}"
                 if target.attr not in found or annotation is not None:
                     found[target.attr] = text
         stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
     return list(found.values())
+
+
+def _typed_attributes(node: ast.ClassDef) -> frozenset[str]:
+    """Return the names the class annotates: its fields, and ``self.x: T`` in ``__init__``."""
+    typed = {
+        stmt.target.id
+        for stmt in node.body
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+    }
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name in ("__init__", "__post_init__"):
+            typed |= {
+                found.target.attr
+                for found in ast.walk(stmt)
+                if isinstance(found, ast.AnnAssign) and isinstance(found.target, ast.Attribute)
+            }
+    return frozenset(typed)
+
+
+def _only_target(node: ast.AST) -> ast.AST | None:
+    """Return an assignment's one target (``self.x = ...``), else None."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        return node.targets[0]
+    return None
+
+
+def _short_literal(value: ast.expr) -> bool:
+    """Tell a short literal: ``[]``, ``{}``, ``0``, ``""``, ``set()``, ``(0, 0)``."""
+    if isinstance(value, ast.Call):
+        empty = not value.args and not value.keywords
+        literal = empty and isinstance(value.func, ast.Name) and value.func.id in _EMPTY_CALLS
+    else:
+        try:
+            ast.literal_eval(value)
+            literal = True
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            literal = False
+    return literal and len(ast.unparse(value)) <= SHOWN_VALUE_CHARS
+
+
+_EMPTY_CALLS = {"list", "dict", "set", "tuple", "frozenset", "Counter", "defaultdict", "deque"}
 
 
 def statement_text(node: ast.stmt, source: str) -> str:

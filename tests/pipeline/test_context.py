@@ -246,6 +246,50 @@ def test_the_files_own_classes_show_their_fields_members_and_attributes() -> Non
     assert "return self.qty" not in shown  # bodies stay out
 
 
+def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
+    # `self.sales = []` says nothing of what a sale is; only `ring`'s body does. Shown its
+    # signature alone, the default model read the sales as snacks in every sample.
+    source = (
+        "class Till:\n"
+        "    def __init__(self, cashier: str) -> None:\n"
+        "        self.cashier = cashier\n"
+        "        self.sales = []\n"
+        "        self.refunded = 0\n"
+        "        self.log = open('x')\n\n"
+        "    def ring(self, snack: str, quantity: int) -> None:\n"
+        '        """Ring up a sale."""\n'
+        "        self.sales.append((snack, quantity))\n\n"
+        "    def refund(self, cents: int) -> None:\n"
+        "        self.refunded += cents\n\n"
+        "    def busy(self) -> bool:\n"
+        "        return len(self.sales) > 10\n\n"
+        "    def void(self, index: int) -> None:\n"
+        "        if index < len(self.sales):\n"
+        "            del self.sales[index]\n\n"
+        "    def long(self) -> None:\n"
+        "        a = 1\n        b = 2\n        c = 3\n        self.sales = [a, b, c]\n\n\n"
+        "def report(till: Till) -> str:\n"
+        '    """The sales, one per line."""\n'
+    )
+    ctx = find_function(source, line_of(source, "def report"))
+    shown = "\n\n".join(ctx.helpers).splitlines()
+    for line in [
+        "        self.cashier",
+        "        self.sales = []",
+        "        self.refunded = 0",
+        "        self.log",  # not a literal: its value stays out
+        "    def ring(self, snack: str, quantity: int) -> None:",
+        "        self.sales.append((snack, quantity))",
+        "    def refund(self, cents: int) -> None:",
+        "        self.refunded += cents",
+        # Reads only, a statement that is not plain, too many statements: signatures only.
+        "    def busy(self) -> bool: ...",
+        "    def void(self, index: int) -> None: ...",
+        "    def long(self) -> None: ...",
+    ]:
+        assert line in shown, (line, shown)
+
+
 def test_a_class_that_does_not_parse_still_shows_its_methods() -> None:
     source = (
         "class Broken:\n"
