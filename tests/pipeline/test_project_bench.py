@@ -89,3 +89,34 @@ def test_context_shows_each_task_the_class_it_uses(tmp_path: Path) -> None:
             assert any(f"class {used}" in d for d in ctx.definitions), task.id
     finally:
         pipeline.close()
+
+
+def test_the_filled_tasks_are_sound_and_ask_for_tests_that_fill_the_till(tmp_path: Path) -> None:
+    # A `Till` filled only through `ring(...)`: each task's model is asked for tests that fill
+    # one, and shown what `ring` writes (the state is untyped; its body says what it holds).
+    from codegen_lsp import execution, inputs
+    from codegen_lsp.context import find_function
+    from codegen_lsp.pipeline import Pipeline
+    from codegen_lsp.project import find_project
+    from codegen_lsp.settings import Settings
+
+    tasks = project_context.load_tasks(project_context.PROJECTS / "filled_tasks.json")
+    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
+    assert checked["problems"] == []
+    assert (checked["tasks"], checked["with_example"]) == (5, 0)
+    pipeline = Pipeline(Settings())
+    try:
+        for task in tasks:
+            scratch = tmp_path / task.id.replace(":", "__")
+            path, blanked, _ = project_context.prepare(task, tasks, scratch)
+            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
+            file = find_project(path, root=str(scratch), interpreter=sys.executable)
+            ctx = pipeline.in_project(find_function(blanked, line, 0), blanked, file)
+            reached = inputs.callee(ctx)
+            assert reached == ("method", "Till"), task.id
+            form = execution._call_form(ctx, reached)
+            assert form.startswith("till = Till(cashier=...)\ntill.ring(Snack(...), ...)\n"), form
+            shown = "\n".join(ctx.definitions)
+            assert "        self.sales.append((snack, quantity))" in shown, (task.id, shown)
+    finally:
+        pipeline.close()
