@@ -886,6 +886,14 @@ MUTANTS = (
         ("tests/pipeline/test_context.py", "-k", "untyped_state"),
     ),
     Mutant(
+        "harness-ignores-argument-changes",
+        "eval leaves a tie to chance where the editor prefers the body that leaves its arguments",
+        PACKAGE / "eval" / "harness.py",
+        "        if len(tied) < 2:\n            return keys\n",
+        "        if True:\n            return keys\n",
+        ("tests/eval/test_harness.py", "-k", "tie_is_broken"),
+    ),
+    Mutant(
         "filling-calls-unchecked",
         "a proposed filled object may call a method its class lacks, or pass what it does not take",
         PACKAGE / "builds.py",

@@ -314,3 +314,32 @@ def test_the_models_asserts_are_run_and_measured_as_codet(
     calls.write_text('{"task_id": "x", "calls": [], "text": 3}\n')
     with pytest.raises(ValueError, match="line 1"):
         load_replies(calls)
+
+
+def test_a_tie_is_broken_for_the_body_that_leaves_its_arguments_alone(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    # The editor puts first, of candidates tied first, one that leaves its arguments alone
+    # (a sort in place passes every example and still surprises the caller); so does `eval`.
+    from codegen_lsp.eval.datasets import Task
+
+    task = Task(
+        "Local/sorted",
+        "def ordered(xs: list[int]) -> list[int]:\n"
+        '    """Return the items in increasing order.\n\n'
+        "    >>> ordered([3, 1, 2])\n    [1, 2, 3]\n"
+        '    """\n',
+        "ordered",
+        "def check(candidate):\n    xs = [3, 1, 2]\n    assert candidate(xs) == [1, 2, 3]\n"
+        "    assert xs == [3, 1, 2]\n",
+    )
+    row = {
+        "task_id": task.task_id,
+        "samples": ["    xs.sort()\n    return xs\n", "    return sorted(xs)\n"],
+        "logprobs": [[-0.5] * 4, [-0.5] * 4],  # alike in every signal: tied
+    }
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
+    (outcome,) = Harness(pipeline, 2, drawn).run([task])
+    assert outcome.correct == 1 and outcome.top1["random"] == 0.5
+    assert outcome.top1["mean_logprob"] == 0.5  # tied on likelihood alone
+    assert outcome.top1["combined"] == 1.0

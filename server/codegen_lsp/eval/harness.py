@@ -27,7 +27,7 @@ from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.eval.datasets import Task
-from codegen_lsp.pipeline import Pipeline
+from codegen_lsp.pipeline import ARGUMENT_CHECKS, Pipeline
 from codegen_lsp.ranking import agreement, combine, mean_logprob, verifier
 from codegen_lsp.ranking.candidate import Candidate
 from codegen_lsp.sandbox.runner import Sandbox
@@ -464,7 +464,13 @@ class Harness:
         weights = [b.duplicates for b in draw.bodies]
         c = sum(w for w, ok in zip(weights, correct, strict=True) if ok)
         top1 = {"random": c / n if n else 0.0, "oracle": float(c > 0)}
-        for name, keys in (ranker_keys(candidates, ranked, probs, reviewed) | variant_keys).items():
+        keyed = ranker_keys(candidates, ranked, probs, reviewed) | variant_keys
+        # The pipeline's last tie-break, on the examples' calls (else the first inputs).
+        shown = [example.call for example in examples if example.kind != "probe"]
+        keyed["combined"] = self._prefer_leaving_arguments(
+            ctx, keyed["combined"] or [], bodies, shown or calls[:ARGUMENT_CHECKS]
+        )
+        for name, keys in keyed.items():
             # A ranker without a signal (no log-probs, no verifier) is not measured.
             top1[name] = float("nan") if keys is None else expected_top1(keys, correct, weights)
         if self.reviewer and reviewed is None:  # no docstring: the reviewer changes nothing
@@ -543,6 +549,27 @@ class Harness:
                 )
         outcome.seconds = time.monotonic() - started
         return outcome
+
+    def _prefer_leaving_arguments(
+        self, ctx: FunctionContext, keys: list[Any], bodies: list[str], calls: list[str]
+    ) -> list[Any]:
+        """Return the combined ranking's keys with the pipeline's last tie-break applied.
+
+        Among candidates tied first, the editor puts first one that leaves its arguments alone
+        where a likelier one changes them (``Pipeline._prefer_leaving_arguments``); here such
+        a tie is broken the same way, by one more part of the key.
+        """
+        if not keys:
+            return keys
+        best = max(keys)
+        tied = [index for index, key in enumerate(keys) if key == best]
+        if len(tied) < 2:
+            return keys
+        changed = execution.argument_changes(
+            ctx, [bodies[index] for index in tied], calls, self.pipeline.sandbox
+        )
+        alone = dict(zip(tied, (call is None for call in changed), strict=True))
+        return [(*key, alone.get(index, True)) for index, key in enumerate(keys)]
 
     def _repair_top1(
         self,
