@@ -36,6 +36,7 @@ no drawn inputs, as before.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -331,11 +332,23 @@ def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:
 
 def _classes_and_summaries(ctx: FunctionContext) -> tuple[dict[str, ast.ClassDef], frozenset[str]]:
     """Return :func:`_reachable_classes`, and which of them are summaries from other files."""
-    reachable = inputs.buildable(ctx)
+    module = ctx.module_with_body(ctx.body_source)
+    return _parsed_classes(module, tuple(ctx.definitions), inputs.buildable(ctx))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_classes(
+    module: str, definitions: tuple[str, ...], reachable: frozenset[str]
+) -> tuple[dict[str, ast.ClassDef], frozenset[str]]:
+    """Parse the module and the definitions once for every call that checks or builds them.
+
+    Reading a model's proposals checks each call against the classes (constructors, filling
+    methods): without this each check parsed the whole file again. Callers only read the
+    result.
+    """
     found: dict[str, ast.ClassDef] = {}
     summaries: set[str] = set()
-    module = ctx.module_with_body(ctx.body_source)
-    for text in [module, *ctx.definitions]:
+    for text in [module, *definitions]:
         try:
             tree = ast.parse(text)
         except SyntaxError:
