@@ -380,7 +380,17 @@ async function save(page) {
                 .then((text) => expect.test(text.replace(/\u00a0/g, ' '))), spec.timeoutMs || 300000, 500);
         step('edit applied');
     }
-    await page.click('.monaco-editor .view-lines');
+    // Accepting a diff preview re-renders the editor: the node found a moment before the click
+    // may be gone by the time it lands ("Node is detached from document"), so try again.
+    for (let attempt = 1; ; attempt++) {
+        try {
+            await page.click('.monaco-editor .view-lines');
+            break;
+        } catch (error) {
+            if (attempt >= 5 || !/detached/i.test(String(error))) throw error;
+            await sleep(300);
+        }
+    }
     await chord(page, ['Control'], 'KeyS');
     await waitUntil('the file to be saved', () =>
         page.$$eval('.tab.active', (tabs) => tabs.length > 0 && tabs.every((t) => !t.classList.contains('dirty'))), 15000);
