@@ -9,12 +9,37 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
 import project_context  # noqa: E402
+
+
+def _task_contexts(tasks: list[Any], tmp_path: Path) -> Iterator[tuple[Any, str, Any]]:
+    """Yield each task, its blanked source, and its function as the language server reads it.
+
+    Each task in a fresh copy of its project with every task's body blanked, the project found
+    as the server finds it, the context built through the pipeline (cross-file context on).
+    """
+    from codegen_lsp.context import find_function
+    from codegen_lsp.pipeline import Pipeline
+    from codegen_lsp.project import find_project
+    from codegen_lsp.settings import Settings
+
+    pipeline = Pipeline(Settings())
+    try:
+        for task in tasks:
+            scratch = tmp_path / task.id.replace(":", "__")
+            path, blanked, _ = project_context.prepare(task, tasks, scratch)
+            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
+            file = find_project(path, root=str(scratch), interpreter=sys.executable)
+            yield task, blanked, pipeline.in_project(find_function(blanked, line, 0), blanked, file)
+    finally:
+        pipeline.close()
 
 
 def test_reference_bodies_pass_and_blank_bodies_fail(tmp_path: Path) -> None:
@@ -39,84 +64,44 @@ def test_the_method_tasks_with_examples_are_sound_and_seed_calls_near_them(
     # Doctests that build a tray and fill it through `tray.put(...)`: every one seeds calls
     # near its examples, so that the bench's "novariants" arm has something to switch off.
     from codegen_lsp import execution, inputs, variants
-    from codegen_lsp.context import find_function
-    from codegen_lsp.pipeline import Pipeline
-    from codegen_lsp.project import find_project
-    from codegen_lsp.settings import Settings
 
     tasks = project_context.load_tasks(project_context.PROJECTS / "method_example_tasks.json")
     checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
     assert checked["problems"] == []
     assert (checked["tasks"], checked["with_example"]) == (6, 6)
-    pipeline = Pipeline(Settings())
-    try:
-        for task in tasks:
-            scratch = tmp_path / task.id.replace(":", "__")
-            path, blanked, _ = project_context.prepare(task, tasks, scratch)
-            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
-            file = find_project(path, root=str(scratch), interpreter=sys.executable)
-            ctx = pipeline.in_project(find_function(blanked, line, 0), blanked, file)
-            reached = inputs.callee(ctx)
-            assert reached is not None and reached[0] == "method", task.id
-            near = variants.example_variants(
-                ctx.name,
-                execution.docstring_examples(ctx),
-                constructors=inputs.constructors(ctx),
-                reached=reached,
-            )
-            assert any("tray.put(Snack(" in call for call in near), (task.id, near)
-    finally:
-        pipeline.close()
+    for task, _, ctx in _task_contexts(tasks, tmp_path):
+        reached = inputs.callee(ctx)
+        assert reached is not None and reached[0] == "method", task.id
+        near = variants.example_variants(
+            ctx.name,
+            execution.docstring_examples(ctx),
+            constructors=inputs.constructors(ctx),
+            reached=reached,
+        )
+        assert any("tray.put(Snack(" in call for call in near), (task.id, near)
 
 
 def test_context_shows_each_task_the_class_it_uses(tmp_path: Path) -> None:
-    from codegen_lsp.context import find_function
-    from codegen_lsp.pipeline import Pipeline
-    from codegen_lsp.project import find_project
-    from codegen_lsp.settings import Settings
-
     tasks = project_context.load_tasks()
-    pipeline = Pipeline(Settings())
-    try:
-        for task in tasks:
-            scratch = tmp_path / task.id.replace(":", "__")
-            path, blanked, _ = project_context.prepare(task, tasks, scratch)
-            used = task.uses[0].split(".")[0]
-            assert f"class {used}" not in blanked, task.id
-            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
-            file = find_project(path, root=str(scratch), interpreter=sys.executable)
-            ctx = pipeline.in_project(find_function(blanked, line, 0), blanked, file)
-            assert any(f"class {used}" in d for d in ctx.definitions), task.id
-    finally:
-        pipeline.close()
+    for task, blanked, ctx in _task_contexts(tasks, tmp_path):
+        used = task.uses[0].split(".")[0]
+        assert f"class {used}" not in blanked, task.id
+        assert any(f"class {used}" in d for d in ctx.definitions), task.id
 
 
 def test_the_filled_tasks_are_sound_and_ask_for_tests_that_fill_the_till(tmp_path: Path) -> None:
     # A `Till` filled only through `ring(...)`: each task's model is asked for tests that fill
     # one, and shown what `ring` writes (the state is untyped; its body says what it holds).
     from codegen_lsp import execution, inputs
-    from codegen_lsp.context import find_function
-    from codegen_lsp.pipeline import Pipeline
-    from codegen_lsp.project import find_project
-    from codegen_lsp.settings import Settings
 
     tasks = project_context.load_tasks(project_context.PROJECTS / "filled_tasks.json")
     checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
     assert checked["problems"] == []
     assert (checked["tasks"], checked["with_example"]) == (5, 0)
-    pipeline = Pipeline(Settings())
-    try:
-        for task in tasks:
-            scratch = tmp_path / task.id.replace(":", "__")
-            path, blanked, _ = project_context.prepare(task, tasks, scratch)
-            line = project_context.find_def(ast.parse(blanked), task.function).lineno - 1
-            file = find_project(path, root=str(scratch), interpreter=sys.executable)
-            ctx = pipeline.in_project(find_function(blanked, line, 0), blanked, file)
-            reached = inputs.callee(ctx)
-            assert reached == ("method", "Till"), task.id
-            form = execution._call_form(ctx, reached)
-            assert form.startswith("till = Till(cashier=...)\ntill.ring(Snack(...), ...)\n"), form
-            shown = "\n".join(ctx.definitions)
-            assert "        self.sales.append((snack, quantity))" in shown, (task.id, shown)
-    finally:
-        pipeline.close()
+    for task, _, ctx in _task_contexts(tasks, tmp_path):
+        reached = inputs.callee(ctx)
+        assert reached == ("method", "Till"), task.id
+        form = execution._call_form(ctx, reached)
+        assert form.startswith("till = Till(cashier=...)\ntill.ring(Snack(...), ...)\n"), form
+        shown = "\n".join(ctx.definitions)
+        assert "        self.sales.append((snack, quantity))" in shown, (task.id, shown)
