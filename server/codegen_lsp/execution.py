@@ -24,7 +24,7 @@ from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, RankedCandidate, check_cancel, report
-from codegen_lsp.ranking.candidate import BROKEN_CODE, TIMED_OUT, Candidate
+from codegen_lsp.ranking.candidate import BROKEN_CODE, REFUSALS, TIMED_OUT, Candidate
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
@@ -441,6 +441,27 @@ def hung_call(run: CandidateRun, near_count: int) -> str | None:
     return hung[0] if hung and run.error is None else None
 
 
+def break_note(run: CandidateRun, near_count: int) -> str | None:
+    """Say on which call near the examples the top candidate broke, so it is not verified.
+
+    The ranking refused the mark (:attr:`Candidate.breaks_near`): it raised something other
+    than a ``ValueError`` on a call passing an empty argument (``rolling_max([])`` reading
+    ``numbers[0]``). None when it raised no such thing there, or did not run.
+    """
+    near = run.results[len(run.results) - near_count :] if near_count else []
+    broken = [
+        result
+        for result in near
+        if result.exception
+        and f"!{result.exception.split(':', 1)[0]}" not in REFUSALS
+        and variants.passes_empty(result.example.call)
+    ]
+    if run.error is not None or not broken:
+        return None
+    first = broken[0]
+    return f"the top candidate raised on {first.example.call}: {first.exception}: not verified"
+
+
 def hang_note(call: str) -> str:
     """Say that the top candidate did not finish ``call`` in time: it is never marked verified."""
     limit = inputs.PROBE_CALL_TIMEOUT_S
@@ -561,11 +582,17 @@ def ranking_candidates(
     for drawn, run, probe_run in zip(draw.bodies, runs, probes, strict=True):
         behaviour: tuple[str, ...] = ()
         near: tuple[str, ...] = ()
+        near_empty: tuple[str, ...] = ()
         wrong_type_share = 0.0
         if probe_run is not None and probe_run.error is None:
             split = len(probe_run.results) - near_count
             behaviour, wrong_type_share = inputs.behaviour(probe_run.results[:split], return_types)
             near, _ = inputs.behaviour(probe_run.results[split:], return_types)
+            near_empty = tuple(
+                key
+                for key, result in zip(near, probe_run.results[split:], strict=True)
+                if variants.passes_empty(result.example.call)
+            )
         errored = run.error is not None or any(
             r.status in ("error", "timeout") and r.example.expected_exception is None
             for r in run.results
@@ -585,6 +612,7 @@ def ranking_candidates(
                 wrong_type_share=wrong_type_share,
                 crashes_excused=not hinted,
                 near=near,
+                near_empty=near_empty,
             )
         )
     return candidates

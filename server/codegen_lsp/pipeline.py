@@ -653,6 +653,9 @@ class Pipeline:
             if top_probes is not None and passes:
                 hung = execution.hung_call(top_probes, len(near))
                 result.notes.extend([execution.hang_note(hung)] if hung else [])
+                if best is not None and best.score_parts.get("breaks_near"):
+                    broke = execution.break_note(top_probes, len(near))
+                    result.notes.extend([broke] if broke else [])
         lone = (
             execution.lone_note(best, self.settings.ranking.verified_near_samples) if best else None
         )

@@ -111,6 +111,28 @@ _MUTATORS: list[tuple[type, Callable[[Any], list[Any]]]] = [
 ]
 
 
+def passes_empty(call: str) -> bool:
+    """Tell whether ``call`` passes an empty list, tuple, string or dict as an argument.
+
+    The edge that a docstring's examples most often leave out and stricter tests most often
+    try (``rolling_max([])``); unlike a negative number, one the hints plainly allow.
+    """
+    try:
+        node = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return False
+    if not isinstance(node, ast.Call):
+        return False
+    for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
+        try:
+            value = ast.literal_eval(argument)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, list | tuple | str | dict) and not value:
+            return True
+    return False
+
+
 def mutations(value: Any) -> list[Any]:
     """Return values of the same type near ``value`` (empty, smaller, reversed, off by one...).
 

@@ -560,3 +560,51 @@ def test_among_equals_on_the_examples_a_body_that_finishes_near_them_comes_first
     assert " ".join(top.body.split()) == " ".join(LOOP.split())
     assert top.run.passed == 2
     assert not any("did not finish" in note for note in result.notes)
+
+
+ROLLING_MAX = '''def rolling_max(numbers: list[int]) -> list[int]:
+    """Return the largest number seen so far at each position.
+
+    >>> rolling_max([1, 3, 2, 4])
+    [1, 3, 3, 4]
+    """
+'''
+
+
+def test_a_top_that_breaks_on_an_empty_list_near_the_examples_is_not_verified() -> None:
+    # HumanEval/9 on EvalPlus: every sample read numbers[0] first; all pass the example and act
+    # alike near it (all raise on rolling_max([])), so the mark was given, and the stricter
+    # hidden tests call rolling_max([]).
+    seeded = [
+        "    best = numbers[0]\n    out = []\n    for x in numbers:\n"
+        "        best = max(best, x)\n        out.append(best)\n    return out",
+        "    out = [numbers[0]]\n    for x in numbers[1:]:\n"
+        "        out.append(max(out[-1], x))\n    return out",
+    ]
+    replies = [body(seeded[0], -0.1), body(seeded[1], -0.2)]
+    result, _ = implement_scripted(ROLLING_MAX, 0, [(implementing("rolling_max"), replies)], n=2)
+    top = result.candidates[0]
+    assert top.run.passed == top.run.total == 1 and not top.verified
+    assert top.score_parts["breaks_near"] == 1.0
+    broke = "the top candidate raised on rolling_max([]): IndexError: list index out of range"
+    assert f"{broke}: not verified" in result.notes, result.notes
+    # Bodies that handle the empty list are verified as before.
+    handled = [
+        "    out = []\n    for x in numbers:\n        out.append(max(out[-1], x) if out else x)\n"
+        "    return out",
+        "    best = None\n    out = []\n    for x in numbers:\n"
+        "        best = x if best is None else max(best, x)\n        out.append(best)\n"
+        "    return out",
+    ]
+    replies = [body(handled[0], -0.1), body(handled[1], -0.2)]
+    result, _ = implement_scripted(ROLLING_MAX, 0, [(implementing("rolling_max"), replies)], n=2)
+    assert result.candidates[0].verified, result.notes
+    assert not any("raised on" in note for note in result.notes)
+
+
+def test_a_call_passing_an_empty_argument_is_told_from_others() -> None:
+    assert variants.passes_empty("rolling_max([])")
+    assert variants.passes_empty("f(1, word='')") and variants.passes_empty("shelf.put(())")
+    assert variants.passes_empty("f({}, 2)")
+    for other in ("fib4(-5)", "f([0])", "f('a')", "f(x=[])[0]", "f(xs)", "f(", "f([] + [])"):
+        assert not variants.passes_empty(other), other

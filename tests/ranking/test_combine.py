@@ -453,6 +453,32 @@ def test_a_candidate_that_hangs_near_the_examples_is_never_verified() -> None:
     assert not ranked[0].verified
 
 
+def test_a_candidate_that_breaks_near_the_examples_is_verified_only_where_that_is_excused() -> None:
+    # Both pass every example and raise alike on one call near them (``rolling_max([])``).
+    settings = RankingSettings(verified_threshold=0.5)
+
+    def pair(key: str, **kw: object) -> list[Candidate]:
+        return [
+            dataclasses.replace(
+                cand(code, 2, 2, lp, "s1", near=("=1", key), near_empty=(key,)), **kw
+            )  # type: ignore[arg-type]
+            for code, lp in (("a", -0.1), ("b", -0.2))
+        ]
+
+    broken = combine.rank(pair("!IndexError"), settings)[0]
+    assert broken.score == pytest.approx(1.0) and not broken.verified
+    assert broken.parts["breaks_near"] == 1.0
+    for excused in (
+        pair("!ValueError"),  # how Python refuses a value outside the domain: max([])
+        pair("!IndexError", crashes_excused=True),  # no hints: nothing says the call is allowed
+        pair("!IndexError", description="Add.\nRaises IndexError when empty.\n>>> add(1, 2)\n3"),
+        pair("=2"),
+        pair("!IndexError", near_empty=()),  # not on an empty argument: fib4(-5)
+    ):
+        ranked = combine.rank(excused, settings)[0]
+        assert ranked.verified and "breaks_near" not in ranked.parts
+
+
 def test_many_samples_agreeing_on_broken_code_lose_to_one_that_runs() -> None:
     # The user try's cart: seven samples read `self.discount.percent` (no such attribute) and
     # raise alike on every input; one sample runs. A refused input is no fault (a ValueError on

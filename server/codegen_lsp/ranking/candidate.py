@@ -7,6 +7,7 @@ sample's log-probabilities and the sandbox's run on the docstring's examples.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 BROKEN_CODE = frozenset(
@@ -15,6 +16,11 @@ BROKEN_CODE = frozenset(
 """Behaviour keys of errors that an input of the hinted types does not excuse: the code names
 something that does not exist. (A ``ModuleNotFoundError`` is an ``ImportError`` but keyed by
 its own name: a module missing from the environment, not a typo, so it is not here.)"""
+RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
+"""Words by which a docstring says that some input is refused: raising near the examples is
+then behaviour the description asks for, not an edge case left unhandled."""
+REFUSALS = frozenset({"!ValueError"})
+"""Behaviour keys of the way Python refuses a value outside a function's domain."""
 TIMED_OUT = "t"
 """The behaviour key of a call that did not finish in its time."""
 UNCOMPARABLE = "u"
@@ -56,6 +62,9 @@ class Candidate:
     """What it did on the calls near the docstring's examples (:mod:`codegen_lsp.variants`), keyed
     as ``behaviour``; compared for the "verified" mark and to order candidates equal on the
     examples, never scored."""
+    near_empty: tuple[str, ...] = ()
+    """What it did on those of the calls near the examples that pass an empty list, string or
+    mapping (:func:`codegen_lsp.variants.passes_empty`), keyed as ``near``."""
 
     @property
     def broken_share(self) -> float:
@@ -75,6 +84,22 @@ class Candidate:
     def hangs_near(self) -> bool:
         """It did not finish some call near the examples in time (``fib4(33)`` recursing)."""
         return TIMED_OUT in self.near
+
+    @property
+    def breaks_near(self) -> bool:
+        """It raised on an empty argument near the examples, and nothing excuses that.
+
+        ``rolling_max([])`` reading ``numbers[0]``: the type hints allow the call, the docstring
+        refuses no input, and stricter hidden tests call exactly there. A ``ValueError`` is how
+        Python refuses a value outside a function's domain (``max([])``), so it is no sign of
+        a case left unhandled; nor is any error when the function has no hints (nothing says
+        the call is one it accepts) or its docstring says it raises. Only empty arguments
+        count: a negative number or a shorter string is often outside the domain
+        (``fib4(-5)``).
+        """
+        if self.crashes_excused or RAISING_WORDS.search(self.description):
+            return False
+        return any(key.startswith("!") and key not in REFUSALS for key in self.near_empty)
 
     @property
     def mean_logprob(self) -> float | None:

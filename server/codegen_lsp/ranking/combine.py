@@ -231,6 +231,8 @@ def rank(
         settled = settled and agreeing[index] >= settings.verified_near_samples
         if candidate.passes_all:
             parts["near_samples"] = float(agreeing[index])
+        if candidate.breaks_near:
+            parts["breaks_near"] = 1.0
         # Without examples nothing is checked, but when nearly all the samples' likelihood acts
         # alike on every input, the top has been right as often as a checked one (the share was
         # chosen where the hidden tests say so: ranking.verifiedAgreement).
@@ -250,6 +252,9 @@ def rank(
                     # Nor one that takes too long on a call near them (a recursion without
                     # memory, a loop that never ends at zero).
                     and not candidate.hangs_near
+                    # Nor one that breaks on a call near them that its hints allow (an empty
+                    # list read at `[0]`): stricter hidden tests call exactly there.
+                    and not candidate.breaks_near
                 )
                 or agreed,
                 group_size=sizes[index],
