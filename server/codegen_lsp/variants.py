@@ -112,10 +112,12 @@ _MUTATORS: list[tuple[type, Callable[[Any], list[Any]]]] = [
 
 
 def passes_empty(call: str) -> bool:
-    """Tell whether ``call`` passes an empty list, tuple, string or dict as an argument.
+    """Tell whether ``call`` passes an empty list, tuple, string or dict, and no other such.
 
     The edge that a docstring's examples most often leave out and stricter tests most often
-    try (``rolling_max([])``); unlike a negative number, one the hints plainly allow.
+    try (``rolling_max([])``); unlike a negative number, one the hints plainly allow. With a
+    non-empty one beside it (``string_xor('', '010')``) the arguments may simply not fit
+    together (strings of one length), so that call does not count.
     """
     try:
         node = ast.parse(call, mode="eval").body
@@ -123,14 +125,17 @@ def passes_empty(call: str) -> bool:
         return False
     if not isinstance(node, ast.Call):
         return False
+    empty = False
     for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
         try:
             value = ast.literal_eval(argument)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             continue
-        if isinstance(value, list | tuple | str | dict) and not value:
-            return True
-    return False
+        if isinstance(value, list | tuple | str | dict):
+            if value:
+                return False
+            empty = True
+    return empty
 
 
 def mutations(value: Any) -> list[Any]:

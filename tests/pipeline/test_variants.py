@@ -605,6 +605,8 @@ def test_a_top_that_breaks_on_an_empty_list_near_the_examples_is_not_verified() 
 def test_a_call_passing_an_empty_argument_is_told_from_others() -> None:
     assert variants.passes_empty("rolling_max([])")
     assert variants.passes_empty("f(1, word='')") and variants.passes_empty("shelf.put(())")
-    assert variants.passes_empty("f({}, 2)")
-    for other in ("fib4(-5)", "f([0])", "f('a')", "f(x=[])[0]", "f(xs)", "f(", "f([] + [])"):
+    assert variants.passes_empty("f({}, 2)") and variants.passes_empty("f([], '', n=0)")
+    others = ("fib4(-5)", "f([0])", "f('a')", "f(x=[])[0]", "f(xs)", "f(", "f([] + [])")
+    # Beside a non-empty one, the arguments may just not fit together (strings of one length).
+    for other in (*others, "string_xor('', '010')", "f([], items=[1])"):
         assert not variants.passes_empty(other), other
