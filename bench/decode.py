@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/decode.py [--model qwen2.5-coder-0.5b] [--threads 2] [--new-tokens 64]
         [--spin]
-    .venv/bin/python bench/decode.py --prompt-lookup [--rounds 3]
+    .venv/bin/python bench/decode.py --prompt-lookup [--rounds 3] [--earlier 20]
     python bench/decode.py --device cuda --model HF_DIR --skip torch,llama,genai --precisions int4
 
 ``--device cuda`` runs this engine on ONNX Runtime's CUDA provider (onnxruntime-gpu), its int4
@@ -24,6 +24,9 @@ speculative prompt-lookup drafts (``sampling.promptLookup``), greedy and sampled
 whose continuation is new code (the one above), on a repair prompt whose answer repeats most
 of the failed attempt, and on the "Explain code" prompt (a docstring whose examples repeat the
 function's name and its arguments' shapes); runs alternate, best of ``--rounds`` each.
+``--earlier K`` adds the first K HumanEval prompts decoded greedily in order: without drafts,
+with drafts from the request alone, and with drafts also from the bodies written for the
+prompts before it (``WrittenBefore``: what a server that answered them remembers).
 """
 
 from __future__ import annotations
@@ -139,6 +142,8 @@ def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, Any]:
     prefill_s, prefill_cpu = time.perf_counter() - started, time.process_time() - cpu
     figures: dict[str, Any] = {"prompt_tokens": len(ids), "prefill_tok_s": len(ids) / prefill_s}
     for rows, key in ((1, "b1"), (batch, "b8")):
+        # Drafts from the request alone: the warm-up's and the last run's samples forgotten.
+        engine.written.clear()
         cpu = time.process_time()
         samples = engine.generate(
             GenerationRequest(PROMPT, n=rows, max_new_tokens=new_tokens, seed=1)
@@ -212,6 +217,7 @@ def worker_lookup(args: argparse.Namespace) -> dict[str, Any]:
         threads=args.threads,
         spin=args.spin,
     )
+    end_tokens = engine.facts.stop_ids
     engine.facts.stop_ids = frozenset()  # every run decodes exactly new_tokens
     engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=4, seed=1))  # warm-up
     figures: dict[str, Any] = {}
@@ -224,6 +230,7 @@ def worker_lookup(args: argparse.Namespace) -> dict[str, Any]:
             runs: dict[bool, list[Sample]] = {False: [], True: []}
             for _ in range(args.rounds):  # alternating, so load changes hit both alike
                 for lookup in (False, True):
+                    engine.written.clear()  # the same prompt again must not draft from the last
                     request = GenerationRequest(
                         prompt,
                         n=1,
@@ -247,7 +254,71 @@ def worker_lookup(args: argparse.Namespace) -> dict[str, Any]:
                 "new_tokens": len(last.token_ids),
                 "same_tokens": last.token_ids == runs[False][-1].token_ids,
             }
+    if args.earlier:
+        engine.facts.stop_ids = end_tokens  # bodies end where they end, as in the editor
+        figures["earlier requests"] = measure_earlier(engine, args.earlier, args.new_tokens)
     return figures
+
+
+EARLIER_STOPS = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#")
+"""Where a HumanEval body ends when the raw prompt is continued."""
+
+
+def measure_earlier(engine: Any, count: int, new_tokens: int) -> dict[str, Any]:
+    """Greedy bodies for the first ``count`` HumanEval prompts in order, three ways each.
+
+    Without drafts; with drafts from the request alone (nothing remembered); and with drafts
+    from the request and from the bodies of the prompts before it (as a server that answered
+    them would hold: ``WrittenBefore``, greedy bodies only, so fewer than it would hold after
+    N samples each). Returns tokens per second over all prompts, drafts kept, and whether the
+    greedy tokens were the same every way.
+    """
+    from codegen_lsp.engine import lookup
+    from codegen_lsp.engine.types import GenerationRequest
+    from codegen_lsp.eval.datasets import load_tasks
+
+    remembered = lookup.WrittenBefore()
+    arms = ("without", "request", "earlier")
+    seconds = dict.fromkeys(arms, 0.0)
+    tokens = dict.fromkeys(arms, 0)
+    drafted = dict.fromkeys(arms, 0)
+    kept = dict.fromkeys(arms, 0)
+    same = True
+    for task in load_tasks("humaneval")[:count]:
+        produced = {}
+        for arm in arms:  # the same order for every prompt: load changes hit all three alike
+            engine._written = remembered if arm == "earlier" else lookup.WrittenBefore()
+            request = GenerationRequest(
+                task.prompt,
+                n=1,
+                temperature=0.0,
+                seed=1,
+                max_new_tokens=new_tokens,
+                stop=EARLIER_STOPS,
+                prompt_lookup=arm != "without",
+            )
+            sample = engine.generate(request)[0]
+            produced[arm] = sample.token_ids
+            seconds[arm] += sample.timings.decode_s
+            tokens[arm] += len(sample.token_ids)
+            drafted[arm] += sample.timings.draft_tokens
+            kept[arm] += sample.timings.accepted_draft_tokens
+        same = same and produced["without"] == produced["request"] == produced["earlier"]
+    rates = {arm: tokens[arm] / seconds[arm] for arm in arms}
+    return {
+        "prompts": count,
+        "tok_s_without": rates["without"],
+        "tok_s_request": rates["request"],
+        "tok_s_with": rates["earlier"],
+        "speedup_request": rates["request"] / rates["without"],
+        "speedup": rates["earlier"] / rates["without"],
+        "drafted_request": drafted["request"],
+        "accepted_request": kept["request"],
+        "drafted": drafted["earlier"],
+        "accepted": kept["earlier"],
+        "remembered_tokens": len(remembered),
+        "same_tokens": same,
+    }
 
 
 def worker_torch(args: argparse.Namespace) -> dict[str, Any]:
@@ -500,7 +571,9 @@ def run_child(
 
 def report_lookup(args: argparse.Namespace) -> int:
     """Print the with/without prompt lookup table and its JSON."""
-    figures = run_child("lookup", args, "int4", ("--rounds", str(args.rounds)))
+    figures = run_child(
+        "lookup", args, "int4", ("--rounds", str(args.rounds), "--earlier", str(args.earlier))
+    )
     print(
         f"model {args.model} int4, {args.threads} threads, {args.new_tokens} new tokens, batch 1, "
         f"best of {args.rounds}; "
@@ -514,6 +587,17 @@ def report_lookup(args: argparse.Namespace) -> int:
     )
     for name, row in figures.items():
         if not isinstance(row, dict):
+            continue
+        if name == "earlier requests":
+            print(
+                f"{row['prompts']} HumanEval prompts in order, greedy: without drafts "
+                f"{row['tok_s_without']:.1f} tok/s; drafts from the request "
+                f"{row['tok_s_request']:.1f} ({row['speedup_request']:.2f}x, "
+                f"{row['accepted_request']}/{row['drafted_request']} kept); also from earlier "
+                f"bodies {row['tok_s_with']:.1f} ({row['speedup']:.2f}x, "
+                f"{row['accepted']}/{row['drafted']} kept, {row['remembered_tokens']} tokens "
+                f"remembered); same tokens: {'yes' if row['same_tokens'] else 'no'}"
+            )
             continue
         kept = f"{row['accepted']}/{row['drafted']}"
         same = ("yes" if row["same_tokens"] else "no") if name.endswith(" 0.0") else "-"
@@ -561,6 +645,15 @@ def main() -> int:
         "--prompt-lookup",
         action="store_true",
         help="compare batch 1 with and without prompt-lookup drafts (int4 only)",
+    )
+    parser.add_argument(
+        "--earlier",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --prompt-lookup: also decode the first K HumanEval prompts in order, greedy, "
+        "without drafts, with drafts from the request, and with drafts also from the bodies "
+        "written for the prompts before it",
     )
     parser.add_argument("--plain-cache", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--arena", action="store_true", help=argparse.SUPPRESS)

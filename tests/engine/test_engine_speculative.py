@@ -34,8 +34,8 @@ class Oracle(lookup.PromptLookup):
     truth: ClassVar[list[int]] = []
     engine: ClassVar[Any] = None
 
-    def __init__(self, ids: list[int]) -> None:
-        super().__init__(ids)
+    def __init__(self, ids: list[int], **options: Any) -> None:
+        super().__init__(ids, **options)
         self.prompt_length = len(ids)
         self.calls = 0
 
@@ -131,6 +131,31 @@ def test_greedy_with_drafts_is_greedy_without(
     timings = drafted.timings
     assert 0 < timings.accepted_draft_tokens < timings.draft_tokens  # kept some, rejected some
     assert timings.new_tokens == len(drafted.token_ids)
+
+
+def test_drafts_from_earlier_requests_keep_greedy_and_are_kept(onnx_engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The random model never repeats its prompt, but asked the same thing again it writes the
+    # same greedy text: the earlier sample is where drafts come from, and all but a few are kept.
+    monkeypatch.setattr(onnx_engine.facts, "stop_ids", frozenset())
+    greedy = GenerationRequest(PROMPT, n=1, temperature=0.0, max_new_tokens=32)
+    onnx_engine.written.clear()
+    first = onnx_engine.generate(greedy)[0]
+    assert len(onnx_engine.written) == len(first.token_ids) == 32
+    again = onnx_engine.generate(greedy)[0]
+    assert_same(first, again)
+    assert again.timings.accepted_draft_tokens >= 16 > first.timings.accepted_draft_tokens
+    # Forgotten, the same request drafts from its own text only, as the first did.
+    onnx_engine.written.clear()
+    alone = onnx_engine.generate(greedy)[0]
+    assert alone.timings.accepted_draft_tokens == first.timings.accepted_draft_tokens
+    # A sampled row does not draft from them: its draws would depend on what was asked before.
+    sampled = replace(greedy, temperature=0.8, seed=3)
+    onnx_engine.written.clear()
+    fresh = onnx_engine.generate(sampled)[0]
+    assert len(onnx_engine.written) == len(fresh.token_ids) > 0  # remembered all the same
+    repeated = onnx_engine.generate(sampled)[0]
+    assert repeated.token_ids == fresh.token_ids
+    assert repeated.timings.accepted_draft_tokens == fresh.timings.accepted_draft_tokens
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)

@@ -10,7 +10,9 @@ A backend that also supplies ``verify`` (several positions of one row in one pas
 ``truncate`` (drop the cache's last positions) decodes one-sample requests speculatively, and the
 last row of a request for several once the others finished: drafts from prompt lookup
 (:mod:`codegen_lsp.engine.lookup`; for that last row also from its siblings' text) are
-checked in one forward pass and the positions of the rejected ones rolled back. Decoding one
+checked in one forward pass and the positions of the rejected ones rolled back; for a greedy
+row, where the request's own text has no match, the samples of earlier requests are looked in
+(:class:`~codegen_lsp.engine.lookup.WrittenBefore`). Decoding one
 token per pass is bound by memory bandwidth (every weight is read per pass), so each accepted
 draft saves most of a pass.
 
@@ -219,6 +221,25 @@ class DecodingEngine(ABC, Generic[State]):
     """Whether :meth:`verify` and :meth:`truncate` are implemented (speculative decoding)."""
 
     _kept_prompt: _KeptPrompt[State] | None = None
+    _written: lookup.WrittenBefore | None = None
+
+    @property
+    def written(self) -> lookup.WrittenBefore:
+        """The samples this engine wrote in earlier requests: a second source of drafts."""
+        if self._written is None:
+            self._written = lookup.WrittenBefore()
+        return self._written
+
+    def _earlier(self, temperature: float) -> lookup.WrittenBefore | None:
+        """Earlier samples to draft from for a row decoded at ``temperature``, or None.
+
+        Greedy rows only: there the drafts change how fast, not what (the tokens are the
+        argmax either way). A sampled row's draws depend on its drafts (the speculative rule
+        spends its random numbers differently), so drafts from earlier requests would make a
+        seeded request's samples depend on what was asked before it; drafts from the request
+        itself keep them reproducible.
+        """
+        return self.written if temperature == 0 else None
 
     def keeps_prompt_cache(self, state: State, capacity: int) -> bool:
         """Whether the one-row ``state`` can be kept to start a later request on its prompt.
@@ -314,7 +335,7 @@ class DecodingEngine(ABC, Generic[State]):
         if request.n == 1 and request.prompt_lookup and self.can_verify:
             cancelled = max_new >= 1 and self._speculate(
                 request,
-                lookup.PromptLookup(ids),
+                lookup.PromptLookup(ids, earlier=self._earlier(request.temperature)),
                 len(ids),
                 logits[-1:],
                 state,
@@ -334,6 +355,9 @@ class DecodingEngine(ABC, Generic[State]):
                 row.decode_s = elapsed
         if cancelled and all(row.finish == "cancelled" for row in rows):
             raise GenerationCancelled("generation cancelled before any sample finished")
+        for row in rows:
+            if row.finish != "cancelled":
+                self.written.add(row.tokens)
         return [
             Sample(
                 text=row.text,
@@ -430,9 +454,15 @@ class DecodingEngine(ABC, Generic[State]):
                 alone = int(active[0])
                 siblings = [t for i, other in enumerate(rows) if i != alone for t in other.tokens]
                 row = rows[alone]
+                alone_request = (
+                    replace(request, temperature=0.0) if greedy_row and alone == 0 else request
+                )
                 return self._speculate(
-                    replace(request, temperature=0.0) if greedy_row and alone == 0 else request,
-                    lookup.PromptLookup([*ids, *siblings, *row.tokens]),
+                    alone_request,
+                    lookup.PromptLookup(
+                        [*ids, *siblings, *row.tokens],
+                        earlier=self._earlier(alone_request.temperature),
+                    ),
                     len(ids) + len(row.tokens),
                     next_logits,
                     state,

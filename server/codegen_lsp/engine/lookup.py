@@ -12,10 +12,20 @@ A pass over more positions is not free, though: with int4 on 2 CPU cores one pos
 How many tokens to draft is therefore chosen per match from how often drafts after matches of
 that length were kept lately: as many as maximise the expected tokens per unit of pass cost,
 none when even one is more likely wrong than worth it (a 1-token match in new code, say).
+
+New code repeats what the model wrote before, too: its own habits (``for i in range(len(``,
+``return result``) and the project's names recur from one request to the next. So the tokens
+of the samples it wrote in earlier requests of this process are a second place to look
+(:class:`WrittenBefore`, the last ``WRITTEN_TOKENS`` of them, in memory only), after the
+request's own text, for greedy rows (a sampled row's draws depend on its drafts, and a seeded
+request must not depend on what was asked before it). Replayed over the committed HumanEval
+samples in order (greedy bodies, the 10 samples of each earlier task remembered), the tokens
+per unit of pass cost rose from 1.04 to 1.10 with 16k tokens remembered (1.06 with 2k).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 MAX_NGRAM = 3
@@ -27,6 +37,9 @@ MAX_DRAFT = 8
 POSITION_COST = 0.25
 """What one more position adds to a pass, as a fraction of a one-position pass (measured above;
 on a GPU it is far less, which makes the drafts chosen here short rather than wrong)."""
+WRITTEN_TOKENS = 16384
+"""How many tokens of earlier samples :class:`WrittenBefore` keeps (about 40 requests' worth);
+indexing one costs three dictionary writes, so keeping them costs about 4 MB."""
 MEMORY = 0.8
 """How much of the acceptance record each new match keeps (about the last five checks count)."""
 
@@ -59,6 +72,70 @@ def draft_length(rate: float, most: int) -> int:
     return best
 
 
+class WrittenBefore:
+    """The tokens of samples the model wrote in earlier requests, indexed as the text so far is.
+
+    Shared by the requests of one engine (so safe between threads). Suffixes are indexed
+    within a sample, never across two. Once more than twice ``limit`` tokens are held, only
+    the latest samples that fit in ``limit`` are kept.
+    """
+
+    def __init__(self, limit: int = WRITTEN_TOKENS, max_ngram: int = MAX_NGRAM) -> None:
+        self.limit = limit
+        self.sizes = range(max_ngram, MIN_NGRAM - 1, -1)
+        self._lock = threading.Lock()
+        self._samples: list[list[int]] = []
+        self._tokens: list[int] = []
+        self._followers: dict[tuple[int, ...], int] = {}
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def add(self, tokens: list[int]) -> None:
+        """Remember one finished sample's tokens."""
+        if not tokens:
+            return
+        with self._lock:
+            self._samples.append(list(tokens))
+            if len(self._tokens) + len(tokens) > 2 * self.limit:
+                kept: list[list[int]] = []
+                size = 0
+                for sample in reversed(self._samples):
+                    if size + len(sample) > self.limit:
+                        break
+                    kept.append(sample)
+                    size += len(sample)
+                self._samples = kept[::-1]
+                self._tokens, self._followers = [], {}
+                for sample in self._samples:
+                    self._index(sample)
+            else:
+                self._index(tokens)
+
+    def clear(self) -> None:
+        """Forget every sample (a benchmark measuring drafts from the request alone)."""
+        with self._lock:
+            self._samples, self._tokens, self._followers = [], [], {}
+
+    def _index(self, tokens: list[int]) -> None:
+        first = len(self._tokens)
+        self._tokens.extend(tokens)
+        for end in range(first + 1, len(self._tokens)):
+            for size in self.sizes:
+                if end - size >= first:  # within this sample only
+                    self._followers[tuple(self._tokens[end - size : end])] = end
+
+    def following(self, suffix: tuple[int, ...], limit: int) -> list[int]:
+        """Return up to ``limit`` tokens that followed ``suffix`` in an earlier sample (latest)."""
+        with self._lock:
+            start = self._followers.get(suffix)
+            if start is None:
+                return []
+            # A draft may run past its sample's end into the next: only a worse guess, and the
+            # check keeps no more than the model agrees with.
+            return self._tokens[start : start + limit]
+
+
 class PromptLookup:
     """The tokens so far (prompt + generated) and, per n-gram, where its latest follower is.
 
@@ -67,8 +144,13 @@ class PromptLookup:
     """
 
     def __init__(
-        self, ids: list[int], max_ngram: int = MAX_NGRAM, min_ngram: int = MIN_NGRAM
+        self,
+        ids: list[int],
+        max_ngram: int = MAX_NGRAM,
+        min_ngram: int = MIN_NGRAM,
+        earlier: WrittenBefore | None = None,
     ) -> None:
+        self.earlier = earlier
         self.tokens: list[int] = []
         self.sizes = range(max_ngram, min_ngram - 1, -1)
         self._followers: dict[tuple[int, ...], int] = {}
@@ -94,22 +176,31 @@ class PromptLookup:
         record.misses += accepted < drafted
 
     def drafts(self, limit: int) -> list[int]:
-        """Return up to ``limit`` tokens that followed the longest suffix seen before, or none."""
+        """Return up to ``limit`` tokens that followed the longest suffix seen before, or none.
+
+        The request's own text first (the latest match), then earlier samples (``earlier``).
+        """
         self._matched = None
         if limit <= 0:
             return []
         for size in self.sizes:
             if len(self.tokens) < size:
                 continue
-            start = self._followers.get(tuple(self.tokens[-size:]))
-            if start is not None:
+            suffix = tuple(self.tokens[-size:])
+            start = self._followers.get(suffix)
+            found = (
+                self.tokens[start : start + MAX_DRAFT]
+                if start is not None
+                else self.earlier.following(suffix, MAX_DRAFT)
+                if self.earlier is not None
+                else []
+            )
+            if found:
                 record = self._records[size]
                 # Forget a little at every match, drafted or not: a length that stopped
                 # drafting drifts back to trying one token, so it can earn drafts again.
                 record.kept *= MEMORY
                 record.misses *= MEMORY
                 self._matched = size
-                return self.tokens[
-                    start : start + draft_length(record.rate(), min(limit, MAX_DRAFT))
-                ]
+                return found[: draft_length(record.rate(), min(limit, MAX_DRAFT))]
         return []
