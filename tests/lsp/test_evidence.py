@@ -126,6 +126,13 @@ def test_the_data_carries_the_score_and_what_it_means() -> None:
     assert candidate_data(near)["nearAgreement"] == 0.8
     assert candidate_data(near)["nearSamples"] == 1  # the client reads why it is not verified
     assert "nearSamples" not in candidate_data(agreeing)
+    assert "breaksNear" not in candidate_data(near)
+    broken = FakeRanked(
+        body="    return [numbers[0]]\n",
+        run=_passing_run(1),
+        score_parts={"near_agreement": 1.0, "near_samples": 2.0, "breaks_near": 1.0},
+    )
+    assert candidate_data(broken)["breaksNear"] is True  # why it is not verified
 
 
 def test_agreement_that_is_mostly_crashing_says_so() -> None:

@@ -46,6 +46,8 @@ export interface Candidate {
     /** With examples: how many samples pass them and act like this one near them, itself
      * included; below the server's setting (2) it is not verified. */
     nearSamples?: number;
+    /** With examples: it raised on an empty argument near them (`f([])`), so it is not verified. */
+    breaksNear?: boolean;
     /** Edits to the document the request was made on; none when the candidate is disabled. */
     edits: TextEdit[];
     /** Why the server offers it disabled (its first failing example). */
@@ -145,6 +147,7 @@ export function evidenceOf(evidence: unknown): Partial<Candidate> {
         inputs: numberOf(evidence, 'inputs'),
         nearAgreement: numberOf(evidence, 'nearAgreement'),
         nearSamples: numberOf(evidence, 'nearSamples'),
+        breaksNear: evidence.breaksNear === true ? true : undefined,
         failure: stringOf(evidence, 'failure'),
     };
 }
@@ -228,6 +231,10 @@ export function pickItem(candidate: Candidate): PickItem {
     if (candidate.nearSamples === 1 && !fails) {
         // No other sample wrote what it does near the examples: why it is not verified.
         facts.push('no other sample acts alike near the examples');
+    }
+    if (candidate.breaksNear && !fails) {
+        // It raised on an empty list or string near the examples: why it is not verified.
+        facts.push('raises on an empty input near the examples');
     }
     const code = candidate.body
         .split('\n')

@@ -79,10 +79,13 @@ test('evidenceOf keeps only well-typed fields', () => {
     assert.deepEqual(evidenceOf({ score: 'high', examplesPassed: 2, passes: 'yes', inputs: 6 }), {
         passes: undefined, score: undefined, scoreMeaning: undefined, verified: undefined,
         examplesPassed: 2, examplesTotal: undefined, agreement: undefined, samples: undefined,
-        inputs: 6, nearAgreement: undefined, nearSamples: undefined, failure: undefined,
+        inputs: 6, nearAgreement: undefined, nearSamples: undefined, breaksNear: undefined,
+        failure: undefined,
     });
     assert.equal(evidenceOf({ nearAgreement: 0.75 }).nearAgreement, 0.75);
     assert.equal(evidenceOf({ nearSamples: 1 }).nearSamples, 1);
+    assert.equal(evidenceOf({ breaksNear: true }).breaksNear, true);
+    assert.equal(evidenceOf({ breaksNear: 'yes' }).breaksNear, undefined);
     assert.deepEqual(evidenceOf(null), {});
 });
 
@@ -119,6 +122,10 @@ test('pickItem shows the score and the facts the title leaves out', () => {
         'score 0.60 · no other sample acts alike near the examples',
     );
     assert.equal(pickItem({ ...apart, nearAgreement: 1, nearSamples: 2 }).description, 'score 0.60');
+    assert.equal(
+        pickItem({ ...apart, nearAgreement: 1, nearSamples: 2, breaksNear: true }).description,
+        'score 0.60 · raises on an empty input near the examples',
+    );
 });
 
 test('applyEdits produces the file as it would be after accepting', () => {

@@ -107,6 +107,9 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
         # The samples that pass every example and act like this one near them, itself
         # included: below ranking.verifiedNearSamples it is not verified.
         data["nearSamples"] = int(samples)
+    if candidate.score_parts.get("breaks_near"):
+        # It raised on an empty argument near the examples: why it is not verified.
+        data["breaksNear"] = True
     return data
 
 
