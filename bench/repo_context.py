@@ -614,6 +614,7 @@ class Arm:
 
         settings = Settings()
         settings.model.name = args.model
+        settings.model.int8_graph = not args.no_int8_graph
         settings.sampling.n = args.n
         settings.sampling.seed = args.seed
         if args.prompt_format:
@@ -908,6 +909,12 @@ def add_run_options(parser: argparse.ArgumentParser, n: int, timeout_s: float) -
     parser.add_argument("--model", default=None, help="default: the product's default model")
     parser.add_argument(
         "--prompt-format", default="", help="override sampling.promptFormat (auto, raw, chat, fim)"
+    )
+    parser.add_argument(
+        "--no-int8-graph",
+        action="store_true",
+        help="run everything on the int4 graph (model.int8Graph off): a larger model's int8 "
+        "graph is built from an fp32 export, which needs several times its size in memory",
     )
     parser.add_argument("--json", default="", help="write the summary and per-task rows here")
     parser.add_argument("--timeout", type=float, default=timeout_s, help="seconds per test run")

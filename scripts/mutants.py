@@ -437,6 +437,14 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py", "-k", "breaks"),
     ),
     Mutant(
+        "breaks-near-data",
+        "the client is told that a candidate raised on an empty argument near the examples",
+        PACKAGE / "lsp/evidence.py",
+        '        data["breaksNear"] = True\n',
+        "        pass\n",
+        ("tests/lsp/test_evidence.py",),
+    ),
+    Mutant(
         "earlier-samples-never-drafted",
         "drafts also come from the samples of earlier requests",
         PACKAGE / "engine/decoding.py",
