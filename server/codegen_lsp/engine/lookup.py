@@ -38,8 +38,9 @@ POSITION_COST = 0.25
 """What one more position adds to a pass, as a fraction of a one-position pass (measured above;
 on a GPU it is far less, which makes the drafts chosen here short rather than wrong)."""
 WRITTEN_TOKENS = 16384
-"""How many tokens of earlier samples :class:`WrittenBefore` keeps (about 40 requests' worth);
-indexing one costs three dictionary writes, so keeping them costs about 4 MB."""
+"""How many tokens of earlier samples :class:`WrittenBefore` keeps (about 40 requests' worth).
+It holds up to twice as many before dropping the older ones: at most about 13 MB (measured
+with 32k tokens of distinct n-grams)."""
 MEMORY = 0.8
 """How much of the acceptance record each new match keeps (about the last five checks count)."""
 
