@@ -961,8 +961,16 @@ MUTANTS = (
         "harness-ignores-argument-changes",
         "eval leaves a tie to chance where the editor prefers the body that leaves its arguments",
         PACKAGE / "eval" / "harness.py",
-        "        if len(tied) < 2:\n            return keys\n",
-        "        if True:\n            return keys\n",
+        "        if not alone or all(index in alone for index in tied):\n",
+        "        if True:\n",
+        ("tests/eval/test_harness.py", "-k", "tie_is_broken"),
+    ),
+    Mutant(
+        "harness-breaks-exact-ties-only",
+        "eval, as the editor, looks past likelihood for an equal body that leaves its arguments",
+        PACKAGE / "eval" / "harness.py",
+        "        equals = [index for index, key in enumerate(keys) if key[:2] == best[:2]]\n",
+        "        equals = [index for index, key in enumerate(keys) if key == best]\n",
         ("tests/eval/test_harness.py", "-k", "tie_is_broken"),
     ),
     Mutant(

@@ -316,11 +316,13 @@ def test_the_models_asserts_are_run_and_measured_as_codet(
         load_replies(calls)
 
 
+@pytest.mark.parametrize("in_place_logprob", [-0.5, -0.1], ids=["tied", "likelier"])
 def test_a_tie_is_broken_for_the_body_that_leaves_its_arguments_alone(
-    pipeline: Pipeline, tmp_path: Path
+    pipeline: Pipeline, tmp_path: Path, in_place_logprob: float
 ) -> None:
-    # The editor puts first, of candidates tied first, one that leaves its arguments alone
-    # (a sort in place passes every example and still surprises the caller); so does `eval`.
+    # The editor puts first, of candidates equal to its top on score and examples passed, one
+    # that leaves its arguments alone (a sort in place passes every example and still
+    # surprises the caller), however much likelier the other is; so does `eval`.
     from codegen_lsp.eval.datasets import Task
 
     task = Task(
@@ -336,10 +338,11 @@ def test_a_tie_is_broken_for_the_body_that_leaves_its_arguments_alone(
     row = {
         "task_id": task.task_id,
         "samples": ["    xs.sort()\n    return xs\n", "    return sorted(xs)\n"],
-        "logprobs": [[-0.5] * 4, [-0.5] * 4],  # alike in every signal: tied
+        "logprobs": [[in_place_logprob] * 4, [-0.5] * 4],  # one group: the same score
     }
     drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
     (outcome,) = Harness(pipeline, 2, drawn).run([task])
     assert outcome.correct == 1 and outcome.top1["random"] == 0.5
-    assert outcome.top1["mean_logprob"] == 0.5  # tied on likelihood alone
+    # On likelihood alone: a coin toss, or the sort in place.
+    assert outcome.top1["mean_logprob"] == (0.5 if in_place_logprob == -0.5 else 0.0)
     assert outcome.top1["combined"] == 1.0

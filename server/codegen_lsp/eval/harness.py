@@ -555,21 +555,32 @@ class Harness:
     ) -> list[Any]:
         """Return the combined ranking's keys with the pipeline's last tie-break applied.
 
-        Among candidates tied first, the editor puts first one that leaves its arguments alone
-        where a likelier one changes them (``Pipeline._prefer_leaving_arguments``); here such
-        a tie is broken the same way, by one more part of the key.
+        The editor looks at the candidates equal to its top on score and examples passed (the
+        key's first two parts: the rest, likelihood included, only orders them) and, when the
+        top changes its arguments, puts first the best of them that leaves them alone
+        (``Pipeline._prefer_leaving_arguments``). Here the keys change so that the same
+        candidate comes first: among those tied for first, one that leaves its arguments alone;
+        when none of them does, the best-keyed equal that does.
         """
         if not keys:
             return keys
         best = max(keys)
-        tied = [index for index, key in enumerate(keys) if key == best]
-        if len(tied) < 2:
+        equals = [index for index, key in enumerate(keys) if key[:2] == best[:2]]
+        if len(equals) < 2:
             return keys
         changed = execution.argument_changes(
-            ctx, [bodies[index] for index in tied], calls, self.pipeline.sandbox
+            ctx, [bodies[index] for index in equals], calls, self.pipeline.sandbox
         )
-        alone = dict(zip(tied, (call is None for call in changed), strict=True))
-        return [(*key, alone.get(index, True)) for index, key in enumerate(keys)]
+        alone = {index for index, call in zip(equals, changed, strict=True) if call is None}
+        tied = [index for index in equals if keys[index] == best]
+        if not alone or all(index in alone for index in tied):
+            return keys
+        if any(index in alone for index in tied):
+            first = {index for index in tied if index in alone}
+        else:
+            top = max(keys[index] for index in alone)
+            first = {index for index in alone if keys[index] == top}
+        return [(index in first, *key) for index, key in enumerate(keys)]
 
     def _repair_top1(
         self,
