@@ -155,6 +155,13 @@ def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, Any]:
         figures[f"cpu_ms_per_token_{key}"] = (
             1000 * (time.process_time() - cpu - prefill_cpu) / produced
         )
+    # Batch 1 above is a one-sample request as the server makes it, prompt-lookup drafts on
+    # (several tokens per read of the weights where the text repeats); without them, one
+    # token per read, as llama.cpp decodes.
+    plain = engine.generate(
+        GenerationRequest(PROMPT, n=1, max_new_tokens=new_tokens, seed=1, prompt_lookup=False)
+    )[0]
+    figures["decode_tok_s_b1_plain"] = len(plain.token_ids) / plain.timings.decode_s
     return figures
 
 
@@ -504,7 +511,7 @@ def memory_bandwidth_gb_s() -> float:
     return data.nbytes / best / 1e9
 
 
-RATES = ("prefill_tok_s", "decode_tok_s_b1", "aggregate_tok_s_b8")
+RATES = ("prefill_tok_s", "decode_tok_s_b1", "decode_tok_s_b1_plain", "aggregate_tok_s_b8")
 
 
 def best_of(previous: dict[str, Any] | None, latest: dict[str, Any]) -> dict[str, Any]:
@@ -702,7 +709,7 @@ def main() -> int:
     header = (
         f"{'backend':18} {'prefill':>9} {'b1 tok/s':>9} {'b8 tok/s':>9} {'RSS MB':>7} "
         f"{'b1/llama':>8} {'b8/llama':>8} {'ceiling':>8} {'%ceil':>6} {'cpu ms/tok b1':>13} "
-        f"{'b8':>5}"
+        f"{'b8':>5} {'b1 no drafts':>12}"
     )
     print(header)
     for name, figures in results.items():
@@ -717,7 +724,7 @@ def main() -> int:
         figures["ratio_b8_vs_llama"] = b8 / reference_b8 if (b8 and reference_b8) else None
 
         def cell(value: float | None, spec: str = "9.1f") -> str:
-            return format(value, spec) if value is not None else "-".rjust(int(spec[0]))
+            return format(value, spec) if value is not None else "-".rjust(int(spec.split(".")[0]))
 
         print(
             f"{name:18} {cell(figures['prefill_tok_s'])} {cell(b1)} {cell(b8)} "
@@ -725,7 +732,8 @@ def main() -> int:
             f"{cell(figures['ratio_b8_vs_llama'], '8.2f')} {cell(ceiling, '8.1f')} "
             f"{cell(100 * b1 / ceiling if ceiling else None, '6.0f')} "
             f"{cell(figures.get('cpu_ms_per_token_b1'), '13.1f')} "
-            f"{cell(figures.get('cpu_ms_per_token_b8'), '5.1f')}"
+            f"{cell(figures.get('cpu_ms_per_token_b8'), '5.1f')} "
+            f"{cell(figures.get('decode_tok_s_b1_plain'), '12.1f')}"
         )
     summary = {
         "model": args.model,
