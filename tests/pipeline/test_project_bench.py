@@ -42,19 +42,30 @@ def _task_contexts(tasks: list[Any], tmp_path: Path) -> Iterator[tuple[Any, str,
         pipeline.close()
 
 
-def test_reference_bodies_pass_and_blank_bodies_fail(tmp_path: Path) -> None:
-    tasks = project_context.load_tasks()
+def _sound_tasks(tmp_path: Path, count: int, with_example: int, name: str = "") -> list[Any]:
+    """Load a task set (the default one, or ``name`` under the bench's projects) and check it.
+
+    Sound: every reference body passes through the product's edit and every blank body fails
+    (``project_context.validate``), with ``count`` tasks of which ``with_example`` have one.
+    """
+    tasks = (
+        project_context.load_tasks(project_context.PROJECTS / name)
+        if name
+        else project_context.load_tasks()
+    )
     checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
     assert checked["problems"] == []
-    assert (checked["tasks"], checked["with_example"]) == (20, 10)
+    assert (checked["tasks"], checked["with_example"]) == (count, with_example)
+    return tasks
+
+
+def test_reference_bodies_pass_and_blank_bodies_fail(tmp_path: Path) -> None:
+    _sound_tasks(tmp_path, 20, 10)
 
 
 def test_the_method_tasks_are_sound_too(tmp_path: Path) -> None:
     # Methods, a property and a static method: found, blanked and put back by `Class.method`.
-    tasks = project_context.load_tasks(project_context.PROJECTS / "method_tasks.json")
-    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
-    assert checked["problems"] == []
-    assert (checked["tasks"], checked["with_example"]) == (6, 0)
+    tasks = _sound_tasks(tmp_path, 6, 0, "method_tasks.json")
     assert all("." in task.function for task in tasks)
 
 
@@ -65,10 +76,7 @@ def test_the_method_tasks_with_examples_are_sound_and_seed_calls_near_them(
     # near its examples, so that the bench's "novariants" arm has something to switch off.
     from codegen_lsp import execution, inputs, variants
 
-    tasks = project_context.load_tasks(project_context.PROJECTS / "method_example_tasks.json")
-    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
-    assert checked["problems"] == []
-    assert (checked["tasks"], checked["with_example"]) == (6, 6)
+    tasks = _sound_tasks(tmp_path, 6, 6, "method_example_tasks.json")
     for task, _, ctx in _task_contexts(tasks, tmp_path):
         reached = inputs.callee(ctx)
         assert reached is not None and reached[0] == "method", task.id
@@ -94,10 +102,7 @@ def test_the_filled_tasks_are_sound_and_ask_for_tests_that_fill_the_till(tmp_pat
     # one, and shown what `ring` writes (the state is untyped; its body says what it holds).
     from codegen_lsp import execution, inputs
 
-    tasks = project_context.load_tasks(project_context.PROJECTS / "filled_tasks.json")
-    checked = project_context.validate(tasks, tmp_path, timeout_s=60.0)
-    assert checked["problems"] == []
-    assert (checked["tasks"], checked["with_example"]) == (5, 0)
+    tasks = _sound_tasks(tmp_path, 5, 0, "filled_tasks.json")
     for task, _, ctx in _task_contexts(tasks, tmp_path):
         reached = inputs.callee(ctx)
         assert reached == ("method", "Till"), task.id
