@@ -416,8 +416,8 @@ MUTANTS = (
         "refusals-count-as-breaking",
         "a ValueError near the examples (how Python refuses a value) does not refuse the mark",
         PACKAGE / "ranking/candidate.py",
-        "and key not in REFUSALS for key in self.near_empty)",
-        "for key in self.near_empty)",
+        '    return key.startswith("!") and key not in REFUSALS\n',
+        '    return key.startswith("!")\n',
         ("tests/ranking/test_combine.py",),
     ),
     Mutant(

@@ -24,7 +24,7 @@ from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, RankedCandidate, check_cancel, report
-from codegen_lsp.ranking.candidate import BROKEN_CODE, REFUSALS, TIMED_OUT, Candidate
+from codegen_lsp.ranking.candidate import BROKEN_CODE, TIMED_OUT, Candidate, unhandled
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
@@ -449,12 +449,11 @@ def break_note(run: CandidateRun, near_count: int) -> str | None:
     ``numbers[0]``). None when it raised no such thing there, or did not run.
     """
     near = run.results[len(run.results) - near_count :] if near_count else []
+    keys, _ = inputs.behaviour(near, None)
     broken = [
         result
-        for result in near
-        if result.exception
-        and f"!{result.exception.split(':', 1)[0]}" not in REFUSALS
-        and variants.passes_empty(result.example.call)
+        for result, key in zip(near, keys, strict=True)
+        if unhandled(key) and variants.passes_empty(result.example.call)
     ]
     if run.error is not None or not broken:
         return None

@@ -21,12 +21,19 @@ RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|inval
 then behaviour the description asks for, not an edge case left unhandled."""
 REFUSALS = frozenset({"!ValueError"})
 """Behaviour keys of the way Python refuses a value outside a function's domain."""
+
+
 TIMED_OUT = "t"
 """The behaviour key of a call that did not finish in its time."""
 UNCOMPARABLE = "u"
 """The behaviour key of a call that returned what could not be compared."""
 UNCOMPARED = frozenset({TIMED_OUT, UNCOMPARABLE})
 """Behaviour keys that agree with nothing: a timeout, a value that could not be compared."""
+
+
+def unhandled(key: str) -> bool:
+    """Tell a key of an error that is no refusal (``!IndexError``, not ``!ValueError``)."""
+    return key.startswith("!") and key not in REFUSALS
 
 
 @dataclass
@@ -99,7 +106,7 @@ class Candidate:
         """
         if self.crashes_excused or RAISING_WORDS.search(self.description):
             return False
-        return any(key.startswith("!") and key not in REFUSALS for key in self.near_empty)
+        return any(unhandled(key) for key in self.near_empty)
 
     @property
     def mean_logprob(self) -> float | None:
