@@ -98,37 +98,68 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
     return lines + members
 
 
-SHOWN_BODY_STATEMENTS = 3
-"""A method that writes its object's state in at most this many plain statements is shown
-whole (:func:`state_writes`)."""
+SHOWN_WRITES = 3
+"""A method that writes its object's state shows at most this many of its writes."""
 SHOWN_VALUE_CHARS = 40
 """An untyped attribute's first value is shown when it is a literal this short."""
+
+_PLAIN = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
+"""Statements a write can be: assignments and calls."""
+_BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+"""Blocks an excerpt looks into for writes (a nested def's ``self`` is another object)."""
 
 
 def state_writes(
     func: ast.FunctionDef | ast.AsyncFunctionDef, typed: frozenset[str] = frozenset()
 ) -> list[str]:
-    """Return the body of a short method that writes untyped state; [] for another method.
+    """Return what a method that writes untyped state shows of its body; [] for another method.
 
     ``self.sales.append((snack, quantity))`` is the only place that says what an untyped
     ``self.sales = []`` holds: shown only ``def ring(self, snack: Snack, quantity: int) ->
     None: ...``, the default model read the sales as snacks in every sample of every method
-    that used them. A method qualifies when its body (past the docstring) is at most
-    :data:`SHOWN_BODY_STATEMENTS` plain statements (assignments and calls) and one of them
-    assigns to an attribute of ``self`` that is not in ``typed`` (whose annotation says what
-    it holds already), or calls a method on one. Other bodies stay out.
+    that used them. A write assigns to an attribute of ``self`` that is not in ``typed``
+    (whose annotation says what it holds already), or calls a method on one. A method with a
+    write is shown as an excerpt of its body: its first :data:`SHOWN_WRITES` writes, inside
+    the ``for``/``if``/``with`` lines that hold them and after the assignments of the names
+    they read (loop variables and locals say what is written), ``...`` for whatever is left
+    out; a body of writes alone is shown whole. Other methods stay out.
     """
     if func.name.startswith("__") or not func.args.args:
         return []
     me = func.args.args[0].arg
     body = func.body[1:] if ast.get_docstring(func) is not None else func.body
-    plain = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
-    if (
-        not body
-        or len(body) > SHOWN_BODY_STATEMENTS
-        or not all(isinstance(statement, plain) for statement in body)
-    ):
+    if not any(_writes_state(statement, me, typed) for statement in _simple_statements(body)):
         return []
+    lines, _ = _excerpt(body, me, typed, SHOWN_WRITES)
+    return lines
+
+
+def _simple_statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Return the plain statements of ``body`` and of the blocks in it (not nested defs)."""
+    found: list[ast.stmt] = []
+    for statement in body:
+        if isinstance(statement, _PLAIN):
+            found.append(statement)
+        elif isinstance(statement, _BLOCKS):
+            found += _simple_statements(_block_body(statement))
+    return found
+
+
+def _block_body(block: ast.stmt) -> list[ast.stmt]:
+    """Return the statements an excerpt looks into: a block's body, and an ``if``'s else."""
+    return [statement for _, branch in _branches(block) for statement in branch]
+
+
+def _branches(block: ast.stmt) -> list[tuple[str, list[ast.stmt]]]:
+    """Return a block's first line with its body, and for an ``if`` its ``else:`` too."""
+    branches = [(_block_header(block), list(getattr(block, "body", [])))]
+    if isinstance(block, ast.If) and block.orelse:
+        branches.append(("else:", block.orelse))
+    return branches
+
+
+def _writes_state(statement: ast.stmt, me: str, typed: frozenset[str]) -> bool:
+    """Tell a plain statement that assigns to an untyped attribute of ``me`` or calls its method."""
 
     def on_self(node: ast.expr) -> bool:
         attribute = ""
@@ -139,17 +170,85 @@ def state_writes(
                 return attribute not in typed
         return False
 
-    writes = False
+    if isinstance(statement, ast.Assign):
+        return any(on_self(target) for target in statement.targets)
+    if isinstance(statement, ast.AugAssign | ast.AnnAssign):
+        return on_self(statement.target)
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        return on_self(statement.value.func)
+    return False
+
+
+def _excerpt(
+    body: list[ast.stmt], me: str, typed: frozenset[str], room: int
+) -> tuple[list[str], int]:
+    """Return up to ``room`` writes of ``body`` in their blocks, and how many were shown.
+
+    A local name that a write in this body or its blocks reads (``cents`` in
+    ``self.sales.append((snack, cents))``) is shown where this body assigns it: what is written
+    is otherwise unsaid.
+    """
+    lines: list[str] = []
+    shown = 0
+    writes = [s for s in _simple_statements(body) if _writes_state(s, me, typed)]
+    read = {n.id for w in writes for n in ast.walk(w) if isinstance(n, ast.Name) and n.id != me}
+
+    def elided() -> None:
+        if not lines or lines[-1] != "...":
+            lines.append("...")
+
+    def line(statement: ast.stmt) -> str:
+        text = ast.unparse(statement).split("\n")[0]
+        return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + " ..."
+
     for statement in body:
-        if isinstance(statement, ast.Assign):
-            writes = writes or any(on_self(target) for target in statement.targets)
-        elif isinstance(statement, ast.AugAssign | ast.AnnAssign):
-            writes = writes or on_self(statement.target)
-        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            writes = writes or on_self(statement.value.func)
-    if not writes:
-        return []
-    return [line for statement in body for line in ast.unparse(statement).splitlines()]
+        if shown >= room:
+            elided()
+            break
+        if statement in writes:
+            lines.append(line(statement))
+            shown += 1
+        elif isinstance(statement, ast.Assign) and _assigns_one_of(statement, read):
+            lines.append(line(statement))
+        elif isinstance(statement, _BLOCKS) and any(
+            _writes_state(s, me, typed) for s in _simple_statements([statement])
+        ):
+            for place, (header, branch) in enumerate(_branches(statement)):
+                if shown < room and any(
+                    _writes_state(s, me, typed) for s in _simple_statements(branch)
+                ):
+                    inner, count = _excerpt(branch, me, typed, room - shown)
+                    lines += [header, *[_INDENT + line for line in inner]]
+                    shown += count
+                elif place == 0:  # the `if` of an else that writes
+                    lines += [header, _INDENT + "..."]
+        else:
+            elided()
+    return lines, shown
+
+
+def _assigns_one_of(assignment: ast.Assign, names: set[str]) -> bool:
+    """Tell ``x = ...`` or ``x, y = ...`` assigning only plain names, one of them in ``names``."""
+    targets = [
+        node
+        for target in assignment.targets
+        for node in (target.elts if isinstance(target, ast.Tuple) else [target])
+    ]
+    return all(isinstance(t, ast.Name) for t in targets) and any(
+        isinstance(t, ast.Name) and t.id in names for t in targets
+    )
+
+
+def _block_header(block: ast.stmt) -> str:
+    """Return a block's first line: ``for item in items:``, ``if item.qty:``, ``try:``."""
+    bare = copy.copy(block)
+    bare.body = [ast.Expr(ast.Constant(...))]  # type: ignore[attr-defined]
+    for branch in ("orelse", "handlers", "finalbody"):
+        if hasattr(bare, branch):
+            setattr(bare, branch, [])
+    if isinstance(bare, ast.Try):
+        bare.finalbody = [ast.Pass()]  # a try needs a handler or a finally to unparse
+    return ast.unparse(bare).split("\n")[0]
 
 
 def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

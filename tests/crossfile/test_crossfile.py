@@ -487,7 +487,7 @@ def test_a_src_layout_needs_the_extra_import_dir(write: Write) -> None:
     assert account.module == "ledger.accounts"
     assert "self.owner\n" in account.text and "self.balance_cents" in account.text
     assert "self.history: list[int]" in account.text  # assigned under an `if`, annotated
-    # A short method that writes untyped state is shown whole: it says what the state holds.
+    # A method that writes untyped state shows its writes: they say what the state holds.
     assert "def deposit(self, cents: int) -> None:\n        self.balance_cents += cents" in (
         account.text
     )

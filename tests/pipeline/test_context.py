@@ -206,6 +206,12 @@ def test_stub_functions_are_not_offered_as_helpers() -> None:
     assert not any("todo_later" in h for h in ctx.helpers)
 
 
+def _helpers_shown(source: str, function: str) -> str:
+    """Return what the prompt for ``function`` shows of the file's other definitions."""
+    ctx = find_function(source, line_of(source, f"def {function}"))
+    return "\n\n".join(ctx.helpers)
+
+
 def test_the_files_own_classes_show_their_fields_members_and_attributes() -> None:
     # Before, a class of the same file showed its header and method signatures only: the
     # model never saw `STAFF = 10`, and wrote `self.discount.percent`.
@@ -229,8 +235,7 @@ def test_the_files_own_classes_show_their_fields_members_and_attributes() -> Non
         "def price(cart: Cart, discount: Discount) -> int:\n"
         '    """The total less the discount."""\n'
     )
-    ctx = find_function(source, line_of(source, "def price"))
-    shown = "\n\n".join(ctx.helpers)
+    shown = _helpers_shown(source, "price")
     for line in [
         "class Discount(Enum):",
         "    NONE = 0",
@@ -267,12 +272,11 @@ def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
         "        if index < len(self.sales):\n"
         "            del self.sales[index]\n\n"
         "    def long(self) -> None:\n"
-        "        a = 1\n        b = 2\n        c = 3\n        self.sales = [a, b, c]\n\n\n"
+        "        a = 1\n        b = 2\n        c = 3\n        self.sales = [a, b]\n\n\n"
         "def report(till: Till) -> str:\n"
         '    """The sales, one per line."""\n'
     )
-    ctx = find_function(source, line_of(source, "def report"))
-    shown = "\n\n".join(ctx.helpers).splitlines()
+    shown = _helpers_shown(source, "report").splitlines()
     for line in [
         "        self.cashier",
         "        self.sales = []",
@@ -282,12 +286,68 @@ def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
         "        self.sales.append((snack, quantity))",
         "    def refund(self, cents: int) -> None:",
         "        self.refunded += cents",
-        # Reads only, a statement that is not plain, too many statements: signatures only.
+        # Reads only, a statement that is not plain (`del` says nothing of what a sale is):
+        # signatures only.
         "    def busy(self) -> bool: ...",
         "    def void(self, index: int) -> None: ...",
-        "    def long(self) -> None: ...",
+        # Too many statements: the write and the names it reads, the rest elided.
+        "    def long(self) -> None:",
+        "        a = 1",
+        "        b = 2",
+        "        ...",
+        "        self.sales = [a, b]",
     ]:
         assert line in shown, (line, shown)
+    assert "        c = 3" not in shown
+
+
+def test_a_long_method_that_fills_untyped_state_shows_its_writes_in_their_loops() -> None:
+    # A method that fills state in a loop, past a guard and a log line: what `self.sales`
+    # holds is said only by its writes, the loop they sit in and the names they read.
+    source = (
+        "class Till:\n"
+        "    def __init__(self) -> None:\n"
+        "        self.sales = []\n"
+        "        self.voided = 0\n"
+        "        self.total: int = 0\n\n"
+        "    def ring_all(self, lines: list[tuple[str, int]], log: bool) -> None:\n"
+        '        """Ring up many sales."""\n'
+        "        if not lines:\n"
+        "            return\n"
+        "        for snack, quantity in lines:\n"
+        "            name = snack.title()\n"
+        "            shout = snack.upper()\n"
+        "            if quantity > 0:\n"
+        "                self.sales.append((name, quantity))\n"
+        "                self.total += quantity\n"
+        "            else:\n"
+        "                self.voided += 1\n"
+        "            print(snack)\n"
+        "        self.voided += 100\n"
+        "        self.sales.sort()\n\n\n"
+        "def report(till: Till) -> str:\n"
+        '    """The sales, one per line."""\n'
+    )
+    shown = _helpers_shown(source, "report")
+    excerpt = (
+        "    def ring_all(self, lines: list[tuple[str, int]], log: bool) -> None:\n"
+        "        ...\n"
+        "        for snack, quantity in lines:\n"
+        "            name = snack.title()\n"
+        "            ...\n"
+        "            if quantity > 0:\n"
+        "                self.sales.append((name, quantity))\n"
+        "                ...\n"
+        "            else:\n"
+        "                self.voided += 1\n"
+        "            ...\n"
+        "        self.voided += 100\n"
+        "        ...\n"
+    )
+    # `self.total` is typed (its annotation says what it holds): not a write worth a line;
+    # the third write ends the excerpt, so `sort()` stays out.
+    assert excerpt in shown + "\n", shown
+    compile(excerpt.replace("    ", "", 1).replace("\n    ", "\n"), "excerpt", "exec")
 
 
 def test_a_class_that_does_not_parse_still_shows_its_methods() -> None:

@@ -1,8 +1,9 @@
 """The default model inside real multi-module projects: hidden tests judge the top candidate.
 
-Six small projects, each needing something from outside the file: a dataclass in the signature,
-an Enum, a helper from another module called in the example, a ``src/`` layout, a method that
-uses the attributes ``__init__`` assigns, and a library only the project's virtualenv has. The
+Seven small projects, each needing something from outside the file: a dataclass in the
+signature, an Enum, a helper from another module called in the example, a ``src/`` layout, a
+method that uses the attributes ``__init__`` assigns, an object whose contents only a long method
+of its class says (no examples), and a library only the project's virtualenv has. The
 pipeline places each file in its project (``find_project``), as the CLI and the editor do; the
 top candidate is put in the file and the project's own interpreter runs a hidden test on it.
 """
@@ -136,6 +137,40 @@ FIXTURES = [
         "assert a.balance == 12 and a.history == [5, 7]\n",
     ),
     Fixture(
+        "state-filler",
+        {
+            "till/__init__.py": "",
+            "till/register.py": (
+                "class Till:\n"
+                '    """A shop till."""\n\n'
+                "    def __init__(self, cashier: str) -> None:\n"
+                "        self.cashier = cashier\n        self.sales = []\n\n"
+                "    def ring(self, basket: dict[str, int], prices: dict[str, int]) -> None:\n"
+                '        """Ring up a basket of snack -> quantity at the given prices (cents)."""\n'
+                "        if not basket:\n            return\n"
+                "        for snack, quantity in basket.items():\n"
+                "            if quantity <= 0:\n                raise ValueError(snack)\n"
+                "            cents = prices[snack] * quantity\n"
+                "            self.sales.append((snack, quantity, cents))\n"
+                '        print("rung", len(basket))\n'
+            ),
+            # No examples: only `ring`'s body says what a sale is (a long method, so its
+            # writes are shown, with the line that computes `cents`).
+            "till/report.py": (
+                "from till.register import Till\n\n\n"
+                "def takings_cents(till: Till) -> int:\n"
+                '    """Return the total of all sales rung on the till, in cents."""\n'
+            ),
+        },
+        "till/report.py",
+        "takings_cents",
+        "from till.register import Till\nfrom till.report import takings_cents\n"
+        "t = Till('ada')\nt.ring({'tea': 2, 'bun': 1}, {'tea': 150, 'bun': 90, 'jam': 5})\n"
+        "t.ring({'tea': 1}, {'tea': 100})\n"
+        "assert takings_cents(t) == 490, takings_cents(t)\n"
+        "assert takings_cents(Till('bo')) == 0\n",
+    ),
+    Fixture(
         "venv-library",
         {
             "trips/__init__.py": "",
@@ -212,4 +247,4 @@ def test_top_candidates_pass_hidden_tests_in_most_projects(
         )
     passed = [name for name, outcome in outcomes.items() if outcome == "pass"]
     print(f"hidden tests passed: {len(passed)}/{len(outcomes)}: {outcomes}")
-    assert len(passed) >= 4, outcomes
+    assert len(passed) >= 5, outcomes
