@@ -967,6 +967,22 @@ MUTANTS = (
         ("tests/pipeline/test_context.py", "-k", "untyped_state"),
     ),
     Mutant(
+        "filling-method-types-hidden",
+        "the classes a shown class's filling methods take are not looked up",
+        PACKAGE / "crossfile.py",
+        "        if _fills_state(statement):\n",
+        "        if False:\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "filling_method"),
+    ),
+    Mutant(
+        "long-tests-dropped",
+        "a model's test too long to keep whole is dropped, not kept with fewer filling calls",
+        PACKAGE / "variants.py",
+        "        source = _fitting(seed)\n",
+        "        source = _source(seed)\n",
+        ("tests/pipeline/test_variants.py", "-k", "too_long"),
+    ),
+    Mutant(
         "typed-state-writers-shown",
         "a method that writes only typed state is shown whole too",
         PACKAGE / "summaries.py",

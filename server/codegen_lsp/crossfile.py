@@ -42,7 +42,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import jedi
 import parso
@@ -679,7 +679,10 @@ def _field_annotations(node: ast.ClassDef) -> Iterator[ast.expr]:
     """Yield what types a class's fields, in source order.
 
     A dataclass or a typed class says it at class level (``category: Category``); a plain class
-    says it in ``__init__``: its parameters' annotations and ``self.x: T`` assignments.
+    says it in ``__init__``: its parameters' annotations and ``self.x: T`` assignments; and an
+    object filled after it is built says it in its filling methods' parameters
+    (``Order.add(self, wanted: dict[str, int], stock: list[Item]) -> None``): a test fills one
+    through them, with ``Item(...)`` calls the model must know the fields of.
     """
     for statement in node.body:
         if isinstance(statement, ast.AnnAssign):
@@ -692,6 +695,22 @@ def _field_annotations(node: ast.ClassDef) -> Iterator[ast.expr]:
             for inner in ast.walk(statement):
                 if isinstance(inner, ast.AnnAssign) and isinstance(inner.target, ast.Attribute):
                     yield inner.annotation
+    for statement in node.body:
+        if _fills_state(statement):
+            for argument in statement.args.args[1:]:
+                if argument.annotation is not None:
+                    yield argument.annotation
+
+
+def _fills_state(statement: ast.stmt) -> TypeGuard[ast.FunctionDef]:
+    """Tell a public, undecorated method annotated ``-> None``: one that fills its object."""
+    return (
+        isinstance(statement, ast.FunctionDef)
+        and not statement.name.startswith("_")
+        and not statement.decorator_list
+        and isinstance(statement.returns, ast.Constant)
+        and statement.returns.value is None
+    )
 
 
 def _resolve(

@@ -368,7 +368,7 @@ def _values(keywords: list[ast.keyword]) -> list[ast.expr]:
     return [keyword.value for keyword in keywords]
 
 
-def _recipe(name: str, built: ast.expr, calls: list[ast.Call]) -> ast.expr:
+def _recipe(name: str, built: ast.expr, calls: list[ast.Call]) -> ast.Subscript:
     """Write an object built and then filled by its methods as one expression.
 
     ``[cart := Cart('ann'), cart.add(Item('a', 2)), cart][-1]``: a call near the examples is one
@@ -487,7 +487,9 @@ def _receivers_near(receiver: ast.expr, constructors: frozenset[str]) -> list[li
     if parts is None:
         return [node_mutations(receiver, constructors)]
     name, built, calls = parts
-    columns = [[_recipe(name, near, calls) for near in node_mutations(built, constructors)]]
+    columns: list[list[ast.expr]] = [
+        [_recipe(name, near, calls) for near in node_mutations(built, constructors)]
+    ]
     for index, step in enumerate(calls):
         columns.append(
             [
@@ -616,10 +618,40 @@ def session_calls(
         setup = []
     found: list[str] = []
     for seed in _seeds(name, examples, constructors, reached):
-        source = _source(seed)
+        source = _fitting(seed)
         if source is not None and source not in found:
             found.append(source)
     return found
+
+
+def _fitting(seed: ast.expr) -> str | None:
+    """Return the seed's source, its objects filled by fewer calls when it is too long.
+
+    A test that fills an order three times with lists of items runs past
+    :data:`LITERAL_CHARS`; its filling calls are kept from the first while the whole fits (an
+    object filled once still parts the candidates that read its contents differently; nothing
+    judges the result). None when even the constructor alone does not fit.
+    """
+    source = _source(seed)
+    if source is not None:
+        return source
+    recipes = [
+        (node, parts)
+        for node in ast.walk(seed)
+        if isinstance(node, ast.Subscript) and (parts := _recipe_parts(node)) is not None
+    ]
+    longest = max((len(parts[2]) for _, parts in recipes), default=0)
+    for keep in range(longest - 1, -1, -1):
+        shortened = copy.deepcopy(seed)
+        for node in ast.walk(shortened):
+            parts = _recipe_parts(node) if isinstance(node, ast.Subscript) else None
+            if isinstance(node, ast.Subscript) and parts is not None and len(parts[2]) > keep:
+                name, built, calls = parts
+                node.value = _recipe(name, built, calls[:keep]).value
+        source = _source(shortened)
+        if source is not None:
+            return source
+    return None
 
 
 def grown_call(seeds: list[ast.Call | ast.Attribute]) -> str | None:

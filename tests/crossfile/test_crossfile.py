@@ -291,6 +291,66 @@ def test_a_plain_classs_field_types_come_from_its_init(write: Write) -> None:
     assert "Unused" not in result.looked_up  # a local's annotation types no field
 
 
+def test_the_types_a_filling_method_takes_are_shown(write: Write) -> None:
+    # An order is filled after it is built, through `add(stock: list[Item])`: a test of a
+    # function that takes one writes `Item(...)` calls, and the model must know Item's fields.
+    # A method that returns something, or a private one, fills nothing: its types stay out.
+    root = write(
+        {
+            "shop/__init__.py": "",
+            "shop/items.py": """
+                from dataclasses import dataclass
+
+
+                @dataclass
+                class Item:
+                    sku: str
+                    price_cents: int
+
+
+                class Coupon:
+                    code: str
+
+
+                class Ledger:
+                    pass
+                """,
+            "shop/orders.py": """
+                from shop.items import Coupon, Item, Ledger
+
+
+                class Order:
+                    def __init__(self, customer: str) -> None:
+                        self.customer = customer
+                        self.lines = []
+
+                    def add(self, wanted: dict[str, int], stock: list[Item]) -> None:
+                        for item in stock:
+                            self.lines.append((item.sku, wanted.get(item.sku, 0)))
+
+                    def best(self, coupon: Coupon) -> int:
+                        return 0
+
+                    def _log(self, ledger: Ledger) -> None:
+                        pass
+                """,
+            "shop/invoice.py": """
+                from shop.orders import Order
+
+
+                def units_ordered(order: Order, sku: str) -> int:
+                    '''Return how many units of the SKU the order holds.'''
+                """,
+        }
+    )
+    result = lookup(root, "shop/invoice.py", "def units_ordered")
+    found = by_name(result)
+    assert list(found) == ["Order", "Item"], result
+    assert found["Item"].relevance == RELEVANCE_FIELD_TYPE
+    assert "price_cents: int" in found["Item"].text
+    assert "Coupon" not in result.looked_up and "Ledger" not in result.looked_up
+
+
 def test_field_types_are_followed_down_to_the_depth_limit(write: Write) -> None:
     # Shelf -> Bin -> Item -> Category -> Origin: the function names only Shelf, yet a body
     # reads `shelf.bins[0].items[0].qty`; three levels of field types are shown, not four.

@@ -610,3 +610,33 @@ def test_a_call_passing_an_empty_argument_is_told_from_others() -> None:
     # Beside a non-empty one, the arguments may just not fit together (strings of one length).
     for other in (*others, "string_xor('', '010')", "f([], items=[1])"):
         assert not variants.passes_empty(other), other
+
+
+def test_a_test_too_long_to_keep_whole_is_kept_with_fewer_filling_calls() -> None:
+    # The model's test fills an order three times with lists of items: past
+    # `variants.LITERAL_CHARS` as one expression. Before, the whole test was dropped and the
+    # function was compared on drawn inputs alone (empty orders, where every candidate agrees).
+    stock = ", ".join(f"Item('sku-{n}', {100 * n}, {n})" for n in range(1, 4))
+    reply = "order = Order(customer='Alice')\n"
+    reply += "".join(f"order.add({{'sku-{n}': {n}}}, [{stock}])\n" for n in range(1, 4))
+    reply += "\nassert units_ordered(order, 'sku-1') == 1\n"
+    reply += "assert units_ordered(order, 'sku-9') == 0\n"
+    whole = "[(order := Order(customer='Alice'))" + "".join(
+        f", order.add({{'sku-{n}': {n}}}, [{stock}])" for n in range(1, 4)
+    )
+    assert len(whole) > variants.LITERAL_CHARS
+    calls = variants.session_calls(reply, "units_ordered", frozenset({"Order", "Item"}))
+    kept = "[(order := Order(customer='Alice'))" + "".join(
+        f", order.add({{'sku-{n}': {n}}}, [{stock}])" for n in range(1, 3)
+    )
+    assert calls == [
+        f"units_ordered({kept}, order][-1], 'sku-1')",
+        f"units_ordered({kept}, order][-1], 'sku-9')",
+    ], calls
+    assert all(len(call) <= variants.LITERAL_CHARS for call in calls)
+    # A constructor that alone does not fit is not kept.
+    huge = f"order = Order(customer='{'x' * variants.LITERAL_CHARS}')\n"
+    short = "order = Order(customer='x')\n"
+    for built, expected in ((huge, []), (short, ["units_ordered(Order(customer='x'), 'a')"])):
+        test = built + "assert units_ordered(order, 'a') == 0\n"
+        assert variants.session_calls(test, "units_ordered", frozenset({"Order"})) == expected
