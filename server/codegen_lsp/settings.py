@@ -139,10 +139,10 @@ class SamplingSettings:
     prompt_lookup: bool = True
     """One-sample requests (`n` 1, docstrings, proposed inputs), and the last sample of a
     request for several once the others are done, decode several tokens per model pass where
-    the text repeats itself (prompt lookup drafts, checked by the model; a greedy row also
-    drafts from the samples of earlier requests, held in memory): faster; sampled output
-    follows the same distribution, greedy output the same tokens (on int4 up to the kernels'
-    rounding: a pass over several positions rounds differently from one)."""
+    the text repeats itself (prompt lookup drafts, checked by the model, also from the samples
+    of earlier requests, held in memory): faster, with the same tokens, greedy or seeded (on
+    int4 up to the kernels' rounding: a pass over several positions rounds differently from
+    one)."""
 
 
 @dataclass

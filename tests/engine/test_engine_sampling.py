@@ -55,7 +55,7 @@ def test_samples_respect_top_k_and_top_p() -> None:
     draws = np.random.default_rng(1)
     seen: list[set[int]] = [set() for _ in logits]
     for _ in range(300):
-        tokens, _ = sampling.choose(logits, 0.9, 0.8, 20, draws)
+        tokens, _ = sampling.choose(logits, 0.9, 0.8, 20, draws.random(len(logits)))
         for index, token in enumerate(tokens):
             assert int(token) in allowed[index]
             seen[index].add(int(token))
@@ -65,20 +65,27 @@ def test_samples_respect_top_k_and_top_p() -> None:
 def test_temperature_zero_is_argmax_and_logprobs_untempered() -> None:
     rng = np.random.default_rng(5)
     logits = np.stack([peaked_row(rng, 2.0) for _ in range(3)])
-    tokens, logprobs = sampling.choose(logits, 0.0, 0.95, 50, rng)
+    tokens, logprobs = sampling.choose(logits, 0.0, 0.95, 50)
     assert tokens.tolist() == np.argmax(logits, axis=-1).tolist()
     wide = logits.astype(np.float64)
     expected = wide[np.arange(3), tokens] - np.log(np.exp(wide).sum(axis=-1))
     np.testing.assert_allclose(logprobs, expected, rtol=0, atol=1e-5)
-    _, tempered = sampling.choose(logits, 0.3, 1.0, 1, rng)  # top_k=1 also picks the argmax
+    _, tempered = sampling.choose(logits, 0.3, 1.0, 1, rng.random(3))  # top_k=1: the argmax
     np.testing.assert_allclose(tempered, expected, rtol=0, atol=1e-5)
 
 
-def test_same_seed_same_tokens() -> None:
+def test_same_uniforms_same_tokens_and_each_row_its_own() -> None:
     logits = np.stack([peaked_row(np.random.default_rng(9), 1.0)] * 4)
-    first, _ = sampling.choose(logits, 1.0, 0.95, 0, np.random.default_rng(42))
-    second, _ = sampling.choose(logits, 1.0, 0.95, 0, np.random.default_rng(42))
+    uniforms = np.random.default_rng(42).random(4)
+    first, _ = sampling.choose(logits, 1.0, 0.95, 0, uniforms)
+    second, _ = sampling.choose(logits, 1.0, 0.95, 0, uniforms.copy())
     assert first.tolist() == second.tolist()
+    # A row draws with its own number only: alone, it picks what it picked in the batch.
+    for index in range(4):
+        alone, _ = sampling.choose(logits[index : index + 1], 1.0, 0.95, 0, uniforms[index:])
+        assert alone.tolist() == [first[index]]
+    with pytest.raises(ValueError, match="uniform"):
+        sampling.choose(logits, 1.0, 0.95, 0, uniforms[:2])
 
 
 def float64_log_softmax(values: np.ndarray) -> np.ndarray:
@@ -114,7 +121,8 @@ def test_log_probabilities_equal_float64_log_softmax_on_awkward_rows() -> None:
     got = sampling.token_logprobs(rows, tokens)
     np.testing.assert_allclose(got, expected[np.arange(len(rows)), tokens], rtol=0, atol=1e-5)
     for temperature in (0.0, 0.8):
-        chosen, logprobs = sampling.choose(rows, temperature, 0.95, 50, np.random.default_rng(2))
+        uniforms = np.random.default_rng(2).random(len(rows))
+        chosen, logprobs = sampling.choose(rows, temperature, 0.95, 50, uniforms)
         want = expected[np.arange(len(rows)), chosen]
         np.testing.assert_allclose(logprobs, want, rtol=0, atol=1e-5)
         assert np.all(np.isfinite(logprobs))
@@ -197,7 +205,8 @@ def test_threads_sampling_at_once_get_what_each_gets_alone() -> None:
     batches = [first * np.float32(1.0 + shift) for shift in range(4)]
 
     def draw(batch: np.ndarray) -> tuple[list[int], list[float]]:
-        tokens, logprobs = sampling.choose(batch, 0.9, 0.95, 40, np.random.default_rng(7))
+        uniforms = np.random.default_rng(7).random(len(batch))
+        tokens, logprobs = sampling.choose(batch, 0.9, 0.95, 40, uniforms)
         return tokens.tolist(), logprobs.tolist()
 
     alone = [draw(batch) for batch in batches]
@@ -215,23 +224,30 @@ def test_threads_sampling_at_once_get_what_each_gets_alone() -> None:
         (5, 1.0, 0.8, 0),  # outside the nucleus: p = 0, always replaced
     ],
 )
-def test_accepting_a_draft_leaves_the_distribution_unchanged(
+def test_checking_a_draft_leaves_the_distribution_unchanged(
     draft: int, temperature: float, top_p: float, top_k: int
 ) -> None:
-    # A toy row: whether the draft is kept or replaced, the token must follow p exactly.
+    # A toy row: whether the draft is kept or replaced, the token must follow p exactly, the
+    # draft be kept with probability p(draft), and the token be what `choose` picks with the
+    # same number (a draft changes how fast, never what).
     row = np.log(np.asarray([0.4, 0.25, 0.15, 0.1, 0.06, 0.04], dtype=np.float32))
     options, probabilities = sampling.candidates(row, temperature, top_p, top_k)
     target = np.zeros(len(row))
     target[options] = probabilities
-    rng = np.random.default_rng(123)
+    after = np.zeros_like(row)  # the row after the draft: read only when it is kept
     draws = 40_000
+    uniforms = np.random.default_rng(123).random((draws, 2))
     counts = np.zeros(len(row))
     kept = 0
-    for _ in range(draws):
-        token, accepted = sampling.accept_draft(options, probabilities, draft, rng)
-        counts[token] += 1
-        kept += accepted
-        assert accepted == (token == draft)
+    for pair in uniforms:
+        tokens, _ = sampling.speculate(
+            np.stack([row, after]), [draft], temperature, top_p, top_k, pair
+        )
+        alone, _ = sampling.choose(row[None], temperature, top_p, top_k, pair[:1])
+        assert tokens[0] == alone[0]
+        counts[tokens[0]] += 1
+        kept += len(tokens) == 2
+        assert (len(tokens) == 2) == (tokens[0] == draft)
     # 40k draws: a standard error of at most 0.0025 per frequency; 5 of them is a real bias.
     np.testing.assert_allclose(counts / draws, target, atol=0.0125)
     assert kept / draws == pytest.approx(target[draft], abs=0.0125)
@@ -242,21 +258,22 @@ def test_speculate_keeps_the_drafts_greedy_would_pick() -> None:
     logits = np.stack([peaked_row(rng, 3.0) for _ in range(4)])
     best = np.argmax(logits, axis=-1).tolist()
     wrong = (best[1] + 1) % VOCAB
-    tokens, logprobs = sampling.speculate(logits, [best[0], wrong, best[2]], 0.0, 1.0, 0, rng)
+    tokens, logprobs = sampling.speculate(logits, [best[0], wrong, best[2]], 0.0, 1.0, 0)
     assert tokens.tolist() == best[:2]  # the first draft kept, the second replaced by the argmax
     expected = sampling.token_logprobs(logits[:2], np.asarray(best[:2], dtype=np.int64))
     np.testing.assert_array_equal(logprobs, expected)
-    tokens, _ = sampling.speculate(logits, best[:3], 0.0, 1.0, 0, rng)
+    tokens, _ = sampling.speculate(logits, best[:3], 0.0, 1.0, 0)
     assert tokens.tolist() == best  # all kept, and the last row's own token after them
     with pytest.raises(ValueError, match="drafts need"):
-        sampling.speculate(logits, best, 0.0, 1.0, 0, rng)
+        sampling.speculate(logits, best, 0.0, 1.0, 0)
 
 
 def test_speculate_without_drafts_is_choose() -> None:
     row = peaked_row(np.random.default_rng(4), 2.0)[None, :]
     for seed in range(5):
-        chosen = sampling.choose(row, 0.9, 0.95, 50, np.random.default_rng(seed))
-        speculated = sampling.speculate(row, [], 0.9, 0.95, 50, np.random.default_rng(seed))
+        uniform = np.random.default_rng(seed).random(1)
+        chosen = sampling.choose(row, 0.9, 0.95, 50, uniform)
+        speculated = sampling.speculate(row, [], 0.9, 0.95, 50, uniform)
         assert chosen[0].tolist() == speculated[0].tolist()
         np.testing.assert_array_equal(chosen[1], speculated[1])
 
@@ -270,7 +287,8 @@ def test_speculated_pairs_follow_the_model() -> None:
     counts: dict[tuple[int, ...], int] = {}
     draws = 30_000
     for _ in range(draws):
-        tokens, _ = sampling.speculate(np.stack([first, after]), [1], 1.0, 1.0, 0, rng)
+        pair = rng.random(2)
+        tokens, _ = sampling.speculate(np.stack([first, after]), [1], 1.0, 1.0, 0, pair)
         key = tuple(tokens.tolist())
         counts[key] = counts.get(key, 0) + 1
     p_first, p_after = np.exp(first), np.exp(after)

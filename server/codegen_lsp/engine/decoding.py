@@ -10,9 +10,10 @@ A backend that also supplies ``verify`` (several positions of one row in one pas
 ``truncate`` (drop the cache's last positions) decodes one-sample requests speculatively, and the
 last row of a request for several once the others finished: drafts from prompt lookup
 (:mod:`codegen_lsp.engine.lookup`; for that last row also from its siblings' text) are
-checked in one forward pass and the positions of the rejected ones rolled back; for a greedy
-row, where the request's own text has no match, the samples of earlier requests are looked in
-(:class:`~codegen_lsp.engine.lookup.WrittenBefore`). Decoding one
+checked in one forward pass and the positions of the rejected ones rolled back; where the
+request's own text has no match, the samples of earlier requests are looked in
+(:class:`~codegen_lsp.engine.lookup.WrittenBefore`). Each row samples each position with its own
+random number (:func:`_row_uniforms`), so drafts change how fast, never what. Decoding one
 token per pass is bound by memory bandwidth (every weight is read per pass), so each accepted
 draft saves most of a pass.
 
@@ -73,6 +74,8 @@ class _Row:
     decode_s: float = 0.0
     drafted: int = 0
     accepted: int = 0
+    uniforms: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    """The row's random number for each position it may sample (:func:`_row_uniforms`)."""
 
 
 class TokenizerFacts:
@@ -159,6 +162,20 @@ class TokenizerFacts:
             return "".join(turns) + "<|im_start|>assistant\n"
 
 
+def _row_uniforms(seed: int | None, rows: int, positions: int) -> list[npt.NDArray[np.float64]]:
+    """Return each row's random numbers, one per position it may sample, from ``seed``.
+
+    A row's own stream (the seed's ``SeedSequence`` spawned once per row), read by position
+    and not by use: the token a row samples at a position depends only on the model's
+    distribution there and that position's number. Drafting several positions in one pass, or
+    a row decoding alone once its siblings finished, then draws exactly what stepping one
+    token at a time in the batch draws, and a seeded request is reproducible whatever drafts
+    it met (those of earlier requests too).
+    """
+    streams = np.random.SeedSequence(seed).spawn(rows)
+    return [np.random.default_rng(stream).random(positions + 1) for stream in streams]
+
+
 def _fill_holes(still: list[int]) -> npt.NDArray[np.int64]:
     """Return the batch slots to keep, ``still`` (ascending), as a new order for the batch.
 
@@ -231,15 +248,14 @@ class DecodingEngine(ABC, Generic[State]):
         return self._written
 
     def _earlier(self, temperature: float) -> lookup.WrittenBefore | None:
-        """Earlier samples to draft from for a row decoded at ``temperature``, or None.
+        """Earlier samples to draft from for a row decoded at ``temperature``.
 
-        Greedy rows only: there the drafts change how fast, not what (the tokens are the
-        argmax either way). A sampled row's draws depend on its drafts (the speculative rule
-        spends its random numbers differently), so drafts from earlier requests would make a
-        seeded request's samples depend on what was asked before it; drafts from the request
-        itself keep them reproducible.
+        Every row: drafts change how fast, not what. A greedy row's tokens are the argmax
+        either way, and a sampled row draws each position's token with that position's own
+        random number (:func:`_row_uniforms`), whatever was drafted there; so a seeded
+        request's samples do not depend on what was asked before it.
         """
-        return self.written if temperature == 0 else None
+        return self.written
 
     def keeps_prompt_cache(self, state: State, capacity: int) -> bool:
         """Whether the one-row ``state`` can be kept to start a later request on its prompt.
@@ -326,11 +342,10 @@ class DecodingEngine(ABC, Generic[State]):
         ids, max_new = self.fit_prompt(self.facts.encode(request.prompt), request.max_new_tokens)
         if not ids:
             raise ValueError("the prompt is empty: give the model something to continue")
-        rng = np.random.default_rng(request.seed)
         started = time.perf_counter()
         logits, state = self._prefill_prompt(ids, len(ids) + max_new, request.n)
         prefill_s = time.perf_counter() - started
-        rows = [_Row() for _ in range(request.n)]
+        rows = [_Row(uniforms=u) for u in _row_uniforms(request.seed, request.n, max_new)]
         decode_started = time.perf_counter()
         if request.n == 1 and request.prompt_lookup and self.can_verify:
             cancelled = max_new >= 1 and self._speculate(
@@ -340,14 +355,13 @@ class DecodingEngine(ABC, Generic[State]):
                 logits[-1:],
                 state,
                 max_new,
-                rng,
                 rows[0],
                 cancel,
                 decode_started,
                 0,
             )
         else:
-            cancelled = self._decode_rows(request, ids, logits, state, max_new, rng, rows, cancel)
+            cancelled = self._decode_rows(request, ids, logits, state, max_new, rows, cancel)
         elapsed = time.perf_counter() - decode_started
         for row in rows:
             if row.finish is None:
@@ -403,7 +417,6 @@ class DecodingEngine(ABC, Generic[State]):
         logits: np.ndarray,
         state: State,
         max_new: int,
-        rng: np.random.Generator,
         rows: list[_Row],
         cancel: threading.Event | None,
     ) -> bool:
@@ -425,12 +438,13 @@ class DecodingEngine(ABC, Generic[State]):
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
+            uniforms = np.asarray([rows[index].uniforms[position] for index in active])
             tokens, logprobs = sampling.choose(
-                next_logits, request.temperature, request.top_p, request.top_k, rng
+                next_logits, request.temperature, request.top_p, request.top_k, uniforms
             )
             if greedy_row and active[0] == 0:
                 # Row 0 takes the argmax; the others' draws are the ones they had anyway.
-                best, best_logprob = sampling.choose(next_logits[:1], 0.0, 1.0, 0, rng)
+                best, best_logprob = sampling.choose(next_logits[:1], 0.0, 1.0, 0)
                 tokens[0], logprobs[0] = best[0], best_logprob[0]
             still: list[int] = []
             for slot, row_index in enumerate(active):
@@ -467,7 +481,6 @@ class DecodingEngine(ABC, Generic[State]):
                     next_logits,
                     state,
                     max_new,
-                    rng,
                     row,
                     cancel,
                     decode_started,
@@ -483,7 +496,6 @@ class DecodingEngine(ABC, Generic[State]):
         logits: np.ndarray,
         state: State,
         max_new: int,
-        rng: np.random.Generator,
         row: _Row,
         cancel: threading.Event | None,
         decode_started: float,
@@ -506,8 +518,15 @@ class DecodingEngine(ABC, Generic[State]):
         while True:
             if cancel is not None and cancel.is_set():
                 return True
+            # The row's numbers from its next position on: each position draws with its own.
+            start = len(row.tokens)
             tokens, logprobs = sampling.speculate(
-                logits, drafts, request.temperature, request.top_p, request.top_k, rng
+                logits,
+                drafts,
+                request.temperature,
+                request.top_p,
+                request.top_k,
+                row.uniforms[start : start + len(drafts) + 1],
             )
             if drafts:
                 row.drafted += len(drafts)

@@ -17,8 +17,8 @@ New code repeats what the model wrote before, too: its own habits (``for i in ra
 ``return result``) and the project's names recur from one request to the next. So the tokens
 of the samples it wrote in earlier requests of this process are a second place to look
 (:class:`WrittenBefore`, the last ``WRITTEN_TOKENS`` of them, in memory only), after the
-request's own text, for greedy rows (a sampled row's draws depend on its drafts, and a seeded
-request must not depend on what was asked before it). Replayed over the committed HumanEval
+request's own text, for every row (each position draws with its own random number, so drafts
+change how fast a seeded request is, never what it draws). Replayed over the committed HumanEval
 samples in order (greedy bodies, the 10 samples of each earlier task remembered), the tokens
 per unit of pass cost rose from 1.04 to 1.10 with 16k tokens remembered (1.06 with 2k).
 """

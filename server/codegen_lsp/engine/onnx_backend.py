@@ -403,9 +403,15 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         return self._ort.OrtValue.ortvalue_from_numpy(array, self.device, 0)
 
     def _host(self, value: Any, host: np.ndarray | None) -> np.ndarray:
-        """Return a buffer's contents as a host array (the backing array itself on CPU)."""
-        if host is not None and not self.copy_through_host:
-            return host
+        """Return a buffer's contents as a host array (the backing array itself on CPU).
+
+        With ``copy_through_host`` on CPU (the device's way, run where tests can) a copy of
+        that array: an OrtValue made from a numpy array does not keep it alive, and what its
+        ``numpy()`` returns may point into it, so once a pass's own logits array is dropped
+        (a verify pass binds one per call) that view would read freed memory.
+        """
+        if host is not None:
+            return host.copy() if self.copy_through_host else host
         return np.asarray(value.numpy())
 
     def _allocate(self, rows: int, capacity: int) -> OnnxState:

@@ -199,59 +199,36 @@ def choose(
     temperature: float,
     top_p: float,
     top_k: int,
-    rng: np.random.Generator,
+    uniforms: npt.NDArray[np.float64] | None = None,
 ) -> tuple[IntArray, FloatArray]:
     """Pick one token per row of ``logits`` [rows, vocabulary]; return tokens and log-probs.
 
-    ``temperature`` 0 is greedy (argmax). The log-probabilities are untempered (see module doc).
+    ``temperature`` 0 is greedy (argmax); otherwise row ``i`` takes the token its candidates'
+    cumulative probability reaches at ``uniforms[i]`` (a number in [0, 1): the row's own for
+    this position, so that what a row draws never depends on the rows beside it or on drafts).
+    The log-probabilities are untempered (see module doc).
     """
     values = np.asarray(logits, dtype=np.float32)
     if temperature <= 0.0:
         tokens = np.argmax(values, axis=-1).astype(np.int64)
         return tokens, _logprobs(values, tokens)
+    if uniforms is None or len(uniforms) < len(values):
+        raise ValueError(f"sampling {len(values)} rows needs a uniform number for each")
     log_totals = log_normalisers(values)
     picks = []
-    for row, log_total in zip(values, log_totals, strict=True):
+    for row, log_total, uniform in zip(values, log_totals, uniforms, strict=False):
         options, probabilities = candidates(row, temperature, top_p, top_k, float(log_total))
-        picks.append(draw(options, probabilities, rng))
+        picks.append(draw(options, probabilities, float(uniform)))
     tokens = np.asarray(picks, dtype=np.int64)
     return tokens, _logprobs(values, tokens, log_totals)
 
 
-def draw(
-    options: IntArray, probabilities: npt.NDArray[np.float64], rng: np.random.Generator
-) -> int:
-    """Draw one of ``options`` with ``probabilities`` (one uniform; none for a single option)."""
+def draw(options: IntArray, probabilities: npt.NDArray[np.float64], uniform: float) -> int:
+    """Return the option whose cumulative probability first passes ``uniform`` (in [0, 1))."""
     if len(options) == 1:
         return int(options[0])
-    index = int(np.searchsorted(np.cumsum(probabilities), rng.random(), side="right"))
+    index = int(np.searchsorted(np.cumsum(probabilities), uniform, side="right"))
     return int(options[min(index, len(options) - 1)])
-
-
-def accept_draft(
-    options: IntArray,
-    probabilities: npt.NDArray[np.float64],
-    draft: int,
-    rng: np.random.Generator,
-) -> tuple[int, bool]:
-    """Check a drafted token against the model's distribution; return the token and if it was kept.
-
-    Speculative sampling's rule (Leviathan et al. 2023; Chen et al. 2023) for a draft that puts
-    all its mass on one token, as prompt lookup's does: keep ``draft`` with probability
-    ``p(draft)``, else draw from ``p`` with ``draft`` removed and renormalised. The token is then
-    distributed exactly as ``p``: ``P(draft) = p(draft)`` and, for any other ``x``,
-    ``(1 - p(draft)) * p(x) / (1 - p(draft)) = p(x)``. A draft outside the candidates (top-k,
-    top-p) has ``p = 0`` and is always replaced, by a draw from the candidates as they are.
-    """
-    here = np.flatnonzero(options == draft)
-    chance = float(probabilities[here[0]]) if len(here) else 0.0
-    others = options != draft
-    if chance >= 1.0 or not others.any():  # the only candidate: sure to be kept
-        return draft, True
-    if chance > 0.0 and rng.random() < chance:
-        return draft, True
-    rest = probabilities[others]
-    return draw(options[others], rest / rest.sum(), rng), False
 
 
 def speculate(
@@ -260,38 +237,40 @@ def speculate(
     temperature: float,
     top_p: float,
     top_k: int,
-    rng: np.random.Generator,
+    uniforms: npt.NDArray[np.float64] | None = None,
 ) -> tuple[IntArray, FloatArray]:
     """Check ``drafts`` against one row's logits over them; return the tokens kept and log-probs.
 
     ``logits`` [len(drafts) + 1, vocabulary]: row ``i`` is the model's next-token distribution
     before ``drafts[i]``, the last row the one after every draft. The tokens kept are the drafts
     accepted in order, then one token of the model's own: the replacement at the first rejection,
-    or a draw from the last row when every draft passed. Greedy keeps a draft when it is the
-    argmax, so the tokens are exactly those that stepping one token at a time would pick; at a
-    temperature each token is checked with :func:`accept_draft` against the distribution
-    :func:`choose` samples from, so they are distributed as its draws. Without drafts this is
-    :func:`choose` on one row. The log-probabilities are untempered, as :func:`choose`'s.
+    or a draw from the last row when every draft passed.
+
+    Each position's token is the one :func:`choose` picks there: the argmax, or at a temperature
+    the draw at that position's own uniform number (``uniforms[i]``); a draft is kept when it
+    is that token. So the tokens are exactly those that stepping one token at a time would pick,
+    with or without drafts, whatever they were. For sampling this is the speculative rule for a
+    draft that puts all its mass on one token (Leviathan et al. 2023; Chen et al. 2023) with
+    the acceptance test and the replacement coupled through one uniform: the draft is kept with
+    probability ``p(draft)``, and otherwise the token is distributed as ``p`` with the draft
+    left out. The log-probabilities are untempered, as :func:`choose`'s.
     """
     values = np.asarray(logits, dtype=np.float32)
     if len(values) != len(drafts) + 1:
         raise ValueError(f"{len(drafts)} drafts need {len(drafts) + 1} rows of logits")
     if temperature <= 0.0:
         best = np.argmax(values, axis=-1).astype(np.int64)
-        kept = 0
-        while kept < len(drafts) and int(best[kept]) == drafts[kept]:
-            kept += 1
-        tokens = best[: kept + 1]
-        return tokens, _logprobs(values[: kept + 1], tokens)
-    picks: list[int] = []
-    for row, draft in zip(values, drafts, strict=False):
-        options, probabilities = candidates(row, temperature, top_p, top_k)
-        token, kept_draft = accept_draft(options, probabilities, draft, rng)
-        picks.append(token)
-        if not kept_draft:
-            break
     else:
-        options, probabilities = candidates(values[-1], temperature, top_p, top_k)
-        picks.append(draw(options, probabilities, rng))
-    tokens = np.asarray(picks, dtype=np.int64)
-    return tokens, _logprobs(values[: len(tokens)], tokens)
+        if uniforms is None or len(uniforms) < len(values):
+            raise ValueError(f"{len(drafts)} drafts need {len(values)} uniform numbers")
+        best = np.empty(len(values), dtype=np.int64)
+        for index, row in enumerate(values):
+            options, probabilities = candidates(row, temperature, top_p, top_k)
+            best[index] = draw(options, probabilities, float(uniforms[index]))
+            if index < len(drafts) and best[index] != drafts[index]:
+                break  # the rows past a rejected draft are never read
+    kept = 0
+    while kept < len(drafts) and int(best[kept]) == drafts[kept]:
+        kept += 1
+    tokens = best[: kept + 1]
+    return tokens, _logprobs(values[: kept + 1], tokens)
