@@ -27,6 +27,11 @@ function's name and its arguments' shapes); runs alternate, best of ``--rounds``
 ``--earlier K`` adds the first K HumanEval prompts decoded greedily in order: without drafts,
 with drafts from the request alone, and with drafts also from the bodies written for the
 prompts before it (``WrittenBefore``: what a server that answered them remembers).
+
+``--prefix-lines N`` puts the first N lines of the standard library's ``textwrap.py`` before
+the prompt, for every backend: the prompt above is 320 tokens, an editor's prompt with the
+file's helpers and cross-file context often several times that, and each of the 8 rows of a
+batch attends to its own copy of the prompt's cache at every step.
 """
 
 from __future__ import annotations
@@ -130,13 +135,25 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, Any]:
+def bench_prompt(prefix_lines: int) -> str:
+    """Return the benchmark's prompt, after the first ``prefix_lines`` lines of textwrap.py."""
+    if prefix_lines <= 0:
+        return PROMPT
+    import textwrap
+
+    lines = Path(textwrap.__file__).read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(lines[:prefix_lines]) + "\n\n" + PROMPT
+
+
+def measure_engine(
+    engine: Any, new_tokens: int, batch: int, prompt: str = PROMPT
+) -> dict[str, Any]:
     """Time prefill, batch-1 decode and batch-N decode with the engine's own generate()."""
     from codegen_lsp.engine.types import GenerationRequest
 
     engine.facts.stop_ids = frozenset()  # decode exactly new_tokens, as llama.cpp does below
-    ids = engine.facts.encode(PROMPT)
-    engine.generate(GenerationRequest(PROMPT, n=1, max_new_tokens=4, seed=1))  # warm-up
+    ids = engine.facts.encode(prompt)
+    engine.generate(GenerationRequest(prompt, n=1, max_new_tokens=4, seed=1))  # warm-up
     started, cpu = time.perf_counter(), time.process_time()
     engine.prefill(ids, keep_logits_from=len(ids) - 1)
     prefill_s, prefill_cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -146,7 +163,7 @@ def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, Any]:
         engine.written.clear()
         cpu = time.process_time()
         samples = engine.generate(
-            GenerationRequest(PROMPT, n=rows, max_new_tokens=new_tokens, seed=1)
+            GenerationRequest(prompt, n=rows, max_new_tokens=new_tokens, seed=1)
         )
         produced = sum(len(s.token_ids) for s in samples)
         rate = produced / max(s.timings.decode_s for s in samples)
@@ -159,7 +176,7 @@ def measure_engine(engine: Any, new_tokens: int, batch: int) -> dict[str, Any]:
     # (several tokens per read of the weights where the text repeats); without them, one
     # token per read, as llama.cpp decodes.
     plain = engine.generate(
-        GenerationRequest(PROMPT, n=1, max_new_tokens=new_tokens, seed=1, prompt_lookup=False)
+        GenerationRequest(prompt, n=1, max_new_tokens=new_tokens, seed=1, prompt_lookup=False)
     )[0]
     figures["decode_tok_s_b1_plain"] = len(plain.token_ids) / plain.timings.decode_s
     return figures
@@ -195,7 +212,7 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
         spin=args.spin,
         int8_directory=int8_directory,
     )
-    figures = measure_engine(engine, args.new_tokens, args.batch)
+    figures = measure_engine(engine, args.new_tokens, args.batch, bench_prompt(args.prefix_lines))
     figures["cache"] = "shared-buffer" if engine.shared_buffer else "plain"
     weights = sum(p.stat().st_size for p in directory.glob("model.onnx*"))
     config = engine.facts.config
@@ -334,7 +351,7 @@ def worker_torch(args: argparse.Namespace) -> dict[str, Any]:
 
     fp32 = models.export(args.model, "fp32")
     engine = TorchEngine(models.resolve(args.model).workdir / "hf", fp32, threads=args.threads)
-    return measure_engine(engine, args.new_tokens, args.batch)
+    return measure_engine(engine, args.new_tokens, args.batch, bench_prompt(args.prefix_lines))
 
 
 def gguf_bytes_per_token(gguf: Path) -> int:
@@ -374,7 +391,7 @@ def worker_llama(args: argparse.Namespace) -> dict[str, Any]:
     context_params.kv_unified = True  # the sequences share the prompt's cells
     context = lc.llama_init_from_model(model, context_params)
     memory = lc.llama_get_memory(context)
-    text = PROMPT.encode()
+    text = bench_prompt(args.prefix_lines).encode()
     buffer = (lc.llama_token * (len(text) + 8))()
     count = lc.llama_tokenize(vocab, text, len(text), buffer, len(buffer), False, False)
     ids = list(buffer[:count])
@@ -392,9 +409,11 @@ def worker_llama(args: argparse.Namespace) -> dict[str, Any]:
     def prefill() -> float:
         lc.llama_memory_clear(memory, True)
         started = time.perf_counter()
-        fill([(token, pos, 0, pos == len(ids) - 1) for pos, token in enumerate(ids)])
-        if lc.llama_decode(context, batch) != 0:
-            raise RuntimeError("llama_decode failed on the prompt")
+        for start in range(0, len(ids), context_params.n_batch):  # a long prompt in chunks
+            chunk = list(enumerate(ids))[start : start + context_params.n_batch]
+            fill([(token, pos, 0, pos == len(ids) - 1) for pos, token in chunk])
+            if lc.llama_decode(context, batch) != 0:
+                raise RuntimeError("llama_decode failed on the prompt")
         return time.perf_counter() - started
 
     def decode(rows: int) -> float:
@@ -459,7 +478,7 @@ def worker_genai(args: argparse.Namespace) -> dict[str, Any]:
     (linked / "genai_config.json").write_text(json.dumps(genai_config))
     model = og.Model(str(linked))
     tokenizer = og.Tokenizer(model)
-    ids = tokenizer.encode(PROMPT)
+    ids = tokenizer.encode(bench_prompt(args.prefix_lines))
 
     def run(batch: int) -> tuple[float, float]:
         params = og.GeneratorParams(model)
@@ -557,6 +576,8 @@ def run_child(
         precision or "fp32",
         "--device",
         args.device,
+        "--prefix-lines",
+        str(args.prefix_lines),
         *extra,
     ]
     if args.llama_no_extra_buffers:
@@ -662,6 +683,14 @@ def main() -> int:
         "without drafts, with drafts from the request, and with drafts also from the bodies "
         "written for the prompts before it",
     )
+    parser.add_argument(
+        "--prefix-lines",
+        type=int,
+        default=0,
+        metavar="N",
+        help="put the first N lines of the standard library's textwrap.py before the prompt "
+        "(a longer prompt, as an editor's with its context)",
+    )
     parser.add_argument("--plain-cache", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--arena", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", choices=tuple(WORKERS), help=argparse.SUPPRESS)
@@ -700,8 +729,10 @@ def main() -> int:
     reference_b1 = llama.get("decode_tok_s_b1")
     reference_b8 = llama.get("aggregate_tok_s_b8")
 
+    prompt_tokens = sorted({f["prompt_tokens"] for f in results.values() if "prompt_tokens" in f})
     print(
-        f"model {args.model}, {args.threads} threads, {args.new_tokens} new tokens, "
+        f"model {args.model}, {args.threads} threads, prompt {prompt_tokens} tokens, "
+        f"{args.new_tokens} new tokens, "
         f"batch {args.batch}, best of {args.rounds}, threads {'spin' if args.spin else 'sleep'}; "
         f"memory read bandwidth {bandwidth:.1f} GB/s; "
         "load average %.1f %.1f %.1f (on %d cores)" % (*os.getloadavg(), os.cpu_count() or 0)

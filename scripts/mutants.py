@@ -542,10 +542,13 @@ MUTANTS = (
     ),
     Mutant(
         "draft-acceptance-rule",
-        "a drafted token is kept with the model's probability of it, so samples are unbiased",
+        "a drafted token is kept only where the position's own draw is that token (unbiased)",
         PACKAGE / "engine/sampling.py",
-        "if chance > 0.0 and rng.random() < chance:",
-        "if chance > 0.0:",
+        "            best[index] = draw(options, probabilities, float(uniforms[index]))\n",
+        "            best[index] = (\n"
+        "                drafts[index] if index < len(drafts) and drafts[index] in options\n"
+        "                else draw(options, probabilities, float(uniforms[index]))\n"
+        "            )\n",
         ("tests/engine/test_engine_sampling.py", "-k", "draft"),
     ),
     Mutant(
