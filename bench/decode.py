@@ -383,18 +383,19 @@ def worker_llama(args: argparse.Namespace) -> dict[str, Any]:
     model_params.use_extra_bufts = not args.llama_no_extra_buffers
     model = lc.llama_model_load_from_file(str(gguf).encode(), model_params)
     vocab = lc.llama_model_get_vocab(model)
+    text = bench_prompt(args.prefix_lines).encode()
+    buffer = (lc.llama_token * (len(text) + 8))()
+    count = lc.llama_tokenize(vocab, text, len(text), buffer, len(buffer), False, False)
+    ids = list(buffer[:count])
     context_params = lc.llama_context_default_params()
-    context_params.n_ctx = 2048
+    # The prompt's cells once, then each sequence's new tokens (a longer prompt needs more).
+    context_params.n_ctx = max(2048, len(ids) + args.batch * args.new_tokens + 64)
     context_params.n_batch = 512
     context_params.n_seq_max = args.batch
     context_params.n_threads = context_params.n_threads_batch = args.threads
     context_params.kv_unified = True  # the sequences share the prompt's cells
     context = lc.llama_init_from_model(model, context_params)
     memory = lc.llama_get_memory(context)
-    text = bench_prompt(args.prefix_lines).encode()
-    buffer = (lc.llama_token * (len(text) + 8))()
-    count = lc.llama_tokenize(vocab, text, len(text), buffer, len(buffer), False, False)
-    ids = list(buffer[:count])
     batch = lc.llama_batch_init(512, 0, args.batch)
 
     def fill(entries: list[tuple[int, int, int, bool]]) -> None:
