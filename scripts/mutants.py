@@ -973,8 +973,9 @@ MUTANTS = (
         "long-state-writers-hidden",
         "a long method that writes untyped state is summarised as its signature only",
         PACKAGE / "summaries.py",
-        "    lines, _ = _excerpt(body, me, typed, SHOWN_WRITES)\n    return lines\n",
-        "    return []\n",
+        "    lines, _ = _excerpt(body, me, typed, SHOWN_WRITES,"
+        " _read_by_writes(body, me, typed))\n",
+        "    lines = []\n",
         ("tests/pipeline/test_context.py", "-k", "untyped_state"),
     ),
     Mutant(
@@ -983,6 +984,14 @@ MUTANTS = (
         PACKAGE / "summaries.py",
         "        elif isinstance(statement, ast.Assign) and _assigns_one_of(statement, read):\n",
         "        elif False:\n",
+        ("tests/pipeline/test_context.py", "-k", "untyped_state"),
+    ),
+    Mutant(
+        "feeding-one-hop",
+        "an excerpt shows only the assignments a write reads, not where those come from",
+        PACKAGE / "summaries.py",
+        "    for _ in range(FEEDING_HOPS - 1):\n",
+        "    for _ in range(0):\n",
         ("tests/pipeline/test_context.py", "-k", "untyped_state"),
     ),
     Mutant(

@@ -100,6 +100,8 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
 
 SHOWN_WRITES = 3
 """A method that writes its object's state shows at most this many of its writes."""
+FEEDING_HOPS = 2
+"""How many assignments back an excerpt follows what a write reads (:func:`_read_by_writes`)."""
 SHOWN_VALUE_CHARS = 40
 """An untyped attribute's first value is shown when it is a literal this short."""
 
@@ -130,8 +132,28 @@ def state_writes(
     body = func.body[1:] if ast.get_docstring(func) is not None else func.body
     if not any(_writes_state(statement, me, typed) for statement in _simple_statements(body)):
         return []
-    lines, _ = _excerpt(body, me, typed, SHOWN_WRITES)
+    lines, _ = _excerpt(body, me, typed, SHOWN_WRITES, _read_by_writes(body, me, typed))
     return lines
+
+
+def _read_by_writes(body: list[ast.stmt], me: str, typed: frozenset[str]) -> set[str]:
+    """Return the local names the writes read, and those the assignments of these read.
+
+    ``cents`` in ``self.sales.append((snack, cents))``; then ``item`` in ``cents =
+    item.price_cents * units`` (up to :data:`FEEDING_HOPS` such steps back), so that the
+    excerpt says where what is written comes from.
+    """
+    statements = _simple_statements(body)
+
+    def read(node: ast.AST) -> set[str]:
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id != me}
+
+    names = {name for s in statements if _writes_state(s, me, typed) for name in read(s)}
+    assignments = [s for s in statements if isinstance(s, ast.Assign)]
+    for _ in range(FEEDING_HOPS - 1):
+        feeding = [a for a in assignments if _assigns_one_of(a, names)]
+        names |= {name for a in feeding for name in read(a.value)}
+    return names
 
 
 def _simple_statements(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -180,18 +202,16 @@ def _writes_state(statement: ast.stmt, me: str, typed: frozenset[str]) -> bool:
 
 
 def _excerpt(
-    body: list[ast.stmt], me: str, typed: frozenset[str], room: int
+    body: list[ast.stmt], me: str, typed: frozenset[str], room: int, read: set[str]
 ) -> tuple[list[str], int]:
     """Return up to ``room`` writes of ``body`` in their blocks, and how many were shown.
 
-    A local name that a write in this body or its blocks reads (``cents`` in
-    ``self.sales.append((snack, cents))``) is shown where this body assigns it: what is written
-    is otherwise unsaid.
+    A local name in ``read`` (what the writes read, :func:`_read_by_writes`) is shown where
+    this body assigns it: what is written is otherwise unsaid.
     """
     lines: list[str] = []
     shown = 0
     writes = [s for s in _simple_statements(body) if _writes_state(s, me, typed)]
-    read = {n.id for w in writes for n in ast.walk(w) if isinstance(n, ast.Name) and n.id != me}
 
     def elided() -> None:
         if not lines or lines[-1] != "...":
@@ -217,7 +237,7 @@ def _excerpt(
                 if shown < room and any(
                     _writes_state(s, me, typed) for s in _simple_statements(branch)
                 ):
-                    inner, count = _excerpt(branch, me, typed, room - shown)
+                    inner, count = _excerpt(branch, me, typed, room - shown, read)
                     lines += [header, *[_INDENT + line for line in inner]]
                     shown += count
                 elif place == 0:  # the `if` of an else that writes

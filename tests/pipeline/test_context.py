@@ -303,7 +303,7 @@ def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
 
 def test_a_long_method_that_fills_untyped_state_shows_its_writes_in_their_loops() -> None:
     # A method that fills state in a loop, past a guard and a log line: what `self.sales`
-    # holds is said only by its writes, the loop they sit in and the names they read.
+    # holds is said only by its writes, the loop they sit in and where what they read is from.
     source = (
         "class Till:\n"
         "    def __init__(self) -> None:\n"
@@ -315,7 +315,9 @@ def test_a_long_method_that_fills_untyped_state_shows_its_writes_in_their_loops(
         "        if not lines:\n"
         "            return\n"
         "        for snack, quantity in lines:\n"
-        "            name = snack.title()\n"
+        "            raw = snack.lower()\n"
+        "            label = raw.strip()\n"
+        "            name = label.title()\n"
         "            shout = snack.upper()\n"
         "            if quantity > 0:\n"
         "                self.sales.append((name, quantity))\n"
@@ -333,7 +335,9 @@ def test_a_long_method_that_fills_untyped_state_shows_its_writes_in_their_loops(
         "    def ring_all(self, lines: list[tuple[str, int]], log: bool) -> None:\n"
         "        ...\n"
         "        for snack, quantity in lines:\n"
-        "            name = snack.title()\n"
+        "            ...\n"
+        "            label = raw.strip()\n"
+        "            name = label.title()\n"
         "            ...\n"
         "            if quantity > 0:\n"
         "                self.sales.append((name, quantity))\n"
@@ -345,7 +349,8 @@ def test_a_long_method_that_fills_untyped_state_shows_its_writes_in_their_loops(
         "        ...\n"
     )
     # `self.total` is typed (its annotation says what it holds): not a write worth a line;
-    # the third write ends the excerpt, so `sort()` stays out.
+    # the third write ends the excerpt, so `sort()` stays out. What the write reads is
+    # followed two assignments back (`name`, then `label`), not three (`raw`).
     assert excerpt in shown + "\n", shown
     compile(excerpt.replace("    ", "", 1).replace("\n    ", "\n"), "excerpt", "exec")
 
