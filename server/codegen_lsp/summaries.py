@@ -238,7 +238,7 @@ def _excerpt(
                     _writes_state(s, me, typed) for s in _simple_statements(branch)
                 ):
                     inner, count = _excerpt(branch, me, typed, room - shown, read)
-                    lines += [header, *[_INDENT + line for line in inner]]
+                    lines += [header, *[_INDENT + text for text in inner]]
                     shown += count
                 elif place == 0:  # the `if` of an else that writes
                     lines += [header, _INDENT + "..."]

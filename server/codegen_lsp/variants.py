@@ -635,12 +635,14 @@ def _fitting(seed: ast.expr) -> str | None:
     source = _source(seed)
     if source is not None:
         return source
-    recipes = [
-        (node, parts)
-        for node in ast.walk(seed)
-        if isinstance(node, ast.Subscript) and (parts := _recipe_parts(node)) is not None
-    ]
-    longest = max((len(parts[2]) for _, parts in recipes), default=0)
+    longest = max(
+        (
+            len(parts[2])
+            for node in ast.walk(seed)
+            if isinstance(node, ast.Subscript) and (parts := _recipe_parts(node)) is not None
+        ),
+        default=0,
+    )
     for keep in range(longest - 1, -1, -1):
         shortened = copy.deepcopy(seed)
         for node in ast.walk(shortened):
