@@ -448,7 +448,7 @@ MUTANTS = (
         "earlier-samples-never-drafted",
         "drafts also come from the samples of earlier requests",
         PACKAGE / "engine/decoding.py",
-        "                lookup.PromptLookup(ids, earlier=self._earlier(request.temperature)),\n",
+        "                lookup.PromptLookup(ids, earlier=self.written),\n",
         "                lookup.PromptLookup(ids),\n",
         ("tests/engine/test_engine_speculative.py", "-k", "earlier"),
     ),
@@ -456,8 +456,9 @@ MUTANTS = (
         "sampled-rows-never-draft-from-earlier",
         "a sampled row drafts from its own request only (before its draws were kept apart)",
         PACKAGE / "engine/decoding.py",
-        "        return self.written\n",
-        "        return self.written if temperature == 0 else None\n",
+        "                lookup.PromptLookup(ids, earlier=self.written),\n",
+        "                lookup.PromptLookup(ids, earlier=self.written if request.temperature == 0"
+        " else None),\n",
         ("tests/engine/test_engine_speculative.py", "-k", "earlier"),
     ),
     Mutant(

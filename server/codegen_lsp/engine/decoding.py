@@ -242,20 +242,16 @@ class DecodingEngine(ABC, Generic[State]):
 
     @property
     def written(self) -> lookup.WrittenBefore:
-        """The samples this engine wrote in earlier requests: a second source of drafts."""
-        if self._written is None:
-            self._written = lookup.WrittenBefore()
-        return self._written
+        """The samples this engine wrote in earlier requests: a second source of drafts.
 
-    def _earlier(self, temperature: float) -> lookup.WrittenBefore | None:
-        """Earlier samples to draft from for a row decoded at ``temperature``.
-
-        Every row: drafts change how fast, not what. A greedy row's tokens are the argmax
+        For every row: drafts change how fast, not what. A greedy row's tokens are the argmax
         either way, and a sampled row draws each position's token with that position's own
         random number (:func:`_row_uniforms`), whatever was drafted there; so a seeded
         request's samples do not depend on what was asked before it.
         """
-        return self.written
+        if self._written is None:
+            self._written = lookup.WrittenBefore()
+        return self._written
 
     def keeps_prompt_cache(self, state: State, capacity: int) -> bool:
         """Whether the one-row ``state`` can be kept to start a later request on its prompt.
@@ -350,7 +346,7 @@ class DecodingEngine(ABC, Generic[State]):
         if request.n == 1 and request.prompt_lookup and self.can_verify:
             cancelled = max_new >= 1 and self._speculate(
                 request,
-                lookup.PromptLookup(ids, earlier=self._earlier(request.temperature)),
+                lookup.PromptLookup(ids, earlier=self.written),
                 len(ids),
                 logits[-1:],
                 state,
@@ -475,7 +471,7 @@ class DecodingEngine(ABC, Generic[State]):
                     alone_request,
                     lookup.PromptLookup(
                         [*ids, *siblings, *row.tokens],
-                        earlier=self._earlier(alone_request.temperature),
+                        earlier=self.written,
                     ),
                     len(ids) + len(row.tokens),
                     next_logits,

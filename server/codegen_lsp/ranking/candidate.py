@@ -21,8 +21,6 @@ RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|inval
 then behaviour the description asks for, not an edge case left unhandled."""
 REFUSALS = frozenset({"!ValueError"})
 """Behaviour keys of the way Python refuses a value outside a function's domain."""
-
-
 TIMED_OUT = "t"
 """The behaviour key of a call that did not finish in its time."""
 UNCOMPARABLE = "u"
