@@ -301,9 +301,11 @@ SCENARIOS = (
         ASKED,
         check_generate_accepted,
     ),
-    # Sampling in waves: the first 3 samples, then the other 3 (enoughPassing above the first
+    # Sampling in waves: the first 3 samples, then the other 13 (enoughPassing above the first
     # wave keeps the second one coming). The picker opens as soon as the first wave has passing
-    # candidates and updates itself when all six are ranked.
+    # candidates and updates itself when all sixteen are ranked. The client looks for the first
+    # wave once a second: a second wave of 3 drafted from the first was done within 2 s and once
+    # came before the picker could open (CI, stop 33); 13 more samples take several seconds.
     Scenario(
         "command-generate-early",
         SOURCE,
@@ -315,7 +317,12 @@ SCENARIOS = (
             "waitForRanked": r"best first",
             "expect": r"return ",
         },
-        {**ASKED, "codegenLsp.sampling.firstWave": 3, "codegenLsp.sampling.enoughPassing": 4},
+        {
+            **ASKED,
+            "codegenLsp.sampling.n": 16,
+            "codegenLsp.sampling.firstWave": 3,
+            "codegenLsp.sampling.enoughPassing": 4,
+        },
         check_early_then_ranked,
     ),
     # The cursor on the empty line under count_vowels' docstring; Alt+\ (Trigger Inline

@@ -184,7 +184,9 @@ class VSCode:
         shutil.rmtree(keep, ignore_errors=True)
         shutil.copytree(shots, keep)
         shutil.copy(log_path, keep / "code-server.log")
-        return VSCodeRun(result=result, text=target.read_text(), log=_server_log(data), shots=keep)
+        server_log = _server_log(data)
+        (keep / "codegen-lsp.log").write_text(server_log)  # what the server said, for a failure
+        return VSCodeRun(result=result, text=target.read_text(), log=server_log, shots=keep)
 
 
 def _wait_healthy(port: int, server: subprocess.Popen[bytes]) -> None:
