@@ -1067,6 +1067,46 @@ MUTANTS = (
         "            not summary and not all(is_placeholder(ast.unparse(s)) for s in code)\n",
         ("tests/pipeline/test_builds.py", "-k", "filled_through"),
     ),
+    Mutant(
+        "mbpp-plus-asserts",
+        "MBPP+ judges a body on the task's own asserts too, not only on the grown calls",
+        PACKAGE / "eval/datasets.py",
+        '"def check(candidate):\\n    _base_check(candidate)\\n    _plus_check(candidate)\\n"',
+        '"def check(candidate):\\n    _plus_check(candidate)\\n"',
+        ("tests/eval/test_mbpp_plus.py", "-k", "asserts_still_judge"),
+    ),
+    Mutant(
+        "mbpp-plus-calls",
+        "MBPP+ judges a body on the grown calls against the reference",
+        PACKAGE / "eval/datasets.py",
+        '"def check(candidate):\\n    _base_check(candidate)\\n    _plus_check(candidate)\\n"',
+        '"def check(candidate):\\n    _base_check(candidate)\\n"',
+        ("tests/eval/test_mbpp_plus.py", "-k", "right_only_on_the_asserts"),
+    ),
+    Mutant(
+        "mbpp-plus-length-pairs",
+        "a length argument changes with the sequence it measures in MBPP+'s grown calls",
+        Path("models/verifier/mbpp_plus.py"),
+        "        arguments[number] = len(arguments[sized])\n",
+        "        pass\n",
+        ("tests/eval/test_mbpp_plus.py", "-k", "length_argument"),
+    ),
+    Mutant(
+        "mbpp-plus-signs",
+        "MBPP+ keeps a number at least zero where every test passes one",
+        Path("models/verifier/mbpp_plus.py"),
+        "    if not non_negative:\n        return True\n",
+        "    return True\n",
+        ("tests/eval/test_mbpp_plus.py", "-k", "at_least_zero"),
+    ),
+    Mutant(
+        "mbpp-plus-plain-data",
+        "MBPP+ leaves out calls whose reference answer is not plain data",
+        Path("models/verifier/mbpp_plus.py"),
+        "    if is_plain(first) and repr(first) == repr(second):",
+        "    if repr(first) == repr(second):",
+        ("tests/eval/test_mbpp_plus.py", "-k", "refuses_or_cannot_finish"),
+    ),
 )
 
 

@@ -25,7 +25,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--dataset",
         required=True,
-        help="humaneval, mbpp-train, mbpp-validation, or a HumanEval/MBPP .jsonl(.gz) path",
+        help="humaneval, humaneval+, mbpp-train, mbpp-validation, mbpp-train+, mbpp-validation+ "
+        "(judged on more calls, against the reference), or a HumanEval/MBPP .jsonl(.gz) path",
     )
     parser.add_argument(
         "--shown",

@@ -4,15 +4,18 @@ A task is what a user would write: a prompt (imports, helpers, a signature and a
 examples) and the hidden tests that judge a body but are never shown to the ranking. HumanEval
 rows are used as they are. MBPP rows are converted as LEVER does: the reference solution's
 signature, a docstring holding the task's description and its first test as an example, and
-every test as the hidden check. HumanEval+ rows (EvalPlus, ``humaneval+``) keep HumanEval's
-prompt; their hidden check runs the body and the canonical solution on every base and plus
-input and requires equal outputs, floats within the row's ``atol`` (``find_zero`` is judged by
-its polynomial's value at the returned root, as EvalPlus does).
+every test as the hidden check; ``mbpp-train+`` and ``mbpp-validation+`` judge them on more
+calls too, against the reference solution (``models/verifier/mbpp_plus.py``). HumanEval+ rows
+(EvalPlus, ``humaneval+``) keep HumanEval's prompt; their hidden check runs the body and the
+canonical solution on every base and plus input and requires equal outputs, floats within the
+row's ``atol`` (``find_zero`` is judged by its polynomial's value at the returned root, as
+EvalPlus does).
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import gzip
 import json
 import os
@@ -34,6 +37,10 @@ NAMED = {
     "mbpp-validation": "mbpp-validation.jsonl",
     "mbpp-prompt": "mbpp-prompt.jsonl",
 }
+MBPP_PLUS = {"mbpp-train+": "mbpp-train.jsonl", "mbpp-validation+": "mbpp-validation.jsonl"}
+"""MBPP judged on more calls than its three asserts (``models/verifier/mbpp_plus.py``)."""
+MBPP_PLUS_CALLS = Path(__file__).resolve().parent.parent / "data" / "mbpp-plus-inputs.jsonl.gz"
+"""Per MBPP train and validation task, the calls the reference answers (argument tuples)."""
 
 
 class DatasetError(ValueError):
@@ -70,12 +77,15 @@ def load_tasks(spec: str, shown: int = 1) -> list[Task]:
     """Load ``humaneval``, ``mbpp-train``, ``mbpp-validation`` or any HumanEval/MBPP jsonl(.gz).
 
     ``shown``: how many of an MBPP task's tests its docstring shows as examples.
+    ``mbpp-train+`` and ``mbpp-validation+`` are those tasks judged on more calls too.
     """
-    path = find_data_file(NAMED[spec]) if spec in NAMED else Path(spec)
+    named = NAMED | MBPP_PLUS
+    path = find_data_file(named[spec]) if spec in named else Path(spec)
     if not path.is_file():
         raise DatasetError(
-            f"{spec}: no such dataset; use one of {', '.join(NAMED)} or a .jsonl path"
+            f"{spec}: no such dataset; use one of {', '.join(named)} or a .jsonl path"
         )
+    plus = read_plus_calls() if spec in MBPP_PLUS else {}
     opener = gzip.open if path.suffix == ".gz" else open
     tasks = []
     with opener(path, "rt", encoding="utf-8") as handle:
@@ -84,7 +94,8 @@ def load_tasks(spec: str, shown: int = 1) -> list[Task]:
                 continue
             try:
                 row = json.loads(line)
-                tasks.append(task_from_row(row, shown))
+                task = task_from_row(row, shown)
+                tasks.append(with_plus_calls(task, row, plus[task.task_id]) if plus else task)
             except (ValueError, KeyError, SyntaxError, TypeError) as error:
                 raise DatasetError(
                     f"{path}:{number}: not a HumanEval or MBPP row ({error})"
@@ -108,8 +119,8 @@ def task_from_row(row: dict[str, object], shown: int = 1) -> Task:
     raise KeyError("need prompt/entry_point/test (HumanEval) or text/code/test_list (MBPP)")
 
 
-EVALPLUS_CHECK = """
-def check(candidate):
+PLUS_CHECK = """
+def _plus_check(candidate):
     import copy as _copy
     import math as _math
 
@@ -139,6 +150,7 @@ def check(candidate):
         expected = reference(*_copy.deepcopy(arguments))
         assert same(got, expected), (arguments, got, expected)
 """
+"""Judges ``candidate`` on ``_PLUS_INPUTS``: it must return what ``_PLUS_REFERENCE`` does."""
 
 
 def evalplus_task(row: dict[str, object]) -> Task:
@@ -151,7 +163,8 @@ def evalplus_task(row: dict[str, object]) -> Task:
         f"_PLUS_ATOL = {float(row['atol'])!r}\n"  # type: ignore[arg-type]
         f"_PLUS_INPUTS = {inputs!r}\n"
     )
-    return Task(str(row["task_id"]), str(row["prompt"]), entry, constants + EVALPLUS_CHECK)
+    check = constants + PLUS_CHECK + "\ncheck = _plus_check\n"
+    return Task(str(row["task_id"]), str(row["prompt"]), entry, check)
 
 
 def mbpp_task(row: dict[str, object], shown: int = 1) -> Task:
@@ -194,6 +207,33 @@ def mbpp_task(row: dict[str, object], shown: int = 1) -> Task:
     setup = str(row.get("test_setup_code") or "")
     check = "def check(candidate):\n" + textwrap.indent("\n".join([setup, *tests]).strip(), "    ")
     return Task(f"MBPP/{row['task_id']}", prompt, entry, check + "\n")
+
+
+def read_plus_calls(path: Path = MBPP_PLUS_CALLS) -> dict[str, list[str]]:
+    """Per MBPP task id, the calls ``models/verifier/mbpp_plus.py`` kept (argument tuples)."""
+    if not path.is_file():
+        raise DatasetError(f"{path} is missing; write it with models/verifier/mbpp_plus.py")
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return {str(row["task_id"]): [str(call) for call in row["calls"]] for row in rows}
+
+
+def with_plus_calls(task: Task, row: dict[str, object], calls: list[str]) -> Task:
+    """Judge the MBPP task on its asserts and then on ``calls``, each against the reference.
+
+    A body passes when it passes every assert and returns what the reference solution returns on
+    every call (floats within 1e-7, as EvalPlus judges HumanEval+).
+    """
+    reference = str(row["code"]).replace("\r\n", "\n").expandtabs(4)
+    constants = (
+        f"_PLUS_REFERENCE = {reference!r}\n"
+        f"_PLUS_ENTRY = {task.entry_point!r}\n"
+        "_PLUS_ATOL = 0.0\n"
+        f"_PLUS_INPUTS = [{', '.join(calls)}]\n"
+    )
+    base = task.test.replace("def check(candidate):", "def _base_check(candidate):", 1)
+    check = "def check(candidate):\n    _base_check(candidate)\n    _plus_check(candidate)\n"
+    return dataclasses.replace(task, test=constants + base + PLUS_CHECK + check)
 
 
 def _doctest_for(test: ast.expr, entry: str) -> str:
