@@ -1107,6 +1107,22 @@ MUTANTS = (
         "    if repr(first) == repr(second):",
         ("tests/eval/test_mbpp_plus.py", "-k", "refuses_or_cannot_finish"),
     ),
+    Mutant(
+        "crossfit-own-fold",
+        "MBPP-train rows chosen on are scored by a verifier fitted without their task",
+        Path("models/verifier/crossfit.py"),
+        'train = [row for row in fit_rows if fold_of(row["task_id"]) != fold]',
+        "train = list(fit_rows)",
+        ("tests/ranking/test_verifier_crossfit.py", "-k", "own_labels"),
+    ),
+    Mutant(
+        "crossfit-ties",
+        "rows rescored offline break ties as the run's ranking does",
+        Path("models/verifier/crossfit.py"),
+        "                consensus[k],\n",
+        "",
+        ("tests/ranking/test_verifier_crossfit.py", "-k", "runs_own_marks"),
+    ),
 )
 
 
