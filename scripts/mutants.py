@@ -1123,6 +1123,22 @@ MUTANTS = (
         "",
         ("tests/ranking/test_verifier_crossfit.py", "-k", "runs_own_marks"),
     ),
+    Mutant(
+        "mbpp-plus-sorted",
+        "MBPP+ keeps a sequence sorted where every test's is",
+        Path("models/verifier/mbpp_plus.py"),
+        "                found[position] = type(value)(sorted(value))\n",
+        "                found[position] = value\n",
+        ("tests/eval/test_mbpp_plus.py", "-k", "what_every_test_call_shares"),
+    ),
+    Mutant(
+        "mbpp-plus-same-length",
+        "MBPP+ keeps two sequences of one length where every test's are",
+        Path("models/verifier/mbpp_plus.py"),
+        "len(arguments[p]) == len(arguments[q]) for p, q in self.same_length",
+        "True for p, q in self.same_length",
+        ("tests/eval/test_mbpp_plus.py", "-k", "what_every_test_call_shares"),
+    ),
 )
 
 

@@ -12,10 +12,12 @@ same twice) is left out, as outside the function's contract. ``codegen-lsp eval 
 mbpp-validation+`` (and ``mbpp-train+``) then judges a body on the task's own asserts and on
 these calls, where it must return what the reference returns (floats within 1e-7, as EvalPlus).
 
-Two kinds of calls are kept out, because MBPP's functions often take them outside their contract:
-a negative number where every test passes one at least zero, and a length argument changed
-apart from the sequence it measures (``max_chain_length(arr, n)`` with ``n == len(arr)`` in every
-test: the pair changes together).
+Calls that MBPP's functions often take outside their contract are kept out: a negative number
+where every test passes one at least zero; a length argument changed apart from the sequence it
+measures (``max_chain_length(arr, n)`` with ``n == len(arr)`` in every test: the pair changes
+together); an unsorted sequence where every test's is sorted (a random one is sorted instead);
+two sequences of different lengths where every test's have one length; a string other than one
+character where every test passes one character (:class:`Shape`).
 
     .venv/bin/python models/verifier/mbpp_plus.py \\
         --out server/codegen_lsp/data/mbpp-plus-inputs.jsonl.gz
@@ -27,12 +29,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import gzip
 import json
 import random
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from codegen_lsp.eval.datasets import find_data_file, mbpp_task
@@ -177,6 +181,76 @@ def _coupled(arguments: list[Any], pairs: dict[int, int]) -> tuple[Any, ...]:
     return tuple(arguments)
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What every test's call has in common, which a grown call keeps: MBPP's functions often
+    take such a call outside their contract (a search in a sorted list given an unsorted one,
+    two tuples compared item by item given tuples of two lengths, a character given "")."""
+
+    sorted_at: frozenset[int]
+    """Positions where every test passes a sorted sequence (one of at least three items)."""
+    same_length: frozenset[tuple[int, int]]
+    """Pairs of positions whose sequences have one length in every test (two or more items)."""
+    characters_at: frozenset[int]
+    """Positions where every test passes a string of one character."""
+
+    @classmethod
+    def of(cls, seeds: list[tuple[Any, ...]]) -> Shape:
+        """Read the shape the tests' calls share."""
+        if not seeds or len({len(seed) for seed in seeds}) != 1:
+            return cls(frozenset(), frozenset(), frozenset())
+        width = range(len(seeds[0]))
+        columns = [[seed[position] for seed in seeds] for position in width]
+        sequences = [all(isinstance(v, list | tuple | str) for v in c) for c in columns]
+        return cls(
+            sorted_at=frozenset(
+                p
+                for p in width
+                if all(isinstance(v, list | tuple) and _is_sorted(v) for v in columns[p])
+                and any(len(v) >= 3 for v in columns[p])
+            ),
+            same_length=frozenset(
+                (p, q)
+                for p in width
+                for q in width
+                if p < q
+                and sequences[p]
+                and sequences[q]
+                and all(len(a) == len(b) for a, b in zip(columns[p], columns[q], strict=True))
+                and any(len(v) >= 2 for v in columns[p])
+            ),
+            characters_at=frozenset(
+                p for p in width if all(isinstance(v, str) and len(v) == 1 for v in columns[p])
+            ),
+        )
+
+    def with_sorted(self, arguments: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The call with its sequences sorted where every test's is."""
+        found = list(arguments)
+        for position in self.sorted_at:
+            with contextlib.suppress(TypeError, IndexError):
+                value = found[position]
+                found[position] = type(value)(sorted(value))
+        return tuple(found)
+
+    def fits(self, arguments: tuple[Any, ...]) -> bool:
+        """Whether the call keeps the shape (lengths paired, characters one long)."""
+        try:
+            paired = all(len(arguments[p]) == len(arguments[q]) for p, q in self.same_length)
+            return paired and all(
+                isinstance(arguments[p], str) and len(arguments[p]) == 1 for p in self.characters_at
+            )
+        except (TypeError, IndexError):
+            return False
+
+
+def _is_sorted(value: list[Any] | tuple[Any, ...]) -> bool:
+    try:
+        return list(value) == sorted(value)
+    except TypeError:
+        return False
+
+
 def grown_calls(seeds: list[tuple[Any, ...]], rng: random.Random) -> list[tuple[Any, ...]]:
     """The tests' calls, then calls with one argument changed, two, and random ones, shuffled."""
     pairs = length_pairs(seeds)
@@ -207,11 +281,12 @@ def grown_calls(seeds: list[tuple[Any, ...]], rng: random.Random) -> list[tuple[
             ]
             grown.append(_coupled(fresh, pairs))
     rng.shuffle(grown)
+    shape = Shape.of(seeds)
     calls: list[tuple[Any, ...]] = []
     seen: set[str] = set()
-    for arguments in [*seeds, *grown]:
+    for arguments in [*seeds, *(shape.with_sorted(arguments) for arguments in grown)]:
         key = repr(arguments)
-        if key in seen or not _round_trips(arguments):
+        if key in seen or not _round_trips(arguments) or not shape.fits(arguments):
             continue
         seen.add(key)
         calls.append(arguments)

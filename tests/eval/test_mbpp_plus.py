@@ -159,3 +159,21 @@ def test_the_shipped_calls_are_what_the_script_writes(script: ModuleType) -> Non
         code = str(row["code"]).replace("\r\n", "\n").expandtabs(4)
         kept = script.reference_keeps(code, task.entry_point, calls)[: script.CALLS_PER_TASK]
         assert kept == shipped[f"MBPP/{task_id}"], task_id
+
+
+def test_calls_keep_what_every_test_call_shares(script: ModuleType) -> None:
+    # Sorted lists stay sorted, two tuples keep one length, a character stays one character.
+    seeds = [([1, 2, 5], (1, 2), "a"), ([0, 3, 3, 9], (4, 0), "b")]
+    shape = script.Shape.of(seeds)
+    assert (
+        shape.sorted_at == {0} and shape.same_length == frozenset() and shape.characters_at == {2}
+    )
+    grown = script.grown_calls(seeds, random.Random(0))
+    assert len(grown) > 10
+    assert all(list(items) == sorted(items) for items, _, _ in grown)
+    assert all(len(char) == 1 for _, _, char in grown)
+    paired = script.grown_calls([((1, 2, 3), (4, 5, 6)), ((7, 8), (9, 1))], random.Random(0))
+    assert len(paired) > 10 and all(len(a) == len(b) for a, b in paired)
+    # Where the tests differ (an unsorted list among them), the calls may differ too.
+    loose = script.grown_calls([([3, 1, 2],), ([1, 2, 3],)], random.Random(0))
+    assert any(list(items) != sorted(items) for (items,) in loose)
