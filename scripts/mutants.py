@@ -1139,6 +1139,14 @@ MUTANTS = (
         "True for p, q in self.same_length",
         ("tests/eval/test_mbpp_plus.py", "-k", "what_every_test_call_shares"),
     ),
+    Mutant(
+        "mark-least-samples",
+        "the verified mark is never chosen among rules that rest on one sample",
+        Path("models/verifier/verified.py"),
+        "for samples in (n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES):",
+        "for samples in NEAR_SAMPLES:",
+        ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
+    ),
 )
 
 

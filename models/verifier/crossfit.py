@@ -41,6 +41,25 @@ FOLDS = 5
 """Folds of MBPP-train tasks; each is scored by a verifier fitted on the other four."""
 
 
+MARK_FIELDS = (
+    "task_id",
+    "label",
+    "duplicates",
+    "group",
+    "p_lm",
+    "passes_all",
+    "examples_passed",
+    "samples",
+    "near",
+    "inputs",
+    "crashes",
+    "top",
+    "score",
+    "p_verifier",
+)
+"""What ``verified.py`` reads of a row (``--mark`` keeps these, of the tops and passing rows)."""
+
+
 def fold_of(task_id: str) -> int:
     """The task's fold, fixed by its id."""
     return zlib.crc32(task_id.encode()) % FOLDS
@@ -123,6 +142,11 @@ def main() -> int:
     parser.add_argument("--rows", required=True, help="an eval --dump-rows file to rescore")
     parser.add_argument("--out", required=True)
     parser.add_argument("--check", action="store_true", help="rescore with the shipped verifier")
+    parser.add_argument(
+        "--mark",
+        action="store_true",
+        help="write only what verified.py reads (each task's top and passing rows, no code)",
+    )
     args = parser.parse_args()
     fit_rows = load(args.fit)
     rows = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line]
@@ -141,6 +165,12 @@ def main() -> int:
         if a["top"] and abs(a["score"] - b["score"]) < 1e-3
     )
     print(f"{tasks} tasks: the same top in {same_top}, its score within 1e-3 in {close}")
+    if args.mark:
+        out = [
+            {key: row[key] for key in MARK_FIELDS if key in row}
+            for row in out
+            if row["passes_all"] or row["top"]
+        ]
     Path(args.out).write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
     return 0
 

@@ -34,6 +34,12 @@ NEAR_SHARES = (0.0, 0.5, 0.8, 1.0)
 """The near-agreement thresholds tried (0: the near calls are not asked)."""
 NEAR_SAMPLES = (1, 2, 3)
 """The numbers of agreeing samples tried (1: the top one alone)."""
+LEAST_SAMPLES = 2
+"""The mark never rests on one sample: the choice only weighs rules that ask for at least this
+many agreeing ones. The choice rows draw 5 samples, where a lone passing sample still stood
+beside four that failed; a request for one sample (``sampling.n`` 1, the greedy one) has none,
+its likelihood share is 1 whatever it does, and no row here speaks for it. The table still
+prints the one-sample rules."""
 
 Top = tuple[bool, bool, float, float, int]
 """Per task: the top is right, it can be marked, its score, its near share, its agreeing samples."""
@@ -140,10 +146,13 @@ def line(name: str, found: list[Top], threshold: float, near: float, samples: in
 
 
 def best(found: list[Top]) -> tuple[float, float, int] | None:
-    """The (score threshold, near share, samples) marking the most tops at >= 95% precision."""
+    """Return the (score threshold, near share, samples) marking the most tops at >= 95%.
+
+    Only the rules that ask for at least :data:`LEAST_SAMPLES` agreeing samples are weighed.
+    """
     options = []
     for near in NEAR_SHARES:
-        for samples in NEAR_SAMPLES:
+        for samples in (n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES):
             threshold = choose(found, near, samples)
             if threshold is not None:
                 count = len(marked(found, threshold, near, samples))
@@ -167,7 +176,8 @@ def write(metadata: Path, found: list[Top], paths: list[Path]) -> None:
         "near_agreement": near,
         "near_samples": samples,
         "rule": "the most tops marked at >= 95% precision on the choice set, over score "
-        f"thresholds, near shares {list(NEAR_SHARES)} and agreeing samples {list(NEAR_SAMPLES)}",
+        f"thresholds, near shares {list(NEAR_SHARES)} and agreeing samples "
+        f"{[n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES]}",
         "chosen_on": [path.name for path in paths],
         "choice": f"{len(right)} of {len(found)} tops marked, {sum(right)} right",
     }

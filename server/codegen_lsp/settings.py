@@ -175,14 +175,16 @@ class RankingSettings:
     verified_near_agreement: float = bounded(0.0, 0.0, 1.0)
     """Share of the example-passing candidates' likelihood that must act like a candidate on
     the calls near the examples for it to be called verified (``exampleVariants``); chosen with
-    the verifier's mark threshold on MBPP validation (``models/verifier/verified.py``): 0, as
-    `ranking.verifiedNearSamples` marks more at the same precision there."""
+    the verifier's mark threshold on MBPP validation and cross-fitted MBPP train
+    (``models/verifier/verified.py``): 0, as `ranking.verifiedNearSamples` marks more at the
+    same precision there."""
     verified_near_samples: int = bounded(2, 1, 256)
     """How many samples must pass every example and act exactly like a candidate on the calls
     near the examples (without such calls: pass every example) for it to be called verified,
     itself included: a lone sample is not enough, so with `sampling.n` 1 nothing is verified
     (and inline completion, which shows only verified bodies, stays empty). Chosen with the
-    verifier's mark threshold on MBPP validation (``models/verifier/verified.py``)."""
+    verifier's mark threshold on MBPP validation and cross-fitted MBPP train
+    (``models/verifier/verified.py``; one sample is never weighed there)."""
     verified_agreement: float = bounded(1.01, 0.0, 1.01)
     """Without examples: the share of the samples' likelihood that must behave like a candidate
     on the drawn and proposed inputs (its crashes there counted against it) for it to be called
