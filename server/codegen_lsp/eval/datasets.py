@@ -163,7 +163,7 @@ def evalplus_task(row: dict[str, object]) -> Task:
         f"_PLUS_ATOL = {float(row['atol'])!r}\n"  # type: ignore[arg-type]
         f"_PLUS_INPUTS = {inputs!r}\n"
     )
-    check = constants + PLUS_CHECK + "\ncheck = _plus_check\n"
+    check = constants + PLUS_CHECK + "\ndef check(candidate):\n    _plus_check(candidate)\n"
     return Task(str(row["task_id"]), str(row["prompt"]), entry, check)
 
 
