@@ -1147,6 +1147,14 @@ MUTANTS = (
         "for samples in NEAR_SAMPLES:",
         ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
     ),
+    Mutant(
+        "mark-rows-break-near",
+        "the mark chosen and reported from rows never marks a top the run time would not",
+        Path("models/verifier/verified.py"),
+        '            and not top.get("breaks_near", False)\n',
+        "",
+        ("tests/ranking/test_verifier_crossfit.py", "-k", "breaks_on_an_empty"),
+    ),
 )
 
 

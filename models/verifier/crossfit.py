@@ -51,6 +51,7 @@ MARK_FIELDS = (
     "examples_passed",
     "samples",
     "near",
+    "breaks_near",
     "inputs",
     "crashes",
     "top",

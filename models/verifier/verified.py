@@ -78,8 +78,14 @@ def tops(rows: list[dict[str, Any]]) -> list[Top]:
         if top["passes_all"] and top.get("near") and total:
             same = sum(weight[id(r)] for r in passing if r["near"] == top["near"])
             share = same / total
-        # A top that did not finish a call near the examples in time is never marked.
-        markable = bool(top["passes_all"]) and "t" not in (top.get("near") or [])
+        # A top that did not finish a call near the examples in time is never marked, nor one
+        # that breaks on an empty argument there (``Candidate.breaks_near``; rows dumped before
+        # it was recorded, and MBPP's unhinted functions, never do).
+        markable = (
+            bool(top["passes_all"])
+            and "t" not in (top.get("near") or [])
+            and not top.get("breaks_near", False)
+        )
         agreeing = sum(
             r["duplicates"]
             for r in task_rows

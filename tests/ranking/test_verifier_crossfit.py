@@ -98,3 +98,48 @@ def test_folds_are_fixed_by_the_task_and_about_even(crossfit: ModuleType) -> Non
     counts = np.bincount([crossfit.fold_of(task) for task in ids], minlength=crossfit.FOLDS)
     assert counts.min() > 0.7 * len(ids) / crossfit.FOLDS
     assert [crossfit.fold_of(task) for task in ids] == [crossfit.fold_of(task) for task in ids]
+
+
+def test_a_top_that_breaks_on_an_empty_argument_is_never_marked_offline(tmp_path: Path) -> None:
+    # The run time never marks a top that raises on an empty list near the examples (HumanEval/9
+    # read `numbers[0]` first); the rows `eval --dump-rows` writes say so, and verified.py, which
+    # chooses and reports the mark from rows, must not mark it either.
+    from codegen_lsp.eval.datasets import task_from_row
+    from codegen_lsp.eval.harness import Harness, load_samples
+    from codegen_lsp.pipeline import Pipeline
+    from codegen_lsp.settings import Settings
+
+    prompt = (
+        "def running_max(numbers: list[int]) -> list[int]:\n"
+        '    """Return the largest number seen so far at each place.\n\n'
+        '    >>> running_max([1, 3, 2])\n    [1, 3, 3]\n    """\n'
+    )
+    reads_first = (
+        "    best = numbers[0]\n    out = []\n    for n in numbers:\n"
+        "        best = max(best, n)\n        out.append(best)\n    return out\n"
+    )
+    task = task_from_row(
+        {
+            "task_id": "T/0",
+            "prompt": prompt,
+            "entry_point": "running_max",
+            "test": "def check(candidate):\n    assert candidate([]) == []\n",
+        }
+    )
+    samples = tmp_path / "samples.jsonl"
+    # Two bodies (the calls near the examples run where passing bodies could part ways).
+    also_first = reads_first.replace("out = []", "out: list[int] = []")
+    bodies = [reads_first, reads_first, also_first]
+    samples.write_text(json.dumps({"task_id": "T/0", "samples": bodies}) + "\n")
+    pipeline = Pipeline(Settings())
+    try:
+        harness = Harness(pipeline, 3, load_samples(samples, [task]), dump_rows=True)
+        (outcome,) = harness.run([task])
+    finally:
+        pipeline.close()
+    (top,) = [row for row in harness.rows if row["top"]]
+    assert top["passes_all"] and top["breaks_near"] and not outcome.verified
+    verified = _module("verified")
+    ((right, markable, *_),) = verified.tops(harness.rows)
+    assert not markable and not right
+    assert verified.tops([{**row, "breaks_near": False} for row in harness.rows])[0][1]

@@ -541,6 +541,7 @@ class Harness:
                         "code": candidate.code,
                         "record": candidate.record,
                         "near": list(candidate.near),
+                        "breaks_near": candidate.breaks_near,
                         "inputs": len(candidate.behaviour),
                         "crashes": round(candidate.crash_share * len(candidate.behaviour)),
                         "top": i == ranked[0].index,
