@@ -6,17 +6,20 @@ dozen marked tops. MBPP train's 374 tasks can join the choice once each task is 
 verifier fitted without it: the tasks are split into :data:`FOLDS` folds, and each fold's rows are
 scored by the shipped configuration (``verifier.json``'s ``configuration``) fitted on the
 training rows of the other folds. Each task's LEVER scores and top candidate are then recomputed
-as ``train.py`` ranks (examples passed first, then P_LM x P_verifier summed over equal
-execution) and written back into the rows, which ``verified.py --choose`` reads::
+as the run time ranks (examples passed first, then P_LM x P_verifier summed over equal
+execution, ties broken as ``combine.rank`` breaks them) and written back into the rows, which
+``verified.py --choose`` reads::
 
     .venv/bin/python models/verifier/crossfit.py \\
         --fit models/verifier/data/mbpp-train-*-rows.jsonl \\
-        --rows out/mtp1/rows.jsonl --out out/mtp1/crossfit-rows.jsonl
+        --rows out/train-1/rows.jsonl --mark \\
+        --out models/verifier/mark/mbpp-train-shown1-crossfit-rows.jsonl
 
-``--fit`` is what the shipped verifier was trained on (base MBPP labels); ``--rows`` is an
-``eval --dump-rows`` run over the same tasks (e.g. ``mbpp-train+``, stricter labels). The
-run-time score also lowers a candidate for crashes on drawn inputs; with examples MBPP rows draw
-none, and ``--check`` reports how often the recomputed top and score match the run's own.
+``--fit`` is what the shipped verifier was trained on; ``--rows`` is an ``eval --dump-rows`` run
+over the same tasks (``mbpp-train``, or ``mbpp-train+`` for its stricter labels). The run-time
+score also lowers a candidate for crashes on drawn inputs; with examples MBPP rows draw none.
+``--check`` rescores with the shipped verifier instead, to see that the run's own tops and
+scores come back.
 """
 
 from __future__ import annotations
@@ -39,8 +42,6 @@ from train import GROUPS, features, fit_mlp, load
 
 FOLDS = 5
 """Folds of MBPP-train tasks; each is scored by a verifier fitted on the other four."""
-
-
 MARK_FIELDS = (
     "task_id",
     "label",
