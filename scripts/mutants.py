@@ -1143,8 +1143,8 @@ MUTANTS = (
         "mark-least-samples",
         "the verified mark is never chosen among rules that rest on one sample",
         Path("models/verifier/verified.py"),
-        "for samples in (n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES):",
-        "for samples in NEAR_SAMPLES:",
+        "WEIGHED_SAMPLES = tuple(n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES)",
+        "WEIGHED_SAMPLES = NEAR_SAMPLES",
         ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
     ),
     Mutant(
@@ -1154,6 +1154,14 @@ MUTANTS = (
         '            and not top.get("breaks_near", False)\n',
         "",
         ("tests/ranking/test_verifier_crossfit.py", "-k", "breaks_on_an_empty"),
+    ),
+    Mutant(
+        "daemon-round-robin",
+        "a shared daemon serves its editors in turn, not first come, first served",
+        PACKAGE / "engine/daemon.py",
+        "                        self._turn = (self._turn + offset + 1) % max(count, 1)\n",
+        "",
+        ("tests/remote/test_shared_engine.py", "-k", "served_in_turn"),
     ),
 )
 

@@ -38,7 +38,7 @@ from codegen_lsp.ranking.combine import lever_scores, near_consensus
 from codegen_lsp.ranking.verifier import DEFAULT_ARTIFACT, FEATURES, VerifierModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train import GROUPS, features, fit_mlp, load
+from train import GROUPS, by_task, features, fit_mlp, load
 
 FOLDS = 5
 """Folds of MBPP-train tasks; each is scored by a verifier fitted on the other four."""
@@ -90,11 +90,8 @@ def rescored(rows: list[dict[str, Any]], probs: np.ndarray) -> list[dict[str, An
     """The rows with each task's LEVER scores and top candidate recomputed from ``probs``."""
     pass_index = FEATURES.index("pass_fraction")
     mean_index = FEATURES.index("mean_logprob")
-    tasks: dict[str, list[int]] = {}
-    for index, row in enumerate(rows):
-        tasks.setdefault(row["task_id"], []).append(index)
     out = [dict(row) for row in rows]
-    for indices in tasks.values():
+    for indices in by_task(rows).values():
         lm = [rows[i]["p_lm"] * rows[i]["duplicates"] for i in indices]
         weights = [w * float(probs[i]) for w, i in zip(lm, indices, strict=True)]
         scores = lever_scores(weights, lm, [rows[i]["group"] for i in indices])

@@ -256,9 +256,8 @@ def _is_sorted(value: list[Any] | tuple[Any, ...]) -> bool:
 def grown_calls(seeds: list[tuple[Any, ...]], rng: random.Random) -> list[tuple[Any, ...]]:
     """The tests' calls, then calls with one argument changed, two, and random ones, shuffled."""
     pairs = length_pairs(seeds)
-    signs = {
-        position: _non_negative(seeds, position) for seed in seeds for position in range(len(seed))
-    }
+    widest = max((len(seed) for seed in seeds), default=0)
+    signs = {position: _non_negative(seeds, position) for position in range(widest)}
     grown: list[tuple[Any, ...]] = []
     for seed in seeds:
         for position, value in enumerate(seed):

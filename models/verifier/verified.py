@@ -40,6 +40,8 @@ many agreeing ones. The choice rows draw 5 samples, where a lone passing sample 
 beside four that failed; a request for one sample (``sampling.n`` 1, the greedy one) has none,
 its likelihood share is 1 whatever it does, and no row here speaks for it. The table still
 prints the one-sample rules."""
+WEIGHED_SAMPLES = tuple(n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES)
+"""The numbers of agreeing samples the choice weighs."""
 
 Top = tuple[bool, bool, float, float, int]
 """Per task: the top is right, it can be marked, its score, its near share, its agreeing samples."""
@@ -158,7 +160,7 @@ def best(found: list[Top]) -> tuple[float, float, int] | None:
     """
     options = []
     for near in NEAR_SHARES:
-        for samples in (n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES):
+        for samples in WEIGHED_SAMPLES:
             threshold = choose(found, near, samples)
             if threshold is not None:
                 count = len(marked(found, threshold, near, samples))
@@ -183,7 +185,7 @@ def write(metadata: Path, found: list[Top], paths: list[Path]) -> None:
         "near_samples": samples,
         "rule": "the most tops marked at >= 95% precision on the choice set, over score "
         f"thresholds, near shares {list(NEAR_SHARES)} and agreeing samples "
-        f"{[n for n in NEAR_SAMPLES if n >= LEAST_SAMPLES]}",
+        f"{list(WEIGHED_SAMPLES)}",
         "chosen_on": [path.name for path in paths],
         "choice": f"{len(right)} of {len(found)} tops marked, {sum(right)} right",
     }
