@@ -1163,6 +1163,38 @@ MUTANTS = (
         "",
         ("tests/remote/test_shared_engine.py", "-k", "served_in_turn"),
     ),
+    Mutant(
+        "raises-as-documented",
+        "among equals, the body raising what its docstring says it raises comes first",
+        PACKAGE / "ranking/combine.py",
+        "                    candidate.raises_as_documented,\n",
+        "",
+        ("tests/ranking/test_combine.py", "-k", "raising_what_the_docstring"),
+    ),
+    Mutant(
+        "crossfit-documented-raise",
+        "offline rescoring breaks ties as the run does, documented raises included",
+        Path("models/verifier/crossfit.py"),
+        '                bool(rows[i].get("raises_as_documented")),\n',
+        "",
+        ("tests/ranking/test_verifier_crossfit.py", "-k", "raising_what"),
+    ),
+    Mutant(
+        "repair-temperature",
+        "the repair round on a failure draws at sampling.repairTemperature",
+        PACKAGE / "pipeline.py",
+        "            sampling.repair_temperature,\n        )",
+        "            None,\n        )",
+        ("tests/pipeline/test_waves.py", "-k", "repair_round_shows"),
+    ),
+    Mutant(
+        "eval-repair-temperature",
+        "eval's repair round draws as hot as the editor's",
+        PACKAGE / "eval/harness.py",
+        "temperature=sampling.repair_temperature if hung is None else None,",
+        "temperature=None,",
+        ("tests/eval/test_harness.py", "-k", "repair_round_is_measured"),
+    ),
 )
 
 

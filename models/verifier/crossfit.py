@@ -53,6 +53,7 @@ MARK_FIELDS = (
     "samples",
     "near",
     "breaks_near",
+    "raises_as_documented",
     "inputs",
     "crashes",
     "top",
@@ -96,14 +97,16 @@ def rescored(rows: list[dict[str, Any]], probs: np.ndarray) -> list[dict[str, An
         weights = [w * float(probs[i]) for w, i in zip(lm, indices, strict=True)]
         scores = lever_scores(weights, lm, [rows[i]["group"] for i in indices])
         # Ties (one behaviour group shares its score) are broken as the run's ranking breaks
-        # them (``combine.rank``): finished every call near the examples, did what most of the
-        # passing bodies did there, likelier per token, drawn first.
+        # them (``combine.rank``): finished every call near the examples, raised what the
+        # docstring says it raises, did what most of the passing bodies did there, likelier per
+        # token, drawn first.
         consensus = _near_consensus([rows[i] for i in indices], lm)
         keys = [
             (
                 rows[i]["features"][pass_index],
                 score,
                 "t" not in (rows[i].get("near") or []),
+                bool(rows[i].get("raises_as_documented")),
                 consensus[k],
                 rows[i]["features"][mean_index],
                 -k,

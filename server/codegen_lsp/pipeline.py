@@ -301,12 +301,14 @@ class Pipeline:
         prompt_format: str | None = None,
         start: int = 0,
         of: int | None = None,
+        temperature: float | None = None,
     ) -> Draw:
         """Sample ``n`` bodies for ``ctx`` and clean them.
 
         ``start`` and ``of`` place these samples in a larger draw made in waves: the progress
         counts from ``start`` up to ``of``, only the first wave holds the greedy sample, and a
         reproducible seed moves on so that a later wave does not repeat the first one's draws.
+        ``temperature`` overrides ``sampling.temperature`` (a repair round's).
         """
         engine = self.engine(progress)
         check_cancel(cancel)
@@ -320,7 +322,7 @@ class Pipeline:
             GenerationRequest(
                 prompt=rendered.text,
                 n=count,
-                temperature=sampling.temperature,
+                temperature=sampling.temperature if temperature is None else temperature,
                 top_p=sampling.top_p,
                 top_k=sampling.top_k,
                 max_new_tokens=sampling.max_new_tokens,
@@ -543,12 +545,14 @@ class Pipeline:
         file: ProjectFile | None = None,
         early: Callable[[GenerationResult], None] | None = None,
         n: int | None = None,
+        temperature: float | None = None,
     ) -> GenerationResult:
         """Sample, run and rank bodies for an already located function.
 
         ``ctx`` already carries its cross-file definitions when it should (:meth:`in_project`);
-        ``file`` chooses the sandbox; ``n`` overrides ``sampling.n``. When no sample passes
-        every example, one repair round follows (``sampling.repairSamples``).
+        ``file`` chooses the sandbox; ``n`` and ``temperature`` override ``sampling.n`` and
+        ``sampling.temperature``. When no sample passes every example, one repair round follows
+        (``sampling.repairSamples``).
         """
         if examples is None:
             examples = execution.docstring_examples(ctx)
@@ -559,7 +563,16 @@ class Pipeline:
 
         def sample(start: int, count: int) -> Draw:
             nonlocal repeated
-            wave = self.draw(ctx, count, feedback, cancel, progress, start=start, of=total)
+            wave = self.draw(
+                ctx,
+                count,
+                feedback,
+                cancel,
+                progress,
+                start=start,
+                of=total,
+                temperature=temperature,
+            )
             if current.strip():  # a repair that writes the failing body again is no repair
                 repeated += wave.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
             return wave
@@ -714,6 +727,7 @@ class Pipeline:
         cancel: threading.Event | None,
         progress: ProgressFn | None,
         file: ProjectFile | None,
+        temperature: float | None = None,
     ) -> GenerationResult:
         """Draw, run and rank ``count`` samples more with ``feedback`` shown: a repair round."""
         return self.implement_context(
@@ -724,6 +738,7 @@ class Pipeline:
             examples=examples,
             file=file,
             n=count,
+            temperature=temperature,
         )
 
     def _repair_slow(
@@ -775,8 +790,17 @@ class Pipeline:
         """
         failure = execution.repair_failure(first.candidates[0].run)
         feedback = prompt_mod.Feedback(first.candidates[0].body, failure)
-        count = self.settings.sampling.repair_samples
-        second = self._again(ctx, feedback, count, examples, cancel, progress, file)
+        sampling = self.settings.sampling
+        second = self._again(
+            ctx,
+            feedback,
+            sampling.repair_samples,
+            examples,
+            cancel,
+            progress,
+            file,
+            sampling.repair_temperature,
+        )
         if not any(execution.passes_every_example(c.run) for c in second.candidates):
             first.notes.append(f"one repair round (on {failure}) found nothing that passes")
             return first

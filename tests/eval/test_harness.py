@@ -346,3 +346,32 @@ def test_a_tie_is_broken_for_the_body_that_leaves_its_arguments_alone(
     # On likelihood alone: a coin toss, or the sort in place.
     assert outcome.top1["mean_logprob"] == (0.5 if in_place_logprob == -0.5 else 0.0)
     assert outcome.top1["combined"] == 1.0
+
+
+def test_the_repair_round_is_measured_as_the_editor_runs_it(tmp_path: Path) -> None:
+    from support.scripted_model import ScriptedModel, body
+
+    task = load_tasks("humaneval")[13]  # greatest_common_divisor, with examples
+    canonical = _humaneval_rows()[13]["canonical_solution"]
+    row = {"task_id": task.task_id, "samples": ["    return a * b\n", "    return a + b\n"]}
+    drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
+    model = ScriptedModel()
+    model.script("It fails this example", [body(textwrap.dedent(canonical))])
+    settings = Settings()
+    settings.model.remote_url = model.url
+    settings.model.remote_retries = 0
+    settings.sampling.prompt_format = "chat"
+    settings.sampling.first_wave = 0
+    settings.sampling.repair_samples = 2
+    settings.ranking.verifier = False
+    pipeline = Pipeline(settings)
+    try:
+        (outcome,) = Harness(pipeline, 2, drawn).run([task])
+    finally:
+        pipeline.close()
+        model.close()
+    # Nothing drawn passed an example; the round, drawn hotter as the editor draws it, did.
+    assert outcome.top1["combined"] == 0.0 and outcome.top1["combined_repair"] == 1.0
+    assert outcome.repaired
+    asked = [r["temperature"] for r in model.stub.requests if r["temperature"]]
+    assert asked == [settings.sampling.repair_temperature], asked

@@ -215,6 +215,14 @@ def test_when_nothing_passes_one_repair_round_shows_the_failure_and_answers(
     assert result.notes[0] == (
         "no sample passed every example; repaired once on `double(-1)` returned 1, expected -2"
     )
+    # The round draws hotter than the first (sampling.repairTemperature): shown its failure,
+    # the model mostly writes the same body again at the usual temperature.
+    temperatures = {
+        "It fails this example" in str(request["prompt"]): request["temperature"]
+        for request in scripted.stub.requests
+        if request["temperature"]  # the greedy sample of each round asks for 0
+    }
+    assert temperatures == {False: 0.8, True: 1.2}, temperatures
 
 
 def test_a_repair_round_that_finds_nothing_leaves_the_answer_and_says_so(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from codegen_lsp.ranking import agreement, combine, verifier
-from codegen_lsp.ranking.candidate import Candidate
+from codegen_lsp.ranking.candidate import Candidate, documented_raises
 from codegen_lsp.settings import RankingSettings
 
 
@@ -433,6 +433,59 @@ def test_among_equals_the_one_doing_what_most_do_near_the_examples_comes_first()
     # Without the calls near the examples, likelihood decides among equals, as before.
     plain = [dataclasses.replace(c, near=()) for c in equals]
     assert order(plain) == ["loner", "second", "third", "failing"]
+
+
+def test_among_equals_the_one_raising_what_the_docstring_says_comes_first() -> None:
+    # "Raise ValueError when currencies mix": every body passes the example (one currency);
+    # near it, the likeliest two return a total for a mix, and one refuses it as documented.
+    mixing = "Add up amounts; raise ValueError when currencies mix.\n>>> total(a)\n3"
+    equals = [
+        dataclasses.replace(cand(code, passed, 2, lp, sig, near=near), description=mixing)
+        for code, passed, lp, sig, near in (
+            ("sums-anyway", 2, -0.1, "s1", ("=1", "=3")),
+            ("sums-again", 2, -0.2, "s1", ("=1", "=3")),
+            ("refuses", 2, -0.5, "s1", ("=1", "!ValueError")),
+            ("fails", 1, -0.01, "s2", ("=1", "!ValueError")),
+        )
+    ]
+    assert order(equals) == ["refuses", "sums-anyway", "sums-again", "fails"]
+    # Raising something else, or a docstring that names no exception: the old order.
+    other = [
+        dataclasses.replace(c, near=("=1", "!KeyError")) if c.code == "refuses" else c
+        for c in equals
+    ]
+    assert order(other)[0] == "sums-anyway"
+    silent = [dataclasses.replace(c, description="Add up amounts.") for c in equals]
+    assert order(silent)[0] == "sums-anyway"
+    # Without examples, the inputs drawn from the signature count as well.
+    drawn = dataclasses.replace(equals[2], near=(), behaviour=("=1", "!ValueError"))
+    assert drawn.raises_as_documented and not equals[0].raises_as_documented
+
+
+@pytest.mark.parametrize(
+    ("description", "names"),
+    [
+        ("Add up amounts; raise ValueError when currencies mix.", {"ValueError"}),
+        (
+            "Look it up. Raises a `KeyError` if absent, throws TypeError else.",
+            {"KeyError", "TypeError"},
+        ),
+        ("Parse.\n\n:param text: the text\n:raises ValueError: when empty\n", {"ValueError"}),
+        (
+            "Parse.\n\n    Raises:\n        KeyError: if missing.\n        OverdrawnError: if\n"
+            "            the balance is short.\n\n    Returns:\n        Int: the total\n",
+            {"KeyError", "OverdrawnError"},
+        ),
+        (
+            "Parse.\n\nRaises\n------\nTypeError\n    If wrong.\n\nNotes\n-----\nNone\n",
+            {"TypeError"},
+        ),
+        ("Raise an error if the list is empty; raises the price.", set()),
+        ("Return the value.", set()),
+    ],
+)
+def test_the_exceptions_a_docstring_says_are_raised(description: str, names: set[str]) -> None:
+    assert documented_raises(description) == names
 
 
 def test_a_candidate_that_hangs_near_the_examples_is_never_verified() -> None:

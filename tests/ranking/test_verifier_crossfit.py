@@ -143,3 +143,34 @@ def test_a_top_that_breaks_on_an_empty_argument_is_never_marked_offline(tmp_path
     ((right, markable, *_),) = verified.tops(harness.rows)
     assert not markable and not right
     assert verified.tops([{**row, "breaks_near": False} for row in harness.rows])[0][1]
+
+
+def test_offline_ties_are_broken_for_the_body_raising_what_the_docstring_says(
+    crossfit: ModuleType,
+) -> None:
+    # Two bodies of one behaviour group on the examples (one LEVER score); near them the
+    # likelier returns a total for a mix of currencies, the other refuses it as documented.
+    # The run's ranking puts the refusing one first (combine.rank); offline rescoring must too.
+    width = len(crossfit.FEATURES)
+    mean = crossfit.FEATURES.index("mean_logprob")
+    passing = crossfit.FEATURES.index("pass_fraction")
+
+    def row(near: list[str], logprob: float, raises: bool) -> dict[str, Any]:
+        features = [0.0] * width
+        features[passing], features[mean] = 1.0, logprob
+        return {
+            "task_id": "T/1",
+            "features": features,
+            "p_lm": 0.8,
+            "duplicates": 1,
+            "group": "g",
+            "passes_all": True,
+            "near": near,
+            "raises_as_documented": raises,
+        }
+
+    rows = [row(["=1", "=3"], -0.1, False), row(["=1", "!ValueError"], -0.5, True)]
+    again = crossfit.rescored(rows, np.array([0.5, 0.5]))
+    assert [r["top"] for r in again] == [False, True]
+    unsaid = [{**r, "raises_as_documented": False} for r in rows]
+    assert [r["top"] for r in crossfit.rescored(unsaid, np.array([0.5, 0.5]))] == [True, False]

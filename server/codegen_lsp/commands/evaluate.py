@@ -126,6 +126,13 @@ def add_parser(subparsers: Any) -> None:
         "(loads the model; sampling.repairSamples) measured as the combined_repair ranker",
     )
     parser.add_argument(
+        "--repair-temperature",
+        type=float,
+        default=Settings().sampling.repair_temperature,
+        help="the sampling temperature of that repair round (sampling.repairTemperature, "
+        "default %(default)s)",
+    )
+    parser.add_argument(
         "--slow-repair-samples",
         type=int,
         default=0,
@@ -191,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
     settings.sampling.enough_passing = args.enough_passing
     settings.sampling.first_wave_without_examples = not args.all_without_examples
     settings.sampling.repair_samples = args.repair_samples
+    settings.sampling.repair_temperature = args.repair_temperature
     settings.sampling.slow_repair_samples = args.slow_repair_samples
     if args.model:
         settings.model.name = args.model
@@ -268,6 +276,7 @@ def run(args: argparse.Namespace) -> int:
         "enough_passing": args.enough_passing,
         "first_wave_without_examples": not args.all_without_examples,
         "repair_samples": args.repair_samples,
+        "repair_temperature": args.repair_temperature,
         "slow_repair_samples": args.slow_repair_samples,
         "repair_rounds": len(harness.repair_seconds),
         "repair_seconds_mean": (

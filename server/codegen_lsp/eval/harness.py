@@ -542,6 +542,7 @@ class Harness:
                         "record": candidate.record,
                         "near": list(candidate.near),
                         "breaks_near": candidate.breaks_near,
+                        "raises_as_documented": candidate.raises_as_documented,
                         "inputs": len(candidate.behaviour),
                         "crashes": round(candidate.crash_share * len(candidate.behaviour)),
                         "top": i == ranked[0].index,
@@ -600,7 +601,15 @@ class Harness:
         does not finish that call in time: the first round's answer then stands.
         """
         feedback = prompt_mod.Feedback(body, failure)
-        draw = self.pipeline.draw(ctx, n=count, feedback=feedback, prompt_format=self.prompt_format)
+        sampling = self.pipeline.settings.sampling
+        draw = self.pipeline.draw(
+            ctx,
+            n=count,
+            feedback=feedback,
+            prompt_format=self.prompt_format,
+            # As the pipeline does: the round on a failure draws hotter, the round for speed not.
+            temperature=sampling.repair_temperature if hung is None else None,
+        )
         current = docstrings.normalised(body)
         draw.drop(lambda drawn: docstrings.normalised(drawn.body) == current)
         self.repairs.append(

@@ -19,6 +19,30 @@ its own name: a module missing from the environment, not a typo, so it is not he
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
 """Words by which a docstring says that some input is refused: raising near the examples is
 then behaviour the description asks for, not an edge case left unhandled."""
+_RAISE_PHRASE = re.compile(
+    r"\b(?i:raise[sd]?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z][A-Za-z0-9_]*)`*"
+    r"|:raises?\s+`*([A-Z][A-Za-z0-9_]*)`*\s*:"
+)
+""""raise ValueError when ...", "raises a `KeyError`", Sphinx's ":raises KeyError:"."""
+_RAISES_SECTION = re.compile(
+    r"^([ \t]*)Raises[ \t]*:?[ \t]*\n(?:[ \t]*-+[ \t]*\n)?((?:\1[ \t]*\S.*\n?)+)", re.M
+)
+"""Google's and NumPy's "Raises" section: a heading, then its lines up to a blank one."""
+_SECTION_ENTRY = re.compile(r"^[ \t]*`*([A-Z][A-Za-z0-9_]*)`*[ \t]*(?::|$)", re.M)
+
+
+def documented_raises(description: str) -> frozenset[str]:
+    """Return the exception classes a docstring says the function raises.
+
+    From a phrase ("raise ValueError when currencies mix"), Sphinx's ``:raises KeyError:``, or
+    an entry of a "Raises" section (Google's ``ValueError: if ...``, NumPy's ``ValueError``).
+    """
+    names = {name for found in _RAISE_PHRASE.findall(description) for name in found if name}
+    for section in _RAISES_SECTION.finditer(description):
+        names.update(_SECTION_ENTRY.findall(section.group(2)))
+    return frozenset(names)
+
+
 REFUSALS = frozenset({"!ValueError"})
 """Behaviour keys of the way Python refuses a value outside a function's domain."""
 TIMED_OUT = "t"
@@ -105,6 +129,18 @@ class Candidate:
         if self.crashes_excused or RAISING_WORDS.search(self.description):
             return False
         return any(unhandled(key) for key in self.near_empty)
+
+    @property
+    def raises_as_documented(self) -> bool:
+        """It raised an exception its docstring says it raises, on a call it was compared on.
+
+        "Raise ValueError when currencies mix": of bodies equal on the examples (which all mix
+        nothing), the one that refuses a mix near them does what the description asks, and
+        the one that never raises it may have left the rule out (or written it as
+        ``item.currency != item.currency``).
+        """
+        wanted = {f"!{name}" for name in documented_raises(self.description)}
+        return bool(wanted) and any(key in wanted for key in (*self.near, *self.behaviour))
 
     @property
     def mean_logprob(self) -> float | None:

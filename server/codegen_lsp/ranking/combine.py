@@ -263,11 +263,13 @@ def rank(
                 parts=parts,
                 # Among equals (one LEVER group shares its score), the body that finished every
                 # call near the examples comes first (a loop before a recursion without memory),
-                # then the one that does what most of them do there, call by call.
+                # then one that raised what its docstring says it raises, then the one that does
+                # what most of them do there, call by call.
                 sort_key=(
                     fraction,
                     score,
                     not candidate.hangs_near,
+                    candidate.raises_as_documented,
                     consensus[index],
                     known_lp,
                     -index,
