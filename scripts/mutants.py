@@ -1172,6 +1172,14 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "raising_what_the_docstring"),
     ),
     Mutant(
+        "documented-raise-no-crash",
+        "without examples, a raise the docstring asks for is not penalised as a crash",
+        PACKAGE / "ranking/combine.py",
+        "candidate.crash_share - broken - documented",
+        "candidate.crash_share - broken",
+        ("tests/ranking/test_combine.py", "-k", "documented_raise_is_no_crash"),
+    ),
+    Mutant(
         "crossfit-documented-raise",
         "offline rescoring breaks ties as the run does, documented raises included",
         Path("models/verifier/crossfit.py"),

@@ -548,3 +548,24 @@ def test_many_samples_agreeing_on_broken_code_lose_to_one_that_runs() -> None:
     assert order([*refusing, runs])[0].startswith("refuses")
     assert runs.broken_share == 0 and broken[0].broken_share == 1 == broken[0].crash_share
     assert refusing[0].broken_share == 0
+
+
+def test_without_examples_a_documented_raise_is_no_crash() -> None:
+    # "Raise ValueError when currencies mix", no examples: on two of four drawn inputs (mixes)
+    # one body refuses as documented, the other sums anyway. Equally likely, neither is
+    # penalised for the refusal, and the one doing what the docstring says comes first.
+    mixing = "Add up amounts; raise ValueError when currencies mix."
+
+    def drawn(code: str, keys: tuple[str, ...], description: str = mixing) -> Candidate:
+        return dataclasses.replace(
+            probed(code, -0.3, "abcd"), behaviour=keys, description=description
+        )
+
+    refuses = drawn("refuses", ("=1", "=2", "!ValueError", "!ValueError"))
+    sums = drawn("sums", ("=1", "=2", "=5", "=7"))
+    assert combine.behaviour_penalty(refuses) == combine.behaviour_penalty(sums) == 1.0
+    assert order([sums, refuses]) == ["refuses", "sums"]
+    # Undocumented, the same refusals count against it; a documented error of broken code too.
+    assert combine.behaviour_penalty(drawn("r", refuses.behaviour, "Add up amounts.")) < 1.0
+    broken = drawn("b", ("=1", "!NameError"), "Add; raises NameError when unsure.")
+    assert broken.documented_share == 0.0 and combine.behaviour_penalty(broken) < 1.0

@@ -110,6 +110,18 @@ class Candidate:
         return sum(not key.startswith("=") for key in self.behaviour) / len(self.behaviour)
 
     @property
+    def documented_share(self) -> float:
+        """Share of the drawn inputs on which it raised an exception its docstring says it raises.
+
+        No crash: "raise ValueError when currencies mix" asks for exactly that on a mix. Broken
+        code (a ``NameError``) stays broken whatever the docstring says.
+        """
+        wanted = {f"!{name}" for name in documented_raises(self.description)} - BROKEN_CODE
+        if not self.behaviour or not wanted:
+            return 0.0
+        return sum(key in wanted for key in self.behaviour) / len(self.behaviour)
+
+    @property
     def hangs_near(self) -> bool:
         """It did not finish some call near the examples in time (``fib4(33)`` recursing)."""
         return TIMED_OUT in self.near

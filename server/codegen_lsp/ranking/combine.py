@@ -74,7 +74,9 @@ WRONG_TYPE_PENALTY = 0.9
 def behaviour_penalty(candidate: Candidate) -> float:
     """Return the factor for a candidate's own crashes and wrong return types on the inputs."""
     broken = candidate.broken_share
-    refused = 0.0 if candidate.crashes_excused else candidate.crash_share - broken
+    # A raise the docstring asks for is no crash.
+    documented = candidate.documented_share
+    refused = 0.0 if candidate.crashes_excused else candidate.crash_share - broken - documented
     crashes = 1.0 - CRASH_PENALTY * refused - BROKEN_PENALTY * broken
     return crashes * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)
 
