@@ -127,7 +127,7 @@ class SamplingSettings:
     when at least `sampling.enoughPassing` of its samples behave as one on every input (the
     same results, no wrong return type, raising on under half of them and never with a
     `NameError` or `AttributeError`); off, all n are drawn."""
-    repair_samples: int = bounded(0, 0, 256)
+    repair_samples: int = bounded(4, 0, 256)
     """When no sample passes every example, draw this many more with the best one's failure shown
     to the model (one repair round, as "Fix with failing example" does) before answering; 0: no
     repair round."""

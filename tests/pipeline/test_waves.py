@@ -119,6 +119,7 @@ def _pipeline(model: ScriptedModel) -> Pipeline:
     settings.sampling.enough_passing = 2
     settings.sampling.prompt_format = "chat"
     settings.ranking.verifier = False
+    settings.sampling.repair_samples = 0  # the waves alone: the repair round's tests set it
     return Pipeline(settings)
 
 
