@@ -19,6 +19,21 @@ its own name: a module missing from the environment, not a typo, so it is not he
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
 """Words by which a docstring says that some input is refused: raising near the examples is
 then behaviour the description asks for, not an edge case left unhandled."""
+REFUSALS = frozenset({"!ValueError"})
+"""Behaviour keys of the way Python refuses a value outside a function's domain."""
+TIMED_OUT = "t"
+"""The behaviour key of a call that did not finish in its time."""
+UNCOMPARABLE = "u"
+"""The behaviour key of a call that returned what could not be compared."""
+UNCOMPARED = frozenset({TIMED_OUT, UNCOMPARABLE})
+"""Behaviour keys that agree with nothing: a timeout, a value that could not be compared."""
+
+
+def unhandled(key: str) -> bool:
+    """Tell a key of an error that is no refusal (``!IndexError``, not ``!ValueError``)."""
+    return key.startswith("!") and key not in REFUSALS
+
+
 _RAISE_PHRASE = re.compile(
     r"\b(?i:raise[sd]?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z][A-Za-z0-9_]*)`*"
     r"|:raises?\s+`*([A-Z][A-Za-z0-9_]*)`*\s*:"
@@ -43,19 +58,9 @@ def documented_raises(description: str) -> frozenset[str]:
     return frozenset(names)
 
 
-REFUSALS = frozenset({"!ValueError"})
-"""Behaviour keys of the way Python refuses a value outside a function's domain."""
-TIMED_OUT = "t"
-"""The behaviour key of a call that did not finish in its time."""
-UNCOMPARABLE = "u"
-"""The behaviour key of a call that returned what could not be compared."""
-UNCOMPARED = frozenset({TIMED_OUT, UNCOMPARABLE})
-"""Behaviour keys that agree with nothing: a timeout, a value that could not be compared."""
-
-
-def unhandled(key: str) -> bool:
-    """Tell a key of an error that is no refusal (``!IndexError``, not ``!ValueError``)."""
-    return key.startswith("!") and key not in REFUSALS
+def documented_keys(description: str) -> frozenset[str]:
+    """Return the behaviour keys of the exceptions the docstring says are raised (``!KeyError``)."""
+    return frozenset(f"!{name}" for name in documented_raises(description))
 
 
 @dataclass
@@ -116,7 +121,7 @@ class Candidate:
         No crash: "raise ValueError when currencies mix" asks for exactly that on a mix. Broken
         code (a ``NameError``) stays broken whatever the docstring says.
         """
-        wanted = {f"!{name}" for name in documented_raises(self.description)} - BROKEN_CODE
+        wanted = documented_keys(self.description) - BROKEN_CODE
         if not self.behaviour or not wanted:
             return 0.0
         return sum(key in wanted for key in self.behaviour) / len(self.behaviour)
@@ -151,8 +156,8 @@ class Candidate:
         the one that never raises it may have left the rule out (or written it as
         ``item.currency != item.currency``).
         """
-        wanted = {f"!{name}" for name in documented_raises(self.description)}
-        return bool(wanted) and any(key in wanted for key in (*self.near, *self.behaviour))
+        wanted = documented_keys(self.description)
+        return any(key in wanted for key in (*self.near, *self.behaviour))
 
     @property
     def mean_logprob(self) -> float | None:
