@@ -146,8 +146,16 @@ class CodegenProtocol(LanguageServerProtocol):
         super()._run_generator(future, gen=gen, result_future=result_future)
 
     def _handle_cancel_notification(self, msg_id: Any) -> None:
+        """Cancel request ``msg_id``; one already answered is no fault.
+
+        A reply and the client's cancel cross on the wire (VS Code cancels the requests of a
+        window it reloads, some already answered): LSP makes that ordinary, pygls would warn.
+        """
         hook = self._cancel_hooks.pop(msg_id, None)
-        super()._handle_cancel_notification(msg_id)
+        if msg_id not in self._request_futures:
+            log.debug("cancel of request %s: already answered", msg_id)
+        else:
+            super()._handle_cancel_notification(msg_id)
         if hook is not None:
             hook()
 
