@@ -1172,6 +1172,22 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "raising_what_the_docstring"),
     ),
     Mutant(
+        "documented-raises-title",
+        "the title says a raise the docstring asks for apart from crashes",
+        PACKAGE / "lsp/evidence.py",
+        'raises = f" · raises as documented on {documented}" if documented else ""',
+        'raises = ""',
+        ("tests/lsp/test_evidence.py", "-k", "asks_for_is_said_apart"),
+    ),
+    Mutant(
+        "documented-raises-counted",
+        "the evidence counts documented raises apart from the crashes",
+        PACKAGE / "ranking/combine.py",
+        "round(candidate.crash_share * inputs_count) - documented",
+        "round(candidate.crash_share * inputs_count)",
+        ("tests/ranking/test_combine.py", "-k", "documented_raise_is_no_crash"),
+    ),
+    Mutant(
         "documented-raise-no-crash",
         "without examples, a raise the docstring asks for is not penalised as a crash",
         PACKAGE / "ranking/combine.py",

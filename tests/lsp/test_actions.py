@@ -29,7 +29,8 @@ PLACEHOLDER = types.Range(
 # Evidence in words, then the code's gist; never a bare number.
 EVIDENCE = re.compile(
     r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run: \S.*|"
-    r"no examples to check|no examples · \d+/\d+ agree on \d+ inputs(?: · raises on \d+)?)"
+    r"no examples to check|no examples · \d+/\d+ agree on \d+ inputs"
+    r"(?: · raises as documented on \d+)?(?: · raises on \d+)?)"
     r"(?: — \S.*)?$"
 )
 

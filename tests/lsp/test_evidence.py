@@ -148,3 +148,21 @@ def test_agreement_that_is_mostly_crashing_says_so() -> None:
     clean = FakeRanked(body="    return 1\n", score_parts=parts | {"crashes": 0.0})
     assert "raises" not in candidate_title(clean, preview=True)
     assert candidate_data(clean)["crashes"] == 0
+
+
+def test_a_raise_the_docstring_asks_for_is_said_apart_from_crashes() -> None:
+    # "Raise KeyError when no item has that sku": refusing 16 unknown skus is the evidence that
+    # it does so, not a fault; a crash beside it is still called one.
+    parts = {"agreement": 7.0, "samples": 8.0, "inputs": 19.0, "crashes": 0.0}
+    documented = FakeRanked(
+        body="    raise KeyError(sku)\n", score_parts=parts | {"documented_raises": 16.0}
+    )
+    title = candidate_title(documented, preview=True)
+    assert "no examples · 7/8 agree on 19 inputs · raises as documented on 16 —" in title
+    assert "raises on" not in title
+    assert candidate_data(documented)["documentedRaises"] == 16
+    assert candidate_data(documented)["crashes"] == 0
+    both = FakeRanked(
+        body="    return 1\n", score_parts=parts | {"documented_raises": 16.0, "crashes": 2.0}
+    )
+    assert "· raises as documented on 16 · raises on 2 —" in candidate_title(both, preview=True)

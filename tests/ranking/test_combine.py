@@ -569,3 +569,11 @@ def test_without_examples_a_documented_raise_is_no_crash() -> None:
     assert combine.behaviour_penalty(drawn("r", refuses.behaviour, "Add up amounts.")) < 1.0
     broken = drawn("b", ("=1", "!NameError"), "Add; raises NameError when unsure.")
     assert broken.documented_share == 0.0 and combine.behaviour_penalty(broken) < 1.0
+    # The evidence counts the documented refusals apart from the crashes, for the title.
+    ranked = combine.rank([sums, refuses], RankingSettings())
+    parts = {[sums, refuses][r.index].code: r.parts for r in ranked}
+    assert parts["refuses"]["documented_raises"] == 2 and parts["refuses"]["crashes"] == 0
+    assert parts["sums"]["documented_raises"] == 0 and parts["sums"]["crashes"] == 0
+    undocumented = drawn("r", refuses.behaviour, "Add up amounts.")
+    (alone,) = combine.rank([undocumented], RankingSettings())
+    assert alone.parts["crashes"] == 2 and alone.parts["documented_raises"] == 0

@@ -53,7 +53,10 @@ def evidence(candidate: RankedCandidate) -> str:
     if run.total == 0 and "inputs" in candidate.score_parts:
         # Compared with its siblings on inputs: say how many samples behaved like it.
         agree, samples, count, crashes = _agreement(candidate)
-        raises = f" · raises on {crashes}" if crashes else ""
+        documented = int(candidate.score_parts.get("documented_raises", 0))
+        # A raise the docstring asks for is part of the evidence, not a fault: said apart.
+        raises = f" · raises as documented on {documented}" if documented else ""
+        raises += f" · raises on {crashes}" if crashes else ""
         return f"no examples · {agree}/{samples} agree on {count} inputs{raises}"
     if run.total == 0:
         return "no examples to check"
@@ -75,8 +78,9 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     """Return a candidate's evidence as data (camelCase), for clients that show more than a title.
 
     Clients read this, never the title: what ran, what passed, the first failure, how many
-    samples agree (on how many inputs, and on how many of those it raised; or how many of the
-    passing ones act alike near the examples), the score and what it means.
+    samples agree (on how many inputs, on how many of those it raised an exception its docstring
+    asks for and on how many it raised otherwise; or how many of the passing ones act alike near
+    the examples), the score and what it means.
     """
     run = candidate.run
     data: dict[str, Any] = {
@@ -95,6 +99,7 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
         data["failure"] = failure
     if run.total == 0 and "inputs" in candidate.score_parts:
         data["agreement"], data["samples"], data["inputs"], data["crashes"] = _agreement(candidate)
+        data["documentedRaises"] = int(candidate.score_parts.get("documented_raises", 0))
     elif candidate.group_size > 1:
         data["agreement"] = candidate.group_size
     near = candidate.score_parts.get("near_agreement")

@@ -219,8 +219,12 @@ def rank(
         if use_behaviour:
             parts["inputs"] = float(len(candidate.behaviour))
             parts["samples"] = float(sum(c.duplicates for c in candidates))
-            # Samples that all raise alike do agree, but the user should see on what.
-            parts["crashes"] = float(round(candidate.crash_share * len(candidate.behaviour)))
+            # Samples that all raise alike do agree, but the user should see on what; a raise
+            # the docstring asks for ("raise KeyError when no item has that sku") is no crash.
+            inputs_count = len(candidate.behaviour)
+            documented = round(candidate.documented_share * inputs_count)
+            parts["crashes"] = float(round(candidate.crash_share * inputs_count) - documented)
+            parts["documented_raises"] = float(documented)
         score = scores[index]
         parts["score"] = score
         near_share = near_shares[index]
