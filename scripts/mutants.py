@@ -1172,6 +1172,22 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "raising_what_the_docstring"),
     ),
     Mutant(
+        "repair-round-hides-body",
+        "the repair round tells the model the failure without showing the body that failed",
+        PACKAGE / "pipeline.py",
+        "failure, show_body=False)",
+        "failure, show_body=True)",
+        ("tests/pipeline/test_waves.py", "-k", "one_repair_round_shows"),
+    ),
+    Mutant(
+        "eval-repair-round-hides-body",
+        "eval's repair round tells the failure without the body, as the editor does",
+        PACKAGE / "eval/harness.py",
+        "show_body=hung is not None",
+        "show_body=True",
+        ("tests/eval/test_harness.py", "-k", "repair_round_is_measured"),
+    ),
+    Mutant(
         "documented-raises-title",
         "the title says a raise the docstring asks for apart from crashes",
         PACKAGE / "lsp/evidence.py",

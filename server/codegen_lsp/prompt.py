@@ -82,6 +82,9 @@ class Feedback:
     failure: str | None
     """E.g. "add(1, 2) returned 4, expected 3"; None when nothing failed."""
     note: str | None = None
+    show_body: bool = True
+    """Show the model the body that failed. The repair round after a first round where nothing
+    passed does not: shown its own failed sample, the 0.5B model mostly writes it again."""
 
 
 def resolve_format(requested: str, engine: PromptEngine) -> Format:
@@ -154,6 +157,11 @@ def stop_sequences(ctx: FunctionContext) -> tuple[str, ...]:
 
 
 def _feedback_text(ctx: FunctionContext, feedback: Feedback) -> str:
+    if not feedback.show_body and feedback.failure:
+        return (
+            f"An earlier attempt at `{ctx.name}` was wrong: it fails this example: "
+            f"{feedback.failure}. Write a correct body."
+        )
     lines = [
         f"The current body of `{ctx.name}` is wrong.",
         "Current body:",

@@ -128,12 +128,12 @@ class SamplingSettings:
     same results, no wrong return type, raising on under half of them and never with a
     `NameError` or `AttributeError`); off, all n are drawn."""
     repair_samples: int = bounded(4, 0, 256)
-    """When no sample passes every example, draw this many more with the best one's failure shown
-    to the model (one repair round, as "Fix with failing example" does) before answering; 0: no
-    repair round."""
+    """When no sample passes every example, draw this many more with the best one's failing
+    example told to the model (one repair round; unlike "Fix with failing example", the body that
+    failed is not shown, or the model writes it again) before answering; 0: no repair round."""
     repair_temperature: float = bounded(1.2, 0.0, 5.0)
-    """The sampling temperature of that repair round. Above `sampling.temperature` because the
-    model, shown its failure, mostly writes the same body again: hotter draws leave it."""
+    """The sampling temperature of that repair round, above `sampling.temperature`: the model,
+    told its failure, tends to write the same body again, and hotter draws leave it."""
     slow_repair_samples: int = bounded(4, 0, 256)
     """When the top candidate passes every example but does not finish the examples' call
     grown larger in time (a recursion without memory: `fib4(31)` after `fib4(6)`), draw this

@@ -356,7 +356,7 @@ def test_the_repair_round_is_measured_as_the_editor_runs_it(tmp_path: Path) -> N
     row = {"task_id": task.task_id, "samples": ["    return a * b\n", "    return a + b\n"]}
     drawn = load_samples(write_samples(tmp_path / "s.jsonl", [row]), [task])
     model = ScriptedModel()
-    model.script("It fails this example", [body(textwrap.dedent(canonical))])
+    model.script("fails this example", [body(textwrap.dedent(canonical))])
     settings = Settings()
     settings.model.remote_url = model.url
     settings.model.remote_retries = 0
@@ -375,3 +375,6 @@ def test_the_repair_round_is_measured_as_the_editor_runs_it(tmp_path: Path) -> N
     assert outcome.repaired
     asked = [r["temperature"] for r in model.stub.requests if r["temperature"]]
     assert asked == [settings.sampling.repair_temperature], asked
+    # Told the failure, as the editor tells it, not shown the failing body.
+    prompts = {str(r["prompt"]) for r in model.stub.requests}
+    assert prompts and all("fails this example" in p and "return a * b" not in p for p in prompts)

@@ -233,7 +233,7 @@ async def test_when_nothing_passes_no_action_is_preferred_and_another_try_is_off
     asked = [p for p in scripted.prompts if re.search(implementing("add"), p, re.DOTALL)]
     # Two draws, each followed by the repair round (sampling.repairSamples, on by default):
     # nothing passed, so the model was shown the failure too, and still nothing passed.
-    repairs = [p for p in asked if "It fails this example" in p]
+    repairs = [p for p in asked if "fails this example" in p]
     assert len(asked) - len(repairs) == 2 and repairs
     # Once the user has asked and nothing passed, the offer is to try again.
     actions = await session.actions(BODY_LINE)

@@ -109,6 +109,12 @@ def test_prompt_formats() -> None:
     )
     assert "# It fails this example: `area(1.0)` returned 0." in repair.text
     assert "# The user says: use pi" in repair.text
+    assert "#     return 0" in repair.text  # the user's repair shows the body it repairs
+    told = build_prompt(
+        ctx, "raw", engine, Feedback("    return 0", "`area(1.0)` returned 0", show_body=False)
+    )
+    assert "it fails this example: `area(1.0)` returned 0." in told.text
+    assert "return 0\n" not in told.text.split('"""')[0]  # the failed body is not shown
 
 
 def test_format_falls_back_when_the_model_lacks_it() -> None:

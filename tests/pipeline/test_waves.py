@@ -203,7 +203,7 @@ def test_when_nothing_passes_one_repair_round_shows_the_failure_and_answers(
 ) -> None:
     scripted.script(implementing("double"), [body(WRONG.strip())])
     # The repair prompt quotes the failing example; its answer is right.
-    scripted.script(r"It fails this example: `double\(-1\)` returned 1", [body(RIGHT.strip())])
+    scripted.script(r"fails this example: `double\(-1\)` returned 1", [body(RIGHT.strip())])
     pipeline = _repairing_pipeline(scripted, 2)
     try:
         result = pipeline.implement(SOURCE, 0)
@@ -219,11 +219,15 @@ def test_when_nothing_passes_one_repair_round_shows_the_failure_and_answers(
     # The round draws hotter than the first (sampling.repairTemperature): shown its failure,
     # the model mostly writes the same body again at the usual temperature.
     temperatures = {
-        "It fails this example" in str(request["prompt"]): request["temperature"]
+        "fails this example" in str(request["prompt"]): request["temperature"]
         for request in scripted.stub.requests
         if request["temperature"]  # the greedy sample of each round asks for 0
     }
     assert temperatures == {False: 0.8, True: 1.2}, temperatures
+    # It is told the failure, not shown the body that failed: shown it, the model mostly
+    # writes that body again.
+    repair_prompts = [p for p in scripted.prompts if "fails this example" in p]
+    assert repair_prompts and all(WRONG.strip() not in p for p in repair_prompts)
 
 
 def test_a_repair_round_that_finds_nothing_leaves_the_answer_and_says_so(
@@ -237,7 +241,7 @@ def test_a_repair_round_that_finds_nothing_leaves_the_answer_and_says_so(
         pipeline.close()
     assert [c.body.strip() for c in result.candidates] == [WRONG.strip()]
     assert any("one repair round" in note and "found nothing" in note for note in result.notes)
-    asked = [p for p in scripted.prompts if "It fails this example" in p]
+    asked = [p for p in scripted.prompts if "fails this example" in p]
     assert asked  # the round ran
 
 
@@ -248,7 +252,7 @@ def test_without_the_setting_there_is_no_repair_round(scripted: ScriptedModel) -
         pipeline.implement(SOURCE, 0)
     finally:
         pipeline.close()
-    assert not [p for p in scripted.prompts if "It fails this example" in p]
+    assert not [p for p in scripted.prompts if "fails this example" in p]
 
 
 NO_EXAMPLES = 'def double(x: int) -> int:\n    """Double x."""\n'

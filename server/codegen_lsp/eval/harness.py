@@ -600,7 +600,9 @@ class Harness:
         repaired sample passes every example, or (``hung``: a round for speed) the repaired top
         does not finish that call in time: the first round's answer then stands.
         """
-        feedback = prompt_mod.Feedback(body, failure)
+        # As the pipeline does: the round on a failure tells the failure without the body, the
+        # round for speed shows the body that was too slow.
+        feedback = prompt_mod.Feedback(body, failure, show_body=hung is not None)
         sampling = self.pipeline.settings.sampling
         draw = self.pipeline.draw(
             ctx,
