@@ -1188,6 +1188,14 @@ MUTANTS = (
         ("tests/eval/test_harness.py", "-k", "repair_round_is_measured"),
     ),
     Mutant(
+        "documented-raise-not-on-empty",
+        "a documented raise on an empty argument near the examples is no sign of the rule",
+        PACKAGE / "ranking/candidate.py",
+        "raised -= Counter(key for key in self.near_empty if key in wanted)",
+        "raised -= Counter()",
+        ("tests/ranking/test_combine.py", "-k", "empty_argument_is_no_sign"),
+    ),
+    Mutant(
         "documented-raises-title",
         "the title says a raise the docstring asks for apart from crashes",
         PACKAGE / "lsp/evidence.py",

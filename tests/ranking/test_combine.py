@@ -462,6 +462,30 @@ def test_among_equals_the_one_raising_what_the_docstring_says_comes_first() -> N
     assert drawn.raises_as_documented and not equals[0].raises_as_documented
 
 
+def test_a_documented_raise_on_an_empty_argument_is_no_sign_of_the_rule() -> None:
+    # `total([])` near the example: a body that refuses it with a ValueError (as `max([])`
+    # would) and sums a mix has not followed "raise ValueError when currencies mix"; the body
+    # that refuses the mix has, and comes first though less likely.
+    mixing = "Add up amounts; raise ValueError when currencies mix.\n>>> total(a)\n3"
+    refuses_empty = dataclasses.replace(
+        cand("refuses-empty", 2, 2, -0.1, "s1", near=("!ValueError", "=3")),
+        near_empty=("!ValueError",),
+        description=mixing,
+    )
+    refuses_mix = dataclasses.replace(
+        cand("refuses-mix", 2, 2, -0.5, "s1", near=("!IndexError", "!ValueError")),
+        near_empty=("!IndexError",),
+        description=mixing,
+    )
+    assert not refuses_empty.raises_as_documented and refuses_mix.raises_as_documented
+    assert order([refuses_empty, refuses_mix]) == ["refuses-mix", "refuses-empty"]
+    # Where the docstring speaks of emptiness, refusing an empty argument is the rule.
+    empty_rule = dataclasses.replace(
+        refuses_empty, description="Add up; raise ValueError when items is empty.\n>>> total(a)\n3"
+    )
+    assert empty_rule.raises_as_documented
+
+
 @pytest.mark.parametrize(
     ("description", "names"),
     [

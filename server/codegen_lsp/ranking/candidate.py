@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 BROKEN_CODE = frozenset(
@@ -44,6 +45,10 @@ _RAISES_SECTION = re.compile(
 )
 """Google's and NumPy's "Raises" section: a heading, then its lines up to a blank one."""
 _SECTION_ENTRY = re.compile(r"^[ \t]*`*([A-Z][A-Za-z0-9_]*)`*[ \t]*(?::|$)", re.M)
+_EMPTINESS = re.compile(
+    r"\b(empty|nothing|none given|no (?:items?|elements?|values?|entries|lines|numbers))\b", re.I
+)
+"""Words by which a docstring speaks of an empty input, so a raise on one may be the rule."""
 
 
 def documented_raises(description: str) -> frozenset[str]:
@@ -154,10 +159,22 @@ class Candidate:
         "Raise ValueError when currencies mix": of bodies equal on the examples (which all mix
         nothing), the one that refuses a mix near them does what the description asks, and
         the one that never raises it may have left the rule out (or written it as
-        ``item.currency != item.currency``).
+        ``item.currency != item.currency``). A raise on an empty argument near the examples
+        counts only when the docstring speaks of emptiness: a body that refuses ``total([])``
+        and sums a mix has not followed the rule.
         """
         wanted = documented_keys(self.description)
-        return any(key in wanted for key in (*self.near, *self.behaviour))
+        if not wanted:
+            return False
+        if any(key in wanted for key in self.behaviour):
+            return True
+        raised = Counter(key for key in self.near if key in wanted)
+        if not _EMPTINESS.search(self.description):
+            # On an empty argument many bodies refuse for reasons of their own (``max([])``'s
+            # ValueError, a check that nothing was given): unless the docstring speaks of
+            # emptiness, that is no sign of its rule ("when currencies mix").
+            raised -= Counter(key for key in self.near_empty if key in wanted)
+        return sum(raised.values()) > 0
 
     @property
     def mean_logprob(self) -> float | None:
