@@ -1196,6 +1196,14 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "empty_argument_is_no_sign"),
     ),
     Mutant(
+        "enum-reading",
+        "an Enum's summary shows how a member reads (its name and value), after the members",
+        PACKAGE / "summaries.py",
+        "        members.insert(after_fields, _INDENT + reading)\n",
+        "        pass\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "enum"),
+    ),
+    Mutant(
         "documented-raises-title",
         "the title says a raise the docstring asks for apart from crashes",
         PACKAGE / "lsp/evidence.py",

@@ -43,14 +43,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from codegen_lsp import inputs
+from codegen_lsp import inputs, summaries
 from codegen_lsp.context import FunctionContext, is_placeholder
 
 MAX_DEPTH = 3
 """How deep one class's fields may build another class (a tree of nodes stops here)."""
 MAX_FILLS = 3
 """At most this many calls of a class's own filling methods follow its constructor."""
-_ENUM_BASES = {"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"}
 
 
 @dataclass(frozen=True)
@@ -61,16 +60,6 @@ class Built:
 
     def __repr__(self) -> str:
         return self.source
-
-
-def _base_names(node: ast.ClassDef) -> set[str]:
-    names = set()
-    for base in node.bases:
-        if isinstance(base, ast.Name):
-            names.add(base.id)
-        elif isinstance(base, ast.Attribute):
-            names.add(base.attr)
-    return names
 
 
 def _enum_members(node: ast.ClassDef) -> list[str]:
@@ -232,7 +221,7 @@ class ClassBuilds:
         node = self._classes.get(name)
         if node is None or self._depth >= MAX_DEPTH:
             raise inputs.Unsupported(name)
-        if _base_names(node) & _ENUM_BASES:
+        if summaries.is_enum(node):
             members = _enum_members(node)
             if not members:
                 raise inputs.Unsupported(name)
@@ -385,7 +374,7 @@ def field_defaults(ctx: FunctionContext) -> dict[str, dict[str, str]]:
 
 def _takes(node: ast.ClassDef) -> inputs.Takes | None:
     """Return what ``node``'s constructor takes; None when the definition does not say."""
-    if _base_names(node) & _ENUM_BASES:
+    if summaries.is_enum(node):
         return None  # members are named, not built
     init = next(
         (s for s in node.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None

@@ -19,6 +19,9 @@ MAX_CLASS_MEMBERS = 60
 MAX_LINE_CHARS = 160
 """A field's or constant's line is cut after this many characters."""
 
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag"})
+"""Bases that make a class an Enum (as written, or as the last part of ``enum.Enum``)."""
+
 _INDENT = "    "
 Definition = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -74,9 +77,11 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
     members: list[str] = []
     body = node.body[1:] if doc else node.body
     typed = _typed_attributes(node)
+    after_fields = 0  # where an Enum's reading goes: after its members
     for stmt in body:
         if isinstance(stmt, ast.Assign | ast.AnnAssign):
             members.append(_INDENT + statement_text(stmt, source))
+            after_fields = len(members)
         elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             if stmt.name == exclude:
                 continue
@@ -90,12 +95,49 @@ def class_lines(node: ast.ClassDef, source: str, exclude: str | None) -> list[st
                 members.append(f"{_INDENT}{header(stmt)} ...")
         elif isinstance(stmt, ast.ClassDef):
             members.append(f"{_INDENT}{header(stmt)} ...")
+    reading = enum_reading(node)
+    if reading is not None:
+        members.insert(after_fields, _INDENT + reading)
     if len(members) > MAX_CLASS_MEMBERS:
         left = len(members) - MAX_CLASS_MEMBERS
         members = [*members[:MAX_CLASS_MEMBERS], f"{_INDENT}# ... {left} more lines"]
     if not members and not doc:
         members.append(f"{_INDENT}...")
     return lines + members
+
+
+def is_enum(node: ast.ClassDef) -> bool:
+    """Tell a class one of whose bases is an Enum (``Enum``, ``enum.IntEnum``...)."""
+    names = set()
+    for base in node.bases:
+        if isinstance(base, ast.Name):
+            names.add(base.id)
+        elif isinstance(base, ast.Attribute):
+            names.add(base.attr)
+    return bool(names & ENUM_BASES)
+
+
+def enum_reading(node: ast.ClassDef) -> str | None:
+    """Return a comment that shows how a member of an Enum reads, else None.
+
+    ``# Color.RED.value == 'red'``: shown only ``RED = "red"``, the default model takes a
+    member for its value and writes ``color.upper()`` (every sample, in ten seeds of ten);
+    shown this line, it writes ``color.value.upper()`` (ten of ten). The member's name too
+    (``Color.RED.name == 'RED'``) did as well there and worse on the project bench's enum
+    tasks. None for a class that is no Enum or whose first member's value is no short literal
+    (``auto()``).
+    """
+    if not is_enum(node):
+        return None
+    for stmt in node.body:
+        target = _only_target(stmt)
+        if not isinstance(target, ast.Name) or target.id.startswith("_"):
+            continue
+        assert isinstance(stmt, ast.Assign)  # _only_target found its one target
+        if not _short_literal(stmt.value) or isinstance(stmt.value, ast.Call):
+            return None
+        return f"# {node.name}.{target.id}.value == {ast.unparse(stmt.value)}"
+    return None
 
 
 SHOWN_WRITES = 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import logging
 import subprocess
@@ -186,6 +187,29 @@ def test_an_enum_in_an_annotation_lists_its_members(write: Write) -> None:
     assert "@property\n    def ink(self) -> str: ..." in colour.text
     assert "INK_" not in colour.text
     assert result.unresolved == ["Optional"]  # the standard library's: the model knows it
+    # After the members, how one reads: shown only `RED = "r"`, the model takes a member for
+    # its value (`colour.upper()`).
+    assert "    BLUE = \"b\"\n    # Colour.RED.value == 'r'\n" in colour.text
+
+
+@pytest.mark.parametrize(
+    ("source", "reading"),
+    [
+        ("class Level(IntEnum):\n    _ignore_ = []\n    LOW = 1\n", "Level.LOW.value == 1"),
+        ("class Mode(enum.Flag):\n    R = 4\n    W = 2\n", "# Mode.R.value == 4"),
+        ("class Level(Enum):\n    LOW = auto()\n", None),  # no literal value to show
+        ("class Pt:\n    X = 1\n", None),  # no Enum
+        ("class Empty(Enum):\n    pass\n", None),
+    ],
+)
+def test_an_enums_reading_shows_a_members_name_and_value(source: str, reading: str | None) -> None:
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    found = summaries.enum_reading(node)
+    assert (found is None) if reading is None else (found is not None and reading in found)
+    assert (reading is None) or any(
+        reading in line for line in summaries.class_lines(node, source, None)
+    )
 
 
 def test_the_types_of_a_shown_classs_fields_come_one_level_deep(write: Write) -> None:
