@@ -222,8 +222,8 @@ MUTANTS = (
         "crashes-in-title",
         "a title that counts agreeing samples says on how many inputs the candidate raised",
         PACKAGE / "lsp/evidence.py",
-        'raises = f" · raises on {crashes}" if crashes else ""',
-        'raises = ""',
+        'raises += f" · raises on {crashes}" if crashes else ""',
+        'raises += ""',
         ("tests/lsp/test_evidence.py",),
     ),
     Mutant(
@@ -884,8 +884,8 @@ MUTANTS = (
         "crashes-never-excused",
         "without type hints a crash on a proposed input counts against the body all the same",
         PACKAGE / "ranking" / "combine.py",
-        "    refused = 0.0 if candidate.crashes_excused else candidate.crash_share - broken\n",
-        "    refused = candidate.crash_share - broken\n",
+        "0.0 if candidate.crashes_excused else candidate.crash_share - broken - documented",
+        "candidate.crash_share - broken - documented",
         ("tests/ranking/test_combine.py", "-k", "type_hints"),
     ),
     Mutant(
