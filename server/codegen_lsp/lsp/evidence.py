@@ -52,8 +52,7 @@ def evidence(candidate: RankedCandidate) -> str:
         return f"does not run: {_short(run.error, _TITLE_ERROR)}"
     if run.total == 0 and "inputs" in candidate.score_parts:
         # Compared with its siblings on inputs: say how many samples behaved like it.
-        agree, samples, count, crashes = _agreement(candidate)
-        documented = int(candidate.score_parts.get("documented_raises", 0))
+        agree, samples, count, documented, crashes = _agreement(candidate)
         # A raise the docstring asks for is part of the evidence, not a fault: said apart.
         raises = f" · raises as documented on {documented}" if documented else ""
         raises += f" · raises on {crashes}" if crashes else ""
@@ -63,13 +62,18 @@ def evidence(candidate: RankedCandidate) -> str:
     return f"{run.passed}/{run.total} examples pass"
 
 
-def _agreement(candidate: RankedCandidate) -> tuple[int, int, int, int]:
-    """Return (samples alike, samples, inputs, inputs it raised on) from the score's parts."""
+def _agreement(candidate: RankedCandidate) -> tuple[int, int, int, int, int]:
+    """Return the score's parts on inputs, as counts.
+
+    Samples alike, samples, inputs, and of those inputs the ones it raised on as its docstring
+    says and the ones it raised on otherwise.
+    """
     parts = candidate.score_parts
     return (
         int(parts.get("agreement", 0)),
         int(parts.get("samples", 0)),
         int(parts.get("inputs", 0)),
+        int(parts.get("documented_raises", 0)),
         int(parts.get("crashes", 0)),
     )
 
@@ -98,8 +102,13 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     if failure is not None:
         data["failure"] = failure
     if run.total == 0 and "inputs" in candidate.score_parts:
-        data["agreement"], data["samples"], data["inputs"], data["crashes"] = _agreement(candidate)
-        data["documentedRaises"] = int(candidate.score_parts.get("documented_raises", 0))
+        (
+            data["agreement"],
+            data["samples"],
+            data["inputs"],
+            data["documentedRaises"],
+            data["crashes"],
+        ) = _agreement(candidate)
     elif candidate.group_size > 1:
         data["agreement"] = candidate.group_size
     near = candidate.score_parts.get("near_agreement")

@@ -6,6 +6,7 @@ sample's log-probabilities and the sandbox's run on the docstring's examples.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -63,8 +64,12 @@ def documented_raises(description: str) -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=256)
 def documented_keys(description: str) -> frozenset[str]:
-    """Return the behaviour keys of the exceptions the docstring says are raised (``!KeyError``)."""
+    """Return the behaviour keys of the exceptions the docstring says are raised (``!KeyError``).
+
+    Cached: every candidate of a request reads the same docstring, several times in a ranking.
+    """
     return frozenset(f"!{name}" for name in documented_raises(description))
 
 
