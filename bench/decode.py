@@ -18,6 +18,8 @@ The last line is one JSON object with every figure.
 
 ``--precisions int4,int4+int8`` adds the int4 graph with its int8 graph (``model.int8Graph``:
 the prompt and steps of 3 or more rows on int8), whose weight traffic per token counts int4's.
+Its rows share one copy of the prompt's cache (``engine.prompt_sharing``); ``int4+int8-copies``
+is the same with a copy per row, as before that.
 
 ``--prompt-lookup`` instead compares batch-1 decoding of the int4 model with and without
 speculative prompt-lookup drafts (``sampling.promptLookup``), greedy and sampled, on a prompt
@@ -184,6 +186,8 @@ def measure_engine(
 
 INT4_WITH_INT8 = "int4+int8"
 """The ``--precisions`` name of the int4 graph run with its int8 graph (``model.int8Graph``)."""
+INT4_WITH_INT8_COPIES = "int4+int8-copies"
+"""The same with the prompt's cache copied to every row (no shared prompt)."""
 
 
 def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
@@ -198,7 +202,7 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
         directory = candidate
     elif args.device == "cuda" and args.precision == "int4":
         directory = models.export(args.model, "int4", target="cuda")
-    elif args.precision == INT4_WITH_INT8:
+    elif args.precision in (INT4_WITH_INT8, INT4_WITH_INT8_COPIES):
         directory = models.export(args.model, "int4")
         int8_directory = models.export_int8_graph(args.model)
     else:
@@ -211,13 +215,14 @@ def worker_onnx(args: argparse.Namespace) -> dict[str, Any]:
         arena=args.arena,
         spin=args.spin,
         int8_directory=int8_directory,
+        shared_prompt=args.precision != INT4_WITH_INT8_COPIES,
     )
     figures = measure_engine(engine, args.new_tokens, args.batch, bench_prompt(args.prefix_lines))
     figures["cache"] = "shared-buffer" if engine.shared_buffer else "plain"
     weights = sum(p.stat().st_size for p in directory.glob("model.onnx*"))
     config = engine.facts.config
     # The embedding table is read one row per token: not part of the per-token weight traffic.
-    precision = "int4" if args.precision == INT4_WITH_INT8 else args.precision
+    precision = "int4" if args.precision.startswith(INT4_WITH_INT8) else args.precision
     if candidate.is_dir():  # an exported directory says its own precision
         precision = str(models.read_manifest(directory).get("precision", precision))
     bytes_per_embedding_weight = {"int4": 0.5 + 4 / 32}.get(precision, 4.0)

@@ -108,3 +108,37 @@ def test_prompt_lookup_keeps_greedy_output_and_accepts_drafts(engine) -> None:
     # int4's kernels round a several-position pass differently from a one-position step (as
     # they do a prefill chunk): logits differ by up to about 0.2, log-probs by up to 0.1.
     np.testing.assert_allclose(drafted.logprobs, plain.logprobs, atol=0.15)
+
+
+def test_rows_over_one_copy_of_a_long_prompt_compute_what_copies_compute(engine) -> None:
+    # An editor's prompt: the file's helpers before the function (here the standard library's
+    # textwrap module), about 1,500 tokens that the 8 rows of a request read at every step.
+    import inspect
+    import textwrap
+
+    from codegen_lsp.engine.local import prepare_int8_graph
+    from codegen_lsp.engine.onnx_backend import OnnxEngine
+
+    assert isinstance(engine, OnnxEngine) and engine.shares_prompt
+    int8_graph = prepare_int8_graph(ModelSettings(threads=2), engine.directory)
+    copies = OnnxEngine(
+        engine.directory, device="cpu", threads=2, int8_directory=int8_graph, shared_prompt=False
+    )
+    ids = engine.facts.encode(inspect.getsource(textwrap) + "\n\n" + PROMPT)[-1500:]
+    fed = engine.facts.encode("    return text == text[::-1]\n")
+    logits = {}
+    for name, model in (("shared", engine), ("copies", copies)):
+        _, state = model.prefill(ids, len(ids) - 1, len(ids) + len(fed) + 1)
+        state = model.expand(state, 8)
+        steps = []
+        for token in fed:  # every row fed the same text, each over its own positions
+            step, state = model.step(np.full(8, token, dtype=np.int64), state)
+            steps.append(np.array(step))
+        logits[name] = np.stack(steps)
+    # The int8 graph rounds its activations per pass, so a pass of 8 positions in one row and
+    # one of 8 rows differ a little (as a prefill chunk and steps do); a row that saw its
+    # siblings' positions, or sat at the wrong rotary position, would differ by several units.
+    difference = np.abs(logits["shared"] - logits["copies"]).max(axis=-1)
+    assert difference.max() < 2.0, difference
+    same_choice = logits["shared"].argmax(-1) == logits["copies"].argmax(-1)
+    assert same_choice.mean() >= 0.9, same_choice

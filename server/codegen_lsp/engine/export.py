@@ -340,8 +340,55 @@ def genai_int8(hf_dir: Path, output: Path) -> None:
         int8.mkdir()
         quantize_int8(build / "model.onnx", int8 / "model.onnx")
         quantize_int4(onnx.load(str(int8 / "model.onnx")), output / "model.onnx", ("Gather",))
+        add_row_inputs(output / "model.onnx")
         _copy_side_files(build, output)
     _copy_hf_files(hf_dir, output)
+
+
+ROW_INPUTS = ("position_ids", "attention_bias")
+"""The inputs :func:`add_row_inputs` gives a graph, in GroupQueryAttention's input slots 9, 10."""
+
+
+def add_row_inputs(model_file: Path) -> None:
+    """Let the rows of a batch share one copy of their prompt's cache (rewrites ``model_file``).
+
+    Wires two graph inputs into every GroupQueryAttention node: ``position_ids`` (int64
+    [batch, sequence]; each new position's rotary position, no longer implied by where it
+    sits in the cache) and ``attention_bias`` (float32 [1, 1, sequence, total]; added to the
+    attention scores: -inf hides a cached position from a new one). With them N samples of one
+    prompt decode as one cache row: the prompt once, then each step's N new positions side by
+    side, each seeing the prompt and its own row's positions only
+    (:mod:`codegen_lsp.engine.prompt_sharing`). Only the graph is rewritten: the weights stay
+    in their external data file.
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(str(model_file), load_external_data=False)
+    graph = model.graph
+    attention = [node for node in graph.node if node.op_type == "GroupQueryAttention"]
+    if not attention:
+        raise StepError(f"{model_file} has no GroupQueryAttention node to give row inputs")
+    declared = {item.name for item in graph.input}
+    if "position_ids" not in declared:
+        graph.input.append(
+            helper.make_tensor_value_info(
+                "position_ids", TensorProto.INT64, ["batch_size", "sequence_length"]
+            )
+        )
+    if "attention_bias" not in declared:
+        graph.input.append(
+            helper.make_tensor_value_info(
+                "attention_bias",
+                TensorProto.FLOAT,
+                [1, 1, "sequence_length", "total_sequence_length"],
+            )
+        )
+    for node in attention:
+        while len(node.input) < 11:
+            node.input.append("")
+        node.input[9], node.input[10] = ROW_INPUTS
+    onnx.save(model, str(model_file))
 
 
 def _run_genai_builder(

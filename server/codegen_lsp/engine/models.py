@@ -622,7 +622,9 @@ def export(
 
 INT8_GRAPH_DIR = "onnx-int8-genai"
 """The cache directory of a model's int8 graph for the CPU (see :func:`export_int8_graph`)."""
-INT8_GRAPH_RECIPE = 1
+INT8_GRAPH_RECIPE = 2
+"""2 (2026-12-06): the graph takes ``position_ids`` and ``attention_bias``, so that the rows of
+a request share one copy of their prompt's cache (``export.add_row_inputs``)."""
 
 
 def export_int8_graph(name: str, cache: str = "", progress: Progress | None = None) -> Path:

@@ -28,6 +28,13 @@ declare the same cache, so each reads and writes the other's buffers: the int8 g
 prompt and decodes the steps of ``wide_rows`` or more rows (N samples at once), the int4 graph
 decodes the rest, and verifies drafts (one row), so greedy decoding with drafts stays exact.
 
+The rows of a request share one copy of the prompt's cache where the int8 graph takes row
+inputs (``export.add_row_inputs``; ``shared_prompt``): from ``wide_rows`` rows on, the prompt
+is kept once and each step appends one position per row beside the others', each row seeing the
+prompt and its own positions only (:mod:`codegen_lsp.engine.prompt_sharing`). A step then reads
+the prompt's keys and values once instead of once per row. When fewer rows are left, each one's
+positions are copied into a cache of its own and decoding goes on as above.
+
 Speculative decoding (see :mod:`codegen_lsp.engine.decoding`) feeds one row several positions in
 a pass, as a prefill chunk does, and rolls the cache back afterwards: for the shared buffer the
 rolled-back positions are simply overwritten later (only the length moves), for the plain cache
@@ -50,6 +57,7 @@ import numpy.typing as npt
 
 from codegen_lsp.engine.decoding import DecodingEngine, TokenizerFacts
 from codegen_lsp.engine.models import KEEP_INPUT, ModelError, read_manifest
+from codegen_lsp.engine.prompt_sharing import SharedPrompt
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +84,14 @@ class OnnxState:
     logits: tuple[Any, np.ndarray | None] | None = None
     stepper: Any = None
     """The session ``binding`` belongs to, which runs the steps."""
+    layout: SharedPrompt | None = None
+    """Set when the rows share one cache row over their prompt (the buffers hold one row)."""
 
     @property
     def rows(self) -> int:
-        """How many rows the cache holds."""
+        """How many rows decode from the cache."""
+        if self.layout is not None:
+            return len(self.layout.rows)
         first = self.past[0]
         return int(first.shape[0] if isinstance(first, np.ndarray) else first.shape()[0])
 
@@ -144,6 +156,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         arena: bool = False,
         spin: bool = False,
         int8_directory: Path | None = None,
+        shared_prompt: bool = True,
     ) -> None:
         """Load ``directory``'s model.onnx.
 
@@ -151,7 +164,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         module docstring); False forces the plain one. ``arena`` turns on ONNX Runtime's CPU
         memory arena (bench/decode.py measures both). ``spin`` lets the intra-op threads
         spin between operators (``model.spin``). ``int8_directory`` holds the int8 graph that
-        shares the cache (see the module docstring).
+        shares the cache; ``shared_prompt`` lets the rows of a request share their prompt's
+        cache where that graph can (both in the module docstring).
         """
         import onnxruntime as ort
 
@@ -230,19 +244,29 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         self.copy_through_host = self.device != "cpu"
         self._ort = ort
         self.int8_session = self.session
+        self.int8_input_names = self.input_names
         # Rows from which a step runs faster on the int8 graph (AMD EPYC, AVX2, 2 threads:
         # 38 against 34 ms at 3 rows, 97 against 64 at 8; 28 against 30 at 2).
         self.wide_rows = WIDE_STEP_ROWS if int8_directory is not None else sys.maxsize
         if int8_directory is not None:
             self.int8_session = self._load_int8(int8_directory, options)
+            self.int8_input_names = {item.name for item in self.int8_session.get_inputs()} | {
+                item.name for item in self.int8_session.get_overridable_initializers()
+            }
+        self.shares_prompt = (
+            shared_prompt
+            and int8_directory is not None
+            and {"position_ids", "attention_bias"} <= self.int8_input_names
+        )
         log.info(
-            "loaded %s on %s (%s), %d layers, context %d, %s cache",
+            "loaded %s on %s (%s), %d layers, context %d, %s cache%s",
             self.name,
             self.device,
             ",".join(self.providers),
             len(self.past_names) // 2,
             self.context_length,
             "shared-buffer" if self.shared_buffer else "plain",
+            ", one prompt cache for the rows" if self.shares_prompt else "",
         )
 
     def _load_int8(self, directory: Path, options: Any) -> Any:
@@ -326,12 +350,20 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         """Copy the prompt's cache to ``rows`` rows."""
         if rows == 1:
             return state
+        if state.capacity and self.shares_prompt and rows >= self.wide_rows:
+            return self._share(state, rows)
         if state.capacity:
             return self._gather(state, np.zeros(rows, dtype=np.int64), state.capacity)
         return OnnxState([np.repeat(p, rows, axis=0) for p in state.past], state.length)
 
     def select(self, state: OnnxState, rows: npt.NDArray[np.int64]) -> OnnxState:
         """Keep the cache rows still decoding (``state`` is not to be used afterwards)."""
+        if state.layout is not None:
+            if len(rows) >= self.wide_rows:
+                state.layout.keep(rows)
+                state.binding = None  # the logits buffer is one position per row
+                return state
+            return self._unshare(state, rows)
         if state.capacity:
             if (
                 state.hosts
@@ -364,6 +396,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         With the shared-buffer cache the returned logits are a view of the bound logits buffer
         (on CPU): valid until the next step on the same state; copy them to keep them longer.
         """
+        if state.layout is not None:
+            return np.asarray(self._step_rows(tokens, state), dtype=np.float32), state
         ids = tokens.reshape(-1, 1)
         if not state.capacity:
             logits, past = self._run(ids, state.past, state.length, keep_logits=1)
@@ -377,6 +411,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
 
     def verify(self, tokens: list[int], state: OnnxState) -> tuple[np.ndarray, OnnxState]:
         """Feed ``tokens`` to a one-row cache in one pass; return the logits of every position."""
+        if state.layout is not None:
+            raise ValueError("drafts are verified on one row's own cache, not a shared prompt's")
         ids = np.asarray([tokens], dtype=np.int64)
         if not state.capacity:
             logits, past = self._run(ids, state.past, state.length, keep_logits=len(tokens))
@@ -454,7 +490,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
     ) -> tuple[Any, tuple[Any, np.ndarray | None]]:
         """Bind the cache (past in, present out: the same buffers) and a logits buffer.
 
-        For ``session`` (the int4 graph's by default).
+        For ``session`` (the int4 graph's by default). The logits buffer holds ``positions``
+        per cache row: a shared prompt's one row gets one position per decoding row.
         """
         binding = (session or self.session).io_binding()
         for past_name, present_name, value in zip(
@@ -462,7 +499,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         ):
             binding.bind_ortvalue_input(past_name, value)
             binding.bind_ortvalue_output(present_name, value)
-        shape = (state.rows, positions, self.vocabulary)
+        cache_rows = 1 if state.layout is not None else state.rows
+        shape = (cache_rows, positions, self.vocabulary)
         host: np.ndarray | None = None
         if self.device == "cpu":
             host = np.empty(shape, dtype=self.logits_dtype)
@@ -480,24 +518,31 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         length: int,
         keep_logits: int,
         always_keep: bool = False,
+        wide: bool = False,
     ) -> dict[str, np.ndarray]:
         """Return the small inputs of a pass over ``ids`` after ``length`` cached positions.
 
         Each in the integer type the graph declares for it (int64 in the exports seen so far,
-        int32 in some builders' graphs).
+        int32 in some builders' graphs). ``wide``: for the int8 graph, whose row inputs (when it
+        has them) get each row's own cache's values: positions in order, nothing hidden.
         """
         rows, count = ids.shape
         dtypes = self.input_dtypes
+        names = self.int8_input_names if wide else self.input_names
         inputs = {"input_ids": np.ascontiguousarray(ids, dtype=dtypes["input_ids"])}
         # Its default keeps every position: a single-token step need not send it.
-        if KEEP_INPUT in self.input_names and (count > 1 or always_keep):
+        if KEEP_INPUT in names and (count > 1 or always_keep):
             inputs[KEEP_INPUT] = np.asarray(keep_logits, dtype=np.int64)
-        if "attention_mask" in self.input_names:
+        if "attention_mask" in names:
             mask_type = dtypes.get("attention_mask", np.int64)
             inputs["attention_mask"] = np.ones((rows, length + count), dtype=mask_type)
-        if "position_ids" in self.input_names:
-            positions = np.arange(length, length + count, dtype=dtypes.get("position_ids"))
+        if "position_ids" in names:
+            positions = np.arange(
+                length, length + count, dtype=dtypes.get("position_ids", np.int64)
+            )
             inputs["position_ids"] = np.broadcast_to(positions, (rows, count)).copy()
+        if "attention_bias" in names:
+            inputs["attention_bias"] = np.zeros((1, 1, count, length + count), np.float32)
         return inputs
 
     def _prefill_shared(
@@ -510,7 +555,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         """
         feed = {
             name: self._ort.OrtValue.ortvalue_from_numpy(array)
-            for name, array in self._inputs(ids, state.length, keep_logits).items()
+            for name, array in self._inputs(ids, state.length, keep_logits, wide=True).items()
         }
         feed.update(zip(self.past_names, state.past, strict=True))
         outputs = self.int8_session.run_with_ort_values(self.output_names, feed)
@@ -536,13 +581,93 @@ class OnnxEngine(DecodingEngine[OnnxState]):
     def _step_shared(self, ids: npt.NDArray[np.int64], state: OnnxState) -> np.ndarray:
         """Decode one position per row in place in ``state``'s buffers; return the logits."""
         binding = state.binding
-        for name, array in self._inputs(ids, state.length, 1).items():
+        wide = state.stepper is self.int8_session
+        for name, array in self._inputs(ids, state.length, 1, wide=wide).items():
             binding.bind_cpu_input(name, array)
         state.stepper.run_with_iobinding(binding)
         state.length += 1
         assert state.logits is not None
         value, host = state.logits
         return self._host(value, host)
+
+    # ---------------------------------------------------------------- one prompt, N rows
+
+    def _share(self, state: OnnxState, rows: int) -> OnnxState:
+        """Return a cache row holding ``state``'s prompt once, with room for ``rows`` rows.
+
+        ``state`` (one row, the prompt prefilled, perhaps kept for a later request) is copied,
+        not reused: only its filled positions, once.
+        """
+        layout = SharedPrompt.start(state.length, rows, state.capacity)
+        hosts = []
+        for index, value in enumerate(state.past):
+            source = self._host(value, state.hosts[index] if state.hosts else None)
+            target = np.zeros((1, source.shape[1], layout.capacity, source.shape[3]), source.dtype)
+            target[:, :, : state.length] = source[:1, :, : state.length]
+            hosts.append(target)
+        shared = self._adopt(hosts, state.length, layout.capacity)
+        shared.layout = layout
+        shared.stepper = self.int8_session
+        return shared
+
+    def _unshare(self, state: OnnxState, slots: npt.NDArray[np.int64]) -> OnnxState:
+        """Return a cache of their own for the rows in batch ``slots`` (fewer than shared ones).
+
+        Each row gets the prompt and its own positions, in order: the cache it would have had
+        decoding alone.
+        """
+        layout = state.layout
+        assert layout is not None
+        positions = [layout.own_positions(int(slot)) for slot in slots]
+        length = len(positions[0])
+        hosts = []
+        for index, value in enumerate(state.past):
+            source = self._host(value, state.hosts[index] if state.hosts else None)
+            target = np.zeros(
+                (len(slots), source.shape[1], layout.row_capacity, source.shape[3]), source.dtype
+            )
+            for row, own in enumerate(positions):
+                target[row, :, :length] = source[0][:, own]
+            hosts.append(target)
+        return self._adopt(hosts, length, layout.row_capacity)
+
+    def _step_rows(self, tokens: npt.NDArray[np.int64], state: OnnxState) -> np.ndarray:
+        """Decode one position per row over the shared prompt; return the logits [rows, vocab].
+
+        The rows' tokens go in as one cache row's next positions, each at its own rotary
+        position and hidden from the others by the bias.
+        """
+        layout = state.layout
+        assert layout is not None
+        count = len(layout.rows)
+        if layout.room() < count:  # a caller that did not reserve room: grow
+            state = self._regrow(state, max(2 * layout.capacity, layout.capacity + 64 * count))
+            layout = state.layout
+            assert layout is not None
+        if state.binding is None:
+            state.stepper = self.int8_session
+            state.binding, state.logits = self._bind(state, count, self.int8_session)
+        binding = state.binding
+        ids = np.ascontiguousarray(tokens.reshape(1, count), dtype=self.input_dtypes["input_ids"])
+        binding.bind_cpu_input("input_ids", ids)
+        mask_type = self.input_dtypes.get("attention_mask", np.int64)
+        binding.bind_cpu_input("attention_mask", np.ones((1, layout.filled + count), mask_type))
+        binding.bind_cpu_input("position_ids", layout.positions())
+        binding.bind_cpu_input("attention_bias", layout.bias())
+        self.int8_session.run_with_iobinding(binding)
+        layout.advance()
+        state.length = layout.filled
+        assert state.logits is not None
+        value, host = state.logits
+        return self._host(value, host)[0]
+
+    def _regrow(self, state: OnnxState, capacity: int) -> OnnxState:
+        """Return ``state``'s shared cache row in buffers of ``capacity`` positions."""
+        layout = state.layout
+        assert layout is not None
+        grown = self._gather(state, np.zeros(1, dtype=np.int64), capacity)
+        grown.layout = layout.grown(capacity)
+        return grown
 
 
 _TENSOR_TYPES: dict[str, Any] = {
