@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/e2e.py [--model qwen2.5-coder-0.5b] [--n 8] [--first-wave 3]
         [--tasks HumanEval/0,HumanEval/2,...] [--threads 2] [--skip-llama] [--without-drafts]
-        [--strip-examples] [--int4-only]
+        [--strip-examples] [--int4-only] [--prompt-copies]
 
 Each prompt goes through the whole request as the language server runs it
 (``Pipeline.implement``: prompt, the real ONNX engine, the real sandbox, the ranking with the
@@ -13,7 +13,8 @@ inputs, and in waves stops when the first wave behaves as one on every input
 (``sampling.firstWaveWithoutExamples``); "first pass" has nothing to count there.
 ``--int4-only`` loads the model a second time with ``model.int8Graph`` off and runs every
 configuration on it too, so the int8 graph (prompts and batches) is compared with the int4
-graph alone in the same call. Per configuration, summed over the prompts:
+graph alone in the same call. ``--prompt-copies`` likewise with ``model.rowsSharePrompt`` off
+(a copy of the prompt's cache per sample). Per configuration, summed over the prompts:
 
 - first pass: time until the sandbox reports the first candidate that passes every example;
 - ranked: time until the full ranked list;
@@ -183,6 +184,11 @@ def main() -> int:
         action="store_true",
         help="also run every configuration with model.int8Graph off (a second engine)",
     )
+    parser.add_argument(
+        "--prompt-copies",
+        action="store_true",
+        help="also run every configuration with model.rowsSharePrompt off (a second engine)",
+    )
     args = parser.parse_args()
 
     from codegen_lsp.eval.datasets import load_tasks
@@ -197,9 +203,12 @@ def main() -> int:
     if args.strip_examples:
         chosen = [strip_task(task) for task in chosen]
 
-    def settings(first_wave: int, drafts: bool = True, int8_graph: bool = True) -> Settings:
+    def settings(
+        first_wave: int, drafts: bool = True, int8_graph: bool = True, share: bool = True
+    ) -> Settings:
         s = Settings()
         s.model.int8_graph = int8_graph
+        s.model.rows_share_prompt = share
         s.sampling.prompt_lookup = drafts
         s.model.name = args.model
         s.model.precision = args.precision
@@ -213,21 +222,34 @@ def main() -> int:
     loader = Pipeline(settings(0))
     timed = TimedEngine(loader.engine())  # loaded once, before any timing
     sandbox = Sandbox(settings(0).sandbox)
-    configurations = {"all at once": (0, True, timed)}
+    # label -> (first wave, drafts, engine, the model settings it was loaded with)
+    configurations = {"all at once": (0, True, timed, settings(0).model)}
     if args.without_drafts:
-        configurations["all at once, no drafts"] = (0, False, timed)
+        configurations["all at once, no drafts"] = (0, False, timed, settings(0).model)
     if 0 < args.first_wave < args.n:
-        configurations[f"waves of {args.first_wave}"] = (args.first_wave, True, timed)
-    plain_loader = None
+        configurations[f"waves of {args.first_wave}"] = (
+            args.first_wave,
+            True,
+            timed,
+            settings(0).model,
+        )
+    variants: dict[str, Settings] = {}
     if args.int4_only:
-        plain_loader = Pipeline(settings(0, int8_graph=False))
-        plain = TimedEngine(plain_loader.engine())
-        for label, (wave, drafts, _) in list(configurations.items()):
-            configurations[f"{label}, int4 only"] = (wave, drafts, plain)
+        variants["int4 only"] = settings(0, int8_graph=False)
+    if args.prompt_copies:
+        variants["prompt copied per sample"] = settings(0, share=False)
+    loaders = [loader]
+    base = dict(configurations)
+    for name, variant in variants.items():
+        loaders.append(Pipeline(variant))
+        other = TimedEngine(loaders[-1].engine())
+        for label, (wave, drafts, _, _) in base.items():
+            configurations[f"{label}, {name}"] = (wave, drafts, other, variant.model)
     rows: dict[str, list[dict[str, Any]]] = {}
     try:
-        for label, (first_wave, drafts, engine) in configurations.items():
-            chosen_settings = settings(first_wave, drafts, engine is timed)
+        for label, (first_wave, drafts, engine, model) in configurations.items():
+            chosen_settings = settings(first_wave, drafts)
+            chosen_settings.model = model
             pipeline = Pipeline(chosen_settings, engine=engine, sandbox=sandbox)  # type: ignore[arg-type]
             # The sandbox's workers and the verifier, before any timing; on a function of its
             # own, so that no timed request starts from the engine's kept prompt cache.
@@ -235,9 +257,8 @@ def main() -> int:
             rows[label] = [run_request(pipeline, engine, task) for task in chosen]
     finally:
         sandbox.close()
-        loader.close()
-        if plain_loader is not None:
-            plain_loader.close()
+        for each in loaders:
+            each.close()
     rate = None if args.skip_llama else llama_rate(args)
 
     without = ", examples taken out" if args.strip_examples else ""

@@ -75,6 +75,14 @@ class ModelSettings:
     memory and a build of about two minutes on first use. Off, or where it does not apply
     (CUDA, other precisions, a model given as an ONNX directory), the int4 graph runs it all.
     """
+    rows_share_prompt: bool = True
+    """Let the N samples of a request read one copy of their prompt's cache, not one each.
+
+    With the int8 graph (``int8Graph``). Each step then reads the prompt's keys and values
+    once instead of once per sample: 8 samples decode 1.7x faster after a 1,779-token prompt
+    (152 -> 259 tok/s on 2 cores), 1.4x after 829 tokens, 1.15x after 320. The draws are those
+    of a copy per sample up to rounding.
+    """
     cache_dir: str = ""
     """Where prepared models live; empty means `$CODEGEN_LSP_CACHE` or the XDG cache dir."""
     shared: bool = False

@@ -51,6 +51,17 @@ def test_a_dropped_row_stays_hidden_and_the_others_go_on() -> None:
     assert layout.positions().tolist() == [[4, 4]]
 
 
+def test_rows_part_once_copies_of_their_own_would_be_read_faster() -> None:
+    layout = SharedPrompt.start(prompt=10, rows=8, row_capacity=40)
+    for _ in range(6):
+        layout.advance()
+    # 10 + 48 positions read once, against 16 per row from copies: sharing saves while 4
+    # rows are left, not with 3 (48 of the 58 positions are the rows', most of them finished).
+    assert layout.filled == 58
+    assert layout.saves_reading(8) and layout.saves_reading(4)
+    assert not layout.saves_reading(3)
+
+
 def test_the_layout_refuses_a_step_without_room_and_grows_when_asked() -> None:
     layout = SharedPrompt.start(prompt=2, rows=2, row_capacity=3)
     layout.advance()
@@ -126,3 +137,20 @@ def test_a_request_for_several_samples_draws_the_same_either_way(
     assert [s.token_ids for s in ours] == [s.token_ids for s in theirs]
     for mine, other in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(mine.logprobs, other.logprobs, atol=1e-4)
+
+
+def test_the_setting_turns_it_off(tiny_hf: Path, tiny_cache: Path) -> None:
+    from codegen_lsp.engine.local import load_local
+    from codegen_lsp.settings import ModelSettings
+
+    settings = ModelSettings(
+        name=str(tiny_hf), precision="int4", device="cpu", cache_dir=str(tiny_cache)
+    )
+    on = load_local(settings)
+    settings.rows_share_prompt = False
+    off = load_local(settings)
+    assert isinstance(on, OnnxEngine) and isinstance(off, OnnxEngine)
+    assert on.shares_prompt and not off.shares_prompt
+    for engine in (on, off):
+        _, state = engine.prefill(engine.facts.encode(PROMPT), 0, 40)
+        assert (engine.expand(state, 3).layout is not None) is engine.shares_prompt

@@ -40,6 +40,7 @@ def load_local(settings: ModelSettings, progress: models.Progress | None = None)
         spin=settings.spin,
         name=f"{settings.name}:{directory.name.removeprefix('onnx-')}",
         int8_directory=int8_graph,
+        shared_prompt=settings.rows_share_prompt,
     )
 
 

@@ -359,7 +359,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
     def select(self, state: OnnxState, rows: npt.NDArray[np.int64]) -> OnnxState:
         """Keep the cache rows still decoding (``state`` is not to be used afterwards)."""
         if state.layout is not None:
-            if len(rows) >= self.wide_rows:
+            if len(rows) >= self.wide_rows and state.layout.saves_reading(len(rows)):
                 state.layout.keep(rows)
                 state.binding = None  # the logits buffer is one position per row
                 return state

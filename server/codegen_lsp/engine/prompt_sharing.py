@@ -10,7 +10,10 @@ that (``docs/benchmarks.md``). Here the rows share one cache row instead:
   rows' tokens interleave; ``owner`` records which row wrote each of them;
 * a row's new position attends to the prompt and to its own positions only (an attention bias
   of -inf hides the others) at its own rotary position, ``prompt + tokens so far``, so it
-  computes what it would over a cache of its own.
+  computes what it would over a cache of its own;
+* finished rows leave their positions behind (hidden); once the rows left would read less from
+  copies of their own, or fewer rows are left than the int8 graph steps, each row's positions
+  are copied out (:meth:`SharedPrompt.saves_reading`).
 
 The graph needs two inputs for this (``export.add_row_inputs``): the positions and the bias.
 This module is the bookkeeping, numpy only: which position each row writes, what each may see,
@@ -95,6 +98,16 @@ class SharedPrompt:
         self.owner[filled : filled + count] = self.rows
         self.filled += count
         self.steps += 1
+
+    def saves_reading(self, rows: int) -> bool:
+        """Whether ``rows`` rows still read less from this cache row than from copies of it.
+
+        A step reads every filled position once here, and ``prompt + steps`` per row from
+        copies. With all rows decoding that is always less; but the positions of finished rows
+        stay, and every row's query is scored against all of them, so once few rows are left
+        after many steps, copies of their own (read and scored only for themselves) cost less.
+        """
+        return self.filled < rows * (self.prompt + self.steps)
 
     def keep(self, slots: npt.NDArray[np.int64]) -> None:
         """Keep the rows in batch ``slots`` (in that order); the others stop decoding.
