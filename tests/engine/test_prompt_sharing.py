@@ -154,3 +154,14 @@ def test_the_setting_turns_it_off(tiny_hf: Path, tiny_cache: Path) -> None:
     for engine in (on, off):
         _, state = engine.prefill(engine.facts.encode(PROMPT), 0, 40)
         assert (engine.expand(state, 3).layout is not None) is engine.shares_prompt
+
+
+def test_rows_that_would_outgrow_the_context_in_one_row_get_copies(
+    hybrid_engine: OnnxEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = hybrid_engine.facts.encode(PROMPT)
+    _, state = hybrid_engine.prefill(ids, len(ids) - 1, len(ids) + 10)
+    assert hybrid_engine.expand(state, 4).layout is not None  # 4 x 10 new positions fit
+    monkeypatch.setattr(hybrid_engine, "context_length", len(ids) + 39)
+    copied = hybrid_engine.expand(state, 4)
+    assert copied.layout is None and copied.rows == 4

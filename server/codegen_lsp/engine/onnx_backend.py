@@ -350,7 +350,14 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         """Copy the prompt's cache to ``rows`` rows."""
         if rows == 1:
             return state
-        if state.capacity and self.shares_prompt and rows >= self.wide_rows:
+        if (
+            state.capacity
+            and self.shares_prompt
+            and rows >= self.wide_rows
+            # The shared row holds every row's positions; the graph's rotary tables and mask
+            # are sized for the model's context, so a longer row is not asked of it.
+            and state.length + rows * (state.capacity - state.length) <= self.context_length
+        ):
             return self._share(state, rows)
         if state.capacity:
             return self._gather(state, np.zeros(rows, dtype=np.int64), state.capacity)
