@@ -32,8 +32,9 @@ The rows of a request share one copy of the prompt's cache where the int8 graph 
 inputs (``export.add_row_inputs``; ``shared_prompt``): from ``wide_rows`` rows on, the prompt
 is kept once and each step appends one position per row beside the others', each row seeing the
 prompt and its own positions only (:mod:`codegen_lsp.engine.prompt_sharing`). A step then reads
-the prompt's keys and values once instead of once per row. When fewer rows are left, each one's
-positions are copied into a cache of its own and decoding goes on as above.
+the prompt's keys and values once instead of once per row. When fewer rows are left, or the
+rows left would read less from copies of their own, each one's positions are copied into a
+cache of its own and decoding goes on as above.
 
 Speculative decoding (see :mod:`codegen_lsp.engine.decoding`) feeds one row several positions in
 a pass, as a prefill chunk does, and rolls the cache back afterwards: for the shared buffer the
