@@ -165,3 +165,21 @@ def test_rows_that_would_outgrow_the_context_in_one_row_get_copies(
     monkeypatch.setattr(hybrid_engine, "context_length", len(ids) + 39)
     copied = hybrid_engine.expand(state, 4)
     assert copied.layout is None and copied.rows == 4
+
+
+def test_a_shared_row_without_room_grows_and_goes_on(
+    hybrid_engine: OnnxEngine, copies_engine: OnnxEngine
+) -> None:
+    ids = hybrid_engine.facts.encode(PROMPT)
+    tokens = np.asarray([[11, 12, 13], [21, 22, 23], [31, 32, 33]])
+    stepped = {}
+    for name, engine in (("shared", hybrid_engine), ("copies", copies_engine)):
+        _, state = engine.prefill(ids, len(ids) - 1, len(ids))  # no room reserved
+        state = engine.expand(state, 3)
+        steps = []
+        for row in tokens:
+            logits, state = engine.step(row, state)
+            steps.append(np.array(logits))
+        stepped[name] = np.stack(steps)
+        assert (state.layout is not None) is (name == "shared")
+    np.testing.assert_allclose(stepped["shared"], stepped["copies"], atol=1e-4)

@@ -405,7 +405,8 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         (on CPU): valid until the next step on the same state; copy them to keep them longer.
         """
         if state.layout is not None:
-            return np.asarray(self._step_rows(tokens, state), dtype=np.float32), state
+            logits, state = self._step_rows(tokens, state)
+            return np.asarray(logits, dtype=np.float32), state
         ids = tokens.reshape(-1, 1)
         if not state.capacity:
             logits, past = self._run(ids, state.past, state.length, keep_logits=1)
@@ -639,11 +640,14 @@ class OnnxEngine(DecodingEngine[OnnxState]):
             hosts.append(target)
         return self._adopt(hosts, length, layout.row_capacity)
 
-    def _step_rows(self, tokens: npt.NDArray[np.int64], state: OnnxState) -> np.ndarray:
+    def _step_rows(
+        self, tokens: npt.NDArray[np.int64], state: OnnxState
+    ) -> tuple[np.ndarray, OnnxState]:
         """Decode one position per row over the shared prompt; return the logits [rows, vocab].
 
         The rows' tokens go in as one cache row's next positions, each at its own rotary
-        position and hidden from the others by the bias.
+        position and hidden from the others by the bias. Returned with the state, which is a
+        new one when the row had to grow.
         """
         layout = state.layout
         assert layout is not None
@@ -667,7 +671,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         state.length = layout.filled
         assert state.logits is not None
         value, host = state.logits
-        return self._host(value, host)[0]
+        return self._host(value, host)[0], state
 
     def _regrow(self, state: OnnxState, capacity: int) -> OnnxState:
         """Return ``state``'s shared cache row in buffers of ``capacity`` positions."""
