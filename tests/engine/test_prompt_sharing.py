@@ -180,6 +180,10 @@ def test_a_shared_row_without_room_grows_and_goes_on(
         for row in tokens:
             logits, state = engine.step(row, state)
             steps.append(np.array(logits))
-        stepped[name] = np.stack(steps)
         assert (state.layout is not None) is (name == "shared")
+        state = engine.select(state, np.asarray([2, 0]))  # two left, past the room planned
+        for row in tokens[:, :2]:
+            logits, state = engine.step(row, state)
+            steps.append(np.pad(np.array(logits), ((0, 1), (0, 0))))
+        stepped[name] = np.stack(steps)
     np.testing.assert_allclose(stepped["shared"], stepped["copies"], atol=1e-4)

@@ -629,16 +629,19 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         assert layout is not None
         positions = [layout.own_positions(int(slot)) for slot in slots]
         length = len(positions[0])
+        # A row that grew without room reserved (``_regrow``) may be past its planned capacity;
+        # the rows then grow on their own as they step.
+        capacity = max(layout.row_capacity, length)
         hosts = []
         for index, value in enumerate(state.past):
             source = self._host(value, state.hosts[index] if state.hosts else None)
             target = np.zeros(
-                (len(slots), source.shape[1], layout.row_capacity, source.shape[3]), source.dtype
+                (len(slots), source.shape[1], capacity, source.shape[3]), source.dtype
             )
             for row, own in enumerate(positions):
                 target[row, :, :length] = source[0][:, own]
             hosts.append(target)
-        return self._adopt(hosts, length, layout.row_capacity)
+        return self._adopt(hosts, length, capacity)
 
     def _step_rows(
         self, tokens: npt.NDArray[np.int64], state: OnnxState
