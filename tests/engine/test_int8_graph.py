@@ -69,9 +69,14 @@ def test_the_int8_graph_reads_the_prompt_and_the_int4_graph_decodes_from_its_cac
 
 
 def test_steps_of_three_rows_or_more_run_on_the_int8_graph(
-    hybrid_engine: OnnxEngine, tiny_int8_graph: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_int4: Path, tiny_int8_graph: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alone = OnnxEngine(tiny_int8_graph, device="cpu", threads=1)  # the int8 graph on its own
+    # A cache row per sample (the rows sharing their prompt step on the int8 graph always:
+    # test_prompt_sharing.py).
+    hybrid_engine = OnnxEngine(
+        tiny_int4, device="cpu", threads=1, int8_directory=tiny_int8_graph, shared_prompt=False
+    )
     ids = hybrid_engine.facts.encode(PROMPT)
 
     def stepped(engine: OnnxEngine, rows: int) -> tuple[np.ndarray, object]:
