@@ -608,13 +608,7 @@ class OnnxEngine(DecodingEngine[OnnxState]):
         not reused: only its filled positions, once.
         """
         layout = SharedPrompt.start(state.length, rows, state.capacity)
-        hosts = []
-        for index, value in enumerate(state.past):
-            source = self._host(value, state.hosts[index] if state.hosts else None)
-            target = np.zeros((1, source.shape[1], layout.capacity, source.shape[3]), source.dtype)
-            target[:, :, : state.length] = source[:1, :, : state.length]
-            hosts.append(target)
-        shared = self._adopt(hosts, state.length, layout.capacity)
+        shared = self._gather(state, np.zeros(1, dtype=np.int64), layout.capacity)
         shared.layout = layout
         shared.stepper = self.int8_session
         return shared
