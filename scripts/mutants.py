@@ -1172,6 +1172,22 @@ MUTANTS = (
         ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
     ),
     Mutant(
+        "explain-none-shows-nothing",
+        "an explained example whose call returns None is written without an output line",
+        PACKAGE / "as_written.py",
+        '                rewrites[example.line - 1] = "" if actual == "None" else actual\n',
+        "                rewrites[example.line - 1] = actual\n",
+        ("tests/pipeline/test_explain.py", "-k", "none_shows_no_output"),
+    ),
+    Mutant(
+        "explain-method-builds-object",
+        "a method's explained examples begin by building its object",
+        PACKAGE / "as_written.py",
+        '            f" {variable} =",\n',
+        '            "",\n',
+        ("tests/pipeline/test_explain.py", "-k", "build_its_object"),
+    ),
+    Mutant(
         "mark-rows-break-near",
         "the mark chosen and reported from rows never marks a top the run time would not",
         Path("models/verifier/verified.py"),

@@ -18,11 +18,11 @@ import inspect
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from codegen_lsp import builds, docstrings, inputs, postprocess
 from codegen_lsp import context as context_mod
-from codegen_lsp import docstrings, postprocess
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.engine.types import Engine, GenerationRequest
@@ -101,17 +101,18 @@ def explain(
     if not ctx.has_body:
         raise ValueError(f"`{ctx.name}` has no body to explain: write it first")
     engine = get_engine()
-    rendered = prompt_mod.docstring_prompt(ctx, engine)
+    shape = example_shape(ctx)
+    rendered = prompt_mod.docstring_prompt(ctx, engine, shape.asked)
     if rendered is None:
         raise ValueError("explain needs a model with a chat template")
     own = "" if rewrite else inspect.cleandoc(ctx.docstring or "").strip()
     report(progress, "sampling", 0, 2)
-    # A lead ends at ">>>", never inside the call: a token cut in two there (``(`` without
-    # the ``"`` the model would write with it) made the model drop a quote.
+    # A lead ends at ">>>" or at a word's end, never inside the call: a token cut in two there
+    # (``(`` without the ``"`` the model would write with it) made the model drop a quote.
     if own:
         # The user's words stay; the model continues after them with examples only.
         has_examples = bool(extract_examples(own, ctx.name))
-        lead = f"{own}\n\n>>>" if has_examples else f"{own}\n\nExamples:\n>>>"
+        lead = f"{own}\n\n>>>" if has_examples else f"{own}\n\nExamples:\n>>>{shape.begun}"
         text = _docstring_text(engine, rendered, lead, sampling, cancel)
     else:
         text = _docstring_text(engine, rendered, "", sampling, cancel)
@@ -119,7 +120,7 @@ def explain(
             # The model closed the docstring before its examples (it often writes them
             # after the quotes): start the examples inside the docstring and let it go on.
             heading = "Examples\n--------" if re.search(r"\n\s*-{3,}\n", text) else "Examples:"
-            lead = f"{text.rstrip()}\n\n{heading}\n>>>"
+            lead = f"{text.rstrip()}\n\n{heading}\n>>>{shape.begun}"
             text = _docstring_text(engine, rendered, lead, sampling, cancel)
     report(progress, "sampling", 2, 2)
     docstring = inspect.cleandoc(text.strip("\n"))
@@ -133,6 +134,42 @@ def explain(
         result.docstring = own
         result.replacement = _docstring_replacement(ctx, own)
     return result
+
+
+@dataclass(frozen=True)
+class ExampleShape:
+    """How the examples of a docstring that explain writes call the function."""
+
+    asked: str
+    """What the prompt asks for: `` `>>> total(...)` doctest examples``."""
+    begun: str
+    """How the first example begins after ``>>>``, when the model is led into it."""
+
+
+def example_shape(ctx: FunctionContext) -> ExampleShape:
+    """Return how the examples reach ``ctx``: a call, or for a method its object built first.
+
+    Asked for ``>>> add(...)`` examples of a method, the model wrote ``order.add(...)`` on an
+    ``order`` it never built, and every example failed on the name. A method's examples now
+    build the object (``>>> order = Order(customer=...)``; the first one is begun for the
+    model), call the method on it, and show what a method returning nothing changed.
+    """
+    reached = inputs.callee(ctx)
+    kind, owner = reached if reached is not None else ("function", "")
+    if kind == "method":
+        variable = owner.lower()
+        building = builds.constructor_arguments(ctx, owner)
+        return ExampleShape(
+            f"doctest examples that build a `{owner}` (`>>> {variable} = {owner}({building})`), "
+            f"call `>>> {variable}.{ctx.name}(...)` on it and, when it returns nothing, show "
+            f"what it changed (`>>> {variable}.<attribute>`)",
+            f" {variable} =",
+        )
+    if kind == "property":
+        return ExampleShape(f"`>>> {owner}(...).{ctx.name}` doctest examples", "")
+    if kind in ("static", "classmethod"):
+        return ExampleShape(f"`>>> {owner}.{ctx.name}(...)` doctest examples", "")
+    return ExampleShape(f"`>>> {ctx.name}(...)` doctest examples", "")
 
 
 def _docstring_text(
@@ -192,6 +229,13 @@ def check_docstring(
         if run.error:
             notes.append(f"the function could not run its examples: {run.error}")
         passed = [r.example for r in run.results if r.status == "passed"]
+        # doctest shows nothing for a call that returns None, so an expected "None" (which
+        # the comparison here passes) fails `python -m doctest`: its output line goes.
+        rewrites.update(
+            (r.example.line - 1, "")
+            for r in run.results
+            if r.status == "passed" and docstrings.shows_none(r)
+        )
         shown = {docstrings.example_key(example) for example in passed}
         corrections: list[tuple[Example, str, str]] = []  # example, its actual value, why
         for result in run.results:
@@ -209,12 +253,13 @@ def check_docstring(
         few = _fewest_that_show_most(passed, [(e, actual) for e, actual, _ in corrections])
         for example, actual, why in corrections:
             if id(example) in few:
-                rewrites[example.line - 1] = actual
+                rewrites[example.line - 1] = "" if actual == "None" else actual
                 notes.append(f"corrected an example to the function's actual output: {why}")
+        corrected = sum(id(example) in few for example, _, _ in corrections)
         held = len(passed) + len(corrections)
         # A run that stopped early leaves examples without a result: they did not pass.
         drop += [e for e in examples if id(e) not in few] + repeated
-        kept, corrected = len(few), len(rewrites)
+        kept = len(few)
         if repeated:
             notes.append(f"removed {len(repeated)} repeated examples")
         if held > kept:

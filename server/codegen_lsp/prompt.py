@@ -241,15 +241,22 @@ def _ask_about_code(ctx: FunctionContext, engine: PromptEngine, ask: str, code: 
     return engine.chat_prompt(messages)
 
 
-def docstring_prompt(ctx: FunctionContext, engine: PromptEngine) -> Prompt | None:
-    """Return a chat prompt asking for a docstring with examples (Codex-D); None without chat."""
+def docstring_prompt(
+    ctx: FunctionContext, engine: PromptEngine, examples: str | None = None
+) -> Prompt | None:
+    """Return a chat prompt asking for a docstring with examples (Codex-D); None without chat.
+
+    ``examples`` says what the examples look like (default: `` `>>> name(...)` doctest
+    examples``); a method's build its object first (``as_written.example_shape``).
+    """
     style = _docstring_style(ctx)
     code = "\n".join([*ctx.enclosing_headers, ctx.header, ctx.body_source])
+    wanted = examples or f"`>>> {ctx.name}(...)` doctest examples"
     rendered = _ask_about_code(
         ctx,
         engine,
         f"Write a docstring for the Python function `{ctx.name}` below. Say what it returns and "
-        f"include two or three `>>> {ctx.name}(...)` doctest examples with their exact results, "
+        f"include two or three {wanted} with their exact results, "
         f"inside the docstring (an Examples section before the closing quotes). {style} Reply "
         f"with the docstring only, in triple quotes.",
         code,

@@ -372,3 +372,114 @@ def test_a_generated_line_that_is_not_python_is_dropped() -> None:
         "Examples:\n>>> clamp(0, 1, 3)\n1"
     )
     assert 'dropped a line that is no runnable example: clamp(Hello, 1, 3")' in result.notes
+
+
+ORDER = '''class Order:
+    """An order."""
+
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+        self.lines = []
+
+    def add(self, sku: str, units: int) -> None:
+        """Add units of a SKU to the order."""
+        self.lines.append((sku, units))
+'''
+
+
+def test_a_methods_examples_build_its_object_first() -> None:
+    """Asked for ``add(...)`` examples, the model called ``order.add`` on no ``order`` at all."""
+    model = ScriptedModel(
+        [
+            (
+                " Order(customer='ada')\n>>> order.add('tea', 2)\n>>> order.lines\n"
+                "[('tea', 2)]\n>>> order.add('bun', 1)\nNone\n",
+                "stop",
+            )
+        ]
+    )
+    p = Pipeline(Settings(), engine=model)  # type: ignore[arg-type]
+    try:
+        result = p.explain(
+            ORDER, ORDER.splitlines().index("    def add(self, sku: str, units: int) -> None:")
+        )
+    finally:
+        p.close()
+    (prompt,) = model.prompts
+    # Asked to build the object with its constructor's own arguments, and led into it.
+    assert "`>>> order = Order(customer=...)`" in prompt and "`>>> order.add(...)`" in prompt
+    assert prompt.endswith('"""Add units of a SKU to the order.\n\nExamples:\n>>> order =')
+    # doctest shows nothing for None: the model's "None" line goes, as `python -m doctest`
+    # would fail it.
+    assert result.docstring == (
+        "Add units of a SKU to the order.\n\nExamples:\n>>> order = Order(customer='ada')\n"
+        ">>> order.add('tea', 2)\n>>> order.lines\n[('tea', 2)]\n>>> order.add('bun', 1)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "asked"),
+    [
+        ("def total(xs):\n    return sum(xs)\n", 0, "`>>> total(...)` doctest examples"),
+        (
+            "class Cart:\n    @property\n    def size(self):\n        return 0\n",
+            1,
+            "`>>> Cart(...).size` doctest examples",
+        ),
+        (
+            "class Cart:\n    @staticmethod\n    def parse(text):\n        return text\n",
+            1,
+            "`>>> Cart.parse(...)` doctest examples",
+        ),
+    ],
+)
+def test_functions_properties_and_static_methods_are_called_as_they_are_reached(
+    source: str, line: int, asked: str
+) -> None:
+    from codegen_lsp.as_written import example_shape
+
+    shape = example_shape(find_function(source, line))
+    assert (shape.asked, shape.begun) == (asked, "")
+
+
+def test_an_example_corrected_to_none_shows_no_output_as_doctest_does(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    import subprocess
+    import sys
+
+    source = "def forget(items):\n    items.clear()\n"
+    ctx = find_function(source, 0)
+    docstring = "Empty the list.\n\n>>> forget([1])\n[]\n>>> forget([])\nNone"
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    assert result.docstring == "Empty the list.\n\n>>> forget([1])\n>>> forget([])"
+    assert (result.examples_kept, result.examples_corrected) == (2, 1)
+    # And `python -m doctest` passes what was written.
+    module = tmp_path / "forgetting.py"
+    module.write_text(apply(source, result.replacement), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "doctest", str(module)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.slow
+def test_the_real_model_explains_a_method_with_examples_that_doctest_passes(tmp_path: Any) -> None:
+    """Before its examples built the object, every one the model wrote for a method failed."""
+    import subprocess
+    import sys
+
+    line = ORDER.splitlines().index("    def add(self, sku: str, units: int) -> None:")
+    p = Pipeline(Settings())
+    try:
+        result = p.explain(ORDER, line)
+    finally:
+        p.close()
+    assert result.examples_kept >= 1, (result.docstring, result.notes)
+    assert ">>> order = Order(" in result.docstring
+    module = tmp_path / "ordering.py"
+    module.write_text(apply(ORDER, result.replacement), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "doctest", str(module)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
