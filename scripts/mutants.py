@@ -1172,6 +1172,14 @@ MUTANTS = (
         ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
     ),
     Mutant(
+        "check-says-doctest-differs",
+        "Check examples says when an example passes by value but python -m doctest fails it",
+        PACKAGE / "as_written.py",
+        '                    if result.status == "passed" and docstrings.shows_none(result)\n',
+        "                    if False\n",
+        ("tests/lsp/test_commands.py", "-k", "doctest_would_differ"),
+    ),
+    Mutant(
         "explain-none-shows-nothing",
         "an explained example whose call returns None is written without an output line",
         PACKAGE / "as_written.py",

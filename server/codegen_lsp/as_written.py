@@ -77,9 +77,21 @@ def check(
                 ctx.def_line if ctx.docstring_line is None else ctx.docstring_line,
                 run,
                 has_docstring=ctx.docstring_line is not None,
+                doctest_notes={
+                    index: DOCTEST_SHOWS_NO_NONE
+                    for index, result in enumerate(run.results)
+                    if result.status == "passed" and docstrings.shows_none(result)
+                },
             )
         )
     return results
+
+
+DOCTEST_SHOWS_NO_NONE = (
+    "returns None as expected, but `python -m doctest` fails it: doctest shows nothing for "
+    "None, so leave the `None` line out"
+)
+"""Said of a user's example that expects ``None``: it passes here, where values are compared."""
 
 
 def explain(

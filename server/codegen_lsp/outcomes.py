@@ -142,3 +142,6 @@ class CheckResult:
     ``docstring_line + n - 1``."""
     run: CandidateRun
     has_docstring: bool = True
+    doctest_notes: dict[int, str] = field(default_factory=dict)
+    """Per index in ``run.results``: an example that passes here by value but that
+    ``python -m doctest`` fails, and why (an expected ``None``, which doctest never shows)."""

@@ -64,6 +64,22 @@ async def test_check_examples_says_so_when_everything_passes(session: Session) -
     assert not session.client.diagnostics[session.uri]
 
 
+async def test_check_examples_says_where_doctest_would_differ(session: Session) -> None:
+    session.open(
+        'def reset(x):\n    """Reset.\n\n    >>> reset(1)\n    None\n    """\n    return None\n'
+    )
+    actions = _by_title(await session.actions(6))
+    summary = await session.command_request(actions[CHECK_TITLE])
+    assert summary["message"] == "reset: 1 example passes"
+    # Passing, but `python -m doctest` shows nothing for None: an information, not a failure.
+    await _until(lambda: bool(session.client.diagnostics[session.uri]), 10)
+    (diagnostic,) = session.client.diagnostics[session.uri]
+    assert diagnostic.range.start.line == 3 and diagnostic.code == "doctest-differs"
+    assert diagnostic.severity == types.DiagnosticSeverity.Information
+    assert "python -m doctest" in diagnostic.message
+    assert REPAIR_TITLE not in _by_title(await session.actions(6))
+
+
 @pytest.mark.scripted_model
 async def test_explain_writes_a_docstring_checked_against_the_function(session: Session) -> None:
     session.open("def triple(x):\n    return x * 3\n")

@@ -162,3 +162,24 @@ def test_stubs_fail_as_written_and_script_lines_do_not_run(tmp_path: Path) -> No
     assert [(e["status"], e["actual"], e["line"]) for e in report["examples"]] == [
         ("failed", "None", 7)
     ]
+
+
+def test_an_expected_none_passes_but_says_that_doctest_fails_it(tmp_path: Path) -> None:
+    path = tmp_path / "resets.py"
+    path.write_text(
+        'def reset(x):\n    """Reset.\n\n    >>> reset(1)\n    None\n    >>> reset(2)\n    """\n',
+        encoding="utf-8",
+    )
+    # The check compares values, as the ranking does; `python -m doctest` shows nothing for None.
+    doctest = subprocess.run(
+        [sys.executable, "-m", "doctest", str(path)], capture_output=True, text=True, check=False
+    )
+    assert doctest.returncode == 1 and "reset(1)" in doctest.stdout
+    completed = check(str(path), "--json")
+    assert completed.returncode == 0, completed.stderr
+    (report,) = json.loads(completed.stdout)
+    notes = [(e["call"], e["status"], e["doctest_note"]) for e in report["examples"]]
+    assert notes[0][:2] == ("reset(1)", "passed") and "python -m doctest" in notes[0][2]
+    assert notes[1] == ("reset(2)", "passed", None)
+    text = check(str(path)).stdout
+    assert "note: returns None as expected, but `python -m doctest` fails it" in text

@@ -151,8 +151,9 @@ def _report(result: CheckResult) -> dict[str, Any]:
                 "actual_type": example_result.actual_type,
                 "exception": example_result.exception,
                 "stdout": example_result.stdout,
+                "doctest_note": result.doctest_notes.get(index),
             }
-            for example_result in run.results
+            for index, example_result in enumerate(run.results)
         ],
         "passed": run.passed,
         "total": run.total,
@@ -191,3 +192,5 @@ def _print_text(path: Path, reports: list[dict[str, Any]]) -> None:
             elif status == "error":
                 detail = f": {example['exception']}"
             print(f"  {path}:{example['line']} {example['call']}  {status.upper()}{detail}")
+            if example["doctest_note"]:
+                print(f"    note: {example['doctest_note']}")

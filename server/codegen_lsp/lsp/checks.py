@@ -18,23 +18,42 @@ from codegen_lsp.lsp.server import CodegenServer
 
 SOURCE = "codegen-lsp"
 CODE = "example-failed"
+DOCTEST_CODE = "doctest-differs"
+"""An example that passes by value but that ``python -m doctest`` would fail."""
+
+
+def _example_range(lines: Any, result: Any, example_result: Any) -> types.Range:
+    """Return the example's ``>>>`` line, from its first character to its last."""
+    line = result.docstring_line + max(example_result.example.line - 1, 0)
+    text = lines[line] if line < len(lines) else ""
+    start = len(text) - len(text.lstrip())
+    return types.Range(
+        start=types.Position(line=line, character=start),
+        end=types.Position(line=line, character=len(text.rstrip("\r\n"))),
+    )
 
 
 def _diagnostics(lines: Any, result: Any) -> list[types.Diagnostic]:
     found = []
-    for example_result in result.run.results:
+    for index, example_result in enumerate(result.run.results):
+        doctest_note = result.doctest_notes.get(index)
+        if example_result.status == "passed" and doctest_note:
+            # It passes here, but not under `python -m doctest`: said, not counted a failure.
+            found.append(
+                types.Diagnostic(
+                    range=_example_range(lines, result, example_result),
+                    message=f"example {doctest_note}",
+                    severity=types.DiagnosticSeverity.Information,
+                    source=SOURCE,
+                    code=DOCTEST_CODE,
+                )
+            )
         if example_result.status == "passed":
             continue
-        line = result.docstring_line + max(example_result.example.line - 1, 0)
-        text = lines[line] if line < len(lines) else ""
-        start = len(text) - len(text.lstrip())
         note = describe_failure(example_result)
         found.append(
             types.Diagnostic(
-                range=types.Range(
-                    start=types.Position(line=line, character=start),
-                    end=types.Position(line=line, character=len(text.rstrip("\r\n"))),
-                ),
+                range=_example_range(lines, result, example_result),
                 message=f"example fails: {note}",
                 severity=types.DiagnosticSeverity.Warning,
                 source=SOURCE,
