@@ -50,12 +50,17 @@ async def test_check_examples_marks_failing_lines_and_unlocks_fix(session: Sessi
     await _until(lambda: not session.client.diagnostics[session.uri], 10)
 
 
+async def _check_at(session: Session, source: str, line: int) -> dict[str, object]:
+    """Open ``source``, run Check examples on the function at ``line``, return the summary."""
+    session.open(source)
+    actions = _by_title(await session.actions(line))
+    summary: dict[str, object] = await session.command_request(actions[CHECK_TITLE])
+    return summary
+
+
 async def test_check_examples_says_so_when_everything_passes(session: Session) -> None:
-    session.open(
-        'def inc(x):\n    """Add one.\n\n    >>> inc(1)\n    2\n    """\n    return x + 1\n'
-    )
-    actions = _by_title(await session.actions(6))
-    summary = await session.command_request(actions[CHECK_TITLE])
+    inc = 'def inc(x):\n    """Add one.\n\n    >>> inc(1)\n    2\n    """\n    return x + 1\n'
+    summary = await _check_at(session, inc, 6)
     assert summary["message"] == "inc: 1 example passes"
     assert (session.client.messages[-1].type, session.client.messages[-1].message) == (
         types.MessageType.Info,
@@ -65,11 +70,8 @@ async def test_check_examples_says_so_when_everything_passes(session: Session) -
 
 
 async def test_check_examples_says_where_doctest_would_differ(session: Session) -> None:
-    session.open(
-        'def reset(x):\n    """Reset.\n\n    >>> reset(1)\n    None\n    """\n    return None\n'
-    )
-    actions = _by_title(await session.actions(6))
-    summary = await session.command_request(actions[CHECK_TITLE])
+    reset = 'def reset(x):\n    """Reset.\n\n    >>> reset(1)\n    None\n    """\n    return None\n'
+    summary = await _check_at(session, reset, 6)
     assert summary["message"] == "reset: 1 example passes"
     # Passing, but `python -m doctest` shows nothing for None: an information, not a failure.
     await _until(lambda: bool(session.client.diagnostics[session.uri]), 10)

@@ -33,46 +33,41 @@ def _example_range(lines: Any, result: Any, example_result: Any) -> types.Range:
     )
 
 
+def _failure(where: types.Range, message: str, function: str, note: str) -> types.Diagnostic:
+    """Return a warning that unlocks "Fix with failing example" for ``function``."""
+    return types.Diagnostic(
+        range=where,
+        message=message,
+        severity=types.DiagnosticSeverity.Warning,
+        source=SOURCE,
+        code=CODE,
+        data={"function": function, "note": note},
+    )
+
+
 def _diagnostics(lines: Any, result: Any) -> list[types.Diagnostic]:
     found = []
     for index, example_result in enumerate(result.run.results):
+        where = _example_range(lines, result, example_result)
         doctest_note = result.doctest_notes.get(index)
-        if example_result.status == "passed" and doctest_note:
-            # It passes here, but not under `python -m doctest`: said, not counted a failure.
-            found.append(
-                types.Diagnostic(
-                    range=_example_range(lines, result, example_result),
-                    message=f"example {doctest_note}",
-                    severity=types.DiagnosticSeverity.Information,
-                    source=SOURCE,
-                    code=DOCTEST_CODE,
-                )
-            )
         if example_result.status == "passed":
+            if doctest_note:
+                # It passes here, but not under `python -m doctest`: said, not a failure.
+                information = types.DiagnosticSeverity.Information
+                found.append(
+                    types.Diagnostic(
+                        where, f"example {doctest_note}", information, DOCTEST_CODE, source=SOURCE
+                    )
+                )
             continue
         note = describe_failure(example_result)
-        found.append(
-            types.Diagnostic(
-                range=_example_range(lines, result, example_result),
-                message=f"example fails: {note}",
-                severity=types.DiagnosticSeverity.Warning,
-                source=SOURCE,
-                code=CODE,
-                data={"function": result.function_name, "note": note},
-            )
-        )
+        found.append(_failure(where, f"example fails: {note}", result.function_name, note))
     if result.run.error:
+        start = types.Position(line=result.function_line, character=0)
+        message = f"examples could not run: {result.run.error}"
         found.append(
-            types.Diagnostic(
-                range=types.Range(
-                    start=types.Position(line=result.function_line, character=0),
-                    end=types.Position(line=result.function_line, character=0),
-                ),
-                message=f"examples could not run: {result.run.error}",
-                severity=types.DiagnosticSeverity.Warning,
-                source=SOURCE,
-                code=CODE,
-                data={"function": result.function_name, "note": result.run.error},
+            _failure(
+                types.Range(start=start, end=start), message, result.function_name, result.run.error
             )
         )
     return found
