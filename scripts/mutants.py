@@ -1172,6 +1172,14 @@ MUTANTS = (
         ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
     ),
     Mutant(
+        "doctest-int-is-not-float",
+        "a doctest's expected int is not matched by a float, as python -m doctest reads it",
+        PACKAGE / "sandbox/runner.py",
+        'as_written=example.kind == "doctest"',
+        "as_written=False",
+        ("tests/sandbox/test_sandbox_runner.py", "-k", "int_is_not_a_float"),
+    ),
+    Mutant(
         "check-says-doctest-differs",
         "Check examples says when an example passes by value but python -m doctest fails it",
         PACKAGE / "as_written.py",

@@ -418,3 +418,19 @@ def test_a_doctest_is_judged_as_doctest_would_when_the_body_prints(sandbox: Sand
     # The evidence says what was compared.
     (result,) = sandbox.run(chatty, "f", extract_examples(doctest_example, "f")).results
     assert describe_failure(result) == "`f(2)` printed 'debug 2' and returned 4, expected 4"
+
+
+def test_a_doctest_s_int_is_not_a_float_as_doctest_reads_it(sandbox: Sandbox) -> None:
+    # `python -m doctest` compares text: a body returning 850.0 fails an example showing 850.
+    floating = "def f(x):\n    return round(x * 0.85, 0)\n"
+    whole = "def f(x):\n    return x * 85 // 100\n"
+    assert statuses(sandbox, floating, ">>> f(1000)\n850\n") == ["failed"]
+    assert statuses(sandbox, whole, ">>> f(1000)\n850\n") == ["passed"]
+    assert statuses(sandbox, floating, ">>> f(1000)\n850.0\n") == ["passed"]
+    assert statuses(sandbox, whole, ">>> f(1000)\n850.0\n") == ["failed"]
+    # Inside a value too; and a float still equals a float within the tolerance.
+    pairs = "def f(x):\n    return [x, x / 3]\n"
+    assert statuses(sandbox, pairs, ">>> f(1)\n[1.0, 0.333333333]\n") == ["failed"]
+    assert statuses(sandbox, pairs, ">>> f(1)\n[1, 0.333333333]\n") == ["passed"]
+    # A prose example is Python's ==, where 850.0 == 850.
+    assert statuses(sandbox, floating, "f(1000) == 850\n") == ["passed"]

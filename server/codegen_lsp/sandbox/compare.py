@@ -6,7 +6,8 @@ returns an object whose ``__eq__`` always says True, or that patches builtins, g
 neither its objects nor its patches exist here.
 
 Equality rules: ints, strings, bytes, booleans and None compare exactly (a bool only equals a
-bool, unlike Python's ``True == 1``); an int equals a float of the same value; floats are equal
+bool, unlike Python's ``True == 1``); an int equals a float of the same value, except in a
+doctest's expected output (doctest compares the text: ``850.0`` is not ``850``); floats are equal
 within ``rel_tol=1e-6, abs_tol=1e-9`` (docstrings print rounded values; HumanEval's own checks
 use ``abs(a - b) < 1e-6``); NaN equals NaN; lists, tuples, sets and dicts compare element by
 element with these rules, and a list never equals a tuple. Objects that are not builtin data are
@@ -107,8 +108,12 @@ def _canonical(encoded: Any) -> Any:
     return encoded
 
 
-def equal(actual: Any, expected: Any) -> bool:
-    """Compare two decoded values with the rules in the module docstring."""
+def equal(actual: Any, expected: Any, as_written: bool = False) -> bool:
+    """Compare two decoded values with the rules in the module docstring.
+
+    ``as_written`` (a doctest's expected output): an int never equals a float, anywhere in the
+    value, as doctest compares the text (``850.0`` is not ``850``).
+    """
     if isinstance(actual, Opaque) or isinstance(expected, Opaque):
         return False
     if isinstance(actual, bool) or isinstance(expected, bool):
@@ -116,6 +121,8 @@ def equal(actual: Any, expected: Any) -> bool:
     if isinstance(actual, (int, float)) and isinstance(expected, (int, float)):
         if isinstance(actual, int) and isinstance(expected, int):
             return actual == expected
+        if as_written and type(actual) is not type(expected):
+            return False
         a, e = float(actual), float(expected)
         if math.isnan(a) or math.isnan(e):
             return math.isnan(a) and math.isnan(e)
@@ -125,19 +132,19 @@ def equal(actual: Any, expected: Any) -> bool:
             expected, (int, float, complex)
         ):
             return False
-        return equal(complex(actual).real, complex(expected).real) and equal(
-            complex(actual).imag, complex(expected).imag
+        return equal(complex(actual).real, complex(expected).real, as_written) and equal(
+            complex(actual).imag, complex(expected).imag, as_written
         )
     if type(actual) is not type(expected):
         return False
     if isinstance(actual, (list, tuple)):
         return len(actual) == len(expected) and all(
-            equal(a, e) for a, e in zip(actual, expected, strict=True)
+            equal(a, e, as_written) for a, e in zip(actual, expected, strict=True)
         )
     if isinstance(actual, dict):
         if actual.keys() != expected.keys():
             return False
-        return all(equal(actual[key], expected[key]) for key in actual)
+        return all(equal(actual[key], expected[key], as_written) for key in actual)
     return bool(actual == expected)
 
 
