@@ -1172,6 +1172,22 @@ MUTANTS = (
         ("tests/ranking/test_verifier_artifact.py", "-k", "verified_mark"),
     ),
     Mutant(
+        "seccomp-sendto-no-address",
+        "a socket pair (asyncio's) sends to its peer only, never to an address",
+        PACKAGE / "sandbox/seccomp.py",
+        '    rules.add_rule(deny, "sendto", pyseccomp.Arg(4, pyseccomp.NE, 0))\n',
+        "",
+        ("tests/sandbox/test_sandbox_hostile.py", "-k", "local and unix and pair"),
+    ),
+    Mutant(
+        "seccomp-socketpair-allowed",
+        "an async function's example runs its event loop (asyncio needs a socket pair)",
+        PACKAGE / "sandbox/seccomp.py",
+        '    "socket",\n',
+        '    "socket",\n    "socketpair",\n',
+        ("tests/sandbox/test_sandbox_runner.py", "-k", "event_loop"),
+    ),
+    Mutant(
         "doctest-int-is-not-float",
         "a doctest's expected int is not matched by a float, as python -m doctest reads it",
         PACKAGE / "sandbox/runner.py",
@@ -1330,8 +1346,15 @@ def copy_work_tree(destination: Path) -> None:
         shutil.copy2(source, target)
 
 
+NO_TESTS_COLLECTED = 5
+"""pytest's exit status when its selection matched no test: a failure that catches nothing."""
+
+
 def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[bool, str]:
-    """Run pytest on ``tests`` in ``copy``; return (passed, the output's tail)."""
+    """Run pytest on ``tests`` in ``copy``; return (passed, the output's tail).
+
+    A selection that matches no test raises SystemExit: its "failure" would count as a catch.
+    """
     env = {**os.environ, "PYTHONPATH": str(copy / "server")}
     command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
     try:
@@ -1341,6 +1364,8 @@ def run_tests(copy: Path, tests: tuple[str, ...], timeout_s: float) -> tuple[boo
     except subprocess.TimeoutExpired:
         return False, f"timed out after {timeout_s:.0f} s"
     tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-3:])
+    if done.returncode == NO_TESTS_COLLECTED:
+        raise SystemExit(f"no test matches {' '.join(tests)}: fix the entry\n{tail}")
     return done.returncode == 0, tail
 
 

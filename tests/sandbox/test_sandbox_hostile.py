@@ -13,10 +13,12 @@ virtualenv interpreter, with the project folder shown read-only, at ``bubblewrap
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import sysconfig
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +41,8 @@ PROJECT_LEVELS = ["bubblewrap", "none"]
 
 
 class Listener:
-    """A TCP and a UDP socket on 127.0.0.1 that record anything that reaches them."""
+    """A TCP and a UDP socket on 127.0.0.1 and a Unix datagram socket in a temporary folder,
+    which record anything that reaches them."""
 
     def __init__(self) -> None:
         self.tcp = socket.create_server(("127.0.0.1", 0))
@@ -47,11 +50,20 @@ class Listener:
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind(("127.0.0.1", 0))
         self.udp.settimeout(0.2)
+        # A local service's socket (as syslog's /dev/log): a socket pair, which asyncio needs
+        # and so is allowed, must not send to it by address.
+        self.unix_folder = tempfile.mkdtemp(prefix="codegen-lsp-listener-")
+        self.unix_path = os.path.join(self.unix_folder, "service.sock")
+        self.unix = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.unix.bind(self.unix_path)
+        os.chmod(self.unix_path, 0o777)
+        self.unix.settimeout(0.2)
         self.received: list[str] = []
         self.stop = threading.Event()
         self.threads = [
             threading.Thread(target=self._serve_tcp, daemon=True),
             threading.Thread(target=self._serve_udp, daemon=True),
+            threading.Thread(target=self._serve_unix, daemon=True),
         ]
         for thread in self.threads:
             thread.start()
@@ -81,12 +93,22 @@ class Listener:
                 continue
             self.received.append(f"udp {data!r} from {peer}")
 
+    def _serve_unix(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data = self.unix.recv(65536)
+            except OSError:
+                continue
+            self.received.append(f"unix datagram {data!r}")
+
     def close(self) -> None:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout=2)
         self.tcp.close()
         self.udp.close()
+        self.unix.close()
+        shutil.rmtree(self.unix_folder, ignore_errors=True)
 
 
 @dataclass
@@ -332,6 +354,11 @@ SAMPLES = [
         "    return 'escaped'",
     ),
     Hostile(
+        "datagram to a local unix socket through a socket pair",
+        "a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+        "    a.sendto(b'stolen', '{unix}')\n    return 'escaped'",
+    ),
+    Hostile(
         "http request with urllib",
         "import urllib.request\n"
         "    urllib.request.urlopen('http://127.0.0.1:{tcp}/', timeout=1)\n    return 'escaped'",
@@ -512,6 +539,7 @@ def candidate(sample: Hostile, victim: Victim) -> str:
         home=victim.home,
         tcp=victim.listener.tcp_port,
         udp=victim.listener.udp_port,
+        unix=victim.listener.unix_path,
         pid=victim.test_pid,
     )
     return f"{PRELUDE}def f():\n    {body}\n"

@@ -434,3 +434,15 @@ def test_a_doctest_s_int_is_not_a_float_as_doctest_reads_it(sandbox: Sandbox) ->
     assert statuses(sandbox, pairs, ">>> f(1)\n[1, 0.333333333]\n") == ["passed"]
     # A prose example is Python's ==, where 850.0 == 850.
     assert statuses(sandbox, floating, "f(1000) == 850\n") == ["passed"]
+
+
+def test_an_async_function_s_example_runs_its_event_loop(sandbox: Sandbox) -> None:
+    # asyncio's loop wakes itself through a Unix socket pair: denied, every `asyncio.run`
+    # raised PermissionError and no async body could pass its example.
+    code = (
+        "import asyncio\n\n\nasync def prices(skus):\n    await asyncio.sleep(0)\n"
+        "    doubled = await asyncio.to_thread(lambda: [2 * len(s) for s in skus])\n"
+        "    return dict(zip(skus, doubled))\n"
+    )
+    example = ">>> asyncio.run(prices(['a', 'bc']))\n{'a': 2, 'bc': 4}\n"
+    assert statuses(sandbox, code, example, "prices") == ["passed"]

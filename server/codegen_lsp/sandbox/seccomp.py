@@ -26,13 +26,11 @@ TIOCSTI = 0x5412
 # without bubblewrap those would reach the user's files.
 DENIED_SYSCALLS = (
     "socket",
-    "socketpair",
     "connect",
     "bind",
     "listen",
     "accept",
     "accept4",
-    "sendto",
     "sendmsg",
     "sendmmsg",
     "execve",
@@ -122,9 +120,11 @@ def compiled() -> SeccompProgram:
 def build_seccomp_program() -> bytes:
     """Compile the filter to classic BPF; a worker's children load it in one ``prctl`` call.
 
-    Denied (EPERM): network, exec, process creation (threads stay allowed), tracing, sending
-    any signal (a candidate cannot even signal itself: the rule must not depend on a pid, so
-    that it can be compiled once), namespace and mount changes, and file-metadata changes.
+    Denied (EPERM): network (a Unix socket pair stays allowed, sending to no address: the
+    event loop of asyncio needs one), exec, process creation (threads stay allowed), tracing,
+    sending any signal (a candidate cannot even signal itself: the rule must not depend on a
+    pid, so that it can be compiled once), namespace and mount changes, and file-metadata
+    changes.
     """
     import pyseccomp
 
@@ -144,6 +144,11 @@ def build_seccomp_program() -> bytes:
     # setrlimit() is prlimit64(0, ...); another pid (even our own, spelled out) is refused.
     rules.add_rule(deny, "prlimit64", pyseccomp.Arg(0, pyseccomp.NE, 0))
     rules.add_rule(deny, "ioctl", pyseccomp.Arg(1, pyseccomp.EQ, TIOCSTI))
+    # asyncio's event loop wakes itself through a connected pair of sockets (its "self pipe"):
+    # every `asyncio.run` needs socketpair() (allowed: a pair reaches only itself) and send(),
+    # which is sendto() without an address. With socket() and connect() denied, a pair is all
+    # a candidate can hold, and an address (a local service's socket, as /dev/log) is refused.
+    rules.add_rule(deny, "sendto", pyseccomp.Arg(4, pyseccomp.NE, 0))
     # export_bpf writes to a file descriptor; a pipe keeps the program off the disk.
     read_end, write_end = os.pipe()
     try:
