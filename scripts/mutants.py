@@ -1204,6 +1204,22 @@ MUTANTS = (
         ("tests/lsp/test_commands.py", "-k", "doctest_would_differ"),
     ),
     Mutant(
+        "explain-recheck-what-is-written",
+        "explain's kept examples are run again as written when others were left out",
+        PACKAGE / "as_written.py",
+        "    if drop and kept:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_explain.py", "-k", "stale_value"),
+    ),
+    Mutant(
+        "explain-cut-what-never-settles",
+        "an explained example that never settles is cut, with what follows it",
+        PACKAGE / "as_written.py",
+        "        if attempt == RECHECKS:\n",
+        "        if False:\n",
+        ("tests/pipeline/test_explain.py", "-k", "never_settles"),
+    ),
+    Mutant(
         "explain-none-shows-nothing",
         "an explained example whose call returns None is written without an output line",
         PACKAGE / "as_written.py",

@@ -286,6 +286,20 @@ def check_docstring(
     else:
         notes.append("the generated docstring has no runnable examples: nothing was checked")
     docstring = docstrings.edit_examples(docstring, drop, rewrites)
+    if drop and kept:
+        # The examples share one namespace, as in doctest: one left out may have changed what a
+        # later one shows (five `c.add(...)` before `c.n`, three kept), so what is written is
+        # run again and made true.
+        docstring, recorrected, lost = _as_written_holds(
+            ctx, docstring, get_sandbox, package, cancel, fixed_lines
+        )
+        if recorrected or lost:
+            corrected += recorrected
+            kept -= lost
+            notes.append(
+                f"with the others left out, {recorrected + lost} of the examples kept showed "
+                f"something else: {recorrected} corrected, {lost} dropped"
+            )
     return ExplainResult(
         function_name=ctx.qualified_name,
         docstring=docstring,
@@ -295,6 +309,49 @@ def check_docstring(
         notes=notes,
         examples_corrected=corrected,
     )
+
+
+RECHECKS = 2
+"""Rounds of corrections to a docstring's kept examples before the ones that still fail are cut
+from the first on (one round nearly always settles them)."""
+
+
+def _as_written_holds(
+    ctx: FunctionContext,
+    docstring: str,
+    get_sandbox: Callable[[], Sandbox],
+    package: str,
+    cancel: threading.Event | None,
+    fixed_lines: int,
+) -> tuple[str, int, int]:
+    """Run the docstring's examples as written; correct or drop those that no longer hold.
+
+    Return the docstring, how many examples were corrected and how many dropped.
+    """
+    corrected = dropped = 0
+    for attempt in range(RECHECKS + 1):
+        examples = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
+        run = run_current_body(ctx, examples, get_sandbox(), package, cancel)
+        passed = {id(r.example) for r in run.results if r.status == "passed"}
+        if len(passed) == len(examples):
+            break
+        fixes: dict[int, str] = {}
+        gone: list[Example] = []
+        if attempt == RECHECKS:
+            # Still moving: keep only what comes before the first example that fails (a
+            # later example cannot change an earlier one's result).
+            first = next(i for i, e in enumerate(examples) if id(e) not in passed)
+            gone = examples[first:]
+        else:
+            for result in run.results:
+                value = None if result.status == "passed" else docstrings.shown_value(result)
+                if value is not None:
+                    fixes[result.example.line - 1] = "" if value == "None" else value
+            # A run that stopped early leaves examples without a result: they go too.
+            gone = [e for e in examples if id(e) not in passed and e.line - 1 not in fixes]
+        corrected, dropped = corrected + len(fixes), dropped + len(gone)
+        docstring = docstrings.edit_examples(docstring, gone, fixes)
+    return docstring, corrected, dropped
 
 
 MOST_EXAMPLES_KEPT = 4

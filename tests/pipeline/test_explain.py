@@ -7,6 +7,8 @@ that cannot be shown that way (an exception, prose) is dropped. The notes say wh
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -482,4 +484,51 @@ def test_the_real_model_explains_a_method_with_examples_that_doctest_passes(tmp_
     done = subprocess.run(
         [sys.executable, "-m", "doctest", str(module)], capture_output=True, text=True
     )
+    assert done.returncode == 0, done.stdout
+
+
+COUNTER = (
+    "import time\n\n\nclass Counter:\n    def __init__(self):\n        self.n = 0\n\n"
+    "    def add(self, k):\n        self.n += k\n        return time.monotonic_ns()\n"
+)
+
+
+def _doctest_passes(source: str, tmp_path: Any) -> subprocess.CompletedProcess[str]:
+    module = tmp_path / "counting.py"
+    module.write_text(source, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "doctest", str(module)], capture_output=True, text=True
+    )
+
+
+def test_examples_left_out_never_leave_a_later_one_showing_a_stale_value(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    """Five ``c.add(...)`` then ``c.n``: keeping three of the adds changed what ``c.n`` shows."""
+    source = COUNTER.replace("        return time.monotonic_ns()\n", "")
+    ctx = find_function(source, source.splitlines().index("    def add(self, k):"))
+    adds = "".join(f">>> c.add({k})\n" for k in range(1, 6))
+    result = check_docstring(
+        ctx, f"Add k.\n\n>>> c = Counter()\n{adds}>>> c.n\n15", lambda: pipeline.sandbox
+    )
+    assert result.docstring == (
+        "Add k.\n\n>>> c = Counter()\n>>> c.add(1)\n>>> c.add(2)\n>>> c.add(3)\n>>> c.n\n6"
+    )
+    assert any("1 corrected, 0 dropped" in note for note in result.notes), result.notes
+    done = _doctest_passes(apply(source, result.replacement), tmp_path)
+    assert done.returncode == 0, done.stdout
+
+
+def test_an_example_that_never_settles_is_cut_with_what_follows(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    # `c.add` returns the clock: every run shows another value, so no correction holds.
+    ctx = find_function(COUNTER, COUNTER.splitlines().index("    def add(self, k):"))
+    docstring = (
+        "Add k.\n\n>>> c = Counter()\n>>> c.n\n0\n>>> c.missing\n1\n>>> c.add(2)\n5\n>>> c.n\n2"
+    )
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    assert result.docstring == "Add k.\n\n>>> c = Counter()\n>>> c.n\n0"
+    assert result.examples_kept == 1
+    done = _doctest_passes(apply(COUNTER, result.replacement), tmp_path)
     assert done.returncode == 0, done.stdout
