@@ -1220,6 +1220,14 @@ MUTANTS = (
         ("tests/pipeline/test_explain.py", "-k", "never_settles"),
     ),
     Mutant(
+        "explain-shows-what-changed",
+        "a method's explained examples that show nothing are followed by what it changed",
+        PACKAGE / "as_written.py",
+        "    if shape.variable and result.examples_kept:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_explain.py", "-k", "shows_what_it_changed"),
+    ),
+    Mutant(
         "explain-none-shows-nothing",
         "an explained example whose call returns None is written without an output line",
         PACKAGE / "as_written.py",
@@ -1230,7 +1238,7 @@ MUTANTS = (
     Mutant(
         "explain-method-builds-object",
         "a method's explained examples begin by building its object",
-        PACKAGE / "as_written.py",
+        PACKAGE / "example_forms.py",
         '            f" {variable} =",\n',
         '            "",\n',
         ("tests/pipeline/test_explain.py", "-k", "build_its_object"),

@@ -21,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from codegen_lsp import builds, docstrings, inputs, postprocess
 from codegen_lsp import context as context_mod
+from codegen_lsp import docstrings, postprocess
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.engine.types import Engine, GenerationRequest
+from codegen_lsp.example_forms import changed_attributes, example_shape
 from codegen_lsp.execution import describe_failure, docstring_examples, run_current_body
 from codegen_lsp.outcomes import (
     CheckResult,
@@ -141,6 +142,9 @@ def explain(
     result = check_docstring(
         ctx, docstring, get_sandbox, package, cancel, progress, fixed_lines=fixed
     )
+    if shape.variable and result.examples_kept:
+        generated = _GeneratedExamples(ctx, get_sandbox, package, cancel, fixed)
+        _show_what_changed(generated, result, shape.variable)
     if own and result.examples_kept == 0:
         result.notes.append("no generated example held: the docstring is left as it was")
         result.docstring = own
@@ -149,39 +153,65 @@ def explain(
 
 
 @dataclass(frozen=True)
-class ExampleShape:
-    """How the examples of a docstring that explain writes call the function."""
+class _GeneratedExamples:
+    """Runs the examples of a docstring that the model wrote (after the user's own lines)."""
 
-    asked: str
-    """What the prompt asks for: `` `>>> total(...)` doctest examples``."""
-    begun: str
-    """How the first example begins after ``>>>``, when the model is led into it."""
+    ctx: FunctionContext
+    get_sandbox: Callable[[], Sandbox]
+    package: str
+    cancel: threading.Event | None
+    fixed_lines: int
+
+    def of(self, docstring: str) -> list[Example]:
+        """Return the docstring's examples after the user's own lines."""
+        return [e for e in extract_examples(docstring, self.ctx.name) if e.line > self.fixed_lines]
+
+    def run(self, examples: list[Example]) -> CandidateRun:
+        """Run ``examples`` in order, in one namespace, on the function as written."""
+        return run_current_body(self.ctx, examples, self.get_sandbox(), self.package, self.cancel)
 
 
-def example_shape(ctx: FunctionContext) -> ExampleShape:
-    """Return how the examples reach ``ctx``: a call, or for a method its object built first.
+def _show_what_changed(generated: _GeneratedExamples, result: ExplainResult, variable: str) -> None:
+    """After a method's examples that show nothing, show what it changed (``>>> shelf.items``).
 
-    Asked for ``>>> add(...)`` examples of a method, the model wrote ``order.add(...)`` on an
-    ``order`` it never built, and every example failed on the name. A method's examples now
-    build the object (``>>> order = Order(customer=...)``; the first one is begun for the
-    model), call the method on it, and show what a method returning nothing changed.
+    The model often writes only calls of a method that returns None (four ``shelf.put(...)``);
+    the attributes its body changes are read after them, in the same run, and shown when
+    their values can be (short, and reading back as Python).
     """
-    reached = inputs.callee(ctx)
-    kind, owner = reached if reached is not None else ("function", "")
-    if kind == "method":
-        variable = owner.lower()
-        building = builds.constructor_arguments(ctx, owner)
-        return ExampleShape(
-            f"doctest examples that build a `{owner}` (`>>> {variable} = {owner}({building})`), "
-            f"call `>>> {variable}.{ctx.name}(...)` on it and, when it returns nothing, show "
-            f"what it changed (`>>> {variable}.<attribute>`)",
-            f" {variable} =",
-        )
-    if kind == "property":
-        return ExampleShape(f"`>>> {owner}(...).{ctx.name}` doctest examples", "")
-    if kind in ("static", "classmethod"):
-        return ExampleShape(f"`>>> {owner}.{ctx.name}(...)` doctest examples", "")
-    return ExampleShape(f"`>>> {ctx.name}(...)` doctest examples", "")
+    ctx = generated.ctx
+    if docstrings.shows_a_value(result.docstring, ctx.name, generated.fixed_lines):
+        return
+    names = changed_attributes(ctx)
+    if not names:
+        return
+    examples = generated.of(result.docstring)
+    after = len(result.docstring.splitlines())
+    # Each attribute, and its length for when its value is too long to show (five items).
+    reads = [read for name in names for read in (f"{variable}.{name}", f"len({variable}.{name})")]
+    probes = [
+        Example(call=read, expected=None, line=after + index + 1, kind="probe")
+        for index, read in enumerate(reads)
+    ]
+    run = generated.run([*examples, *probes])
+    values = {
+        r.example.call: docstrings.showable(r)
+        for r in run.results
+        if r.example.kind == "probe" and r.status == "passed"
+    }
+    shown: list[tuple[str, str]] = []
+    for name in names:
+        for read in (f"{variable}.{name}", f"len({variable}.{name})"):
+            value = values.get(read)
+            if value is not None:
+                shown.append((read, value))
+                break
+    if not shown:
+        return
+    result.docstring = docstrings.append_examples(result.docstring, shown)
+    result.replacement = _docstring_replacement(ctx, result.docstring)
+    result.examples_kept += len(shown)
+    calls = ", ".join(f"`{call}`" for call, _ in shown)
+    result.notes.append(f"added {calls}: the examples showed nothing of what `{ctx.name}` changes")
 
 
 def _docstring_text(
@@ -290,9 +320,8 @@ def check_docstring(
         # The examples share one namespace, as in doctest: one left out may have changed what a
         # later one shows (five `c.add(...)` before `c.n`, three kept), so what is written is
         # run again and made true.
-        docstring, recorrected, lost = _as_written_holds(
-            ctx, docstring, get_sandbox, package, cancel, fixed_lines
-        )
+        generated = _GeneratedExamples(ctx, get_sandbox, package, cancel, fixed_lines)
+        docstring, recorrected, lost = _as_written_holds(generated, docstring)
         if recorrected or lost:
             corrected += recorrected
             kept -= lost
@@ -316,22 +345,15 @@ RECHECKS = 2
 from the first on (one round nearly always settles them)."""
 
 
-def _as_written_holds(
-    ctx: FunctionContext,
-    docstring: str,
-    get_sandbox: Callable[[], Sandbox],
-    package: str,
-    cancel: threading.Event | None,
-    fixed_lines: int,
-) -> tuple[str, int, int]:
+def _as_written_holds(generated: _GeneratedExamples, docstring: str) -> tuple[str, int, int]:
     """Run the docstring's examples as written; correct or drop those that no longer hold.
 
     Return the docstring, how many examples were corrected and how many dropped.
     """
     corrected = dropped = 0
     for attempt in range(RECHECKS + 1):
-        examples = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
-        run = run_current_body(ctx, examples, get_sandbox(), package, cancel)
+        examples = generated.of(docstring)
+        run = generated.run(examples)
         passed = {id(r.example) for r in run.results if r.status == "passed"}
         if len(passed) == len(examples):
             break

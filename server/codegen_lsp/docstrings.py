@@ -13,6 +13,7 @@ import ast
 import re
 import textwrap
 
+from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.types import Example, ExampleResult
 
 
@@ -64,16 +65,43 @@ def shown_value(result: ExampleResult) -> str | None:
     Only a doctest whose call returned a value (no exception, no printed output expected) can
     be corrected, and only with a short repr that reads back as Python.
     """
-    example, actual = result.example, result.actual_repr
+    example = result.example
     if result.status != "failed" or example.kind != "doctest" or example.expected is None:
         return None
+    return showable(result)
+
+
+def showable(result: ExampleResult) -> str | None:
+    """Return the repr of what ``result``'s call returned, if a docstring can promise it.
+
+    Not after an exception or printed output, nor a long repr or one that does not read back
+    as Python (``<object at 0x...>``).
+    """
+    actual = result.actual_repr
     if actual is None or result.exception or result.stdout or len(actual) > SHOWN_VALUE_CHARS:
         return None
     try:
         ast.parse(actual, mode="eval")
     except SyntaxError:
-        return None  # e.g. <object at 0x...>: not something to promise in a docstring
+        return None
     return actual
+
+
+def shows_a_value(docstring: str, name: str, after: int = 0) -> bool:
+    """Tell whether an example after line ``after`` shows a result (a value, output, a raise)."""
+    return any(
+        example.expected is not None
+        or bool(example.expected_output)
+        or example.expected_exception is not None
+        for example in extract_examples(docstring, name)
+        if example.line > after
+    )
+
+
+def append_examples(docstring: str, shown: list[tuple[str, str]]) -> str:
+    """Return ``docstring`` with ``>>> call`` and its value added after its last line."""
+    lines = [f">>> {call}\n{value}" for call, value in shown]
+    return "\n".join([docstring.rstrip(), *lines])
 
 
 def shows_none(result: ExampleResult) -> bool:

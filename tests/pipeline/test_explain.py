@@ -438,7 +438,7 @@ def test_a_methods_examples_build_its_object_first() -> None:
 def test_functions_properties_and_static_methods_are_called_as_they_are_reached(
     source: str, line: int, asked: str
 ) -> None:
-    from codegen_lsp.as_written import example_shape
+    from codegen_lsp.example_forms import example_shape
 
     shape = example_shape(find_function(source, line))
     assert (shape.asked, shape.begun) == (asked, "")
@@ -532,3 +532,54 @@ def test_an_example_that_never_settles_is_cut_with_what_follows(
     assert result.examples_kept == 1
     done = _doctest_passes(apply(COUNTER, result.replacement), tmp_path)
     assert done.returncode == 0, done.stdout
+
+
+SHELF = '''class Shelf:
+    """A shelf."""
+
+    def __init__(self, items: list[str]) -> None:
+        self.items = items
+        self._puts = 0
+
+    def put(self, item: str) -> None:
+        """Put an item on the shelf."""
+        self._puts += 1
+        self.items.append(item)
+'''
+
+
+def test_a_method_whose_examples_show_nothing_shows_what_it_changed(tmp_path: Any) -> None:
+    """The model wrote only `shelf.put(...)` calls: nothing in the docstring said what put did."""
+    model = ScriptedModel(
+        [(" Shelf(items=['jam'])\n>>> shelf.put('tea')\n>>> shelf.put('bun')\n", "stop")]
+    )
+    p = Pipeline(Settings(), engine=model)  # type: ignore[arg-type]
+    try:
+        result = p.explain(SHELF, SHELF.splitlines().index("    def put(self, item: str) -> None:"))
+    finally:
+        p.close()
+    assert result.docstring.endswith(
+        ">>> shelf.put('tea')\n>>> shelf.put('bun')\n>>> shelf.items\n['jam', 'tea', 'bun']"
+    )
+    assert result.examples_kept == 3
+    assert any("added `shelf.items`" in note for note in result.notes), result.notes
+    done = _doctest_passes(apply(SHELF, result.replacement), tmp_path)
+    assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "changed"),
+    [
+        ("        self.items.append(item)\n", ["items"]),
+        ("        self.total += item\n        self.seen[item] = 1\n", ["total", "seen"]),
+        ("        self.log.extend([item])\n        self.a = self.b = 0\n", ["log", "a"]),
+        ("        items = self.items\n        items.append(item)\n", []),  # not through self
+        ("        self._count += 1\n", []),  # private: not for a docstring
+        ("        return self.items[0]\n", []),
+    ],
+)
+def test_the_attributes_a_method_changes(body: str, changed: list[str]) -> None:
+    from codegen_lsp.example_forms import changed_attributes
+
+    source = f"class C:\n    def put(self, item):\n{body}"
+    assert changed_attributes(find_function(source, 1)) == changed
