@@ -1228,6 +1228,14 @@ MUTANTS = (
         ("tests/pipeline/test_explain.py", "-k", "shows_what_it_changed"),
     ),
     Mutant(
+        "explain-corrects-text-output",
+        "an explained doctest whose expected output is text (an object) is corrected to its repr",
+        PACKAGE / "docstrings.py",
+        '    if example.expected is None and not (example.expected_output or "").strip():\n',
+        "    if example.expected is None:\n",
+        ("tests/pipeline/test_explain.py", "-k", "shown_another_way"),
+    ),
+    Mutant(
         "explain-none-shows-nothing",
         "an explained example whose call returns None is written without an output line",
         PACKAGE / "as_written.py",

@@ -62,11 +62,15 @@ SHOWN_VALUE_CHARS = 120
 def shown_value(result: ExampleResult) -> str | None:
     """Return the value a failed doctest should show instead, or None when it cannot be shown.
 
-    Only a doctest whose call returned a value (no exception, no printed output expected) can
-    be corrected, and only with a short repr that reads back as Python.
+    Only a doctest whose call returned a value (no exception expected, nothing printed) can
+    be corrected, and only with a short repr that reads back as Python. Its expected output may
+    be a value (``5``) or text doctest compares (``Price(600)``, which the repr
+    ``Price(cents=600)`` fails, under doctest too).
     """
     example = result.example
-    if result.status != "failed" or example.kind != "doctest" or example.expected is None:
+    if result.status != "failed" or example.kind != "doctest":
+        return None
+    if example.expected is None and not (example.expected_output or "").strip():
         return None
     return showable(result)
 

@@ -634,6 +634,7 @@ def describe_failure(result: ExampleResult) -> str:
     """Say what an example expected and what happened, in one line."""
     example = result.example
     expected = example.expected or example.expected_output or example.expected_exception or "?"
+    expected = " ".join(expected.split())  # a doctest's output is text, its lines ended
     if result.status == "timeout":
         got = "timed out"
     elif result.exception:

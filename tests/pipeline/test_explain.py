@@ -583,3 +583,24 @@ def test_the_attributes_a_method_changes(body: str, changed: list[str]) -> None:
 
     source = f"class C:\n    def put(self, item):\n{body}"
     assert changed_attributes(find_function(source, 1)) == changed
+
+
+def test_an_object_shown_another_way_is_corrected_to_its_repr(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    """``Price(600)`` is text to doctest, and ``Price(cents=600)`` does not match it."""
+    source = (
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Price:\n    cents: int\n\n"
+        "    @staticmethod\n    def total(prices):\n"
+        "        return Price(sum(p.cents for p in prices))\n"
+    )
+    ctx = find_function(source, source.splitlines().index("    def total(prices):"))
+    docstring = "Add up.\n\n>>> Price.total([Price(1), Price(2)])\nPrice(3)"
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    assert result.docstring == "Add up.\n\n>>> Price.total([Price(1), Price(2)])\nPrice(cents=3)"
+    assert result.notes[0] == (
+        "corrected an example to the function's actual output: "
+        "`Price.total([Price(1), Price(2)])` returned Price(cents=3), expected Price(3)"
+    )
+    done = _doctest_passes(apply(source, result.replacement), tmp_path)
+    assert done.returncode == 0, done.stdout
