@@ -315,6 +315,13 @@ def check_docstring(
         )
     else:
         notes.append("the generated docstring has no runnable examples: nothing was checked")
+    if examples:
+        # The setup of an example left out (``>>> xs = [4]``) goes with it, unless a kept one
+        # reads what it binds (compared by identity: a repeated example equals its twin).
+        gone = {id(e) for e in drop}
+        left = [e for e in examples if id(e) not in gone]
+        dropped = [e for e in [*examples, *repeated] if id(e) in gone]
+        drop += docstrings.unused_setup(docstring, dropped, left)
     docstring = docstrings.edit_examples(docstring, drop, rewrites)
     if drop and kept:
         # The examples share one namespace, as in doctest: one left out may have changed what a
@@ -382,23 +389,37 @@ MOST_EXAMPLES_KEPT = 4
 
 
 def _fewest_that_show_most(passed: list[Example], corrected: list[tuple[Example, str]]) -> set[int]:
-    """Return the ids of at most :data:`MOST_EXAMPLES_KEPT` examples to keep, in that order.
+    """Return the ids of the examples to keep: at most :data:`MOST_EXAMPLES_KEPT` results shown.
 
-    The ones the model got right come before those corrected to the actual output, and
-    examples whose results differ from those already kept before the rest.
+    The examples share a namespace, so a call that shows nothing (``restock_all(items, 3)``)
+    goes with the next example that shows something (``items``): they are kept or left out
+    together, and calls that show nothing at the end, at most the cap of them. Blocks whose
+    results the model got right come before those corrected to the actual output, and results
+    not shown yet before repeats.
     """
-    ordered = [(e, e.expected or e.expected_output or e.expected_exception) for e in passed]
-    ordered += corrected
-    kept: list[int] = []
-    results: set[str | None] = set()
-    for example, result in ordered:  # first the results not shown yet
-        if len(kept) < MOST_EXAMPLES_KEPT and result not in results:
-            kept.append(id(example))
-            results.add(result)
-    for example, _ in ordered:  # then any, up to the cap
-        if len(kept) < MOST_EXAMPLES_KEPT and id(example) not in kept:
-            kept.append(id(example))
-    return set(kept)
+    shows = {id(e): e.expected or e.expected_output or e.expected_exception for e in passed}
+    shows.update({id(e): value for e, value in corrected})
+    fixed = {id(e) for e, _ in corrected}
+    blocks: list[list[Example]] = [[]]
+    for example in sorted([*passed, *(e for e, _ in corrected)], key=lambda e: e.line):
+        blocks[-1].append(example)
+        if shows[id(example)]:
+            blocks.append([])
+    trailing = blocks.pop()[:MOST_EXAMPLES_KEPT]
+    # Right first, then corrected; the order of a kind is the docstring's.
+    ordered = sorted(blocks, key=lambda block: any(id(e) in fixed for e in block))
+    kept: list[list[Example]] = []
+    seen: set[str | None] = set()
+    for block in ordered:  # first the results not shown yet
+        if len(kept) < MOST_EXAMPLES_KEPT and shows[id(block[-1])] not in seen:
+            kept.append(block)
+            seen.add(shows[id(block[-1])])
+    for block in ordered:  # then any, up to the cap
+        if len(kept) < MOST_EXAMPLES_KEPT and block not in kept:
+            kept.append(block)
+    if not kept:
+        kept.append(trailing)
+    return {id(example) for block in kept for example in block}
 
 
 def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:

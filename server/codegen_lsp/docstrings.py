@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
+from dataclasses import replace
 
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.types import Example, ExampleResult
@@ -72,7 +73,31 @@ def shown_value(result: ExampleResult) -> str | None:
         return None
     if example.expected is None and not (example.expected_output or "").strip():
         return None
+    if result.stdout and not result.exception:
+        return _printed(result)
     return showable(result)
+
+
+def _printed(result: ExampleResult) -> str | None:
+    """Return what doctest shows for a call that printed: the text, then a value's repr.
+
+    None when doctest could not read it back as written: a blank line, a line with trailing
+    blanks (editors strip them), one that starts a new example, or too much text.
+    """
+    shown = result.stdout
+    if result.actual_repr not in (None, "None"):
+        value = showable(replace(result, stdout=""))
+        if value is None:
+            return None
+        shown += value + "\n"
+    lines = shown.rstrip("\n").split("\n")
+    if len(shown) > SHOWN_VALUE_CHARS or not shown.endswith("\n"):
+        return None
+    if any(not line.strip() or line != line.rstrip() for line in lines):
+        return None
+    if any(line.lstrip().startswith((">>>", "...")) for line in lines):
+        return None
+    return "\n".join(lines)
 
 
 def showable(result: ExampleResult) -> str | None:
@@ -124,6 +149,40 @@ def shows_none(result: ExampleResult) -> bool:
     )
 
 
+def unused_setup(docstring: str, dropped: list[Example], kept: list[Example]) -> list[Example]:
+    """Return the setup lines (``>>> xs = [4]``) of ``dropped`` examples that nothing kept uses.
+
+    Each comes as an example on its own line, for :func:`edit_examples` to drop: a setup goes
+    with its example unless a kept example after it reads a name it binds.
+    """
+    lines = docstring.split("\n")
+    found: list[Example] = []
+    for example in dropped:
+        later = [e for e in kept if e.line > example.line]
+        used = {name for e in later for name in _names(e.call, ast.Load)}
+        used |= {
+            name for e in later for statement in e.setup for name in _names(statement, ast.Load)
+        }
+        if any(_names(statement, ast.Store) & used for statement in example.setup):
+            continue
+        index, wanted = example.line - 2, len(example.setup)
+        while index >= 0 and wanted:
+            if lines[index].lstrip().startswith(">>>"):
+                found.append(replace(example, line=index + 1, setup=()))
+                wanted -= 1
+            index -= 1
+    return found
+
+
+def _names(source: str, context: type[ast.expr_context]) -> set[str]:
+    """Return the names that ``source`` reads (``ast.Load``) or binds (``ast.Store``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, context)}
+
+
 def _doctest_lines(lines: list[str], index: int) -> tuple[int, int]:
     """Return where a doctest's expected output starts and ends (after its ``...`` lines)."""
     start = index + 1
@@ -162,8 +221,8 @@ def edit_examples(
         indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
         if start >= end:
             continue
-        if value:
-            replaced[start] = indent + value
+        if value:  # every line of it indented as the example is (printed text has several)
+            replaced[start] = "\n".join(indent + line for line in value.split("\n"))
         removed.update(range(start + bool(value), end))
     kept = [replaced.get(i, line) for i, line in enumerate(lines) if i not in removed]
     return "\n".join(_without_empty_sections(kept)).strip()

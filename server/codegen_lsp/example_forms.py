@@ -39,21 +39,75 @@ def example_shape(ctx: FunctionContext) -> ExampleShape:
     """
     reached = inputs.callee(ctx)
     kind, owner = reached if reached is not None else ("function", "")
+    # A generator's call shows `<generator object ...>`: its examples collect what it yields.
+    opened, closed = ("list(", ")") if is_generator(ctx) else ("", "")
+    collected = " (a generator: collect what it yields with `list(...)`)" if opened else ""
     if kind == "method":
         variable = owner.lower()
         building = builds.constructor_arguments(ctx, owner)
         return ExampleShape(
             f"doctest examples that build a `{owner}` (`>>> {variable} = {owner}({building})`), "
-            f"call `>>> {variable}.{ctx.name}(...)` on it and, when it returns nothing, show "
-            f"what it changed (`>>> {variable}.<attribute>`)",
+            f"call `>>> {opened}{variable}.{ctx.name}(...){closed}` on it{collected} and, when "
+            f"it returns nothing, show what it changed (`>>> {variable}.<attribute>`)",
             f" {variable} =",
             variable,
         )
     if kind == "property":
         return ExampleShape(f"`>>> {owner}(...).{ctx.name}` doctest examples", "")
-    if kind in ("static", "classmethod"):
-        return ExampleShape(f"`>>> {owner}.{ctx.name}(...)` doctest examples", "")
-    return ExampleShape(f"`>>> {ctx.name}(...)` doctest examples", "")
+    call = f"{owner}.{ctx.name}(...)" if kind in ("static", "classmethod") else f"{ctx.name}(...)"
+    changed = changed_argument(ctx)
+    if changed is not None and not opened:
+        # Called on a literal, a function that changes its argument shows nothing at all.
+        shown = call.replace("(...)", f"({changed}, ...)")
+        return ExampleShape(
+            f"doctest examples; it returns nothing, so each binds the `{changed}` it changes to "
+            f"a name first (`>>> {changed} = ...`), calls `>>> {shown}` and then shows it "
+            f"(`>>> {changed}`)",
+            "",
+        )
+    return ExampleShape(f"`>>> {opened}{call}{closed}` doctest examples{collected}", "")
+
+
+def changed_argument(ctx: FunctionContext) -> str | None:
+    """Return the first parameter of a function that returns nothing, or None.
+
+    Such a function does its work on what it is given (``restock_all(items, units)`` adds to
+    each item): its examples must keep that argument in a name to show it afterwards.
+    """
+    function = _parsed(ctx)
+    if function is None or is_generator(ctx) or not function.args.args:
+        return None
+    returned = [n.value for n in ast.walk(function) if isinstance(n, ast.Return) and n.value]
+    if any(not isinstance(value, ast.Constant) or value.value is not None for value in returned):
+        return None  # it returns something: its examples show that
+    first = function.args.args[0].arg
+    return None if first in ("self", "cls") else first
+
+
+def _parsed(ctx: FunctionContext) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """Return the function's own definition, parsed from its header and body."""
+    source = textwrap.dedent("\n".join([ctx.header, ctx.body_source]))
+    try:
+        function = ast.parse(source).body[0]
+    except (SyntaxError, IndexError):
+        return None
+    return function if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) else None
+
+
+def is_generator(ctx: FunctionContext) -> bool:
+    """Tell whether the function's own body yields (not a function or class nested in it)."""
+    function = _parsed(ctx)
+    if function is None:
+        return False
+    nested = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+    pending = list(ast.iter_child_nodes(function))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(node, nested):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
 
 
 MUTATING_METHODS = frozenset(
@@ -87,12 +141,8 @@ def changed_attributes(ctx: FunctionContext) -> list[str]:
     ``self.total = ...``, ``self.total += ...``, ``self.sold[sku] = ...``, and a container
     changed in place (``self.items.append(item)``).
     """
-    source = textwrap.dedent("\n".join([ctx.header, ctx.body_source]))
-    try:
-        function = ast.parse(source).body[0]
-    except (SyntaxError, IndexError):
-        return []
-    if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) or not function.args.args:
+    function = _parsed(ctx)
+    if function is None or not function.args.args:
         return []
     own = function.args.args[0].arg
 

@@ -433,6 +433,19 @@ def test_a_methods_examples_build_its_object_first() -> None:
             1,
             "`>>> Cart.parse(...)` doctest examples",
         ),
+        (
+            "def pairs(xs):\n    for x in xs:\n        yield x, x\n",
+            0,
+            "`>>> list(pairs(...))` doctest examples (a generator: collect what it yields with "
+            "`list(...)`)",
+        ),
+        (
+            "def grow(items, k):\n    if not k:\n        return\n    items.append(k)\n",
+            0,
+            "doctest examples; it returns nothing, so each binds the `items` it changes to a name "
+            "first (`>>> items = ...`), calls `>>> grow(items, ...)` and then shows it "
+            "(`>>> items`)",
+        ),
     ],
 )
 def test_functions_properties_and_static_methods_are_called_as_they_are_reached(
@@ -504,17 +517,32 @@ def _doctest_passes(source: str, tmp_path: Any) -> subprocess.CompletedProcess[s
 def test_examples_left_out_never_leave_a_later_one_showing_a_stale_value(
     pipeline: Pipeline, tmp_path: Any
 ) -> None:
-    """Five ``c.add(...)`` then ``c.n``: keeping three of the adds changed what ``c.n`` shows."""
-    source = COUNTER.replace("        return time.monotonic_ns()\n", "")
+    """``c.add(0)`` keeps 0, then raises: dropped, it no longer adds what ``c.items`` showed."""
+    source = (
+        "class Counter:\n    def __init__(self):\n        self.items = []\n\n"
+        "    def add(self, k):\n        self.items.append(k)\n        return 10 // k\n"
+    )
     ctx = find_function(source, source.splitlines().index("    def add(self, k):"))
-    adds = "".join(f">>> c.add({k})\n" for k in range(1, 6))
-    result = check_docstring(
-        ctx, f"Add k.\n\n>>> c = Counter()\n{adds}>>> c.n\n15", lambda: pipeline.sandbox
-    )
-    assert result.docstring == (
-        "Add k.\n\n>>> c = Counter()\n>>> c.add(1)\n>>> c.add(2)\n>>> c.add(3)\n>>> c.n\n6"
-    )
+    docstring = "Add k.\n\n>>> c = Counter()\n>>> c.add(2)\n5\n>>> c.add(0)\n0\n>>> c.items\n[2, 0]"
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    assert result.docstring == "Add k.\n\n>>> c = Counter()\n>>> c.add(2)\n5\n>>> c.items\n[2]"
     assert any("1 corrected, 0 dropped" in note for note in result.notes), result.notes
+    done = _doctest_passes(apply(source, result.replacement), tmp_path)
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_call_that_shows_nothing_is_kept_with_what_shows_its_effect(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    """Six calls of a function that changes its list, each followed by the list: none split."""
+    source = "def grow(items, k):\n    items.append(k)\n"
+    blocks = "".join(f">>> xs = [{k}]\n>>> grow(xs, {k})\n>>> xs\n[{k}, {k}]\n" for k in range(6))
+    result = check_docstring(
+        find_function(source, 0), f"Grow.\n\n{blocks}", lambda: pipeline.sandbox
+    )
+    kept = "".join(f">>> xs = [{k}]\n>>> grow(xs, {k})\n>>> xs\n[{k}, {k}]\n" for k in range(4))
+    # Four results shown, each with the call it shows; the last two blocks go whole.
+    assert result.docstring == f"Grow.\n\n{kept}".rstrip()
     done = _doctest_passes(apply(source, result.replacement), tmp_path)
     assert done.returncode == 0, done.stdout
 
@@ -604,3 +632,27 @@ def test_an_object_shown_another_way_is_corrected_to_its_repr(
     )
     done = _doctest_passes(apply(source, result.replacement), tmp_path)
     assert done.returncode == 0, done.stdout
+
+
+def test_a_call_that_prints_is_corrected_to_what_it_printed(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    source = (
+        "class Shelf:\n    def show(self, skus):\n        for sku in skus:\n"
+        "            print(f'{sku}: on the shelf')\n        return len(skus)\n"
+    )
+    ctx = find_function(source, 1)
+    docstring = "Show them.\n\n    >>> Shelf().show(['tea', 'jam'])\n    tea\n    jam"
+    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    # doctest compares what was printed, then the value's repr: every line indented alike.
+    assert result.docstring == (
+        "Show them.\n\n    >>> Shelf().show(['tea', 'jam'])\n    tea: on the shelf\n"
+        "    jam: on the shelf\n    2"
+    )
+    assert result.examples_corrected == 1
+    done = _doctest_passes(apply(source, result.replacement), tmp_path)
+    assert done.returncode == 0, done.stdout
+    # A blank printed line would need <BLANKLINE>: such an example is dropped, not corrected.
+    blank = source.replace("print(f'{sku}: on the shelf')", "print(sku + '\\n')")
+    result = check_docstring(find_function(blank, 1), docstring, lambda: pipeline.sandbox)
+    assert result.examples_kept == 0
