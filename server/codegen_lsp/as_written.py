@@ -325,8 +325,8 @@ def check_docstring(
     docstring = docstrings.edit_examples(docstring, drop, rewrites)
     if drop and kept:
         # The examples share one namespace, as in doctest: one left out may have changed what a
-        # later one shows (five `c.add(...)` before `c.n`, three kept), so what is written is
-        # run again and made true.
+        # later one shows (`c.add(0)` kept 0 in `c.items`, then raised, and was dropped), so
+        # what is written is run again and made true.
         generated = _GeneratedExamples(ctx, get_sandbox, package, cancel, fixed_lines)
         docstring, recorrected, lost = _as_written_holds(generated, docstring)
         if recorrected or lost:
