@@ -79,9 +79,9 @@ def check(
                 run,
                 has_docstring=ctx.docstring_line is not None,
                 doctest_notes={
-                    index: DOCTEST_SHOWS_NO_NONE
+                    index: _doctest_differs(shown)
                     for index, result in enumerate(run.results)
-                    if result.status == "passed" and docstrings.shows_none(result)
+                    if (shown := docstrings.doctest_shows(result)) is not None
                 },
             )
         )
@@ -93,6 +93,16 @@ DOCTEST_SHOWS_NO_NONE = (
     "None, so leave the `None` line out"
 )
 """Said of a user's example that expects ``None``: it passes here, where values are compared."""
+
+
+def _doctest_differs(shown: str) -> str:
+    """Say why a user's passing example fails ``python -m doctest`` (:func:`doctest_shows`)."""
+    if not shown:
+        return DOCTEST_SHOWS_NO_NONE
+    return (
+        f"returns the value expected, but `python -m doctest` compares the text and shows "
+        f"{shown}: write that"
+    )
 
 
 def explain(
@@ -271,12 +281,13 @@ def check_docstring(
         if run.error:
             notes.append(f"the function could not run its examples: {run.error}")
         passed = [r.example for r in run.results if r.status == "passed"]
-        # doctest shows nothing for a call that returns None, so an expected "None" (which
-        # the comparison here passes) fails `python -m doctest`: its output line goes.
+        # Passing by value, failing `python -m doctest`, which compares text: an expected
+        # "None" (doctest shows nothing: its output line goes), or u'abc' for 'abc'. What is
+        # written is what doctest shows.
         rewrites.update(
-            (r.example.line - 1, "")
+            (r.example.line - 1, doctest_text)
             for r in run.results
-            if r.status == "passed" and docstrings.shows_none(r)
+            if (doctest_text := docstrings.doctest_shows(r)) is not None
         )
         shown = {docstrings.example_key(example) for example in passed}
         corrections: list[tuple[Example, str, str]] = []  # example, its actual value, why

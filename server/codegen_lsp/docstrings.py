@@ -14,6 +14,7 @@ import re
 import textwrap
 from dataclasses import replace
 
+from codegen_lsp.sandbox.compare import output_matches
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.types import Example, ExampleResult
 
@@ -133,20 +134,32 @@ def append_examples(docstring: str, shown: list[tuple[str, str]]) -> str:
     return "\n".join([docstring.rstrip(), *lines])
 
 
-def shows_none(result: ExampleResult) -> bool:
-    """Tell whether a doctest expects ``None`` from a call that returned it, printing nothing.
+def doctest_shows(result: ExampleResult) -> str | None:
+    """Return what ``python -m doctest`` shows for a passing example that it would fail.
 
-    Python's doctest shows nothing for None, so ``python -m doctest`` fails such an example
-    (the comparison here, by value, passes it): written into a docstring, it goes without an
-    output line.
+    The comparison here is by value, doctest's by text: an expected ``None`` (doctest shows
+    nothing for None: "" is returned), ``u'abc'`` or ``"abc"`` for a repr ``'abc'``,
+    ``(1,2)`` for ``(1, 2)``. None when doctest passes it too, or when the expected value holds
+    a float (docstrings print floats rounded; the tolerance is meant) or cannot be shown.
     """
     example = result.example
-    return (
-        example.kind == "doctest"
-        and (example.expected or "").strip() == "None"
-        and result.actual_repr == "None"
-        and not result.stdout
-    )
+    if result.status != "passed" or example.kind != "doctest" or example.expected is None:
+        return None
+    actual = result.actual_repr
+    if actual is None or result.stdout or len(actual) >= SHOWN_VALUE_CHARS:
+        return None
+    want = example.expected.strip()
+    if actual == "None":
+        return "" if want == "None" else None
+    try:
+        written = ast.parse(want, mode="eval")
+    except SyntaxError:
+        return None
+    if any(isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(written)):
+        return None
+    if output_matches(actual + "\n", want + "\n", example.options):
+        return None
+    return showable(result)
 
 
 def unused_setup(docstring: str, dropped: list[Example], kept: list[Example]) -> list[Example]:

@@ -656,3 +656,21 @@ def test_a_call_that_prints_is_corrected_to_what_it_printed(
     blank = source.replace("print(f'{sku}: on the shelf')", "print(sku + '\\n')")
     result = check_docstring(find_function(blank, 1), docstring, lambda: pipeline.sandbox)
     assert result.examples_kept == 0
+
+
+def test_a_value_passing_here_is_written_as_doctest_shows_it(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    """``u'abc'`` and ``"abc"`` equal 'abc' by value; doctest compares the text and fails them."""
+    source = "def pair(x):\n    return (str(x), x / 3)\n"
+    docstring = (
+        "Pair.\n\n>>> pair(3)[0]\nu'3'\n>>> pair(4)[0]\n\"4\"\n>>> pair(1)\n('1', 0.3333333)\n"
+        ">>> pair(6)\n('6',2.0)"
+    )
+    result = check_docstring(find_function(source, 0), docstring, lambda: pipeline.sandbox)
+    # A float is left as written (docstrings print them rounded; the comparison allows it),
+    # but not a value that holds none (`2.0` is a float: that one stays too).
+    assert result.docstring == (
+        "Pair.\n\n>>> pair(3)[0]\n'3'\n>>> pair(4)[0]\n'4'\n>>> pair(1)\n('1', 0.3333333)\n"
+        ">>> pair(6)\n('6',2.0)"
+    )

@@ -183,3 +183,15 @@ def test_an_expected_none_passes_but_says_that_doctest_fails_it(tmp_path: Path) 
     assert notes[1] == ("reset(2)", "passed", None)
     text = check(str(path)).stdout
     assert "note: returns None as expected, but `python -m doctest` fails it" in text
+    # And a value written another way: doctest compares the text.
+    path.write_text(
+        'def name():\n    """Name.\n\n    >>> name()\n    u"ada"\n    >>> name().upper()\n'
+        "    'ADA'\n    \"\"\"\n    return 'ada'\n"
+    )
+    (report,) = json.loads(check(str(path), "--json").stdout)
+    assert [example["status"] for example in report["examples"]] == ["passed", "passed"]
+    assert [example["doctest_note"] for example in report["examples"]] == [
+        "returns the value expected, but `python -m doctest` compares the text and shows "
+        "'ada': write that",
+        None,  # written as doctest shows it
+    ]

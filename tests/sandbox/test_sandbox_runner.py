@@ -446,3 +446,16 @@ def test_an_async_function_s_example_runs_its_event_loop(sandbox: Sandbox) -> No
     )
     example = ">>> asyncio.run(prices(['a', 'bc']))\n{'a': 2, 'bc': 4}\n"
     assert statuses(sandbox, code, example, "prices") == ["passed"]
+
+
+def test_a_doctest_statement_shows_its_expressions_values_as_doctest_does(
+    sandbox: Sandbox,
+) -> None:
+    # doctest runs a statement in "single" mode: `True` inside the `with` block is shown.
+    code = "def f(x):\n    return [x]\n"
+    shown = ">>> with open('/dev/null') as handle:\n...     f(1) == [1]\nTrue\n"
+    assert statuses(sandbox, code, shown) == ["passed"]
+    assert statuses(sandbox, code, shown.replace("True\n", "False\n")) == ["failed"]
+    # A loop shows each value; None shows nothing.
+    loop = ">>> for x in (1, 2):\n...     f(x)\n...     None\n[1]\n[2]\n"
+    assert statuses(sandbox, code, loop) == ["passed"]

@@ -534,10 +534,7 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
             try:
                 compiled = compile(example["call"], "<example>", "eval", dont_inherit=True)
             except SyntaxError:  # a doctest statement with output, e.g. a for loop that prints
-                exec(
-                    compile(example["call"], "<example>", "exec", dont_inherit=True),
-                    doc_namespace,
-                )
+                exec(_statement(example["call"]), doc_namespace)
                 value = None
             else:
                 value = eval(compiled, doc_namespace)
@@ -556,6 +553,19 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
         stderr.take()
         emit(event)
     emit({"event": "done", "pid": getpid()})
+
+
+def _statement(source: str) -> Any:
+    """Compile a doctest example that is a statement the way doctest does: in "single" mode.
+
+    There every expression statement in it shows its value (``isinstance(f.read(), str)`` in a
+    ``with`` block prints True), which ``python -m doctest`` compares with the expected text.
+    Source that is not one statement is run as a module, showing nothing.
+    """
+    try:
+        return compile(source + "\n", "<example>", "single", dont_inherit=True)
+    except SyntaxError:
+        return compile(source, "<example>", "exec", dont_inherit=True)
 
 
 def describe(error: BaseException) -> str:
