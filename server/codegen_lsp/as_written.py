@@ -219,7 +219,9 @@ def _show_what_changed(generated: _GeneratedExamples, result: ExplainResult, var
         return
     result.docstring = docstrings.append_examples(result.docstring, shown)
     result.replacement = _docstring_replacement(ctx, result.docstring)
+    # Run and kept alike: "5/10 examples kept", never more kept than were checked.
     result.examples_kept += len(shown)
+    result.examples_checked += len(shown)
     calls = ", ".join(f"`{call}`" for call, _ in shown)
     result.notes.append(f"added {calls}: the examples showed nothing of what `{ctx.name}` changes")
 
