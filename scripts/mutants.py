@@ -1220,6 +1220,14 @@ MUTANTS = (
         ("tests/pipeline/test_explain.py", "-k", "as_doctest_shows"),
     ),
     Mutant(
+        "note-wrong-return-type",
+        "without examples, the notes say when the top candidate returns a type its hint rules out",
+        PACKAGE / "pipeline.py",
+        "            result.notes[1:1] = [note for note in (crashed, mistyped) if note]\n",
+        "            result.notes[1:1] = [crashed] if crashed else []\n",
+        ("tests/pipeline/test_builds.py", "-k", "another_type"),
+    ),
+    Mutant(
         "check-says-doctest-differs",
         "Check examples says when an example passes by value but python -m doctest fails it",
         PACKAGE / "as_written.py",

@@ -13,6 +13,7 @@ Each function takes the parts it uses (sandbox, settings, engine) as arguments;
 
 from __future__ import annotations
 
+import ast
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -427,6 +428,27 @@ def crash_note(run: CandidateRun) -> str | None:
     message, times = Counter(raised).most_common(1)[0]
     which = "" if times == len(raised) else f", {times} times"
     return f"the top candidate raised on all {len(raised)} inputs{which}: {message}"
+
+
+def wrong_type_note(ctx: FunctionContext, run: CandidateRun) -> str | None:
+    """Say on how many inputs the top candidate returned a type its annotation rules out.
+
+    Samples that agree on it (all compute ``line_cents * 0.10`` for an ``-> int``) still rank
+    first together: the user is told, as the ranking was. None when none did.
+    """
+    allowed = inputs.return_types(ctx)
+    if allowed is None or run.error is not None:
+        return None
+    returned = [r for r in run.results if r.exception is None and r.value_digest is not None]
+    wrong = Counter(r.actual_type for r in returned if r.actual_type not in allowed)
+    if not wrong:
+        return None
+    shown, _ = wrong.most_common(1)[0]
+    hint = ast.unparse(inputs.return_annotation(ctx) or ast.Constant(value="?"))
+    return (
+        f"the top candidate returned {shown} on {sum(wrong.values())} of {len(returned)} inputs, "
+        f"where its hint says {hint}"
+    )
 
 
 def hung_call(run: CandidateRun, near_count: int) -> str | None:

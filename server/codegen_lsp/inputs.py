@@ -892,6 +892,11 @@ def returns_none(ctx: FunctionContext) -> bool:
     return annotation is not None and _is_none(annotation)
 
 
+def return_annotation(ctx: FunctionContext) -> ast.expr | None:
+    """Return the function's return annotation, or None when it has none (or cannot be read)."""
+    return _return_annotation(ctx)
+
+
 def _return_annotation(ctx: FunctionContext) -> ast.expr | None:
     try:
         return _signature(ctx).returns

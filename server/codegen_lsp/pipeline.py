@@ -658,7 +658,10 @@ class Pipeline:
             result.inputs = calls
             result.notes[:0] = [execution.inputs_note(drawn, proposed)]
             crashed = execution.crash_note(top_probes) if top_probes is not None else None
-            result.notes[1:1] = [crashed] if crashed else []
+            mistyped = (
+                execution.wrong_type_note(ctx, top_probes) if top_probes is not None else None
+            )
+            result.notes[1:1] = [note for note in (crashed, mistyped) if note]
         hung = None  # the call near the examples that the top candidate did not finish
         if probe_runs is not None and near:
             result.notes.append(f"compared on {len(near)} inputs near the examples")

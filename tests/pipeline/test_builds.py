@@ -781,6 +781,22 @@ def test_candidates_that_raise_on_every_input_say_what_they_raised() -> None:
     assert expected in result.notes, result.notes
 
 
+def test_candidates_that_return_another_type_than_the_hint_say_so() -> None:
+    # Every sample takes a tenth as a float for an `-> int`: they agree and rank first
+    # together, as the ranking weighs them all alike; the note says what they return.
+    tenth = "return sum(self.prices) * 0.9"
+    result = _implement_total([tenth, f"{tenth}  # less 10%"])
+    returned = len(result.inputs)
+    expected = (
+        f"the top candidate returned float on {returned} of {returned} inputs, "
+        "where its hint says int"
+    )
+    assert expected in result.notes, result.notes
+    # A body that returns an int says nothing of the kind.
+    right = _implement_total(["return sum(self.prices) * 9 // 10"])
+    assert not any("where its hint says" in note for note in right.notes), right.notes
+
+
 MUTATORS = '''from dataclasses import dataclass
 
 
