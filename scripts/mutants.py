@@ -1228,6 +1228,14 @@ MUTANTS = (
         ("tests/pipeline/test_builds.py", "-k", "another_type"),
     ),
     Mutant(
+        "doctest-setup-shows-output",
+        "a line before an example that shows output fails it, as python -m doctest fails the line",
+        PACKAGE / "sandbox/_worker.py",
+        "            if shown:\n",
+        "            if False:\n",
+        ("tests/sandbox/test_sandbox_runner.py", "-k", "shows_output"),
+    ),
+    Mutant(
         "check-says-doctest-differs",
         "Check examples says when an example passes by value but python -m doctest fails it",
         PACKAGE / "as_written.py",

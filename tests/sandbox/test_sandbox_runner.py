@@ -459,3 +459,21 @@ def test_a_doctest_statement_shows_its_expressions_values_as_doctest_does(
     # A loop shows each value; None shows nothing.
     loop = ">>> for x in (1, 2):\n...     f(x)\n...     None\n[1]\n[2]\n"
     assert statuses(sandbox, code, loop) == ["passed"]
+
+
+def test_a_line_before_an_example_that_shows_output_fails_as_under_doctest(
+    sandbox: Sandbox,
+) -> None:
+    # `f(1)` inside the loop shows [1] under doctest, where nothing is written: doctest fails
+    # that line. Here the example after it carries the failure, and says why.
+    code = "def f(x):\n    return [x]\n"
+    echoing = ">>> for x in (1,):\n...     f(x)\n>>> f(2)\n[2]\n"
+    run = sandbox.run(code, "f", extract_examples(echoing, "f"))
+    (result,) = run.results
+    assert result.status == "error"
+    assert result.exception == (
+        "SetupShowedOutput: a line before it shows '[1]', where doctest expects nothing"
+    )
+    # A statement that shows nothing (an assignment, a loop of Nones) is a setup as before.
+    quiet = ">>> xs = [f(1)]\n>>> for x in (1,):\n...     None\n>>> f(2)\n[2]\n"
+    assert statuses(sandbox, code, quiet) == ["passed"]

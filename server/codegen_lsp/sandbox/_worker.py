@@ -148,6 +148,13 @@ class ExampleTimeout(BaseException):
     """Raised by the per-example alarm (a BaseException, so ``except Exception`` won't eat it)."""
 
 
+class SetupShowedOutput(Exception):
+    """A statement before an example showed output where doctest expects none.
+
+    A ``with`` block whose ``f.write(...)`` shows 1, say: ``python -m doctest`` fails that line.
+    """
+
+
 # --- protocol ----------------------------------------------------------------------------------
 # The format of ``codegen_lsp/framing.py``, which the server's side (``runner.py``) uses, written
 # out again here on purpose: this file runs as ``python -I`` under the project's interpreter
@@ -529,8 +536,15 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
         try:
             limit = example.get("timeout_s")
             setitimer(real_timer, min(remaining, limit) if limit else remaining)
+            earlier = stdout.take()
             for statement in example.get("setup", []):
-                exec(compile(statement, "<example>", "exec", dont_inherit=True), doc_namespace)
+                exec(_statement(statement), doc_namespace)
+            shown = stdout.take()
+            stdout.write(earlier)
+            if shown:
+                raise SetupShowedOutput(
+                    f"a line before it shows {shown.rstrip()!r}, where doctest expects nothing"
+                )
             try:
                 compiled = compile(example["call"], "<example>", "eval", dont_inherit=True)
             except SyntaxError:  # a doctest statement with output, e.g. a for loop that prints
