@@ -1236,6 +1236,14 @@ MUTANTS = (
         ("tests/sandbox/test_sandbox_runner.py", "-k", "shows_output"),
     ),
     Mutant(
+        "explain-raw-docstring",
+        "an explained docstring with a backslash is written raw, so doctest reads what was checked",
+        PACKAGE / "as_written.py",
+        '    prefix = "r" if raw else ""\n',
+        '    prefix = ""\n',
+        ("tests/pipeline/test_explain.py", "-k", "backslash"),
+    ),
+    Mutant(
         "check-says-doctest-differs",
         "Check examples says when an example passes by value but python -m doctest fails it",
         PACKAGE / "as_written.py",

@@ -441,7 +441,13 @@ def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacem
     lines = docstring.split("\n")
     body = [lines[0]] + [(indent + line) if line.strip() else "" for line in lines[1:]]
     closing = f"\n{indent}" if len(lines) > 1 else ""
-    literal = f'{indent}"""{chr(10).join(body)}{closing}"""'
+    text = f"{chr(10).join(body)}{closing}"
+    # The text is the docstring's value, which doctest reads: `b'\x01'` must stay four
+    # characters, so a docstring with a backslash is written raw (where a raw literal can
+    # hold it: not one that ends with a backslash).
+    raw = "\\" in text and '"""' not in text and not text.endswith("\\")
+    prefix = "r" if raw else ""
+    literal = f'{indent}{prefix}"""{text}"""'
     if ctx.docstring_line is not None:
         return TextReplacement(ctx.docstring_line, 0, *ctx.replace_start, literal)
     return TextReplacement(*ctx.replace_start, *ctx.replace_start, "\n" + literal)

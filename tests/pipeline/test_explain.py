@@ -674,3 +674,17 @@ def test_a_value_passing_here_is_written_as_doctest_shows_it(
         "Pair.\n\n>>> pair(3)[0]\n'3'\n>>> pair(4)[0]\n'4'\n>>> pair(1)\n('1', 0.3333333)\n"
         ">>> pair(6)\n('6',2.0)"
     )
+
+
+def test_a_docstring_with_a_backslash_is_written_so_that_doctest_reads_it(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    # Written raw: in a plain literal `b'\x01'` would reach doctest as one control character.
+    source = "def first(data):\n    return data[:1]\n"
+    docstring = "Take the first byte.\n\n>>> first(b'\\x01\\x02')\nb'\\x02'"
+    result = check_docstring(find_function(source, 0), docstring, lambda: pipeline.sandbox)
+    assert result.docstring.endswith(">>> first(b'\\x01\\x02')\nb'\\x01'"), result.docstring
+    edited = apply(source, result.replacement)
+    assert '    r"""Take the first byte.' in edited, edited
+    done = _doctest_passes(edited, tmp_path)
+    assert done.returncode == 0, done.stdout
