@@ -1244,6 +1244,15 @@ MUTANTS = (
         ("tests/pipeline/test_explain.py", "-k", "backslash"),
     ),
     Mutant(
+        "doctest-statement-outside-handler",
+        "a statement example runs outside the worker's exception handler, as under doctest",
+        PACKAGE / "sandbox/_worker.py",
+        '                compiled, statement = _statement(example["call"]), True\n',
+        '                exec(_statement(example["call"]), doc_namespace)\n'
+        '                compiled, statement = compile("None", "<x>", "eval"), False\n',
+        ("tests/sandbox/test_sandbox_runner.py", "-k", "outside_any"),
+    ),
+    Mutant(
         "check-says-doctest-differs",
         "Check examples says when an example passes by value but python -m doctest fails it",
         PACKAGE / "as_written.py",

@@ -477,3 +477,11 @@ def test_a_line_before_an_example_that_shows_output_fails_as_under_doctest(
     # A statement that shows nothing (an assignment, a loop of Nones) is a setup as before.
     quiet = ">>> xs = [f(1)]\n>>> for x in (1,):\n...     None\n>>> f(2)\n[2]\n"
     assert statuses(sandbox, code, quiet) == ["passed"]
+
+
+def test_a_statement_example_runs_outside_any_exception_handler(sandbox: Sandbox) -> None:
+    # As under doctest, no exception is being handled while an example runs (run inside the
+    # worker's `except SyntaxError`, `sys.exc_info()` saw that SyntaxError).
+    code = "import sys\n\n\ndef f():\n    return sys.exc_info()[0]\n"
+    loop = ">>> for _ in (1,):\n...     f() is None\nTrue\n"
+    assert statuses(sandbox, code, loop) == ["passed"]

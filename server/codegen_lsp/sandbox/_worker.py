@@ -547,9 +547,14 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
                 )
             try:
                 compiled = compile(example["call"], "<example>", "eval", dont_inherit=True)
+                statement = False
             except SyntaxError:  # a doctest statement with output, e.g. a for loop that prints
-                exec(_statement(example["call"]), doc_namespace)
-                value = None
+                compiled, statement = _statement(example["call"]), True
+            # Run outside the handler: there `sys.exc_info()` would be the SyntaxError, and an
+            # exception raised would carry it as its context.
+            value = None
+            if statement:
+                exec(compiled, doc_namespace)
             else:
                 value = eval(compiled, doc_namespace)
             setitimer(real_timer, 0)
