@@ -1344,8 +1344,8 @@ MUTANTS = (
         "explain-method-builds-object",
         "a method's explained examples begin by building its object",
         PACKAGE / "example_forms.py",
-        '            f" {variable} =",\n',
-        '            "",\n',
+        '        return f" {self.variable} =" if self.variable else ""\n',
+        '        return ""\n',
         ("tests/pipeline/test_explain.py", "-k", "build_its_object"),
     ),
     Mutant(

@@ -23,10 +23,16 @@ class ExampleShape:
 
     asked: str
     """What the prompt asks for: `` `>>> total(...)` doctest examples``."""
-    begun: str
-    """How the first example begins after ``>>>``, when the model is led into it."""
     variable: str = ""
     """A method's object, as its examples name it (``order``); "" for the rest."""
+
+    @property
+    def begun(self) -> str:
+        """Return how the first example begins after ``>>>`` when the model is led into it.
+
+        A method's begins by building its object (`` order =``); the rest's with nothing.
+        """
+        return f" {self.variable} =" if self.variable else ""
 
 
 def example_shape(ctx: FunctionContext) -> ExampleShape:
@@ -49,11 +55,10 @@ def example_shape(ctx: FunctionContext) -> ExampleShape:
             f"doctest examples that build a `{owner}` (`>>> {variable} = {owner}({building})`), "
             f"call `>>> {opened}{variable}.{ctx.name}(...){closed}` on it{collected} and, when "
             f"it returns nothing, show what it changed (`>>> {variable}.<attribute>`)",
-            f" {variable} =",
             variable,
         )
     if kind == "property":
-        return ExampleShape(f"`>>> {owner}(...).{ctx.name}` doctest examples", "")
+        return ExampleShape(f"`>>> {owner}(...).{ctx.name}` doctest examples")
     call = f"{owner}.{ctx.name}(...)" if kind in ("static", "classmethod") else f"{ctx.name}(...)"
     changed = changed_argument(ctx)
     if changed is not None and not opened:
@@ -62,10 +67,9 @@ def example_shape(ctx: FunctionContext) -> ExampleShape:
         return ExampleShape(
             f"doctest examples; it returns nothing, so each binds the `{changed}` it changes to "
             f"a name first (`>>> {changed} = ...`), calls `>>> {shown}` and then shows it "
-            f"(`>>> {changed}`)",
-            "",
+            f"(`>>> {changed}`)"
         )
-    return ExampleShape(f"`>>> {opened}{call}{closed}` doctest examples{collected}", "")
+    return ExampleShape(f"`>>> {opened}{call}{closed}` doctest examples{collected}")
 
 
 def changed_argument(ctx: FunctionContext) -> str | None:
