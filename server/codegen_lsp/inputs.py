@@ -880,7 +880,7 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
     calls are compared through what they change (:func:`observes`), not what they return.
     """
-    annotation = _return_annotation(ctx)
+    annotation = return_annotation(ctx)
     if annotation is None or _is_none(annotation):
         return None
     return _allowed(annotation)
@@ -888,16 +888,12 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
 
 def returns_none(ctx: FunctionContext) -> bool:
     """Tell whether the function is annotated ``-> None``: it works by changing its arguments."""
-    annotation = _return_annotation(ctx)
+    annotation = return_annotation(ctx)
     return annotation is not None and _is_none(annotation)
 
 
 def return_annotation(ctx: FunctionContext) -> ast.expr | None:
     """Return the function's return annotation, or None when it has none (or cannot be read)."""
-    return _return_annotation(ctx)
-
-
-def _return_annotation(ctx: FunctionContext) -> ast.expr | None:
     try:
         return _signature(ctx).returns
     except (Unsupported, SyntaxError):

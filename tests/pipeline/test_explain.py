@@ -514,6 +514,12 @@ def _doctest_passes(source: str, tmp_path: Any) -> subprocess.CompletedProcess[s
     )
 
 
+def _check_at(pipeline: Pipeline, source: str, def_line: str, docstring: str) -> Any:
+    """Check ``docstring`` against the function defined on the line ``def_line`` of ``source``."""
+    ctx = find_function(source, source.splitlines().index(def_line))
+    return check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+
+
 def test_examples_left_out_never_leave_a_later_one_showing_a_stale_value(
     pipeline: Pipeline, tmp_path: Any
 ) -> None:
@@ -522,9 +528,8 @@ def test_examples_left_out_never_leave_a_later_one_showing_a_stale_value(
         "class Counter:\n    def __init__(self):\n        self.items = []\n\n"
         "    def add(self, k):\n        self.items.append(k)\n        return 10 // k\n"
     )
-    ctx = find_function(source, source.splitlines().index("    def add(self, k):"))
     docstring = "Add k.\n\n>>> c = Counter()\n>>> c.add(2)\n5\n>>> c.add(0)\n0\n>>> c.items\n[2, 0]"
-    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    result = _check_at(pipeline, source, "    def add(self, k):", docstring)
     assert result.docstring == "Add k.\n\n>>> c = Counter()\n>>> c.add(2)\n5\n>>> c.items\n[2]"
     assert any("1 corrected, 0 dropped" in note for note in result.notes), result.notes
     done = _doctest_passes(apply(source, result.replacement), tmp_path)
@@ -622,9 +627,8 @@ def test_an_object_shown_another_way_is_corrected_to_its_repr(
         "    @staticmethod\n    def total(prices):\n"
         "        return Price(sum(p.cents for p in prices))\n"
     )
-    ctx = find_function(source, source.splitlines().index("    def total(prices):"))
     docstring = "Add up.\n\n>>> Price.total([Price(1), Price(2)])\nPrice(3)"
-    result = check_docstring(ctx, docstring, lambda: pipeline.sandbox)
+    result = _check_at(pipeline, source, "    def total(prices):", docstring)
     assert result.docstring == "Add up.\n\n>>> Price.total([Price(1), Price(2)])\nPrice(cents=3)"
     assert result.notes[0] == (
         "corrected an example to the function's actual output: "
