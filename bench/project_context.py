@@ -36,6 +36,12 @@ in ``kiosk`` whose ``__init__`` leaves its state untyped and whose objects are f
 through ``till.ring(...)``, none with an example. Its arms are ``on`` and ``noproposals``: what
 the short tests the model is asked for (which fill the object first) add.
 
+``--tasks-file bench/project_context/nested_tasks.json`` is a fifth: seven functions of the
+``parcels`` project whose ``Parcel`` holds a ``Weight``, a ``Size`` and an ``Address`` in its
+fields, one with an example. It measures how such a field reads in ``Parcel``'s summary
+(``weight: Weight  # parcel.weight.grams: int``); run it on a checkout from before that line
+(``PYTHONPATH=OTHER/server``) to compare.
+
     .venv/bin/python bench/project_context.py [--n 4] [--seed 1] [--arms on,off]
         [--model qwen2.5-coder-0.5b] [--tasks N] [--json OUT]
     .venv/bin/python bench/project_context.py --arms oracle   # no model: validates the set

@@ -986,6 +986,31 @@ MUTANTS = (
         ("tests/pipeline/test_builds.py", "-k", "filled_object or is_data"),
     ),
     Mutant(
+        "nested-fields-unread",
+        "a field typed by another shown class does not say how it reads (entry.amount.cents)",
+        PACKAGE / "summaries.py",
+        '            if reading is not None and "#" not in text:\n',
+        "            if False:\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "says_how_it_reads"),
+    ),
+    Mutant(
+        "nested-readings-before-lookups",
+        "other files' class summaries are not made again once the classes they name are found",
+        PACKAGE / "crossfile.py",
+        "    candidates = _with_nested_readings(candidates)\n",
+        "",
+        ("tests/crossfile/test_crossfile.py", "-k", "says_how_it_reads"),
+    ),
+    Mutant(
+        "nested-readings-own-file",
+        "a field typed by another class of the same file does not say how it reads",
+        PACKAGE / "context.py",
+        "    fields_of = {c.name: fields for c in classes"
+        " if (fields := summaries.readable_fields(c))}\n",
+        "    fields_of = {}\n",
+        ("tests/pipeline/test_context.py", "-k", "says_how_it_reads"),
+    ),
+    Mutant(
         "excerpts-without-writes",
         "a method that writes no untyped state is shown as an excerpt of elisions",
         PACKAGE / "summaries.py",
@@ -1210,6 +1235,14 @@ MUTANTS = (
         '    if output_matches(actual + "\\n", want + "\\n", example.options):\n',
         "    if False:\n",
         ("tests/sandbox/test_sandbox_check_cli.py", "-k", "expected_none"),
+    ),
+    Mutant(
+        "check-notes-float-tolerance",
+        "an example passing within the float tolerance says what `python -m doctest` shows",
+        PACKAGE / "as_written.py",
+        "    if _holds_a_float(expected):\n",
+        "    if False:\n",
+        ("tests/sandbox/test_sandbox_check_cli.py", "-k", "float_within_tolerance"),
     ),
     Mutant(
         "explain-rewrites-as-doctest-shows",

@@ -14,6 +14,7 @@ sandbox (:class:`~codegen_lsp.pipeline.Pipeline` passes its own, loaded on first
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import threading
@@ -36,6 +37,7 @@ from codegen_lsp.outcomes import (
     check_cancel,
     report,
 )
+from codegen_lsp.sandbox.compare import REL_TOL
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.types import CandidateRun, Example
 from codegen_lsp.settings import SamplingSettings
@@ -79,7 +81,7 @@ def check(
                 run,
                 has_docstring=ctx.docstring_line is not None,
                 doctest_notes={
-                    index: _doctest_differs(shown)
+                    index: _doctest_differs(shown, result.example.expected or "")
                     for index, result in enumerate(run.results)
                     if (shown := docstrings.doctest_shows(result)) is not None
                 },
@@ -95,14 +97,30 @@ DOCTEST_SHOWS_NO_NONE = (
 """Said of a user's example that expects ``None``: it passes here, where values are compared."""
 
 
-def _doctest_differs(shown: str) -> str:
+def _doctest_differs(shown: str, expected: str) -> str:
     """Say why a user's passing example fails ``python -m doctest`` (:func:`doctest_shows`)."""
     if not shown:
         return DOCTEST_SHOWS_NO_NONE
+    if _holds_a_float(expected):
+        # The check compares floats within a tolerance (docstrings print them rounded), and
+        # says so: doctest would fail what passed here.
+        return (
+            f"is within {REL_TOL:g} of the value expected, but `python -m doctest` compares "
+            f"the text and shows {shown}: write that, or round the value in the example"
+        )
     return (
         f"returns the value expected, but `python -m doctest` compares the text and shows "
         f"{shown}: write that"
     )
+
+
+def _holds_a_float(written: str) -> bool:
+    """Tell whether an expected value, as written, holds a float literal (``0.3``, ``[1.5]``)."""
+    try:
+        tree = ast.parse(written.strip(), mode="eval")
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(tree))
 
 
 def explain(

@@ -21,8 +21,9 @@ signature and docstring seldom name), then the classes that type the fields of a
 for any of these (``Category`` for ``Item.category``, looked up in ``Item``'s file; a plain
 class's fields are typed by its ``__init__`` parameters and ``self.x: T`` assignments), and
 theirs in turn, up to three levels deep (``Shelf.bins: list[Bin]``, then
-``Bin.items: list[Item]``). For a method, the summary of its own class (the ``__init__``
-attributes and the sibling methods) comes first. Names from the
+``Bin.items: list[Item]``); a field typed by one of the classes shown then says how it reads
+(``amount: Money  # entry.amount.cents: int``). For a method, the summary of its own class (the
+``__init__`` attributes and the sibling methods) comes first. Names from the
 standard library, third-party packages and the current file are left out: the model knows the
 first two and the prompt already shows the third. Summaries are added while they fit a token
 budget, and the lookups stop at a time box; jedi failures are logged, never raised.
@@ -40,8 +41,8 @@ import subprocess
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeGuard
 
 import jedi
@@ -109,6 +110,15 @@ _LITERAL = ("Literal", ".Literal")
 
 
 @dataclass(frozen=True)
+class _Shown:
+    """A class's syntax tree, the text it was parsed from, and the method left out of it."""
+
+    node: ast.ClassDef
+    source: str
+    exclude: str | None = None
+
+
+@dataclass(frozen=True)
 class Definition:
     """One definition from another file of the project, summarised for the prompt."""
 
@@ -124,6 +134,9 @@ class Definition:
     """The summary put in the prompt, starting with a ``# from <module>`` comment line."""
     relevance: int
     """Lower is more relevant: see the ``RELEVANCE_*`` constants."""
+    shown: _Shown | None = field(default=None, compare=False, repr=False)
+    """For a class, what its summary was made from, to make it again once the other classes
+    shown beside it are known (:func:`_with_nested_readings`)."""
 
 
 @dataclass
@@ -210,6 +223,7 @@ def cross_file_context(
         finally:
             _LOCK.release()
 
+    candidates = _with_nested_readings(candidates)
     for definition in sorted(candidates, key=lambda d: d.relevance):  # stable: found order
         cost = estimate_tokens(definition.text)
         if result.tokens + cost > budget_tokens:
@@ -637,6 +651,30 @@ def _resolve_field_types(
                 waiting.append((*found[1], depth + 1))
 
 
+def _with_nested_readings(candidates: list[Definition]) -> list[Definition]:
+    """Return the definitions with each class's fields typed by another of them read out.
+
+    ``amount: Money`` in ``Entry`` becomes ``amount: Money  # entry.amount.cents: int, ...``
+    when ``Money`` is among the classes found (:func:`summaries.nested_reading`): the class's
+    own summary is made before the classes its fields name are looked up.
+    """
+    fields_of = {
+        d.shown.node.name: fields
+        for d in candidates
+        if d.shown is not None and (fields := summaries.readable_fields(d.shown.node))
+    }
+    if not fields_of:
+        return candidates
+    again = []
+    for definition in candidates:
+        shown = definition.shown
+        if shown is not None:
+            text = _summary(shown.node, shown.source, definition.module, shown.exclude, fields_of)
+            definition = replace(definition, text=text)
+        again.append(definition)
+    return again
+
+
 def _keep(
     name: str,
     found: tuple[Definition, tuple[str, int]] | tuple[()] | None,
@@ -798,7 +836,9 @@ def _definition(lookup: _Lookup, name: Any, path: str) -> tuple[Definition, tupl
     node, kind = found
     module = name.module_name or _module_name(path)
     text = _summary(node, source, module)
-    return Definition(lookup.name, module, path, kind, text, lookup.relevance), (path, node.lineno)
+    shown = _Shown(node, source) if isinstance(node, ast.ClassDef) else None
+    definition = Definition(lookup.name, module, path, kind, text, lookup.relevance, shown)
+    return definition, (path, node.lineno)
 
 
 def _parsed(path: str) -> tuple[ast.Module | None, str]:
@@ -875,10 +915,16 @@ def _shown(node: ast.stmt, parents: list[ast.AST]) -> tuple[ast.stmt, str] | Non
     return node, "constant"
 
 
-def _summary(node: ast.stmt, source: str, module: str, exclude: str | None = None) -> str:
+def _summary(
+    node: ast.stmt,
+    source: str,
+    module: str,
+    exclude: str | None = None,
+    fields_of: Mapping[str, list[tuple[str, str]]] | None = None,
+) -> str:
     lines = [f"# from {module}"]
     if isinstance(node, ast.ClassDef):
-        lines += summaries.class_lines(node, source, exclude)
+        lines += summaries.class_lines(node, source, exclude, fields_of)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         lines += summaries.function_lines(node)
     else:
@@ -911,7 +957,10 @@ def _own_class(
             continue
         module = _module_name(path, (root, *sys_path))
         summary = _summary(node, text, module, exclude=ctx.name)
-        definition = Definition(chain[-1], module, path, "class", summary, RELEVANCE_OWN_CLASS)
+        shown = _Shown(node, text, ctx.name)
+        definition = Definition(
+            chain[-1], module, path, "class", summary, RELEVANCE_OWN_CLASS, shown
+        )
         return definition, (_real(path), node.lineno)
     log.debug("cannot read the class of %s", ctx.qualified_name)
     return None

@@ -212,6 +212,90 @@ def test_an_enums_reading_shows_a_members_name_and_value(source: str, reading: s
     )
 
 
+def test_a_field_typed_by_another_shown_class_says_how_it_reads(write: Write) -> None:
+    # Shown `amount: Money` and Money's own summary, the default model compares the object
+    # (`entry.amount < 0`, a TypeError); the field's comment shows the path to a number.
+    root = write(
+        {
+            "till/__init__.py": "",
+            "till/units.py": """
+                import enum
+                from dataclasses import dataclass
+
+
+                class Currency(enum.Enum):
+                    EUR = "EUR"
+
+
+                @dataclass(frozen=True)
+                class Money:
+                    cents: int
+                    currency: Currency = Currency.EUR
+                    _cache: dict | None = None
+
+
+                class Weight:
+                    def __init__(self, grams: int, label: str = "") -> None:
+                        self.grams = grams
+                        self._raw = label
+                """,
+            "till/models.py": """
+                from dataclasses import dataclass
+
+                from till.units import Currency, Money, Weight
+
+
+                @dataclass
+                class LineItem:
+                    memo: str
+                    amount: Money
+                    refund: "Money | None" = None
+                    weight: Weight | None = None
+                    tax: Money = Money(0)  # already explained
+                    currency: Currency = Currency.EUR
+                    lines: list[Money] | None = None
+                """,
+            "till/ops.py": """
+                from till.models import LineItem
+
+
+                def biggest(items: list[LineItem]) -> LineItem:
+                    '''Return the item with the largest amount.'''
+                """,
+        }
+    )
+    result = lookup(root, "till/ops.py", "def biggest")
+    found = by_name(result)
+    assert {"LineItem", "Money", "Weight", "Currency"} <= set(found), result
+    text = found["LineItem"].text + "\n"
+    reading = "# line_item.amount.cents: int, line_item.amount.currency: Currency"
+    assert f"    amount: Money  {reading}\n" in text
+    assert 'refund: "Money | None" = None  # line_item.refund.cents: int, ' in text
+    # A plain class reads by what its __init__ types; private attributes are left out.
+    assert "weight: Weight | None = None  # line_item.weight.grams: int\n" in text
+    assert "tax: Money = Money(0)  # already explained\n" in text  # the author's comment stays
+    assert "    currency: Currency = Currency.EUR\n" in text  # an Enum reads otherwise
+    assert "    lines: list[Money] | None = None\n" in text  # a list of them: no reading
+    assert "Currency.EUR.value == 'EUR'" in found["Currency"].text
+    assert "#" not in found["Money"].text.split("\n", 1)[1]  # nothing typed by a shown class
+
+
+def test_a_field_typed_by_a_class_not_shown_gets_no_reading() -> None:
+    source = "@dataclass\nclass Entry:\n    amount: Money\n"
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    assert "    amount: Money" in summaries.class_lines(node, source, None)
+    other = {"Other": [("x", "int")]}
+    assert "    amount: Money" in summaries.class_lines(node, source, None, other)
+    # Nor one typed by its own class (a tree's parent): the reading would say nothing new.
+    source = "@dataclass\nclass Node:\n    parent: Node | None\n"
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.ClassDef)
+    fields = {"Node": summaries.readable_fields(node)}
+    assert fields == {"Node": [("parent", "Node | None")]}
+    assert "    parent: Node | None" in summaries.class_lines(node, source, None, fields)
+
+
 def test_the_types_of_a_shown_classs_fields_come_one_level_deep(write: Write) -> None:
     # skus.py imports Item only; Item's fields are typed with classes from other modules.
     root = write(

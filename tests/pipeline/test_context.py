@@ -251,6 +251,25 @@ def test_the_files_own_classes_show_their_fields_members_and_attributes() -> Non
     assert "return self.qty" not in shown  # bodies stay out
 
 
+def test_a_field_typed_by_another_class_of_the_file_says_how_it_reads() -> None:
+    # As in other files' summaries (tests/crossfile): `parcel.weight > limit` compares objects.
+    source = (
+        "from dataclasses import dataclass\n\n\n"
+        "@dataclass(frozen=True)\n"
+        "class Weight:\n"
+        "    grams: int\n\n\n"
+        "@dataclass\n"
+        "class Parcel:\n"
+        "    ref: str\n"
+        "    weight: Weight\n\n\n"
+        "def over(parcels: list[Parcel], limit: Weight) -> list[str]:\n"
+        '    """The refs of the parcels heavier than the limit."""\n'
+    )
+    shown = _helpers_shown(source, "over").splitlines()
+    assert "    weight: Weight  # parcel.weight.grams: int" in shown, shown
+    assert "    grams: int" in shown and "    ref: str" in shown
+
+
 def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
     # `self.sales = []` says nothing of what a sale is; only `ring`'s body does. Shown its
     # signature alone, the default model read the sales as snacks in every sample.

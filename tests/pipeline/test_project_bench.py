@@ -110,3 +110,16 @@ def test_the_filled_tasks_are_sound_and_ask_for_tests_that_fill_the_till(tmp_pat
         assert form.startswith("till = Till(cashier=...)\ntill.ring(Snack(...), ...)\n"), form
         shown = "\n".join(ctx.definitions)
         assert "        self.sales.append((snack, quantity))" in shown, (task.id, shown)
+
+
+def test_the_nested_tasks_are_sound_and_each_nested_field_says_how_it_reads(
+    tmp_path: Path,
+) -> None:
+    # A `Parcel` holds a `Weight`, a `Size` and an `Address`: the prompt of every task shows
+    # Parcel's fields read through to a value (`parcel.weight.grams: int`).
+    tasks = _sound_tasks(tmp_path, 7, 1, "nested_tasks.json")
+    for task, _, ctx in _task_contexts(tasks, tmp_path):
+        shown = "\n".join(ctx.definitions).splitlines()
+        assert "    weight: Weight  # parcel.weight.grams: int" in shown, (task.id, shown)
+        size = "parcel.size.length_cm: int, parcel.size.width_cm: int, parcel.size.height_cm: int"
+        assert f"    size: Size  # {size}" in shown, (task.id, shown)

@@ -195,3 +195,28 @@ def test_an_expected_none_passes_but_says_that_doctest_fails_it(tmp_path: Path) 
         "'ada': write that",
         None,  # written as doctest shows it
     ]
+
+
+def test_a_float_within_tolerance_passes_but_says_what_doctest_shows(tmp_path: Path) -> None:
+    path = tmp_path / "thirds.py"
+    path.write_text(
+        'def third(x):\n    """A third.\n\n    >>> third(7)\n    2.333333\n    >>> third(3)\n'
+        '    1.0\n    >>> [third(1.5)]\n    [0.5]\n    """\n    return x / 3\n',
+        encoding="utf-8",
+    )
+    # Floats are compared within a tolerance here; `python -m doctest` compares the text.
+    doctest = subprocess.run(
+        [sys.executable, "-m", "doctest", str(path)], capture_output=True, text=True, check=False
+    )
+    assert doctest.returncode == 1 and "Got:\n    2.3333333333333335" in doctest.stdout
+    assert "1 failure" in doctest.stdout
+    completed = check(str(path), "--json")
+    assert completed.returncode == 0, completed.stderr
+    (report,) = json.loads(completed.stdout)
+    assert [example["status"] for example in report["examples"]] == ["passed"] * 3
+    assert [example["doctest_note"] for example in report["examples"]] == [
+        "is within 1e-06 of the value expected, but `python -m doctest` compares the text and "
+        "shows 2.3333333333333335: write that, or round the value in the example",
+        None,  # exactly as doctest shows it
+        None,
+    ]

@@ -1,0 +1,1 @@
+"""The parcels application (a codegen-lsp benchmark project)."""
