@@ -1011,6 +1011,31 @@ MUTANTS = (
         ("tests/pipeline/test_context.py", "-k", "says_how_it_reads"),
     ),
     Mutant(
+        "standard-library-asked-of-jedi",
+        "names imported from the standard library are looked up (the time box spent on them)",
+        PACKAGE / "crossfile.py",
+        "    seen: set[str] = _standard_library_names(module, roots)\n",
+        "    seen: set[str] = set()\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "standard_library"),
+    ),
+    Mutant(
+        "standard-field-types-asked-of-jedi",
+        "a field typed from the standard library (datetime.date) is looked up in its file",
+        PACKAGE / "crossfile.py",
+        "                and name.id not in standard\n",
+        "",
+        ("tests/crossfile/test_crossfile.py", "-k", "named_as_a_standard"),
+    ),
+    Mutant(
+        "project-shadowing-standard-skipped",
+        "a project's own module named as a standard one (calendar/) is not looked up",
+        PACKAGE / "crossfile.py",
+        "        name for top, name in bound if top in sys.stdlib_module_names"
+        " and not _shadowed(top, roots)\n",
+        "        name for top, name in bound if top in sys.stdlib_module_names\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "named_as_a_standard"),
+    ),
+    Mutant(
         "excerpts-without-writes",
         "a method that writes no untyped state is shown as an excerpt of elisions",
         PACKAGE / "summaries.py",

@@ -25,7 +25,8 @@ theirs in turn, up to three levels deep (``Shelf.bins: list[Bin]``, then
 (``amount: Money  # entry.amount.cents: int``). For a method, the summary of its own class (the
 ``__init__`` attributes and the sibling methods) comes first. Names from the
 standard library, third-party packages and the current file are left out: the model knows the
-first two and the prompt already shows the third. Summaries are added while they fit a token
+first two and the prompt already shows the third; a name imported from the standard library is
+not even looked up. Summaries are added while they fit a token
 budget, and the lookups stop at a time box; jedi failures are logged, never raised.
 """
 
@@ -38,6 +39,7 @@ import math
 import os
 import re
 import subprocess
+import sys
 import threading
 import time
 from collections import OrderedDict, deque
@@ -202,7 +204,7 @@ def cross_file_context(
         candidates.append(own[0])
         keys.add(own[1])
 
-    code, lookups = _lookups(source, ctx)
+    code, lookups = _lookups(source, ctx, (project_root, *sys_path))
     # jedi is not thread-safe: one lookup at a time, and waiting for the lock is part of the
     # time box (a request must not queue behind another for longer than it may take).
     if lookups and not _LOCK.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -257,7 +259,9 @@ class _Lookup:
     """Not in the code at all (a name in the docstring's prose): searched for in the project."""
 
 
-def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
+def _lookups(
+    source: str, ctx: FunctionContext, roots: Sequence[str] = ()
+) -> tuple[str, list[_Lookup]]:
     """Return the code to give jedi and the names to look up in it, most relevant first.
 
     Names that only exist as text (string annotations, the docstring's examples) are appended
@@ -310,7 +314,9 @@ def _lookups(source: str, ctx: FunctionContext) -> tuple[str, list[_Lookup]]:
         found.append(_Lookup(word, line, column, RELEVANCE_IMPORTED))
 
     ordered = sorted(found, key=lambda lookup: lookup.relevance)  # stable: in reading order
-    seen: set[str] = set()
+    # A name the file imports from the standard library is never the project's: asking jedi
+    # costs the time box (2 s for `dataclass`, `field`, `datetime` and `enum` of one file).
+    seen: set[str] = _standard_library_names(module, roots)
     unique = []
     for lookup in ordered:
         if lookup.name in seen or lookup.name in _BUILTIN_NAMES:
@@ -451,6 +457,60 @@ def _imported_names(module: ptree.Module) -> dict[str, tuple[int, int]]:
         for name in defined:
             names.setdefault(name.value, name.start_pos)
     return names
+
+
+def _standard_library_names(module: ptree.Module, roots: Sequence[str]) -> set[str]:
+    """Return the names the module binds by absolute imports from the standard library.
+
+    Not those of a standard module's name that a project folder in ``roots`` also holds (a
+    project's own ``calendar/`` shadows the standard one on its ``sys.path``).
+    """
+    bound: list[tuple[str, str]] = []  # (the module's top-level name, the name bound)
+    for imp in module.iter_imports():
+        try:
+            if isinstance(imp, ptree.ImportFrom):
+                if imp.level:
+                    continue
+                top = imp.get_from_names()[0].value
+                bound += [(top, n.value) for n in imp.get_defined_names()]
+            else:
+                bound += [
+                    (path[0].value, n.value)
+                    for n, path in zip(imp.get_defined_names(), imp.get_paths(), strict=True)
+                ]
+        except Exception:  # an import parso cannot read binds nothing to skip
+            continue
+    return _from_standard_modules(bound, roots)
+
+
+def _standard_library_names_in(tree: ast.Module, roots: Sequence[str]) -> set[str]:
+    """Return what :func:`_standard_library_names` returns, for a parsed definition file."""
+    bound: list[tuple[str, str]] = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            top = node.module.split(".")[0]
+            bound += [(top, alias.asname or alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            bound += [
+                (alias.name.split(".")[0], alias.asname or alias.name.split(".")[0])
+                for alias in node.names
+            ]
+    return _from_standard_modules(bound, roots)
+
+
+def _from_standard_modules(bound: list[tuple[str, str]], roots: Sequence[str]) -> set[str]:
+    return {
+        name for top, name in bound if top in sys.stdlib_module_names and not _shadowed(top, roots)
+    }
+
+
+def _shadowed(module: str, roots: Sequence[str]) -> bool:
+    """Tell whether a project folder holds a module or package of this name."""
+    return any(
+        os.path.exists(os.path.join(root, module + ".py"))
+        or os.path.isdir(os.path.join(root, module))
+        for root in roots
+    )
 
 
 def _names(lookups: Sequence[_Lookup]) -> str:
@@ -627,7 +687,7 @@ def _resolve_field_types(
     waiting = deque((path, line, 1) for path, line in shown)
     while waiting:
         path, line, depth = waiting.popleft()
-        field_lookups = _field_type_lookups(path, line)
+        field_lookups = _field_type_lookups(path, line, project.roots)
         script = None
         for index, lookup in enumerate(field_lookups):
             if time.monotonic() >= deadline:
@@ -693,8 +753,11 @@ def _keep(
     return True
 
 
-def _field_type_lookups(path: str, line: int) -> list[_Lookup]:
-    """Return the names in the annotations of the fields of the class at ``path``:``line``."""
+def _field_type_lookups(path: str, line: int, roots: Sequence[str] = ()) -> list[_Lookup]:
+    """Return the names in the annotations of the fields of the class at ``path``:``line``.
+
+    Not those the file imports from the standard library (``datetime`` of ``datetime.date``).
+    """
     tree, _ = _parsed(path)
     if tree is None:
         return []
@@ -704,9 +767,14 @@ def _field_type_lookups(path: str, line: int) -> list[_Lookup]:
     if node is None:
         return []
     found: dict[str, _Lookup] = {}
+    standard = _standard_library_names_in(tree, roots)
     for annotation in _field_annotations(node):
         for name in ast.walk(annotation):
-            if isinstance(name, ast.Name) and name.id not in _BUILTIN_NAMES:
+            if (
+                isinstance(name, ast.Name)
+                and name.id not in _BUILTIN_NAMES
+                and name.id not in standard
+            ):
                 found.setdefault(
                     name.id, _Lookup(name.id, name.lineno, name.col_offset, RELEVANCE_FIELD_TYPE)
                 )

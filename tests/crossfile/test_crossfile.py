@@ -186,7 +186,8 @@ def test_an_enum_in_an_annotation_lists_its_members(write: Write) -> None:
         assert f"    {member}\n" in colour.text + "\n"
     assert "@property\n    def ink(self) -> str: ..." in colour.text
     assert "INK_" not in colour.text
-    assert result.unresolved == ["Optional"]  # the standard library's: the model knows it
+    # The standard library's names are not even asked of jedi: the model knows them.
+    assert result.unresolved == [] and "Optional" not in result.looked_up
     # After the members, how one reads: shown only `RED = "r"`, the model takes a member for
     # its value (`colour.upper()`).
     assert "    BLUE = \"b\"\n    # Colour.RED.value == 'r'\n" in colour.text
@@ -766,8 +767,8 @@ def test_relative_imports_and_module_attributes(write: Write) -> None:
     assert "east: float" in found["Pt"].text
     assert "geometry" in result.looked_up and "geometry" not in result.unresolved
     # Literal values and string defaults are not names.
-    assert result.looked_up == ["Literal", "geometry", "geometry.Vec", "Pt"]
-    assert result.unresolved == ["Literal"]
+    assert result.looked_up == ["geometry", "geometry.Vec", "Pt"]  # not typing's Literal
+    assert result.unresolved == []
 
 
 def test_the_budget_keeps_the_most_relevant(write: Write) -> None:
@@ -872,9 +873,43 @@ def test_standard_library_and_third_party_names_are_left_out(write: Write) -> No
     )
     result = lookup(root, "shapes/io.py", "def load")
     assert [d.name for d in result.definitions] == ["Pt"]
-    assert {"Path", "ndarray", "np.float64"} <= set(result.unresolved)
+    assert {"ndarray", "np.float64"} <= set(result.unresolved)  # jedi places them outside
     assert "list" not in result.looked_up  # builtins are not even asked about
-    assert "Path" in result.looked_up and "json" in result.looked_up  # docstring words
+    # Nor are the standard library's names: `Path` in the signature, `json` in the docstring.
+    assert "Path" not in result.looked_up and "json" not in result.looked_up
+
+
+def test_a_project_module_named_as_a_standard_one_is_looked_up(write: Write) -> None:
+    # The project's own `calendar` package shadows the standard one on its sys.path.
+    root = write(
+        {
+            "calendar/__init__.py": "",
+            "calendar/events.py": """
+                import datetime
+                from dataclasses import dataclass
+
+
+                @dataclass
+                class Event:
+                    title: str
+                    day: datetime.date
+                """,
+            "app/__init__.py": "",
+            "app/plan.py": """
+                from datetime import date
+
+                from calendar.events import Event
+
+
+                def earliest(events: list[Event], day: date) -> Event:
+                    '''Return the earliest event.'''
+                """,
+        }
+    )
+    result = lookup(root, "app/plan.py", "def earliest")
+    assert [d.name for d in result.definitions] == ["Event"], result
+    assert "date" not in result.looked_up  # datetime is no project folder
+    assert "datetime" not in result.looked_up  # nor in Event's file, where a field uses it
 
 
 def test_names_from_the_current_file_are_left_out(write: Write) -> None:
