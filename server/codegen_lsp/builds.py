@@ -314,6 +314,31 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
     return ClassBuilds(classes, skip=ctx.name, summaries=summaries)
 
 
+def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
+    """Return the project class ``ctx``'s return annotation names and its fields' types.
+
+    ``("Money", {"cents": {"int", "bool"}})`` for ``-> Money`` (or ``Money | None``) where
+    ``Money`` says ``cents: int``: a body that returns ``Money(cents * rate)`` returns the
+    right class with a float in it, which the ranking counts as a wrong return type. None when
+    the annotation names no class a probe can build, or none of its fields has a type that
+    can be checked (``currency: Currency`` cannot).
+    """
+    annotation = inputs.return_annotation(ctx)
+    owner = summaries.single_class(annotation) if annotation is not None else None
+    node = _reachable_classes(ctx).get(owner or "")
+    if owner is None or node is None:
+        return None
+    allowed = {}
+    for name, written in summaries.readable_fields(node):
+        try:
+            kinds = inputs.allowed_types(ast.parse(written, mode="eval").body)
+        except SyntaxError:
+            continue
+        if kinds is not None:
+            allowed[name] = kinds
+    return (owner, allowed) if allowed else None
+
+
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:
     """Return the definitions of the classes a probe can build (named or imported), by name."""
     return _classes_and_summaries(ctx)[0]

@@ -382,7 +382,7 @@ def first_wave_agrees(
         return False, []
     bodies = [b.body for b in draw.bodies]
     runs = run_probes(ctx, bodies, calls, sandbox, package, cancel, progress)
-    return unanimous(draw, runs, inputs.return_types(ctx), enough), runs
+    return unanimous(draw, runs, inputs.return_types(ctx), enough, builds.return_fields(ctx)), runs
 
 
 def unanimous(
@@ -390,6 +390,7 @@ def unanimous(
     probe_runs: list[CandidateRun],
     return_types: frozenset[str] | None,
     enough: int,
+    return_fields: inputs.ReturnFields | None = None,
 ) -> bool:
     """Tell whether a function's samples behave as one on every input (no examples to judge).
 
@@ -405,7 +406,7 @@ def unanimous(
     for run in probe_runs:
         if run.error is not None or not run.results:
             return False
-        behaviour, wrong_type_share = inputs.behaviour(run.results, return_types)
+        behaviour, wrong_type_share = inputs.behaviour(run.results, return_types, return_fields)
         if wrong_type_share:
             return False
         behaviours.append(behaviour)
@@ -434,20 +435,39 @@ def wrong_type_note(ctx: FunctionContext, run: CandidateRun) -> str | None:
     """Say on how many inputs the top candidate returned a type its annotation rules out.
 
     Samples that agree on it (all compute ``line_cents * 0.10`` for an ``-> int``) still rank
-    first together: the user is told, as the ranking was. None when none did.
+    first together: the user is told, as the ranking was. Or, for an annotation that names a
+    project class, a field of it typed otherwise (``Money(cents * rate)`` with a float in
+    ``cents: int``). None when none did.
     """
-    allowed = inputs.return_types(ctx)
-    if allowed is None or run.error is not None:
+    if run.error is not None:
         return None
     returned = [r for r in run.results if r.exception is None and r.value_digest is not None]
-    wrong = Counter(r.actual_type for r in returned if r.actual_type not in allowed)
-    if not wrong:
+    allowed = inputs.return_types(ctx)
+    if allowed is not None:
+        wrong = Counter(r.actual_type for r in returned if r.actual_type not in allowed)
+        if wrong:
+            shown, _ = wrong.most_common(1)[0]
+            hint = ast.unparse(inputs.return_annotation(ctx) or ast.Constant(value="?"))
+            return (
+                f"the top candidate returned {shown} on {sum(wrong.values())} of "
+                f"{len(returned)} inputs, where its hint says {hint}"
+            )
+    return _wrong_field_note(builds.return_fields(ctx), returned)
+
+
+def _wrong_field_note(
+    fields: inputs.ReturnFields | None, returned: list[ExampleResult]
+) -> str | None:
+    """Say on how many inputs the top candidate returned its class with a field wrongly typed."""
+    filled = Counter(found[0] for r in returned if (found := inputs.wrong_fields(r, fields)))
+    if fields is None or not filled:
         return None
-    shown, _ = wrong.most_common(1)[0]
-    hint = ast.unparse(inputs.return_annotation(ctx) or ast.Constant(value="?"))
+    (name, kind), times = filled.most_common(1)[0]
+    owner, types = fields
     return (
-        f"the top candidate returned {shown} on {sum(wrong.values())} of {len(returned)} inputs, "
-        f"where its hint says {hint}"
+        f"the top candidate returned a {owner} with {name} a {kind} on {times} of "
+        f"{len(returned)} inputs, where {owner} types {name} as "
+        f"{' or '.join(sorted(types[name] - {'bool'}))}"
     )
 
 
@@ -590,12 +610,14 @@ def ranking_candidates(
     return_types: frozenset[str] | None = None,
     near_count: int = 0,
     hinted: bool = True,
+    return_fields: inputs.ReturnFields | None = None,
 ) -> list[Candidate]:
     """Return the ranking's plain view of each distinct body and its run on the examples.
 
     ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
     (:mod:`codegen_lsp.inputs`), the last ``near_count`` of them on calls near the examples
-    (:func:`variant_calls`); ``return_types`` the types its return annotation allows;
+    (:func:`variant_calls`); ``return_types`` the types its return annotation allows, and
+    ``return_fields`` the fields' types of the class it names (:func:`builds.return_fields`);
     ``hinted`` whether its parameters' hints vouch for those inputs (:func:`inputs.hinted`).
     """
     candidates = []
@@ -607,7 +629,9 @@ def ranking_candidates(
         wrong_type_share = 0.0
         if probe_run is not None and probe_run.error is None:
             split = len(probe_run.results) - near_count
-            behaviour, wrong_type_share = inputs.behaviour(probe_run.results[:split], return_types)
+            behaviour, wrong_type_share = inputs.behaviour(
+                probe_run.results[:split], return_types, return_fields
+            )
             near, _ = inputs.behaviour(probe_run.results[split:], return_types)
             near_empty = tuple(
                 key

@@ -22,7 +22,7 @@ import ast
 import logging
 import re
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -1027,10 +1027,42 @@ def _allowed(node: ast.expr) -> frozenset[str] | None:
         return None
 
 
-def behaviour(results: list[Any], allowed: frozenset[str] | None) -> tuple[tuple[str, ...], float]:
+ReturnFields = tuple[str, Mapping[str, frozenset[str]]]
+"""The project class a return annotation names (``Money``), and the types each of its fields
+allows (``{"cents": {"int", "bool"}}``): :func:`codegen_lsp.builds.return_fields`."""
+
+
+def allowed_types(annotation: ast.expr) -> frozenset[str] | None:
+    """Return the type names an annotation allows, as :func:`return_types` reads them."""
+    return _allowed(annotation)
+
+
+def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, str]]:
+    """Return the fields of a returned object whose values have a type its class rules out.
+
+    ``[("cents", "float")]`` for ``Money(cents * rate)`` where ``Money`` says ``cents: int``:
+    the right class, wrongly filled. Empty for another class, or when nothing is known.
+    """
+    if fields is None or not result.field_types or result.actual_type is None:
+        return []
+    owner, allowed = fields
+    if result.actual_type.rsplit(".", 1)[-1] != owner:
+        return []
+    return [
+        (name, kind)
+        for name, kind in result.field_types
+        if name in allowed and kind not in allowed[name]
+    ]
+
+
+def behaviour(
+    results: list[Any], allowed: frozenset[str] | None, fields: ReturnFields | None = None
+) -> tuple[tuple[str, ...], float]:
     """Return per-input keys of a candidate's run on probes, and the share of wrong return types.
 
-    ``results`` are the sandbox's ``ExampleResult`` for :func:`probe_examples`.
+    ``results`` are the sandbox's ``ExampleResult`` for :func:`probe_examples`. A return is of
+    a wrong type when the annotation rules out its type (``allowed``), or when it is an object
+    of the class the annotation names with a field its class types otherwise (``fields``).
     """
     keys: list[str] = []
     wrong = 0
@@ -1043,7 +1075,9 @@ def behaviour(results: list[Any], allowed: frozenset[str] | None) -> tuple[tuple
             keys.append(UNCOMPARABLE)  # ran but could not be compared: agrees with nothing
         else:
             keys.append("=" + result.value_digest)
-            if allowed is not None and result.actual_type not in allowed:
+            if (allowed is not None and result.actual_type not in allowed) or wrong_fields(
+                result, fields
+            ):
                 wrong += 1
     return tuple(keys), (wrong / len(keys) if keys else 0.0)
 

@@ -49,7 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from codegen_lsp import as_written, crossfile, docstrings, execution, inputs
+from codegen_lsp import as_written, builds, crossfile, docstrings, execution, inputs
 from codegen_lsp import context as context_mod
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
@@ -397,6 +397,7 @@ class Pipeline:
             inputs.return_types(ctx),
             near_count,
             inputs.hinted(ctx),
+            builds.return_fields(ctx),
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:

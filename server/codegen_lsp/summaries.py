@@ -222,7 +222,7 @@ def nested_reading(
         field_statement.target, ast.Name
     ):
         return None
-    typed = _single_class(field_statement.annotation)
+    typed = single_class(field_statement.annotation)
     fields = fields_of.get(typed or "", [])
     if typed is None or typed == owner or not fields:
         return None
@@ -232,7 +232,7 @@ def nested_reading(
     return "# " + ", ".join(shown)
 
 
-def _single_class(annotation: ast.expr) -> str | None:
+def single_class(annotation: ast.expr) -> str | None:
     """Return the one class an annotation names (``Money``, ``Money | None``), else None."""
     if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
         try:
@@ -244,12 +244,12 @@ def _single_class(annotation: ast.expr) -> str | None:
         named = [
             side for side in sides if not (isinstance(side, ast.Constant) and side.value is None)
         ]
-        return _single_class(named[0]) if len(named) == 1 else None
+        return single_class(named[0]) if len(named) == 1 else None
     if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) in (
         "Optional",
         "typing.Optional",
     ):
-        return _single_class(annotation.slice)
+        return single_class(annotation.slice)
     if isinstance(annotation, ast.Name):
         return annotation.id
     return None

@@ -991,3 +991,58 @@ def test_the_model_is_shown_how_the_object_it_calls_a_method_on_is_built(
     line = CONSTRUCTORS.splitlines().index("def f(cart: Cart, items: list[Item]) -> int:")
     ctx = find_function(CONSTRUCTORS, line)
     assert builds.constructor_arguments(ctx, name) == shape
+
+
+CONVERSIONS = '''from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Money:
+    cents: int
+    currency: str = "EUR"
+
+
+def convert(amount: Money, rate: float) -> Money:
+    """Convert at the rate, rounding to whole cents."""
+'''
+
+
+def test_a_class_returned_with_a_field_of_another_type_counts_as_a_wrong_return_type() -> None:
+    # `-> Money` allows any Money, but `Money.cents: int` does not allow a float in it: the
+    # right class, wrongly filled, is counted as a wrong return type and the note says so.
+    line = CONVERSIONS.splitlines().index("def convert(amount: Money, rate: float) -> Money:")
+    bodies = [
+        "return Money(amount.cents * rate, amount.currency)",
+        "return Money(round(amount.cents * rate), amount.currency)",
+    ]
+    result, _ = implement_scripted(
+        CONVERSIONS,
+        line + 1,
+        [(r"def convert\(", [Reply(f"    {code}\n```") for code in bodies])],
+        n=len(bodies),
+    )
+    by_body = {c.body.strip(): c for c in result.candidates}
+    floated, rounded = (by_body[code] for code in bodies)
+    assert rounded.rank < floated.rank, [c.body for c in result.candidates]
+    assert rounded.score > floated.score, (rounded.score_parts, floated.score_parts)
+    returned = len(result.inputs)
+    assert returned > 0 and not floated.score_parts.get("crashes"), floated.score_parts
+    assert builds.return_fields(find_function(CONVERSIONS, line + 1)) == (
+        "Money",
+        {"cents": frozenset({"int", "bool"}), "currency": frozenset({"str"})},
+    )
+    # The note speaks of the top candidate: the rounded one returns what Money says.
+    assert not any("where Money types" in note for note in result.notes), result.notes
+    # Two samples that differ only in a comment: one behaviour, first together.
+    twice = [bodies[0], f"{bodies[0]}  # at the rate"]
+    floated_only, _ = implement_scripted(
+        CONVERSIONS,
+        line + 1,
+        [(r"def convert\(", [Reply(f"    {code}\n```") for code in twice])],
+        n=len(twice),
+    )
+    expected = (
+        f"the top candidate returned a Money with cents a float on {returned} of {returned} "
+        "inputs, where Money types cents as int"
+    )
+    assert expected in floated_only.notes, floated_only.notes

@@ -360,6 +360,32 @@ def test_a_module_with_a_dataclass_runs_as_written(sandbox: Sandbox, future: str
     assert [r.status for r in run.results] == ["passed", "passed"], run.results
 
 
+def test_a_returned_objects_fields_come_back_with_their_types(sandbox: Sandbox) -> None:
+    # What the ranking compares with the class's own annotations (`cents: int`).
+    code = (
+        "import enum\nfrom dataclasses import dataclass\n\n\n"
+        "class Kind(enum.Enum):\n    A = 1\n\n\n"
+        "@dataclass\nclass Money:\n    cents: int\n    kind: Kind\n    memo: str | None\n\n\n"
+        "class Box:\n    def __init__(self):\n"
+        "        self.items = [1]\n        self.label = 'x'\n\n\n"
+        "def make(rate):\n    return Money(100 * rate, Kind.A, None)\n\n\n"
+        "def box():\n    return Box()\n"
+    )
+    examples = [
+        Example(call="make(1.5)", expected=None, kind="probe", line=1),
+        Example(call="make(2)", expected=None, kind="probe", line=2),
+        Example(call="box()", expected=None, kind="probe", line=3),
+        Example(call="[make(2)]", expected=None, kind="probe", line=4),
+    ]
+    run = sandbox.run(code, "make", examples)
+    assert run.error is None, run.error
+    floated, whole, boxed, listed = (r.field_types for r in run.results)
+    assert floated == (("cents", "float"), ("kind", "Kind"), ("memo", "NoneType")), floated
+    assert whole[0] == ("cents", "int")
+    assert boxed == (("items", "list"), ("label", "str"))
+    assert listed == ()  # only an object's own fields
+
+
 @pytest.mark.parametrize("level", available_levels())
 def test_what_one_candidate_writes_the_next_never_sees(level: str) -> None:
     # One worker, so both candidates run in the same working directory, one after the other.

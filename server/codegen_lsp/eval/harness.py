@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen_lsp import docstrings, execution, inputs
+from codegen_lsp import builds, docstrings, execution, inputs
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
@@ -423,6 +423,7 @@ class Harness:
             inputs.return_types(ctx),
             len(near),
             inputs.hinted(ctx),
+            builds.return_fields(ctx),
         )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None

@@ -37,6 +37,46 @@ class Opaque:
         return f"<opaque {self.type_name}>"
 
 
+_TAG_TYPES = {
+    "none": "NoneType",
+    "bool": "bool",
+    "int": "int",
+    "float": "float",
+    "complex": "complex",
+    "str": "str",
+    "bytes": "bytes",
+    "list": "list",
+    "tuple": "tuple",
+    "set": "set",
+    "frozenset": "frozenset",
+    "dict": "dict",
+}
+"""The type a value of each tag of the worker's encoding has, named as ``type_name`` names it."""
+
+
+def field_types(encoded: Any) -> tuple[tuple[str, str], ...]:
+    """Return each field of an encoded object (a dataclass, a plain object) and its value's type.
+
+    ``(("cents", "float"), ("currency", "ledger.Currency"))`` for a ``Money`` whose cents are a
+    float; ``()`` for anything that is no object. What is compared with the class's own field
+    annotations: a body that builds ``Money(cents * rate)`` returns the right class, wrongly
+    filled.
+    """
+    if not (isinstance(encoded, list) and len(encoded) == 3 and encoded[0] == "object"):
+        return ()
+    found = []
+    for pair in encoded[2] if isinstance(encoded[2], list) else []:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            continue
+        value = pair[1]
+        tag = value[0] if isinstance(value, list) and value else None
+        if tag in ("object", "opaque") and len(value) > 1:
+            found.append((pair[0], str(value[1])))
+        elif isinstance(tag, str) and tag in _TAG_TYPES:
+            found.append((pair[0], _TAG_TYPES[tag]))
+    return tuple(found)
+
+
 def decode(encoded: Any) -> Any:
     """Rebuild a value from the worker's tagged encoding (no code runs)."""
     if not isinstance(encoded, list) or not encoded:

@@ -38,7 +38,7 @@ from typing import Any
 
 from codegen_lsp import framing
 from codegen_lsp.sandbox import homes, isolation, seccomp
-from codegen_lsp.sandbox.compare import canonical, decode, equal, output_matches
+from codegen_lsp.sandbox.compare import canonical, decode, equal, field_types, output_matches
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult, ExampleStatus
 from codegen_lsp.settings import SandboxSettings
 
@@ -523,6 +523,7 @@ def _judge_one(
         return result  # returned normally where an exception was expected: failed
     actual = decode(outcome.get("value"))
     result.value_digest = hashlib.sha256(canonical(outcome.get("value")).encode()).hexdigest()
+    result.field_types = field_types(outcome.get("value"))
     if example.kind == "probe":  # nothing to compare with: it ran, and returned this value
         result.status = "passed"
         return result

@@ -53,6 +53,8 @@ class ExampleResult:
     """SHA-256 of the returned value's canonical encoding (equal values, equal digests)."""
     seconds: float = 0.0
     """How long the example took inside the worker."""
+    field_types: tuple[tuple[str, str], ...] = ()
+    """For a returned object (a dataclass, a plain object): each field and its value's type."""
 
 
 @dataclass
