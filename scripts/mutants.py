@@ -1294,6 +1294,22 @@ MUTANTS = (
         ("tests/sandbox/test_sandbox_check_cli.py", "-k", "float_within_tolerance"),
     ),
     Mutant(
+        "explain-brackets-left-open",
+        "a generated example that lost a closing bracket is dropped instead of made whole",
+        PACKAGE / "as_written.py",
+        "    docstring = docstrings.with_brackets_closed(docstring, fixed_lines)\n",
+        "",
+        ("tests/pipeline/test_explain.py", "-k", "bracket_the_model"),
+    ),
+    Mutant(
+        "explain-enum-reprs-unshown",
+        "a value whose repr holds an Enum member (<Currency.EUR: 'EUR'>) is never written",
+        PACKAGE / "docstrings.py",
+        '        ast.parse(_ENUM_MEMBER_REPR.sub("None", actual), mode="eval")\n',
+        '        ast.parse(actual, mode="eval")\n',
+        ("tests/pipeline/test_explain.py", "-k", "bracket_the_model"),
+    ),
+    Mutant(
         "explain-rewrites-as-doctest-shows",
         "an explained example passing by value is written as doctest shows it (u'3' as '3')",
         PACKAGE / "as_written.py",

@@ -286,6 +286,9 @@ def check_docstring(
     Every other example that does not pass is removed, and a note says what it returned.
     Examples on the first ``fixed_lines`` lines (the user's own) are neither run nor touched.
     """
+    # A bracket the model left out (`f([Item(1))`) is put back: the example then runs, and
+    # stays only if it holds, as any other.
+    docstring = docstrings.with_brackets_closed(docstring, fixed_lines)
     found = [e for e in extract_examples(docstring, ctx.name) if e.line > fixed_lines]
     examples, repeated = docstrings.unique_examples(found)
     notes: list[str] = []

@@ -695,3 +695,47 @@ def test_a_docstring_with_a_backslash_is_written_so_that_doctest_reads_it(
     assert '    r"""Take the first byte.' in edited, edited
     done = _doctest_passes(edited, tmp_path)
     assert done.returncode == 0, done.stdout
+
+
+MONEY = """import enum
+from dataclasses import dataclass
+
+
+class Currency(enum.Enum):
+    EUR = "EUR"
+
+
+@dataclass
+class Money:
+    cents: int
+    currency: Currency = Currency.EUR
+
+
+def doubled(amounts):
+    return [Money(2 * a.cents, a.currency) for a in amounts]
+"""
+
+
+def test_a_bracket_the_model_left_out_is_put_back_and_the_example_then_checked(
+    pipeline: Pipeline, tmp_path: Any
+) -> None:
+    # `doubled([Money(1))` lost its `]`: put back, it runs, and is kept when it holds; one
+    # that still does not hold is dropped as any other.
+    line = MONEY.splitlines().index("def doubled(amounts):")
+    docstring = (
+        "Double each amount.\n\n>>> doubled([Money(1))\n"
+        "[Money(cents=2, currency=<Currency.EUR: 'EUR'>)]\n>>> doubled([Money(5)]\n[]"
+    )
+    result = check_docstring(find_function(MONEY, line), docstring, lambda: pipeline.sandbox)
+    assert ">>> doubled([Money(1)])\n[Money(cents=2, currency=<Currency.EUR: 'EUR'>)]" in (
+        result.docstring
+    ), result.docstring
+    # The second, brackets closed, returned a money of 10: its expected `[]` was corrected to
+    # the repr, Enum member and all (the same every run, unlike `<object at 0x...>`).
+    assert ">>> doubled([Money(5)])\n[Money(cents=10, currency=<Currency.EUR: 'EUR'>)]" in (
+        result.docstring
+    ), result.docstring
+    assert result.examples_kept == 2, result.notes
+    edited = apply(MONEY, result.replacement)
+    done = _doctest_passes(edited, tmp_path)
+    assert done.returncode == 0, done.stdout
