@@ -1005,9 +1005,9 @@ MUTANTS = (
         "nested-readings-own-file",
         "a field typed by another class of the same file does not say how it reads",
         PACKAGE / "context.py",
-        "    fields_of = {c.name: fields for c in classes"
-        " if (fields := summaries.readable_fields(c))}\n",
-        "    fields_of = {}\n",
+        "        n.name: fields for n in parsed.values()"
+        " if (fields := summaries.readable_fields(n))\n",
+        "        n.name: fields for n in parsed.values() if False\n",
         ("tests/pipeline/test_context.py", "-k", "says_how_it_reads"),
     ),
     Mutant(

@@ -527,9 +527,11 @@ def _helper_candidates(file: _File) -> list[_Helper]:
     """Module-level functions and classes as signature + docstring, in file order."""
     lines = file.lines
     candidates: list[_Helper] = []
-    classes = [c for c in map(_parsed_class, file.module.children) if c is not None]
+    parsed = {id(c): node for c in file.module.children if (node := _parsed_class(c)) is not None}
     # A field typed by another class of the file says how it reads, as in other files' summaries.
-    fields_of = {c.name: fields for c in classes if (fields := summaries.readable_fields(c))}
+    fields_of = {
+        n.name: fields for n in parsed.values() if (fields := summaries.readable_fields(n))
+    }
     for child in file.module.children:
         node = child.children[-1] if child.type == "decorated" else child
         if node.type in ("async_funcdef", "async_stmt"):
@@ -550,22 +552,23 @@ def _helper_candidates(file: _File) -> list[_Helper]:
                 ).rstrip("\r\n")
             text += "\n" + _line_indent(lines, node.start_pos[0]) + file.indent_unit + "..."
         else:
-            text = _class_summary(child, fields_of) or _class_outline(node, lines, text)
+            summary = _class_summary(child, parsed.get(id(child)), fields_of)
+            text = summary or _class_outline(node, lines, text)
         candidates.append(_Helper(child, node, child.start_pos[0], _name(node), text))
     return candidates
 
 
 def _class_summary(
-    statement: NodeOrLeaf, fields_of: dict[str, list[tuple[str, str]]]
+    statement: NodeOrLeaf, node: ast.ClassDef | None, fields_of: dict[str, list[tuple[str, str]]]
 ) -> str | None:
     """Return a module-level class as its fields, members and method signatures (None: unparsed).
 
     As other files' classes are shown (:mod:`codegen_lsp.summaries`): a dataclass's fields, an
     Enum's members and the attributes ``__init__`` sets are what a body uses, and without them
     the model invents ``discount.percent`` for ``Discount.STAFF = 10``. ``fields_of``: the
-    file's classes' fields, for the fields this class types with one of them.
+    file's classes' fields, for the fields this class types with one of them; ``node`` the
+    statement parsed (:func:`_parsed_class`).
     """
-    node = _parsed_class(statement)
     if node is None:
         return None
     code = statement.get_code(include_prefix=False)

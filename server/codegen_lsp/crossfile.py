@@ -315,7 +315,7 @@ def _lookups(
 
     ordered = sorted(found, key=lambda lookup: lookup.relevance)  # stable: in reading order
     # A name the file imports from the standard library is never the project's: asking jedi
-    # costs the time box (2 s for `dataclass`, `field`, `datetime` and `enum` of one file).
+    # about `dataclass`, `field`, `datetime` and `enum` took 0.7 to 1 s of a cold lookup.
     seen: set[str] = _standard_library_names(module, roots)
     unique = []
     for lookup in ordered:
