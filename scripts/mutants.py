@@ -876,7 +876,7 @@ MUTANTS = (
         "same-file-class-fields",
         "a class of the function's own file shows its fields and members in the prompt",
         PACKAGE / "context.py",
-        "text = _class_summary(child) or _class_outline(node, lines, text)",
+        "text = summary or _class_outline(node, lines, text)",
         "text = _class_outline(node, lines, text)",
         ("tests/pipeline/test_context.py", "-k", "own_classes"),
     ),

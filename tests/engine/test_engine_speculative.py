@@ -81,11 +81,21 @@ def plain_and_drafted(engine, request: GenerationRequest) -> tuple[Sample, Sampl
     return plain, drafted
 
 
-def assert_same(plain: Sample, drafted: Sample) -> None:
+INT4_PASS_TOLERANCE = 3e-2
+"""How far a log-prob of the int4 kernel may move when a pass holds several positions.
+
+The int4 kernel rounds several positions of a pass apart from one (the random model's flat
+logits show it most, and more on some CPUs: 0.020 at 2 of 48 positions on one machine, under
+1e-2 on another): the same tokens, log-probs a little apart.
+"""
+
+
+def assert_same(plain: Sample, drafted: Sample, engine_name: str = "") -> None:
     assert drafted.token_ids == plain.token_ids
     assert drafted.text == plain.text
     assert drafted.finish_reason == plain.finish_reason
-    np.testing.assert_allclose(drafted.logprobs, plain.logprobs, atol=2e-4)
+    tolerance = INT4_PASS_TOLERANCE if engine_name == "hybrid_engine" else 2e-4
+    np.testing.assert_allclose(drafted.logprobs, plain.logprobs, atol=tolerance)
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)
@@ -164,7 +174,7 @@ def test_real_lookup_on_repeated_text_keeps_greedy(engine_name: str, request) ->
     engine = request.getfixturevalue(engine_name)
     repeated = GenerationRequest(PROMPT * 3, n=1, temperature=0.0, max_new_tokens=48)
     plain, drafted = plain_and_drafted(engine, repeated)
-    assert_same(plain, drafted)
+    assert_same(plain, drafted, engine_name)
     assert drafted.timings.draft_tokens > 0  # the random model rejects most of them
 
 
@@ -233,9 +243,7 @@ def test_sampled_with_drafts_is_sampled_without(
         oracle(engine)  # the likeliest tokens, every other draft with a wrong third
         plain, drafted = plain_and_drafted(engine, sampled)
         assert (drafted.token_ids, drafted.text) == (plain.token_ids, plain.text)
-        # The int4 kernel rounds several positions of a pass apart from one (the random
-        # model's flat logits show it most): the same tokens, log-probs a little apart.
-        tolerance = 1e-2 if engine_name == "hybrid_engine" else 2e-4
+        tolerance = INT4_PASS_TOLERANCE if engine_name == "hybrid_engine" else 2e-4
         np.testing.assert_allclose(drafted.logprobs, plain.logprobs, atol=tolerance)
         assert 0 < drafted.timings.accepted_draft_tokens < drafted.timings.draft_tokens
 
@@ -297,7 +305,7 @@ def test_the_last_row_left_goes_on_with_drafts_and_stays_what_it_was(
     plain = engine.generate(replace(pair, prompt_lookup=False))
     drafted = engine.generate(replace(pair, on_sample=told.append))
     assert plain[1].finish_reason == "eos" and len(plain[1].token_ids) < len(greedy.token_ids)
-    assert_same(plain[1], drafted[1])  # finished before the switch: untouched
-    assert_same(greedy, drafted[0])
+    assert_same(plain[1], drafted[1], engine_name)  # finished before the switch: untouched
+    assert_same(greedy, drafted[0], engine_name)
     assert plain[0].timings.draft_tokens == 0 < drafted[0].timings.draft_tokens
     assert told == [1, 2]
