@@ -883,7 +883,7 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     annotation = return_annotation(ctx)
     if annotation is None or _is_none(annotation):
         return None
-    return _allowed(annotation)
+    return allowed_types(annotation)
 
 
 def returns_none(ctx: FunctionContext) -> bool:
@@ -1005,19 +1005,20 @@ def _names_a_class(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id[:1].isupper()
 
 
-def _allowed(node: ast.expr) -> frozenset[str] | None:
+def allowed_types(node: ast.expr) -> frozenset[str] | None:
+    """Return the type names an annotation allows (None: anything), as :func:`return_types`."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        left, right = _allowed(node.left), _allowed(node.right)
+        left, right = allowed_types(node.left), allowed_types(node.right)
         return None if left is None or right is None else left | right
     try:
         if isinstance(node, ast.Subscript):
             name = _name(node.value)
             items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
             if name == "Optional":
-                inner = _allowed(items[0])
+                inner = allowed_types(items[0])
                 return None if inner is None else inner | {"NoneType"}
             if name == "Union":
-                found = [_allowed(item) for item in items]
+                found = [allowed_types(item) for item in items]
                 if any(item is None for item in found):
                     return None
                 return frozenset().union(*[item for item in found if item is not None])
@@ -1030,11 +1031,6 @@ def _allowed(node: ast.expr) -> frozenset[str] | None:
 ReturnFields = tuple[str, Mapping[str, frozenset[str]]]
 """The project class a return annotation names (``Money``), and the types each of its fields
 allows (``{"cents": {"int", "bool"}}``): :func:`codegen_lsp.builds.return_fields`."""
-
-
-def allowed_types(annotation: ast.expr) -> frozenset[str] | None:
-    """Return the type names an annotation allows, as :func:`return_types` reads them."""
-    return _allowed(annotation)
 
 
 def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, str]]:
@@ -1159,7 +1155,7 @@ def fits_signature(ctx: FunctionContext, call: str) -> bool:
     for parameter, argument in passed:
         if parameter.annotation is None:
             continue
-        allowed = _allowed(parameter.annotation)
+        allowed = allowed_types(parameter.annotation)
         if allowed is None:
             continue
         if _type_name(argument) not in allowed:
