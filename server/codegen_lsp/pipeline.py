@@ -396,8 +396,8 @@ class Pipeline:
             probe_runs,
             inputs.return_types(ctx),
             near_count,
-            inputs.hinted(ctx),
-            builds.return_fields(ctx),
+            hinted=inputs.hinted(ctx),
+            return_fields=builds.return_fields(ctx),
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:

@@ -422,8 +422,8 @@ class Harness:
             probe_runs,
             inputs.return_types(ctx),
             len(near),
-            inputs.hinted(ctx),
-            builds.return_fields(ctx),
+            hinted=inputs.hinted(ctx),
+            return_fields=builds.return_fields(ctx),
         )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None
