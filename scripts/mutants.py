@@ -1550,6 +1550,38 @@ MUTANTS = (
         "temperature=None,",
         ("tests/eval/test_harness.py", "-k", "repair_round_is_measured"),
     ),
+    Mutant(
+        "drain-iterator",
+        "a drawn call's returned generator is read, so generator bodies are told apart",
+        PACKAGE / "sandbox/_worker.py",
+        'value = drain_result(value) if example.get("observed") else drain(value)\n',
+        "pass\n",
+        ("tests/pipeline/test_inputs.py", "-k", "generator"),
+    ),
+    Mutant(
+        "drain-observed",
+        "a method's returned generator is read before its object is observed",
+        PACKAGE / "sandbox/_worker.py",
+        "        observed[0] = drain(observed[0])\n",
+        "        pass\n",
+        ("tests/pipeline/test_inputs.py", "-k", "method_returning_a_generator"),
+    ),
+    Mutant(
+        "drain-cap",
+        "an endless generator is read to a bound, not until the call's time runs out",
+        PACKAGE / "sandbox/_worker.py",
+        "        if len(items) == DRAINED_ITEMS_CAP:\n",
+        "        if False:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "generator_bodies"),
+    ),
+    Mutant(
+        "drain-probes",
+        "probes ask the sandbox to read a returned iterator",
+        PACKAGE / "inputs.py",
+        "                drain=True,\n",
+        "",
+        ("tests/pipeline/test_inputs.py", "-k", "generator"),
+    ),
 )
 
 

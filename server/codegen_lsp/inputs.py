@@ -841,6 +841,7 @@ def probe_examples(
                 setup=setup,
                 timeout_s=PROBE_CALL_TIMEOUT_S,
                 observed=watched is not None,
+                drain=True,
             )
         )
     return examples

@@ -544,3 +544,63 @@ def test_without_type_hints_a_crash_on_a_proposed_input_is_not_held_against_a_bo
     result, _ = implement_scripted(PAIRS, 1, scripts, n=2)
     assert result.inputs == ["pairs([1, 5, 7, -1], 6, 6)", "pairs([1, 2], 4, 3)"]
     assert "range(n)" in result.candidates[0].body  # the likelier one, crashes excused
+
+
+GENERATORS = '''from collections.abc import Iterator
+
+
+def evens(numbers: list[int]) -> Iterator[int]:
+    """Yield the even numbers, in order."""
+
+
+class Queue:
+    def __init__(self, items: list[int]) -> None:
+        self.items = items
+
+    def pop_all(self) -> Iterator[int]:
+        """Yield each item, first to last, taking it out of the queue."""
+'''
+
+
+def test_a_returned_generator_is_read_so_generator_bodies_are_told_apart() -> None:
+    # Found on a user's `decades(books) -> Iterator[tuple[int, int]]`: unread, every generator
+    # body returned a generator object, so five bodies that call a function the library lacks
+    # "agreed" on every input and crashed on none, and ranked first.
+    ctx = function_named(GENERATORS, "evens")
+    calls = ["evens([1, 2, 3, 4])", "evens([0, 5])", "evens([])"]
+    loop = "    for n in numbers:\n        if {test}:\n            yield {value}\n"
+    bodies = {
+        "yield": loop.format(test="n % 2 == 0", value="n"),
+        "filter": "    return filter(lambda n: n % 2 == 0, numbers)\n",
+        "odd": loop.format(test="n % 2", value="n"),
+        "crash": loop.format(test="10 // n", value="n"),
+        "endless": "    while True:\n        yield 0\n",
+    }
+    found = {name: keys for name, (keys, _) in behaviours(ctx, bodies, calls).items()}
+    assert all(key.startswith("=") for key in found["yield"]), found
+    assert found["yield"] == found["filter"]  # the same items: the same behaviour
+    assert found["odd"] != found["yield"]
+    assert found["crash"][1] == "!ZeroDivisionError"
+    # Read to a bound, within the call's time: an endless generator is a value, not a hang.
+    assert all(key.startswith("=") for key in found["endless"]), found
+
+
+def test_a_method_returning_a_generator_is_observed_after_it_is_read() -> None:
+    ctx = function_named(GENERATORS, "pop_all")
+    probes = inputs.probe_examples(["Queue([1, 2]).pop_all()", "Queue([]).pop_all()"], observe=True)
+    bodies = {
+        "takes": "        while self.items:\n            yield self.items.pop(0)\n",
+        "leaves": "        yield from self.items\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        runs = {
+            name: sandbox.run(ctx.module_with_body(body), "Queue", probes).results
+            for name, body in bodies.items()
+        }
+    found = {name: inputs.behaviour(results, None)[0] for name, results in runs.items()}
+    # Alike on the empty queue; on [1, 2] the same items, but only one body empties the queue.
+    assert found["takes"][1] == found["leaves"][1]
+    assert found["takes"][0] != found["leaves"][0]
+    assert runs["takes"][0].actual_type == "generator"
+    shown = runs["takes"][0].actual_repr
+    assert shown is not None and "yielding 1, 2" in shown

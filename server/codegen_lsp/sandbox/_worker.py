@@ -59,6 +59,8 @@ ENCODING_ITEMS_CAP = 100_000
 ENCODING_DEPTH_CAP = 60
 BIG_INT_BITS = 1_000_000
 RESULT_BYTES_CAP = 4 * 1024 * 1024
+DRAINED_ITEMS_CAP = 200
+"""A drawn call's returned iterator is read to this many items: an endless one stops there."""
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -557,6 +559,10 @@ def run_child(job: dict[str, Any], result_fd: int) -> None:
                 exec(compiled, doc_namespace)
             else:
                 value = eval(compiled, doc_namespace)
+            if example.get("drain"):
+                # Read while the call's timer runs: a generator's body runs only now, and
+                # what it changes while it runs is observed after it (the list's later items).
+                value = drain_result(value) if example.get("observed") else drain(value)
             setitimer(real_timer, 0)
             event["value"] = encode(value)
             event["type"] = type_name(result_of(value) if example.get("observed") else value)
@@ -601,7 +607,50 @@ def result_of(value: Any, _type: Any = type, _list: Any = list) -> Any:
     return value[0] if _type(value) is _list and value else value
 
 
-def type_name(value: Any) -> str:
+class Drained:
+    """What a returned iterator yielded when it was read (:func:`drain`)."""
+
+    def __init__(self, kind: str, items: list[Any], more: bool) -> None:
+        self.kind = kind
+        self.items = items
+        self.more = more
+
+    def __repr__(self) -> str:
+        if not self.items:
+            return f"<{self.kind} yielding nothing>"
+        shown = ", ".join(capped_repr(item) for item in self.items)
+        more = f", ... (more than {len(self.items)})" if self.more else ""
+        return f"<{self.kind} yielding {shown}{more}>"
+
+
+def drain(value: Any, _type: Any = type, _hasattr: Any = hasattr) -> Any:
+    """Return ``value`` read to :data:`DRAINED_ITEMS_CAP` items when it is an iterator.
+
+    An iterator is what its type gives ``__next__`` and ``__iter__``: a generator, a ``map``,
+    a ``zip``. Anything else (a list, a str) is returned as it is. An exception raised while
+    reading is the call's.
+    """
+    kind = _type(value)
+    if not (_hasattr(kind, "__next__") and _hasattr(kind, "__iter__")):
+        return value
+    items: list[Any] = []
+    for item in value:
+        if len(items) == DRAINED_ITEMS_CAP:
+            return Drained(type_name(value), items, True)
+        items.append(item)
+    return Drained(type_name(value), items, False)
+
+
+def drain_result(observed: Any, _type: Any = type, _list: Any = list) -> Any:
+    """Drain the result at the head of an observed call's list (:func:`result_of`)."""
+    if _type(observed) is _list and observed:
+        observed[0] = drain(observed[0])
+    return observed
+
+
+def type_name(value: Any, _isinstance: Any = isinstance) -> str:
+    if _isinstance(value, Drained):
+        return value.kind
     kind = type(value)
     module = getattr(kind, "__module__", "builtins")
     name = getattr(kind, "__qualname__", kind.__name__)
@@ -707,6 +756,9 @@ def _encode(
         raw = bytes(value) if _isinstance(value, bytearray) else bytes.__getitem__(value, whole)
         budget[0] -= len(raw) // 32
         return ["bytes", raw.hex()]
+    if _isinstance(value, Drained):
+        items = [_encode(item, depth + 1, budget) for item in value.items]
+        return ["iterator", items, value.more is True]
     for kind, tag in ((_list, "list"), (_tuple, "tuple"), (set, "set"), (frozenset, "frozenset")):
         if _isinstance(value, kind):
             items = _list(kind.__iter__(value))

@@ -106,6 +106,8 @@ def decode(encoded: Any) -> Any:
             return set(items) if tag == "set" else frozenset(items)
         except TypeError:
             return Opaque(tag)
+    if tag == "iterator":  # what a drawn call's iterator yielded: compared, never judged
+        return Opaque("iterator")
     if tag == "dict":
         try:
             return {decode(k): decode(v) for k, v in encoded[1]}
@@ -130,8 +132,8 @@ def _canonical(encoded: Any) -> Any:
         except ValueError:
             return encoded
         return [tag, float(f"{value:.{FLOAT_DIGITS}g}").hex()] if math.isfinite(value) else encoded
-    if tag in ("list", "tuple"):
-        return [tag, [_canonical(item) for item in encoded[1]]]
+    if tag in ("list", "tuple", "iterator") and len(encoded) > 1 and isinstance(encoded[1], list):
+        return [tag, [_canonical(item) for item in encoded[1]], *encoded[2:]]
     if tag in ("set", "frozenset"):
         items = [_canonical(item) for item in encoded[1]]
         return [tag, sorted(items, key=lambda item: json.dumps(item, sort_keys=True))]

@@ -375,6 +375,7 @@ class Sandbox:
                     "expected": e.expected,
                     "setup": list(e.setup),
                     "observed": e.observed,
+                    "drain": e.drain,
                     "timeout_s": e.timeout_s,
                 }
                 for e in examples

@@ -35,6 +35,10 @@ class Example:
     """``call`` returns a list: the result of the call it wraps, then what that call changed
     (its arguments, the object of a method). The whole list is compared; ``actual_type`` is the
     wrapped call's result's (:func:`codegen_lsp.inputs.probe_examples`)."""
+    drain: bool = False
+    """A returned iterator (a generator, a ``map``) is read, within the call's time, and its
+    items are the value: else every generator body would return an unread generator and look
+    alike, crash on nothing, and differ from none. ``actual_type`` stays the iterator's."""
 
 
 @dataclass
