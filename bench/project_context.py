@@ -42,6 +42,13 @@ fields, one with an example. It measures how such a field reads in ``Parcel``'s 
 (``weight: Weight  # parcel.weight.grams: int``); run it on a checkout from before that line
 (``PYTHONPATH=OTHER/server``) to compare.
 
+``--tasks-file bench/project_context/library_tasks.json`` is a sixth: six functions of the
+``shelf`` project that call ``inflection``, a library installed only in the project's own
+virtualenv, none with an example. The set's ``requirements`` make that virtualenv (once, with
+pip from PyPI, kept under ``.cache/project-bench-venvs``); each copy of the project finds it as
+``.venv``, and the hidden tests run under it. Its arms are ``on`` and ``off``: off, the model
+sees no library lines (:mod:`codegen_lsp.libraries`) and guesses the library's members.
+
     .venv/bin/python bench/project_context.py [--n 4] [--seed 1] [--arms on,off]
         [--model qwen2.5-coder-0.5b] [--tasks N] [--json OUT]
     .venv/bin/python bench/project_context.py --arms oracle   # no model: validates the set
@@ -63,10 +70,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -90,6 +99,7 @@ from repo_context import (
 HERE = Path(__file__).resolve().parent
 PROJECTS = HERE / "project_context"
 TASKS_FILE = PROJECTS / "tasks.json"
+VENVS = HERE.parent / ".cache" / "project-bench-venvs"
 DEFAULT_WORK = HERE.parent / ".cache" / "project-bench"
 LOOKUP_ERRORS = ("NameError", "AttributeError")
 ERROR_LINE = re.compile(r"^(\w+(?:Error|Exception|Exit)|AssertionError)\b", re.MULTILINE)
@@ -107,6 +117,8 @@ class Task:
     """Lines of Python run from the project's root; the task passes when they raise nothing."""
     uses: list[str] = field(default_factory=list)
     """What the reference body needs from other modules (information only)."""
+    requirements: list[str] = field(default_factory=list)
+    """What the project's own virtualenv installs (the set's ``requirements``), from PyPI."""
 
     @property
     def id(self) -> str:
@@ -120,7 +132,25 @@ class Task:
 
 def load_tasks(path: Path = TASKS_FILE) -> list[Task]:
     document = json.loads(path.read_text(encoding="utf-8"))
-    return [Task(**row) for row in document["tasks"]]
+    requirements = list(document.get("requirements", []))
+    return [Task(**row, requirements=requirements) for row in document["tasks"]]
+
+
+def project_venv(requirements: list[str]) -> Path:
+    """Return a virtualenv with ``requirements`` installed, made once (pip, from PyPI) and kept.
+
+    It stands for the project's own: the product finds it as ``.venv`` in the project's copy,
+    so the examples and the library lines come from it, never from this interpreter.
+    """
+    key = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()[:12]
+    venv = VENVS / key
+    if not (venv / "done").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *requirements]
+        subprocess.run(pip, check=True)
+        (venv / "done").write_text("\n".join(requirements) + "\n", encoding="utf-8")
+    return venv
 
 
 def prepare(task: Task, tasks: list[Task], destination: Path) -> tuple[Path, str, str]:
@@ -129,6 +159,8 @@ def prepare(task: Task, tasks: list[Task], destination: Path) -> tuple[Path, str
     Returns the task's file in the copy, its blanked source and its reference source.
     """
     copy = fresh_copy(PROJECTS / task.project, destination)
+    if task.requirements:
+        (copy / ".venv").symlink_to(project_venv(task.requirements), target_is_directory=True)
     original = (copy / task.file).read_text(encoding="utf-8")
     for other in tasks:
         if other.project == task.project:
@@ -142,7 +174,9 @@ def prepare(task: Task, tasks: list[Task], destination: Path) -> tuple[Path, str
 
 def judge(root: Path, task: Task, timeout_s: float) -> tuple[bool, str, str]:
     """Run the hidden tests from ``root``: (passed, the error's type or "", the output's tail)."""
-    judged = run_in_project(root, ["-c", "\n".join(task.tests)], timeout_s)
+    own = root / ".venv" / "bin" / "python"
+    python = str(own) if own.exists() else sys.executable
+    judged = run_in_project(root, ["-c", "\n".join(task.tests)], timeout_s, python)
     if judged.passed:
         return True, "", ""
     if judged.returncode == 124:

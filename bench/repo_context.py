@@ -185,8 +185,10 @@ def run_tests(root: Path, tests: list[str], timeout_s: float) -> TestRun:
     return run_in_project(root, ["-m", "pytest", *PYTEST_FLAGS, *tests], timeout_s)
 
 
-def run_in_project(root: Path, arguments: list[str], timeout_s: float) -> TestRun:
-    """Run this interpreter with ``arguments`` from ``root`` (importable), killed at the limit."""
+def run_in_project(
+    root: Path, arguments: list[str], timeout_s: float, python: str = sys.executable
+) -> TestRun:
+    """Run ``python`` with ``arguments`` from ``root`` (importable), killed at the limit."""
     env = {
         **os.environ,
         "PYTHONPATH": python_path(root),
@@ -194,7 +196,7 @@ def run_in_project(root: Path, arguments: list[str], timeout_s: float) -> TestRu
         "PYTHONHASHSEED": "0",
     }
     env.pop("PYTEST_ADDOPTS", None)
-    command = [sys.executable, *arguments]
+    command = [python, *arguments]
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -642,7 +644,9 @@ class Arm:
             return oracle_result(source, line0, original)
         if self.project is None:
             return self.pipeline.implement(source, line0, 0)
-        found = self.project.find_project(path, root=str(root), interpreter=sys.executable)
+        own = root / ".venv" / "bin" / "python"  # a project virtualenv the bench made for it
+        python = str(own) if own.exists() else sys.executable
+        found = self.project.find_project(path, root=str(root), interpreter=python)
         if isinstance(found, self.project.Project):  # the planned shape: wrap it
             found = self.project.ProjectFile(path=str(path), project=found)
         return self.pipeline.implement(source, line0, 0, file=found)

@@ -1582,6 +1582,46 @@ MUTANTS = (
         "",
         ("tests/pipeline/test_inputs.py", "-k", "generator"),
     ),
+    Mutant(
+        "library-members",
+        "a name bound to an installed library shows the members the docstring calls for",
+        PACKAGE / "crossfile.py",
+        "                    found = _library(script, lookup, project, wanted)\n",
+        "                    pass\n",
+        ("tests/crossfile/test_libraries.py", "-k", "module_shows"),
+    ),
+    Mutant(
+        "library-relevance",
+        "one docstring word in common does not make a library member relevant",
+        PACKAGE / "libraries.py",
+        "(item for item in scored if item[0] >= MIN_RELEVANCE)",
+        "(item for item in scored if item[0] >= 1)",
+        ("tests/crossfile/test_libraries.py", "-k", "chosen_by"),
+    ),
+    Mutant(
+        "library-imported-relevance",
+        "a name imported from a library is shown only when the docstring calls for it",
+        PACKAGE / "crossfile.py",
+        'libraries.members_text(module, [member]) if relevant else ""',
+        "libraries.members_text(module, [member])",
+        ("tests/crossfile/test_libraries.py", "-k", "imported_from"),
+    ),
+    Mutant(
+        "library-large-names",
+        "a library of many public names shows nothing",
+        PACKAGE / "crossfile.py",
+        "            if len(completions) > _LARGE_LIBRARY:\n",
+        "            if False:\n",
+        ("tests/crossfile/test_libraries.py", "-k", "large"),
+    ),
+    Mutant(
+        "library-large-package",
+        "a package of many files shows nothing, unread",
+        PACKAGE / "crossfile.py",
+        "        if _files_beyond(os.path.dirname(path), _LARGE_PACKAGE_FILES):\n",
+        "        if False:\n",
+        ("tests/crossfile/test_libraries.py", "-k", "large"),
+    ),
 )
 
 

@@ -23,11 +23,14 @@ class's fields are typed by its ``__init__`` parameters and ``self.x: T`` assign
 theirs in turn, up to three levels deep (``Shelf.bins: list[Bin]``, then
 ``Bin.items: list[Item]``); a field typed by one of the classes shown then says how it reads
 (``amount: Money  # entry.amount.cents: int``). For a method, the summary of its own class (the
-``__init__`` attributes and the sibling methods) comes first. Names from the
-standard library, third-party packages and the current file are left out: the model knows the
-first two and the prompt already shows the third; a name imported from the standard library is
-not even looked up. Summaries are added while they fit a token
-budget, and the lookups stop at a time box; jedi failures are logged, never raised.
+``__init__`` attributes and the sibling methods) comes first. A name bound to an installed
+library (``import inflection`` from the project's virtualenv) shows that library's members that
+the function's docstring calls for, as :mod:`codegen_lsp.libraries` chooses them: a small model
+does not know every library, and calls members that do not exist. Names from the standard
+library and the current file are left out: the model knows the first and the prompt already
+shows the second; a name imported from the standard library is not even looked up. Summaries
+are added while they fit a token budget, and the lookups stop at a time box; jedi failures are
+logged, never raised.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from jedi.api.environment import get_cached_default_environment
 from parso.python import tree as ptree
 from parso.tree import BaseNode, NodeOrLeaf
 
-from codegen_lsp import summaries
+from codegen_lsp import libraries, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 
 log = logging.getLogger("codegen_lsp.crossfile")
@@ -131,7 +134,7 @@ class Definition:
     path: str
     """The file that defines it."""
     kind: str
-    """``class``, ``function`` or ``constant``."""
+    """``class``, ``function``, ``constant``, or ``library`` (:mod:`codegen_lsp.libraries`)."""
     text: str
     """The summary put in the prompt, starting with a ``# from <module>`` comment line."""
     relevance: int
@@ -205,6 +208,7 @@ def cross_file_context(
         keys.add(own[1])
 
     code, lookups = _lookups(source, ctx, (project_root, *sys_path))
+    wanted = libraries.words_of(f"{ctx.name} {ctx.docstring or ''}")
     # jedi is not thread-safe: one lookup at a time, and waiting for the lock is part of the
     # time box (a request must not queue behind another for longer than it may take).
     if lookups and not _LOCK.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -221,6 +225,7 @@ def cross_file_context(
                 result,
                 candidates,
                 keys,
+                wanted,
             )
         finally:
             _LOCK.release()
@@ -242,6 +247,7 @@ def clear_cache() -> None:
     with _LOCK:
         _PROJECTS.clear()
         _FILES.clear()
+        _LIBRARIES.clear()
 
 
 # --- Which names to look up ------------------------------------------------------------------
@@ -535,6 +541,12 @@ class _Project:
 _LOCK = threading.Lock()
 _PROJECTS: OrderedDict[tuple[str, str | None, tuple[str, ...]], _Project] = OrderedDict()
 _FILES: OrderedDict[str, tuple[tuple[int, int], ast.Module | None, str]] = OrderedDict()
+_LIBRARIES: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
+"""Per interpreter and library module: jedi's completions of its public names."""
+_LARGE_LIBRARY = 2 * libraries.LISTED_MEMBERS
+"""A module with more public names than this (constants and submodules too) is large."""
+_LARGE_PACKAGE_FILES = 12
+"""A package with more Python files than this is large without reading it."""
 
 
 def _project(
@@ -629,8 +641,13 @@ def _resolve_all(
     result: CrossFileContext,
     candidates: list[Definition],
     keys: set[tuple[str, int]],
+    wanted: frozenset[str] = frozenset(),
 ) -> None:
-    """Resolve each lookup in turn until the deadline, adding summaries to ``candidates``."""
+    """Resolve each lookup in turn until the deadline, adding summaries to ``candidates``.
+
+    A name bound to an installed library's module or member is shown as
+    :mod:`codegen_lsp.libraries` writes it, its members chosen by ``wanted``.
+    """
     current = _real(path)
     project: _Project | None = None
     script = None
@@ -659,6 +676,8 @@ def _resolve_all(
                 found = _search(project, lookup, current)
             else:
                 found = _resolve(script, lookup, current, project)
+                if found is None:
+                    found = _library(script, lookup, project, wanted)
         except Exception:
             # One failing name (a jedi bug, a dead subprocess) costs only that name.
             log.debug("jedi failed on %s", lookup.name, exc_info=True)
@@ -842,6 +861,87 @@ def _resolve(
         if found is not None:
             return found
     return None if missed else ()
+
+
+def _library(
+    script: Any, lookup: _Lookup, project: _Project, wanted: frozenset[str]
+) -> tuple[Definition, tuple[str, int]] | None:
+    """Return what a name bound to an installed library shows, or None when nothing.
+
+    ``import inflection`` binds a module: its members are chosen by ``wanted``
+    (:func:`codegen_lsp.libraries.module_text`). ``from inflection import parameterize`` binds
+    a member: its signature and first sentence. A library is what an interpreter installs
+    (``site-packages``): the standard library is never looked up, the project is shown whole.
+    """
+    for name in script.goto(lookup.line, lookup.column, follow_imports=True):
+        if name.in_builtin_module() or name.module_path is None:
+            continue
+        where = _real(str(name.module_path))
+        if not _THIRD_PARTY_DIRS.intersection(where.split(os.sep)):
+            continue
+        module = str(name.module_name or "")
+        if name.type == "module" and "." not in lookup.name and not _confused(name):
+            members = _library_members(project, module, where)
+            text = libraries.module_text(module, lookup.name, members, wanted) if members else ""
+            key = (where, 0)
+        elif name.type in ("function", "class") and lookup.name == name.name:
+            member = _member(name)
+            relevant = libraries.relevance(member, wanted) >= libraries.MIN_RELEVANCE
+            text = libraries.members_text(module, [member]) if relevant else ""
+            key = (where, name.line or 0)
+        else:
+            continue
+        if not text:
+            return None  # unresolved, as before: outside the project, and nothing to show
+        return Definition(lookup.name, module, where, "library", text, lookup.relevance), key
+    return None
+
+
+def _library_members(project: _Project, module: str, path: str) -> list[libraries.Member]:
+    """Return a small library module's public functions and classes ([] for a large one).
+
+    Call with ``_LOCK`` held. A large library (numpy, pandas) is one the model knows, and
+    reading it costs what the time box cannot pay: telling numpy's 542 names' functions from its
+    constants takes jedi 4 s. A package of many files is large unread; otherwise a module with
+    more than :data:`_LARGE_LIBRARY` public names (more_itertools' 184) is, once read.
+    """
+    key = (str(project.environment.executable), module)
+    completions = _LIBRARIES.get(key)
+    if completions is None:
+        if _files_beyond(os.path.dirname(path), _LARGE_PACKAGE_FILES):
+            completions = []
+        else:
+            script = jedi.Script(
+                code=f"import {module}\n{module}.",
+                project=project.project,
+                environment=project.environment,
+            )
+            completions = [c for c in script.complete(2, len(module) + 1) if c.name[:1] != "_"]
+            if len(completions) > _LARGE_LIBRARY:
+                completions = []
+        _LIBRARIES[key] = completions
+        while len(_LIBRARIES) > _FILE_CACHE_SIZE:
+            _LIBRARIES.popitem(last=False)
+    return [_member(c) for c in completions if c.type in ("function", "class")]
+
+
+def _files_beyond(folder: str, limit: int) -> bool:
+    """Tell whether a package folder holds more than ``limit`` Python files, counting to it."""
+    count = 0
+    for _, _, files in os.walk(folder):
+        count += sum(name.endswith(".py") for name in files)
+        if count > limit:
+            return True
+    return False
+
+
+def _member(name: Any) -> libraries.Member:
+    """Return a library member as jedi names it: its signature and first docstring sentence."""
+    signatures = name.get_signatures()
+    signature = signatures[0].to_string() if signatures else str(name.name)
+    return libraries.Member(
+        str(name.name), str(name.type), signature, libraries.summary_line(name.docstring(raw=True))
+    )
 
 
 def _search(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import logging
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -32,6 +30,7 @@ from codegen_lsp.crossfile import (
     estimate_tokens,
 )
 from codegen_lsp.prompt import build_prompt, context_block
+from support.projects import bare_venv
 
 Write = Callable[[dict[str, str]], Path]
 
@@ -1071,15 +1070,7 @@ def test_the_projects_own_interpreter(write: Write) -> None:
                 ''',
         }
     )
-    venv = root / ".venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = venv / "bin" / "python"
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    python, purelib = bare_venv(root / ".venv")
     # An editable install of the project's library, as pip writes it, and a third-party
     # package installed in the venv (inside the project root, but a library all the same).
     (Path(purelib) / "inventory.pth").write_text(str(root / "lib_src") + "\n")
