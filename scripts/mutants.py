@@ -1622,6 +1622,22 @@ MUTANTS = (
         "        if False:\n",
         ("tests/crossfile/test_libraries.py", "-k", "large"),
     ),
+    Mutant(
+        "library-echo",
+        "a body's first lines that copy the prompt's library listing are dropped",
+        PACKAGE / "postprocess.py",
+        "    body = _without_echoed_listing(body, ctx)\n",
+        "",
+        ("tests/pipeline/test_postprocess.py", "-k", "library_listing"),
+    ),
+    Mutant(
+        "library-echo-own-comment",
+        "a body's own comment that names the library is kept",
+        PACKAGE / "libraries.py",
+        "    return bool(match and match.group(1) in names and _LISTING.search(line))\n",
+        "    return bool(match and match.group(1) in names)\n",
+        ("tests/pipeline/test_postprocess.py", "-k", "library_listing"),
+    ),
 )
 
 

@@ -36,6 +36,9 @@ MIN_RELEVANCE = 2
 SUMMARY_CHARS = 100
 """A member's docstring sentence is cut to this many characters."""
 
+HEADER = ": installed in the project's environment, not the project's code"
+"""How a library block's first line ends, after ``# <module>``."""
+
 _WORD = re.compile(r"[A-Za-z][a-z]+|[A-Z]+(?![a-z])")
 _MIN_STEM = 4
 # Words that say nothing about what a function does: they would match half of any library.
@@ -166,7 +169,7 @@ def module_text(module: str, bound: str, members: Sequence[Member], wanted: froz
     rest = [m.name for m in members if m not in shown] if len(members) <= LISTED_MEMBERS else []
     if not shown and not rest:
         return ""
-    lines = [f"# {module}: installed in the project's environment, not the project's code"]
+    lines = [f"# {module}{HEADER}"]
     lines += [_member_line(f"{bound}.", member) for member in shown]
     if rest:
         label = f"{bound} also has" if shown else f"{bound} has"
@@ -176,7 +179,7 @@ def module_text(module: str, bound: str, members: Sequence[Member], wanted: froz
 
 def members_text(module: str, members: Iterable[Member]) -> str:
     """Return the comment block that shows names a file imports from a library module."""
-    lines = [f"# {module}: installed in the project's environment, not the project's code"]
+    lines = [f"# {module}{HEADER}"]
     lines += [_member_line("", member) for member in members]
     return "\n".join(lines)
 
@@ -185,3 +188,37 @@ def _member_line(prefix: str, member: Member) -> str:
     made = "class " if member.kind == "class" else ""
     said = f": {member.summary}" if member.summary else ""
     return f"# {made}{prefix}{member.signature}{said}"
+
+
+_FIRST_NAME = re.compile(r"#\s*(?:class\s+)?([A-Za-z_]\w*)")
+_LISTING = re.compile(r"\)\s*->|\bhas:|" + re.escape(HEADER.strip(": ")))
+
+
+def named_in_blocks(definitions: Iterable[str]) -> frozenset[str]:
+    """Return the names the library blocks among ``definitions`` start their lines with.
+
+    The module, the name it is bound to (``inflection``), and each member shown alone.
+    """
+    found: set[str] = set()
+    for text in definitions:
+        first, _, rest = text.partition("\n")
+        if not (first.startswith("# ") and first.endswith(HEADER)):
+            continue
+        found.add(first[2 : -len(HEADER)])
+        for line in rest.splitlines():
+            match = _FIRST_NAME.match(line)
+            if match:
+                found.add(match.group(1))
+    return frozenset(found)
+
+
+def echoes_a_block(line: str, names: frozenset[str]) -> bool:
+    """Tell whether a comment line of a body repeats a library block's listing.
+
+    The model sometimes copies the block into the body before the code: ``# inflection.
+    ordinalize(number: int) -> str: Turn a number...``, ``# inflection also has: camelize,
+    ...``. A comment that merely names the library (``# inflection makes the slug``) is the
+    body's own.
+    """
+    match = _FIRST_NAME.match(line.strip())
+    return bool(match and match.group(1) in names and _LISTING.search(line))

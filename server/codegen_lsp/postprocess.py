@@ -14,6 +14,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from codegen_lsp import libraries
 from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions, is_placeholder
 from codegen_lsp.prompt import END_TOKENS
 
@@ -165,6 +166,7 @@ def extract_body(text: str, ctx: FunctionContext, stop: tuple[str, ...] = ()) ->
             return None
         body = reindent("\n".join(body_lines), _leading(first), ctx)
     body = "\n".join(line.rstrip() for line in body.rstrip().split("\n")).strip("\n")
+    body = _without_echoed_listing(body, ctx)
     meaningful = [
         line.strip()
         for line in body.split("\n")
@@ -174,6 +176,22 @@ def extract_body(text: str, ctx: FunctionContext, stop: tuple[str, ...] = ()) ->
         return None
     parses = function_parses(ctx, body)
     return Body(with_missing_imports(body, ctx) if parses else body, parses)
+
+
+def _without_echoed_listing(body: str, ctx: FunctionContext) -> str:
+    """Drop the body's first comment lines where they copy a library block of the prompt.
+
+    Seen at rank 1: a body that began with three lines of the ``inflection`` listing, which
+    the user would have had inserted into their file.
+    """
+    names = libraries.named_in_blocks(ctx.definitions)
+    if not names:
+        return body
+    lines = body.split("\n")
+    start = 0
+    while start < len(lines) and libraries.echoes_a_block(lines[start], names):
+        start += 1
+    return "\n".join(lines[start:])
 
 
 def with_missing_imports(body: str, ctx: FunctionContext) -> str:

@@ -154,3 +154,30 @@ def test_names_the_module_or_the_body_binds_are_left_alone() -> None:
     assert bound is not None and "import" not in bound.text
     not_a_module = extract_body("    return numbers.count(a)\n", gcd)  # not imported, not stdlib
     assert not_a_module is not None and "import" not in not_a_module.text
+
+
+def test_a_body_that_copies_a_library_listing_loses_the_copy() -> None:
+    # Seen at rank 1 for `ordinal_day(day: int) -> str` in a project importing inflection.
+    from dataclasses import replace
+
+    from codegen_lsp import libraries
+
+    source = 'import inflection\n\n\ndef ordinal_day(day: int) -> str:\n    """The day."""\n'
+    member = libraries.Member("ordinalize", "function", "ordinalize(number: int) -> str", "")
+    block = libraries.module_text("inflection", "inflection", [member], frozenset({"ordinal"}))
+    ctx = replace(find_function(source, 3), definitions=[block])
+    sample = (
+        "    # inflection ordinal(day: int) -> str: Return the suffix ...\n"
+        "    # inflection.ordinalize(number: int) -> str: Turn a number into an ordinal\n"
+        "    # inflection also has: camelize, dasherize\n"
+        "    # inflection writes the suffix for us\n"
+        "    return inflection.ordinalize(day)\n"
+    )
+    body = extract_body(sample, ctx)
+    assert body is not None
+    assert body.text == (
+        "    # inflection writes the suffix for us\n    return inflection.ordinalize(day)"
+    )
+    # Without a library block, a comment is the body's own, whatever it says.
+    plain = extract_body(sample, find_function(source, 3))
+    assert plain is not None and plain.text.startswith("    # inflection ordinal(day")
