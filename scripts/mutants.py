@@ -1638,6 +1638,22 @@ MUTANTS = (
         "    return bool(match and match.group(1) in names)\n",
         ("tests/pipeline/test_postprocess.py", "-k", "library_listing"),
     ),
+    Mutant(
+        "held-items",
+        "a deque or dict view is compared by what it holds",
+        PACKAGE / "sandbox/_worker.py",
+        "    if kind in HELD_ITEMS:  # exactly the builtin type: its own iteration, no subclass's\n",
+        "    if False:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "containers"),
+    ),
+    Mutant(
+        "range-ends",
+        "a range is compared by its start, stop and step",
+        PACKAGE / "sandbox/_worker.py",
+        "    if kind == \"range\":\n",
+        "    if False:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "containers"),
+    ),
 )
 
 

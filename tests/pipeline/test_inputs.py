@@ -604,3 +604,44 @@ def test_a_method_returning_a_generator_is_observed_after_it_is_read() -> None:
     assert runs["takes"][0].actual_type == "generator"
     shown = runs["takes"][0].actual_repr
     assert shown is not None and "yielding 1, 2" in shown
+
+
+CONTAINERS = '''from collections import deque
+
+
+def recent(words: list[str]) -> deque:
+    """The last two words, oldest first."""
+
+
+def keys_of(counts: dict[str, int]):
+    """The words counted."""
+
+
+def steps(n: int) -> range:
+    """Every other number below n, from 0."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("function", "right", "wrong"),
+    [
+        ("recent", "return deque(words[-2:])", "return deque(words[:2])"),
+        ("keys_of", "return counts.keys()", "return {w: 0 for w in counts if w != 'a'}.keys()"),
+        ("steps", "return range(0, n, 2)", "return range(0, n, 3)"),
+    ],
+)
+def test_standard_containers_are_compared_by_what_they_hold(
+    function: str, right: str, wrong: str
+) -> None:
+    # Encoded as opaque objects, every body returning a deque (or dict view, or range) agreed.
+    ctx = function_named(CONTAINERS, function)
+    calls = {
+        "recent": ["recent(['a', 'b', 'c'])", "recent(['x'])"],
+        "keys_of": ["keys_of({'a': 1, 'b': 2})", "keys_of({})"],
+        "steps": ["steps(7)", "steps(0)"],
+    }[function]
+    bodies = {"right": f"    {right}\n", "again": f"    {right}\n", "wrong": f"    {wrong}\n"}
+    found = {name: keys for name, (keys, _) in behaviours(ctx, bodies, calls).items()}
+    assert all(key.startswith("=") for key in found["right"]), found
+    assert found["right"] == found["again"]
+    assert found["wrong"] != found["right"]

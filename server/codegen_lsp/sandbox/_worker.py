@@ -681,6 +681,10 @@ VALUE_TYPES = frozenset(
 )
 """Standard-library values encoded by their text: immutable, and their text is their value."""
 
+HELD_ITEMS = frozenset({"dict_keys", "dict_values", "dict_items", "collections.deque"})
+"""Standard containers that are no list, set or dict: encoded by the items they hold, else
+every body returning ``counts.keys()`` or a ``deque`` would look alike, whatever it held."""
+
 
 def _instance_state(value: Any) -> list[tuple[str, Any]] | None:
     """Return an instance's own attributes, when it is an object of a class the code defined.
@@ -786,6 +790,12 @@ def _encode(
         # Dates, times and exact numbers by value; equal Decimals alike (1.5 and 1.50).
         shown = value.normalize() if kind == "decimal.Decimal" else value
         return ["object", kind, [["value", ["str", _str(shown)]]]]
+    if kind in HELD_ITEMS:  # exactly the builtin type: its own iteration, no subclass's
+        items = [_encode(item, depth + 1, budget) for item in type(value).__iter__(value)]
+        return ["object", kind, [["items", ["list", items]]]]
+    if kind == "range":
+        ends = [["start", value.start], ["stop", value.stop], ["step", value.step]]
+        return ["object", kind, [[name, _encode(end, depth + 1, budget)] for name, end in ends]]
     state = _instance_state(value)
     if state is not None:
         # A plain object (a project's Cart): its attributes, as a dataclass's fields; an Enum
