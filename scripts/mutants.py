@@ -1642,8 +1642,8 @@ MUTANTS = (
         "held-items",
         "a deque or dict view is compared by what it holds",
         PACKAGE / "sandbox/_worker.py",
-        "    if kind in HELD_ITEMS:  # exactly the builtin type: its own iteration, no subclass's\n",
-        "    if False:\n",
+        "if kind in HELD_ITEMS:",
+        "if False:",
         ("tests/pipeline/test_inputs.py", "-k", "containers"),
     ),
     Mutant(
