@@ -1650,7 +1650,7 @@ MUTANTS = (
         "range-ends",
         "a range is compared by its start, stop and step",
         PACKAGE / "sandbox/_worker.py",
-        "    if kind == \"range\":\n",
+        '    if kind == "range":\n',
         "    if False:\n",
         ("tests/pipeline/test_inputs.py", "-k", "containers"),
     ),
