@@ -1654,6 +1654,23 @@ MUTANTS = (
         "    if False:\n",
         ("tests/pipeline/test_inputs.py", "-k", "containers"),
     ),
+    Mutant(
+        "await-coroutine",
+        "a drawn call's coroutine is run, so async bodies are told apart",
+        PACKAGE / "sandbox/_worker.py",
+        "    if _type(value) is types.CoroutineType:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "async"),
+    ),
+    Mutant(
+        "async-callee",
+        "an async function gets drawn calls",
+        PACKAGE / "inputs.py",
+        '    if ctx.is_top_level:\n        return "function", ""\n',
+        "    if ctx.is_async:\n        return None\n    if ctx.is_top_level:\n"
+        '        return "function", ""\n',
+        ("tests/pipeline/test_inputs.py", "-k", "async"),
+    ),
 )
 
 

@@ -279,9 +279,9 @@ def callee(ctx: FunctionContext) -> tuple[str, str] | None:
     Kinds: ``function`` (module level, class ""), and for a method of a module-level class
     ``method`` (on an instance), ``property``, ``static`` and ``classmethod`` (on the class).
     A method under any other decorator, or nested deeper, cannot be called from outside.
+    An ``async def`` is called the same way: the sandbox runs the coroutine a drawn call
+    returns (:attr:`codegen_lsp.sandbox.types.Example.drain`).
     """
-    if ctx.is_async:
-        return None
     if ctx.is_top_level:
         return "function", ""
     if len(ctx.enclosing_headers) != 1:

@@ -63,7 +63,6 @@ def test_drawn_calls_follow_the_hints_with_bounded_sizes_and_skip_defaults() -> 
         "def f(shape: Shape) -> int:",  # a project class: built only from its source, not here
         "def f(g: Callable[[int], int]) -> int:",
         "def f(*, x: int) -> int:",  # keyword-only: the calls are positional
-        "async def f(x: int) -> int:",
     ],
 )
 def test_no_drawn_calls_where_the_hints_cannot_be_built(header: str) -> None:
@@ -645,3 +644,33 @@ def test_standard_containers_are_compared_by_what_they_hold(
     assert all(key.startswith("=") for key in found["right"]), found
     assert found["right"] == found["again"]
     assert found["wrong"] != found["right"]
+
+
+ASYNC = '''import asyncio
+
+
+async def total_length(words: list[str]) -> int:
+    """The total number of characters over all the words."""
+'''
+
+
+def test_an_async_function_is_called_and_its_coroutine_run() -> None:
+    # Before, an `async def` got no drawn inputs at all: ranked by likelihood alone.
+    ctx = function_named(ASYNC, "total_length")
+    calls = inputs.signature_calls(ctx)
+    assert calls and all(call.startswith("total_length(") for call in calls)
+    bodies = {
+        "sum": "    return sum(len(word) for word in words)\n",
+        "loop": "    await asyncio.sleep(0)\n    return sum(map(len, words))\n",  # awaits a loop
+        "count": "    return len(words)\n",
+        "first": "    return len(words[0])\n",
+        "float": "    return float(sum(len(word) for word in words))\n",
+    }
+    allowed = inputs.return_types(ctx)
+    found = behaviours(ctx, bodies, calls, allowed)
+    assert all(key.startswith("=") for key in found["sum"][0]), found
+    assert found["sum"][0] == found["loop"][0]
+    assert found["count"][0] != found["sum"][0]
+    assert "!IndexError" in found["first"][0]  # the empty list: a crash, counted as one
+    # The awaited value's type is judged, not the coroutine's: an int is right, a float wrong.
+    assert found["sum"][1] == 0.0 and found["float"][1] == pytest.approx(1.0)

@@ -627,9 +627,14 @@ def drain(value: Any, _type: Any = type, _hasattr: Any = hasattr) -> Any:
     """Return ``value`` read to :data:`DRAINED_ITEMS_CAP` items when it is an iterator.
 
     An iterator is what its type gives ``__next__`` and ``__iter__``: a generator, a ``map``,
-    a ``zip``. Anything else (a list, a str) is returned as it is. An exception raised while
-    reading is the call's.
+    a ``zip``. A coroutine (what an ``async def`` returns) is run first, in an event loop of
+    its own, and what it returns is read the same way. Anything else (a list, a str) is
+    returned as it is. An exception raised while running or reading is the call's.
     """
+    if _type(value) is types.CoroutineType:
+        import asyncio  # only for async functions: most workers never pay for the import
+
+        value = asyncio.run(value)
     kind = _type(value)
     if not (_hasattr(kind, "__next__") and _hasattr(kind, "__iter__")):
         return value
