@@ -1671,6 +1671,22 @@ MUTANTS = (
         '        return "function", ""\n',
         ("tests/pipeline/test_inputs.py", "-k", "async"),
     ),
+    Mutant(
+        "explain-near-copy",
+        "an example whose call nearly copies a kept one gives way to another call",
+        PACKAGE / "as_written.py",
+        "            and not any(_near_copy(block[-1].call, other[-1].call) for other in kept)\n",
+        "",
+        ("tests/pipeline/test_explain.py", "-k", "near_copies"),
+    ),
+    Mutant(
+        "explain-near-copy-short",
+        "short calls a character apart are different cases, not near-copies",
+        PACKAGE / "as_written.py",
+        "    if min(len(arguments), len(others)) < NEAR_COPY_CHARS:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_explain.py", "-k", "few_examples"),
+    ),
 )
 
 

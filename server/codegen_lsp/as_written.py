@@ -15,6 +15,7 @@ sandbox (:class:`~codegen_lsp.pipeline.Pipeline` passes its own, loaded on first
 from __future__ import annotations
 
 import ast
+import difflib
 import inspect
 import re
 import threading
@@ -429,7 +430,8 @@ def _fewest_that_show_most(passed: list[Example], corrected: list[tuple[Example,
     goes with the next example that shows something (``items``): they are kept or left out
     together, and calls that show nothing at the end, at most the cap of them. Blocks whose
     results the model got right come before those corrected to the actual output, and results
-    not shown yet before repeats.
+    not shown yet, of calls unlike those kept, before repeats and near-copies
+    (``book_slug("The Catcher in the Rye", 1952)`` after the same title in 1951).
     """
     shows = {id(e): e.expected or e.expected_output or e.expected_exception for e in passed}
     shows.update({id(e): value for e, value in corrected})
@@ -444,8 +446,12 @@ def _fewest_that_show_most(passed: list[Example], corrected: list[tuple[Example,
     ordered = sorted(blocks, key=lambda block: any(id(e) in fixed for e in block))
     kept: list[list[Example]] = []
     seen: set[str | None] = set()
-    for block in ordered:  # first the results not shown yet
-        if len(kept) < MOST_EXAMPLES_KEPT and shows[id(block[-1])] not in seen:
+    for block in ordered:  # first the results not shown yet, of calls not nearly shown
+        if (
+            len(kept) < MOST_EXAMPLES_KEPT
+            and shows[id(block[-1])] not in seen
+            and not any(_near_copy(block[-1].call, other[-1].call) for other in kept)
+        ):
             kept.append(block)
             seen.add(shows[id(block[-1])])
     for block in ordered:  # then any, up to the cap
@@ -454,6 +460,21 @@ def _fewest_that_show_most(passed: list[Example], corrected: list[tuple[Example,
     if not kept:
         kept.append(trailing)
     return {id(example) for block in kept for example in block}
+
+
+NEAR_COPY = 0.9
+"""Calls whose arguments' texts are this similar (difflib's ratio) are near-copies..."""
+NEAR_COPY_CHARS = 16
+"""...when both are this long: long arguments a character or two apart. Short ones one apart
+(``'ae'``, ``'aei'``) show different cases."""
+
+
+def _near_copy(call: str, other: str) -> bool:
+    """Tell whether two example calls differ so little that showing both says nothing more."""
+    arguments, others = call.partition("(")[2], other.partition("(")[2]
+    if min(len(arguments), len(others)) < NEAR_COPY_CHARS:
+        return False
+    return difflib.SequenceMatcher(None, arguments, others).ratio() >= NEAR_COPY
 
 
 def _docstring_replacement(ctx: FunctionContext, docstring: str) -> TextReplacement:

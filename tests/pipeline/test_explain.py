@@ -132,6 +132,35 @@ def test_a_few_examples_with_different_results_are_kept_not_ten(pipeline: Pipeli
     assert any("kept 4 of the 7 examples that hold" in note for note in result.notes)
 
 
+SLUG = 'def slug(title, year):\n    return title.lower().replace(" ", "-") + f"-{year}"\n'
+
+
+def test_near_copies_of_a_kept_call_give_way_to_other_calls(pipeline: Pipeline) -> None:
+    # Seen explaining a user's book_slug: the same title in 1951 and in 1952, both kept.
+    ctx = find_function(SLUG, 0)
+    calls = [
+        "'The Catcher in the Rye', 1951",
+        "'The Catcher in the Rye', 1952",
+        "'Dune', 1965",
+        "'The Great Gatsby', 1925",
+        "'Emma', 1815",
+        "'Ulysses', 1922",
+    ]
+    shown = [
+        "'the-catcher-in-the-rye-1951'",
+        "'the-catcher-in-the-rye-1952'",
+        "'dune-1965'",
+        "'the-great-gatsby-1925'",
+        "'emma-1815'",
+        "'ulysses-1922'",
+    ]
+    lines = [f">>> slug({call})\n{value}" for call, value in zip(calls, shown, strict=True)]
+    result = check_docstring(ctx, "Slug.\n\n" + "\n".join(lines), lambda: pipeline.sandbox)
+    assert (result.examples_checked, result.examples_kept) == (6, 4)
+    assert "1952" not in result.docstring  # the near-copy goes, though its result is new
+    assert "1951" in result.docstring and "'Ulysses'" not in result.docstring
+
+
 def test_a_multi_line_expected_value_is_corrected_whole(pipeline: Pipeline) -> None:
     ctx = find_function(COUNT_VOWELS, 0)
     docstring = "Count.\n\n    >>> count_vowels(\n    ...     'banana')\n    [3,\n     3]\n"
