@@ -1687,6 +1687,14 @@ MUTANTS = (
         "    if False:\n",
         ("tests/pipeline/test_explain.py", "-k", "few_examples"),
     ),
+    Mutant(
+        "iterator-return",
+        "a list returned where the hint says Iterator counts as a wrong type",
+        PACKAGE / "inputs.py",
+        "        return _ITERATOR_RETURNS[_name(head)]\n",
+        "        return None\n",
+        ("tests/pipeline/test_inputs.py", "-k", "generator_bodies or return_types"),
+    ),
 )
 
 

@@ -873,17 +873,75 @@ _RETURN_TYPES: dict[str, frozenset[str]] = {
 }
 
 
+_ITERATOR_KINDS = frozenset(
+    {
+        "generator",
+        "map",
+        "filter",
+        "zip",
+        "enumerate",
+        "reversed",
+        "iterator",
+        "callable_iterator",
+        "list_iterator",
+        "list_reverseiterator",
+        "tuple_iterator",
+        "range_iterator",
+        "longrange_iterator",
+        "set_iterator",
+        "str_iterator",
+        "str_ascii_iterator",
+        "bytes_iterator",
+        "dict_keyiterator",
+        "dict_valueiterator",
+        "dict_itemiterator",
+        "dict_reversekeyiterator",
+        "dict_reversevalueiterator",
+        "dict_reverseitemiterator",
+        "itertools.accumulate",
+        "itertools.chain",
+        "itertools.combinations",
+        "itertools.combinations_with_replacement",
+        "itertools.compress",
+        "itertools.count",
+        "itertools.cycle",
+        "itertools.dropwhile",
+        "itertools.filterfalse",
+        "itertools.groupby",
+        "itertools.islice",
+        "itertools.pairwise",
+        "itertools.permutations",
+        "itertools.product",
+        "itertools.repeat",
+        "itertools.starmap",
+        "itertools.takewhile",
+        "itertools.zip_longest",
+        "itertools.batched",
+        "itertools._tee",
+    }
+)
+"""The iterators of builtins and itertools, named as the sandbox names a value's type."""
+_ITERATOR_RETURNS = {"Iterator": _ITERATOR_KINDS, "Generator": frozenset({"generator"})}
+"""Return annotations only an iterator satisfies: a list returned for ``-> Iterator[int]`` has
+no ``next``. (Not for a parameter: a call may pass ``iter(...)``, whose type a proposed call's
+source does not show.)"""
+
+
 def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     """Return the type names the return annotation allows, or None when it is absent or not simple.
 
     Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) and the
-    standard value types drawn as inputs (``Decimal``, ``date``...) are read; anything else (a
+    standard value types drawn as inputs (``Decimal``, ``date``...) are read, and
+    ``Iterator[...]`` and ``Generator[...]``, which only an iterator satisfies; anything else (a
     project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
     calls are compared through what they change (:func:`observes`), not what they return.
     """
     annotation = return_annotation(ctx)
     if annotation is None or _is_none(annotation):
         return None
+    head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    if isinstance(head, (ast.Name, ast.Attribute)) and _name(head) in _ITERATOR_RETURNS:
+        return _ITERATOR_RETURNS[_name(head)]
     return allowed_types(annotation)
 
 
