@@ -1570,8 +1570,8 @@ MUTANTS = (
         "drain-cap",
         "an endless generator is read to a bound, not until the call's time runs out",
         PACKAGE / "sandbox/_worker.py",
-        "        if len(items) == DRAINED_ITEMS_CAP:\n",
-        "        if False:\n",
+        "    for item in value:\n        if len(items) == DRAINED_ITEMS_CAP:\n",
+        "    for item in value:\n        if False:\n",
         ("tests/pipeline/test_inputs.py", "-k", "generator_bodies"),
     ),
     Mutant(
@@ -1694,6 +1694,14 @@ MUTANTS = (
         "        return _ITERATOR_RETURNS[_name(head)]\n",
         "        return None\n",
         ("tests/pipeline/test_inputs.py", "-k", "generator_bodies or return_types"),
+    ),
+    Mutant(
+        "drain-async-generator",
+        "a drawn call's async generator is read in an event loop",
+        PACKAGE / "sandbox/_worker.py",
+        "    if _type(value) is types.AsyncGeneratorType:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "async_generator"),
     ),
 )
 

@@ -921,7 +921,12 @@ _ITERATOR_KINDS = frozenset(
     }
 )
 """The iterators of builtins and itertools, named as the sandbox names a value's type."""
-_ITERATOR_RETURNS = {"Iterator": _ITERATOR_KINDS, "Generator": frozenset({"generator"})}
+_ITERATOR_RETURNS = {
+    "Iterator": _ITERATOR_KINDS,
+    "Generator": frozenset({"generator"}),
+    "AsyncIterator": frozenset({"async_generator"}),
+    "AsyncGenerator": frozenset({"async_generator"}),
+}
 """Return annotations only an iterator satisfies: a list returned for ``-> Iterator[int]`` has
 no ``next``. (Not for a parameter: a call may pass ``iter(...)``, whose type a proposed call's
 source does not show.)"""

@@ -681,3 +681,27 @@ def test_an_async_function_is_called_and_its_coroutine_run() -> None:
     assert "!IndexError" in found["first"][0]  # the empty list: a crash, counted as one
     # The awaited value's type is judged, not the coroutine's: an int is right, a float wrong.
     assert found["sum"][1] == 0.0 and found["float"][1] == pytest.approx(1.0)
+
+
+ASYNC_GENERATOR = '''from collections.abc import AsyncIterator
+
+
+async def lengths(words: list[str]) -> AsyncIterator[int]:
+    """Yield the length of each word."""
+'''
+
+
+def test_an_async_generator_is_read_in_an_event_loop() -> None:
+    ctx = function_named(ASYNC_GENERATOR, "lengths")
+    calls = ["lengths(['ab', 'c'])", "lengths([])", "lengths(['', 'xyz'])"]
+    bodies = {
+        "yield": "    for word in words:\n        yield len(word)\n",
+        "again": "    for n in map(len, words):\n        yield n\n",
+        "first": "    yield len(words[0])\n",
+        "list": "    return [len(word) for word in words]\n",  # no async generator at all
+    }
+    found = behaviours(ctx, bodies, calls, inputs.return_types(ctx))
+    assert all(key.startswith("=") for key in found["yield"][0]), found
+    assert found["yield"][0] == found["again"][0]
+    assert found["first"][0][1] == "!IndexError"
+    assert found["yield"][1] == 0.0 and found["list"][1] == 1.0

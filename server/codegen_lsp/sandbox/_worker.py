@@ -628,13 +628,18 @@ def drain(value: Any, _type: Any = type, _hasattr: Any = hasattr) -> Any:
 
     An iterator is what its type gives ``__next__`` and ``__iter__``: a generator, a ``map``,
     a ``zip``. A coroutine (what an ``async def`` returns) is run first, in an event loop of
-    its own, and what it returns is read the same way. Anything else (a list, a str) is
-    returned as it is. An exception raised while running or reading is the call's.
+    its own, and what it returns is read the same way; an async generator is read in one.
+    Anything else (a list, a str) is returned as it is. An exception raised while running or
+    reading is the call's.
     """
     if _type(value) is types.CoroutineType:
         import asyncio  # only for async functions: most workers never pay for the import
 
         value = asyncio.run(value)
+    if _type(value) is types.AsyncGeneratorType:
+        import asyncio
+
+        return asyncio.run(_drained_async(value))
     kind = _type(value)
     if not (_hasattr(kind, "__next__") and _hasattr(kind, "__iter__")):
         return value
@@ -644,6 +649,16 @@ def drain(value: Any, _type: Any = type, _hasattr: Any = hasattr) -> Any:
             return Drained(type_name(value), items, True)
         items.append(item)
     return Drained(type_name(value), items, False)
+
+
+async def _drained_async(generator: Any) -> Drained:
+    """Read an async generator (``async def`` with ``yield``) as :func:`drain` reads a generator."""
+    items: list[Any] = []
+    async for item in generator:
+        if len(items) == DRAINED_ITEMS_CAP:
+            return Drained(type_name(generator), items, True)
+        items.append(item)
+    return Drained(type_name(generator), items, False)
 
 
 def drain_result(observed: Any, _type: Any = type, _list: Any = list) -> Any:
