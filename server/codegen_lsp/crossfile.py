@@ -136,7 +136,8 @@ class Definition:
     kind: str
     """``class``, ``function``, ``constant``, or ``library`` (:mod:`codegen_lsp.libraries`)."""
     text: str
-    """The summary put in the prompt, starting with a ``# from <module>`` comment line."""
+    """The summary put in the prompt, starting with a ``# from <module>`` comment line (a
+    library's with ``# <module>: installed in the project's environment...``)."""
     relevance: int
     """Lower is more relevant: see the ``RELEVANCE_*`` constants."""
     shown: _Shown | None = field(default=None, compare=False, repr=False)
