@@ -1586,8 +1586,8 @@ MUTANTS = (
         "library-members",
         "a name bound to an installed library shows the members the docstring calls for",
         PACKAGE / "crossfile.py",
-        "                    found = _library(script, lookup, project, wanted)\n",
-        "                    pass\n",
+        "        return _library(went, lookup, project, wanted)\n",
+        "        return None\n",
         ("tests/crossfile/test_libraries.py", "-k", "module_shows"),
     ),
     Mutant(

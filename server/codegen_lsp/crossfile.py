@@ -676,9 +676,7 @@ def _resolve_all(
             if lookup.search:
                 found = _search(project, lookup, current)
             else:
-                found = _resolve(script, lookup, current, project)
-                if found is None:
-                    found = _library(script, lookup, project, wanted)
+                found = _resolve(script, lookup, current, project, wanted)
         except Exception:
             # One failing name (a jedi bug, a dead subprocess) costs only that name.
             log.debug("jedi failed on %s", lookup.name, exc_info=True)
@@ -840,14 +838,20 @@ def _fills_state(statement: ast.stmt) -> TypeGuard[ast.FunctionDef]:
 
 
 def _resolve(
-    script: Any, lookup: _Lookup, current: str, project: _Project
+    script: Any,
+    lookup: _Lookup,
+    current: str,
+    project: _Project,
+    wanted: frozenset[str] | None = None,
 ) -> tuple[Definition, tuple[str, int]] | tuple[()] | None:
     """Return a lookup's definition and its key, () when it is not shown, None when missed.
 
     Not shown: the current file's names (the prompt has them), the project's modules and
-    parameters. Missed: nothing found, or only names outside the project.
+    parameters. Missed: nothing found, or only names outside the project; with ``wanted``, a
+    name an installed library binds is shown as :func:`_library` writes it instead.
     """
-    names = script.goto(lookup.line, lookup.column, follow_imports=True)
+    went = script.goto(lookup.line, lookup.column, follow_imports=True)
+    names = went
     if not names or all(_confused(name) for name in names):
         names = script.infer(lookup.line, lookup.column) or names
     missed = True
@@ -861,11 +865,13 @@ def _resolve(
         found = _definition(lookup, name, where)
         if found is not None:
             return found
+    if missed and wanted is not None:
+        return _library(went, lookup, project, wanted)
     return None if missed else ()
 
 
 def _library(
-    script: Any, lookup: _Lookup, project: _Project, wanted: frozenset[str]
+    names: list[Any], lookup: _Lookup, project: _Project, wanted: frozenset[str]
 ) -> tuple[Definition, tuple[str, int]] | None:
     """Return what a name bound to an installed library shows, or None when nothing.
 
@@ -874,7 +880,7 @@ def _library(
     a member: its signature and first sentence. A library is what an interpreter installs
     (``site-packages``): the standard library is never looked up, the project is shown whole.
     """
-    for name in script.goto(lookup.line, lookup.column, follow_imports=True):
+    for name in names:  # what goto found: an import's target, not what infer makes of it
         if name.in_builtin_module() or name.module_path is None:
             continue
         where = _real(str(name.module_path))

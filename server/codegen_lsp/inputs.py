@@ -937,7 +937,8 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
 
     Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) and the
     standard value types drawn as inputs (``Decimal``, ``date``...) are read, and
-    ``Iterator[...]`` and ``Generator[...]``, which only an iterator satisfies; anything else (a
+    ``Iterator[...]``, ``Generator[...]`` and their async kin, which only an iterator (an async
+    generator) satisfies; anything else (a
     project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
     calls are compared through what they change (:func:`observes`), not what they return.
     """
