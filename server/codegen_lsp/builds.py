@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,17 +209,31 @@ class ClassBuilds:
         classes: dict[str, ast.ClassDef],
         skip: str = "",
         summaries: frozenset[str] = frozenset(),
+        aliases: Mapping[str, ast.expr] | None = None,
     ) -> None:
         self._classes = classes
         self._depth = 0
         self._skip = skip
         self._summaries = summaries
+        self._aliases = aliases or {}
         self._named = 0
 
     def __call__(self, name: str) -> st.SearchStrategy[Any]:
-        """Return the strategy for the class ``name``; :class:`inputs.Unsupported` if none."""
+        """Return the strategy for the class ``name``; :class:`inputs.Unsupported` if none.
+
+        A type alias (``Kind = Literal["debit", "credit"]``) is drawn as what it stands for.
+        """
+        if self._depth >= MAX_DEPTH:
+            raise inputs.Unsupported(name)
+        alias = self._aliases.get(name)
+        if alias is not None and name not in self._classes:
+            self._depth += 1
+            try:
+                return inputs.strategy_for(alias, self)
+            finally:
+                self._depth -= 1
         node = self._classes.get(name)
-        if node is None or self._depth >= MAX_DEPTH:
+        if node is None:
             raise inputs.Unsupported(name)
         if summaries.is_enum(node):
             members = _enum_members(node)
@@ -311,7 +325,65 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
     which the probe imports before its call.
     """
     classes, summaries = _classes_and_summaries(ctx)
-    return ClassBuilds(classes, skip=ctx.name, summaries=summaries)
+    module = ctx.module_with_body(ctx.body_source)
+    aliases = type_aliases((module, *ctx.definitions))
+    return ClassBuilds(classes, skip=ctx.name, summaries=summaries, aliases=aliases)
+
+
+_GENERIC_HEADS = frozenset(
+    {"Literal", "Union", "Optional", "Annotated", "list", "List", "dict", "Dict", "tuple"}
+    | {"Tuple", "set", "Set", "frozenset", "FrozenSet", "Sequence", "Mapping", "Iterable"}
+)
+"""What an alias's right-hand side starts with for a plain ``X = ...`` to count as one."""
+
+
+@functools.lru_cache(maxsize=16)
+def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
+    """Return the module-level type aliases of ``texts`` (the module, then what the prompt showed).
+
+    ``Kind = Literal["debit", "credit"]`` (a plain assignment whose value is a generic type or a
+    ``|`` of types), ``Kind: TypeAlias = ...``, and ``UserId = NewType("UserId", int)`` (drawn
+    as an ``int``: a NewType is its base at run time). A field typed ``kind: Kind`` is drawn
+    from the alias's value; without this the class holding it could not be built at all, and
+    the function got no drawn inputs. The first definition of a name wins, the module's own
+    before another file's.
+    """
+    found: dict[str, ast.expr] = {}
+    for text in texts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            named = _alias(node)
+            if named is not None:
+                found.setdefault(*named)
+    return found
+
+
+def _alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
+    """Return (name, type) for a statement that defines a type alias, else None."""
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        if node.value is not None and ast.unparse(node.annotation).endswith("TypeAlias"):
+            return node.target.id, node.value
+        return None
+    if not (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
+        return None
+    name, value = node.targets[0].id, node.value
+    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("NewType"):
+        return (name, value.args[1]) if len(value.args) == 2 else None
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
+        return name, value
+    if isinstance(value, ast.Subscript):
+        head = value.value
+        spelled = head.attr if isinstance(head, ast.Attribute) else ast.unparse(head)
+        if spelled in _GENERIC_HEADS:
+            return name, value
+    return None
 
 
 def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:

@@ -532,6 +532,7 @@ def _helper_candidates(file: _File) -> list[_Helper]:
     fields_of = {
         n.name: fields for n in parsed.values() if (fields := summaries.readable_fields(n))
     }
+    keyed = frozenset(n.name for n in parsed.values() if summaries.is_typed_dict(n))
     for child in file.module.children:
         node = child.children[-1] if child.type == "decorated" else child
         if node.type in ("async_funcdef", "async_stmt"):
@@ -552,27 +553,30 @@ def _helper_candidates(file: _File) -> list[_Helper]:
                 ).rstrip("\r\n")
             text += "\n" + _line_indent(lines, node.start_pos[0]) + file.indent_unit + "..."
         else:
-            summary = _class_summary(child, parsed.get(id(child)), fields_of)
+            summary = _class_summary(child, parsed.get(id(child)), fields_of, keyed)
             text = summary or _class_outline(node, lines, text)
         candidates.append(_Helper(child, node, child.start_pos[0], _name(node), text))
     return candidates
 
 
 def _class_summary(
-    statement: NodeOrLeaf, node: ast.ClassDef | None, fields_of: dict[str, list[tuple[str, str]]]
+    statement: NodeOrLeaf,
+    node: ast.ClassDef | None,
+    fields_of: dict[str, list[tuple[str, str]]],
+    keyed: frozenset[str] = frozenset(),
 ) -> str | None:
     """Return a module-level class as its fields, members and method signatures (None: unparsed).
 
     As other files' classes are shown (:mod:`codegen_lsp.summaries`): a dataclass's fields, an
     Enum's members and the attributes ``__init__`` sets are what a body uses, and without them
     the model invents ``discount.percent`` for ``Discount.STAFF = 10``. ``fields_of``: the
-    file's classes' fields, for the fields this class types with one of them; ``node`` the
-    statement parsed (:func:`_parsed_class`).
+    file's classes' fields, for the fields this class types with one of them (``keyed``: those
+    of them that are TypedDicts); ``node`` the statement parsed (:func:`_parsed_class`).
     """
     if node is None:
         return None
     code = statement.get_code(include_prefix=False)
-    return "\n".join(summaries.class_lines(node, code, None, fields_of))
+    return "\n".join(summaries.class_lines(node, code, None, fields_of, keyed))
 
 
 def _parsed_class(statement: NodeOrLeaf) -> ast.ClassDef | None:

@@ -743,11 +743,18 @@ def _with_nested_readings(candidates: list[Definition]) -> list[Definition]:
     }
     if not fields_of:
         return candidates
+    keyed = frozenset(
+        d.shown.node.name
+        for d in candidates
+        if d.shown is not None and summaries.is_typed_dict(d.shown.node)
+    )
     again = []
     for definition in candidates:
         shown = definition.shown
         if shown is not None:
-            text = _summary(shown.node, shown.source, definition.module, shown.exclude, fields_of)
+            text = _summary(
+                shown.node, shown.source, definition.module, shown.exclude, fields_of, keyed
+            )
             definition = replace(definition, text=text)
         again.append(definition)
     return again
@@ -1096,10 +1103,11 @@ def _summary(
     module: str,
     exclude: str | None = None,
     fields_of: Mapping[str, list[tuple[str, str]]] | None = None,
+    keyed: frozenset[str] = frozenset(),
 ) -> str:
     lines = [f"# from {module}"]
     if isinstance(node, ast.ClassDef):
-        lines += summaries.class_lines(node, source, exclude, fields_of)
+        lines += summaries.class_lines(node, source, exclude, fields_of, keyed)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         lines += summaries.function_lines(node)
     else:

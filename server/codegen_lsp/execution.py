@@ -19,7 +19,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from codegen_lsp import builds, inputs, variants
+from codegen_lsp import builds, inputs, quoted, variants
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
@@ -121,19 +121,22 @@ def probe_calls(
 ) -> tuple[list[str], list[str]]:
     """Return calls to compare candidates on when there are no examples: (drawn, proposed).
 
-    Drawn from the type hints (``ranking.drawnInputs``) and, with ``ranking.proposedInputs``,
-    those of ``proposals()`` that were not drawn: the calls the model proposes (chat models
-    only), called only then. Both for a module-level function and for a method of a
-    module-level class (on an instance built in the call, or on the class:
-    :func:`inputs.callee`).
+    Drawn: the strings the docstring quotes (``ranking.quotedInputs``,
+    :func:`quoted.quoted_calls`) first, then the calls drawn from the type hints
+    (``ranking.drawnInputs``). Proposed, with ``ranking.proposedInputs``: those of
+    ``proposals()`` that were not drawn, the calls the model proposes (chat models only),
+    called only then. Both for a module-level function and for a method of a module-level
+    class (on an instance built in the call, or on the class: :func:`inputs.callee`).
     """
     ranking = settings.ranking
     if inputs.callee(ctx) is None:
         return [], []
-    drawn = inputs.signature_calls(
-        ctx, seed_value=settings.sampling.seed, classes=builds.class_builds(ctx)
-    )
-    drawn = drawn if ranking.drawn_inputs else []
+    drawn = quoted.quoted_calls(ctx) if ranking.quoted_inputs else []
+    if ranking.drawn_inputs:
+        hinted = inputs.signature_calls(
+            ctx, seed_value=settings.sampling.seed, classes=builds.class_builds(ctx)
+        )
+        drawn += [call for call in hinted if call not in drawn]
     proposed: list[str] = []
     if ranking.proposed_inputs:
         proposed = [call for call in proposals() if call not in drawn]
@@ -350,16 +353,20 @@ def _call_form(ctx: FunctionContext, reached: tuple[str, str]) -> str:
     )
 
 
-def inputs_note(drawn: list[str], proposed: list[str]) -> str:
+def inputs_note(ctx: FunctionContext, drawn: list[str], proposed: list[str]) -> str:
     """Say what the candidates were compared on, for a function without examples."""
     sources = []
-    if drawn:
-        sources.append(f"{len(drawn)} drawn from the type hints")
+    from_docstring = set(quoted.quoted_calls(ctx)) & set(drawn)
+    if from_docstring:
+        sources.append(f"{len(from_docstring)} quoted in the docstring")
+    if len(drawn) > len(from_docstring):
+        sources.append(f"{len(drawn) - len(from_docstring)} drawn from the type hints")
     if proposed:
         sources.append(f"{len(proposed)} proposed by the model")
+    listed = " and ".join([", ".join(sources[:-1]), sources[-1]] if len(sources) > 2 else sources)
     return (
         f"candidates were compared on {len(drawn) + len(proposed)} inputs "
-        f"({' and '.join(sources)}): agreement is evidence, not proof"
+        f"({listed}): agreement is evidence, not proof"
     )
 
 

@@ -75,6 +75,8 @@ _SETS = {"set", "Set", "frozenset", "FrozenSet", "AbstractSet", "MutableSet"}
 _DICTS = {"dict", "Dict", "Mapping", "MutableMapping"}
 _TUPLES = {"tuple", "Tuple"}
 _ANY_NAMES = {"Any", "object"}
+_WRAPPERS = {"Annotated", "Required", "NotRequired", "ReadOnly", "Final"}
+"""Hints that say something of a value of their first argument's type, drawn as that type."""
 
 
 class Written:
@@ -219,8 +221,13 @@ def _generic(name: str, arguments: ast.expr, classes: ClassLookup) -> st.SearchS
     if name == "Union":
         return st.one_of(*[strategy_for(item, classes) for item in items])
     if name == "Literal":
-        values = [ast.literal_eval(item) for item in items]
+        try:
+            values = [ast.literal_eval(item) for item in items]
+        except ValueError as error:  # `Literal[Colour.RED]`: a member, no literal
+            raise Unsupported(ast.unparse(arguments)) from error
         return st.sampled_from(values)
+    if name in _WRAPPERS:
+        return strategy_for(items[0], classes)
     if name in _LISTS:
         return st.lists(strategy_for(items[0], classes), max_size=6)
     if name in _SETS:

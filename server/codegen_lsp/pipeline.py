@@ -657,7 +657,7 @@ class Pipeline:
             top_probes = probe_runs[[b.body for b in draw.bodies].index(best.body)]
         if probe_runs is not None and not near:
             result.inputs = calls
-            result.notes[:0] = [execution.inputs_note(drawn, proposed)]
+            result.notes[:0] = [execution.inputs_note(ctx, drawn, proposed)]
             crashed = execution.crash_note(top_probes) if top_probes is not None else None
             mistyped = (
                 execution.wrong_type_note(ctx, top_probes) if top_probes is not None else None

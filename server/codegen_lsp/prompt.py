@@ -13,10 +13,13 @@ Three formats, chosen by ``sampling.prompt_format``:
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from codegen_lsp import summaries
 from codegen_lsp.context import FunctionContext
 
 log = logging.getLogger(__name__)
@@ -135,6 +138,49 @@ def reference_block(ctx: FunctionContext) -> str:
     return "\n\n\n".join(parts)
 
 
+SHOWN_DICT_NOTES = 2
+"""At most this many TypedDicts get a sentence of their own in the request."""
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def typed_dict_note(ctx: FunctionContext) -> str:
+    """Say, for each TypedDict the signature names, that its values are dicts read by key.
+
+    ``Each `Entry` is a plain dict: read its values by key, as in entry["day"] and
+    entry["amount"].`` Shown ``class Entry(TypedDict)`` with its fields, the default model
+    reads them as attributes (``entry.amount``, an AttributeError on every dict): 0 of 12
+    distinct samples of ``signed(entry: Entry)`` read by key (seeds 1-2), 2 of 12 with the
+    class's own comment (:func:`summaries.typed_dict_reading`), 13 of 13 with this sentence
+    in the request (``total(entries: list[Entry])``: 0, 0 and 4 of 15). A sentence that
+    also named ``entry.amount`` as what not to write did worse than none. "" when no shown
+    TypedDict is named in the signature, or in a shown class that the signature names.
+    """
+    classes: dict[str, tuple[ast.ClassDef, str]] = {}
+    for text in [*ctx.definitions, *ctx.helpers]:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, (node, text))
+    named = set(_WORD.findall(ctx.header))
+    # One hop: `balance(account: Account)` where `Account` holds `entries: list[Entry]`.
+    reached = named.union(*[_WORD.findall(classes[n][1]) for n in named if n in classes])
+    sentences = []
+    for name, (node, _) in classes.items():
+        if name not in reached or not summaries.is_typed_dict(node):
+            continue
+        keys = [key for key, _ in summaries.readable_fields(node)[:2]]
+        if keys:
+            variable = summaries.snake_case(name)
+            read = " and ".join(f'{variable}["{key}"]' for key in keys)
+            sentences.append(
+                f"Each `{name}` is a plain dict: read its values by key, as in {read}."
+            )
+    return " ".join(sentences[:SHOWN_DICT_NOTES])
+
+
 def answer_block(ctx: FunctionContext) -> str:
     """Return the imports, the enclosing headers and the function head: the chat answer's start."""
     head = "\n".join([*ctx.enclosing_headers, ctx.function_head])
@@ -199,6 +245,9 @@ def build_prompt(
                 " It may use these definitions from the project (bodies omitted):"
                 f"\n\n```python\n{reference}\n```"
             )
+        dicts = typed_dict_note(ctx)
+        if dicts:
+            request += "\n\n" + dicts
         if feedback is not None:
             request += "\n\n" + _feedback_text(ctx, feedback)
         answer = answer_block(ctx)

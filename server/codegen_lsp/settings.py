@@ -173,6 +173,10 @@ class RankingSettings:
     drawn_inputs: bool = True
     """Without examples, run the candidates on inputs drawn from the type hints and rank by how
     many samples behave alike (MBR-exec)."""
+    quoted_inputs: bool = True
+    """Without examples, also run the candidates on the strings the docstring quotes, for a
+    function whose one required parameter is a `str` (`Parse "2024-03-01;-12.50;coffee"`):
+    random text takes every parser down the same error path."""
     proposed_inputs: bool = True
     """Without examples, also ask the model for a few calls of the function (one short greedy
     generation) and run the candidates on their arguments (never on the results it guessed)."""

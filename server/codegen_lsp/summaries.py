@@ -71,13 +71,15 @@ def class_lines(
     source: str,
     exclude: str | None,
     fields_of: Mapping[str, list[tuple[str, str]]] | None = None,
+    keyed: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Return a class as its fields, members, ``__init__`` attributes and method signatures.
 
     ``source`` is the text ``node`` was parsed from (fields keep their comments); the method
     named ``exclude`` (the one being written) is left out. ``fields_of`` maps other classes
     shown beside this one to their fields (:func:`readable_fields`): a field typed by one of
-    them says how it reads (:func:`nested_reading`).
+    them says how it reads (:func:`nested_reading`); ``keyed`` names those of them that are
+    TypedDicts, read by key.
     """
     lines = [*decorators(node), header(node)]
     doc = ast.get_docstring(node)
@@ -90,7 +92,7 @@ def class_lines(
     for stmt in body:
         if isinstance(stmt, ast.Assign | ast.AnnAssign):
             text = statement_text(stmt, source)
-            reading = nested_reading(node.name, stmt, fields_of or {})
+            reading = nested_reading(node, stmt, fields_of or {}, keyed)
             if reading is not None and "#" not in text:
                 text = f"{text}  {reading}"
             members.append(_INDENT + text)
@@ -108,7 +110,7 @@ def class_lines(
                 members.append(f"{_INDENT}{header(stmt)} ...")
         elif isinstance(stmt, ast.ClassDef):
             members.append(f"{_INDENT}{header(stmt)} ...")
-    reading = enum_reading(node)
+    reading = enum_reading(node) or typed_dict_reading(node)
     if reading is not None:
         members.insert(after_fields, _INDENT + reading)
     if len(members) > MAX_CLASS_MEMBERS:
@@ -119,15 +121,49 @@ def class_lines(
     return lines + members
 
 
-def is_enum(node: ast.ClassDef) -> bool:
-    """Tell a class one of whose bases is an Enum (``Enum``, ``enum.IntEnum``...)."""
+def _base_names(node: ast.ClassDef) -> set[str]:
     names = set()
     for base in node.bases:
         if isinstance(base, ast.Name):
             names.add(base.id)
         elif isinstance(base, ast.Attribute):
             names.add(base.attr)
-    return bool(names & ENUM_BASES)
+    return names
+
+
+def is_enum(node: ast.ClassDef) -> bool:
+    """Tell a class one of whose bases is an Enum (``Enum``, ``enum.IntEnum``...)."""
+    return bool(_base_names(node) & ENUM_BASES)
+
+
+def is_typed_dict(node: ast.ClassDef) -> bool:
+    """Tell a ``TypedDict`` (``class Entry(TypedDict)``): at run time its values are dicts."""
+    return "TypedDict" in _base_names(node)
+
+
+SHOWN_KEYS = 3
+"""A TypedDict's reading shows this many of its keys."""
+
+
+def typed_dict_reading(node: ast.ClassDef) -> str | None:
+    """Return a comment that says a TypedDict's values are dicts, read by key; else None.
+
+    ``# Entry is a dict: entry["day"], entry["amount"], entry["kind"]``: shown only the class
+    with its typed fields, the default model reads a TypedDict's fields as attributes
+    (``entry.kind``), which raises ``AttributeError`` on every dict.
+    """
+    if not is_typed_dict(node):
+        return None
+    keys = [name for name, _ in readable_fields(node)[:SHOWN_KEYS]]
+    if not keys:
+        return None
+    variable = snake_case(node.name)
+    return f"# {node.name} is a dict: " + ", ".join(f'{variable}["{key}"]' for key in keys)
+
+
+def snake_case(name: str) -> str:
+    """Return a class's name as a variable holding one is named: ``LineItem``, ``line_item``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def enum_reading(node: ast.ClassDef) -> str | None:
@@ -209,14 +245,18 @@ def readable_fields(node: ast.ClassDef) -> list[tuple[str, str]]:
 
 
 def nested_reading(
-    owner: str, field_statement: ast.stmt, fields_of: Mapping[str, list[tuple[str, str]]]
+    owner: ast.ClassDef,
+    field_statement: ast.stmt,
+    fields_of: Mapping[str, list[tuple[str, str]]],
+    keyed: frozenset[str] = frozenset(),
 ) -> str | None:
     """Return a comment that shows how a field typed by another shown class reads, else None.
 
     ``amount: Money  # entry.amount.cents: int, entry.amount.currency: Currency``: shown only
     ``amount: Money`` beside ``Money``'s own summary, only 4 of 24 samples of the default model
     (three seeds) read ``entry.amount.cents``, the others used the object (``entry.amount < 0``,
-    a TypeError); with this line, 23 of 24 read it. The variable is the owner's name in snake case.
+    a TypeError); with this line, 23 of 24 read it. The variable is the owner's name in snake
+    case. A TypedDict (the owner, or one of ``keyed``) is read by key: ``order["buyer"]["name"]``.
     """
     if not isinstance(field_statement, ast.AnnAssign) or not isinstance(
         field_statement.target, ast.Name
@@ -224,12 +264,18 @@ def nested_reading(
         return None
     typed = single_class(field_statement.annotation)
     fields = fields_of.get(typed or "", [])
-    if typed is None or typed == owner or not fields:
+    if typed is None or typed == owner.name or not fields:
         return None
-    variable = re.sub(r"(?<!^)(?=[A-Z])", "_", owner).lower()
-    path = f"{variable}.{field_statement.target.id}"
-    shown = [f"{path}.{name}: {kind}" for name, kind in fields[:SHOWN_NESTED_FIELDS]]
+    path = snake_case(owner.name) + _access(field_statement.target.id, is_typed_dict(owner))
+    shown = [
+        f"{path}{_access(name, typed in keyed)}: {kind}"
+        for name, kind in fields[:SHOWN_NESTED_FIELDS]
+    ]
     return "# " + ", ".join(shown)
+
+
+def _access(field: str, by_key: bool) -> str:
+    return f'["{field}"]' if by_key else f".{field}"
 
 
 def single_class(annotation: ast.expr) -> str | None:

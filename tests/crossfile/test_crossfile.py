@@ -280,6 +280,74 @@ def test_a_field_typed_by_another_shown_class_says_how_it_reads(write: Write) ->
     assert "#" not in found["Money"].text.split("\n", 1)[1]  # nothing typed by a shown class
 
 
+def test_a_typed_dict_says_it_is_read_by_key(write: Write) -> None:
+    # Shown only `class Entry(TypedDict)` and its fields, the default model writes
+    # `entry.kind`: an AttributeError on every dict the function is given.
+    root = write(
+        {
+            "ledger/__init__.py": "",
+            "ledger/models.py": """
+                from dataclasses import dataclass
+                from typing import Literal, TypedDict
+
+                Kind = Literal["debit", "credit"]
+
+
+                class Money(TypedDict):
+                    cents: int
+                    currency: str
+
+
+                class Entry(TypedDict):
+                    '''One line of a bank statement.'''
+
+                    day: str
+                    amount: Money
+                    kind: Kind
+                    memo: str
+
+
+                @dataclass
+                class Statement:
+                    first: Entry
+                    total: Money
+                """,
+            "ledger/report.py": """
+                from ledger.models import Entry, Statement
+
+
+                def signed(entry: Entry, statement: Statement) -> int:
+                    '''Return the entry's amount in cents, negative for a debit.'''
+                """,
+        }
+    )
+    result = lookup(root, "ledger/report.py", "def signed")
+    found = by_name(result)
+    entry = found["Entry"].text + "\n"
+    reading = '# Entry is a dict: entry["day"], entry["amount"], entry["kind"]'
+    assert f"    memo: str\n    {reading}\n" in entry
+    # A field typed by another TypedDict reads by key at both levels; a dataclass's field by
+    # attribute, then by key.
+    nested = 'amount: Money  # entry["amount"]["cents"]: int, entry["amount"]["currency"]: str'
+    assert nested in entry
+    statement = found["Statement"].text
+    assert 'first: Entry  # statement.first["day"]: str' in statement
+    assert 'total: Money  # statement.total["cents"]: int' in statement
+    assert "is a dict" not in statement
+    # The chat request says it in words, for the TypedDicts the signature names and those
+    # that a class it names holds (the comment alone moved the model little).
+    ctx = function_at((root / "ledger/report.py").read_text(), "def signed")
+    shown = dataclasses.replace(ctx, definitions=result.texts())
+    request = build_prompt(shown, "chat", PromptEngine()).text.split("<assistant>")[0]
+    entry_note = 'Each `Entry` is a plain dict: read its values by key, as in entry["day"] and'
+    money_note = "Each `Money` is a plain dict: read its values by key, as in money["
+    assert entry_note in request and money_note in request
+    alone = dataclasses.replace(shown, header="def signed(statement: Statement) -> int:")
+    assert entry_note in build_prompt(alone, "chat", PromptEngine()).text
+    unrelated = dataclasses.replace(shown, header="def signed(day: str) -> int:")
+    assert "plain dict" not in build_prompt(unrelated, "chat", PromptEngine()).text
+
+
 def test_a_field_typed_by_a_class_not_shown_gets_no_reading() -> None:
     source = "@dataclass\nclass Entry:\n    amount: Money\n"
     node = ast.parse(source).body[0]

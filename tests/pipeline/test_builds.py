@@ -97,11 +97,86 @@ def test_the_drawn_constructor_calls_run_in_the_sandbox() -> None:
         "    return sum(i.unit_price_cents * i.qty for i in items if i.colour == colour)"
         " + len(basket.items)\n"
     )
+    assert returned_types(ctx, body, calls) == {"int"}
+
+
+def returned_types(ctx: FunctionContext, body: str, calls: list[str]) -> set[str]:
+    """Run ``body`` on ``calls`` in the sandbox; assert none raised; return the types returned."""
     with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
-        run = sandbox.run(ctx.module_with_body(body), "invoice_total", inputs.probe_examples(calls))
+        run = sandbox.run(ctx.module_with_body(body), ctx.name, inputs.probe_examples(calls))
     assert run.error is None
     assert [r.exception for r in run.results] == [None] * len(calls)
-    assert all(r.actual_type == "int" for r in run.results)
+    return {r.actual_type for r in run.results if r.actual_type is not None}
+
+
+LEDGER = '''from decimal import Decimal
+from typing import Annotated, Literal, NewType, NotRequired, TypeAlias, TypedDict
+
+Kind = Literal["debit", "credit"]
+Cents: TypeAlias = "int"
+AccountId = NewType("AccountId", int)
+Tags = list[str] | None
+
+
+class Entry(TypedDict):
+    day: str
+    amount: Decimal
+    kind: Kind
+    account: AccountId
+    memo: NotRequired[Annotated[str, "free text"]]
+    tags: Tags
+
+
+def signed(entry: Entry, floor: Cents) -> Decimal:
+    """Return the entry's amount, negative for a debit."""
+'''
+
+
+def test_type_aliases_and_typed_dicts_are_drawn_and_run_in_the_sandbox() -> None:
+    # `kind: Kind` where `Kind = Literal[...]`: without the alias read, Entry could not be
+    # built, and a function taking entries got no drawn inputs at all.
+    ctx = function(LEDGER)
+    calls = execution.probe_calls(ctx, _drawn_only(), lambda: [])[0]
+    assert calls, "the aliases were not read"
+    entries = [c for call in calls for c in constructed(call) if ast.unparse(c.func) == "Entry"]
+    kinds = {ast.literal_eval(k.value) for c in entries for k in c.keywords if k.arg == "kind"}
+    assert kinds == {"debit", "credit"}
+    floors = [ast.literal_eval(constructed(call)[0].args[1]) for call in calls]
+    assert all(isinstance(floor, int) for floor in floors)
+    body = (
+        '    assert isinstance(entry, dict) and isinstance(entry["account"], int)\n'
+        '    assert entry["tags"] is None or all(isinstance(t, str) for t in entry["tags"])\n'
+        '    return -entry["amount"] if entry["kind"] == "debit" else entry["amount"]\n'
+    )
+    assert returned_types(ctx, body, calls) == {"decimal.Decimal"}
+
+
+def test_an_alias_shown_from_another_file_is_drawn_as_its_value() -> None:
+    source = (
+        "from ledger.models import Entry\n\n\n"
+        'def signed(entry: Entry) -> int:\n    """Return the amount."""\n'
+    )
+    shown = [
+        "# from ledger.models\nclass Entry(TypedDict):\n    amount: int\n    kind: Kind",
+        '# from ledger.models\nKind = Literal["debit", "credit"]',
+    ]
+    ctx = dataclasses.replace(function(source), definitions=shown)
+    calls = inputs.signature_calls(ctx, count=6, classes=builds.class_builds(ctx))
+    assert calls and all("kind='debit'" in c or "kind='credit'" in c for c in calls)
+    # Not a type: a plain constant or a call stays unread, and the class cannot be built.
+    for value in ("'debit'", "make_kind()", "Literal[Colour.RED]"):
+        other = dataclasses.replace(ctx, definitions=[shown[0], f"Kind = {value}"])
+        assert inputs.signature_calls(other, classes=builds.class_builds(other)) == []
+    # A field with a default whose hint cannot be drawn keeps its default; the rest is drawn.
+    source = (
+        "from dataclasses import dataclass\nfrom enum import Enum\nfrom typing import Literal\n"
+        "\n\nclass Colour(Enum):\n    RED = 1\n\n\n@dataclass\nclass Tag:\n    name: str\n"
+        "    colour: Literal[Colour.RED] = Colour.RED\n\n\n"
+        'def label(tag: Tag) -> str:\n    """Name the tag."""\n'
+    )
+    ctx = function(source)
+    calls = inputs.signature_calls(ctx, count=4, classes=builds.class_builds(ctx))
+    assert calls and all(c.startswith("label(Tag(name=") and "colour" not in c for c in calls)
 
 
 def _drawn_only() -> Settings:

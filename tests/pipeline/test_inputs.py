@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from codegen_lsp import builds, inputs
+from codegen_lsp import builds, inputs, quoted
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings
@@ -705,3 +705,69 @@ def test_an_async_generator_is_read_in_an_event_loop() -> None:
     assert found["yield"][0] == found["again"][0]
     assert found["first"][0][1] == "!IndexError"
     assert found["yield"][1] == 0.0 and found["list"][1] == 1.0
+
+
+PARSE = '''def parse_line(line: str) -> tuple[str, float, str]:
+    """Parse "2024-03-01;-12.50;coffee" into its day, amount and memo.
+
+    Raise ValueError when the line does not have three fields; the entry's amount is 'signed'.
+    """
+'''
+
+
+def test_the_strings_a_docstring_quotes_are_inputs() -> None:
+    # Found on a user's ledger: every drawn string (`'A)_'`) has no three fields, so every
+    # parser raised the documented ValueError on every input and all "agreed"; the one line
+    # the user wrote in the docstring is where a body that reads a fourth field breaks.
+    ctx = function(PARSE)
+    assert quoted.quoted_calls(ctx) == [
+        "parse_line('2024-03-01;-12.50;coffee')",
+        "parse_line('signed')",
+    ]
+    split = (
+        "fields = line.split(';')\nif len(fields) != 3:\n    raise ValueError(line)\n"
+        "return fields[0], float(fields[1]), fields[{memo}]"
+    )
+    scripts = [
+        (
+            implementing("parse_line"),
+            [body(split.format(memo=3), -0.20), body(split.format(memo=2), -0.40)],
+        ),
+        (proposing("parse_line"), [Reply("```")]),
+    ]
+    result, _ = implement_scripted(PARSE, 1, scripts, n=2)
+    assert result.inputs[:2] == quoted.quoted_calls(ctx)
+    assert "fields[2]" in result.candidates[0].body
+    assert result.notes[0].startswith(
+        "candidates were compared on 18 inputs (2 quoted in the docstring and 16 drawn"
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "def f(line: str, sep: str) -> str:",  # two required parameters
+        "def f(n: int) -> str:",  # not a string
+        "def f(line) -> str:",  # no hint
+        "class C:\n    def f(self, line: str) -> str:",  # called on an object
+    ],
+)
+def test_quoted_strings_are_inputs_only_for_one_string_parameter(header: str) -> None:
+    indent = " " * (header.splitlines()[-1].index("def") + 4)
+    source = f'{header}\n{indent}"""Parse "a;b" or \'c\'."""\n'
+    ctx = find_function(source, source.count("\n") - 1)
+    assert quoted.quoted_calls(ctx) == []
+
+
+def test_quoted_strings_come_from_prose_only() -> None:
+    doc = (
+        'Read "a;b" and \'c d\', not the entry\'s or `parse("code")`.\n'
+        '>>> f("example")\n'
+        'Repeated: "a;b".'
+    )
+    assert quoted.quoted_strings(doc) == ["a;b", "c d"]
+    static = 'class C:\n    @staticmethod\n    def f(line: str = "x", *, n: int = 1) -> str:\n'
+    source = static + '        """Parse "a;b"."""\n'
+    assert quoted.quoted_calls(find_function(source, 3)) == []  # nothing required: no argument
+    source = source.replace('line: str = "x"', "line: str")
+    assert quoted.quoted_calls(find_function(source, 3)) == ["C.f('a;b')"]

@@ -146,6 +146,11 @@ def add_parser(subparsers: Any) -> None:
         help="without examples, do not run candidates on inputs drawn from the type hints",
     )
     parser.add_argument(
+        "--no-quoted-inputs",
+        action="store_true",
+        help="without examples, do not run candidates on the strings the docstring quotes",
+    )
+    parser.add_argument(
         "--no-proposed-inputs",
         action="store_true",
         help="without examples, do not ask the model for calls to run candidates on",
@@ -207,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_verifier:
         settings.ranking.verifier = False
     settings.ranking.drawn_inputs = not args.no_drawn_inputs
+    settings.ranking.quoted_inputs = not args.no_quoted_inputs
     settings.ranking.proposed_inputs = not args.no_proposed_inputs
     settings.ranking.example_variants = not args.no_example_variants
     try:
@@ -268,6 +274,7 @@ def run(args: argparse.Namespace) -> int:
         "reviewer": args.reviewer,
         "strip_examples": args.strip_examples,
         "drawn_inputs": settings.ranking.drawn_inputs,
+        "quoted_inputs": settings.ranking.quoted_inputs,
         "proposed_inputs": settings.ranking.proposed_inputs,
         "inputs_with_examples": args.inputs_with_examples,
         "example_variants": settings.ranking.example_variants,

@@ -1,0 +1,78 @@
+"""Inputs a docstring quotes, as in ``Parse "2024-03-01;-12.50;coffee" into an entry.``.
+
+A docstring without examples often still shows what the function is given: a parser's line, a
+duration like "1h30m", a slug such as "hello-world". Strings drawn from the type hints are short
+random text (``'A)_'``), on which every candidate of a parser takes the same error path and all
+of them "agree"; the text the user wrote is where they part ways. Each such string becomes a
+call of the function, compared like a drawn one (only its argument is taken, never a result,
+and it runs only in the sandbox).
+
+Only for a function called by name (or a static or class method) whose one required parameter
+is hinted ``str``: a string quoted in prose is then that argument, with nothing to guess.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from codegen_lsp import inputs
+from codegen_lsp.context import FunctionContext
+
+MAX_QUOTED_CALLS = 4
+"""At most this many quoted strings become calls (the first ones in the docstring)."""
+
+_QUOTED = re.compile(
+    r"""(?:^|(?<=[\s(\[{:,=]))(?P<quote>["'])(?P<text>[^"'`\n]{1,80})(?P=quote)(?=$|[\s.,;:)\]}!?])"""
+)
+"""A string in double or single quotes, opened after a space or bracket and closed before one
+or a punctuation mark: an apostrophe (``the entry's amount``) opens nothing."""
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def quoted_strings(docstring: str) -> list[str]:
+    """Return the distinct strings ``docstring``'s prose quotes, in order.
+
+    Lines of examples (``>>>``) and code spans (```f("x")```) are not prose: their strings are
+    the examples' business.
+    """
+    found: list[str] = []
+    for line in docstring.splitlines():
+        stripped = line.strip()
+        if stripped.startswith((">>>", "...")):
+            continue
+        prose = _CODE_SPAN.sub(" ", stripped)
+        for match in _QUOTED.finditer(prose):
+            text = match.group("text")
+            if text.strip() and text not in found:
+                found.append(text)
+    return found
+
+
+def quoted_calls(ctx: FunctionContext) -> list[str]:
+    """Return calls of ``ctx`` with each string its docstring quotes as its one argument.
+
+    None for a method called on an instance (the instance would have to be drawn too), a
+    function with more than one required parameter, or one whose parameter is not hinted
+    ``str``.
+    """
+    reached = inputs.callee(ctx)
+    if reached is None or reached[0] not in ("function", "static", "classmethod"):
+        return []
+    kind, owner = reached
+    try:
+        parameters = inputs.required_parameters(ctx)
+    except (inputs.Unsupported, SyntaxError):
+        return []
+    if kind == "classmethod":
+        parameters = parameters[1:]
+    if len(parameters) != 1 or not _is_str(parameters[0].annotation):
+        return []
+    texts = quoted_strings(ctx.docstring or "")[:MAX_QUOTED_CALLS]
+    return [inputs.call_text(kind, owner, ctx.name, [repr(text)]) for text in texts]
+
+
+def _is_str(annotation: ast.expr | None) -> bool:
+    if isinstance(annotation, ast.Name):
+        return annotation.id == "str"
+    return isinstance(annotation, ast.Constant) and annotation.value == "str"
