@@ -1776,6 +1776,30 @@ MUTANTS = (
         "    reached = named or named.union(",
         ("tests/crossfile/test_crossfile.py", "-k", "typed_dict"),
     ),
+    Mutant(
+        "broken-never-agrees",
+        "two bodies raising AttributeError on an input do not back each other",
+        PACKAGE / "ranking/agreement.py",
+        "        a == b and a not in UNCOMPARED and a not in BROKEN_CODE\n",
+        "        a == b and a not in UNCOMPARED\n",
+        ("tests/ranking/test_combine.py", "-k", "broken_code_agrees"),
+    ),
+    Mutant(
+        "broken-own-group",
+        "broken bodies are not shown as a group that agrees",
+        PACKAGE / "ranking/agreement.py",
+        "    if not candidate.behaviour or BROKEN_CODE.intersection(candidate.behaviour):\n",
+        "    if not candidate.behaviour:\n",
+        ("tests/ranking/test_combine.py", "-k", "broken_code_agrees"),
+    ),
+    Mutant(
+        "literal-alias-reading",
+        "a Literal alias shown from another file says how its values compare",
+        PACKAGE / "crossfile.py",
+        "        reading = summaries.literal_reading(node)\n",
+        "        reading = None\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "typed_dict"),
+    ),
 )
 
 

@@ -1111,7 +1111,9 @@ def _summary(
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         lines += summaries.function_lines(node)
     else:
-        lines.append(summaries.statement_text(node, source))
+        text = summaries.statement_text(node, source)
+        reading = summaries.literal_reading(node)
+        lines.append(f"{text}  {reading}" if reading is not None and "#" not in text else text)
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import json
 import re
 from collections.abc import Mapping
 
@@ -139,6 +140,35 @@ def is_enum(node: ast.ClassDef) -> bool:
 def is_typed_dict(node: ast.ClassDef) -> bool:
     """Tell a ``TypedDict`` (``class Entry(TypedDict)``): at run time its values are dicts."""
     return "TypedDict" in _base_names(node)
+
+
+def literal_reading(node: ast.stmt) -> str | None:
+    """Return a comment that shows how a ``Literal`` alias's values compare, else None.
+
+    ``Kind = Literal["debit", "credit"]  # kind == "debit"``: shown the alias alone, the default
+    model writes ``Kind.debit`` (an AttributeError) in 6 of 16 distinct samples of a ledger's
+    ``signed`` and ``total`` that name a kind (seeds 1-2), and the plain string in 4; with this
+    comment, in 2 and 8 (``# a Kind is a plain str: "debit" or "credit"``: 4 and 5).
+    """
+    target: ast.expr
+    value: ast.expr | None
+    if isinstance(node, ast.AnnAssign) and ast.unparse(node.annotation).endswith("TypeAlias"):
+        target, value = node.target, node.value
+    elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target, value = node.targets[0], node.value
+    else:
+        return None
+    if not (
+        isinstance(target, ast.Name)
+        and isinstance(value, ast.Subscript)
+        and ast.unparse(value.value) in ("Literal", "typing.Literal", "t.Literal")
+    ):
+        return None
+    first = value.slice.elts[0] if isinstance(value.slice, ast.Tuple) else value.slice
+    if not isinstance(first, ast.Constant) or type(first.value) not in (str, int):
+        return None
+    shown = json.dumps(first.value)  # as the experiment showed it: "debit"
+    return f"# {snake_case(target.id)} == {shown}"
 
 
 SHOWN_KEYS = 3

@@ -334,6 +334,8 @@ def test_a_typed_dict_says_it_is_read_by_key(write: Write) -> None:
     assert 'first: Entry  # statement.first["day"]: str' in statement
     assert 'total: Money  # statement.total["cents"]: int' in statement
     assert "is a dict" not in statement
+    # A Literal alias says how its values compare: the model wrote `Kind.debit`.
+    assert found["Kind"].text.endswith('Kind = Literal["debit", "credit"]  # kind == "debit"')
     # The chat request says it in words, for the TypedDicts the signature names and those
     # that a class it names holds (the comment alone moved the model little).
     ctx = function_at((root / "ledger/report.py").read_text(), "def signed")

@@ -322,6 +322,32 @@ def test_similarity_counts_inputs_alike_and_never_two_timeouts() -> None:
     assert agreement.similarity(a, probed("c", -0.1, "")) == 0.0
 
 
+def test_broken_code_agrees_with_nothing() -> None:
+    # Found on a ledger's `total(entries: list[Entry])` (Entry a TypedDict): five samples read
+    # `entry.amount` and raised AttributeError on every non-empty list; as "agreement" they
+    # outranked the one body that read `entry["amount"]` and never raised.
+    def reads(code: str, lp: float, attribute: bool) -> Candidate:
+        key = "!AttributeError" if attribute else "=1"
+        return dataclasses.replace(
+            probed(code, lp, ""), behaviour=("=0", key, key, key), description="Sum them."
+        )
+
+    broken = [reads(f"attr-{i}", -0.3, True) for i in range(5)]
+    right = reads("key", -0.3, False)
+    assert agreement.similarity(broken[0], broken[1]) == pytest.approx(0.25)  # only `=0`
+    ranked = combine.rank([*broken, right], RankingSettings())
+    assert ranked[0].index == 5, [(r.index, r.score) for r in ranked]
+    # Each broken one is a group of its own: the editor does not say "5/6 agree".
+    assert [r.group_size for r in ranked] == [1] * 6
+    # Refusals still agree: two bodies raising the ValueError the inputs call for back each other.
+    refusing = [
+        dataclasses.replace(c, behaviour=("=0", "!ValueError", "!ValueError", "=2"))
+        for c in broken[:2]
+    ]
+    assert agreement.similarity(*refusing) == 1.0
+    assert combine.rank(refusing, RankingSettings())[0].group_size == 2
+
+
 def test_own_crashes_and_wrong_return_types_count_against_a_candidate() -> None:
     # Two equally likely candidates that agree with nobody: the one that crashes on half the
     # inputs, and the one that returns a type the annotation rules out, come last.

@@ -6,16 +6,19 @@ errors is never grouped with anything (two crashes are not agreement).
 Without examples, candidates that ran on inputs drawn from the signature (or proposed by the
 model) are compared input by input (Shi et al. 2022): the similarity of two candidates is the
 share of inputs on which they returned equal values or raised the same exception type (two
-timeouts never agree). Partial agreement counts, so two right bodies that differ only on an
-input outside the function's domain (an empty list where the docstring promises one) still
-back each other. Candidates that ran on nothing agree only with exact duplicates of their code.
+timeouts never agree, nor two errors of broken code, an ``AttributeError`` or a ``NameError``:
+five bodies that read ``entry.amount`` from a dict agree only in being wrong, and their
+"agreement" outranked the one body that read ``entry["amount"]``). Partial agreement counts,
+so two right bodies that differ only on an input outside the function's domain (an empty list
+where the docstring promises one) still back each other. Candidates that ran on nothing agree
+only with exact duplicates of their code.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from codegen_lsp.ranking.candidate import UNCOMPARED, Candidate
+from codegen_lsp.ranking.candidate import BROKEN_CODE, UNCOMPARED, Candidate
 
 
 def group_keys(candidates: list[Candidate]) -> list[str]:
@@ -34,7 +37,9 @@ def group_keys(candidates: list[Candidate]) -> list[str]:
 
 
 def _behaviour_key(candidate: Candidate) -> str:
-    if not candidate.behaviour:
+    if not candidate.behaviour or BROKEN_CODE.intersection(candidate.behaviour):
+        # Broken code agrees with nothing (see :func:`similarity`): a group of it would show
+        # as "5/8 agree" in the editor.
         return f"code:{candidate.code}"
     return f"behaviour:{behaviour_digest(candidate)}"
 
@@ -60,7 +65,7 @@ def similarity(first: Candidate, second: Candidate) -> float:
     if not first.behaviour or len(first.behaviour) != len(second.behaviour):
         return 0.0
     alike = sum(
-        a == b and a not in UNCOMPARED
+        a == b and a not in UNCOMPARED and a not in BROKEN_CODE
         for a, b in zip(first.behaviour, second.behaviour, strict=True)
     )
     return alike / len(first.behaviour)
