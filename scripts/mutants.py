@@ -1800,6 +1800,22 @@ MUTANTS = (
         "        reading = None\n",
         ("tests/crossfile/test_crossfile.py", "-k", "typed_dict"),
     ),
+    Mutant(
+        "typed-dict-return-type",
+        "a body returning no dict where the hint names a TypedDict returns a wrong type",
+        PACKAGE / "builds.py",
+        "    if annotation is None or node is None or not summaries.is_typed_dict(node):\n",
+        "    if True:\n",
+        ("tests/pipeline/test_builds.py", "-k", "typed_dict_return"),
+    ),
+    Mutant(
+        "typed-dict-return-keys",
+        "a returned TypedDict's values are checked against its fields' types",
+        PACKAGE / "sandbox/compare.py",
+        '    if isinstance(encoded, list) and len(encoded) == 2 and encoded[0] == "dict":\n',
+        "    if False:\n",
+        ("tests/pipeline/test_builds.py", "-k", "typed_dict_return"),
+    ),
 )
 
 

@@ -391,9 +391,10 @@ def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
 
     ``("Money", {"cents": {"int", "bool"}})`` for ``-> Money`` (or ``Money | None``) where
     ``Money`` says ``cents: int``: a body that returns ``Money(cents * rate)`` returns the
-    right class with a float in it, which the ranking counts as a wrong return type. None when
-    the annotation names no class a probe can build, or none of its fields has a type that
-    can be checked (``currency: Currency`` cannot).
+    right class with a float in it, which the ranking counts as a wrong return type. A
+    TypedDict's fields are its keys, read from the dict it returns (``runtime`` ``dict``). None
+    when the annotation names no class a probe can build, or none of its fields has a type
+    that can be checked (``currency: Currency`` cannot).
     """
     annotation = inputs.return_annotation(ctx)
     owner = summaries.single_class(annotation) if annotation is not None else None
@@ -408,7 +409,27 @@ def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
             continue
         if kinds is not None:
             allowed[name] = kinds
-    return (owner, allowed) if allowed else None
+    if not allowed:
+        return None
+    return inputs.ReturnFields(owner, allowed, "dict" if summaries.is_typed_dict(node) else "")
+
+
+def return_types(ctx: FunctionContext) -> frozenset[str] | None:
+    """Return the type names the return annotation allows (:func:`inputs.return_types`).
+
+    And for a TypedDict (``-> Entry``, ``-> Entry | None``), which is a dict at run time:
+    ``dict`` (and ``NoneType``). A body returning a tuple, or ``Money``, where the hint says
+    ``Entry`` returns a wrong type.
+    """
+    annotation = inputs.return_annotation(ctx)
+    owner = summaries.single_class(annotation) if annotation is not None else None
+    node = _reachable_classes(ctx).get(owner or "")
+    if annotation is None or node is None or not summaries.is_typed_dict(node):
+        return inputs.return_types(ctx)
+    plain = isinstance(annotation, ast.Name) or (
+        isinstance(annotation, ast.Constant) and annotation.value == owner
+    )
+    return frozenset({"dict"} if plain else {"dict", "NoneType"})
 
 
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:

@@ -389,7 +389,7 @@ def first_wave_agrees(
         return False, []
     bodies = [b.body for b in draw.bodies]
     runs = run_probes(ctx, bodies, calls, sandbox, package, cancel, progress)
-    return unanimous(draw, runs, inputs.return_types(ctx), enough, builds.return_fields(ctx)), runs
+    return unanimous(draw, runs, builds.return_types(ctx), enough, builds.return_fields(ctx)), runs
 
 
 def unanimous(
@@ -449,7 +449,7 @@ def wrong_type_note(ctx: FunctionContext, run: CandidateRun) -> str | None:
     if run.error is not None:
         return None
     returned = [r for r in run.results if r.exception is None and r.value_digest is not None]
-    allowed = inputs.return_types(ctx)
+    allowed = builds.return_types(ctx)
     if allowed is not None:
         wrong = Counter(r.actual_type for r in returned if r.actual_type not in allowed)
         if wrong:
@@ -470,7 +470,7 @@ def _wrong_field_note(
     if fields is None or not filled:
         return None
     (name, kind), times = filled.most_common(1)[0]
-    owner, types = fields
+    owner, types, _ = fields
     return (
         f"the top candidate returned a {owner} with {name} a {kind} on {times} of "
         f"{len(returned)} inputs, where {owner} types {name} as "

@@ -25,7 +25,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -1100,9 +1100,19 @@ def allowed_types(node: ast.expr) -> frozenset[str] | None:
         return None
 
 
-ReturnFields = tuple[str, Mapping[str, frozenset[str]]]
-"""The project class a return annotation names (``Money``), and the types each of its fields
-allows (``{"cents": {"int", "bool"}}``): :func:`codegen_lsp.builds.return_fields`."""
+class ReturnFields(NamedTuple):
+    """The project class a return annotation names, and the types each of its fields allows.
+
+    :func:`codegen_lsp.builds.return_fields`.
+    """
+
+    owner: str
+    """The class, as the annotation names it (``Money``)."""
+    allowed: Mapping[str, frozenset[str]]
+    """Per field, the type names it allows (``{"cents": {"int", "bool"}}``)."""
+    runtime: str = ""
+    """The type its values have at run time when that is not the class itself: ``dict`` for a
+    TypedDict, whose fields are the dict's keys."""
 
 
 def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, str]]:
@@ -1113,13 +1123,12 @@ def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, st
     """
     if fields is None or not result.field_types or result.actual_type is None:
         return []
-    owner, allowed = fields
-    if result.actual_type.rsplit(".", 1)[-1] != owner:
+    if result.actual_type.rsplit(".", 1)[-1] != (fields.runtime or fields.owner):
         return []
     return [
         (name, kind)
         for name, kind in result.field_types
-        if name in allowed and kind not in allowed[name]
+        if name in fields.allowed and kind not in fields.allowed[name]
     ]
 
 

@@ -394,7 +394,7 @@ class Pipeline:
             runs,
             ctx.docstring or "",
             probe_runs,
-            inputs.return_types(ctx),
+            builds.return_types(ctx),
             near_count,
             hinted=inputs.hinted(ctx),
             return_fields=builds.return_fields(ctx),

@@ -15,6 +15,7 @@ from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.project import find_project
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings, Settings
+from support.probing import behaviours
 from support.scripted_model import (
     Reply,
     ScriptedModel,
@@ -177,6 +178,46 @@ def test_an_alias_shown_from_another_file_is_drawn_as_its_value() -> None:
     ctx = function(source)
     calls = inputs.signature_calls(ctx, count=4, classes=builds.class_builds(ctx))
     assert calls and all(c.startswith("label(Tag(name=") and "colour" not in c for c in calls)
+
+
+PARSED = '''from decimal import Decimal
+from typing import TypedDict
+
+
+class Entry(TypedDict):
+    day: str
+    amount: Decimal
+
+
+def parse(line: str) -> Entry:
+    """Parse "2024-03-01;12.50" into an entry."""
+'''
+
+
+def test_a_typed_dict_return_is_a_dict_whose_keys_are_its_fields() -> None:
+    # `-> Entry` where Entry is a TypedDict: a dict at run time. A tuple is the wrong type; a
+    # dict whose amount is a float is wrongly filled, as a dataclass's field would be.
+    ctx = function(PARSED)
+    assert builds.return_types(ctx) == {"dict"}
+    fields = builds.return_fields(ctx)
+    assert fields == ("Entry", {"day": {"str"}, "amount": {"decimal.Decimal"}}, "dict")
+    split = "    day, amount = line.split(';')\n"
+    bodies = {
+        "right": split + "    return {'day': day, 'amount': Decimal(amount)}\n",
+        "tuple": split + "    return (day, Decimal(amount))\n",
+        "float": split + "    return {'day': day, 'amount': float(amount)}\n",
+    }
+    calls = ["parse('2024-03-01;12.50')", "parse('x;1')"]
+    ran = behaviours(ctx, bodies, calls, builds.return_types(ctx), fields)
+    assert {name: share for name, (_, share) in ran.items()} == {
+        "right": 0.0,
+        "tuple": 1.0,
+        "float": 1.0,
+    }
+    # Optional: None is allowed too; a plain dict annotation is read as before.
+    optional = function(PARSED.replace("-> Entry:", "-> Entry | None:"))
+    assert builds.return_types(optional) == {"dict", "NoneType"}
+    assert builds.return_types(function(PARSED.replace("-> Entry:", "-> dict:"))) == {"dict"}
 
 
 def _drawn_only() -> Settings:
@@ -1105,6 +1146,7 @@ def test_a_class_returned_with_a_field_of_another_type_counts_as_a_wrong_return_
     assert builds.return_fields(find_function(CONVERSIONS, line + 1)) == (
         "Money",
         {"cents": frozenset({"int", "bool"}), "currency": frozenset({"str"})},
+        "",
     )
     # The note speaks of the top candidate: the rounded one returns what Money says.
     assert not any("where Money types" in note for note in result.notes), result.notes

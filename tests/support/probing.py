@@ -13,13 +13,14 @@ def behaviours(
     bodies: dict[str, str],
     calls: list[str],
     allowed: frozenset[str] | None = None,
+    fields: inputs.ReturnFields | None = None,
 ) -> dict[str, tuple[tuple[str, ...], float]]:
     """Per named body (indented, as in the module): its behaviour keys and wrong-type share."""
     probes = inputs.probe_examples(calls)
     with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
         return {
             name: inputs.behaviour(
-                sandbox.run(ctx.module_with_body(body), ctx.name, probes).results, allowed
+                sandbox.run(ctx.module_with_body(body), ctx.name, probes).results, allowed, fields
             )
             for name, body in bodies.items()
         }

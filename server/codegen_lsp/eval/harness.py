@@ -420,7 +420,7 @@ class Harness:
             runs,
             ctx.docstring or "",
             probe_runs,
-            inputs.return_types(ctx),
+            builds.return_types(ctx),
             len(near),
             hinted=inputs.hinted(ctx),
             return_fields=builds.return_fields(ctx),
@@ -628,7 +628,7 @@ class Harness:
         bodies = [b.body for b in draw.bodies]
         runs = self._run_examples(ctx, bodies, examples)
         candidates = execution.ranking_candidates(
-            draw, runs, ctx.docstring or "", None, inputs.return_types(ctx)
+            draw, runs, ctx.docstring or "", None, builds.return_types(ctx)
         )
         if not any(c.passes_all for c in candidates):
             return None

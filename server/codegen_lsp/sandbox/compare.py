@@ -57,15 +57,26 @@ _TAG_TYPES = {
 def field_types(encoded: Any) -> tuple[tuple[str, str], ...]:
     """Return each field of an encoded object (a dataclass, a plain object) and its value's type.
 
+    A dict's string keys count as its fields (what a TypedDict's values hold).
+
     ``(("cents", "float"), ("currency", "ledger.Currency"))`` for a ``Money`` whose cents are a
     float; ``()`` for anything that is no object. What is compared with the class's own field
     annotations: a body that builds ``Money(cents * rate)`` returns the right class, wrongly
     filled.
     """
-    if not (isinstance(encoded, list) and len(encoded) == 3 and encoded[0] == "object"):
+    if isinstance(encoded, list) and len(encoded) == 2 and encoded[0] == "dict":
+        # A TypedDict's fields are its keys: the string ones, as names.
+        pairs = [
+            [key[1], value]
+            for key, value in (p for p in encoded[1] if isinstance(p, list) and len(p) == 2)
+            if isinstance(key, list) and len(key) == 2 and key[0] == "str"
+        ]
+    elif isinstance(encoded, list) and len(encoded) == 3 and encoded[0] == "object":
+        pairs = encoded[2] if isinstance(encoded[2], list) else []
+    else:
         return ()
     found = []
-    for pair in encoded[2] if isinstance(encoded[2], list) else []:
+    for pair in pairs:
         if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
             continue
         value = pair[1]
