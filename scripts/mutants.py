@@ -1780,7 +1780,7 @@ MUTANTS = (
         "broken-never-agrees",
         "two bodies raising AttributeError on an input do not back each other",
         PACKAGE / "ranking/agreement.py",
-        "        a == b and a not in UNCOMPARED and a not in BROKEN_CODE\n",
+        "        a == b and a not in UNCOMPARED and not (vouched and a in BROKEN_CODE)\n",
         "        a == b and a not in UNCOMPARED\n",
         ("tests/ranking/test_combine.py", "-k", "broken_code_agrees"),
     ),
@@ -1788,8 +1788,8 @@ MUTANTS = (
         "broken-own-group",
         "broken bodies are not shown as a group that agrees",
         PACKAGE / "ranking/agreement.py",
-        "    if not candidate.behaviour or BROKEN_CODE.intersection(candidate.behaviour):\n",
-        "    if not candidate.behaviour:\n",
+        "    broken = not candidate.crashes_excused and BROKEN_CODE.intersection(",
+        "    broken = False and BROKEN_CODE.intersection(",
         ("tests/ranking/test_combine.py", "-k", "broken_code_agrees"),
     ),
     Mutant(
@@ -1815,6 +1815,14 @@ MUTANTS = (
         '    if isinstance(encoded, list) and len(encoded) == 2 and encoded[0] == "dict":\n',
         "    if False:\n",
         ("tests/pipeline/test_builds.py", "-k", "typed_dict_return"),
+    ),
+    Mutant(
+        "unhinted-broken-agrees",
+        "without type hints an AttributeError may be the input's fault and still agrees",
+        PACKAGE / "ranking/agreement.py",
+        "    vouched = not (first.crashes_excused and second.crashes_excused)\n",
+        "    vouched = True\n",
+        ("tests/ranking/test_combine.py", "-k", "broken_code_agrees"),
     ),
 )
 

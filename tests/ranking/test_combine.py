@@ -346,6 +346,12 @@ def test_broken_code_agrees_with_nothing() -> None:
     ]
     assert agreement.similarity(*refusing) == 1.0
     assert combine.rank(refusing, RankingSettings())[0].group_size == 2
+    # Without type hints nothing vouches for the inputs: HumanEval/67's unhinted
+    # `fruit_distribution(s, n)` was proposed `s` an int, where every body's `s.split()`
+    # raises AttributeError; the seven right bodies must still back each other.
+    unhinted = [dataclasses.replace(c, crashes_excused=True) for c in broken[:2]]
+    assert agreement.similarity(*unhinted) == 1.0
+    assert combine.rank(unhinted, RankingSettings())[0].group_size == 2
 
 
 def test_own_crashes_and_wrong_return_types_count_against_a_candidate() -> None:

@@ -8,7 +8,8 @@ model) are compared input by input (Shi et al. 2022): the similarity of two cand
 share of inputs on which they returned equal values or raised the same exception type (two
 timeouts never agree, nor two errors of broken code, an ``AttributeError`` or a ``NameError``:
 five bodies that read ``entry.amount`` from a dict agree only in being wrong, and their
-"agreement" outranked the one body that read ``entry["amount"]``). Partial agreement counts,
+"agreement" outranked the one body that read ``entry["amount"]``; for a function without type
+hints, whose inputs nothing vouches for, they still agree). Partial agreement counts,
 so two right bodies that differ only on an input outside the function's domain (an empty list
 where the docstring promises one) still back each other. Candidates that ran on nothing agree
 only with exact duplicates of their code.
@@ -37,7 +38,8 @@ def group_keys(candidates: list[Candidate]) -> list[str]:
 
 
 def _behaviour_key(candidate: Candidate) -> str:
-    if not candidate.behaviour or BROKEN_CODE.intersection(candidate.behaviour):
+    broken = not candidate.crashes_excused and BROKEN_CODE.intersection(candidate.behaviour)
+    if not candidate.behaviour or broken:
         # Broken code agrees with nothing (see :func:`similarity`): a group of it would show
         # as "5/8 agree" in the editor.
         return f"code:{candidate.code}"
@@ -64,8 +66,11 @@ def similarity(first: Candidate, second: Candidate) -> float:
         return 1.0
     if not first.behaviour or len(first.behaviour) != len(second.behaviour):
         return 0.0
+    # Without type hints nothing vouches for the inputs (the model's calls pass an int where
+    # the body splits a string): an AttributeError may be the input's fault, and agrees.
+    vouched = not (first.crashes_excused and second.crashes_excused)
     alike = sum(
-        a == b and a not in UNCOMPARED and a not in BROKEN_CODE
+        a == b and a not in UNCOMPARED and not (vouched and a in BROKEN_CODE)
         for a, b in zip(first.behaviour, second.behaviour, strict=True)
     )
     return alike / len(first.behaviour)
