@@ -49,6 +49,12 @@ pip from PyPI, kept under ``.cache/project-bench-venvs``); each copy of the proj
 ``.venv``, and the hidden tests run under it. Its arms are ``on`` and ``off``: off, the model
 sees no library lines (:mod:`codegen_lsp.libraries`) and guesses the library's members.
 
+``--tasks-file bench/project_context/typed_dict_tasks.json`` is a seventh: seven functions of
+the ``statement`` project whose entries are a TypedDict (``Entry``, a dict read by key) with a
+``Kind = Literal["debit", "credit"]`` field, none with an example, one a parser whose docstring
+quotes a line. It measures how a TypedDict and a Literal alias are shown and the evidence on
+them; run it on a checkout from before those (``PYTHONPATH=OTHER/server``) to compare.
+
     .venv/bin/python bench/project_context.py [--n 4] [--seed 1] [--arms on,off]
         [--model qwen2.5-coder-0.5b] [--tasks N] [--json OUT]
     .venv/bin/python bench/project_context.py --arms oracle   # no model: validates the set

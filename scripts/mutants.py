@@ -1824,6 +1824,22 @@ MUTANTS = (
         "    vouched = True\n",
         ("tests/ranking/test_combine.py", "-k", "broken_code_agrees"),
     ),
+    Mutant(
+        "quoted-accepted",
+        "a raise on a string the docstring presents as taken is a crash, even a documented one",
+        PACKAGE / "ranking/candidate.py",
+        "        refused = self.behaviour[self.accepted :]\n",
+        "        refused = self.behaviour\n",
+        ("tests/pipeline/test_inputs.py", "-k", "quote"),
+    ),
+    Mutant(
+        "quoted-refused-line",
+        "a string quoted on a line that speaks of raising is not taken as accepted",
+        PACKAGE / "quoted.py",
+        "        if not RAISING_WORDS.search(line) and text not in found:\n",
+        "        if text not in found:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "quote"),
+    ),
 )
 
 

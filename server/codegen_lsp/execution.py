@@ -353,6 +353,17 @@ def _call_form(ctx: FunctionContext, reached: tuple[str, str]) -> str:
     )
 
 
+def accepted_inputs(ctx: FunctionContext, settings: Settings, near_count: int) -> int:
+    """Return how many of the first probe calls pass strings the docstring presents as taken.
+
+    Those of :func:`probe_calls` that :func:`quoted.quoted_calls` put first, when the probes
+    are the ones made without examples (none are near examples).
+    """
+    if near_count or not settings.ranking.quoted_inputs:
+        return 0
+    return quoted.accepted_count(ctx)
+
+
 def inputs_note(ctx: FunctionContext, drawn: list[str], proposed: list[str]) -> str:
     """Say what the candidates were compared on, for a function without examples."""
     sources = []
@@ -618,13 +629,15 @@ def ranking_candidates(
     near_count: int = 0,
     hinted: bool = True,
     return_fields: inputs.ReturnFields | None = None,
+    accepted: int = 0,
 ) -> list[Candidate]:
     """Return the ranking's plain view of each distinct body and its run on the examples.
 
     ``probe_runs`` are the bodies' runs on inputs drawn for a function without examples
     (:mod:`codegen_lsp.inputs`), the last ``near_count`` of them on calls near the examples
-    (:func:`variant_calls`); ``return_types`` the types its return annotation allows, and
-    ``return_fields`` the fields' types of the class it names (:func:`builds.return_fields`);
+    (:func:`variant_calls`), the first ``accepted`` on strings the docstring presents as taken
+    (:func:`quoted.accepted_count`); ``return_types`` the types its return annotation allows,
+    and ``return_fields`` the fields' types of the class it names (:func:`builds.return_fields`);
     ``hinted`` whether its parameters' hints vouch for those inputs (:func:`inputs.hinted`).
     """
     candidates = []
@@ -662,6 +675,7 @@ def ranking_candidates(
                 description=description,
                 behaviour=behaviour,
                 wrong_type_share=wrong_type_share,
+                accepted=accepted if behaviour else 0,
                 crashes_excused=not hinted,
                 near=near,
                 near_empty=near_empty,

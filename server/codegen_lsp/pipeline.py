@@ -398,6 +398,7 @@ class Pipeline:
             near_count,
             hinted=inputs.hinted(ctx),
             return_fields=builds.return_fields(ctx),
+            accepted=execution.accepted_inputs(ctx, self.settings, near_count),
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:

@@ -18,6 +18,7 @@ import re
 
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext
+from codegen_lsp.ranking.candidate import RAISING_WORDS
 
 MAX_QUOTED_CALLS = 4
 """At most this many quoted strings become calls (the first ones in the docstring)."""
@@ -31,12 +32,40 @@ _CODE_SPAN = re.compile(r"`[^`]*`")
 
 
 def quoted_strings(docstring: str) -> list[str]:
-    """Return the distinct strings ``docstring``'s prose quotes, in order.
+    """Return the distinct strings ``docstring``'s prose quotes: those it accepts, then the rest.
 
     Lines of examples (``>>>``) and code spans (```f("x")```) are not prose: their strings are
-    the examples' business.
+    the examples' business. See :func:`accepted_strings` for which come first.
+    """
+    accepted = accepted_strings(docstring)
+    return accepted + [text for text in _quoted(docstring) if text not in accepted]
+
+
+def accepted_strings(docstring: str) -> list[str]:
+    """Return the quoted strings on lines that speak of no error, in order.
+
+    ``Parse "2024-03-01;-12.50;coffee" into an entry`` presents a line the function takes; a
+    body that raises on it (even the ``ValueError`` the docstring documents for other lines)
+    has it wrong. ``Raise ValueError for "a;b"`` quotes one it refuses.
     """
     found: list[str] = []
+    for line, text in _quoted_lines(docstring):
+        if not RAISING_WORDS.search(line) and text not in found:
+            found.append(text)
+    return found
+
+
+def _quoted(docstring: str) -> list[str]:
+    found: list[str] = []
+    for _, text in _quoted_lines(docstring):
+        if text not in found:
+            found.append(text)
+    return found
+
+
+def _quoted_lines(docstring: str) -> list[tuple[str, str]]:
+    """Return (line, quoted string) for each string the prose quotes, in order."""
+    found = []
     for line in docstring.splitlines():
         stripped = line.strip()
         if stripped.startswith((">>>", "...")):
@@ -44,8 +73,8 @@ def quoted_strings(docstring: str) -> list[str]:
         prose = _CODE_SPAN.sub(" ", stripped)
         for match in _QUOTED.finditer(prose):
             text = match.group("text")
-            if text.strip() and text not in found:
-                found.append(text)
+            if text.strip():
+                found.append((prose, text))
     return found
 
 
@@ -70,6 +99,13 @@ def quoted_calls(ctx: FunctionContext) -> list[str]:
         return []
     texts = quoted_strings(ctx.docstring or "")[:MAX_QUOTED_CALLS]
     return [inputs.call_text(kind, owner, ctx.name, [repr(text)]) for text in texts]
+
+
+def accepted_count(ctx: FunctionContext) -> int:
+    """Return how many of :func:`quoted_calls` (they come first) pass strings it accepts."""
+    if not quoted_calls(ctx):
+        return 0
+    return min(len(accepted_strings(ctx.docstring or "")), MAX_QUOTED_CALLS)
 
 
 def _is_str(annotation: ast.expr | None) -> bool:

@@ -728,16 +728,26 @@ def test_the_strings_a_docstring_quotes_are_inputs() -> None:
         "fields = line.split(';')\nif len(fields) != 3:\n    raise ValueError(line)\n"
         "return fields[0], float(fields[1]), fields[{memo}]"
     )
+    # Splitting on ':' raises the documented ValueError on every input, the user's line too:
+    # that line is one the docstring presents as taken, so there it is a crash.
+    colon = split.replace("';'", "':'").format(memo=2)
     scripts = [
         (
             implementing("parse_line"),
-            [body(split.format(memo=3), -0.20), body(split.format(memo=2), -0.40)],
+            [
+                body(split.format(memo=3), -0.20),
+                body(split.format(memo=2), -0.40),
+                body(colon, -0.10),
+            ],
         ),
         (proposing("parse_line"), [Reply("```")]),
     ]
-    result, _ = implement_scripted(PARSE, 1, scripts, n=2)
+    result, _ = implement_scripted(PARSE, 1, scripts, n=3)
     assert result.inputs[:2] == quoted.quoted_calls(ctx)
-    assert "fields[2]" in result.candidates[0].body
+    assert quoted.accepted_count(ctx) == 1  # 'signed' is on the line that speaks of raising
+    assert "fields[2]" in result.candidates[0].body and "';'" in result.candidates[0].body
+    on_colons = next(c for c in result.candidates if "':'" in c.body)
+    assert on_colons.score_parts["crashes"] == 1, on_colons.score_parts
     assert result.notes[0].startswith(
         "candidates were compared on 18 inputs (2 quoted in the docstring and 16 drawn"
     )

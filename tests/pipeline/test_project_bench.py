@@ -123,3 +123,29 @@ def test_the_nested_tasks_are_sound_and_each_nested_field_says_how_it_reads(
         assert "    weight: Weight  # parcel.weight.grams: int" in shown, (task.id, shown)
         size = "parcel.size.length_cm: int, parcel.size.width_cm: int, parcel.size.height_cm: int"
         assert f"    size: Size  # {size}" in shown, (task.id, shown)
+
+
+def test_the_typed_dict_tasks_are_sound_and_each_prompt_says_an_entry_is_a_dict(
+    tmp_path: Path,
+) -> None:
+    # `Entry` is a TypedDict with a `Kind = Literal[...]` field: every task's prompt shows
+    # how both read, and every function taking entries gets entries drawn through the alias.
+    from codegen_lsp import builds, inputs
+    from codegen_lsp.prompt import build_prompt
+
+    tasks = _sound_tasks(tmp_path, 7, 0, "typed_dict_tasks.json")
+
+    class Chat:
+        def chat_prompt(self, messages: list[dict[str, str]]) -> str | None:
+            return "".join(m["content"] for m in messages)
+
+        def fim_tokens(self) -> None:
+            return None
+
+    for task, _, ctx in _task_contexts(tasks, tmp_path):
+        shown = "\n".join(ctx.definitions)
+        assert 'Entry is a dict: entry["day"], entry["amount"], entry["kind"]' in shown, task.id
+        assert "Each `Entry` is a plain dict" in build_prompt(ctx, "chat", Chat()).text, task.id
+        if task.function != "parse_line":
+            drawn = inputs.signature_calls(ctx, count=4, classes=builds.class_builds(ctx))
+            assert any("kind='debit'" in c or "kind='credit'" in c for c in drawn), task.id

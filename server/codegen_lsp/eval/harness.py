@@ -424,6 +424,7 @@ class Harness:
             len(near),
             hinted=inputs.hinted(ctx),
             return_fields=builds.return_fields(ctx),
+            accepted=execution.accepted_inputs(ctx, self.pipeline.settings, len(near)),
         )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None

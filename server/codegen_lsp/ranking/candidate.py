@@ -99,6 +99,10 @@ class Candidate:
     not be compared); empty when none ran."""
     wrong_type_share: float = 0.0
     """Share of those inputs on which it returned a type its return annotation rules out."""
+    accepted: int = 0
+    """The first this many of the inputs are ones the docstring presents as taken (strings it
+    quotes in prose that speaks of no error): a raise there is a crash, even of an exception
+    the docstring documents for other inputs."""
     crashes_excused: bool = False
     """The inputs were not checked against type hints (the function has none), so a crash on
     one may be the input's fault: only errors of broken code count against the candidate."""
@@ -134,7 +138,8 @@ class Candidate:
         wanted = documented_keys(self.description) - BROKEN_CODE
         if not self.behaviour or not wanted:
             return 0.0
-        return sum(key in wanted for key in self.behaviour) / len(self.behaviour)
+        refused = self.behaviour[self.accepted :]
+        return sum(key in wanted for key in refused) / len(self.behaviour)
 
     @property
     def hangs_near(self) -> bool:
