@@ -392,8 +392,8 @@ MUTANTS = (
         "common-texts-drawn",
         "drawn strings often meet, so a key looked up in a drawn dict is sometimes there",
         PACKAGE / "inputs.py",
-        "    st.sampled_from(_COMMON_TEXTS), st.text(",
-        "    st.nothing(), st.text(",
+        "    return st.one_of(common, st.text(",
+        "    return st.one_of(st.nothing(), st.text(",
         ("tests/pipeline/test_inputs.py",),
     ),
     Mutant(
@@ -1839,6 +1839,14 @@ MUTANTS = (
         "        if not RAISING_WORDS.search(line) and text not in found:\n",
         "        if text not in found:\n",
         ("tests/pipeline/test_inputs.py", "-k", "quote"),
+    ),
+    Mutant(
+        "quoted-texts-drawn",
+        "strings the docstring quotes are drawn often wherever a string is",
+        PACKAGE / "inputs.py",
+        "    common = st.sampled_from(_COMMON_TEXTS + _QUOTED_TEXTS.get())\n",
+        "    common = st.sampled_from(_COMMON_TEXTS)\n",
+        ("tests/pipeline/test_inputs.py", "-k", "quote or wherever"),
     ),
 )
 

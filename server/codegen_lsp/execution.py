@@ -133,8 +133,12 @@ def probe_calls(
         return [], []
     drawn = quoted.quoted_calls(ctx) if ranking.quoted_inputs else []
     if ranking.drawn_inputs:
+        texts = quoted.quoted_strings(ctx.docstring or "") if ranking.quoted_inputs else []
         hinted = inputs.signature_calls(
-            ctx, seed_value=settings.sampling.seed, classes=builds.class_builds(ctx)
+            ctx,
+            seed_value=settings.sampling.seed,
+            classes=builds.class_builds(ctx),
+            texts=tuple(texts[: quoted.MAX_QUOTED_CALLS]),
         )
         drawn += [call for call in hinted if call not in drawn]
     proposed: list[str] = []

@@ -23,6 +23,7 @@ import logging
 import re
 import textwrap
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -55,21 +56,37 @@ _COMMON_TEXTS = ("a", "b", "ab")
 dict, a SKU searched among drawn items (``cart.remove_sku('a')`` where an item's sku is
 ``'a'``). Drawn independently from the whole alphabet, they almost never are, and every
 candidate takes its "not found" path on every input."""
-_TEXT = st.one_of(
-    st.sampled_from(_COMMON_TEXTS), st.text(alphabet="abcxyzABC 019,.!-_()", max_size=10)
-)
+_QUOTED_TEXTS: ContextVar[tuple[str, ...]] = ContextVar("quoted_texts", default=())
+"""The strings the docstring of the function being drawn for quotes (:func:`signature_calls`)."""
+
+
+def _text() -> st.SearchStrategy[str]:
+    """Return the strategy for a string: often a common one or one the docstring quotes.
+
+    Made when a function's strategies are (:func:`signature_calls` sets the quoted ones first):
+    a dict's keys and a ``kind: str`` are then often ``"debit"`` where the docstring says "the
+    "debit" entries", and a body that looks them up takes its found path.
+    """
+    common = st.sampled_from(_COMMON_TEXTS + _QUOTED_TEXTS.get())
+    return st.one_of(common, st.text(alphabet="abcxyzABC 019,.!-_()", max_size=10))
+
+
 _SCALARS: dict[str, st.SearchStrategy[Any]] = {
     # Small ranges: a candidate that loops n times, or recurses, must finish on every input,
     # and small values are where implementations differ (zero, one, negatives, empties).
     "int": st.integers(-5, 20),
     "float": st.floats(-20, 20, allow_nan=False, allow_infinity=False, allow_subnormal=False),
-    "str": _TEXT,
     "bool": st.booleans(),
     "bytes": st.binary(max_size=8),
     "None": st.none(),
     "NoneType": st.none(),
 }
-_ANY = st.one_of(st.integers(-5, 20), _TEXT, st.lists(st.integers(-5, 20), max_size=4))
+
+
+def _any() -> st.SearchStrategy[Any]:
+    return st.one_of(st.integers(-5, 20), _text(), st.lists(st.integers(-5, 20), max_size=4))
+
+
 _LISTS = {"list", "List", "Sequence", "Iterable", "Collection", "MutableSequence", "Iterator"}
 _SETS = {"set", "Set", "frozenset", "FrozenSet", "AbstractSet", "MutableSet"}
 _DICTS = {"dict", "Dict", "Mapping", "MutableMapping"}
@@ -192,18 +209,20 @@ def strategy_for(node: ast.expr, classes: ClassLookup = _no_classes) -> st.Searc
     if isinstance(node, ast.Subscript):
         return _generic(_name(node.value), node.slice, classes)
     name = _name(node)
+    if name == "str":
+        return _text()
     if name in _SCALARS:
         return _SCALARS[name]
     if name in _ANY_NAMES:
-        return _ANY
+        return _any()
     if name in _LISTS:
-        return st.lists(_ANY, max_size=5)
+        return st.lists(_any(), max_size=5)
     if name in _SETS:
         return st.sets(st.integers(-5, 20), max_size=5)
     if name in _DICTS:
-        return st.dictionaries(_TEXT, st.integers(-5, 20), max_size=4)
+        return st.dictionaries(_text(), st.integers(-5, 20), max_size=4)
     if name in _TUPLES:
-        return st.lists(_ANY, max_size=4).map(tuple)
+        return st.lists(_any(), max_size=4).map(tuple)
     try:
         return classes(name)
     except Unsupported:
@@ -320,8 +339,12 @@ def signature_calls(
     count: int = DRAWN_CALLS,
     seed_value: int = 0,
     classes: ClassLookup = _no_classes,
+    texts: tuple[str, ...] = (),
 ) -> list[str]:
     """Draw up to ``count`` distinct calls of ``ctx`` from its type hints (none if it can't).
+
+    ``texts`` (the strings its docstring quotes) are drawn often wherever a string is: a
+    ``kind: str``, a dict's keys.
 
     A module-level function is called by name; a method of a module-level class on an instance
     built through ``classes`` like any argument (``Cart(owner='a').total_cents()``), a static
@@ -332,6 +355,20 @@ def signature_calls(
     reached = callee(ctx)
     if reached is None:
         return []
+    token = _QUOTED_TEXTS.set(tuple(texts))
+    try:
+        return _signature_calls(ctx, count, seed_value, classes, reached)
+    finally:
+        _QUOTED_TEXTS.reset(token)
+
+
+def _signature_calls(
+    ctx: FunctionContext,
+    count: int,
+    seed_value: int,
+    classes: ClassLookup,
+    reached: tuple[str, str],
+) -> list[str]:
     kind, owner = reached
     try:
         parameters = required_parameters(ctx)

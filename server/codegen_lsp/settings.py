@@ -176,7 +176,8 @@ class RankingSettings:
     quoted_inputs: bool = True
     """Without examples, also run the candidates on the strings the docstring quotes, for a
     function whose one required parameter is a `str` (`Parse "2024-03-01;-12.50;coffee"`):
-    random text takes every parser down the same error path."""
+    random text takes every parser down the same error path. Elsewhere they are drawn often
+    wherever a string is (a `kind: str`, a dict's keys)."""
     proposed_inputs: bool = True
     """Without examples, also ask the model for a few calls of the function (one short greedy
     generation) and run the candidates on their arguments (never on the results it guessed)."""

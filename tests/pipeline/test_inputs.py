@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from codegen_lsp import builds, inputs, quoted
+from codegen_lsp import builds, execution, inputs, quoted
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.sandbox.runner import Sandbox
-from codegen_lsp.settings import SandboxSettings
+from codegen_lsp.settings import SandboxSettings, Settings
 from support.probing import behaviours
 from support.scripted_model import Reply, body, implement_scripted, implementing, proposing
 
@@ -748,8 +748,10 @@ def test_the_strings_a_docstring_quotes_are_inputs() -> None:
     assert "fields[2]" in result.candidates[0].body and "';'" in result.candidates[0].body
     on_colons = next(c for c in result.candidates if "':'" in c.body)
     assert on_colons.score_parts["crashes"] == 1, on_colons.score_parts
+    drawn = len(result.inputs) - 2
     assert result.notes[0].startswith(
-        "candidates were compared on 18 inputs (2 quoted in the docstring and 16 drawn"
+        f"candidates were compared on {drawn + 2} inputs (2 quoted in the docstring and "
+        f"{drawn} drawn from the type hints)"
     )
 
 
@@ -781,3 +783,34 @@ def test_quoted_strings_come_from_prose_only() -> None:
     assert quoted.quoted_calls(find_function(source, 3)) == []  # nothing required: no argument
     source = source.replace('line: str = "x"', "line: str")
     assert quoted.quoted_calls(find_function(source, 3)) == ["C.f('a;b')"]
+
+
+def test_strings_the_docstring_quotes_are_drawn_often_wherever_a_string_is() -> None:
+    # A JSON-like record read by the keys the docstring names: drawn with random keys, every
+    # body raised KeyError on every input, and all "agreed".
+    source = (
+        "def total_of(entries: list[dict[str, int]], kind: str) -> int:\n"
+        '    """Sum the "amount" of the entries of that kind ("debit" or "credit")."""\n'
+    )
+    ctx = function(source)
+    assert quoted.quoted_calls(ctx) == []  # two parameters: no call of its own
+    calls = execution.probe_calls(ctx, Settings(), lambda: [])[0]
+    kinds = [ast.literal_eval(constructed_call(c).args[1]) for c in calls]
+    keys = {
+        key
+        for c in calls
+        for entry in ast.literal_eval(constructed_call(c).args[0])
+        for key in entry
+    }
+    quoted_words = {"amount", "debit", "credit"}
+    assert quoted_words & set(kinds) and quoted_words & keys, calls
+    off = Settings()
+    off.ranking.quoted_inputs = False
+    plain = execution.probe_calls(ctx, off, lambda: [])[0]
+    assert not any("'debit'" in c or "'amount'" in c for c in plain), plain
+
+
+def constructed_call(call: str) -> ast.Call:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call)
+    return node
