@@ -1848,6 +1848,30 @@ MUTANTS = (
         "    common = st.sampled_from(_COMMON_TEXTS)\n",
         ("tests/pipeline/test_inputs.py", "-k", "quote or wherever"),
     ),
+    Mutant(
+        "newer-syntax-module",
+        "a project module in Python 3.12's syntax still gives its definitions",
+        PACKAGE / "crossfile.py",
+        "        parsed, source = newer_syntax.parse_text(source)\n",
+        "        parsed = ast.parse(source)\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "newer"),
+    ),
+    Mutant(
+        "newest-grammar",
+        "the function's own file is read with parso's newest grammar (class Shelf[T]: stays whole)",
+        PACKAGE / "context.py",
+        "        self.module = newer_syntax.parse_module(source)\n",
+        "        self.module = newer_syntax.parso.parse(source, error_recovery=True)\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "newer"),
+    ),
+    Mutant(
+        "newer-syntax-kept",
+        "a statement in newer syntax stays in the runnable module for the project's interpreter",
+        PACKAGE / "context.py",
+        "            newer_syntax.parse(code)\n",
+        "            compile(code, '<module>', 'exec')\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "newer"),
+    ),
 )
 
 

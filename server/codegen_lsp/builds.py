@@ -43,7 +43,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from codegen_lsp import inputs, summaries
+from codegen_lsp import inputs, newer_syntax, summaries
 from codegen_lsp.context import FunctionContext, is_placeholder
 
 MAX_DEPTH = 3
@@ -351,7 +351,7 @@ def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
     found: dict[str, ast.expr] = {}
     for text in texts:
         try:
-            tree = ast.parse(text)
+            tree = newer_syntax.parse(text)
         except SyntaxError:
             continue
         for node in tree.body:
@@ -457,7 +457,7 @@ def _parsed_classes(
     summaries: set[str] = set()
     for text in [module, *definitions]:
         try:
-            tree = ast.parse(text)
+            tree = newer_syntax.parse(text)
         except SyntaxError:
             continue
         for node in tree.body:

@@ -15,11 +15,10 @@ import inspect
 import re
 from dataclasses import dataclass, field
 
-import parso
 from parso.python import tree as ptree
 from parso.tree import BaseNode, NodeOrLeaf
 
-from codegen_lsp import summaries
+from codegen_lsp import newer_syntax, summaries
 
 DEFAULT_HELPER_BUDGET_CHARS = 2000
 """Roughly 500 tokens of helper signatures and docstrings."""
@@ -486,7 +485,7 @@ class _File:
     """
 
     def __init__(self, source: str) -> None:
-        self.module = parso.parse(source, error_recovery=True)
+        self.module = newer_syntax.parse_module(source)
         self.lines = source.splitlines(keepends=True)
         self._imports: list[str] | None = None
         self._helpers: list[_Helper] | None = None
@@ -585,7 +584,7 @@ def _parsed_class(statement: NodeOrLeaf) -> ast.ClassDef | None:
         return None
     code = statement.get_code(include_prefix=False)
     try:
-        tree = ast.parse(code)
+        tree = newer_syntax.parse(code)
     except (SyntaxError, ValueError):
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.ClassDef):
@@ -651,7 +650,12 @@ def _kept_code(node: NodeOrLeaf) -> str | None:
     try:
         compile(code, "<module>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
-        return None
+        try:
+            # Written for a newer Python than the server's (`class Shelf[T]:`): the project's
+            # interpreter runs it.
+            newer_syntax.parse(code)
+        except (SyntaxError, ValueError):
+            return None
     return code.rstrip("\n")
 
 

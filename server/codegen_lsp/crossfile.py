@@ -51,12 +51,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeGuard
 
 import jedi
-import parso
 from jedi.api.environment import get_cached_default_environment
 from parso.python import tree as ptree
 from parso.tree import BaseNode, NodeOrLeaf
 
-from codegen_lsp import libraries, summaries
+from codegen_lsp import libraries, newer_syntax, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 
 log = logging.getLogger("codegen_lsp.crossfile")
@@ -275,7 +274,7 @@ def _lookups(
     as module-level code after the source, so that jedi resolves them through the file's own
     imports at known positions.
     """
-    module = parso.parse(source, error_recovery=True)
+    module = newer_syntax.parse_module(source)
     func = _find_funcdef(module, ctx)
     code = source if source.endswith("\n") or not source else source + "\n"
     found: list[_Lookup] = []
@@ -297,7 +296,7 @@ def _lookups(
         # A blank line first: the source may end inside an indented block.
         code += "\n"
         offset = code.count("\n")
-        for lookup in _names_in(parso.parse(snippet, error_recovery=True), relevance):
+        for lookup in _names_in(newer_syntax.parse_module(snippet), relevance):
             found.append(
                 _Lookup(lookup.name, lookup.line + offset, lookup.column, lookup.relevance)
             )
@@ -1037,7 +1036,9 @@ def _parsed(path: str) -> tuple[ast.Module | None, str]:
     try:
         with open(path, encoding="utf-8", errors="replace") as file:
             source = file.read()
-        tree: ast.Module | None = ast.parse(source)
+        # A module written for a newer Python (`type Unit = ...`) is read as rewritten.
+        parsed, source = newer_syntax.parse_text(source)
+        tree: ast.Module | None = parsed
     except (OSError, SyntaxError, ValueError):
         log.debug("cannot read %s", path, exc_info=True)
         source, tree = "", None
@@ -1132,9 +1133,9 @@ def _own_class(
         # The runnable module context.py builds: the file without the statements that do
         # not compile, this method's body a placeholder; for a file being edited.
         stubbed = ctx.module_source.replace(BODY_MARKER, f"{ctx.body_indent}...", 1)
-    for text in (source, stubbed):
+    for original in (source, stubbed):
         try:
-            tree = ast.parse(text)
+            tree, text = newer_syntax.parse_text(original)
         except (SyntaxError, ValueError):
             continue
         node = _class_at(tree, chain)

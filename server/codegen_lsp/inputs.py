@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from codegen_lsp import newer_syntax
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
 from codegen_lsp.ranking.candidate import TIMED_OUT, UNCOMPARABLE
@@ -277,7 +278,7 @@ def _is_hashable(value: object) -> bool:
 
 def _signature(ctx: FunctionContext) -> ast.FunctionDef | ast.AsyncFunctionDef:
     header = textwrap.dedent(ctx.header)
-    tree = ast.parse(f"{header}\n    ...\n")
+    tree = newer_syntax.parse(f"{header}\n    ...\n")
     node = tree.body[0]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise Unsupported("not a function")

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from codegen_lsp import summaries
+from codegen_lsp import newer_syntax, summaries
 from codegen_lsp.context import FunctionContext
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def typed_dict_note(ctx: FunctionContext) -> str:
     classes: dict[str, tuple[ast.ClassDef, str]] = {}
     for text in [*ctx.definitions, *ctx.helpers]:
         try:
-            tree = ast.parse(text)
+            tree = newer_syntax.parse(text)
         except SyntaxError:
             continue
         for node in tree.body:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from codegen_lsp import crossfile, summaries
+from codegen_lsp import crossfile, newer_syntax, summaries
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.crossfile import (
     RELEVANCE_BASE,
@@ -348,6 +348,106 @@ def test_a_typed_dict_says_it_is_read_by_key(write: Write) -> None:
     assert entry_note in build_prompt(alone, "chat", PromptEngine()).text
     unrelated = dataclasses.replace(shown, header="def signed(day: str) -> int:")
     assert "plain dict" not in build_prompt(unrelated, "chat", PromptEngine()).text
+
+
+def test_a_module_in_pythons_newer_syntax_is_still_read(write: Write) -> None:
+    # Python 3.12's `type` statement and type parameters do not parse on the server's own
+    # Python: before, every definition of such a module was silently left out (a user's
+    # `Item` shown nowhere, the model wrote `item.quantity`).
+    root = write(
+        {
+            "inv/__init__.py": "",
+            "inv/models.py": """
+                from dataclasses import dataclass
+                from typing import Literal
+
+                type Unit = Literal["kg", "piece"]
+
+
+                @dataclass
+                class Item:
+                    sku: str
+                    qty: int
+                    unit: Unit
+
+
+                class Shelf[T: (int, str)]:
+                    def __init__(self, things: list[T]) -> None:
+                        self.things = things
+
+                    def first[D](self, default: D) -> T | D:
+                        return self.things[0] if self.things else default
+                """,
+            "inv/ops.py": """
+                from inv.models import Item, Shelf, Unit
+
+
+                def total_of(items: list[Item], shelf: Shelf[int], unit: Unit) -> int:
+                    '''Return the total quantity of the items measured in that unit.'''
+                """,
+        }
+    )
+    result = lookup(root, "inv/ops.py", "def total_of")
+    found = by_name(result)
+    assert "    qty: int\n    unit: Unit" in found["Item"].text
+    assert 'Unit = Literal["kg", "piece"]  # unit == "kg"' in found["Unit"].text
+    # (Shelf itself is for jedi to find: under a 3.12 interpreter it does; the server's own
+    # here does not parse its header.)
+
+
+def test_a_file_in_pythons_newer_syntax_keeps_its_classes_whole() -> None:
+    # parso read with the server's own Python's grammar made `class Shelf[T]:` a run of
+    # errors: its methods were lifted to the module's level, in the runnable module and
+    # among the helpers.
+    source = textwrap.dedent(
+        '''\
+        from typing import Literal
+
+        type Unit = Literal["kg", "piece"]
+
+
+        class Shelf[T]:
+            """A shelf of things."""
+
+            def __init__(self, things: list[T]) -> None:
+                self.things = things
+
+
+        def count(shelf: Shelf[int], unit: Unit) -> int:
+            """Count the things on the shelf."""
+        '''
+    )
+    ctx = function_at(source, "def count")
+    assert "class Shelf[T]:\n" in ctx.module_source
+    assert "\ndef __init__" not in ctx.module_source
+    assert [h.splitlines()[0] for h in ctx.helpers] == ["class Shelf:"], ctx.helpers
+    assert 'Unit = Literal["kg", "piece"]' in ctx.module_source
+
+
+def test_newer_syntax_is_rewritten_line_for_line() -> None:
+    source = textwrap.dedent(
+        """\
+        type Pair[K, V] = tuple[K, V]
+        class Box[T: dict[str, int]](Base, metaclass=M):
+            type Inner = list[int]
+            async def get[D](self, d: D) -> T | D: ...
+        def first[T](items: list[T]) -> T: ...
+        typed = type(x)
+        """
+    )
+    assert newer_syntax.downgrade(source).splitlines() == [
+        "Pair = tuple[K, V]",
+        "class Box(Base, metaclass=M):",
+        "    Inner = list[int]",
+        "    async def get(self, d: D) -> T | D: ...",
+        "def first(items: list[T]) -> T: ...",
+        "typed = type(x)",
+    ]
+    tree, text = newer_syntax.parse_text(source)
+    assert text.startswith("Pair = ") and isinstance(tree.body[1], ast.ClassDef)
+    assert newer_syntax.parse_text("x = 1\n")[1] == "x = 1\n"  # as written when it parses
+    with pytest.raises(SyntaxError):
+        newer_syntax.parse("def broken(:\n")
 
 
 def test_a_field_typed_by_a_class_not_shown_gets_no_reading() -> None:
