@@ -1872,6 +1872,14 @@ MUTANTS = (
         "            compile(code, '<module>', 'exec')\n",
         ("tests/crossfile/test_crossfile.py", "-k", "newer"),
     ),
+    Mutant(
+        "unbuildable-calls-dropped",
+        "a call whose arguments cannot be built (a validator refuses them) is not compared on",
+        PACKAGE / "execution.py",
+        "    return [call for call in calls if call not in failed]\n",
+        "    return calls\n",
+        ("tests/pipeline/test_builds.py", "-k", "cannot_be_built"),
+    ),
 )
 
 

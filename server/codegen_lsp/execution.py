@@ -116,6 +116,45 @@ def run_current_body(
     return run_examples(ctx, [ctx.body_source], examples, sandbox, package, cancel, progress)[0]
 
 
+def buildable_calls(
+    ctx: FunctionContext,
+    calls: list[str],
+    sandbox: Sandbox,
+    package: str = "",
+    cancel: threading.Event | None = None,
+) -> list[str]:
+    """Return the calls whose arguments can be built: those a body that does nothing survives.
+
+    A drawn ``Line(sku='a', qty=-3)`` where pydantic says ``qty: int = Field(gt=0)`` raises a
+    ``ValidationError`` before any candidate runs: every candidate "raised" on it alike, and the
+    editor's title said the top one raises on inputs it never saw. Such calls are left out.
+    Only calls that build something (a constructor, a standard value) are checked, in one run
+    of a body that returns ``None`` at once; plain literals always build.
+    """
+    building = [call for call in calls if _builds_something(call)]
+    if not building:
+        return calls
+    null = f"{ctx.body_indent}return None\n"
+    run = run_probes(ctx, [null], building, sandbox, package, cancel)[0]
+    if run.error is not None:
+        return calls  # the module itself does not run: the candidates will say so
+    failed = {
+        call
+        for call, result in zip(building, run.results, strict=False)
+        if result.exception is not None or result.status == "timeout"
+    }
+    return [call for call in calls if call not in failed]
+
+
+def _builds_something(call: str) -> bool:
+    """Tell a call whose arguments (or object) call something: a constructor, ``date(...)``."""
+    try:
+        tree = ast.parse(call, mode="eval")
+    except SyntaxError:
+        return False
+    return sum(isinstance(node, ast.Call) for node in ast.walk(tree)) > 1
+
+
 def probe_calls(
     ctx: FunctionContext, settings: Settings, proposals: Callable[[], list[str]]
 ) -> tuple[list[str], list[str]]:

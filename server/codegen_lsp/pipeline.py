@@ -353,11 +353,13 @@ class Pipeline:
         cancel: threading.Event | None = None,
         progress: ProgressFn | None = None,
         known_proposals: list[str] | None = None,
+        file: ProjectFile | None = None,
     ) -> tuple[list[str], list[str]]:
         """Return calls to compare candidates on when there are no examples: (drawn, proposed).
 
         See :func:`execution.probe_calls`; the model is asked for its calls (once per function
-        version) unless ``known_proposals`` gives the calls it proposed earlier.
+        version) unless ``known_proposals`` gives the calls it proposed earlier. Calls whose
+        arguments cannot be built are left out (:func:`execution.buildable_calls`).
         """
 
         def proposals() -> list[str]:
@@ -367,7 +369,13 @@ class Pipeline:
             lookup = self.settings.sampling.prompt_lookup
             return self._proposals.ask(ctx, engine, lookup, cancel, progress)
 
-        return execution.probe_calls(ctx, self.settings, proposals)
+        drawn, proposed = execution.probe_calls(ctx, self.settings, proposals)
+        if not drawn and not proposed:
+            return drawn, proposed
+        sandbox, _ = self.sandbox_for(file)
+        calls = drawn + proposed
+        kept = set(execution.buildable_calls(ctx, calls, sandbox, _package(file), cancel))
+        return [c for c in drawn if c in kept], [c for c in proposed if c in kept]
 
     def proposals_reply(self, ctx: FunctionContext) -> str | None:
         """Return the model's reply to the calls prompt for ``ctx``, if it was asked."""
@@ -602,7 +610,7 @@ class Pipeline:
         first_probes: list[CandidateRun] = []
 
         def agreed(first: Draw) -> bool:
-            drawn_calls, proposed_calls = self.probe_calls(ctx, cancel, progress)
+            drawn_calls, proposed_calls = self.probe_calls(ctx, cancel, progress, file=file)
             sandbox, _ = self.sandbox_for(file)
             agrees, first_probes[:] = execution.first_wave_agrees(
                 ctx,
@@ -635,7 +643,7 @@ class Pipeline:
         near: list[str] = []
         if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early):
             # Nothing says what is right: compare what the candidates do on the same inputs.
-            drawn, proposed = self.probe_calls(ctx, cancel, progress)
+            drawn, proposed = self.probe_calls(ctx, cancel, progress, file=file)
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
             # pass them part ways near them.

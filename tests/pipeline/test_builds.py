@@ -1163,3 +1163,49 @@ def test_a_class_returned_with_a_field_of_another_type_counts_as_a_wrong_return_
         "inputs, where Money types cents as int"
     )
     assert expected in floated_only.notes, floated_only.notes
+
+
+VALIDATED = '''from dataclasses import dataclass
+
+
+@dataclass
+class Line:
+    sku: str
+    qty: int
+
+    def __post_init__(self) -> None:
+        if self.qty <= 0:
+            raise ValueError("qty must be positive")
+
+
+def units(lines: list[Line], floor: int) -> int:
+    """Count the units of the lines."""
+'''
+
+
+def test_calls_whose_arguments_cannot_be_built_are_left_out() -> None:
+    # A user's pydantic `qty: int = Field(gt=0)`: a drawn Line(qty=-3) raises before any
+    # candidate runs, and the title said the top candidate raises on inputs it never saw.
+    ctx = function(VALIDATED)
+    drawn = inputs.signature_calls(ctx, classes=builds.class_builds(ctx))
+    invalid = [c for c in drawn if re.search(r"qty=(-\d+|0)\b", c)]
+    assert invalid and len(invalid) < len(drawn)
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        kept = execution.buildable_calls(ctx, [*drawn, "units([], 1)"], sandbox)
+    assert kept == [c for c in drawn if c not in invalid] + ["units([], 1)"]
+    # Through the pipeline: the inputs compared on are the buildable ones, and the top
+    # candidate raises on none of them.
+    scripts = [
+        (
+            implementing("units"),
+            [
+                body("return sum(line.qty for line in lines)", -0.2),
+                body("return len(lines)", -0.3),
+            ],
+        ),
+        (proposing("units"), [Reply("[Line('a', -1)], 2) == 0\nassert units([], 3) == 0\n```")]),
+    ]
+    result, _ = implement_scripted(VALIDATED, VALIDATED.count("\n") - 2, scripts, n=2)
+    assert result.inputs and not any(c in result.inputs for c in invalid)
+    assert "units([Line('a', -1)], 2)" not in result.inputs and "units([], 3)" in result.inputs
+    assert not result.candidates[0].score_parts.get("crashes"), result.candidates[0].score_parts
