@@ -1880,6 +1880,14 @@ MUTANTS = (
         "    return calls\n",
         ("tests/pipeline/test_builds.py", "-k", "cannot_be_built"),
     ),
+    Mutant(
+        "unbuildable-calls-refilled",
+        "when a validator refuses drawn calls, more are drawn to make up the number",
+        PACKAGE / "pipeline.py",
+        "            built += refill[: len(drawn) - len(built)]\n",
+        "            built += []\n",
+        ("tests/pipeline/test_builds.py", "-k", "cannot_be_built"),
+    ),
 )
 
 

@@ -156,7 +156,10 @@ def _builds_something(call: str) -> bool:
 
 
 def probe_calls(
-    ctx: FunctionContext, settings: Settings, proposals: Callable[[], list[str]]
+    ctx: FunctionContext,
+    settings: Settings,
+    proposals: Callable[[], list[str]],
+    count: int = inputs.DRAWN_CALLS,
 ) -> tuple[list[str], list[str]]:
     """Return calls to compare candidates on when there are no examples: (drawn, proposed).
 
@@ -175,6 +178,7 @@ def probe_calls(
         texts = quoted.quoted_strings(ctx.docstring or "") if ranking.quoted_inputs else []
         hinted = inputs.signature_calls(
             ctx,
+            count=count,
             seed_value=settings.sampling.seed,
             classes=builds.class_builds(ctx),
             texts=tuple(texts[: quoted.MAX_QUOTED_CALLS]),

@@ -106,6 +106,11 @@ def _repaired_first(
     return second
 
 
+DRAWN_REFILL = 3
+"""When a validator refuses some drawn calls, up to this many times as many are drawn again to
+make up the number."""
+
+
 def _package(file: ProjectFile | None) -> str:
     """Return the package ``file``'s code runs as (its relative imports), "" without a file."""
     return file.package if file is not None else ""
@@ -375,7 +380,16 @@ class Pipeline:
         sandbox, _ = self.sandbox_for(file)
         calls = drawn + proposed
         kept = set(execution.buildable_calls(ctx, calls, sandbox, _package(file), cancel))
-        return [c for c in drawn if c in kept], [c for c in proposed if c in kept]
+        built = [c for c in drawn if c in kept]
+        if len(built) < len(drawn):
+            # A validator refused some: draw more, so that as many are compared on.
+            more, _ = execution.probe_calls(
+                ctx, self.settings, list, count=DRAWN_REFILL * len(drawn)
+            )
+            fresh = [c for c in more if c not in drawn]
+            refill = execution.buildable_calls(ctx, fresh, sandbox, _package(file), cancel)
+            built += refill[: len(drawn) - len(built)]
+        return built, [c for c in proposed if c in kept]
 
     def proposals_reply(self, ctx: FunctionContext) -> str | None:
         """Return the model's reply to the calls prompt for ``ctx``, if it was asked."""

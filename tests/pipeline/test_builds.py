@@ -1208,4 +1208,6 @@ def test_calls_whose_arguments_cannot_be_built_are_left_out() -> None:
     result, _ = implement_scripted(VALIDATED, VALIDATED.count("\n") - 2, scripts, n=2)
     assert result.inputs and not any(c in result.inputs for c in invalid)
     assert "units([Line('a', -1)], 2)" not in result.inputs and "units([], 3)" in result.inputs
+    # As many drawn as before: more were drawn to make up for those refused.
+    assert len(result.inputs) - 1 == inputs.DRAWN_CALLS, result.inputs
     assert not result.candidates[0].score_parts.get("crashes"), result.candidates[0].score_parts
