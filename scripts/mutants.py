@@ -1888,6 +1888,22 @@ MUTANTS = (
         "            built += []\n",
         ("tests/pipeline/test_builds.py", "-k", "cannot_be_built"),
     ),
+    Mutant(
+        "generic-class-drawn",
+        "a generic class of the project (Stack[int]) is drawn as the class",
+        PACKAGE / "inputs.py",
+        "type_aliases`).\n    return classes(name)\n",
+        "type_aliases`).\n    raise Unsupported(name)\n",
+        ("tests/pipeline/test_builds.py", "-k", "generic_class"),
+    ),
+    Mutant(
+        "type-var-drawn",
+        "a TypeVar is drawn as its bound, its constraints, or anything",
+        PACKAGE / "builds.py",
+        "        return name, _type_var_values(value)\n",
+        "        return None\n",
+        ("tests/pipeline/test_builds.py", "-k", "generic_class"),
+    ),
 )
 
 

@@ -342,11 +342,13 @@ def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
     """Return the module-level type aliases of ``texts`` (the module, then what the prompt showed).
 
     ``Kind = Literal["debit", "credit"]`` (a plain assignment whose value is a generic type or a
-    ``|`` of types), ``Kind: TypeAlias = ...``, and ``UserId = NewType("UserId", int)`` (drawn
-    as an ``int``: a NewType is its base at run time). A field typed ``kind: Kind`` is drawn
-    from the alias's value; without this the class holding it could not be built at all, and
-    the function got no drawn inputs. The first definition of a name wins, the module's own
-    before another file's.
+    ``|`` of types), ``Kind: TypeAlias = ...``, ``UserId = NewType("UserId", int)`` (drawn
+    as an ``int``: a NewType is its base at run time), and ``T = TypeVar("T", bound=Item)``
+    (drawn as its bound, its constraints, or anything), so that a generic class of the project
+    (``Stack(Generic[T])`` with ``items: list[T]``) is built too. A field typed ``kind: Kind``
+    is drawn from the alias's value; without this the class holding it could not be built at
+    all, and the function got no drawn inputs. The first definition of a name wins, the
+    module's own before another file's.
     """
     found: dict[str, ast.expr] = {}
     for text in texts:
@@ -359,6 +361,20 @@ def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
             if named is not None:
                 found.setdefault(*named)
     return found
+
+
+def _type_var_values(call: ast.Call) -> ast.expr:
+    """Return what a ``TypeVar`` allows: its bound, its constraints as a union, else anything."""
+    bound = next((k.value for k in call.keywords if k.arg == "bound"), None)
+    if bound is not None:
+        return bound
+    constraints = call.args[1:]
+    if constraints:
+        union = constraints[0]
+        for constraint in constraints[1:]:
+            union = ast.BinOp(left=union, op=ast.BitOr(), right=constraint)
+        return union
+    return ast.Name(id="object", ctx=ast.Load())
 
 
 def _alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
@@ -376,6 +392,8 @@ def _alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
     name, value = node.targets[0].id, node.value
     if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("NewType"):
         return (name, value.args[1]) if len(value.args) == 2 else None
+    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("TypeVar"):
+        return name, _type_var_values(value)
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
         return name, value
     if isinstance(value, ast.Subscript):

@@ -261,7 +261,9 @@ def _generic(name: str, arguments: ast.expr, classes: ClassLookup) -> st.SearchS
         if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
             return st.lists(strategy_for(items[0], classes), max_size=5).map(tuple)
         return st.tuples(*[strategy_for(item, classes) for item in items])
-    raise Unsupported(name)
+    # A generic class of the project (`Stack[int]`): drawn as the class, its type arguments
+    # unread (its TypeVars are drawn as what they allow: `codegen_lsp.builds.type_aliases`).
+    return classes(name)
 
 
 def _hashable(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

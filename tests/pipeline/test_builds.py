@@ -1211,3 +1211,40 @@ def test_calls_whose_arguments_cannot_be_built_are_left_out() -> None:
     # As many drawn as before: more were drawn to make up for those refused.
     assert len(result.inputs) - 1 == inputs.DRAWN_CALLS, result.inputs
     assert not result.candidates[0].score_parts.get("crashes"), result.candidates[0].score_parts
+
+
+GENERIC = '''from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+N = TypeVar("N", bound=int)
+S = TypeVar("S", int, str)
+
+
+@dataclass
+class Stack(Generic[T]):
+    items: list[T]
+
+
+@dataclass
+class Tally(Generic[N, S]):
+    count: N
+    label: S
+
+
+def top(stack: Stack[int], tally: Tally[int, str]) -> int | None:
+    """Return the top of the stack, or None when it is empty."""
+'''
+
+
+def test_a_generic_class_is_built_and_its_type_variables_drawn_as_they_allow() -> None:
+    # `Stack[int]` made the parameter undrawable: no drawn inputs for a function over a
+    # generic container of the project.
+    ctx = function(GENERIC)
+    calls = inputs.signature_calls(ctx, count=12, classes=builds.class_builds(ctx))
+    assert calls and all(c.startswith("top(Stack(items=") for c in calls), calls
+    tallies = [c for call in calls for c in constructed(call) if ast.unparse(c.func) == "Tally"]
+    drawn = [(k.arg, ast.literal_eval(k.value)) for c in tallies for k in c.keywords]
+    assert all(isinstance(v, int) for arg, v in drawn if arg == "count")  # bound=int
+    assert all(isinstance(v, int | str) for arg, v in drawn if arg == "label")  # int or str
+    assert returned_types(ctx, "    return stack.items[-1] if stack.items else None\n", calls)
