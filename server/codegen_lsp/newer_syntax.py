@@ -16,6 +16,7 @@ the code; the sandbox runs the project's own text under its own interpreter.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Any
 
@@ -29,8 +30,18 @@ _GENERIC_HEAD = re.compile(
 )
 
 
-def _newest_grammar() -> Grammar[Any]:
-    """Return parso's grammar for the newest Python it knows (3.12's ``class C[T]:`` too)."""
+_GRAMMAR_VERSIONS = ("3.14", "3.13", "3.12")
+
+
+@functools.cache
+def newest_grammar() -> Grammar[Any]:
+    """Return parso's grammar for the newest Python it knows (3.12's ``class C[T]:`` too).
+
+    For reading project files: the server's own Python's grammar would make a
+    ``class Shelf[T]:`` a run of errors and lift its methods to the module's level. (parso
+    knows no ``type`` statement yet; its error recovery leaves ``Unit = ...``, a plain alias.)
+    Loaded on first use, not at import.
+    """
     for version in _GRAMMAR_VERSIONS:
         try:
             return parso.load_grammar(version=version)
@@ -39,16 +50,9 @@ def _newest_grammar() -> Grammar[Any]:
     return parso.load_grammar()
 
 
-_GRAMMAR_VERSIONS = ("3.14", "3.13", "3.12")
-NEWEST_GRAMMAR = _newest_grammar()
-"""parso's grammar for reading project files: the server's own Python's would make a
-``class Shelf[T]:`` a run of errors and lift its methods to the module's level. (parso knows
-no ``type`` statement yet; its error recovery leaves ``Unit = ...``, a plain alias.)"""
-
-
 def parse_module(source: str) -> Module:
     """Parse a project file with parso, as the newest Python it knows reads it."""
-    return NEWEST_GRAMMAR.parse(source, error_recovery=True)
+    return newest_grammar().parse(source, error_recovery=True)
 
 
 def parse(text: str) -> ast.Module:
