@@ -1899,10 +1899,20 @@ MUTANTS = (
     Mutant(
         "type-var-drawn",
         "a TypeVar is drawn as its bound, its constraints, or anything",
-        PACKAGE / "builds.py",
+        PACKAGE / "summaries.py",
         "        return name, _type_var_values(value)\n",
         "        return None\n",
         ("tests/pipeline/test_builds.py", "-k", "generic_class"),
+    ),
+    Mutant(
+        "probe-calls-made-once",
+        "the inputs compared on are made once per request, not per comparison",
+        PACKAGE / "pipeline.py",
+        "            if not made_calls:\n"
+        "                made_calls.append(self.probe_calls(ctx, cancel, progress, file=file))\n",
+        "            if True:\n"
+        "                made_calls[:] = [self.probe_calls(ctx, cancel, progress, file=file)]\n",
+        ("tests/pipeline/test_waves.py", "-k", "made_once"),
     ),
 )
 

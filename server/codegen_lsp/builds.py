@@ -330,13 +330,6 @@ def class_builds(ctx: FunctionContext) -> Callable[[str], st.SearchStrategy[Any]
     return ClassBuilds(classes, skip=ctx.name, summaries=summaries, aliases=aliases)
 
 
-_GENERIC_HEADS = frozenset(
-    {"Literal", "Union", "Optional", "Annotated", "list", "List", "dict", "Dict", "tuple"}
-    | {"Tuple", "set", "Set", "frozenset", "FrozenSet", "Sequence", "Mapping", "Iterable"}
-)
-"""What an alias's right-hand side starts with for a plain ``X = ...`` to count as one."""
-
-
 @functools.lru_cache(maxsize=16)
 def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
     """Return the module-level type aliases of ``texts`` (the module, then what the prompt showed).
@@ -351,57 +344,11 @@ def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
     module's own before another file's.
     """
     found: dict[str, ast.expr] = {}
-    for text in texts:
-        try:
-            tree = newer_syntax.parse(text)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            named = _alias(node)
-            if named is not None:
-                found.setdefault(*named)
+    for node, _ in newer_syntax.top_level(texts):
+        named = summaries.type_alias(node)
+        if named is not None:
+            found.setdefault(*named)
     return found
-
-
-def _type_var_values(call: ast.Call) -> ast.expr:
-    """Return what a ``TypeVar`` allows: its bound, its constraints as a union, else anything."""
-    bound = next((k.value for k in call.keywords if k.arg == "bound"), None)
-    if bound is not None:
-        return bound
-    constraints = call.args[1:]
-    if constraints:
-        union = constraints[0]
-        for constraint in constraints[1:]:
-            union = ast.BinOp(left=union, op=ast.BitOr(), right=constraint)
-        return union
-    return ast.Name(id="object", ctx=ast.Load())
-
-
-def _alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
-    """Return (name, type) for a statement that defines a type alias, else None."""
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        if node.value is not None and ast.unparse(node.annotation).endswith("TypeAlias"):
-            return node.target.id, node.value
-        return None
-    if not (
-        isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-    ):
-        return None
-    name, value = node.targets[0].id, node.value
-    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("NewType"):
-        return (name, value.args[1]) if len(value.args) == 2 else None
-    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("TypeVar"):
-        return name, _type_var_values(value)
-    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
-        return name, value
-    if isinstance(value, ast.Subscript):
-        head = value.value
-        spelled = head.attr if isinstance(head, ast.Attribute) else ast.unparse(head)
-        if spelled in _GENERIC_HEADS:
-            return name, value
-    return None
 
 
 def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
@@ -473,16 +420,11 @@ def _parsed_classes(
     """
     found: dict[str, ast.ClassDef] = {}
     summaries: set[str] = set()
-    for text in [module, *definitions]:
-        try:
-            tree = newer_syntax.parse(text)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef) and node.name in reachable:
-                if node.name not in found and text is not module:
-                    summaries.add(node.name)
-                found.setdefault(node.name, node)
+    for node, text in newer_syntax.top_level([module, *definitions]):
+        if isinstance(node, ast.ClassDef) and node.name in reachable:
+            if node.name not in found and text is not module:
+                summaries.add(node.name)
+            found.setdefault(node.name, node)
     return found, frozenset(summaries)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import parso
@@ -75,6 +76,21 @@ def parse_text(text: str) -> tuple[ast.Module, str]:
             return ast.parse(rewritten), rewritten
         except SyntaxError:
             raise error from None
+
+
+def top_level(texts: Iterable[str]) -> Iterator[tuple[ast.stmt, str]]:
+    """Yield each module-level statement of ``texts`` with the text that holds it.
+
+    A text that does not parse is skipped: a definition cut short, or a snippet in a syntax
+    that nothing here reads.
+    """
+    for text in texts:
+        try:
+            tree = parse(text)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            yield node, text
 
 
 def downgrade(text: str) -> str:

@@ -622,9 +622,17 @@ class Pipeline:
                 log.warning("the first wave's candidates could not be shown", exc_info=True)
 
         first_probes: list[CandidateRun] = []
+        made_calls: list[tuple[list[str], list[str]]] = []
+
+        def compared_calls() -> tuple[list[str], list[str]]:
+            # Made once per request: the first wave and the whole draw compare on the same
+            # inputs, and checking that drawn objects build costs a sandbox run.
+            if not made_calls:
+                made_calls.append(self.probe_calls(ctx, cancel, progress, file=file))
+            return made_calls[0]
 
         def agreed(first: Draw) -> bool:
-            drawn_calls, proposed_calls = self.probe_calls(ctx, cancel, progress, file=file)
+            drawn_calls, proposed_calls = compared_calls()
             sandbox, _ = self.sandbox_for(file)
             agrees, first_probes[:] = execution.first_wave_agrees(
                 ctx,
@@ -657,7 +665,7 @@ class Pipeline:
         near: list[str] = []
         if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early):
             # Nothing says what is right: compare what the candidates do on the same inputs.
-            drawn, proposed = self.probe_calls(ctx, cancel, progress, file=file)
+            drawn, proposed = compared_calls()
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
             # pass them part ways near them.

@@ -14,6 +14,7 @@ Three formats, chosen by ``sampling.prompt_format``:
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -143,6 +144,20 @@ SHOWN_DICT_NOTES = 2
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 
+@functools.lru_cache(maxsize=16)
+def _shown_classes(texts: tuple[str, ...]) -> dict[str, tuple[ast.ClassDef, str]]:
+    """Return each class the shown ``texts`` define, with the text that defines it.
+
+    Cached: the same definitions are shown in every prompt of a request (each wave, the probe
+    calls, a repair), and parsing them once is enough.
+    """
+    classes: dict[str, tuple[ast.ClassDef, str]] = {}
+    for node, text in newer_syntax.top_level(texts):
+        if isinstance(node, ast.ClassDef):
+            classes.setdefault(node.name, (node, text))
+    return classes
+
+
 def typed_dict_note(ctx: FunctionContext) -> str:
     """Say, for each TypedDict the signature names, that its values are dicts read by key.
 
@@ -155,15 +170,7 @@ def typed_dict_note(ctx: FunctionContext) -> str:
     also named ``entry.amount`` as what not to write did worse than none. "" when no shown
     TypedDict is named in the signature, or in a shown class that the signature names.
     """
-    classes: dict[str, tuple[ast.ClassDef, str]] = {}
-    for text in [*ctx.definitions, *ctx.helpers]:
-        try:
-            tree = newer_syntax.parse(text)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.ClassDef):
-                classes.setdefault(node.name, (node, text))
+    classes = _shown_classes((*ctx.definitions, *ctx.helpers))
     named = set(_WORD.findall(ctx.header))
     # One hop: `balance(account: Account)` where `Account` holds `entries: list[Entry]`.
     reached = named.union(*[_WORD.findall(classes[n][1]) for n in named if n in classes])

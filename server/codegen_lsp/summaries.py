@@ -142,6 +142,61 @@ def is_typed_dict(node: ast.ClassDef) -> bool:
     return "TypedDict" in _base_names(node)
 
 
+_GENERIC_HEADS = frozenset(
+    {"Literal", "Union", "Optional", "Annotated", "list", "List", "dict", "Dict", "tuple"}
+    | {"Tuple", "set", "Set", "frozenset", "FrozenSet", "Sequence", "Mapping", "Iterable"}
+)
+"""What an alias's right-hand side starts with for a plain ``X = ...`` to count as one."""
+
+
+def _type_var_values(call: ast.Call) -> ast.expr:
+    """Return what a ``TypeVar`` allows: its bound, its constraints as a union, else anything."""
+    bound = next((k.value for k in call.keywords if k.arg == "bound"), None)
+    if bound is not None:
+        return bound
+    constraints = call.args[1:]
+    if constraints:
+        union = constraints[0]
+        for constraint in constraints[1:]:
+            union = ast.BinOp(left=union, op=ast.BitOr(), right=constraint)
+        return union
+    return ast.Name(id="object", ctx=ast.Load())
+
+
+def type_alias(node: ast.stmt) -> tuple[str, ast.expr] | None:
+    """Return (name, type) for a statement that defines a type alias, else None.
+
+    ``Kind = Literal["debit", "credit"]`` (a plain assignment whose value is a generic type or a
+    ``|`` of types), ``Kind: TypeAlias = ...``, ``UserId = NewType("UserId", int)`` (its base:
+    a NewType is its base at run time) and ``T = TypeVar("T", bound=Item)`` (its bound, its
+    constraints as a union, or ``object``). What the inputs draw for the name and what the
+    prompt says of it (:func:`literal_reading`) both read the statement here.
+    """
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        if node.value is not None and ast.unparse(node.annotation).endswith("TypeAlias"):
+            return node.target.id, node.value
+        return None
+    if not (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ):
+        return None
+    name, value = node.targets[0].id, node.value
+    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("NewType"):
+        return (name, value.args[1]) if len(value.args) == 2 else None
+    if isinstance(value, ast.Call) and ast.unparse(value.func).endswith("TypeVar"):
+        return name, _type_var_values(value)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr):
+        return name, value
+    if isinstance(value, ast.Subscript):
+        head = value.value
+        spelled = head.attr if isinstance(head, ast.Attribute) else ast.unparse(head)
+        if spelled in _GENERIC_HEADS:
+            return name, value
+    return None
+
+
 def literal_reading(node: ast.stmt) -> str | None:
     """Return a comment that shows how a ``Literal`` alias's values compare, else None.
 
@@ -150,17 +205,12 @@ def literal_reading(node: ast.stmt) -> str | None:
     ``signed`` and ``total`` that name a kind (seeds 1-2), and the plain string in 4; with this
     comment, in 2 and 8 (``# a Kind is a plain str: "debit" or "credit"``: 4 and 5).
     """
-    target: ast.expr
-    value: ast.expr | None
-    if isinstance(node, ast.AnnAssign) and ast.unparse(node.annotation).endswith("TypeAlias"):
-        target, value = node.target, node.value
-    elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target, value = node.targets[0], node.value
-    else:
+    alias = type_alias(node)
+    if alias is None:
         return None
+    name, value = alias
     if not (
-        isinstance(target, ast.Name)
-        and isinstance(value, ast.Subscript)
+        isinstance(value, ast.Subscript)
         and ast.unparse(value.value) in ("Literal", "typing.Literal", "t.Literal")
     ):
         return None
@@ -168,7 +218,7 @@ def literal_reading(node: ast.stmt) -> str | None:
     if not isinstance(first, ast.Constant) or type(first.value) not in (str, int):
         return None
     shown = json.dumps(first.value)  # as the experiment showed it: "debit"
-    return f"# {snake_case(target.id)} == {shown}"
+    return f"# {snake_case(name)} == {shown}"
 
 
 SHOWN_KEYS = 3

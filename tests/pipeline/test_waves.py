@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from codegen_lsp import execution
 from codegen_lsp.context import find_function
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.execution import docstring_examples
@@ -295,3 +296,26 @@ def test_without_examples_a_first_wave_that_behaves_as_one_ends_the_draw(
     # Stopped or not, the title's evidence is there: every sample on every input.
     top = result.candidates[0].score_parts
     assert top["inputs"] == len(result.inputs) > 0 and top["samples"] == drawn
+
+
+def test_the_inputs_compared_on_are_made_once_per_request(
+    scripted: ScriptedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first wave parts ways, so the whole draw is compared too: on the same inputs, which
+    # are drawn, proposed and checked in the sandbox once, not once per comparison.
+    made: list[int] = []
+    real = execution.probe_calls
+
+    def counted(*args: object, **kwargs: object) -> tuple[list[str], list[str]]:
+        made.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(execution, "probe_calls", counted)
+    scripted.script(implementing("double"), [body(RIGHT.strip()), body(WRONG.strip())])
+    pipeline = _pipeline(scripted)
+    try:
+        result = pipeline.implement(NO_EXAMPLES, 0)
+    finally:
+        pipeline.close()
+    assert sum(c.duplicates for c in result.candidates) == 6 and result.inputs
+    assert len(made) == 1
