@@ -270,8 +270,8 @@ MUTANTS = (
         "probes-import-unnamed-classes",
         "a drawn input that builds a class the file never imports imports it first",
         PACKAGE / "execution.py",
-        "        calls, inputs.importable_classes(ctx), observe=inputs.observes(ctx)\n",
-        "        calls, observe=inputs.observes(ctx)\n",
+        "inputs.probe_examples(calls, inputs.probe_imports(ctx), observe=",
+        "inputs.probe_examples(calls, observe=",
         ("tests/pipeline/test_builds.py",),
     ),
     Mutant(
@@ -1913,6 +1913,46 @@ MUTANTS = (
         "            if True:\n"
         "                made_calls[:] = [self.probe_calls(ctx, cancel, progress, file=file)]\n",
         ("tests/pipeline/test_waves.py", "-k", "made_once"),
+    ),
+    Mutant(
+        "standard-values-imported",
+        "a probe imports a standard value type (date) its module does not bind",
+        PACKAGE / "inputs.py",
+        "_STANDARD_HOMES.items() if name not in bound)\n",
+        "_STANDARD_HOMES.items() if False)\n",
+        ("tests/pipeline/test_builds.py", "-k", "holding_a_date"),
+    ),
+    Mutant(
+        "broken-code-repaired",
+        "without examples, code broken in every sample gets one repair round",
+        PACKAGE / "pipeline.py",
+        "        if broken is not None:\n            return self._repair_broken(",
+        "        if False:\n            return self._repair_broken(",
+        ("tests/pipeline/test_waves.py", "-k", "broken_in_every_sample"),
+    ),
+    Mutant(
+        "broken-repair-kept-when-it-runs",
+        "a repair of broken code is kept only when its best body runs without such an error",
+        PACKAGE / "pipeline.py",
+        '        if best is None or best.score_parts.get("broken", 1.0) > 0:\n',
+        "        if best is None:\n",
+        ("tests/pipeline/test_waves.py", "-k", "broken_in_every_sample"),
+    ),
+    Mutant(
+        "broken-repair-needs-hints",
+        "without type hints broken-looking code gets no repair round",
+        PACKAGE / "pipeline.py",
+        "sampling.repair_samples > 0 and inputs.hinted(ctx)\n",
+        "sampling.repair_samples > 0\n",
+        ("tests/pipeline/test_waves.py", "-k", "without_type_hints"),
+    ),
+    Mutant(
+        "repair-without-examples-compared",
+        "a repair's lone body without examples is still run on the inputs",
+        PACKAGE / "pipeline.py",
+        "in_waves.stopped_early or feedback):\n",
+        "in_waves.stopped_early):\n",
+        ("tests/pipeline/test_waves.py", "-k", "broken_in_every_sample"),
     ),
 )
 

@@ -96,9 +96,7 @@ def run_probes(
     progress: ProgressFn | None = None,
 ) -> list[CandidateRun]:
     """Run every body on ``calls`` in ``sandbox``, to compare what they do."""
-    probes = inputs.probe_examples(
-        calls, inputs.importable_classes(ctx), observe=inputs.observes(ctx)
-    )
+    probes = inputs.probe_examples(calls, inputs.probe_imports(ctx), observe=inputs.observes(ctx))
     return run_examples(
         ctx, bodies, probes, sandbox, package, cancel, progress, stage="comparing on inputs"
     )
@@ -496,6 +494,25 @@ def crash_note(run: CandidateRun) -> str | None:
     return f"the top candidate raised on all {len(raised)} inputs{which}: {message}"
 
 
+def broken_code(top: CandidateRun, calls: list[str]) -> str | None:
+    """Say how the top candidate's code is broken, else None.
+
+    ``"`passed([])` raised UnboundLocalError: cannot access local variable 'sitting' ..."``:
+    all 8 samples of a user's ``passed(sittings)`` looped ``for sitting in sitting``. An error
+    of broken code (:data:`BROKEN_CODE`: a name or attribute that does not exist) on an input
+    the hints allow weighs heavily in the ranking (``BROKEN_PENALTY``), so a top that raises
+    one is the best of bodies that mostly do: no ranking can help, a repair round fed the
+    error can. ``calls``: the run's inputs, in order (a probe's own call may be rewritten to
+    observe its arguments).
+    """
+    if top.error is not None:
+        return None
+    for call, result in zip(calls, top.results, strict=False):
+        if result.exception and f"!{result.exception.split(':')[0]}" in BROKEN_CODE:
+            return f"`{call}` raised {result.exception}"
+    return None
+
+
 def wrong_type_note(ctx: FunctionContext, run: CandidateRun) -> str | None:
     """Say on how many inputs the top candidate returned a type its annotation rules out.
 
@@ -652,7 +669,7 @@ def argument_changes(
     checks = [(call, check) for call in calls if (check := inputs.argument_check(call, ctx.name))]
     if not checks or not bodies:
         return [None] * len(bodies)
-    probes = inputs.probe_examples([check for _, check in checks], inputs.importable_classes(ctx))
+    probes = inputs.probe_examples([check for _, check in checks], inputs.probe_imports(ctx))
     runs = run_examples(ctx, bodies, probes, sandbox, package, cancel)
     changed: list[str | None] = []
     for run in runs:

@@ -167,6 +167,18 @@ _STANDARD_VALUES: dict[str, Callable[[str], st.SearchStrategy[Written]]] = {
     "PurePosixPath": _paths,
 }
 """Standard-library value types drawn as constructor calls (bounded, as the scalars are)."""
+_STANDARD_HOMES = {
+    "date": "datetime",
+    "datetime": "datetime",
+    "time": "datetime",
+    "timedelta": "datetime",
+    "Decimal": "decimal",
+    "Fraction": "fractions",
+    "Path": "pathlib",
+    "PurePath": "pathlib",
+    "PurePosixPath": "pathlib",
+}
+"""The module each of :data:`_STANDARD_VALUES` is imported from, by the name it is drawn as."""
 
 
 class Unsupported(ValueError):
@@ -858,12 +870,45 @@ def importable_classes(ctx: FunctionContext) -> dict[str, str]:
     return found
 
 
+def probe_imports(ctx: FunctionContext) -> dict[str, str]:
+    """Return what a probe may import before its call: name to module.
+
+    The classes of :func:`importable_classes`, and the standard value types the module does
+    not bind (``date`` from ``datetime``): a class shown from another file that holds
+    ``day: date`` is drawn as ``Sitting(day=date(2024, 3, 1), ...)``, which a file that never
+    imports ``date`` cannot evaluate (every such call was refused as unbuildable, and a user's
+    ``in_term(sittings: list[Sitting], ...)`` was compared on empty lists only).
+    """
+    found = importable_classes(ctx)
+    bound = _bound_names(ctx.module_source.replace(BODY_MARKER, ""))
+    found.update((name, home) for name, home in _STANDARD_HOMES.items() if name not in bound)
+    return found
+
+
+def _bound_names(module: str) -> frozenset[str]:
+    """Return the names a module binds at its top level (imports, assignments, definitions)."""
+    try:
+        tree = newer_syntax.parse(module)
+    except SyntaxError:
+        return frozenset()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return frozenset(names)
+
+
 def probe_examples(
     calls: list[str], imports: dict[str, str] | None = None, observe: bool = False
 ) -> list[Example]:
     """Return the sandbox's view of the calls: examples with no expected result (kind ``probe``).
 
-    ``imports`` (:func:`importable_classes`): a call that builds one of these classes imports
+    ``imports`` (:func:`probe_imports`): a call that builds one of these classes imports
     it first, in the example's setup. ``observe`` (:func:`observes`): each call is run so that
     it returns what it changed too (``Example.observed``); its type is still its result's.
     """

@@ -660,11 +660,13 @@ class Pipeline:
         in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, settled)
         draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
+        broken = None  # without examples: how every candidate's code is broken, if it is
         drawn: list[str] = []
         proposed: list[str] = []
         near: list[str] = []
-        if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early):
+        if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early or feedback):
             # Nothing says what is right: compare what the candidates do on the same inputs.
+            # A repair's lone body too: whether it still raises there decides if it is kept.
             drawn, proposed = compared_calls()
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
@@ -690,6 +692,11 @@ class Pipeline:
             result.inputs = calls
             result.notes[:0] = [execution.inputs_note(ctx, drawn, proposed)]
             crashed = execution.crash_note(top_probes) if top_probes is not None else None
+            # Only where the inputs follow type hints: without them a drawn int where every
+            # body splits a string is the input's fault, not the code's (HumanEval/67).
+            repairs = feedback is None and sampling.repair_samples > 0 and inputs.hinted(ctx)
+            if top_probes is not None and repairs:
+                broken = execution.broken_code(top_probes, calls)
             mistyped = (
                 execution.wrong_type_note(ctx, top_probes) if top_probes is not None else None
             )
@@ -744,6 +751,8 @@ class Pipeline:
             and not any(execution.passes_every_example(c.run) for c in result.candidates)
         ):
             return self._repair_round(ctx, result, examples, cancel, progress, file)
+        if broken is not None:
+            return self._repair_broken(ctx, result, broken, cancel, progress, file)
         if (
             feedback is None
             and hung is not None
@@ -809,6 +818,31 @@ class Pipeline:
             first, second, f"the likeliest body did not finish {hung} in time; repaired once"
         )
 
+    def _told(
+        self,
+        ctx: FunctionContext,
+        first: GenerationResult,
+        failure: str,
+        examples: list[Example],
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+        file: ProjectFile | None,
+    ) -> GenerationResult:
+        """Draw a repair round's samples: told the top's ``failure``, not shown its body."""
+        # The body still travels: a sample that repeats it is dropped unrun.
+        feedback = prompt_mod.Feedback(first.candidates[0].body, failure, show_body=False)
+        sampling = self.settings.sampling
+        return self._again(
+            ctx,
+            feedback,
+            sampling.repair_samples,
+            examples,
+            cancel,
+            progress,
+            file,
+            sampling.repair_temperature,
+        )
+
     def _repair_round(
         self,
         ctx: FunctionContext,
@@ -827,24 +861,38 @@ class Pipeline:
         the first round's answer stands and says that the repair found nothing.
         """
         failure = execution.repair_failure(first.candidates[0].run)
-        # The body still travels: a sample that repeats it is dropped unrun.
-        feedback = prompt_mod.Feedback(first.candidates[0].body, failure, show_body=False)
-        sampling = self.settings.sampling
-        second = self._again(
-            ctx,
-            feedback,
-            sampling.repair_samples,
-            examples,
-            cancel,
-            progress,
-            file,
-            sampling.repair_temperature,
-        )
+        second = self._told(ctx, first, failure, examples, cancel, progress, file)
         if not any(execution.passes_every_example(c.run) for c in second.candidates):
             first.notes.append(f"one repair round (on {failure}) found nothing that passes")
             return first
         return _repaired_first(
             first, second, f"no sample passed every example; repaired once on {failure}"
+        )
+
+    def _repair_broken(
+        self,
+        ctx: FunctionContext,
+        first: GenerationResult,
+        failure: str,
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+        file: ProjectFile | None,
+    ) -> GenerationResult:
+        """No examples, and the top sample's code is broken: sample again, told its error.
+
+        All 8 samples of a user's ``passed(sittings: list[Sitting])`` looped ``for sitting in
+        sitting`` (UnboundLocalError on every input); agreement cannot choose among bodies that
+        all fail alike. As in :meth:`_repair_round`, the model is told the error and not shown
+        the body. The repaired candidates come first only when the best of them runs on every
+        input without an error of broken code; else the first answer stands and says so.
+        """
+        second = self._told(ctx, first, failure, [], cancel, progress, file)
+        best = second.candidates[0] if second.candidates else None
+        if best is None or best.score_parts.get("broken", 1.0) > 0:
+            first.notes.append(f"one repair round (on {failure}) found no body that runs")
+            return first
+        return _repaired_first(
+            first, second, f"the top sample's code was broken; repaired once on {failure}"
         )
 
     def repair(

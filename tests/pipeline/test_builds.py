@@ -220,6 +220,14 @@ def test_a_typed_dict_return_is_a_dict_whose_keys_are_its_fields() -> None:
     assert builds.return_types(function(PARSED.replace("-> Entry:", "-> dict:"))) == {"dict"}
 
 
+def _write_project(root: Path, name: str, files: dict[str, str]) -> None:
+    """Write a project named ``name`` with ``files`` (relative path to text) under ``root``."""
+    (root / "pyproject.toml").write_text(f"[project]\nname = '{name}'\n", encoding="utf-8")
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+
+
 def _drawn_only() -> Settings:
     settings = Settings()
     settings.ranking.proposed_inputs = False
@@ -440,10 +448,7 @@ def test_a_class_the_file_never_imports_is_drawn_with_its_own_import(tmp_path: P
     # review.py imports Cart only; a cart's lines are Items. Before, no Item could be drawn, so
     # every cart was empty, a body that breaks on a full cart agreed with the right one, and
     # the title said "2/2 agree".
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'shop'\n", encoding="utf-8")
-    for name, text in CART_PROJECT.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    _write_project(tmp_path, "shop", CART_PROJECT)
     path = tmp_path / "shop" / "review.py"
     source = path.read_text(encoding="utf-8")
     right = (
@@ -1248,3 +1253,41 @@ def test_a_generic_class_is_built_and_its_type_variables_drawn_as_they_allow() -
     assert all(isinstance(v, int) for arg, v in drawn if arg == "count")  # bound=int
     assert all(isinstance(v, int | str) for arg, v in drawn if arg == "label")  # int or str
     assert returned_types(ctx, "    return stack.items[-1] if stack.items else None\n", calls)
+
+
+SITTINGS_PROJECT = {
+    "tally/__init__.py": "",
+    "tally/records.py": (
+        "from datetime import date\nfrom enum import Enum\nfrom typing import NamedTuple\n\n\n"
+        "class Term(Enum):\n    AUTUMN = 'autumn'\n    SPRING = 'spring'\n\n\n"
+        "class Sitting(NamedTuple):\n    student: str\n    day: date\n    mark: int\n"
+        "    term: Term = Term.AUTUMN\n"
+    ),
+    "tally/stats.py": (
+        "from tally.records import Sitting, Term\n\n\n"
+        "def in_term(sittings: list[Sitting], term: Term) -> list[Sitting]:\n"
+        '    """Return the sittings of the given term, in the order given."""\n'
+    ),
+}
+
+
+def test_a_shown_class_holding_a_date_is_drawn_where_the_module_never_imports_date(
+    tmp_path: Path,
+) -> None:
+    # stats.py imports Sitting, not `date`: a drawn `Sitting(day=date(2024, 3, 1), ...)` raised
+    # NameError while being built, every such call was refused, and a user's `in_term` was
+    # compared on empty lists only. The probe imports `date` first, as a doctest would.
+    _write_project(tmp_path, "tally", SITTINGS_PROJECT)
+    path = tmp_path / "tally" / "stats.py"
+    source = path.read_text(encoding="utf-8")
+    pipeline = Pipeline(_drawn_only())
+    try:
+        file = find_project(path)
+        ctx = pipeline.in_project(find_function(source, 3), source, file)
+        assert any("class Sitting" in text for text in ctx.definitions)
+        drawn, _ = pipeline.probe_calls(ctx, file=file)
+    finally:
+        pipeline.close()
+    full = [call for call in drawn if "Sitting(" in call]
+    assert full and all("day=date(" in call for call in full), drawn
+    assert len(drawn) == inputs.DRAWN_CALLS

@@ -19,7 +19,7 @@ from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.sandbox.types import CandidateRun
 from codegen_lsp.settings import SandboxSettings, Settings
-from support.scripted_model import ScriptedModel, body, implementing
+from support.scripted_model import Reply, ScriptedModel, body, implementing, proposing
 
 SOURCE = '''def double(x: int) -> int:
     """Double x.
@@ -319,3 +319,66 @@ def test_the_inputs_compared_on_are_made_once_per_request(
         pipeline.close()
     assert sum(c.duplicates for c in result.candidates) == 6 and result.inputs
     assert len(made) == 1
+
+
+SITTINGS = '''def passed(marks: list[int], pass_mark: int = 40) -> int:
+    """Return how many marks reach the pass mark."""
+'''
+LOOPS_OVER_ITSELF = "return sum(1 for mark in mark if mark >= pass_mark)"
+ALSO_LOOPS = "return len([mark for mark in mark if mark >= pass_mark])"
+COUNTS = "return sum(1 for mark in marks if mark >= pass_mark)"
+
+
+@pytest.mark.parametrize("repaired", [True, False], ids=["repaired", "still-broken"])
+def test_without_examples_code_broken_in_every_sample_gets_one_repair_round(
+    scripted: ScriptedModel, repaired: bool
+) -> None:
+    # A user's `passed(sittings)`: all 8 samples looped `for sitting in sitting` and raised
+    # UnboundLocalError on every input (in a comprehension: NameError); no ranking can choose
+    # among bodies that all fail alike, a repair can.
+    scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF, -0.2), body(ALSO_LOOPS)])
+    fix = COUNTS if repaired else "return len(marks) + mark"
+    scripted.script(r"raised NameError: name 'mark'", [body(fix)])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(SITTINGS, 0)
+    finally:
+        pipeline.close()
+    told = [p for p in scripted.prompts if "raised NameError: name 'mark'" in p]
+    assert told and all(LOOPS_OVER_ITSELF not in p for p in told)
+    bodies = [c.body.strip() for c in result.candidates]
+    if repaired:
+        assert bodies == [COUNTS, LOOPS_OVER_ITSELF, ALSO_LOOPS]
+        assert result.notes[0].startswith("the top sample's code was broken; repaired once on `")
+        assert result.candidates[0].score_parts["broken"] == 0
+    else:
+        assert bodies == [LOOPS_OVER_ITSELF, ALSO_LOOPS]
+        assert any("found no body that runs" in note for note in result.notes), result.notes
+
+
+def test_code_broken_in_only_some_samples_gets_no_repair_round(scripted: ScriptedModel) -> None:
+    scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF), body(COUNTS)])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(SITTINGS, 0)
+    finally:
+        pipeline.close()
+    assert result.candidates[0].body.strip() == COUNTS
+    assert not [p for p in scripted.prompts if "raised NameError" in p]
+
+
+def test_without_type_hints_broken_looking_code_gets_no_repair_round(
+    scripted: ScriptedModel,
+) -> None:
+    # Without hints the inputs are the model's guesses: an int where every body splits a
+    # string raises AttributeError in all of them, and that is the input's fault.
+    unhinted = 'def passed(marks, pass_mark=40):\n    """Return how many marks reach it."""\n'
+    scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF, -0.2), body(ALSO_LOOPS)])
+    scripted.script(proposing("passed"), [Reply("[50, 30]) == 1\nassert passed([]) == 0\n```")])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(unhinted, 0)
+    finally:
+        pipeline.close()
+    assert result.inputs and result.candidates[0].score_parts["broken"] > 0
+    assert not [p for p in scripted.prompts if "raised NameError" in p]

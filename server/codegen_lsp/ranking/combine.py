@@ -225,6 +225,7 @@ def rank(
             documented = round(candidate.documented_share * inputs_count)
             parts["crashes"] = float(round(candidate.crash_share * inputs_count) - documented)
             parts["documented_raises"] = float(documented)
+            parts["broken"] = float(round(candidate.broken_share * inputs_count))
         score = scores[index]
         parts["score"] = score
         near_share = near_shares[index]
