@@ -1954,6 +1954,22 @@ MUTANTS = (
         "in_waves.stopped_early):\n",
         ("tests/pipeline/test_waves.py", "-k", "broken_in_every_sample"),
     ),
+    Mutant(
+        "path-files-drawn",
+        "a Path parameter is drawn as a file or folder made in the sandbox, not only a name",
+        PACKAGE / "inputs.py",
+        "    return st.one_of(missing, *[files] * 4, folders)\n",
+        "    return missing\n",
+        ("tests/pipeline/test_inputs.py", "-k", "file_or_folder"),
+    ),
+    Mutant(
+        "path-files-blank-lines",
+        "a drawn file holds blank lines often, where readers part ways",
+        PACKAGE / "inputs.py",
+        '    line = st.one_of(drawn, st.sampled_from(_FILE_LINES), st.just(""))\n',
+        "    line = st.one_of(drawn)\n",
+        ("tests/pipeline/test_inputs.py", "-k", "file_or_folder"),
+    ),
 )
 
 

@@ -148,11 +148,48 @@ def _fractions(spelled: str) -> st.SearchStrategy[Written]:
     return parts.map(lambda part: Written(f"{spelled}({part[0]}, {part[1]})"))
 
 
+_FILE_LINES = ("", "# a comment", "a,1", "b,2.5", "key = value", "42")
+"""Lines a drawn file holds besides drawn strings: blank, a comment, fields, a number."""
+
+
+def _file_text() -> st.SearchStrategy[str]:
+    """Return the strategy for a small text file's content: a few lines, each ended."""
+    drawn = _text().map(lambda text: text.replace("\n", " "))
+    # A blank line on its own as often as any other kind: it is where readers part ways.
+    line = st.one_of(drawn, st.sampled_from(_FILE_LINES), st.just(""))
+    return st.lists(line, max_size=4).map(lambda lines: "".join(f"{line}\n" for line in lines))
+
+
 def _paths(spelled: str) -> st.SearchStrategy[Written]:
+    r"""Return the strategy for a path: one that does not exist, a file, or a folder of files.
+
+    Only paths that do not exist were drawn before, and every body that reads a file raised
+    the same FileNotFoundError on every input (a user's ``count_lines(path: Path)``): the
+    candidates agreed on nothing else. A ``Path`` is now also made on the spot, in the
+    sandbox's own empty working folder, by the call itself:
+    ``(lambda p: (p.write_text('a,1\n'), p)[1])(Path('ab.csv'))``, mostly a file. A
+    pure path cannot be written, and stays a name.
+    """
     segment = st.text(alphabet="abcxyz_-", min_size=1, max_size=6)
     suffix = st.sampled_from(["", ".txt", ".py", ".tar.gz", ".csv"])
     names = st.tuples(st.lists(segment, min_size=1, max_size=3), suffix)
-    return names.map(lambda name: Written(f"{spelled}({'/'.join(name[0]) + name[1]!r})"))
+    missing = names.map(lambda name: Written(f"{spelled}({'/'.join(name[0]) + name[1]!r})"))
+    if spelled.rpartition(".")[2] != "Path":
+        return missing
+    file_name = st.tuples(segment, st.sampled_from([".txt", ".csv", ".py", ""])).map("".join)
+    files = st.tuples(file_name, _file_text()).map(
+        lambda file: Written(
+            f"(lambda p: (p.write_text({file[1]!r}), p)[1])({spelled}({file[0]!r}))"
+        )
+    )
+    contents = st.lists(st.tuples(file_name, _file_text()), max_size=3, unique_by=lambda f: f[0])
+    folders = st.tuples(segment, contents).map(
+        lambda folder: Written(
+            "(lambda p: (p.mkdir(exist_ok=True), [(p / name).write_text(text) for name, text"
+            f" in {tuple(folder[1])!r}], p)[-1])({spelled}({folder[0]!r}))"
+        )
+    )
+    return st.one_of(missing, *[files] * 4, folders)
 
 
 _STANDARD_VALUES: dict[str, Callable[[str], st.SearchStrategy[Written]]] = {

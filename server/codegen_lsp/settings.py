@@ -138,7 +138,9 @@ class SamplingSettings:
     repair_samples: int = bounded(4, 0, 256)
     """When no sample passes every example, draw this many more with the best one's failing
     example told to the model (one repair round; unlike "Fix with failing example", the body that
-    failed is not shown, or the model writes it again) before answering; 0: no repair round."""
+    failed is not shown, or the model writes it again) before answering. Without examples, the
+    same round when the top candidate raises an error of broken code (`NameError`,
+    `AttributeError`...) on an input drawn from its type hints. 0: no repair round."""
     repair_temperature: float = bounded(1.2, 0.0, 5.0)
     """The sampling temperature of that repair round, above `sampling.temperature`: the model,
     told its failure, tends to write the same body again, and hotter draws leave it."""

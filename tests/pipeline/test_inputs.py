@@ -372,7 +372,9 @@ def test_standard_value_types_are_drawn_as_the_module_spells_them() -> None:
             "seconds",
         }
         assert ast.unparse(fee.func) == "Decimal" and isinstance(fee.args[0].value, str)
-        assert ast.unparse(where.func) == "Path"
+        # A path, or one made on the spot: `(lambda p: ...)(Path('a.csv'))`.
+        named = where if isinstance(where.func, ast.Name) else where.args[0]
+        assert ast.unparse(named.func) == "Path"
     body = "    return start + grace < at.date() and fee > 0 and where.suffix != '.py'\n"
     ctx = function(DATED)
     with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
@@ -814,3 +816,32 @@ def constructed_call(call: str) -> ast.Call:
     node = ast.parse(call, mode="eval").body
     assert isinstance(node, ast.Call)
     return node
+
+
+READER = '''from pathlib import Path
+
+
+def count_lines(path: Path) -> int:
+    """Return how many non-blank lines the file at path has."""
+'''
+
+
+def test_a_path_is_drawn_as_a_file_or_folder_made_in_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only paths that did not exist were drawn: every reader raised FileNotFoundError alike,
+    # and a body counting blank lines agreed with the right one on every input.
+    monkeypatch.chdir(tmp_path)
+    ctx = function(READER)
+    calls = inputs.signature_calls(ctx)
+    bodies = {
+        "right": "    return sum(1 for line in path.read_text().splitlines() if line.strip())\n",
+        "blank_too": "    return len(path.read_text().splitlines())\n",
+    }
+    found = behaviours(ctx, bodies, calls)
+    right, _ = found["right"]
+    assert sum(key.startswith("=") for key in right) >= len(calls) // 2, right
+    assert {"!FileNotFoundError", "!IsADirectoryError"} <= set(right)
+    assert right != found["blank_too"][0]
+    # Made in the sandbox's own working folder, never in the one the server runs in.
+    assert not list(tmp_path.iterdir())
