@@ -148,16 +148,40 @@ def _fractions(spelled: str) -> st.SearchStrategy[Written]:
     return parts.map(lambda part: Written(f"{spelled}({part[0]}, {part[1]})"))
 
 
-_FILE_LINES = ("", "# a comment", "a,1", "b,2.5", "key = value", "42")
-"""Lines a drawn file holds besides drawn strings: blank, a comment, fields, a number."""
+_ROW_SHAPES = ("{word},{number}", "{word} = {number}", "{word}\t{number}", "{word} {number}", "{n}")
+"""The shapes of a drawn file's rows; one shape per file, as a real file keeps to one."""
+_PATH_KINDS = ("file", "file", "file", "file", "folder", "missing")
+"""What a drawn ``Path`` is, in these proportions: mostly a file, made with its content."""
+_ROW_WORDS = ("ann", "bob", "a", "b", "x y")
+"""Words drawn into a file's rows, few, so that a reader that groups by them finds repeats."""
 
 
 def _file_text() -> st.SearchStrategy[str]:
-    """Return the strategy for a small text file's content: a few lines, each ended."""
-    drawn = _text().map(lambda text: text.replace("\n", " "))
-    # A blank line on its own as often as any other kind: it is where readers part ways.
-    line = st.one_of(drawn, st.sampled_from(_FILE_LINES), st.just(""))
-    return st.lists(line, max_size=4).map(lambda lines: "".join(f"{line}\n" for line in lines))
+    """Return the strategy for a small text file's content: a few lines, each ended.
+
+    Rows of one shape (``ann,3.5``; the file's lines, or a line the docstring quotes:
+    ``"2024-03-01;-12.50;coffee"``), with blank lines and ``#`` comments among them, now
+    and then a line of anything. Random lines alone made every parser raise alike on every
+    file; a reader that skips comments and one that does not then agreed.
+    """
+    words = st.sampled_from(_ROW_WORDS)
+    numbers = st.one_of(
+        st.integers(-5, 100).map(str), st.integers(0, 999).map(lambda n: f"{n / 10:.1f}")
+    )
+    quoted = [text.replace("\n", " ") for text in _QUOTED_TEXTS.get()]
+
+    def lines_shaped(shape: str) -> st.SearchStrategy[str]:
+        row = st.tuples(words, numbers).map(lambda p: shape.format(word=p[0], number=p[1], n=p[1]))
+        junk = _text().map(lambda text: text.replace("\n", " "))
+        rows = [*[row] * 6, *([st.sampled_from(quoted)] if quoted else []), junk]
+        # After a row, now and then a blank line or a comment: where readers part ways.
+        after = st.sampled_from(["", "", "\n", "# a comment\n"])
+        lines = st.lists(st.tuples(st.one_of(*rows), after), min_size=1, max_size=4)
+        return lines.map(lambda drawn: "".join(f"{line}\n{extra}" for line, extra in drawn))
+
+    return st.sampled_from((*_ROW_SHAPES, "")).flatmap(
+        lambda shape: lines_shaped(shape) if shape else st.just("")
+    )
 
 
 def _paths(spelled: str) -> st.SearchStrategy[Written]:
@@ -189,7 +213,9 @@ def _paths(spelled: str) -> st.SearchStrategy[Written]:
             f" in {tuple(folder[1])!r}], p)[-1])({spelled}({folder[0]!r}))"
         )
     )
-    return st.one_of(missing, *[files] * 4, folders)
+    # Chosen by kind first: `one_of` leans to its first branches in a seeded draw.
+    kinds = {"file": files, "folder": folders, "missing": missing}
+    return st.sampled_from(_PATH_KINDS).flatmap(kinds.__getitem__)
 
 
 _STANDARD_VALUES: dict[str, Callable[[str], st.SearchStrategy[Written]]] = {

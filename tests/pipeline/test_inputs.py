@@ -837,11 +837,22 @@ def test_a_path_is_drawn_as_a_file_or_folder_made_in_the_sandbox(
     bodies = {
         "right": "    return sum(1 for line in path.read_text().splitlines() if line.strip())\n",
         "blank_too": "    return len(path.read_text().splitlines())\n",
+        "no_comments": (
+            "    lines = path.read_text().splitlines()\n"
+            "    return sum(1 for line in lines if line.strip() and not line.startswith('#'))\n"
+        ),
+        "rows": (  # a reader of "name,score" rows: it takes some files, refuses others
+            "    rows = [line.split(',') for line in path.read_text().splitlines() if line]\n"
+            "    return sum(float(score) for _, score in rows)\n"
+        ),
     }
     found = behaviours(ctx, bodies, calls)
     right, _ = found["right"]
     assert sum(key.startswith("=") for key in right) >= len(calls) // 2, right
     assert {"!FileNotFoundError", "!IsADirectoryError"} <= set(right)
-    assert right != found["blank_too"][0]
+    assert right != found["blank_too"][0] and right != found["no_comments"][0]
+    # Files hold rows of one shape (`ann,3.5`), so a parser of them reads some and not others.
+    rows, _ = found["rows"]
+    assert any(key.startswith("=") for key in rows[1:]) and "!ValueError" in rows, rows
     # Made in the sandbox's own working folder, never in the one the server runs in.
     assert not list(tmp_path.iterdir())
