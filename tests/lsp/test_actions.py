@@ -316,6 +316,12 @@ async def test_without_examples_candidates_are_ranked_by_what_they_do_on_drawn_i
     assert summary["title"].startswith("Implement: no examples · 2/3 agree")
     assert len([p for p in scripted.prompts if re.search(implementing("clip"), p, re.DOTALL)]) >= 2
     assert len([p for p in scripted.prompts if re.search(proposing("clip"), p, re.DOTALL)]) == 1
+    # The log line says how they were compared, not "3 passing": nothing judged them.
+    assert re.search(
+        r"implement of clip@\d+ in \S+ v\d+: done in \d+\.\d s: 3 candidates, no examples "
+        r"\(candidates were compared on \d+ inputs",
+        session.log_text(),
+    )
 
 
 @pytest.mark.lsp_clients("neovim")

@@ -313,6 +313,10 @@ def _outcome(result: Any) -> str:
     """Say what a finished generation found, for its log line ("" for other jobs)."""
     if not isinstance(result, GenerationResult):
         return ""
+    if not any(example.kind != "probe" for example in result.examples):
+        # Nothing judged them: "8 passing" would read as proof. Say how they were compared.
+        notes = "; ".join(result.notes[:1] + [n for n in result.notes if "repair" in n])
+        return f": {len(result.candidates)} candidates, no examples ({notes})"
     passing = sum(1 for candidate in result.candidates if passes(candidate))
     return f": {len(result.candidates)} candidates, {passing} passing"
 
