@@ -1978,6 +1978,23 @@ MUTANTS = (
         "        rows = [junk]\n",
         ("tests/pipeline/test_inputs.py", "-k", "file_or_folder"),
     ),
+    Mutant(
+        "literal-for-object-refused",
+        "a proposed call passing a literal where the hint names a dataclass is not kept",
+        PACKAGE / "inputs.py",
+        "        if _literal_for_object(parameter.annotation, argument, objects):\n"
+        "            return False\n",
+        "",
+        ("tests/pipeline/test_inputs.py", "-k", "class_of_objects"),
+    ),
+    Mutant(
+        "literal-bases-allowed",
+        "a literal is still kept for an IntEnum or a TypedDict parameter",
+        PACKAGE / "summaries.py",
+        "    return not base_names(node) & LITERAL_BASES\n",
+        "    return True\n",
+        ("tests/pipeline/test_inputs.py", "-k", "class_of_objects"),
+    ),
 )
 
 

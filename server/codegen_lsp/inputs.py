@@ -19,6 +19,7 @@ needs nothing beyond the standard library and runs under any project interpreter
 from __future__ import annotations
 
 import ast
+import functools
 import logging
 import re
 import textwrap
@@ -32,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from codegen_lsp import newer_syntax
+from codegen_lsp import newer_syntax, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
 from codegen_lsp.ranking.candidate import TIMED_OUT, UNCOMPARABLE
@@ -1381,15 +1382,54 @@ def fits_signature(ctx: FunctionContext, call: str) -> bool:
     by_name = {p.arg: p for p in [*positional, *signature.kwonlyargs]}
     passed = list(zip(positional, node.args, strict=False))
     passed += [(by_name[k.arg], k.value) for k in node.keywords if k.arg in by_name]
+    objects = _object_classes((ctx.module_source.replace(BODY_MARKER, ""), *ctx.definitions))
     for parameter, argument in passed:
         if parameter.annotation is None:
             continue
+        if _literal_for_object(parameter.annotation, argument, objects):
+            return False
         allowed = allowed_types(parameter.annotation)
         if allowed is None:
             continue
         if _type_name(argument) not in allowed:
             return False
     return True
+
+
+@functools.lru_cache(maxsize=16)
+def _object_classes(texts: tuple[str, ...]) -> frozenset[str]:
+    """Return the classes in ``texts`` that :func:`summaries.takes_no_literal` tells."""
+    return frozenset(
+        node.name
+        for node, _ in newer_syntax.top_level(texts)
+        if isinstance(node, ast.ClassDef) and summaries.takes_no_literal(node)
+    )
+
+
+def _literal_for_object(annotation: ast.expr, argument: ast.expr, objects: frozenset[str]) -> bool:
+    """Tell a literal argument (``123456``) passed where the hint names only such classes.
+
+    ``Money``, ``Money | None`` and ``Optional[Money]`` take no ``123456``; ``None`` is taken
+    where the hint allows it. A hint that allows any other type (``Money | int``) takes it.
+    """
+    kind = _type_name(argument)
+    if kind is None:
+        return False  # a constructor's call, a name: what it builds is not known here
+    parts: list[ast.expr] = []
+    pending = [annotation]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.BitOr):
+            pending += [part.left, part.right]
+        elif isinstance(part, ast.Subscript) and ast.unparse(part.value).endswith("Optional"):
+            pending += [part.slice, ast.Constant(value=None)]
+        else:
+            parts.append(part)
+    takes_none = any(isinstance(p, ast.Constant) and p.value is None for p in parts)
+    classes = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+    if not classes or not all(isinstance(p, ast.Name) and p.id in objects for p in classes):
+        return False
+    return not (kind == "NoneType" and takes_none)
 
 
 _CONTAINERS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "dict"}

@@ -122,7 +122,8 @@ def class_lines(
     return lines + members
 
 
-def _base_names(node: ast.ClassDef) -> set[str]:
+def base_names(node: ast.ClassDef) -> set[str]:
+    """Return a class's bases as their last names (``enum.Enum`` as ``Enum``)."""
     names = set()
     for base in node.bases:
         if isinstance(base, ast.Name):
@@ -134,12 +135,31 @@ def _base_names(node: ast.ClassDef) -> set[str]:
 
 def is_enum(node: ast.ClassDef) -> bool:
     """Tell a class one of whose bases is an Enum (``Enum``, ``enum.IntEnum``...)."""
-    return bool(_base_names(node) & ENUM_BASES)
+    return bool(base_names(node) & ENUM_BASES)
+
+
+LITERAL_BASES = frozenset(
+    {"int", "str", "float", "bytes", "dict", "list", "tuple", "set", "frozenset", "TypedDict"}
+    | {"NamedTuple", "IntEnum", "StrEnum", "IntFlag", "Protocol", "UserDict", "UserList"}
+    | {"UserString", "Decimal", "Fraction", "Path", "PurePath"}
+)
+"""Bases whose subclasses a literal may stand for: ``class Cents(int)``, a TypedDict (a dict), a
+NamedTuple (a tuple), an ``IntEnum`` (compared with ints), a Protocol (anything that fits)."""
+
+
+def takes_no_literal(node: ast.ClassDef) -> bool:
+    """Tell a class no literal stands for: a dataclass, an attrs class, an Enum, a plain class.
+
+    A model proposed ``split_evenly(123456, 3)`` for ``split_evenly(total: Money, parts:
+    int)``: every candidate raised ``AttributeError: 'int' object has no attribute 'cents'``,
+    the input's fault, and the title blamed the code.
+    """
+    return not base_names(node) & LITERAL_BASES
 
 
 def is_typed_dict(node: ast.ClassDef) -> bool:
     """Tell a ``TypedDict`` (``class Entry(TypedDict)``): at run time its values are dicts."""
-    return "TypedDict" in _base_names(node)
+    return "TypedDict" in base_names(node)
 
 
 _GENERIC_HEADS = frozenset(

@@ -241,6 +241,54 @@ assert Receipt.cents(3) == 300
     assert found == []
 
 
+OBJECTS = '''from dataclasses import dataclass
+from enum import Enum, IntEnum
+from typing import Optional, TypedDict
+
+
+@dataclass
+class Money:
+    cents: int
+
+
+class Level(IntEnum):
+    LOW = 1
+
+
+class Colour(Enum):
+    RED = "red"
+
+
+class Entry(TypedDict):
+    cents: int
+
+
+def split(total: Money, parts: int, level: Level, colour: Colour, entry: Entry,
+          spare: Optional[Money] = None, other: Money | int = 0) -> list[Money]:
+    """Split the total."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("call", "kept"),
+    [
+        ("split(Money(100), 3, 1, Colour.RED, {'cents': 1})", True),
+        # A model's `split_evenly(123456, 3)` for a `total: Money`: every candidate raised
+        # AttributeError on the int, the input's fault, and a repair round was drawn for it.
+        ("split(123456, 3, 1, Colour.RED, {'cents': 1})", False),
+        ("split(None, 3, 1, Colour.RED, {'cents': 1})", False),
+        ("split(Money(1), 3, 1, 'red', {'cents': 1})", False),  # an Enum's value is no member
+        ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, None)", True),  # Optional takes None
+        ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, 5)", False),
+        ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, other=5)", True),  # `| int` takes it
+    ],
+)
+def test_a_literal_is_not_kept_where_the_hint_names_a_class_of_objects(
+    call: str, kept: bool
+) -> None:
+    assert inputs.fits_signature(function(OBJECTS), call) is kept
+
+
 def test_calls_that_the_signature_cannot_take_are_not_kept() -> None:
     ctx = function(
         "class Till:\n"
