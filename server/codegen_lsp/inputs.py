@@ -36,7 +36,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from codegen_lsp import newer_syntax, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
-from codegen_lsp.ranking.candidate import TIMED_OUT, UNCOMPARABLE
+from codegen_lsp.ranking.candidate import OPERAND_MISUSE, TIMED_OUT, UNCOMPARABLE
 from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
@@ -1281,6 +1281,14 @@ def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, st
     ]
 
 
+def error_key(exception: str) -> str:
+    """Return the behaviour key of a raised exception, as ``"TypeError: ..."`` describes it."""
+    name, _, message = exception.partition(":")
+    if name == "TypeError" and message.strip().startswith("unsupported operand type"):
+        return OPERAND_MISUSE
+    return "!" + name
+
+
 def behaviour(
     results: list[Any], allowed: frozenset[str] | None, fields: ReturnFields | None = None
 ) -> tuple[tuple[str, ...], float]:
@@ -1296,7 +1304,7 @@ def behaviour(
         if result.status == "timeout":
             keys.append(TIMED_OUT)
         elif result.exception is not None:
-            keys.append("!" + result.exception.split(":", 1)[0])
+            keys.append(error_key(result.exception))
         elif result.value_digest is None:
             keys.append(UNCOMPARABLE)  # ran but could not be compared: agrees with nothing
         else:

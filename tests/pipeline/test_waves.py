@@ -382,3 +382,38 @@ def test_without_type_hints_broken_looking_code_gets_no_repair_round(
         pipeline.close()
     assert result.inputs and result.candidates[0].score_parts["broken"] > 0
     assert not [p for p in scripted.prompts if "raised NameError" in p]
+
+
+SCALED = '''from dataclasses import dataclass
+
+
+@dataclass
+class Money:
+    cents: int
+
+
+def scaled(price: Money, times: int) -> Money:
+    """Return the price times the given number."""
+'''
+
+
+def test_arithmetic_a_hinted_class_does_not_have_is_broken_code_and_gets_a_repair(
+    scripted: ScriptedModel,
+) -> None:
+    # A user's `Money` has `+` and no `*`: every sample wrote `line.unit_price * line.quantity`
+    # and raised "unsupported operand type(s)" on every input its hints allow.
+    scripted.script(
+        implementing("scaled"), [body("return price * times"), body("return times * price")]
+    )
+    scripted.script(r"unsupported operand type", [body("return Money(price.cents * times)")])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(
+            SCALED, SCALED.splitlines().index("def scaled(price: Money, times: int) -> Money:")
+        )
+    finally:
+        pipeline.close()
+    assert result.candidates[0].body.strip() == "return Money(price.cents * times)", result.notes
+    assert result.notes[0].startswith("the top sample's code was broken; repaired once on `scaled(")
+    assert "TypeError: unsupported operand type(s) for *" in result.notes[0]
+    assert [c.score_parts["broken"] > 0 for c in result.candidates] == [False, True, True]

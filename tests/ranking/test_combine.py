@@ -7,8 +7,9 @@ import math
 from pathlib import Path
 
 import pytest
+from codegen_lsp import inputs
 from codegen_lsp.ranking import agreement, combine, verifier
-from codegen_lsp.ranking.candidate import Candidate, documented_raises
+from codegen_lsp.ranking.candidate import OPERAND_MISUSE, Candidate, documented_raises
 from codegen_lsp.settings import RankingSettings
 
 
@@ -604,6 +605,30 @@ def test_many_samples_agreeing_on_broken_code_lose_to_one_that_runs() -> None:
     assert order([*refusing, runs])[0].startswith("refuses")
     assert runs.broken_share == 0 and broken[0].broken_share == 1 == broken[0].crash_share
     assert refusing[0].broken_share == 0
+
+
+def test_arithmetic_the_hints_rule_out_is_broken_code_where_the_inputs_follow_them() -> None:
+    # `line.unit_price * line.quantity` where Money has no `*`, on inputs drawn from the hints:
+    # the code's fault. Without hints the model's calls may pass a str where a body adds ints.
+    assert inputs.error_key("TypeError: unsupported operand type(s) for *: 'Money' and 'int'") == (
+        OPERAND_MISUSE
+    )
+    assert inputs.error_key("TypeError: 'int' object is not subscriptable") == "!TypeError"
+    keys = (OPERAND_MISUSE, OPERAND_MISUSE, "=1", "=2")
+    hinted = dataclasses.replace(probed("times", -0.2, "abcd"), behaviour=keys)
+    unhinted = dataclasses.replace(hinted, crashes_excused=True)
+    assert hinted.broken_share == 0.5 and unhinted.broken_share == 0.0
+    assert combine.behaviour_penalty(hinted) < combine.behaviour_penalty(
+        dataclasses.replace(hinted, behaviour=("!ValueError", "!ValueError", "=1", "=2"))
+    )
+    # Two hinted bodies that both misuse an operand do not agree there (broken code agrees
+    # with nothing); without hints they do.
+    assert agreement.similarity(hinted, dataclasses.replace(hinted, code="other")) == 0.5
+    assert agreement.similarity(unhinted, dataclasses.replace(unhinted, code="other")) == 1.0
+    # A docstring that says it raises TypeError does not excuse the misuse where hints hold.
+    documented = dataclasses.replace(hinted, description="Multiply; raises TypeError if odd.")
+    assert documented.documented_share == 0.0
+    assert dataclasses.replace(documented, crashes_excused=True).documented_share == 0.5
 
 
 def test_without_examples_a_documented_raise_is_no_crash() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 
-from codegen_lsp.ranking.candidate import BROKEN_CODE, UNCOMPARED, Candidate
+from codegen_lsp.ranking.candidate import BROKEN_CODE, OPERAND_MISUSE, UNCOMPARED, Candidate
 
 
 def group_keys(candidates: list[Candidate]) -> list[str]:
@@ -38,7 +38,9 @@ def group_keys(candidates: list[Candidate]) -> list[str]:
 
 
 def _behaviour_key(candidate: Candidate) -> str:
-    broken = not candidate.crashes_excused and BROKEN_CODE.intersection(candidate.behaviour)
+    broken = not candidate.crashes_excused and candidate.broken_keys.intersection(
+        candidate.behaviour
+    )
     if not candidate.behaviour or broken:
         # Broken code agrees with nothing (see :func:`similarity`): a group of it would show
         # as "5/8 agree" in the editor.
@@ -70,7 +72,7 @@ def similarity(first: Candidate, second: Candidate) -> float:
     # the body splits a string): an AttributeError may be the input's fault, and agrees.
     vouched = not (first.crashes_excused and second.crashes_excused)
     alike = sum(
-        a == b and a not in UNCOMPARED and not (vouched and a in BROKEN_CODE)
+        a == b and a not in UNCOMPARED and not (vouched and a in BROKEN_CODE | {OPERAND_MISUSE})
         for a, b in zip(first.behaviour, second.behaviour, strict=True)
     )
     return alike / len(first.behaviour)

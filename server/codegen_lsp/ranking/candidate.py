@@ -18,6 +18,10 @@ BROKEN_CODE = frozenset(
 """Behaviour keys of errors that an input of the hinted types does not excuse: the code names
 something that does not exist. (A ``ModuleNotFoundError`` is an ``ImportError`` but keyed by
 its own name: a module missing from the environment, not a typo, so it is not here.)"""
+OPERAND_MISUSE = "!TypeError:operand"
+"""The behaviour key of ``TypeError: unsupported operand type(s)``: ``line.unit_price * 2``
+where ``Money`` has no ``*``. Broken code where the inputs follow the type hints (then the
+operands are what the hints say); without hints it may be the input's fault, a plain crash."""
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
 """Words by which a docstring says that some input is refused: raising near the examples is
 then behaviour the description asks for, not an edge case left unhandled."""
@@ -115,11 +119,17 @@ class Candidate:
     mapping (:func:`codegen_lsp.variants.passes_empty`), keyed as ``near``."""
 
     @property
+    def broken_keys(self) -> frozenset[str]:
+        """The behaviour keys that say its code is broken, given how its inputs were made."""
+        return BROKEN_CODE if self.crashes_excused else BROKEN_CODE | {OPERAND_MISUSE}
+
+    @property
     def broken_share(self) -> float:
         """Share of the drawn inputs on which it raised an error of broken code (a typo'd name)."""
         if not self.behaviour:
             return 0.0
-        return sum(key in BROKEN_CODE for key in self.behaviour) / len(self.behaviour)
+        broken = self.broken_keys
+        return sum(key in broken for key in self.behaviour) / len(self.behaviour)
 
     @property
     def crash_share(self) -> float:
@@ -138,8 +148,8 @@ class Candidate:
         wanted = documented_keys(self.description) - BROKEN_CODE
         if not self.behaviour or not wanted:
             return 0.0
-        refused = self.behaviour[self.accepted :]
-        return sum(key in wanted for key in refused) / len(self.behaviour)
+        refused = [key for key in self.behaviour[self.accepted :] if key not in self.broken_keys]
+        return sum(key.split(":", 1)[0] in wanted for key in refused) / len(self.behaviour)
 
     @property
     def hangs_near(self) -> bool:
