@@ -2019,6 +2019,14 @@ MUTANTS = (
         "set()\n",
         ("tests/pipeline/test_waves.py", "-k", "arithmetic"),
     ),
+    Mutant(
+        "path-named-str-drawn-as-file",
+        "a str parameter named as a path (filename) is drawn as a file made in the sandbox",
+        PACKAGE / "inputs.py",
+        '    if _PATH_NAMES.search(parameter.arg) and ast.unparse(hint) == "str":\n',
+        "    if False:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "named_as_a_path"),
+    ),
 )
 
 

@@ -185,7 +185,7 @@ def _file_text() -> st.SearchStrategy[str]:
     )
 
 
-def _paths(spelled: str) -> st.SearchStrategy[Written]:
+def _paths(spelled: str, as_text: bool = False) -> st.SearchStrategy[Written]:
     r"""Return the strategy for a path: one that does not exist, a file, or a folder of files.
 
     Only paths that do not exist were drawn before, and every body that reads a file raised
@@ -193,25 +193,32 @@ def _paths(spelled: str) -> st.SearchStrategy[Written]:
     candidates agreed on nothing else. A ``Path`` is now also made on the spot, in the
     sandbox's own empty working folder, by the call itself:
     ``(lambda p: (p.write_text('a,1\n'), p)[1])(Path('ab.csv'))``, mostly a file. A
-    pure path cannot be written, and stays a name.
+    pure path cannot be written, and stays a name. ``as_text``: a ``str`` that names a path
+    (:data:`_PATH_NAMES`), drawn the same way and passed as ``str(p)``.
     """
     segment = st.text(alphabet="abcxyz_-", min_size=1, max_size=6)
     suffix = st.sampled_from(["", ".txt", ".py", ".tar.gz", ".csv"])
-    names = st.tuples(st.lists(segment, min_size=1, max_size=3), suffix)
-    missing = names.map(lambda name: Written(f"{spelled}({'/'.join(name[0]) + name[1]!r})"))
+    names = st.tuples(st.lists(segment, min_size=1, max_size=3), suffix).map(
+        lambda name: "/".join(name[0]) + name[1]
+    )
+    if as_text:
+        missing = names.map(lambda name: Written(repr(name)))
+    else:
+        missing = names.map(lambda name: Written(f"{spelled}({name!r})"))
     if spelled.rpartition(".")[2] != "Path":
         return missing
+    made = "str(p)" if as_text else "p"
     file_name = st.tuples(segment, st.sampled_from([".txt", ".csv", ".py", ""])).map("".join)
     files = st.tuples(file_name, _file_text()).map(
         lambda file: Written(
-            f"(lambda p: (p.write_text({file[1]!r}), p)[1])({spelled}({file[0]!r}))"
+            f"(lambda p: (p.write_text({file[1]!r}), {made})[1])({spelled}({file[0]!r}))"
         )
     )
     contents = st.lists(st.tuples(file_name, _file_text()), max_size=3, unique_by=lambda f: f[0])
     folders = st.tuples(segment, contents).map(
         lambda folder: Written(
             "(lambda p: (p.mkdir(exist_ok=True), [(p / name).write_text(text) for name, text"
-            f" in {tuple(folder[1])!r}], p)[-1])({spelled}({folder[0]!r}))"
+            f" in {tuple(folder[1])!r}], {made})[-1])({spelled}({folder[0]!r}))"
         )
     )
     # Chosen by kind first: `one_of` leans to its first branches in a seeded draw.
@@ -441,6 +448,24 @@ def signature_calls(
         _QUOTED_TEXTS.reset(token)
 
 
+_PATH_NAMES = re.compile(r"(?:^|_)(?:path|file|filename|fname|filepath|infile)$", re.IGNORECASE)
+"""Names of a ``str`` parameter that holds a path (``filename: str``, ``config_path: str``)."""
+
+
+def _parameter_strategy(parameter: ast.arg, classes: ClassLookup) -> st.SearchStrategy[Any]:
+    """Return the strategy for a hinted parameter: its hint's, or a path for a path's name.
+
+    ``load(filename: str)`` drawn as random strings raised FileNotFoundError in every body on
+    every input; drawn as a file made in the sandbox (:func:`_paths`), the bodies are compared.
+    """
+    hint = parameter.annotation
+    if hint is None:
+        raise Unsupported(parameter.arg)
+    if _PATH_NAMES.search(parameter.arg) and ast.unparse(hint) == "str":
+        return _paths("Path", as_text=True)
+    return strategy_for(hint, classes)
+
+
 def _signature_calls(
     ctx: FunctionContext,
     count: int,
@@ -455,7 +480,7 @@ def _signature_calls(
             parameters = parameters[1:]  # self or cls: the call supplies it
         if any(p.annotation is None for p in parameters):
             return []
-        strategies = [strategy_for(p.annotation, classes) for p in parameters if p.annotation]
+        strategies = [_parameter_strategy(p, classes) for p in parameters]
         if kind in ("method", "property"):
             strategies.insert(0, classes(owner))
     except (Unsupported, SyntaxError, ValueError) as error:

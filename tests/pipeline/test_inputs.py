@@ -904,3 +904,27 @@ def test_a_path_is_drawn_as_a_file_or_folder_made_in_the_sandbox(
     assert any(key.startswith("=") for key in rows[1:]) and "!ValueError" in rows, rows
     # Made in the sandbox's own working folder, never in the one the server runs in.
     assert not list(tmp_path.iterdir())
+
+
+def test_a_str_named_as_a_path_is_drawn_as_a_file_made_in_the_sandbox() -> None:
+    # `words(filename: str)` drawn as random strings: every body raised FileNotFoundError on
+    # every input. The file is made as a Path's is, and passed as its name.
+    ctx = function(
+        'def words(filename: str, limit: int) -> int:\n    """Count the words in the file."""\n'
+    )
+    calls = inputs.signature_calls(ctx)
+    assert any("str(p)" in call for call in calls), calls
+    assert (
+        inputs.signature_calls(
+            function(
+                'def words(text: str, limit: int) -> int:\n    """Count the words in the text."""\n'
+            )
+        )
+        != calls
+    )  # a str of another name is drawn as text
+    body = "    with open(filename) as f:\n        return len(f.read().split())\n"
+    probes = inputs.probe_examples(calls, inputs.probe_imports(ctx))  # imports Path first
+    with Sandbox(SandboxSettings(timeout_s=5.0, memory_mb=512)) as sandbox:
+        run = sandbox.run(ctx.module_with_body(body), "words", probes)
+    counted = [r.actual_repr for r in run.results if r.exception is None]
+    assert len(counted) >= len(calls) // 2 and len(set(counted)) > 1, run.results
