@@ -2027,6 +2027,30 @@ MUTANTS = (
         "    if False:\n",
         ("tests/pipeline/test_inputs.py", "-k", "named_as_a_path"),
     ),
+    Mutant(
+        "flag-combinations-drawn",
+        "a Flag is drawn as its members and combinations of two",
+        PACKAGE / "builds.py",
+        "            if not summaries.base_names(node) & FLAG_BASES or len(members) < 2:\n",
+        "            if True:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "flag"),
+    ),
+    Mutant(
+        "star-args-drawn",
+        "a hinted *args is drawn with a few values",
+        PACKAGE / "inputs.py",
+        "    if vararg is None or vararg.annotation is None or arguments.defaults:\n",
+        "    if True:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "star_args"),
+    ),
+    Mutant(
+        "star-args-not-after-defaults",
+        "no *args values are drawn after a positional parameter with a default",
+        PACKAGE / "inputs.py",
+        "    if vararg is None or vararg.annotation is None or arguments.defaults:\n",
+        "    if vararg is None or vararg.annotation is None:\n",
+        ("tests/pipeline/test_inputs.py", "-k", "star_args"),
+    ),
 )
 
 

@@ -46,6 +46,8 @@ from hypothesis import strategies as st
 from codegen_lsp import inputs, newer_syntax, summaries
 from codegen_lsp.context import FunctionContext, is_placeholder
 
+FLAG_BASES = frozenset({"Flag", "IntFlag"})
+"""Enum bases whose members combine with ``|``."""
 MAX_DEPTH = 3
 """How deep one class's fields may build another class (a tree of nodes stops here)."""
 MAX_FILLS = 3
@@ -239,7 +241,14 @@ class ClassBuilds:
             members = _enum_members(node)
             if not members:
                 raise inputs.Unsupported(name)
-            return st.sampled_from([Built(f"{name}.{member}") for member in members])
+            single = st.sampled_from([Built(f"{name}.{member}") for member in members])
+            if not summaries.base_names(node) & FLAG_BASES or len(members) < 2:
+                return single
+            # A Flag's values are combinations too: `token.style == Style.BOLD` misses a
+            # bold italic token, and only a combination shows it.
+            pairs = st.lists(st.sampled_from(members), min_size=2, max_size=2, unique=True)
+            combined = pairs.map(lambda pair: Built(" | ".join(f"{name}.{m}" for m in pair)))
+            return st.one_of(single, combined)
         fields = _required_fields(node)
         if fields is None:
             raise inputs.Unsupported(name)

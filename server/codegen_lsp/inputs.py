@@ -448,6 +448,24 @@ def signature_calls(
         _QUOTED_TEXTS.reset(token)
 
 
+MORE_POSITIONAL = 3
+"""At most this many values are drawn for a hinted ``*args``."""
+
+
+def _more_positional(ctx: FunctionContext, classes: ClassLookup) -> st.SearchStrategy[Any] | None:
+    """Return the strategy for a hinted ``*args``'s values (a list), else None.
+
+    ``merge(*groups: list[Token])`` was only ever called as ``merge()``: one input, on which
+    every body agreed. Not drawn after a positional parameter with a default, which the first
+    extra value would fill instead.
+    """
+    arguments = _signature(ctx).args
+    vararg = arguments.vararg
+    if vararg is None or vararg.annotation is None or arguments.defaults:
+        return None
+    return st.lists(strategy_for(vararg.annotation, classes), max_size=MORE_POSITIONAL)
+
+
 _PATH_NAMES = re.compile(r"(?:^|_)(?:path|file|filename|fname|filepath|infile)$", re.IGNORECASE)
 """Names of a ``str`` parameter that holds a path (``filename: str``, ``config_path: str``)."""
 
@@ -483,15 +501,19 @@ def _signature_calls(
         strategies = [_parameter_strategy(p, classes) for p in parameters]
         if kind in ("method", "property"):
             strategies.insert(0, classes(owner))
+        more = _more_positional(ctx, classes)
     except (Unsupported, SyntaxError, ValueError) as error:
         log.debug("inputs: no drawn calls for %s: %s", ctx.qualified_name, error)
         return []
+    if more is not None:
+        strategies.append(more)
     if not strategies:
         return [f"{owner}.{ctx.name}()" if owner else f"{ctx.name}()"]
     calls: list[str] = []
 
     def keep(values: tuple[Any, ...]) -> None:
-        call = call_text(kind, owner, ctx.name, [repr(v) for v in values])
+        spread = [*values[:-1], *values[-1]] if more is not None else list(values)
+        call = call_text(kind, owner, ctx.name, [repr(v) for v in spread])
         if call not in calls and len(call) <= CALL_CHARS and len(calls) < count:
             calls.append(call)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -928,3 +929,36 @@ def test_a_str_named_as_a_path_is_drawn_as_a_file_made_in_the_sandbox() -> None:
         run = sandbox.run(ctx.module_with_body(body), "words", probes)
     counted = [r.actual_repr for r in run.results if r.exception is None]
     assert len(counted) >= len(calls) // 2 and len(set(counted)) > 1, run.results
+
+
+def test_a_flag_is_drawn_as_its_members_and_their_combinations() -> None:
+    # `token.style == Style.BOLD` misses a bold italic token; only a combination shows it.
+    source = (
+        "from enum import Flag, auto\n\n\nclass Style(Flag):\n    BOLD = auto()\n"
+        "    ITALIC = auto()\n\n\n"
+        'def is_bold(style: Style) -> bool:\n    """Whether the style is bold."""\n'
+    )
+    ctx = function(source)
+    calls = inputs.signature_calls(ctx, classes=builds.class_builds(ctx))
+    assert "is_bold(Style.BOLD)" in calls and "is_bold(Style.ITALIC)" in calls, calls
+    assert any(re.fullmatch(r"is_bold\(Style\.\w+ \| Style\.\w+\)", call) for call in calls)
+    found = behaviours(
+        ctx,
+        {"equal": "    return style == Style.BOLD\n", "has": "    return Style.BOLD in style\n"},
+        calls,
+    )
+    assert found["equal"][0] != found["has"][0]
+
+
+def test_a_hinted_star_args_is_drawn_with_a_few_values() -> None:
+    # `merge(*groups)` was only ever called as `merge()`: every body agreed on that one input.
+    merge = function('def merge(*groups: list[int]) -> list[int]:\n    """Merge them."""\n')
+    calls = inputs.signature_calls(merge)
+    counts = {len(ast.parse(call, mode="eval").body.args) for call in calls}  # type: ignore[attr-defined]
+    assert 0 in counts and max(counts) >= 2, calls
+    # After a parameter with a default, an extra value would fill that parameter instead.
+    defaulted = function('def scale(x: int, by: int = 2, *rest: int) -> int:\n    """Scale x."""\n')
+    assert all(
+        len(ast.parse(call, mode="eval").body.args) == 1  # type: ignore[attr-defined]
+        for call in inputs.signature_calls(defaulted)
+    )
