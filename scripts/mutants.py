@@ -2051,6 +2051,30 @@ MUTANTS = (
         "    if vararg is None or vararg.annotation is None:\n",
         ("tests/pipeline/test_inputs.py", "-k", "star_args"),
     ),
+    Mutant(
+        "container-items-checked",
+        "a list returned with items its hint rules out counts as a wrong return type",
+        PACKAGE / "builds.py",
+        "        return inputs.return_items(annotation)\n",
+        "        return None\n",
+        ("tests/pipeline/test_builds.py", "-k", "wrong_items"),
+    ),
+    Mutant(
+        "container-items-read",
+        "a returned container's items have their types read",
+        PACKAGE / "sandbox/compare.py",
+        "item] for index, item in enumerate(encoded[1][:MAX_ITEMS])]\n",
+        "item] for index, item in enumerate(encoded[1][:0])]\n",
+        ("tests/pipeline/test_builds.py", "-k", "wrong_items"),
+    ),
+    Mutant(
+        "every-item-allowed",
+        "every item of a list is checked against the hint's item type",
+        PACKAGE / "inputs.py",
+        "        allowed = fields.allowed.get(name, every)\n",
+        "        allowed = fields.allowed.get(name)\n",
+        ("tests/pipeline/test_builds.py", "-k", "wrong_items"),
+    ),
 )
 
 

@@ -366,15 +366,16 @@ def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
     ``("Money", {"cents": {"int", "bool"}})`` for ``-> Money`` (or ``Money | None``) where
     ``Money`` says ``cents: int``: a body that returns ``Money(cents * rate)`` returns the
     right class with a float in it, which the ranking counts as a wrong return type. A
-    TypedDict's fields are its keys, read from the dict it returns (``runtime`` ``dict``). None
-    when the annotation names no class a probe can build, or none of its fields has a type
-    that can be checked (``currency: Currency`` cannot).
+    TypedDict's fields are its keys, read from the dict it returns (``runtime`` ``dict``). A
+    container's items otherwise (:func:`inputs.return_items`: ``list[tuple[str, int]]``). None
+    when the annotation names no class a probe can build and no container whose items can be
+    checked, or none of its fields has a type that can be checked (``currency: Currency``).
     """
     annotation = inputs.return_annotation(ctx)
     owner = summaries.single_class(annotation) if annotation is not None else None
     node = _reachable_classes(ctx).get(owner or "")
     if owner is None or node is None:
-        return None
+        return inputs.return_items(annotation)
     allowed = {}
     for name, written in summaries.readable_fields(node):
         try:

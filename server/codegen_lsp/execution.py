@@ -555,10 +555,16 @@ def _wrong_field_note(
         return None
     (name, kind), times = filled.most_common(1)[0]
     owner, types, _ = fields
+    allowed = types.get(name) or types.get(inputs.EVERY_ITEM, frozenset())
+    shown = " or ".join(sorted(allowed - {"bool"}))
+    if name.startswith("["):  # a container's item (inputs.return_items)
+        return (
+            f"the top candidate returned a {owner} with item {name} a {kind} on {times} of "
+            f"{len(returned)} inputs, where the hint says {shown}"
+        )
     return (
         f"the top candidate returned a {owner} with {name} a {kind} on {times} of "
-        f"{len(returned)} inputs, where {owner} types {name} as "
-        f"{' or '.join(sorted(types[name] - {'bool'}))}"
+        f"{len(returned)} inputs, where {owner} types {name} as {shown}"
     )
 
 

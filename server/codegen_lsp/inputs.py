@@ -1321,11 +1321,55 @@ def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, st
         return []
     if result.actual_type.rsplit(".", 1)[-1] != (fields.runtime or fields.owner):
         return []
-    return [
-        (name, kind)
-        for name, kind in result.field_types
-        if name in fields.allowed and kind not in fields.allowed[name]
-    ]
+    wrong = []
+    for name, kind in result.field_types:
+        every = fields.allowed.get(EVERY_ITEM) if name.startswith("[") else None
+        allowed = fields.allowed.get(name, every)
+        if allowed is not None and kind not in allowed:
+            wrong.append((name, kind))
+    return wrong
+
+
+EVERY_ITEM = "[]"
+"""The :class:`ReturnFields` key for the type of every item of a list or set (``list[str]``)."""
+
+
+def return_items(annotation: ast.expr | None) -> ReturnFields | None:
+    """Return what a container annotation says of its items, as :class:`ReturnFields`.
+
+    ``list[tuple[str, int]]``: every item a tuple; ``tuple[str, int]``: a str then an int;
+    ``set[int]``. A body of ``top_words(text) -> list[tuple[str, int]]`` returned the words
+    alone, and agreed with two others. None for anything else, or items whose type cannot be
+    checked (``list[Token]``, ``list[Any]``). ``Optional`` and ``| None`` are read through.
+    """
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        kept = [side for side in sides if not _is_none(side)]
+        return return_items(kept[0]) if len(kept) == 1 else None
+    if not isinstance(annotation, ast.Subscript):
+        return None
+    try:
+        name = _name(annotation.value)
+    except Unsupported:
+        return None
+    slice_ = annotation.slice
+    items = list(slice_.elts) if isinstance(slice_, ast.Tuple) else [slice_]
+    if name == "Optional":
+        return return_items(items[0])
+    runtime = {"list": "list", "List": "list", "set": "set", "Set": "set"}.get(name)
+    if name in ("tuple", "Tuple"):
+        if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
+            runtime, items = "tuple", items[:1]
+        else:
+            known = {f"[{i}]": allowed_types(item) for i, item in enumerate(items)}
+            checked = {key: kinds for key, kinds in known.items() if kinds is not None}
+            return ReturnFields("tuple", checked, "tuple") if checked else None
+    if runtime is None or len(items) != 1:
+        return None
+    every = allowed_types(items[0])
+    return ReturnFields(runtime, {EVERY_ITEM: every}, runtime) if every is not None else None
 
 
 def error_key(exception: str) -> str:

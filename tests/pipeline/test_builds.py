@@ -1291,3 +1291,64 @@ def test_a_shown_class_holding_a_date_is_drawn_where_the_module_never_imports_da
     full = [call for call in drawn if "Sitting(" in call]
     assert full and all("day=date(" in call for call in full), drawn
     assert len(drawn) == inputs.DRAWN_CALLS
+
+
+WORDS = '''from collections import Counter
+
+
+def top_words(text: str, n: int) -> list[tuple[str, int]]:
+    """Return the n most common words with their counts, most common first."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        ("list[tuple[str, int]]", ("list", {"[]": frozenset({"tuple"})}, "list")),
+        ("Optional[set[int]]", ("set", {"[]": frozenset({"int", "bool"})}, "set")),
+        (
+            "tuple[str, int]",
+            ("tuple", {"[0]": frozenset({"str"}), "[1]": frozenset({"int", "bool"})}, "tuple"),
+        ),
+        ("tuple[str, ...]", ("tuple", {"[]": frozenset({"str"})}, "tuple")),
+        ("list[Token]", None),  # nothing to check its items against
+        ("dict[str, int]", None),
+    ],
+)
+def test_a_container_return_says_what_its_items_are(annotation: str, expected: object) -> None:
+    found = inputs.return_items(ast.parse(annotation, mode="eval").body)
+    assert (tuple(found) if found else None) == expected
+
+
+def test_a_list_of_the_wrong_items_counts_as_a_wrong_return_type() -> None:
+    # A user's `top_words(...) -> list[tuple[str, int]]`: the top body returned the words alone
+    # (a list, as the hint's outer type says) and agreed with two others.
+    words = "return [w for w, _ in Counter(text.split()).most_common(n)]"
+    pairs = "return Counter(text.split()).most_common(n)"
+    result, _ = implement_scripted(
+        WORDS,
+        WORDS.splitlines().index("def top_words(text: str, n: int) -> list[tuple[str, int]]:"),
+        [(r"def top_words\(", [Reply(f"    {words}\n```", -0.1), Reply(f"    {pairs}\n```")])],
+        n=2,
+    )
+    assert result.candidates[0].body.strip() == pairs, [c.score_parts for c in result.candidates]
+    worded = result.candidates[1]
+    assert worded.body.strip() == words
+    # Only inputs with some words return items to judge; on those it is wrong.
+    assert 0 < worded.score_parts["score"] < result.candidates[0].score_parts["score"]
+    # Alone, it is told: the note names the item and what the hint says.
+    twice = [words, f"{words}  # the words"]
+    alone, _ = implement_scripted(
+        WORDS,
+        WORDS.splitlines().index("def top_words(text: str, n: int) -> list[tuple[str, int]]:"),
+        [(r"def top_words\(", [Reply(f"    {code}\n```") for code in twice])],
+        n=2,
+    )
+    assert any(
+        re.fullmatch(
+            r"the top candidate returned a list with item \[0\] a str on \d+ of \d+ inputs, "
+            r"where the hint says tuple",
+            note,
+        )
+        for note in alone.notes
+    ), alone.notes

@@ -54,10 +54,15 @@ _TAG_TYPES = {
 """The type a value of each tag of the worker's encoding has, named as ``type_name`` names it."""
 
 
+MAX_ITEMS = 20
+"""A returned container's first this many items have their types read."""
+
+
 def field_types(encoded: Any) -> tuple[tuple[str, str], ...]:
     """Return each field of an encoded object (a dataclass, a plain object) and its value's type.
 
-    A dict's string keys count as its fields (what a TypedDict's values hold).
+    A dict's string keys count as its fields (what a TypedDict's values hold), and a list's,
+    tuple's or set's first :data:`MAX_ITEMS` items as fields named ``[0]``, ``[1]``...
 
     ``(("cents", "float"), ("currency", "ledger.Currency"))`` for a ``Money`` whose cents are a
     float; ``()`` for anything that is no object. What is compared with the class's own field
@@ -73,6 +78,15 @@ def field_types(encoded: Any) -> tuple[tuple[str, str], ...]:
         ]
     elif isinstance(encoded, list) and len(encoded) == 3 and encoded[0] == "object":
         pairs = encoded[2] if isinstance(encoded[2], list) else []
+    elif (
+        isinstance(encoded, list)
+        and len(encoded) == 2
+        and encoded[0] in ("list", "tuple", "set", "frozenset")
+        and isinstance(encoded[1], list)
+    ):
+        # A container's items, by position: `[0]`, `[1]`... (what `list[tuple[str, int]]` and
+        # `tuple[str, int]` say of them).
+        pairs = [[f"[{index}]", item] for index, item in enumerate(encoded[1][:MAX_ITEMS])]
     else:
         return ()
     found = []
