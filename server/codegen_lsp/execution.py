@@ -25,13 +25,7 @@ from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, RankedCandidate, check_cancel, report
-from codegen_lsp.ranking.candidate import (
-    BROKEN_CODE,
-    OPERAND_MISUSE,
-    TIMED_OUT,
-    Candidate,
-    unhandled,
-)
+from codegen_lsp.ranking.candidate import HINTED_BROKEN_CODE, TIMED_OUT, Candidate, unhandled
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
@@ -483,8 +477,7 @@ def unanimous(
     if any(behaviour != first for behaviour in behaviours[1:]):
         return False
     raised = [key for key in first if not key.startswith("=")]
-    broken = BROKEN_CODE | {OPERAND_MISUSE}
-    return 2 * len(raised) < len(first) and not any(key in broken for key in raised)
+    return 2 * len(raised) < len(first) and not any(key in HINTED_BROKEN_CODE for key in raised)
 
 
 def crash_note(run: CandidateRun) -> str | None:
@@ -506,18 +499,18 @@ def broken_code(top: CandidateRun, calls: list[str]) -> str | None:
 
     ``"`passed([])` raised UnboundLocalError: cannot access local variable 'sitting' ..."``:
     all 8 samples of a user's ``passed(sittings)`` looped ``for sitting in sitting``. An error
-    of broken code (:data:`BROKEN_CODE`: a name or attribute that does not exist; or
-    :data:`OPERAND_MISUSE`: ``Money * 2`` where ``Money`` has no ``*``) on an input the hints
-    allow weighs heavily in the ranking (``BROKEN_PENALTY``), so a top that raises
-    one is the best of bodies that mostly do: no ranking can help, a repair round fed the
+    of broken code (:data:`HINTED_BROKEN_CODE`: a name or attribute that does not exist, or
+    ``Money * 2`` where ``Money`` has no ``*``) on an input the hints allow weighs heavily in
+    the ranking (``BROKEN_PENALTY``), so a top that raises one is the best of bodies that
+    mostly do: no ranking can help, a repair round fed the
     error can. ``calls``: the run's inputs, in order (a probe's own call may be rewritten to
     observe its arguments).
     """
     if top.error is not None:
         return None
-    broken = BROKEN_CODE | {OPERAND_MISUSE}  # hinted: the operands are what the hints say
     for call, result in zip(calls, top.results, strict=False):
-        if result.exception and inputs.error_key(result.exception) in broken:
+        # The caller asks only where the inputs follow type hints (the operands are theirs).
+        if result.exception and inputs.error_key(result.exception) in HINTED_BROKEN_CODE:
             return f"`{call}` raised {result.exception}"
     return None
 

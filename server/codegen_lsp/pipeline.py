@@ -660,7 +660,7 @@ class Pipeline:
         in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, settled)
         draw, runs = in_waves.draw, in_waves.runs
         probe_runs = None
-        broken = None  # without examples: how every candidate's code is broken, if it is
+        broken = None  # without examples: how the top candidate's code is broken, if it is
         drawn: list[str] = []
         proposed: list[str] = []
         near: list[str] = []

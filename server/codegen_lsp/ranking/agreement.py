@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 
-from codegen_lsp.ranking.candidate import BROKEN_CODE, OPERAND_MISUSE, UNCOMPARED, Candidate
+from codegen_lsp.ranking.candidate import HINTED_BROKEN_CODE, UNCOMPARED, Candidate
 
 
 def group_keys(candidates: list[Candidate]) -> list[str]:
@@ -72,7 +72,7 @@ def similarity(first: Candidate, second: Candidate) -> float:
     # the body splits a string): an AttributeError may be the input's fault, and agrees.
     vouched = not (first.crashes_excused and second.crashes_excused)
     alike = sum(
-        a == b and a not in UNCOMPARED and not (vouched and a in BROKEN_CODE | {OPERAND_MISUSE})
+        a == b and a not in UNCOMPARED and not (vouched and a in HINTED_BROKEN_CODE)
         for a, b in zip(first.behaviour, second.behaviour, strict=True)
     )
     return alike / len(first.behaviour)

@@ -22,6 +22,8 @@ OPERAND_MISUSE = "!TypeError:operand"
 """The behaviour key of ``TypeError: unsupported operand type(s)``: ``line.unit_price * 2``
 where ``Money`` has no ``*``. Broken code where the inputs follow the type hints (then the
 operands are what the hints say); without hints it may be the input's fault, a plain crash."""
+HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE}
+"""Behaviour keys that say the code is broken where the inputs follow type hints."""
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
 """Words by which a docstring says that some input is refused: raising near the examples is
 then behaviour the description asks for, not an edge case left unhandled."""
@@ -121,7 +123,7 @@ class Candidate:
     @property
     def broken_keys(self) -> frozenset[str]:
         """The behaviour keys that say its code is broken, given how its inputs were made."""
-        return BROKEN_CODE if self.crashes_excused else BROKEN_CODE | {OPERAND_MISUSE}
+        return BROKEN_CODE if self.crashes_excused else HINTED_BROKEN_CODE
 
     @property
     def broken_share(self) -> float:
