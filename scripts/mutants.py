@@ -2075,6 +2075,14 @@ MUTANTS = (
         "        allowed = fields.allowed.get(name)\n",
         ("tests/pipeline/test_builds.py", "-k", "wrong_items"),
     ),
+    Mutant(
+        "union-spelled-union",
+        "Union[X, None] is read as Optional[X] and X | None are",
+        PACKAGE / "inputs.py",
+        '        if name == "Union":\n            items = list(node.slice.elts)',
+        '        if name == "Union!":\n            items = list(node.slice.elts)',
+        ("tests/pipeline/test_inputs.py", "-k", "literal_is_not_kept or simple_annotations"),
+    ),
 )
 
 

@@ -1273,25 +1273,40 @@ def _names_a_class(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id[:1].isupper()
 
 
+def union_members(node: ast.expr) -> list[ast.expr]:
+    """Return the members of a union annotation, flattened; a lone member for anything else.
+
+    ``int | None``, ``Optional[int]`` and ``Union[int, None]`` alike give ``[int, None]`` (the
+    ``None`` a constant), nested unions flattened, in the order written. The one reader of
+    unions for :func:`allowed_types`, :func:`return_items` and the literal check of proposed
+    calls, so that no spelling is read by one and missed by another.
+    """
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return union_members(node.left) + union_members(node.right)
+    if isinstance(node, ast.Subscript):
+        try:
+            name = _name(node.value)
+        except Unsupported:
+            return [node]
+        if name == "Optional":
+            return [*union_members(node.slice), ast.Constant(value=None)]
+        if name == "Union":
+            items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+            return [member for item in items for member in union_members(item)]
+    return [node]
+
+
 def allowed_types(node: ast.expr) -> frozenset[str] | None:
     """Return the type names an annotation allows (None: anything), as :func:`return_types`."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        left, right = allowed_types(node.left), allowed_types(node.right)
-        return None if left is None or right is None else left | right
+    members = union_members(node)
+    if len(members) != 1 or members[0] is not node:  # a union, or `Union[int]`
+        found = [allowed_types(member) for member in members]
+        if any(kinds is None for kinds in found):
+            return None
+        return frozenset().union(*[kinds for kinds in found if kinds is not None])
     try:
-        if isinstance(node, ast.Subscript):
-            name = _name(node.value)
-            items = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-            if name == "Optional":
-                inner = allowed_types(items[0])
-                return None if inner is None else inner | {"NoneType"}
-            if name == "Union":
-                found = [allowed_types(item) for item in items]
-                if any(item is None for item in found):
-                    return None
-                return frozenset().union(*[item for item in found if item is not None])
-            return _RETURN_TYPES.get(name)
-        return _RETURN_TYPES.get(_name(node))
+        head = node.value if isinstance(node, ast.Subscript) else node
+        return _RETURN_TYPES.get(_name(head))
     except Unsupported:
         return None
 
@@ -1344,9 +1359,9 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
     """
     if annotation is None:
         return None
-    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        sides = [annotation.left, annotation.right]
-        kept = [side for side in sides if not _is_none(side)]
+    members = union_members(annotation)
+    if len(members) != 1 or members[0] is not annotation:
+        kept = [member for member in members if not _is_none(member)]
         return return_items(kept[0]) if len(kept) == 1 else None
     if not isinstance(annotation, ast.Subscript):
         return None
@@ -1356,8 +1371,6 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
         return None
     slice_ = annotation.slice
     items = list(slice_.elts) if isinstance(slice_, ast.Tuple) else [slice_]
-    if name == "Optional":
-        return return_items(items[0])
     runtime = {"list": "list", "List": "list", "set": "set", "Set": "set"}.get(name)
     if name in ("tuple", "Tuple"):
         if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
@@ -1508,22 +1521,14 @@ def _object_classes(texts: tuple[str, ...]) -> frozenset[str]:
 def _literal_for_object(annotation: ast.expr, argument: ast.expr, objects: frozenset[str]) -> bool:
     """Tell a literal argument (``123456``) passed where the hint names only such classes.
 
-    ``Money``, ``Money | None`` and ``Optional[Money]`` take no ``123456``; ``None`` is taken
-    where the hint allows it. A hint that allows any other type (``Money | int``) takes it.
+    ``Money``, ``Money | None``, ``Optional[Money]`` and ``Union[Money, None]`` take no
+    ``123456``; ``None`` is taken where the hint allows it. A hint that allows any other type
+    (``Money | int``) takes it.
     """
     kind = _type_name(argument)
     if kind is None:
         return False  # a constructor's call, a name: what it builds is not known here
-    parts: list[ast.expr] = []
-    pending = [annotation]
-    while pending:
-        part = pending.pop()
-        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.BitOr):
-            pending += [part.left, part.right]
-        elif isinstance(part, ast.Subscript) and ast.unparse(part.value).endswith("Optional"):
-            pending += [part.slice, ast.Constant(value=None)]
-        else:
-            parts.append(part)
+    parts = union_members(annotation)
     takes_none = any(isinstance(p, ast.Constant) and p.value is None for p in parts)
     classes = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
     if not classes or not all(isinstance(p, ast.Name) and p.id in objects for p in classes):

@@ -1306,6 +1306,8 @@ def top_words(text: str, n: int) -> list[tuple[str, int]]:
     [
         ("list[tuple[str, int]]", ("list", {"[]": frozenset({"tuple"})}, "list")),
         ("Optional[set[int]]", ("set", {"[]": frozenset({"int", "bool"})}, "set")),
+        ("Union[list[str], None]", ("list", {"[]": frozenset({"str"})}, "list")),
+        ("list[str] | tuple[str, ...]", None),  # which of two containers is not known
         (
             "tuple[str, int]",
             ("tuple", {"[0]": frozenset({"str"}), "[1]": frozenset({"int", "bool"})}, "tuple"),

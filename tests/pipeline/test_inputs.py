@@ -107,6 +107,9 @@ assert total([1, 2], 3) == 7
         ("Shape", None),
         ("Decimal", {"decimal.Decimal"}),  # late_fee's money: a float there is the wrong type
         ("date | None", {"datetime.date", "datetime.datetime", "NoneType"}),
+        ("Union[str, None]", {"str", "NoneType"}),
+        ("typing.Union[int, Optional[str]]", {"int", "bool", "str", "NoneType"}),
+        ("Union[int, Shape]", None),
     ],
 )
 def test_return_types_read_simple_annotations_only(
@@ -244,7 +247,7 @@ assert Receipt.cents(3) == 300
 
 OBJECTS = '''from dataclasses import dataclass
 from enum import Enum, IntEnum
-from typing import Optional, TypedDict
+from typing import Optional, TypedDict, Union
 
 
 @dataclass
@@ -265,7 +268,8 @@ class Entry(TypedDict):
 
 
 def split(total: Money, parts: int, level: Level, colour: Colour, entry: Entry,
-          spare: Optional[Money] = None, other: Money | int = 0) -> list[Money]:
+          spare: Optional[Money] = None, other: Money | int = 0,
+          last: Union[Money, None] = None) -> list[Money]:
     """Split the total."""
 '''
 
@@ -282,6 +286,8 @@ def split(total: Money, parts: int, level: Level, colour: Colour, entry: Entry,
         ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, None)", True),  # Optional takes None
         ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, 5)", False),
         ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, other=5)", True),  # `| int` takes it
+        ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, last=5)", False),  # Union, as Optional
+        ("split(Money(1), 3, 1, Colour.RED, {'cents': 1}, last=None)", True),
     ],
 )
 def test_a_literal_is_not_kept_where_the_hint_names_a_class_of_objects(
