@@ -1834,9 +1834,9 @@ MUTANTS = (
     ),
     Mutant(
         "quoted-refused-line",
-        "a string quoted on a line that speaks of raising is not taken as accepted",
+        "a string quoted in a clause that speaks of raising is not taken as accepted",
         PACKAGE / "quoted.py",
-        "        if not RAISING_WORDS.search(line) and text not in found:\n",
+        "        if not RAISING_WORDS.search(clause) and text not in found:\n",
         "        if text not in found:\n",
         ("tests/pipeline/test_inputs.py", "-k", "quote"),
     ),
@@ -2082,6 +2082,30 @@ MUTANTS = (
         '        if name == "Union":\n            items = list(node.slice.elts)',
         '        if name == "Union!":\n            items = list(node.slice.elts)',
         ("tests/pipeline/test_inputs.py", "-k", "literal_is_not_kept or simple_annotations"),
+    ),
+    Mutant(
+        "strings-alike",
+        "in half the drawn calls every string is the same one, so one argument names another's",
+        PACKAGE / "inputs.py",
+        "flatmap(lambda few: alike if few else usual)",
+        "flatmap(lambda few: usual)",
+        ("tests/pipeline/test_inputs.py", "-k", "name_another"),
+    ),
+    Mutant(
+        "quoted-clause",
+        "a quoted string is taken unless its own clause (not its line) speaks of an error",
+        PACKAGE / "quoted.py",
+        "                found.append((prose[before + 1 : after], text))\n",
+        "                found.append((prose, text))\n",
+        ("tests/pipeline/test_inputs.py", "-k", "own_clause"),
+    ),
+    Mutant(
+        "argument-check-returned",
+        "changed arguments are looked for on calls the top candidate returned on first",
+        PACKAGE / "execution.py",
+        "    return returned + [call for call in calls if call not in returned]\n",
+        "    return calls\n",
+        ("tests/pipeline/test_arguments.py", "-k", "returned_on"),
     ),
 )
 

@@ -656,6 +656,24 @@ def finishes(
     return run.error is None and all(result.status != "timeout" for result in run.results)
 
 
+def returned_first(calls: list[str], top: CandidateRun | None) -> list[str]:
+    """Order ``calls`` to check for changed arguments: those the top candidate returned on first.
+
+    A call it raised on shows nothing of what it does: a user's ``apply_movements`` wrote into
+    the dict it was given only where every sku was found, and the first inputs drawn, checked
+    in their order, had raised KeyError. ``top``: the top candidate's run on ``calls``, in
+    order; None keeps their order.
+    """
+    if top is None or top.error is not None:
+        return calls
+    returned = [
+        call
+        for call, result in zip(calls, top.results, strict=False)
+        if result.exception is None and result.status != "timeout"
+    ]
+    return returned + [call for call in calls if call not in returned]
+
+
 def argument_changes(
     ctx: FunctionContext,
     bodies: list[str],

@@ -715,9 +715,9 @@ class Pipeline:
             execution.lone_note(best, self.settings.ranking.verified_near_samples) if best else None
         )
         result.notes.extend([lone] if lone and judged else [])
-        # The examples' calls, else the first inputs compared on (a handful show a sort in place).
+        # The examples' calls, else inputs compared on (a handful show a sort in place).
         shown = [example.call for example in examples if example.kind != "probe"]
-        checked = shown or calls[:ARGUMENT_CHECKS]
+        checked = shown or execution.returned_first(calls, top_probes)[:ARGUMENT_CHECKS]
         self._prefer_leaving_arguments(ctx, result, checked, file, cancel)
         sandbox, sandbox_notes = self.sandbox_for(file)
         level = sandbox.isolation

@@ -42,15 +42,17 @@ def quoted_strings(docstring: str) -> list[str]:
 
 
 def accepted_strings(docstring: str) -> list[str]:
-    """Return the quoted strings on lines that speak of no error, in order.
+    """Return the quoted strings in clauses that speak of no error, in order.
 
     ``Parse "2024-03-01;-12.50;coffee" into an entry`` presents a line the function takes; a
     body that raises on it (even the ``ValueError`` the docstring documents for other lines)
-    has it wrong. ``Raise ValueError for "a;b"`` quotes one it refuses.
+    has it wrong. ``Raise ValueError for "a;b"`` quotes one it refuses. A clause ends at a
+    semicolon or a sentence's end outside the quotes: ``Read a quantity such as "12" or
+    "3 pcs"; raise ValueError when there is no number`` presents both as taken.
     """
     found: list[str] = []
-    for line, text in _quoted_lines(docstring):
-        if not RAISING_WORDS.search(line) and text not in found:
+    for clause, text in _quoted_lines(docstring):
+        if not RAISING_WORDS.search(clause) and text not in found:
             found.append(text)
     return found
 
@@ -63,18 +65,35 @@ def _quoted(docstring: str) -> list[str]:
     return found
 
 
+_CLAUSE_END = re.compile(r";|[!?](?=\s|$)|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)\.(?=\s|$)")
+"""Where a clause of prose ends: a semicolon, or a sentence's last mark (not "e.g.")."""
+
+
 def _quoted_lines(docstring: str) -> list[tuple[str, str]]:
-    """Return (line, quoted string) for each string the prose quotes, in order."""
+    """Return (clause, quoted string) for each string the prose quotes, in order.
+
+    The clause is the part of its line between the marks of :data:`_CLAUSE_END` that lie
+    outside every quoted string (``"a;b"`` ends nothing).
+    """
     found = []
     for line in docstring.splitlines():
         stripped = line.strip()
         if stripped.startswith((">>>", "...")):
             continue
         prose = _CODE_SPAN.sub(" ", stripped)
-        for match in _QUOTED.finditer(prose):
+        matches = list(_QUOTED.finditer(prose))
+        inside = [match.span() for match in matches]
+        ends = [
+            end.start()
+            for end in _CLAUSE_END.finditer(prose)
+            if not any(start <= end.start() < stop for start, stop in inside)
+        ]
+        for match in matches:
             text = match.group("text")
             if text.strip():
-                found.append((prose, text))
+                before = max((end for end in ends if end < match.start()), default=-1)
+                after = min((end for end in ends if end >= match.end()), default=len(prose))
+                found.append((prose[before + 1 : after], text))
     return found
 
 

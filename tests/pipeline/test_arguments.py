@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 from codegen_lsp.context import find_function
-from codegen_lsp.execution import argument_changes
+from codegen_lsp.execution import argument_changes, returned_first, run_probes
 from codegen_lsp.inputs import argument_check
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.sandbox.runner import Sandbox
@@ -124,3 +124,20 @@ def test_without_examples_the_inputs_compared_on_are_checked(scripted: ScriptedM
     result = _implement(scripted, bare, [(IN_PLACE, -0.1), (ON_A_COPY, -0.9)])
     assert "sorted(values)" in result.candidates[0].body, result.notes
     assert any(note.startswith("put first an equal candidate") for note in result.notes)
+
+
+def test_without_examples_the_calls_the_top_candidate_returned_on_are_checked_first(
+    sandbox: Sandbox,
+) -> None:
+    # A user's `apply_movements` wrote into the dict it was given only where every sku was
+    # found; on a call it raised KeyError on, a change shows nothing of what it does.
+    source = (
+        "def take_all(stock: dict[str, int], skus: list[str]) -> dict[str, int]:\n"
+        '    """Return the stock with one unit taken for each sku."""\n'
+    )
+    ctx = find_function(source, 0)
+    calls = ["take_all({}, ['a'])", "take_all({'a': 2}, ['a'])", "take_all({'b': 1}, ['a'])"]
+    in_place = "    for sku in skus:\n        stock[sku] -= 1\n    return stock\n"
+    (top,) = run_probes(ctx, [in_place], calls, sandbox)
+    assert returned_first(calls, top) == [calls[1], calls[0], calls[2]]
+    assert returned_first(calls, None) == calls
