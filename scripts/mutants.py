@@ -2100,6 +2100,22 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "own_clause"),
     ),
     Mutant(
+        "prose-value-pairs",
+        "a value and its result written in prose are an example for a one-argument function",
+        PACKAGE / "execution.py",
+        "extract_examples(ctx.raw_docstring, ctx.name) or quoted.literal_examples(ctx)",
+        "extract_examples(ctx.raw_docstring, ctx.name)",
+        ("tests/pipeline/test_inputs.py", "-k", "prose_are_an_example"),
+    ),
+    Mutant(
+        "prose-pair-needs-a-string",
+        'a prose pair of two numbers or None is no example ("treat 0 as None")',
+        PACKAGE / "sandbox/examples.py",
+        "            if quoted and _parse_expression(given) and _parse_expression(expected):\n",
+        "            if _parse_expression(given) and _parse_expression(expected):\n",
+        ("tests/sandbox/test_sandbox_examples.py", "-k", "paired"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -43,11 +43,13 @@ PROPOSALS_CACHE_SIZE = 64
 def docstring_examples(ctx: FunctionContext) -> list[Example]:
     """Return the runnable examples of the function's docstring.
 
-    Their lines count from the docstring's opening quotes (the raw docstring is read).
+    Their lines count from the docstring's opening quotes (the raw docstring is read). Where
+    it has none of the usual forms, a value the prose pairs with its result is one
+    (:func:`quoted.literal_examples`: ``e.g. 1234567 as "€12,345.67"``).
     """
     if not ctx.raw_docstring:
         return []
-    return extract_examples(ctx.raw_docstring, ctx.name)
+    return extract_examples(ctx.raw_docstring, ctx.name) or quoted.literal_examples(ctx)
 
 
 def run_examples(

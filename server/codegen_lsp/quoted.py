@@ -19,6 +19,8 @@ import re
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.ranking.candidate import RAISING_WORDS
+from codegen_lsp.sandbox.examples import literal_pairs
+from codegen_lsp.sandbox.types import Example
 
 MAX_QUOTED_CALLS = 4
 """At most this many quoted strings become calls (the first ones in the docstring)."""
@@ -104,20 +106,31 @@ def quoted_calls(ctx: FunctionContext) -> list[str]:
     function with more than one required parameter, or one whose parameter is not hinted
     ``str``.
     """
+    found = _one_argument(ctx)
+    if found is None or not _is_str(found[2].annotation):
+        return []
+    kind, owner, _ = found
+    texts = quoted_strings(ctx.docstring or "")[:MAX_QUOTED_CALLS]
+    return [inputs.call_text(kind, owner, ctx.name, [repr(text)]) for text in texts]
+
+
+def _one_argument(ctx: FunctionContext) -> tuple[str, str, ast.arg] | None:
+    """Return how ``ctx`` is called and its one required parameter; None for another shape.
+
+    A function called by name, or a static or class method; not a method on an instance
+    (which would have to be drawn too), nor a function of more than one required parameter.
+    """
     reached = inputs.callee(ctx)
     if reached is None or reached[0] not in ("function", "static", "classmethod"):
-        return []
+        return None
     kind, owner = reached
     try:
         parameters = inputs.required_parameters(ctx)
     except (inputs.Unsupported, SyntaxError):
-        return []
+        return None
     if kind == "classmethod":
         parameters = parameters[1:]
-    if len(parameters) != 1 or not _is_str(parameters[0].annotation):
-        return []
-    texts = quoted_strings(ctx.docstring or "")[:MAX_QUOTED_CALLS]
-    return [inputs.call_text(kind, owner, ctx.name, [repr(text)]) for text in texts]
+    return (kind, owner, parameters[0]) if len(parameters) == 1 else None
 
 
 def accepted_count(ctx: FunctionContext) -> int:
@@ -131,3 +144,33 @@ def _is_str(annotation: ast.expr | None) -> bool:
     if isinstance(annotation, ast.Name):
         return annotation.id == "str"
     return isinstance(annotation, ast.Constant) and annotation.value == "str"
+
+
+_LITERAL_TYPES = {"int": (int,), "float": (int, float), "str": (str,)}
+"""The types of a given value that a parameter's simple hint takes (``bool`` is no ``int``)."""
+
+
+def literal_examples(ctx: FunctionContext) -> list[Example]:
+    """Return the examples the prose gives as a value and its result, for one argument.
+
+    ``Format a price in cents as euros, e.g. 1234567 as "€12,345.67"`` gives
+    ``format_price(1234567)`` expected to be ``"€12,345.67"``: a user's formatter had no
+    other example, and its candidates were compared on drawn prices only. For a function
+    called by name (or a static or class method) with one required parameter, hinted
+    ``int``, ``float`` or ``str`` or not at all, and a given value of that type.
+    """
+    found = _one_argument(ctx)
+    if found is None:
+        return []
+    kind, owner, parameter = found
+    hint = parameter.annotation
+    allowed = _LITERAL_TYPES.get(ast.unparse(hint)) if hint is not None else (object,)
+    if allowed is None:
+        return []
+    examples = []
+    for given, expected, line in literal_pairs(ctx.raw_docstring or ""):
+        value = ast.literal_eval(given)
+        if isinstance(value, allowed) and not isinstance(value, bool):
+            call = inputs.call_text(kind, owner, ctx.name, [given])
+            examples.append(Example(call=call, expected=expected, line=line, kind="prose"))
+    return examples

@@ -1010,3 +1010,38 @@ def test_one_argument_s_strings_often_name_another_s() -> None:
             keys = {key.value for key in stock.keys}
             found += bool(skus.elts) and all(sku.value in keys for sku in skus.elts)
     assert found >= 10  # of 80; 1 when each string was drawn on its own
+
+
+PRICE = '''def format_price(cents: int) -> str:
+    """Format a price in cents as euros with thousands separators, e.g. 1234567 as "€12,345.67"."""
+'''
+
+
+def test_a_value_and_its_result_in_prose_are_an_example() -> None:
+    # A user's formatter had no other example: its candidates were compared on drawn prices
+    # only, and the top one wrote "12345.67€".
+    right = "return f'€{cents // 100:,}.{cents % 100:02d}'"
+    wrong = "return f'{cents / 100:.2f}€'"
+    scripts = [(implementing("format_price"), [body(wrong, -0.1), body(right, -0.9)])]
+    result, _ = implement_scripted(PRICE, 0, scripts, n=2)
+    top = result.candidates[0]
+    assert "cents // 100:," in top.body, [c.score_parts for c in result.candidates]
+    assert (top.run.passed, top.run.total) == (1, 1)
+    assert result.candidates[1].run.passed == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "calls"),
+    [
+        ("def format_price(cents: int) -> str:", ["format_price(1234567)"]),
+        ("def format_price(cents) -> str:", ["format_price(1234567)"]),  # no hint: taken
+        ("def format_price(cents: str) -> str:", []),  # an int where a str is asked
+        ("def format_price(cents: int, sign: str) -> str:", []),  # two arguments
+        ("def format_price(cents: Money) -> str:", []),  # a class: no literal
+    ],
+)
+def test_a_prose_pair_is_an_example_only_for_one_argument_of_its_type(
+    header: str, calls: list[str]
+) -> None:
+    ctx = function(PRICE.replace("def format_price(cents: int) -> str:", header))
+    assert [example.call for example in quoted.literal_examples(ctx)] == calls

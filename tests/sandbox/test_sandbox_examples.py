@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from codegen_lsp.sandbox.examples import extract_examples
+from codegen_lsp.sandbox.examples import extract_examples, literal_pairs
 
 
 def calls_and_expected(docstring: str, name: str = "f") -> list[tuple[str, str | None]]:
@@ -166,3 +166,27 @@ def test_doctest_lines_are_not_read_twice_as_prose() -> None:
 def test_empty_inputs() -> None:
     assert extract_examples("", "f") == []
     assert extract_examples("No examples here.", "f") == []
+
+
+@pytest.mark.parametrize(
+    ("line", "pairs"),
+    [
+        ('Format a price in cents, e.g. 1234567 as "€12,345.67".', [("1234567", '"€12,345.67"')]),
+        (
+            '"hello world" -> "Hello World"; 90 becomes \'1m30s\'',
+            [('"hello world"', '"Hello World"'), ("90", "'1m30s'")],
+        ),
+        ('Read "3 pcs" as 3, and "x" gives None.', [('"3 pcs"', "3"), ('"x"', "None")]),
+        ("Count from 0 to 10.", []),  # "to" pairs nothing
+        ("Treat 0 as None.", []),  # no string on either side: how 0 is read, no result
+        ('Version 1.2.3 as "x".', []),  # no literal
+    ],
+)
+def test_a_value_and_its_result_in_prose_are_paired(
+    line: str, pairs: list[tuple[str, str]]
+) -> None:
+    assert [(given, expected) for given, expected, _ in literal_pairs(line)] == pairs
+
+
+def test_doctest_lines_pair_nothing() -> None:
+    assert literal_pairs('>>> f("a") -> "b"\n\'x\'\n') == []

@@ -233,6 +233,37 @@ def _prose_examples(lines: list[str], function_name: str, covered: set[int]) -> 
     return examples if defines_by_equation else examples + equations
 
 
+_LITERAL = r"""-?\d+(?:\.\d+)?(?![\w.]\d)|"[^"\n]{0,80}"|'[^'\n]{0,80}'"""
+_LITERAL_PAIR = re.compile(
+    rf"(?<![\w.'\"])(?P<given>{_LITERAL})[ \t]*(?:\bas\b|->|→|=>|\bbecomes\b|\bgives\b)[ \t]*"
+    rf"(?P<expected>{_LITERAL}|True\b|False\b|None\b)(?![\w'\"])"
+)
+"""A value shown with what a one-argument function makes of it, in prose: ``e.g. 1234567 as
+"€12,345.67"``, ``"hello world" -> "Hello World"``, ``90 becomes "1m30s"``. Both sides are
+literals, one a string; "to" is not among the words (``from 0 to 10`` is no example)."""
+
+
+def literal_pairs(docstring: str) -> list[tuple[str, str, int]]:
+    """Return (given, expected, 1-based line) for each value the prose pairs with its result.
+
+    For a function of one argument only: the caller checks that (and that the given value is
+    of the argument's hinted type); the docstring's ``>>>`` lines are not prose.
+    """
+    _, covered = _doctest_examples(docstring)
+    found: list[tuple[str, str, int]] = []
+    for index, line in enumerate(docstring.splitlines()):
+        if index in covered or line.strip().startswith((">>>", "...")):
+            continue
+        for match in _LITERAL_PAIR.finditer(line):
+            given, expected = match.group("given"), match.group("expected")
+            quoted = given[0] in "'\"" or expected[0] in "'\""
+            # A string on one side at least: "treat 0 as None" says how 0 is read, not what
+            # the function returns.
+            if quoted and _parse_expression(given) and _parse_expression(expected):
+                found.append((given, expected, index + 1))
+    return found
+
+
 def _input_output_examples(
     lines: list[str], function_name: str, covered: set[int]
 ) -> list[Example]:
