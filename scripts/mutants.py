@@ -1836,8 +1836,8 @@ MUTANTS = (
         "quoted-refused-line",
         "a string quoted in a clause that speaks of raising is not taken as accepted",
         PACKAGE / "quoted.py",
-        "        if not RAISING_WORDS.search(clause) and text not in found:\n",
-        "        if text not in found:\n",
+        "        if not RAISING_WORDS.search(clause) and not template and text not in found:\n",
+        "        if not template and text not in found:\n",
         ("tests/pipeline/test_inputs.py", "-k", "quote"),
     ),
     Mutant(
@@ -2114,6 +2114,22 @@ MUTANTS = (
         "            if quoted and _parse_expression(given) and _parse_expression(expected):\n",
         "            if _parse_expression(given) and _parse_expression(expected):\n",
         ("tests/sandbox/test_sandbox_examples.py", "-k", "paired"),
+    ),
+    Mutant(
+        "return-template",
+        "a returned string that does not fit the template its docstring quotes is wrongly made",
+        PACKAGE / "inputs.py",
+        '        return [] if fits else [(SHAPE, "str")]\n',
+        "        return []\n",
+        ("tests/pipeline/test_inputs.py", "-k", "fit_the_template"),
+    ),
+    Mutant(
+        "template-no-input",
+        "a quoted template is no input",
+        PACKAGE / "quoted.py",
+        "    rest = [text for text in _quoted(docstring) if not _PLACEHOLDER.search(text)]\n",
+        "    rest = _quoted(docstring)\n",
+        ("tests/pipeline/test_inputs.py", "-k", "template_makes"),
     ),
     Mutant(
         "argument-check-returned",

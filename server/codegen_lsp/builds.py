@@ -43,7 +43,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from codegen_lsp import inputs, newer_syntax, summaries
+from codegen_lsp import inputs, newer_syntax, quoted, summaries
 from codegen_lsp.context import FunctionContext, is_placeholder
 
 FLAG_BASES = frozenset({"Flag", "IntFlag"})
@@ -372,6 +372,12 @@ def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
     checked, or none of its fields has a type that can be checked (``currency: Currency``).
     """
     annotation = inputs.return_annotation(ctx)
+    if annotation is not None and ast.unparse(annotation) == "str":
+        found = quoted.return_template(ctx.docstring or "")
+        if found is None:
+            return None
+        template, shape = found
+        return inputs.ReturnFields("str", {}, "str", shape=shape, template=template)
     owner = summaries.single_class(annotation) if annotation is not None else None
     node = _reachable_classes(ctx).get(owner or "")
     if owner is None or node is None:

@@ -549,7 +549,12 @@ def _wrong_field_note(
     if fields is None or not filled:
         return None
     (name, kind), times = filled.most_common(1)[0]
-    owner, types, _ = fields
+    if name == inputs.SHAPE:
+        return (
+            f'the top candidate returned a string unlike "{fields.template}" on {times} of '
+            f"{len(returned)} inputs"
+        )
+    owner, types = fields.owner, fields.allowed
     allowed = types.get(name) or types.get(inputs.EVERY_ITEM, frozenset())
     shown = " or ".join(sorted(allowed - {"bool"}))
     if name.startswith("["):  # a container's item (inputs.return_items)

@@ -1344,6 +1344,15 @@ class ReturnFields(NamedTuple):
     runtime: str = ""
     """The type its values have at run time when that is not the class itself: ``dict`` for a
     TypedDict, whose fields are the dict's keys."""
+    shape: re.Pattern[str] | None = None
+    """For a returned ``str``: what it must match, whole, from a template the docstring
+    quotes (:func:`codegen_lsp.quoted.return_template`); its field is :data:`SHAPE`."""
+    template: str = ""
+    """That template, as the docstring writes it (``<sku> <name>: <qty> units``)."""
+
+
+SHAPE = "shape"
+"""The :func:`wrong_fields` name of a returned string that does not fit its template."""
 
 
 def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, str]]:
@@ -1352,6 +1361,15 @@ def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, st
     ``[("cents", "float")]`` for ``Money(cents * rate)`` where ``Money`` says ``cents: int``:
     the right class, wrongly filled. Empty for another class, or when nothing is known.
     """
+    if fields is not None and fields.shape is not None:
+        if result.actual_type != "str" or result.actual_repr is None:
+            return []
+        try:
+            returned = ast.literal_eval(result.actual_repr)
+        except (ValueError, SyntaxError):
+            return []  # a repr cut short: nothing to tell
+        fits = isinstance(returned, str) and fields.shape.fullmatch(returned) is not None
+        return [] if fits else [(SHAPE, "str")]
     if fields is None or not result.field_types or result.actual_type is None:
         return []
     if result.actual_type.rsplit(".", 1)[-1] != (fields.runtime or fields.owner):

@@ -1045,3 +1045,59 @@ def test_a_prose_pair_is_an_example_only_for_one_argument_of_its_type(
 ) -> None:
     ctx = function(PRICE.replace("def format_price(cents: int) -> str:", header))
     assert [example.call for example in quoted.literal_examples(ctx)] == calls
+
+
+LINE = '''from dataclasses import dataclass
+
+
+@dataclass
+class Item:
+    sku: str
+    name: str
+    qty: int
+
+
+def stock_line(item: Item) -> str:
+    """Return "<sku> <name>: <qty> units", the quantity with thousands separators."""
+'''
+
+
+def test_a_returned_string_must_fit_the_template_its_docstring_quotes() -> None:
+    # A user's stock_line: all three samples of the first wave wrote "a1 saw: 3", agreed on
+    # every input, and drawing stopped there.
+    short = "return f'{item.sku} {item.name}: {item.qty:,}'"
+    right = "return f'{item.sku} {item.name}: {item.qty:,} units'"
+    scripts = [(implementing("stock_line"), [body(short, -0.1), body(right, -0.9)])]
+    line = LINE.splitlines().index("def stock_line(item: Item) -> str:")
+    result, _ = implement_scripted(LINE, line, scripts, n=2)
+    top = result.candidates[0]
+    assert "units" in top.body, [c.score_parts for c in result.candidates]
+    assert result.candidates[1].score < top.score
+    plain = "return f'{item.sku} {item.name}: {item.qty}'"
+    scripts = [(implementing("stock_line"), [body(short, -0.1), body(plain, -0.9)])]
+    result, _ = implement_scripted(LINE, line, scripts, n=2)
+    assert any(
+        note.startswith('the top candidate returned a string unlike "<sku> <name>: <qty> units"')
+        for note in result.notes
+    ), result.notes
+
+
+@pytest.mark.parametrize(
+    ("doc", "fits", "misfits"),
+    [
+        ('Return "<sku> <name>: <qty> units".', "x nail: 12,000 units", "a1 saw: 3"),
+        ('Say "Hello, {name}!" to them.', "Hello, Ann Lee!", "Hello Ann"),
+        ('Return "{total:.2f} EUR" or "<a>".', "3.50 EUR", "EUR 3.50"),  # "<a>" is no template
+    ],
+)
+def test_a_quoted_template_makes_a_pattern(doc: str, fits: str, misfits: str) -> None:
+    found = quoted.return_template(doc)
+    assert found is not None
+    _, shape = found
+    assert shape.fullmatch(fits) and not shape.fullmatch(misfits)
+    assert all("<" not in text and "{" not in text for text in quoted.quoted_strings(doc))
+
+
+def test_no_template_where_none_or_two_are_quoted() -> None:
+    assert quoted.return_template('Parse "a;b" into parts.') is None
+    assert quoted.return_template('Return "<a>: <b>" or "<a> (<b>)".') is None
