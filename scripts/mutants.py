@@ -2132,6 +2132,14 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "template_makes"),
     ),
     Mutant(
+        "refused-taken-weighs",
+        "raising on inputs the docstring presents as taken weighs among those few, not all",
+        PACKAGE / "ranking/combine.py",
+        "    return crashes * taken * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)\n",
+        "    return crashes * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)\n",
+        ("tests/pipeline/test_inputs.py", "-k", "presents_as_taken"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -1101,3 +1101,27 @@ def test_a_quoted_template_makes_a_pattern(doc: str, fits: str, misfits: str) ->
 def test_no_template_where_none_or_two_are_quoted() -> None:
     assert quoted.return_template('Parse "a;b" into parts.') is None
     assert quoted.return_template('Return "<a>: <b>" or "<a> (<b>)".') is None
+
+
+QUANTITY = (
+    "def parse_quantity(text: str) -> int:\n"
+    '    """Read a quantity such as "12", " 7 units" or "3 pcs"; raise ValueError when there'
+    ' is no number."""\n'
+)
+
+
+def test_refusing_the_inputs_the_docstring_presents_as_taken_weighs_among_those_few() -> None:
+    # A user's parse_quantity: the likelier body raised on " 7 units" and "3 pcs"; 2 crashes
+    # among 21 inputs weighed little, and it ranked first.
+    digits_only = "if not text.strip().isdigit():\n    raise ValueError(text)\nreturn int(text)"
+    searching = (
+        "import re\nfound = re.search(r'\\d+', text)\nif not found:\n    raise ValueError(text)\n"
+        "return int(found.group())"
+    )
+    scripts = [
+        (implementing("parse_quantity"), [body(digits_only, -0.2), body(searching, -0.5)]),
+        (proposing("parse_quantity"), [Reply("```")]),
+    ]
+    result, _ = implement_scripted(QUANTITY, 0, scripts, n=2)
+    assert quoted.accepted_count(function(QUANTITY)) == 3
+    assert "re.search" in result.candidates[0].body, [c.score_parts for c in result.candidates]

@@ -154,6 +154,19 @@ class Candidate:
         return sum(key.split(":", 1)[0] in wanted for key in refused) / len(self.behaviour)
 
     @property
+    def refused_taken_share(self) -> float:
+        """Share of the inputs the docstring presents as taken (``accepted``) it raised on.
+
+        ``Read a quantity such as "12", " 7 units" or "3 pcs"``: a body that raises on two of
+        the three refuses what the user wrote down as valid. Among 21 inputs, 2 crashes
+        weighed little against a likelier sample, which ranked first.
+        """
+        taken = self.behaviour[: self.accepted]
+        if not taken:
+            return 0.0
+        return sum(not key.startswith("=") for key in taken) / len(taken)
+
+    @property
     def hangs_near(self) -> bool:
         """It did not finish some call near the examples in time (``fib4(33)`` recursing)."""
         return TIMED_OUT in self.near
