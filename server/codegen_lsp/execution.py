@@ -25,6 +25,7 @@ from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, RankedCandidate, check_cancel, report
+from codegen_lsp.raise_rules import RaiseRules
 from codegen_lsp.ranking.candidate import HINTED_BROKEN_CODE, TIMED_OUT, Candidate, unhandled
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
@@ -727,6 +728,7 @@ def ranking_candidates(
     hinted: bool = True,
     return_fields: inputs.ReturnFields | None = None,
     accepted: int = 0,
+    rules: RaiseRules | None = None,
 ) -> list[Candidate]:
     """Return the ranking's plain view of each distinct body and its run on the examples.
 
@@ -735,20 +737,28 @@ def ranking_candidates(
     (:func:`variant_calls`), the first ``accepted`` on strings the docstring presents as taken
     (:func:`quoted.accepted_count`); ``return_types`` the types its return annotation allows,
     and ``return_fields`` the fields' types of the class it names (:func:`builds.return_fields`);
-    ``hinted`` whether its parameters' hints vouch for those inputs (:func:`inputs.hinted`).
+    ``hinted`` whether its parameters' hints vouch for those inputs (:func:`inputs.hinted`);
+    ``rules`` when its docstring says it raises (:func:`raise_rules.rules_of`), told per input.
     """
     candidates = []
+    told: dict[str, dict[str, bool]] = {}  # per call: the same for every body
     probes = probe_runs if probe_runs is not None else [None] * len(runs)
     for drawn, run, probe_run in zip(draw.bodies, runs, probes, strict=True):
         behaviour: tuple[str, ...] = ()
         near: tuple[str, ...] = ()
         near_empty: tuple[str, ...] = ()
+        raise_told: tuple[dict[str, bool], ...] = ()
         wrong_type_share = 0.0
         if probe_run is not None and probe_run.error is None:
             split = len(probe_run.results) - near_count
             behaviour, wrong_type_share = inputs.behaviour(
                 probe_run.results[:split], return_types, return_fields
             )
+            if rules is not None:
+                calls = [result.example.call for result in probe_run.results[:split]]
+                raise_told = tuple(
+                    told.setdefault(call, rules.expectations(call)) for call in calls
+                )
             near, _ = inputs.behaviour(probe_run.results[split:], return_types)
             near_empty = tuple(
                 key
@@ -773,6 +783,7 @@ def ranking_candidates(
                 behaviour=behaviour,
                 wrong_type_share=wrong_type_share,
                 accepted=accepted if behaviour else 0,
+                raise_told=raise_told,
                 crashes_excused=not hinted,
                 near=near,
                 near_empty=near_empty,

@@ -49,7 +49,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from codegen_lsp import as_written, builds, crossfile, docstrings, execution, inputs
+from codegen_lsp import as_written, builds, crossfile, docstrings, execution, inputs, raise_rules
 from codegen_lsp import context as context_mod
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
@@ -421,6 +421,7 @@ class Pipeline:
             hinted=inputs.hinted(ctx),
             return_fields=builds.return_fields(ctx),
             accepted=execution.accepted_inputs(ctx, self.settings, near_count),
+            rules=raise_rules.rules_of(ctx),
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:

@@ -1125,3 +1125,11 @@ def test_refusing_the_inputs_the_docstring_presents_as_taken_weighs_among_those_
     result, _ = implement_scripted(QUANTITY, 0, scripts, n=2)
     assert quoted.accepted_count(function(QUANTITY)) == 3
     assert "re.search" in result.candidates[0].body, [c.score_parts for c in result.candidates]
+
+
+def test_the_empty_string_is_always_drawn() -> None:
+    # A user's parse_quantity was compared on 21 inputs without "", where its top body's
+    # `int(text.split()[0])` raised IndexError instead of the documented ValueError.
+    ctx = function('def parse_quantity(text: str) -> int:\n    """Read a quantity."""\n')
+    for seed_value in range(3):
+        assert "parse_quantity('')" in inputs.signature_calls(ctx, seed_value=seed_value)

@@ -10,6 +10,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 BROKEN_CODE = frozenset(
@@ -109,6 +110,10 @@ class Candidate:
     """The first this many of the inputs are ones the docstring presents as taken (strings it
     quotes in prose that speaks of no error): a raise there is a crash, even of an exception
     the docstring documents for other inputs."""
+    raise_told: tuple[Mapping[str, bool], ...] = ()
+    """Per input (as ``behaviour``), the exceptions its docstring's conditions say it must
+    raise there (True) or must not (False): "raise ValueError if pack_size is not positive"
+    on ``split_order(17, 5)`` rules ValueError out (:mod:`codegen_lsp.raise_rules`)."""
     crashes_excused: bool = False
     """The inputs were not checked against type hints (the function has none), so a crash on
     one may be the input's fault: only errors of broken code count against the candidate."""
@@ -150,8 +155,31 @@ class Candidate:
         wanted = documented_keys(self.description) - BROKEN_CODE
         if not self.behaviour or not wanted:
             return 0.0
-        refused = [key for key in self.behaviour[self.accepted :] if key not in self.broken_keys]
-        return sum(key.split(":", 1)[0] in wanted for key in refused) / len(self.behaviour)
+        documented = 0
+        for index, key in enumerate(self.behaviour):
+            name = key.split(":", 1)[0]
+            if index < self.accepted or key in self.broken_keys or name not in wanted:
+                continue
+            # Raised where the docstring's own condition says it must not: no rule followed.
+            documented += self._told(index).get(name[1:]) is not False
+        return documented / len(self.behaviour)
+
+    def _told(self, index: int) -> Mapping[str, bool]:
+        return self.raise_told[index] if index < len(self.raise_told) else {}
+
+    @property
+    def ignored_rule_share(self) -> float:
+        """Share of the inputs its docstring says it must raise on, where it returned instead.
+
+        "Raise ValueError if amount is negative": a body that restocks -3 units has left the
+        rule out. Counted among those inputs alone.
+        """
+        required = [
+            key for index, key in enumerate(self.behaviour) if any(self._told(index).values())
+        ]
+        if not required:
+            return 0.0
+        return sum(key.startswith("=") for key in required) / len(required)
 
     @property
     def refused_taken_share(self) -> float:

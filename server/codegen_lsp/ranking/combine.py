@@ -69,6 +69,9 @@ broken (:data:`~codegen_lsp.ranking.candidate.BROKEN_CODE`), not that the input 
 ``self.discount.percent`` on an Enum whose members have ``value`` is wrong on every input."""
 WRONG_TYPE_PENALTY = 0.9
 """How much it falls per share of inputs where it returned a type the annotation rules out."""
+IGNORED_RULE_PENALTY = 0.9
+"""How much it falls per share of the inputs on which its docstring says it raises
+(:attr:`Candidate.ignored_rule_share`) where it returned: counted among those inputs alone."""
 REFUSED_TAKEN_PENALTY = 0.9
 """How much it falls per share of the inputs its docstring presents as taken (strings it
 quotes, :attr:`Candidate.accepted`) on which it raised: counted among those few inputs, not
@@ -83,7 +86,8 @@ def behaviour_penalty(candidate: Candidate) -> float:
     refused = 0.0 if candidate.crashes_excused else candidate.crash_share - broken - documented
     crashes = 1.0 - CRASH_PENALTY * refused - BROKEN_PENALTY * broken
     taken = 1.0 - REFUSED_TAKEN_PENALTY * candidate.refused_taken_share
-    return crashes * taken * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)
+    rules = 1.0 - IGNORED_RULE_PENALTY * candidate.ignored_rule_share
+    return crashes * taken * rules * (1.0 - WRONG_TYPE_PENALTY * candidate.wrong_type_share)
 
 
 def near_agreement(candidates: list[Candidate], lm_weights: list[float]) -> list[float | None]:

@@ -1,0 +1,91 @@
+"""When a docstring says its function raises, the drawn calls are told apart by that condition.
+
+"Raise ValueError if pack_size is not positive": a body that raises ValueError on
+``split_order(17, 5)`` has not done what the docstring asks, and one that returns on
+``split_order(3, 0)`` has not either. Before, any raise of a documented exception counted as
+the behaviour asked for, on every input.
+"""
+
+from __future__ import annotations
+
+import pytest
+from codegen_lsp.context import find_function
+from codegen_lsp.raise_rules import raise_rules, rules_of
+from support.scripted_model import body, implement_scripted, implementing
+
+SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
+    """Return how many full packs a quantity makes and the units left over.
+
+    Raise ValueError if pack_size is not positive.
+    """
+'''
+
+
+@pytest.mark.parametrize(
+    ("docstring", "call", "told"),
+    [
+        ("Raise ValueError if n is not positive.", "f(5)", {"ValueError": False}),
+        ("Raise ValueError if n is not positive.", "f(0)", {"ValueError": True}),
+        ("Raises a `ValueError` when n is negative.", "f(n=-1)", {"ValueError": True}),
+        ("Raises:\n    ValueError: If n < 2.\n", "f(2)", {"ValueError": False}),
+        ("Raise ValueError if n is less than 2 or k is None.", "f(5, None)", {"ValueError": True}),
+        ("Raise ValueError if n is less than 2 or k is None.", "f(5, 1)", {"ValueError": False}),
+        ("Raise ValueError if text is empty.", "f(3, 'a', text='')", {"ValueError": True}),
+        ("Raise ValueError if n is negative.", "f(x)", {}),  # not a literal: not known
+        ("Raise ValueError if n is negative.", "g(-1)", {}),  # another function
+        ("Raise ValueError if n is negative.", "f('a')", {}),  # the test cannot tell
+    ],
+)
+def test_a_documented_condition_is_told_on_a_call(
+    docstring: str, call: str, told: dict[str, bool]
+) -> None:
+    rules = raise_rules(docstring, "f", ("n", "k"), ("text",))
+    assert rules is not None
+    assert rules.expectations(call) == told
+
+
+@pytest.mark.parametrize(
+    "docstring",
+    [
+        "Raise ValueError if n is negative and k is odd.",  # "and": not read
+        "Raise ValueError if the list holds a duplicate.",  # no parameter named
+        "Raise ValueError if n is negative; raise ValueError for junk too.",  # a rule unread
+        "Return n.",
+    ],
+)
+def test_a_condition_not_read_gives_no_rule(docstring: str) -> None:
+    assert raise_rules(docstring, "f", ("n", "k")) is None
+
+
+def test_a_method_gets_no_rules() -> None:
+    source = (
+        "class C:\n    def f(self, n: int) -> int:\n        " + '"""Raise ValueError if n < 0."""\n'
+    )
+    assert rules_of(find_function(source, 1)) is None
+    assert rules_of(find_function(SPLIT, 0)) is not None
+
+
+def test_a_raise_outside_the_documented_condition_is_a_crash() -> None:
+    # A user's billing `split_evenly` was titled "raises as documented on 15" for a body that
+    # refused splits the docstring allows.
+    refusing = (
+        "if pack_size <= 0 or qty < pack_size:\n    raise ValueError(pack_size)\n"
+        "return divmod(qty, pack_size)"
+    )
+    right = "if pack_size <= 0:\n    raise ValueError(pack_size)\nreturn divmod(qty, pack_size)"
+    scripts = [(implementing("split_order"), [body(refusing, -0.1), body(right, -0.9)])]
+    result, _ = implement_scripted(SPLIT, 0, scripts, n=2)
+    top, other = result.candidates
+    assert "qty < pack_size" not in top.body, [c.score_parts for c in result.candidates]
+    assert other.score_parts["crashes"] > 0, other.score_parts
+    assert top.score_parts["crashes"] == 0, top.score_parts
+
+
+def test_a_body_that_returns_where_it_must_raise_has_left_the_rule_out() -> None:
+    ignoring = "return divmod(qty, pack_size) if pack_size else (0, qty)"
+    right = "if pack_size <= 0:\n    raise ValueError(pack_size)\nreturn divmod(qty, pack_size)"
+    scripts = [(implementing("split_order"), [body(ignoring, -0.1), body(right, -0.9)])]
+    result, _ = implement_scripted(SPLIT, 0, scripts, n=2)
+    assert "raise ValueError" in result.candidates[0].body, [
+        c.score_parts for c in result.candidates
+    ]
