@@ -2172,6 +2172,14 @@ MUTANTS = (
         ("tests/pipeline/test_raise_rules.py", "-k", "outside_the_documented"),
     ),
     Mutant(
+        "template-placeholder-empty",
+        "a template's placeholder may stand for nothing (a drawn sku is often empty)",
+        PACKAGE / "quoted.py",
+        '    return template, re.compile(".*?".join(',
+        '    return template, re.compile(".+?".join(',
+        ("tests/pipeline/test_inputs.py", "-k", "template_makes"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

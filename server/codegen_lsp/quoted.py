@@ -55,7 +55,8 @@ def return_template(docstring: str) -> tuple[str, re.Pattern[str]] | None:
         return None
     (template,) = found
     parts = _PLACEHOLDER.split(template)
-    return template, re.compile(".+?".join(re.escape(part) for part in parts), re.DOTALL)
+    # A placeholder may stand for nothing: a drawn sku or name is often the empty string.
+    return template, re.compile(".*?".join(re.escape(part) for part in parts), re.DOTALL)
 
 
 def quoted_strings(docstring: str) -> list[str]:

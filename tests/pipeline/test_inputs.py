@@ -1086,6 +1086,8 @@ def test_a_returned_string_must_fit_the_template_its_docstring_quotes() -> None:
     ("doc", "fits", "misfits"),
     [
         ('Return "<sku> <name>: <qty> units".', "x nail: 12,000 units", "a1 saw: 3"),
+        # A drawn sku is often empty: a placeholder may stand for nothing.
+        ('Return "<sku> <name>: <qty> units".', " nail: 3 units", "nail 3 units"),
         ('Say "Hello, {name}!" to them.', "Hello, Ann Lee!", "Hello Ann"),
         ('Return "{total:.2f} EUR" or "<a>".', "3.50 EUR", "EUR 3.50"),  # "<a>" is no template
     ],

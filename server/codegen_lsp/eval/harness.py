@@ -468,11 +468,13 @@ class Harness:
         c = sum(w for w, ok in zip(weights, correct, strict=True) if ok)
         top1 = {"random": c / n if n else 0.0, "oracle": float(c > 0)}
         keyed = ranker_keys(candidates, ranked, probs, reviewed) | variant_keys
-        # The pipeline's last tie-break, on the examples' calls (else the first inputs).
+        # The pipeline's last tie-break, on the examples' calls (else the inputs the top
+        # returned on first).
         shown = [example.call for example in examples if example.kind != "probe"]
-        keyed["combined"] = self._prefer_leaving_arguments(
-            ctx, keyed["combined"] or [], bodies, shown or calls[:ARGUMENT_CHECKS]
-        )
+        combined = keyed["combined"] or []
+        top_run = probe_runs[combined.index(max(combined))] if probe_runs and combined else None
+        checked = shown or execution.returned_first(calls, top_run)[:ARGUMENT_CHECKS]
+        keyed["combined"] = self._prefer_leaving_arguments(ctx, combined, bodies, checked)
         for name, keys in keyed.items():
             # A ranker without a signal (no log-probs, no verifier) is not measured.
             top1[name] = float("nan") if keys is None else expected_top1(keys, correct, weights)
