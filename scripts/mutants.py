@@ -2180,6 +2180,14 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "template_makes"),
     ),
     Mutant(
+        "frozen-write-broken",
+        "writing a field of a frozen dataclass is broken code where the inputs follow the hints",
+        PACKAGE / "ranking/candidate.py",
+        "HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE}\n",
+        "HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE}\n",
+        ("tests/ranking/test_combine.py", "-k", "frozen"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

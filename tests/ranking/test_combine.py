@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 from codegen_lsp import inputs
 from codegen_lsp.ranking import agreement, combine, verifier
-from codegen_lsp.ranking.candidate import OPERAND_MISUSE, Candidate, documented_raises
+from codegen_lsp.ranking.candidate import (
+    FROZEN_WRITE,
+    OPERAND_MISUSE,
+    Candidate,
+    documented_raises,
+)
 from codegen_lsp.settings import RankingSettings
 
 
@@ -629,6 +634,16 @@ def test_arithmetic_the_hints_rule_out_is_broken_code_where_the_inputs_follow_th
     documented = dataclasses.replace(hinted, description="Multiply; raises TypeError if odd.")
     assert documented.documented_share == 0.0
     assert dataclasses.replace(documented, crashes_excused=True).documented_share == 0.5
+
+
+def test_writing_a_frozen_dataclass_is_broken_code_where_the_inputs_follow_the_hints() -> None:
+    # A user's apply_movements: `item.qty += movement.delta` on a frozen `Item`, in Neovim
+    # titled "raises on 1" and shown; as broken code it weighs as such and gets a repair round.
+    keys = (FROZEN_WRITE, "=1", "=2", "=3")
+    hinted = dataclasses.replace(probed("writes", -0.2, "abcd"), behaviour=keys)
+    assert hinted.broken_share == 0.25
+    assert dataclasses.replace(hinted, crashes_excused=True).broken_share == 0.0
+    assert inputs.error_key("FrozenInstanceError: cannot assign to field 'qty'") == FROZEN_WRITE
 
 
 def test_without_examples_a_documented_raise_is_no_crash() -> None:

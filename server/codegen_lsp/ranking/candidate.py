@@ -23,7 +23,11 @@ OPERAND_MISUSE = "!TypeError:operand"
 """The behaviour key of ``TypeError: unsupported operand type(s)``: ``line.unit_price * 2``
 where ``Money`` has no ``*``. Broken code where the inputs follow the type hints (then the
 operands are what the hints say); without hints it may be the input's fault, a plain crash."""
-HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE}
+FROZEN_WRITE = "!FrozenInstanceError"
+"""The behaviour key of a field written on a frozen dataclass (``item.qty += delta`` where
+``Item`` is frozen): where the inputs follow the hints, the object is the hint's class and its
+fields can never be written, so the code is wrong, not the input."""
+HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE}
 """Behaviour keys that say the code is broken where the inputs follow type hints."""
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
 """Words by which a docstring says that some input is refused: raising near the examples is
