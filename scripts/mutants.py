@@ -2188,6 +2188,14 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "frozen"),
     ),
     Mutant(
+        "raise-rule-named-exception",
+        "a condition is a raise rule only for an exception the docstring says is raised",
+        PACKAGE / "raise_rules.py",
+        "r.exception not in unread and r.exception in raised)",
+        "r.exception not in unread)",
+        ("tests/pipeline/test_raise_rules.py", "-k", "not_read"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -22,6 +22,7 @@ from typing import Any
 
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext
+from codegen_lsp.ranking.candidate import documented_raises
 
 _NAME = r"`?([A-Za-z_]\w*)`?"
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
@@ -69,12 +70,14 @@ _WORDS = re.compile(
     rf"^{_NAME}\s+is\s+({'|'.join(_WORDED)})\s+{_NUMBER}\b",
     re.I,
 )
+_CONDITION = r"((?:[^.;\n]|\.(?=\d))+)"
+"""A condition, up to the end of its clause (a decimal point ends nothing: ``n < 0.5``)."""
 _RULE = re.compile(
-    r"\b(?:raises?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z]\w*)`*\s+(?:if|when)\s+([^.;\n]+)",
+    rf"\b(?:raises?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z]\w*)`*\s+(?:if|when)\s+{_CONDITION}",
     re.I,
 )
 """A raise with its condition: "Raise ValueError if pack_size is not positive"."""
-_SECTION_RULE = re.compile(r"^\s*`*([A-Z]\w*)`*\s*:\s*(?:if|when)\s+([^.;\n]+)", re.M | re.I)
+_SECTION_RULE = re.compile(rf"^\s*`*([A-Z]\w*)`*\s*:\s*(?:if|when)\s+{_CONDITION}", re.M | re.I)
 """A Google-style "Raises:" entry: "ValueError: If amount is negative"."""
 _MENTION = re.compile(r"\b(?:raises?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z]\w*)`*", re.I)
 
@@ -193,7 +196,9 @@ def raise_rules(
         with_condition = sum(1 for m in _RULE.finditer(docstring) if m.group(1) == exception)
         if mentioned.count(exception) > with_condition:
             unread.add(exception)  # "raise KeyError for an unknown sku": a rule not read
-    kept = tuple(rule for rule in rules if rule.exception not in unread)
+    # Only what the docstring says is raised: "Note: if n is negative, ..." is no exception.
+    raised = documented_raises(docstring)
+    kept = tuple(r for r in rules if r.exception not in unread and r.exception in raised)
     return RaiseRules(function, positional, kept) if kept else None
 
 

@@ -34,6 +34,8 @@ SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
         ("Raise ValueError if n is negative.", "f(x)", {}),  # not a literal: not known
         ("Raise ValueError if n is negative.", "g(-1)", {}),  # another function
         ("Raise ValueError if n is negative.", "f('a')", {}),  # the test cannot tell
+        ("Raise ValueError if n < 0.5.", "f(0.25)", {"ValueError": True}),  # a decimal point
+        ("Raise ValueError if n < 0.5.", "f(1)", {"ValueError": False}),
     ],
 )
 def test_a_documented_condition_is_told_on_a_call(
@@ -51,6 +53,7 @@ def test_a_documented_condition_is_told_on_a_call(
         "Raise ValueError if the list holds a duplicate.",  # no parameter named
         "Raise ValueError if n is negative; raise ValueError for junk too.",  # a rule unread
         "Return n.",
+        "Return n.\n\nNote: if n is negative, it counts down.",  # no exception named
     ],
 )
 def test_a_condition_not_read_gives_no_rule(docstring: str) -> None:
