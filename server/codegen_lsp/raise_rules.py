@@ -22,7 +22,7 @@ from typing import Any
 
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext
-from codegen_lsp.ranking.candidate import documented_raises
+from codegen_lsp.ranking.candidate import RAISE_VERB, documented_raises
 
 _NAME = r"`?([A-Za-z_]\w*)`?"
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
@@ -72,14 +72,11 @@ _WORDS = re.compile(
 )
 _CONDITION = r"((?:[^.;\n]|\.(?=\d))+)"
 """A condition, up to the end of its clause (a decimal point ends nothing: ``n < 0.5``)."""
-_RULE = re.compile(
-    rf"\b(?:raises?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z]\w*)`*\s+(?:if|when)\s+{_CONDITION}",
-    re.I,
-)
+_RULE = re.compile(rf"{RAISE_VERB}\s+(?i:if|when)\s+{_CONDITION}")
 """A raise with its condition: "Raise ValueError if pack_size is not positive"."""
 _SECTION_RULE = re.compile(rf"^\s*`*([A-Z]\w*)`*\s*:\s*(?:if|when)\s+{_CONDITION}", re.M | re.I)
 """A Google-style "Raises:" entry: "ValueError: If amount is negative"."""
-_MENTION = re.compile(r"\b(?:raises?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z]\w*)`*", re.I)
+_MENTION = re.compile(RAISE_VERB)
 
 
 @dataclass(frozen=True)

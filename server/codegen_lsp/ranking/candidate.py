@@ -47,10 +47,9 @@ def unhandled(key: str) -> bool:
     return key.startswith("!") and key not in REFUSALS
 
 
-_RAISE_PHRASE = re.compile(
-    r"\b(?i:raise[sd]?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z][A-Za-z0-9_]*)`*"
-    r"|:raises?\s+`*([A-Z][A-Za-z0-9_]*)`*\s*:"
-)
+RAISE_VERB = r"\b(?i:raise[sd]?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z][A-Za-z0-9_]*)`*"
+"""A verb of raising and the exception it names: "raise ValueError", "raises a `KeyError`"."""
+_RAISE_PHRASE = re.compile(rf"{RAISE_VERB}|:raises?\s+`*([A-Z][A-Za-z0-9_]*)`*\s*:")
 """"raise ValueError when ...", "raises a `KeyError`", Sphinx's ":raises KeyError:"."""
 _RAISES_SECTION = re.compile(
     r"^([ \t]*)Raises[ \t]*:?[ \t]*\n(?:[ \t]*-+[ \t]*\n)?((?:\1[ \t]*\S.*\n?)+)", re.M
