@@ -508,14 +508,36 @@ def constructors_fit(ctx: FunctionContext, call: str) -> bool:
     except SyntaxError:
         return False
     classes = _reachable_classes(ctx)
+    objects = inputs.object_classes(ctx)
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
         definition = classes.get(node.func.id)
         takes = _takes(definition) if definition is not None else None
-        if takes is not None and not takes.accepts(node):
+        if definition is None or takes is None:
+            continue
+        if not takes.accepts(node) or not _fields_fit(definition, takes, node, objects):
             return False
     return True
+
+
+def _fields_fit(
+    definition: ast.ClassDef, takes: inputs.Takes, call: ast.Call, objects: frozenset[str]
+) -> bool:
+    """Tell whether a constructor's literal arguments fit its fields' hints.
+
+    ``Booking(room=1, guest='ada', check_in='2026-03-01', ...)`` for a ``check_in: date``:
+    proposed by the model for a user's ``nights(booking)``, every candidate's ``check_out -
+    check_in`` raised the same TypeError, which counted as broken code for all of them.
+    """
+    hints = {name: hint for name, hint, _ in _required_fields(definition) or []}
+    passed = list(zip(takes.positional, call.args, strict=False))
+    passed += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
+    return all(
+        inputs.argument_fits(hints[name], argument, objects)
+        for name, argument in passed
+        if name in hints
+    )
 
 
 def filling_methods(ctx: FunctionContext, owner: str) -> list[str]:

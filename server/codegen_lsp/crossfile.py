@@ -1106,7 +1106,7 @@ def _summary(
     fields_of: Mapping[str, list[tuple[str, str]]] | None = None,
     keyed: frozenset[str] = frozenset(),
 ) -> str:
-    lines = [f"# from {module}"]
+    lines = [f"{summaries.FROM_HEADER}{module}"]
     if isinstance(node, ast.ClassDef):
         lines += summaries.class_lines(node, source, exclude, fields_of, keyed)
     elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):

@@ -1548,18 +1548,30 @@ def fits_signature(ctx: FunctionContext, call: str) -> bool:
     by_name = {p.arg: p for p in [*positional, *signature.kwonlyargs]}
     passed = list(zip(positional, node.args, strict=False))
     passed += [(by_name[k.arg], k.value) for k in node.keywords if k.arg in by_name]
-    objects = _object_classes((ctx.module_source.replace(BODY_MARKER, ""), *ctx.definitions))
-    for parameter, argument in passed:
-        if parameter.annotation is None:
-            continue
-        if _literal_for_object(parameter.annotation, argument, objects):
-            return False
-        allowed = allowed_types(parameter.annotation)
-        if allowed is None:
-            continue
-        if _type_name(argument) not in allowed:
-            return False
-    return True
+    objects = object_classes(ctx)
+    return all(
+        argument_fits(parameter.annotation, argument, objects)
+        for parameter, argument in passed
+        if parameter.annotation is not None
+    )
+
+
+def argument_fits(annotation: ast.expr, argument: ast.expr, objects: frozenset[str]) -> bool:
+    """Tell whether a proposed argument's source may be a value of the hinted type.
+
+    A literal passed where the hint names only classes no literal stands for (``objects``) is
+    refused, as is a value a simple hint rules out (``check_in='2026-03-01'`` for a ``date``:
+    every candidate's ``check_out - check_in`` raises the same TypeError).
+    """
+    if _literal_for_object(annotation, argument, objects):
+        return False
+    allowed = allowed_types(annotation)
+    return allowed is None or _type_name(argument) in allowed
+
+
+def object_classes(ctx: FunctionContext) -> frozenset[str]:
+    """Return the classes of the function's module and context no literal stands for."""
+    return _object_classes((ctx.module_source.replace(BODY_MARKER, ""), *ctx.definitions))
 
 
 @functools.lru_cache(maxsize=16)
@@ -1594,9 +1606,17 @@ _CONTAINERS = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set", ast.Dict: "
 
 
 def _type_name(node: ast.expr) -> str | None:
-    """Return the builtin type an argument's source builds (None for a class's constructor)."""
+    """Return the type an argument's source builds, as the sandbox names it.
+
+    A literal's builtin type, a container's, or a standard value type's constructor call
+    (``datetime.date``); None for a project class's constructor or a name.
+    """
     container = _CONTAINERS.get(type(node))
     if container is not None:
         return container  # its items may be the project's objects: literal_eval cannot tell
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        home = _STANDARD_HOMES.get(node.func.id)
+        if home is not None and home != "pathlib":  # a Path's class differs between Pythons
+            return f"{home}.{node.func.id}"  # `date(2026, 3, 1)`, as the sandbox names it
     value = literal_value(node)
     return None if value is NOT_LITERAL else type(value).__name__

@@ -887,11 +887,19 @@ class Pipeline:
         sitting`` (UnboundLocalError on every input); agreement cannot choose among bodies that
         all fail alike. As in :meth:`_repair_round`, the model is told the error and not shown
         the body. The repaired candidates come first only when the best of them runs on every
-        input without an error of broken code; else the first answer stands and says so.
+        input without an error of broken code, and raises on no more inputs than the first
+        answer's top; else the first answer stands and says so. (A user's ``nights`` was
+        repaired into ``isinstance(booking.status, Status.CANCELLED)``, a TypeError on every
+        input but not one of broken code, over a body right on all but one.)
         """
         second = self._told(ctx, first, failure, [], cancel, progress, file)
         best = second.candidates[0] if second.candidates else None
-        if best is None or best.score_parts.get("broken", 1.0) > 0:
+        crashes = first.candidates[0].score_parts.get("crashes", 0.0)
+        if (
+            best is None
+            or best.score_parts.get("broken", 1.0) > 0
+            or best.score_parts.get("crashes", 0.0) > crashes
+        ):
             first.notes.append(f"one repair round (on {failure}) found no body that runs")
             return first
         return _repaired_first(

@@ -10,11 +10,12 @@ a body many samples agree on is more likely right.
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import textwrap
 from dataclasses import dataclass
 
-from codegen_lsp import libraries
+from codegen_lsp import libraries, summaries
 from codegen_lsp.context import FunctionContext, NoFunctionError, all_functions, is_placeholder
 from codegen_lsp.prompt import END_TOKENS
 
@@ -195,13 +196,17 @@ def _without_echoed_listing(body: str, ctx: FunctionContext) -> str:
 
 
 def with_missing_imports(body: str, ctx: FunctionContext) -> str:
-    """Import, at the top of the body, the standard-library modules it uses but nothing binds.
+    """Import, at the top of the body, what it uses from elsewhere that nothing binds.
 
     The model continues a function whose file it never finishes: a body that calls
     ``math.gcd`` in a file without ``import math`` fails with NameError, which the model would
-    have avoided by writing the import above the function. Only a name used as ``name.attr``
-    that is one of the :data:`USUAL_MODULES` and that nothing in the module binds (an import,
-    a definition, an assignment, a parameter) is imported.
+    have avoided by writing the import above the function. A name used as ``name.attr`` that
+    is one of the :data:`USUAL_MODULES` is imported; so is a name the prompt showed defined in
+    another file of the project (``from lodge.models import Status``): shown ``Booking``'s
+    ``status: Status = Status.HELD``, every sample of a user's ``nights_per_guest`` compared
+    with ``Status.CANCELLED`` in a file that imported only ``Booking``, a NameError on every
+    input. Nothing that the module binds (an import, a definition, an assignment, a
+    parameter) or that is a builtin is imported.
     """
     try:
         tree = ast.parse(ctx.module_with_body(body))
@@ -225,10 +230,31 @@ def with_missing_imports(body: str, ctx: FunctionContext) -> str:
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             used_as_module.append(node.value.id)
     missing = sorted({name for name in used_as_module if name in USUAL_MODULES} - bound)
-    if not missing:
+    imports = [f"import {name}" for name in missing]
+    try:  # the names the function reads, not the rest of the file
+        function = ast.parse(textwrap.dedent(ctx.function_with_body(body)))
+    except (SyntaxError, ValueError):
+        function = ast.Module(body=[], type_ignores=[])
+    read = {
+        node.id
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    elsewhere = summaries.defined_where(ctx.definitions)
+    unbound = sorted(read - bound - _BUILTINS - set(missing))
+    by_module: dict[str, list[str]] = {}
+    for name in unbound:
+        if name in elsewhere:
+            by_module.setdefault(elsewhere[name], []).append(name)
+    imports += [
+        f"from {module} import {', '.join(by_module[module])}" for module in sorted(by_module)
+    ]
+    if not imports:
         return body
-    imports = "\n".join(f"{ctx.body_indent}import {name}" for name in missing)
-    return f"{imports}\n{body}"
+    return "\n".join(f"{ctx.body_indent}{line}" for line in imports) + f"\n{body}"
+
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 def function_parses(ctx: FunctionContext, body: str) -> bool:

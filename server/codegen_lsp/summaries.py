@@ -289,6 +289,28 @@ def enum_reading(node: ast.ClassDef) -> str | None:
     return None
 
 
+FROM_HEADER = "# from "
+"""How a definition from another file of the project starts: ``# from lodge.models``."""
+_DEFINED = re.compile(r"^(?:async\s+def|def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*[:=]", re.M)
+
+
+def defined_where(definitions: list[str]) -> dict[str, str]:
+    """Return, per name a definition from another file defines, the module it comes from.
+
+    Read back from the summaries' headers (``# from lodge.models`` then ``class Status(Enum):``);
+    a library's block, headed otherwise, names none.
+    """
+    found: dict[str, str] = {}
+    for definition in definitions:
+        header, _, rest = definition.partition("\n")
+        if not header.startswith(FROM_HEADER):
+            continue
+        match = _DEFINED.search(rest)
+        if match:
+            found.setdefault(match.group(1) or match.group(2), header[len(FROM_HEADER) :].strip())
+    return found
+
+
 SHOWN_NESTED_FIELDS = 3
 """A field typed by another shown class says how this many of that class's fields read."""
 
@@ -578,11 +600,17 @@ def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     """Return ``self.x`` (or ``self.x: T``) for each attribute ``__init__`` assigns.
 
     An untyped one first set to a short literal is shown with it (``self.sales = []``), the
-    only sign of what it holds.
+    only sign of what it holds; one set to a hinted parameter takes its hint
+    (``self.rooms: list[Room]``); one set to a short expression of the parameters is shown with
+    it (``self.rooms = {room.number: room for room in rooms}``): shown a user's ledger's
+    ``self.rooms`` alone, every sample of its ``price(booking)`` read a room from the booking.
     """
     if func.name not in ("__init__", "__post_init__") or not func.args.args:
         return []
     me = func.args.args[0].arg
+    arguments = [*func.args.posonlyargs, *func.args.args[1:], *func.args.kwonlyargs]
+    hinted = {a.arg: ast.unparse(a.annotation) for a in arguments if a.annotation is not None}
+    parameters = frozenset(a.arg for a in arguments)
     found: dict[str, str] = {}
     stack: list[ast.AST] = list(func.body)
     while stack:
@@ -606,8 +634,8 @@ def self_attributes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
                 text = f"{me}.{target.attr}"
                 if annotation is not None:
                     text += f": {ast.unparse(annotation)}"
-                elif value is not None and target is _only_target(node) and _short_literal(value):
-                    text += f" = {ast.unparse(value)}"
+                elif value is not None and target is _only_target(node):
+                    text += _value_shown(value, hinted, parameters)
                 if target.attr not in found or annotation is not None:
                     found[target.attr] = text
         stack += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
@@ -636,6 +664,42 @@ def _only_target(node: ast.AST) -> ast.AST | None:
     if isinstance(node, ast.Assign) and len(node.targets) == 1:
         return node.targets[0]
     return None
+
+
+def _value_shown(value: ast.expr, hinted: dict[str, str], parameters: frozenset[str]) -> str:
+    """Return what follows ``self.x`` for an untyped attribute's first value ("" for nothing)."""
+    if isinstance(value, ast.Name) and value.id in hinted:
+        return f": {hinted[value.id]}"
+    if _short_literal(value) or _of_parameters(value, parameters):
+        return f" = {ast.unparse(value)}"
+    return ""
+
+
+_PURE_CALLS = frozenset(
+    {"list", "dict", "set", "tuple", "frozenset", "sorted", "len", "sum", "min", "max"}
+    | {"enumerate", "zip", "reversed", "range", "str", "int", "float"}
+)
+"""Builtins whose call on the parameters says what an attribute holds and does nothing else."""
+
+
+def _of_parameters(value: ast.expr, parameters: frozenset[str]) -> bool:
+    """Tell a short expression computed from the parameters alone (a comprehension over one).
+
+    Every name it reads is a parameter, a name it binds itself or a :data:`_PURE_CALLS`
+    builtin, and it calls nothing else: ``open(path)`` or ``self.load()`` is not shown.
+    """
+    if isinstance(value, ast.Name) or len(ast.unparse(value)) > SHOWN_VALUE_CHARS:
+        return False
+    nodes = list(ast.walk(value))
+    bound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    read = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    calls_pure = all(
+        isinstance(n.func, ast.Name) and n.func.id in _PURE_CALLS
+        for n in nodes
+        if isinstance(n, ast.Call)
+    )
+    used = read - bound
+    return calls_pure and bool(used & parameters) and used <= parameters | _PURE_CALLS
 
 
 def _short_literal(value: ast.expr) -> bool:

@@ -823,7 +823,7 @@ def test_a_src_layout_needs_the_extra_import_dir(write: Write) -> None:
     result = lookup(root, "scripts/report.py", "def summary", sys_path=[str(root / "src")])
     (account,) = result.definitions
     assert account.module == "ledger.accounts"
-    assert "self.owner\n" in account.text and "self.balance_cents" in account.text
+    assert "self.owner: str\n" in account.text and "self.balance_cents" in account.text
     assert "self.history: list[int]" in account.text  # assigned under an `if`, annotated
     # A method that writes untyped state shows its writes: they say what the state holds.
     assert "def deposit(self, cents: int) -> None:\n        self.balance_cents += cents" in (
@@ -866,7 +866,7 @@ def test_a_method_sees_its_own_class(write: Write) -> None:
     assert (own.name, own.kind, own.relevance) == ("Basket", "class", RELEVANCE_OWN_CLASS)
     assert own.module == "shop.basket" and own.text.startswith("# from shop.basket\n")
     assert "    TAX = 0.2\n" in own.text
-    assert "        self.customer\n        self.items: dict[str, int]\n" in own.text
+    assert "        self.customer: str\n        self.items: dict[str, int]\n" in own.text
     assert "self.prices" in own.text
     assert "def add(self, sku: str, count: int=1) -> None: ..." in own.text
     assert "SECRET_ADD_BODY" not in own.text

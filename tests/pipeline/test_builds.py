@@ -1096,6 +1096,56 @@ def test_a_proposed_call_must_build_the_projects_classes_as_their_constructors_t
     assert builds.constructors_fit(ctx, call) is fits
 
 
+STAYS = '''from dataclasses import dataclass
+from datetime import date
+
+from shop import Kind
+
+
+@dataclass
+class Stay:
+    room: int
+    guest: str
+    check_in: date
+    kind: Kind | None = None
+
+
+class Desk:
+    def __init__(self, opened: date, rooms: list[int]) -> None:
+        self.opened = opened
+
+
+def nights(stay: Stay) -> int:
+    """Doc."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("call", "fits"),
+    [
+        ("nights(Stay(1, 'ada', date(2026, 3, 1)))", True),
+        ("nights(Stay(room=1, guest='ada', check_in=date(2026, 3, 1), kind=None))", True),
+        ("nights(Stay(room=1, guest='ada', check_in=date(2026, 3, 1), kind=Kind.A))", True),
+        # A date is no string, a guest's name no number, an enum member no string:
+        ("nights(Stay(1, 'ada', '2026-03-01'))", False),
+        ("nights(Stay(room=1, guest='ada', check_in='2026-03-01'))", False),
+        ("nights(Stay(room=1, guest=7, check_in=date(2026, 3, 1)))", False),
+        ("nights(Stay(room='1', guest='ada', check_in=date(2026, 3, 1)))", False),
+        ("nights(Stay(1, 'ada', date(2026, 3, 1), kind='a'))", False),
+        ("nights(Desk('2026-03-01', [1]))", False),  # an __init__'s hints alike
+        ("nights(Desk(date(2026, 3, 1), [1]))", True),
+    ],
+)
+def test_a_proposed_call_must_give_a_constructor_values_its_fields_hints_allow(
+    call: str, fits: bool
+) -> None:
+    # Every candidate's `check_out - check_in` raised the same TypeError on a string date: a
+    # call the hints rule out says nothing of the candidates and counted as broken code.
+    ctx = find_function(STAYS, STAYS.splitlines().index("def nights(stay: Stay) -> int:"))
+    ctx.definitions = ["# from shop\nclass Kind(Enum):\n    A = 1"]
+    assert builds.constructors_fit(ctx, call) is fits
+
+
 @pytest.mark.parametrize(
     ("name", "shape"),
     [

@@ -297,7 +297,7 @@ def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
     )
     shown = _helpers_shown(source, "report").splitlines()
     for line in [
-        "        self.cashier",
+        "        self.cashier: str",  # from a hinted parameter: its hint
         "        self.sales = []",
         "        self.refunded = 0",
         "        self.log",  # not a literal: its value stays out
@@ -318,6 +318,38 @@ def test_a_short_method_that_fills_untyped_state_is_shown_whole() -> None:
     ]:
         assert line in shown, (line, shown)
     assert "        c = 3" not in shown
+
+
+def test_an_attribute_computed_from_the_constructors_parameters_is_shown_with_its_value() -> None:
+    # A user's ledger kept `self.rooms = {room.number: room for room in rooms}`; shown
+    # `self.rooms` alone, every sample of `price(booking)` read `booking.room.nightly_cents`.
+    source = (
+        "class Ledger:\n"
+        "    def __init__(self, rooms: list, path: str, *, limit: int = 3) -> None:\n"
+        "        self.rooms = {room.number: room for room in rooms}\n"
+        "        self.order = sorted(rooms, key=len)\n"
+        "        self.limit = limit\n"
+        "        self.handle = open(path)\n"
+        "        self.loaded = self.load(path)\n"
+        "        self.cache = {key: value for key, value in GLOBAL.items()}\n"
+        "        self.long = [room for room in rooms if room.number > 0 and room.beds < 10]\n\n"
+        "    def load(self, path: str) -> list:\n"
+        "        return []\n\n\n"
+        "def price(ledger: Ledger, room: int) -> int:\n"
+        '    """The price of a room."""\n'
+    )
+    shown = _helpers_shown(source, "price").splitlines()
+    for line in [
+        "        self.rooms = {room.number: room for room in rooms}",
+        "        self.order = sorted(rooms, key=len)",
+        "        self.limit: int",
+        # It opens a file, calls a method, reads a global, is too long: the name alone.
+        "        self.handle",
+        "        self.loaded",
+        "        self.cache",
+        "        self.long",
+    ]:
+        assert line in shown, (line, shown)
 
 
 def test_a_long_method_that_fills_untyped_state_shows_its_writes_in_their_loops() -> None:

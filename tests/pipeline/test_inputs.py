@@ -296,6 +296,27 @@ def test_a_literal_is_not_kept_where_the_hint_names_a_class_of_objects(
     assert inputs.fits_signature(function(OBJECTS), call) is kept
 
 
+@pytest.mark.parametrize(
+    ("call", "kept"),
+    [
+        ("occupancy(date(2026, 3, 4), Decimal('0.5'))", True),
+        ("occupancy(datetime(2026, 3, 4, 12), Decimal(1))", True),  # a datetime is a date
+        ("occupancy('2026-03-04', Decimal('0.5'))", False),
+        ("occupancy(date(2026, 3, 4), 0.5)", False),
+        ("occupancy(Decimal(1), Decimal(1))", False),
+        ("occupancy(date(2026, 3, 4), date(2026, 3, 4))", False),
+    ],
+)
+def test_a_standard_value_is_kept_where_its_hint_names_its_type(call: str, kept: bool) -> None:
+    # Every proposed `occupancy(date(2026, 3, 4))` of a user's ledger was refused: the call's
+    # type was unknown, so not among those the hint allows, and only drawn inputs were left.
+    ctx = function(
+        "from datetime import date, datetime\nfrom decimal import Decimal\n\n\n"
+        'def occupancy(night: date, share: Decimal) -> float:\n    """Doc."""\n'
+    )
+    assert inputs.fits_signature(ctx, call) is kept
+
+
 def test_calls_that_the_signature_cannot_take_are_not_kept() -> None:
     ctx = function(
         "class Till:\n"

@@ -156,6 +156,45 @@ def test_names_the_module_or_the_body_binds_are_left_alone() -> None:
     assert not_a_module is not None and "import" not in not_a_module.text
 
 
+GUESTS_SOURCE = '''from lodge.models import Booking
+
+
+def nights_per_guest(bookings: list[Booking]) -> dict[str, int]:
+    """Each guest's booked nights, leaving out cancelled bookings."""
+'''
+SHOWN = [
+    "# from lodge.models\nclass Status(Enum):\n    HELD = 1\n    CANCELLED = 2",
+    "# from lodge.models\n@dataclass\nclass Booking:\n    status: Status = Status.HELD",
+    "# from lodge.rates\nNIGHTLY: int = 9000",
+    "# from lodge.rates\ndef season(day: date) -> str: ...",
+    "# inflection: installed in the project's environment, not the project's code\n"
+    "# inflection.titleize(word) -> str: Capitalize all the words.",
+]
+
+
+def test_a_name_the_prompt_showed_from_another_file_is_imported_in_the_body() -> None:
+    # Shown `status: Status = Status.HELD`, every sample of a user's `nights_per_guest` used
+    # `Status.CANCELLED` in a file that imports only `Booking`: NameError on every input.
+    from dataclasses import replace
+
+    ctx = replace(find_function(GUESTS_SOURCE, 3), definitions=SHOWN)
+    written = (
+        "    for booking in bookings:\n"
+        "        if booking.status is not Status.CANCELLED and season(booking.day):\n"
+        "            return {booking.guest: NIGHTLY * len(bookings)}\n"
+        "    return dict(Booking=1)\n"
+    )
+    body = extract_body(written, ctx)
+    assert body is not None and body.text == (
+        "    from lodge.models import Status\n"
+        "    from lodge.rates import NIGHTLY, season\n" + written.rstrip("\n")
+    )
+    # What the module binds, a builtin, a library's member, a name shown nowhere: left alone.
+    alone = "    titleize = len\n    return {b.guest: titleize(b) for b in bookings if Unknown}\n"
+    unchanged = extract_body(alone, ctx)
+    assert unchanged is not None and unchanged.text == alone.rstrip("\n")
+
+
 def test_a_body_that_copies_a_library_listing_loses_the_copy() -> None:
     # Seen at rank 1 for `ordinal_day(day: int) -> str` in a project importing inflection.
     from dataclasses import replace

@@ -356,6 +356,30 @@ def test_without_examples_code_broken_in_every_sample_gets_one_repair_round(
         assert any("found no body that runs" in note for note in result.notes), result.notes
 
 
+BROKEN_WHEN_EMPTY = "return sum(1 for mark in marks if mark >= pass_mark) if marks else marks.size"
+ALSO_BROKEN_WHEN_EMPTY = "return len([m for m in marks if m >= pass_mark]) if marks else marks.size"
+
+
+def test_a_repair_that_raises_on_more_inputs_than_the_broken_top_is_not_taken(
+    scripted: ScriptedModel,
+) -> None:
+    # A user's `nights(booking)`: the top was broken on one input of 11, and the repair round's
+    # best raised TypeError on all 11 (no error of broken code), yet came first.
+    scripted.script(
+        implementing("passed"), [body(BROKEN_WHEN_EMPTY, -0.2), body(ALSO_BROKEN_WHEN_EMPTY)]
+    )
+    scripted.script(r"has no attribute 'size'", [body("raise TypeError('marks')")])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(SITTINGS, 0)
+    finally:
+        pipeline.close()
+    assert [p for p in scripted.prompts if "has no attribute 'size'" in p]
+    tops = [c.body.strip() for c in result.candidates]
+    assert tops == [BROKEN_WHEN_EMPTY, ALSO_BROKEN_WHEN_EMPTY]
+    assert any("found no body that runs" in note for note in result.notes), result.notes
+
+
 def test_code_broken_in_only_some_samples_gets_no_repair_round(scripted: ScriptedModel) -> None:
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF), body(COUNTS)])
     pipeline = _repairing_pipeline(scripted, 2)
