@@ -95,6 +95,29 @@ def _any_text() -> st.SearchStrategy[str]:
     return st.one_of(common, st.text(alphabet="abcxyzABC 019,.!-_()", max_size=10))
 
 
+_RELATED_INTS: ContextVar[bool] = ContextVar("related_ints", default=False)
+"""Whether the function being drawn for takes the project's objects (:func:`signature_calls`)."""
+_FEW_INTS = "codegen-lsp: a call of few ints"
+_CALL_INTS = "codegen-lsp: the few ints of a call"
+"""As :data:`_FEW_TEXTS` for ints, where the project's objects name each other by number: a
+user's ``Ledger(rooms=[Room(number=...)])`` and ``ledger.price(Booking(room=...))``, whose
+booking's room was among the ledger's rooms in 1 drawn call of 10; every body raised
+KeyError alike on the rest."""
+
+
+def _int() -> st.SearchStrategy[int]:
+    """Return the strategy for an int: where objects are drawn, in half of the calls one of two.
+
+    The two are small (0 to 3). A function of plain values (HumanEval's) draws as before.
+    """
+    usual = st.integers(-5, 20)
+    if not _RELATED_INTS.get():
+        return usual
+    few = st.lists(st.integers(0, 3), min_size=1, max_size=2, unique=True)
+    alike = st.shared(few, key=_CALL_INTS).flatmap(st.sampled_from)
+    return st.shared(st.booleans(), key=_FEW_INTS).flatmap(lambda few: alike if few else usual)
+
+
 _SCALARS: dict[str, st.SearchStrategy[Any]] = {
     # Small ranges: a candidate that loops n times, or recurses, must finish on every input,
     # and small values are where implementations differ (zero, one, negatives, empties).
@@ -318,6 +341,8 @@ def strategy_for(node: ast.expr, classes: ClassLookup = _no_classes) -> st.Searc
     name = _name(node)
     if name == "str":
         return _text()
+    if name == "int":
+        return _int()
     if name in _SCALARS:
         return _SCALARS[name]
     if name in _ANY_NAMES:
@@ -478,10 +503,28 @@ def signature_calls(
     if reached is None:
         return []
     token = _QUOTED_TEXTS.set(tuple(texts))
+    related = _RELATED_INTS.set(_takes_objects(ctx, reached))
     try:
         return _signature_calls(ctx, count, seed_value, classes, reached)
     finally:
+        _RELATED_INTS.reset(related)
         _QUOTED_TEXTS.reset(token)
+
+
+def _takes_objects(ctx: FunctionContext, reached: tuple[str, str]) -> bool:
+    """Tell a method of an object, or a function a hint of which names a project class."""
+    if reached[0] in ("method", "property"):
+        return True
+    objects = object_classes(ctx)
+    try:
+        hints = [a.annotation for a in required_parameters(ctx) if a.annotation is not None]
+    except (Unsupported, SyntaxError, ValueError):
+        return False  # no calls are drawn either
+    return any(
+        isinstance(node, ast.Name) and node.id in objects
+        for hint in hints
+        for node in ast.walk(hint)
+    )
 
 
 MORE_POSITIONAL = 3
@@ -654,9 +697,12 @@ def _call_parameters(ctx: FunctionContext) -> tuple[ast.arguments, list[ast.arg]
 def _draw(
     strategy: st.SearchStrategy[Any], keep: Callable[[Any], None], count: int, seed_value: int
 ) -> None:
+    # Drawn from fewer ints, objects repeat more often: more tries make up for the repeats.
+    tries = count * (4 if _RELATED_INTS.get() else 3)
+
     @seed(seed_value)
     @settings(
-        max_examples=count * 3,
+        max_examples=tries,
         database=None,
         deadline=None,
         phases=[Phase.generate],

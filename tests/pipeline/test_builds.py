@@ -1258,11 +1258,11 @@ def test_calls_whose_arguments_cannot_be_built_are_left_out() -> None:
                 body("return len(lines)", -0.3),
             ],
         ),
-        (proposing("units"), [Reply("[Line('a', -1)], 2) == 0\nassert units([], 3) == 0\n```")]),
+        (proposing("units"), [Reply("[Line('a', -1)], 2) == 0\nassert units([], 30) == 0\n```")]),
     ]
     result, _ = implement_scripted(VALIDATED, VALIDATED.count("\n") - 2, scripts, n=2)
     assert result.inputs and not any(c in result.inputs for c in invalid)
-    assert "units([Line('a', -1)], 2)" not in result.inputs and "units([], 3)" in result.inputs
+    assert "units([Line('a', -1)], 2)" not in result.inputs and "units([], 30)" in result.inputs
     # As many drawn as before: more were drawn to make up for those refused.
     assert len(result.inputs) - 1 == inputs.DRAWN_CALLS, result.inputs
     assert not result.candidates[0].score_parts.get("crashes"), result.candidates[0].score_parts
@@ -1404,3 +1404,65 @@ def test_a_list_of_the_wrong_items_counts_as_a_wrong_return_type() -> None:
         )
         for note in alone.notes
     ), alone.notes
+
+
+ROOMS_LEDGER = '''from dataclasses import dataclass
+
+
+@dataclass
+class Room:
+    number: int
+    nightly_cents: int
+
+
+@dataclass
+class Booking:
+    room: int
+    nights: int
+
+
+class Ledger:
+    def __init__(self, rooms: list[Room]) -> None:
+        self.rooms = {room.number: room for room in rooms}
+
+    def price(self, booking: Booking) -> int:
+        """The booking's nights times its room's nightly price."""
+
+
+def total(rooms: list[Room], room: int) -> int:
+    """The nightly price of the room with that number."""
+'''
+
+
+def _room_found(call: str) -> bool:
+    tree = ast.parse(call, mode="eval")
+    numbers = {
+        k.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "Room"
+        for k in node.keywords
+        if k.arg == "number" and isinstance(k.value, ast.Constant)
+    }
+    wanted = [
+        k.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "Booking"
+        for k in node.keywords
+        if k.arg == "room" and isinstance(k.value, ast.Constant)
+    ]
+    wanted += [a.value for a in tree.body.args if isinstance(a, ast.Constant)]  # type: ignore[attr-defined]
+    return bool(wanted) and all(number in numbers for number in wanted)
+
+
+@pytest.mark.parametrize("name", ["price", "total"])
+def test_objects_that_name_each_other_by_number_often_do(name: str) -> None:
+    # A user's `Ledger.price(booking)` looks up `self.rooms[booking.room]`: in 1 drawn call of
+    # 10 was the booking's room among the ledger's rooms, and every body raised KeyError alike.
+    line = next(i for i, text in enumerate(ROOMS_LEDGER.splitlines()) if f"def {name}(" in text)
+    ctx = find_function(ROOMS_LEDGER, line)
+    found = drawn = 0
+    for seed_value in range(4):
+        calls = inputs.signature_calls(ctx, seed_value=seed_value, classes=builds.class_builds(ctx))
+        drawn += len(calls)
+        found += sum(_room_found(call) for call in calls)
+    assert found >= drawn // 4, (found, drawn)
