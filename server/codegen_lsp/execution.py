@@ -558,6 +558,15 @@ def _wrong_field_note(
     owner, types = fields.owner, fields.allowed
     allowed = types.get(name) or types.get(inputs.EVERY_ITEM, frozenset())
     shown = " or ".join(sorted(allowed - {"bool"}))
+    if name in (
+        inputs.DICT_KEY,
+        inputs.DICT_VALUE,
+    ):  # a dict's keys or values (inputs.return_items)
+        side = "key" if name == inputs.DICT_KEY else "value"
+        return (
+            f"the top candidate returned a dict with a {side} a {kind} on {times} of "
+            f"{len(returned)} inputs, where the hint says {shown}"
+        )
     if name.startswith("["):  # a container's item (inputs.return_items)
         return (
             f"the top candidate returned a {owner} with item {name} a {kind} on {times} of "

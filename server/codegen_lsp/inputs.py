@@ -37,6 +37,7 @@ from codegen_lsp import newer_syntax, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
 from codegen_lsp.ranking.candidate import OPERAND_MISUSE, TIMED_OUT, UNCOMPARABLE
+from codegen_lsp.sandbox.compare import DICT_KEY, DICT_VALUE
 from codegen_lsp.sandbox.types import Example
 
 log = logging.getLogger(__name__)
@@ -1453,9 +1454,10 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
     """Return what a container annotation says of its items, as :class:`ReturnFields`.
 
     ``list[tuple[str, int]]``: every item a tuple; ``tuple[str, int]``: a str then an int;
-    ``set[int]``. A body of ``top_words(text) -> list[tuple[str, int]]`` returned the words
-    alone, and agreed with two others. None for anything else, or items whose type cannot be
-    checked (``list[Token]``, ``list[Any]``). ``Optional`` and ``| None`` are read through.
+    ``set[int]``; ``dict[str, int]``: every key a str, every value an int. A body of
+    ``top_words(text) -> list[tuple[str, int]]`` returned the words alone, and agreed with
+    two others. None for anything else, or items whose type cannot be checked
+    (``list[Token]``, ``list[Any]``). ``Optional`` and ``| None`` are read through.
     """
     if annotation is None:
         return None
@@ -1472,6 +1474,14 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
     slice_ = annotation.slice
     items = list(slice_.elts) if isinstance(slice_, ast.Tuple) else [slice_]
     runtime = {"list": "list", "List": "list", "set": "set", "Set": "set"}.get(name)
+    if name in ("dict", "Dict") and len(items) == 2:
+        # `dict[str, int]`: a user's `nights_per_guest` keyed its counts by room number.
+        sides: dict[str, frozenset[str]] = {}
+        for side, item in ((DICT_KEY, items[0]), (DICT_VALUE, items[1])):
+            kinds = allowed_types(item)
+            if kinds is not None:
+                sides[side] = kinds
+        return ReturnFields("dict", sides, "dict") if sides else None
     if name in ("tuple", "Tuple"):
         if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
             runtime, items = "tuple", items[:1]

@@ -212,6 +212,41 @@ def named_in_blocks(definitions: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
+_NO_SUCH_MEMBER = re.compile(r"module '([\w.]+)' has no attribute '(\w+)'")
+LISTED_IN_REPAIR = 20
+"""A repair request names at most this many of a library's members."""
+
+
+def with_members(failure: str, definitions: Iterable[str]) -> str:
+    """Add to an error of a library member that does not exist the members the prompt showed.
+
+    ``module 'humanize' has no attribute 'format_price'``: told only that, a user's repair
+    round wrote ``humanize.format_price`` again. The members come from the library's block
+    among ``definitions`` (:func:`module_text`), shown ones first; ``failure`` is returned as
+    it is when the error is another, or the prompt showed no block for that module.
+    """
+    match = _NO_SUCH_MEMBER.search(failure)
+    if match is None:
+        return failure
+    module = match.group(1)
+    members: list[str] = []
+    for text in definitions:
+        first, _, rest = text.partition("\n")
+        if first != f"# {module}{HEADER}":
+            continue
+        for line in rest.splitlines():
+            listed = re.match(rf"#\s*{re.escape(module)}(?: also)? has:\s*(.*)", line)
+            shown = re.match(rf"#\s*(?:class\s+)?{re.escape(module)}\.(\w+)", line)
+            if listed:
+                members += [name.strip() for name in listed.group(1).split(",") if name.strip()]
+            elif shown:
+                members.append(shown.group(1))
+    if not members:
+        return failure
+    named = ", ".join(members[:LISTED_IN_REPAIR])
+    return f"{failure}; `{module}` has: {named}"
+
+
 def echoes_a_block(line: str, names: frozenset[str]) -> bool:
     """Tell whether a comment line of a body repeats a library block's listing.
 

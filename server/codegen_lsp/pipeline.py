@@ -49,7 +49,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from codegen_lsp import as_written, builds, crossfile, docstrings, execution, inputs, raise_rules
+from codegen_lsp import (
+    as_written,
+    builds,
+    crossfile,
+    docstrings,
+    execution,
+    inputs,
+    libraries,
+    raise_rules,
+)
 from codegen_lsp import context as context_mod
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
@@ -667,9 +676,11 @@ class Pipeline:
         drawn: list[str] = []
         proposed: list[str] = []
         near: list[str] = []
-        if not examples and (len(draw.bodies) > 1 or in_waves.stopped_early or feedback):
+        if not examples and draw.bodies:
             # Nothing says what is right: compare what the candidates do on the same inputs.
-            # A repair's lone body too: whether it still raises there decides if it is kept.
+            # A lone body too: whether it raises there is the title's evidence, and decides
+            # whether a repair round is drawn or a repair's body is kept (all 8 samples of a
+            # stub were once one body that raised NameError, shown without a word).
             drawn, proposed = compared_calls()
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
@@ -832,8 +843,10 @@ class Pipeline:
         file: ProjectFile | None,
     ) -> GenerationResult:
         """Draw a repair round's samples: told the top's ``failure``, not shown its body."""
-        # The body still travels: a sample that repeats it is dropped unrun.
-        feedback = prompt_mod.Feedback(first.candidates[0].body, failure, show_body=False)
+        # The body still travels: a sample that repeats it is dropped unrun. A library member
+        # that does not exist is told with those that do.
+        told = libraries.with_members(failure, ctx.definitions)
+        feedback = prompt_mod.Feedback(first.candidates[0].body, told, show_body=False)
         sampling = self.settings.sampling
         return self._again(
             ctx,

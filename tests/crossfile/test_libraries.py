@@ -202,3 +202,30 @@ def test_a_summary_is_the_first_sentence_on_one_line() -> None:
     )
     long = libraries.summary_line("word " * 40)
     assert len(long) == libraries.SUMMARY_CHARS and long.endswith("...")
+
+
+HUMANIZE_BLOCK = libraries.module_text(
+    "humanize",
+    "humanize",
+    [
+        Member("intcomma", "function", "intcomma(value, ndigits=None) -> str", "Add commas."),
+        Member("intword", "function", "intword(value) -> str", "Words for a large number."),
+        Member("naturalsize", "function", "naturalsize(value) -> str", "A file size."),
+    ],
+    frozenset({"commas"}),
+)
+
+
+def test_a_member_that_does_not_exist_is_told_with_those_that_do() -> None:
+    # Told only "module 'humanize' has no attribute 'format_price'", a user's repair round
+    # wrote `humanize.format_price` again.
+    failure = (
+        "`format_price(0)` raised AttributeError: module 'humanize' has no attribute 'format_price'"
+    )
+    told = libraries.with_members(failure, ["# from shop\nclass Item: ...", HUMANIZE_BLOCK])
+    assert told == f"{failure}; `humanize` has: intcomma, intword, naturalsize"
+    # Another module, another error, or no block for the module: as it was.
+    other = failure.replace("'humanize'", "'inflection'")
+    assert libraries.with_members(other, [HUMANIZE_BLOCK]) == other
+    error = "`f(0)` raised NameError: name 'humanize' is not defined"
+    assert libraries.with_members(error, [HUMANIZE_BLOCK]) == error

@@ -1364,7 +1364,12 @@ def top_words(text: str, n: int) -> list[tuple[str, int]]:
         ),
         ("tuple[str, ...]", ("tuple", {"[]": frozenset({"str"})}, "tuple")),
         ("list[Token]", None),  # nothing to check its items against
-        ("dict[str, int]", None),
+        (
+            "dict[str, int]",
+            ("dict", {"{key}": frozenset({"str"}), "{value}": frozenset({"int", "bool"})}, "dict"),
+        ),
+        ("Dict[Kind, float]", ("dict", {"{value}": frozenset({"float", "int", "bool"})}, "dict")),
+        ("dict[Kind, Item]", None),  # nothing to check its keys or values against
     ],
 )
 def test_a_container_return_says_what_its_items_are(annotation: str, expected: object) -> None:
@@ -1400,6 +1405,56 @@ def test_a_list_of_the_wrong_items_counts_as_a_wrong_return_type() -> None:
         re.fullmatch(
             r"the top candidate returned a list with item \[0\] a str on \d+ of \d+ inputs, "
             r"where the hint says tuple",
+            note,
+        )
+        for note in alone.notes
+    ), alone.notes
+
+
+GUESTS = '''from dataclasses import dataclass
+
+
+@dataclass
+class Stay:
+    guest: str
+    room: int
+    nights: int
+
+
+def nights_per_guest(stays: list[Stay]) -> dict[str, int]:
+    """Return each guest's total nights."""
+'''
+
+
+def test_a_dict_of_the_wrong_keys_counts_as_a_wrong_return_type() -> None:
+    # A user's `nights_per_guest(...) -> dict[str, int]`: all three top bodies keyed the counts
+    # by room number, agreed, and ranked first.
+    header = "def nights_per_guest(stays: list[Stay]) -> dict[str, int]:"
+    by_room = "return {s.room: s.nights for s in stays}"
+    by_guest = "return {s.guest: s.nights for s in stays}"
+    result, _ = implement_scripted(
+        GUESTS,
+        GUESTS.splitlines().index(header),
+        [
+            (
+                r"def nights_per_guest\(",
+                [Reply(f"    {by_room}\n```", -0.1), Reply(f"    {by_guest}\n```")],
+            )
+        ],
+        n=2,
+    )
+    assert result.candidates[0].body.strip() == by_guest, [c.score_parts for c in result.candidates]
+    twice = [by_room, f"{by_room}  # by room"]
+    alone, _ = implement_scripted(
+        GUESTS,
+        GUESTS.splitlines().index(header),
+        [(r"def nights_per_guest\(", [Reply(f"    {code}\n```") for code in twice])],
+        n=2,
+    )
+    assert any(
+        re.fullmatch(
+            r"the top candidate returned a dict with a key a int on \d+ of \d+ inputs, "
+            r"where the hint says str",
             note,
         )
         for note in alone.notes

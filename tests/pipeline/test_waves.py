@@ -380,6 +380,51 @@ def test_a_repair_that_raises_on_more_inputs_than_the_broken_top_is_not_taken(
     assert any("found no body that runs" in note for note in result.notes), result.notes
 
 
+CLIP = '''import textwrap
+
+
+def clip(text: str, width: int) -> str:
+    """Clip the text to width characters, ending in "..." when cut."""
+'''
+TEXTWRAP_BLOCK = (
+    "# textwrap: installed in the project's environment, not the project's code\n"
+    "# textwrap.shorten(text, width, **kwargs) -> str: Collapse and truncate the text.\n"
+    "# textwrap also has: dedent, fill, indent, wrap"
+)
+
+
+def test_a_repair_round_is_told_the_members_a_library_has(scripted: ScriptedModel) -> None:
+    # Told only that `humanize.format_price` does not exist, a user's repair round wrote it
+    # again; told what the module has, the model can pick a member that exists.
+    invented = ["return textwrap.clip_text(text, width)", "return textwrap.clip(text, width)"]
+    scripted.script(implementing("clip"), [body(invented[0], -0.2), body(invented[1])])
+    scripted.script(r"`textwrap` has: shorten, dedent, fill", [body("return text[:width]")])
+    pipeline = _repairing_pipeline(scripted, 2)
+    ctx = find_function(CLIP, 3)
+    ctx.definitions = [TEXTWRAP_BLOCK]
+    try:
+        result = pipeline.implement_context(ctx)
+    finally:
+        pipeline.close()
+    assert [p for p in scripted.prompts if "`textwrap` has: shorten, dedent, fill" in p]
+    assert result.candidates[0].body.strip() == "return text[:width]", result.notes
+
+
+def test_a_lone_body_is_compared_on_the_inputs_and_repaired_when_broken(
+    scripted: ScriptedModel,
+) -> None:
+    # Every sample the same body: it was shown without inputs, notes or a repair round.
+    scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF)])
+    scripted.script(r"raised NameError: name 'mark'", [body(COUNTS)])
+    pipeline = _repairing_pipeline(scripted, 2)
+    try:
+        result = pipeline.implement(SITTINGS, 0)
+    finally:
+        pipeline.close()
+    assert result.inputs
+    assert [c.body.strip() for c in result.candidates] == [COUNTS, LOOPS_OVER_ITSELF]
+
+
 def test_code_broken_in_only_some_samples_gets_no_repair_round(scripted: ScriptedModel) -> None:
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF), body(COUNTS)])
     pipeline = _repairing_pipeline(scripted, 2)

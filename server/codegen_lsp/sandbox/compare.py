@@ -58,11 +58,17 @@ MAX_ITEMS = 20
 """A returned container's first this many items have their types read."""
 
 
+DICT_KEY = "{key}"
+DICT_VALUE = "{value}"
+"""The names a returned dict's keys and values are read under (:func:`field_types`)."""
+
+
 def field_types(encoded: Any) -> tuple[tuple[str, str], ...]:
     """Return each field of an encoded object (a dataclass, a plain object) and its value's type.
 
-    A dict's string keys count as its fields (what a TypedDict's values hold), and a list's,
-    tuple's or set's first :data:`MAX_ITEMS` items as fields named ``[0]``, ``[1]``...
+    A dict's string keys count as its fields (what a TypedDict's values hold), and its first
+    :data:`MAX_ITEMS` keys and values as fields named :data:`DICT_KEY` and :data:`DICT_VALUE`;
+    a list's, tuple's or set's first :data:`MAX_ITEMS` items as fields named ``[0]``, ``[1]``...
 
     ``(("cents", "float"), ("currency", "ledger.Currency"))`` for a ``Money`` whose cents are a
     float; ``()`` for anything that is no object. What is compared with the class's own field
@@ -70,12 +76,16 @@ def field_types(encoded: Any) -> tuple[tuple[str, str], ...]:
     filled.
     """
     if isinstance(encoded, list) and len(encoded) == 2 and encoded[0] == "dict":
+        items = [p for p in encoded[1] if isinstance(p, list) and len(p) == 2]
         # A TypedDict's fields are its keys: the string ones, as names.
         pairs = [
             [key[1], value]
-            for key, value in (p for p in encoded[1] if isinstance(p, list) and len(p) == 2)
+            for key, value in items
             if isinstance(key, list) and len(key) == 2 and key[0] == "str"
         ]
+        # And every key and value, as what `dict[str, int]` says of them.
+        for key, value in items[:MAX_ITEMS]:
+            pairs += [[DICT_KEY, key], [DICT_VALUE, value]]
     elif isinstance(encoded, list) and len(encoded) == 3 and encoded[0] == "object":
         pairs = encoded[2] if isinstance(encoded[2], list) else []
     elif (
