@@ -199,17 +199,22 @@ def _repairing_pipeline(model: ScriptedModel, repair_samples: int) -> Pipeline:
     return pipeline
 
 
+def _implemented(model: ScriptedModel, source: str, repair_samples: int) -> GenerationResult:
+    """Implement the function on ``source``'s first line, repairing with that many samples."""
+    pipeline = _repairing_pipeline(model, repair_samples)
+    try:
+        return pipeline.implement(source, 0)
+    finally:
+        pipeline.close()
+
+
 def test_when_nothing_passes_one_repair_round_shows_the_failure_and_answers(
     scripted: ScriptedModel,
 ) -> None:
     scripted.script(implementing("double"), [body(WRONG.strip())])
     # The repair prompt quotes the failing example; its answer is right.
     scripted.script(r"fails this example: `double\(-1\)` returned 1", [body(RIGHT.strip())])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(SOURCE, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, SOURCE, 2)
     best = result.candidates[0]
     assert best.body.strip() == RIGHT.strip()
     assert best.run.passed == best.run.total == 2
@@ -235,11 +240,7 @@ def test_a_repair_round_that_finds_nothing_leaves_the_answer_and_says_so(
     scripted: ScriptedModel,
 ) -> None:
     scripted.script(implementing("double"), [body(WRONG.strip())])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(SOURCE, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, SOURCE, 2)
     assert [c.body.strip() for c in result.candidates] == [WRONG.strip()]
     assert any("one repair round" in note and "found nothing" in note for note in result.notes)
     asked = [p for p in scripted.prompts if "fails this example" in p]
@@ -339,11 +340,7 @@ def test_without_examples_code_broken_in_every_sample_gets_one_repair_round(
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF, -0.2), body(ALSO_LOOPS)])
     fix = COUNTS if repaired else "return len(marks) + mark"
     scripted.script(r"raised NameError: name 'mark'", [body(fix)])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(SITTINGS, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, SITTINGS, 2)
     told = [p for p in scripted.prompts if "raised NameError: name 'mark'" in p]
     assert told and all(LOOPS_OVER_ITSELF not in p for p in told)
     bodies = [c.body.strip() for c in result.candidates]
@@ -369,11 +366,7 @@ def test_a_repair_that_raises_on_more_inputs_than_the_broken_top_is_not_taken(
         implementing("passed"), [body(BROKEN_WHEN_EMPTY, -0.2), body(ALSO_BROKEN_WHEN_EMPTY)]
     )
     scripted.script(r"has no attribute 'size'", [body("raise TypeError('marks')")])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(SITTINGS, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, SITTINGS, 2)
     assert [p for p in scripted.prompts if "has no attribute 'size'" in p]
     tops = [c.body.strip() for c in result.candidates]
     assert tops == [BROKEN_WHEN_EMPTY, ALSO_BROKEN_WHEN_EMPTY]
@@ -416,22 +409,14 @@ def test_a_lone_body_is_compared_on_the_inputs_and_repaired_when_broken(
     # Every sample the same body: it was shown without inputs, notes or a repair round.
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF)])
     scripted.script(r"raised NameError: name 'mark'", [body(COUNTS)])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(SITTINGS, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, SITTINGS, 2)
     assert result.inputs
     assert [c.body.strip() for c in result.candidates] == [COUNTS, LOOPS_OVER_ITSELF]
 
 
 def test_code_broken_in_only_some_samples_gets_no_repair_round(scripted: ScriptedModel) -> None:
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF), body(COUNTS)])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(SITTINGS, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, SITTINGS, 2)
     assert result.candidates[0].body.strip() == COUNTS
     assert not [p for p in scripted.prompts if "raised NameError" in p]
 
@@ -444,11 +429,7 @@ def test_without_type_hints_broken_looking_code_gets_no_repair_round(
     unhinted = 'def passed(marks, pass_mark=40):\n    """Return how many marks reach it."""\n'
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF, -0.2), body(ALSO_LOOPS)])
     scripted.script(proposing("passed"), [Reply("[50, 30]) == 1\nassert passed([]) == 0\n```")])
-    pipeline = _repairing_pipeline(scripted, 2)
-    try:
-        result = pipeline.implement(unhinted, 0)
-    finally:
-        pipeline.close()
+    result = _implemented(scripted, unhinted, 2)
     assert result.inputs and result.candidates[0].score_parts["broken"] > 0
     assert not [p for p in scripted.prompts if "raised NameError" in p]
 
