@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -358,6 +359,45 @@ def type_aliases(texts: tuple[str, ...]) -> dict[str, ast.expr]:
         if named is not None:
             found.setdefault(*named)
     return found
+
+
+_NO_SUCH_ATTRIBUTE = re.compile(r"'(\w+)' object has no attribute '(\w+)'")
+_ATTRIBUTE = re.compile(r"\w+\.(\w+)")
+LISTED_ATTRIBUTES = 20
+"""A repair request names at most this many of a class's attributes."""
+
+
+def with_attributes(failure: str, ctx: FunctionContext) -> str:
+    """Add to an error of an attribute a project class lacks the attributes it has.
+
+    ``'Booking' object has no attribute 'nights'``: every sample of a user's ledger's
+    ``price(booking)`` read ``booking.nights``, and the repair round, told only that, read it
+    again. Told ``Booking has: room, guest, check_in, check_out, status`` (and, for the
+    method's own class, its other methods), the model can use what exists. ``failure`` as it
+    is for another error, or a class the module and the prompt do not define.
+    """
+    match = _NO_SUCH_ATTRIBUTE.search(failure)
+    node = _reachable_classes(ctx).get(match.group(1)) if match else None
+    if match is None or node is None:
+        return failure
+    names = [name for name, _ in summaries.readable_fields(node)]
+    for statement in node.body:
+        if isinstance(statement, ast.FunctionDef):  # `self.rooms = ...` in `__init__`
+            shown = summaries.self_attributes(statement)
+            names += [m.group(1) for line in shown if (m := _ATTRIBUTE.match(line))]
+    names += [
+        f"{statement.name}()"
+        for statement in node.body
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
+        and not statement.name.startswith("_")
+        and statement.name != ctx.name
+    ]
+    if summaries.is_enum(node):
+        names = _enum_members(node)
+    listed = list(dict.fromkeys(name for name in names if name != match.group(2)))
+    if not listed:
+        return failure
+    return f"{failure}; `{match.group(1)}` has: {', '.join(listed[:LISTED_ATTRIBUTES])}"
 
 
 def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:

@@ -844,8 +844,8 @@ class Pipeline:
     ) -> GenerationResult:
         """Draw a repair round's samples: told the top's ``failure``, not shown its body."""
         # The body still travels: a sample that repeats it is dropped unrun. A library member
-        # that does not exist is told with those that do.
-        told = libraries.with_members(failure, ctx.definitions)
+        # or an object's attribute that does not exist is told with those that do.
+        told = builds.with_attributes(libraries.with_members(failure, ctx.definitions), ctx)
         feedback = prompt_mod.Feedback(first.candidates[0].body, told, show_body=False)
         sampling = self.settings.sampling
         return self._again(

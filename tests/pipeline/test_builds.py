@@ -1521,3 +1521,29 @@ def test_objects_that_name_each_other_by_number_often_do(name: str) -> None:
         drawn += len(calls)
         found += sum(_room_found(call) for call in calls)
     assert found >= drawn // 4, (found, drawn)
+
+
+def test_an_attribute_that_does_not_exist_is_told_with_those_that_do() -> None:
+    # Every sample of a user's `price(booking)` read `booking.nights`; the repair round, told
+    # only the AttributeError, read it again.
+    ledger = ROOMS_LEDGER.replace(
+        "        self.rooms = {room.number: room for room in rooms}\n",
+        "        self.rooms = {room.number: room for room in rooms}\n"
+        "        self.bookings: list[Booking] = []\n\n"
+        "    def nights(self, booking: Booking) -> int:\n"
+        "        return booking.nights\n\n"
+        "    def _cache(self) -> None:\n"
+        "        pass\n",
+    )
+    line = next(i for i, text in enumerate(ledger.splitlines()) if "def price(" in text)
+    ctx = find_function(ledger, line)
+    failure = "`f(1)` raised AttributeError: 'Booking' object has no attribute 'cost'"
+    assert builds.with_attributes(failure, ctx) == f"{failure}; `Booking` has: room, nights"
+    own = "raised AttributeError: 'Ledger' object has no attribute 'room_of'"
+    # Its attributes, its public methods but the one being written.
+    assert builds.with_attributes(own, ctx) == f"{own}; `Ledger` has: bookings, rooms, nights()"
+    for other in (
+        "raised AttributeError: 'str' object has no attribute 'cost'",
+        "raised NameError: name 'Booking' is not defined",
+    ):
+        assert builds.with_attributes(other, ctx) == other

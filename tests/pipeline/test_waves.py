@@ -199,11 +199,13 @@ def _repairing_pipeline(model: ScriptedModel, repair_samples: int) -> Pipeline:
     return pipeline
 
 
-def _implemented(model: ScriptedModel, source: str, repair_samples: int) -> GenerationResult:
-    """Implement the function on ``source``'s first line, repairing with that many samples."""
+def _implemented(
+    model: ScriptedModel, source: str, repair_samples: int, line: int = 0
+) -> GenerationResult:
+    """Implement the function on ``source``'s ``line``, repairing with that many samples."""
     pipeline = _repairing_pipeline(model, repair_samples)
     try:
-        return pipeline.implement(source, 0)
+        return pipeline.implement(source, line)
     finally:
         pipeline.close()
 
@@ -412,6 +414,33 @@ def test_a_lone_body_is_compared_on_the_inputs_and_repaired_when_broken(
     result = _implemented(scripted, SITTINGS, 2)
     assert result.inputs
     assert [c.body.strip() for c in result.candidates] == [COUNTS, LOOPS_OVER_ITSELF]
+
+
+STAYS = '''from dataclasses import dataclass
+
+
+@dataclass
+class Stay:
+    guest: str
+    nightly_cents: int
+    nights: int
+
+
+def price(stay: Stay) -> int:
+    """Return the stay's price in cents."""
+'''
+
+
+def test_a_repair_round_is_told_the_attributes_an_object_has(scripted: ScriptedModel) -> None:
+    invented = ["return stay.cost * stay.nights", "return stay.nights * stay.cost"]
+    scripted.script(implementing("price"), [body(invented[0], -0.2), body(invented[1])])
+    told = r"`Stay` has: guest, nightly_cents, nights"
+    scripted.script(told, [body("return stay.nightly_cents * stay.nights")])
+    result = _implemented(
+        scripted, STAYS, 2, STAYS.splitlines().index("def price(stay: Stay) -> int:")
+    )
+    assert [p for p in scripted.prompts if "`Stay` has: guest, nightly_cents, nights" in p]
+    assert result.candidates[0].body.strip() == "return stay.nightly_cents * stay.nights"
 
 
 def test_code_broken_in_only_some_samples_gets_no_repair_round(scripted: ScriptedModel) -> None:
