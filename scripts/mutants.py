@@ -870,7 +870,7 @@ MUTANTS = (
         PACKAGE / "execution.py",
         "        and builds.constructors_fit(ctx, call)\n",
         "",
-        ("tests/pipeline/test_builds.py", "-k", "proposes_too"),
+        ("tests/pipeline/test_builds.py", "-k", "proposes_too or constructors_take_what"),
     ),
     Mutant(
         "same-file-class-fields",

@@ -666,6 +666,20 @@ def test_a_method_is_compared_on_the_calls_the_model_proposes_too() -> None:
     assert any("and 2 proposed by the model" in note for note in result.notes), result.notes
 
 
+def test_the_models_calls_are_kept_only_where_the_constructors_take_what_they_pass() -> None:
+    # A call whose constructor raises TypeError makes every candidate "raise" on it; refused
+    # as it is read, it never reaches the sandbox.
+    ctx = find_function(METHODS, METHODS.splitlines().index("    def total(self) -> int:"))
+    reply = (
+        "assert Till('ann', Discount.STAFF).total() == 0\n"
+        "assert Till(name='eve').total() == 0\n"  # no `name`
+        "assert Till(owner=3).total() == 1\n"  # an owner is a str
+        "assert Till('bo', 'STAFF').total() == 1\n"  # an Enum's value is no member
+        "```"
+    )
+    assert execution.read_proposals(ctx, reply) == ["Till('ann', Discount.STAFF).total()"]
+
+
 def _tally_top(source: str = TALLY) -> FunctionContext:
     return find_function(source, source.splitlines().index("    def top(self) -> str:"))
 
