@@ -79,6 +79,14 @@ class RankedCandidate:
     verifier: float | None = None
     reviewer: float | None = None
     score_parts: dict[str, float] = field(default_factory=dict)
+    edits: tuple[TextReplacement, ...] = ()
+    """The edits an editor applies when its leading imports move to the file's own (the body
+    without them, then their insertion: :mod:`codegen_lsp.import_edits`); empty otherwise."""
+
+    @property
+    def file_edits(self) -> list[TextReplacement]:
+        """The edits an editor applies: ``edits``, else ``replacement`` alone."""
+        return list(self.edits) or [self.replacement]
 
     @property
     def examples_passed(self) -> int:

@@ -64,6 +64,7 @@ from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
 from codegen_lsp.engine.types import Engine, GenerationRequest, Sample
+from codegen_lsp.import_edits import body_edits
 from codegen_lsp.outcomes import (
     CheckResult,
     ExplainResult,
@@ -453,6 +454,7 @@ class Pipeline:
         for place, item in enumerate(ranked, start=1):
             drawn = draw.bodies[item.index]
             candidate = candidates[item.index]
+            edits = body_edits(ctx, drawn.body)  # its imports among the file's, when safe
             result.candidates.append(
                 RankedCandidate(
                     rank=place,
@@ -460,6 +462,7 @@ class Pipeline:
                     replacement=TextReplacement(
                         *ctx.replace_start, *ctx.replace_end, "\n" + drawn.body
                     ),
+                    edits=tuple(edits) if len(edits) > 1 else (),
                     mean_logprob=(
                         candidate.mean_logprob
                         if candidate.mean_logprob is not None

@@ -324,6 +324,41 @@ async def test_without_examples_candidates_are_ranked_by_what_they_do_on_drawn_i
     )
 
 
+CIRCLES = '''from dataclasses import dataclass
+
+
+def area(r: float) -> float:
+    """Return the area of a circle of radius r.
+
+    >>> area(1.0)
+    3.141592653589793
+    """
+    ...
+'''
+
+
+@pytest.mark.scripted_model
+@pytest.mark.lsp_clients("lsp_3_18", "neovim")
+async def test_the_imports_a_body_needs_go_among_the_files_imports(
+    session: Session, scripted: ScriptedModel
+) -> None:
+    # The sandbox runs the body with `import math` at its top (the file lacks it); the edit
+    # puts that line after the file's imports, in the same edit as the body.
+    scripted.script(implementing("area"), [body("return math.pi * r * r")])
+    session.open(CIRCLES)
+    line = CIRCLES.splitlines().index("    ...")
+    (generate,) = await session.actions(line)
+    summary = await session.command_request(generate)
+    assert summary["applied"], summary
+    (edit,) = session.applied
+    assert [text_edit.new_text for _, text_edit in edits_of(edit)] == [
+        "\n    return math.pi * r * r",
+        "import math\n",
+    ]
+    assert session.text.startswith("from dataclasses import dataclass\nimport math\n\n\ndef area")
+    assert "    return math.pi * r * r\n" in session.text and "    import math" not in session.text
+
+
 @pytest.mark.lsp_clients("neovim")
 async def test_sampling_progress_counts_the_samples_as_they_finish(session: Session) -> None:
     # The plumbing model in its own process: each sample that finishes moves the count, across

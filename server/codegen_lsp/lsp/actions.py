@@ -146,7 +146,7 @@ def candidate_actions(
                 reason=first_failure(candidate.run) or "fails its examples"
             )
         elif not resolves:
-            action.edit = workspace_edit(ls, document, [candidate.replacement])
+            action.edit = workspace_edit(ls, document, candidate.file_edits)
         if passes(candidate) and not preferred_given:
             action.is_preferred = True
             preferred_given = True
@@ -256,5 +256,5 @@ def register(server: CodegenServer) -> None:
         result = ls.results.get(data["uri"], data["version"], data["function"], kind)
         if result is None or not 0 <= data["index"] < len(result.candidates):
             raise JsonRpcContentModified("the candidates are gone; ask for code actions again")
-        action.edit = workspace_edit(ls, document, [result.candidates[data["index"]].replacement])
+        action.edit = workspace_edit(ls, document, result.candidates[data["index"]].file_edits)
         return action

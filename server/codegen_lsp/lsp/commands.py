@@ -134,7 +134,7 @@ async def _apply_best(
     summary.title = title
     summary.evidence = candidate_data(best)
     summary.applied = await apply_edit(
-        ls, document.uri, document.version or 0, [best.replacement], label=title
+        ls, document.uri, document.version or 0, best.file_edits, label=title
     )
     for note in result.notes:
         ls.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=note))
