@@ -558,10 +558,8 @@ def _wrong_field_note(
     owner, types = fields.owner, fields.allowed
     allowed = types.get(name) or types.get(inputs.EVERY_ITEM, frozenset())
     shown = " or ".join(sorted(allowed - {"bool"}))
-    if name in (
-        inputs.DICT_KEY,
-        inputs.DICT_VALUE,
-    ):  # a dict's keys or values (inputs.return_items)
+    # A dict's keys or values (inputs.return_items).
+    if name in (inputs.DICT_KEY, inputs.DICT_VALUE):
         side = "key" if name == inputs.DICT_KEY else "value"
         return (
             f"the top candidate returned a dict with a {side} a {kind} on {times} of "
