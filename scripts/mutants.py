@@ -2182,8 +2182,8 @@ MUTANTS = (
         "frozen-write-broken",
         "writing a field of a frozen dataclass is broken code where the inputs follow the hints",
         PACKAGE / "ranking/candidate.py",
-        "HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE}\n",
-        "HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE}\n",
+        "HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE, OBJECT_MISUSE}\n",
+        "HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, OBJECT_MISUSE}\n",
         ("tests/ranking/test_combine.py", "-k", "frozen"),
     ),
     Mutant(
@@ -2333,6 +2333,14 @@ MUTANTS = (
         "                    index += 1  # a parenthesised import runs on to its closing line\n",
         "                    break\n",
         ("tests/pipeline/test_import_edits.py",),
+    ),
+    Mutant(
+        "object-misuse-broken",
+        "'Room' object is not iterable on hinted inputs is broken code",
+        PACKAGE / "inputs.py",
+        '    if name == "TypeError" and _OBJECT_MISUSE.match(message.strip()):\n',
+        "    if False:\n",
+        ("tests/pipeline/test_waves.py", "-k", "misuses_an_object"),
     ),
     Mutant(
         "argument-check-returned",

@@ -36,7 +36,12 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from codegen_lsp import newer_syntax, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
-from codegen_lsp.ranking.candidate import OPERAND_MISUSE, TIMED_OUT, UNCOMPARABLE
+from codegen_lsp.ranking.candidate import (
+    OBJECT_MISUSE,
+    OPERAND_MISUSE,
+    TIMED_OUT,
+    UNCOMPARABLE,
+)
 from codegen_lsp.sandbox.compare import DICT_KEY, DICT_VALUE
 from codegen_lsp.sandbox.types import Example
 
@@ -1495,11 +1500,19 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
     return ReturnFields(runtime, {EVERY_ITEM: every}, runtime) if every is not None else None
 
 
+_OBJECT_MISUSE = re.compile(
+    r"^'(?!NoneType')(?:[A-Z]\w*|\w+(?:\.\w+)+)' object is not (?:iterable|subscriptable|callable)"
+)
+"""A class's object misused: a capitalised name, or a qualified one (``'datetime.date'``)."""
+
+
 def error_key(exception: str) -> str:
     """Return the behaviour key of a raised exception, as ``"TypeError: ..."`` describes it."""
     name, _, message = exception.partition(":")
     if name == "TypeError" and message.strip().startswith("unsupported operand type"):
         return OPERAND_MISUSE
+    if name == "TypeError" and _OBJECT_MISUSE.match(message.strip()):
+        return OBJECT_MISUSE
     return "!" + name
 
 

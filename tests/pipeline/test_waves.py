@@ -443,6 +443,22 @@ def test_a_repair_round_is_told_the_attributes_an_object_has(scripted: ScriptedM
     assert result.candidates[0].body.strip() == "return stay.nightly_cents * stay.nights"
 
 
+def test_a_top_that_misuses_an_object_of_the_hints_class_gets_a_repair_round(
+    scripted: ScriptedModel,
+) -> None:
+    # A ledger's `price` looped over the `Room` it looked up: a TypeError on every input, no
+    # error of broken code, so no repair round was drawn.
+    loops = ["return sum(n for n in stay)", "return sum(list(stay))"]
+    scripted.script(implementing("price"), [body(loops[0], -0.2), body(loops[1])])
+    scripted.script(
+        "'Stay' object is not iterable", [body("return stay.nightly_cents * stay.nights")]
+    )
+    line = STAYS.splitlines().index("def price(stay: Stay) -> int:")
+    result = _implemented(scripted, STAYS, 2, line)
+    assert result.candidates[0].body.strip() == "return stay.nightly_cents * stay.nights"
+    assert result.notes[0].startswith("the top sample's code was broken; repaired once on `")
+
+
 def test_code_broken_in_only_some_samples_gets_no_repair_round(scripted: ScriptedModel) -> None:
     scripted.script(implementing("passed"), [body(LOOPS_OVER_ITSELF), body(COUNTS)])
     result = _implemented(scripted, SITTINGS, 2)

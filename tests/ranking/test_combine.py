@@ -11,6 +11,7 @@ from codegen_lsp import inputs
 from codegen_lsp.ranking import agreement, combine, verifier
 from codegen_lsp.ranking.candidate import (
     FROZEN_WRITE,
+    OBJECT_MISUSE,
     OPERAND_MISUSE,
     Candidate,
     documented_raises,
@@ -634,6 +635,29 @@ def test_arithmetic_the_hints_rule_out_is_broken_code_where_the_inputs_follow_th
     documented = dataclasses.replace(hinted, description="Multiply; raises TypeError if odd.")
     assert documented.documented_share == 0.0
     assert dataclasses.replace(documented, crashes_excused=True).documented_share == 0.5
+
+
+def test_misusing_a_classs_object_is_broken_code_where_the_inputs_follow_the_hints() -> None:
+    # A ledger's body looped over the `Room` it looked up: TypeError on every input, no repair.
+    for message in (
+        "TypeError: 'Room' object is not iterable",
+        "TypeError: 'Booking' object is not subscriptable",
+        "TypeError: 'Status' object is not callable",
+        "TypeError: 'datetime.date' object is not iterable",
+    ):
+        assert inputs.error_key(message) == OBJECT_MISUSE, message
+    # A builtin's may be a drawn value's fault (a bare `list`'s items are anything), and None
+    # is what an Optional hint or a helper hands back.
+    for message in (
+        "TypeError: 'int' object is not subscriptable",
+        "TypeError: 'NoneType' object is not iterable",
+        "TypeError: Room.__init__() missing 1 required positional argument: 'beds'",
+    ):
+        assert inputs.error_key(message) == "!TypeError", message
+    keys = (OBJECT_MISUSE, "=1", "=2", "=3")
+    hinted = dataclasses.replace(probed("loops", -0.2, "abcd"), behaviour=keys)
+    assert hinted.broken_share == 0.25
+    assert dataclasses.replace(hinted, crashes_excused=True).broken_share == 0.0
 
 
 def test_writing_a_frozen_dataclass_is_broken_code_where_the_inputs_follow_the_hints() -> None:

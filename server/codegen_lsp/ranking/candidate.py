@@ -27,7 +27,14 @@ FROZEN_WRITE = "!FrozenInstanceError"
 """The behaviour key of a field written on a frozen dataclass (``item.qty += delta`` where
 ``Item`` is frozen): where the inputs follow the hints, the object is the hint's class and its
 fields can never be written, so the code is wrong, not the input."""
-HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE}
+OBJECT_MISUSE = "!TypeError:object"
+"""The behaviour key of ``TypeError: 'Room' object is not iterable`` (or subscriptable, or
+callable) for a class's object (a capitalised type name but ``NoneType``, or a qualified one
+such as ``'datetime.date'``): a ledger's body looped over the ``Room`` it looked up. Where the
+inputs follow the hints, such objects are built as the hints say, so the code is wrong; a
+builtin's (``'int' object is not subscriptable``) keeps the plain key, since a bare ``list``'s
+drawn items may be anything."""
+HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE, OBJECT_MISUSE}
 """Behaviour keys that say the code is broken where the inputs follow type hints."""
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
 """Words by which a docstring says that some input is refused: raising near the examples is
