@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from codegen_lsp import builds, execution, inputs
 from codegen_lsp.context import FunctionContext, find_function
+from codegen_lsp.outcomes import GenerationResult
 from codegen_lsp.pipeline import Pipeline
 from codegen_lsp.project import find_project
 from codegen_lsp.sandbox.runner import Sandbox
@@ -1391,38 +1392,47 @@ def test_a_container_return_says_what_its_items_are(annotation: str, expected: o
     assert (tuple(found)[:3] if found else None) == expected
 
 
+def _ranked_and_alone(
+    source: str, header: str, wrong: str, right: str
+) -> tuple[GenerationResult, GenerationResult]:
+    """Rank a likelier wrong body against a right one; then the wrong one alone, twice."""
+    line = source.splitlines().index(header)
+    pattern = rf"{re.escape(header.split('(')[0])}\("
+    result, _ = implement_scripted(
+        source,
+        line,
+        [(pattern, [Reply(f"    {wrong}\n```", -0.1), Reply(f"    {right}\n```")])],
+        n=2,
+    )
+    twice = [wrong, f"{wrong}  # again"]
+    alone, _ = implement_scripted(
+        source, line, [(pattern, [Reply(f"    {code}\n```") for code in twice])], n=2
+    )
+    return result, alone
+
+
+def _told(notes: list[str], pattern: str) -> bool:
+    return any(re.fullmatch(pattern, note) for note in notes)
+
+
 def test_a_list_of_the_wrong_items_counts_as_a_wrong_return_type() -> None:
     # A user's `top_words(...) -> list[tuple[str, int]]`: the top body returned the words alone
     # (a list, as the hint's outer type says) and agreed with two others.
     words = "return [w for w, _ in Counter(text.split()).most_common(n)]"
     pairs = "return Counter(text.split()).most_common(n)"
-    result, _ = implement_scripted(
-        WORDS,
-        WORDS.splitlines().index("def top_words(text: str, n: int) -> list[tuple[str, int]]:"),
-        [(r"def top_words\(", [Reply(f"    {words}\n```", -0.1), Reply(f"    {pairs}\n```")])],
-        n=2,
-    )
+    header = "def top_words(text: str, n: int) -> list[tuple[str, int]]:"
+    result, alone = _ranked_and_alone(WORDS, header, words, pairs)
     assert result.candidates[0].body.strip() == pairs, [c.score_parts for c in result.candidates]
     worded = result.candidates[1]
     assert worded.body.strip() == words
     # Only inputs with some words return items to judge; on those it is wrong.
     assert 0 < worded.score_parts["score"] < result.candidates[0].score_parts["score"]
     # Alone, it is told: the note names the item and what the hint says.
-    twice = [words, f"{words}  # the words"]
-    alone, _ = implement_scripted(
-        WORDS,
-        WORDS.splitlines().index("def top_words(text: str, n: int) -> list[tuple[str, int]]:"),
-        [(r"def top_words\(", [Reply(f"    {code}\n```") for code in twice])],
-        n=2,
+    note = (
+        r"the top candidate returned a list with item \[0\] a str on \d+ of \d+ inputs, "
+        r"where the hint says tuple"
     )
-    assert any(
-        re.fullmatch(
-            r"the top candidate returned a list with item \[0\] a str on \d+ of \d+ inputs, "
-            r"where the hint says tuple",
-            note,
-        )
-        for note in alone.notes
-    ), alone.notes
+    assert _told(alone.notes, note), alone.notes
 
 
 GUESTS = '''from dataclasses import dataclass
@@ -1446,33 +1456,13 @@ def test_a_dict_of_the_wrong_keys_counts_as_a_wrong_return_type() -> None:
     header = "def nights_per_guest(stays: list[Stay]) -> dict[str, int]:"
     by_room = "return {s.room: s.nights for s in stays}"
     by_guest = "return {s.guest: s.nights for s in stays}"
-    result, _ = implement_scripted(
-        GUESTS,
-        GUESTS.splitlines().index(header),
-        [
-            (
-                r"def nights_per_guest\(",
-                [Reply(f"    {by_room}\n```", -0.1), Reply(f"    {by_guest}\n```")],
-            )
-        ],
-        n=2,
-    )
+    result, alone = _ranked_and_alone(GUESTS, header, by_room, by_guest)
     assert result.candidates[0].body.strip() == by_guest, [c.score_parts for c in result.candidates]
-    twice = [by_room, f"{by_room}  # by room"]
-    alone, _ = implement_scripted(
-        GUESTS,
-        GUESTS.splitlines().index(header),
-        [(r"def nights_per_guest\(", [Reply(f"    {code}\n```") for code in twice])],
-        n=2,
+    note = (
+        r"the top candidate returned a dict with a key a int on \d+ of \d+ inputs, "
+        r"where the hint says str"
     )
-    assert any(
-        re.fullmatch(
-            r"the top candidate returned a dict with a key a int on \d+ of \d+ inputs, "
-            r"where the hint says str",
-            note,
-        )
-        for note in alone.notes
-    ), alone.notes
+    assert _told(alone.notes, note), alone.notes
 
 
 ROOMS_LEDGER = '''from dataclasses import dataclass
