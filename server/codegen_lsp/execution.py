@@ -31,6 +31,7 @@ from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import Settings
+from codegen_lsp.unread import unread_parameters
 
 if TYPE_CHECKING:
     from codegen_lsp.sandbox.runner import Sandbox
@@ -736,6 +737,7 @@ def ranking_candidates(
     return_fields: inputs.ReturnFields | None = None,
     accepted: int = 0,
     rules: RaiseRules | None = None,
+    parameters: tuple[str, ...] = (),
 ) -> list[Candidate]:
     """Return the ranking's plain view of each distinct body and its run on the examples.
 
@@ -745,7 +747,8 @@ def ranking_candidates(
     (:func:`quoted.accepted_count`); ``return_types`` the types its return annotation allows,
     and ``return_fields`` the fields' types of the class it names (:func:`builds.return_fields`);
     ``hinted`` whether its parameters' hints vouch for those inputs (:func:`inputs.hinted`);
-    ``rules`` when its docstring says it raises (:func:`raise_rules.rules_of`), told per input.
+    ``rules`` when its docstring says it raises (:func:`raise_rules.rules_of`), told per input;
+    ``parameters`` those a body is expected to read (:func:`unread.asked_parameters`).
     """
     candidates = []
     told: dict[str, dict[str, bool]] = {}  # per call: the same for every body
@@ -794,6 +797,7 @@ def ranking_candidates(
                 crashes_excused=not hinted,
                 near=near,
                 near_empty=near_empty,
+                unread=unread_parameters(parameters, drawn.body),
             )
         )
     return candidates

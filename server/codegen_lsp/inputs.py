@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from codegen_lsp import newer_syntax, summaries
+from codegen_lsp import functional_classes, newer_syntax, summaries
 from codegen_lsp.context import BODY_MARKER, FunctionContext
 from codegen_lsp.engine.models import cache_root
 from codegen_lsp.ranking.candidate import (
@@ -1023,8 +1023,9 @@ def constructors(ctx: FunctionContext) -> frozenset[str]:
     (``date``, ``Decimal``...) the file imports by name count too.
     """
     module = ctx.module_source.replace(BODY_MARKER, "")
-    names = set(_CLASS.findall(module))
-    names.update(_CLASS.findall("\n".join(ctx.definitions)))
+    shown = "\n".join(ctx.definitions)
+    names = set(_CLASS.findall(module)) | set(functional_classes.class_names(module))
+    names.update(_CLASS.findall(shown), functional_classes.class_names(shown))
     found = {name for name in names if re.search(rf"\b{name}\b", module)}
     # The standard value types the module imports by name: `date(2021, 3, 4)` is data too.
     found.update(
@@ -1063,7 +1064,7 @@ def importable_classes(ctx: FunctionContext) -> dict[str, str]:
         shown_from = _SHOWN_FROM.match(first)
         if shown_from is None:
             continue
-        for name in _TOP_CLASS.findall(rest):
+        for name in [*_TOP_CLASS.findall(rest), *functional_classes.class_names(rest, True)]:
             if not re.search(rf"\b{name}\b", module):
                 found.setdefault(name, shown_from.group(1))
     return found
@@ -1502,8 +1503,13 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
 
 _OBJECT_MISUSE = re.compile(
     r"^'(?!NoneType')(?:[A-Z]\w*|\w+(?:\.\w+)+)' object is not (?:iterable|subscriptable|callable)"
+    r"|^[A-Z]\w*\.__(?:init|new)__\(\) (?:takes|missing|got an unexpected keyword)"
+    r"|^dict expected at most 1 argument"
 )
-"""A class's object misused: a capitalised name, or a qualified one (``'datetime.date'``)."""
+"""A class's object misused: a capitalised name, or a qualified one (``'datetime.date'``); or
+a class called with arguments it does not take: ``Entry.__new__() missing 1 required
+positional argument``, and a ``TypedDict`` called positionally (``dict expected at most 1
+argument, got 3``)."""
 
 
 def error_key(exception: str) -> str:

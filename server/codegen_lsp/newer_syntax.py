@@ -25,6 +25,8 @@ import parso
 from parso.grammar import Grammar
 from parso.python.tree import Module
 
+from codegen_lsp import functional_classes
+
 _TYPE_STATEMENT = re.compile(r"^(?P<indent>[ \t]*)type[ \t]+(?P<name>[A-Za-z_]\w*)[ \t]*(?=[\[=])")
 _GENERIC_HEAD = re.compile(
     r"^(?P<head>[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+[A-Za-z_]\w*)[ \t]*\["
@@ -82,7 +84,8 @@ def top_level(texts: Iterable[str]) -> Iterator[tuple[ast.stmt, str]]:
     """Yield each module-level statement of ``texts`` with the text that holds it.
 
     A text that does not parse is skipped: a definition cut short, or a snippet in a syntax
-    that nothing here reads.
+    that nothing here reads. A class made by a call (``Entry = NamedTuple("Entry", ...)``)
+    comes as the ``class`` statement it stands for (:func:`functional_classes.as_class`).
     """
     for text in texts:
         try:
@@ -90,7 +93,7 @@ def top_level(texts: Iterable[str]) -> Iterator[tuple[ast.stmt, str]]:
         except SyntaxError:
             continue
         for node in tree.body:
-            yield node, text
+            yield functional_classes.as_class(node), text
 
 
 def downgrade(text: str) -> str:

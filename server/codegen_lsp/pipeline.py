@@ -58,6 +58,7 @@ from codegen_lsp import (
     inputs,
     libraries,
     raise_rules,
+    unread,
 )
 from codegen_lsp import context as context_mod
 from codegen_lsp import prompt as prompt_mod
@@ -434,6 +435,7 @@ class Pipeline:
             return_fields=builds.return_fields(ctx),
             accepted=execution.accepted_inputs(ctx, self.settings, near_count),
             rules=raise_rules.rules_of(ctx),
+            parameters=unread.asked_parameters(ctx),
         )
         review_fn = None
         if self.settings.ranking.reviewer and ctx.docstring:
@@ -479,6 +481,15 @@ class Pipeline:
                 )
             )
         result.notes.extend(self._notes(result, draw, verifier_model))
+        asked = unread.asked_parameters(ctx)
+        top = result.candidates[0].body if result.candidates and not examples else ""
+        ignored = unread.unread_parameters(asked, top) if top else ()
+        if ignored:
+            names = ", ".join(f"`{name}`" for name in ignored)
+            result.notes.append(
+                f"the top candidate never reads {names}, which the function takes: no "
+                "candidate that reads every parameter did as well"
+            )
         report(progress, "ranking", len(draw.bodies), len(draw.bodies))
         return result
 

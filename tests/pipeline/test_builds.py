@@ -1551,3 +1551,54 @@ def test_an_attribute_that_does_not_exist_is_told_with_those_that_do() -> None:
         "raised NameError: name 'Booking' is not defined",
     ):
         assert builds.with_attributes(other, ctx) == other
+
+
+MADE_BY_CALLS = '''from collections import namedtuple
+from typing import NamedTuple, TypedDict
+
+Rate = namedtuple("Rate", "code per_euro")
+Entry = NamedTuple("Entry", [("payer", str), ("amount_cents", int)])
+Payment = TypedDict("Payment", {"debtor": str, "cents": int})
+
+
+def total_paid(entries: list[Entry], payment: Payment) -> int:
+    """Return the cents paid over all entries and the payment."""
+
+
+def in_currency(cents: int, rate: Rate) -> float:
+    """Return the amount in the rate's currency."""
+'''
+
+
+def test_classes_made_by_a_call_are_built_and_run_in_the_sandbox() -> None:
+    # A user's tally: `Entry = NamedTuple("Entry", [...])` was no class to anything that
+    # draws, and `total_paid(entries: list[Entry], ...)` got no drawn input at all.
+    ctx = function(MADE_BY_CALLS)
+    calls = execution.probe_calls(ctx, _drawn_only(), lambda: [])[0]
+    assert calls, "the classes made by a call were not read"
+    built = [c for call in calls for c in constructed(call)[1:]]
+    assert {ast.unparse(c.func) for c in built} == {"Entry", "Payment"}
+    assert {k.arg for c in built if ast.unparse(c.func) == "Entry" for k in c.keywords} == {
+        "payer",
+        "amount_cents",
+    }
+    body = (
+        "    assert all(isinstance(e, tuple) and isinstance(e.amount_cents, int)"
+        " for e in entries)\n"
+        '    return sum(e.amount_cents for e in entries) + payment["cents"]\n'
+    )
+    assert returned_types(ctx, body, calls) == {"int"}
+
+
+def test_a_namedtuples_calls_are_checked_for_what_they_pass_and_nothing_is_drawn() -> None:
+    # Its fields have no types: nothing to draw from, but a call passing three fields to a
+    # two-field record would make every candidate raise alike.
+    lines = MADE_BY_CALLS.splitlines()
+    ctx = find_function(
+        MADE_BY_CALLS, lines.index("def in_currency(cents: int, rate: Rate) -> float:")
+    )
+    assert inputs.signature_calls(ctx, classes=builds.class_builds(ctx)) == []
+    assert builds.constructors_fit(ctx, "in_currency(100, Rate('USD', 1.1))")
+    assert builds.constructors_fit(ctx, "in_currency(100, Rate(code='USD', per_euro=1.1))")
+    assert not builds.constructors_fit(ctx, "in_currency(100, Rate('USD', 1.1, 2))")
+    assert not builds.constructors_fit(ctx, "in_currency(100, Rate(code='USD'))")

@@ -637,21 +637,27 @@ def test_arithmetic_the_hints_rule_out_is_broken_code_where_the_inputs_follow_th
     assert dataclasses.replace(documented, crashes_excused=True).documented_share == 0.5
 
 
-def test_misusing_a_classs_object_is_broken_code_where_the_inputs_follow_the_hints() -> None:
+def test_misusing_a_classs_object_or_constructor_is_broken_code_on_hinted_inputs() -> None:
     # A ledger's body looped over the `Room` it looked up: TypeError on every input, no repair.
     for message in (
         "TypeError: 'Room' object is not iterable",
         "TypeError: 'Booking' object is not subscriptable",
         "TypeError: 'Status' object is not callable",
         "TypeError: 'datetime.date' object is not iterable",
+        # A class called with what it does not take: the probe's own calls build (those
+        # that do not are left out before any candidate runs), so the body called it so.
+        "TypeError: Room.__init__() missing 1 required positional argument: 'beds'",
+        "TypeError: Entry.__new__() takes 4 positional arguments but 5 were given",
+        "TypeError: Room.__init__() got an unexpected keyword argument 'size'",
+        "TypeError: dict expected at most 1 argument, got 3",  # a TypedDict called positionally
     ):
         assert inputs.error_key(message) == OBJECT_MISUSE, message
     # A builtin's may be a drawn value's fault (a bare `list`'s items are anything), and None
-    # is what an Optional hint or a helper hands back.
+    # is what an Optional hint or a helper hands back; a function's arguments may be drawn.
     for message in (
         "TypeError: 'int' object is not subscriptable",
         "TypeError: 'NoneType' object is not iterable",
-        "TypeError: Room.__init__() missing 1 required positional argument: 'beds'",
+        "TypeError: helper() takes 2 positional arguments but 3 were given",
     ):
         assert inputs.error_key(message) == "!TypeError", message
     keys = (OBJECT_MISUSE, "=1", "=2", "=3")
@@ -697,3 +703,28 @@ def test_without_examples_a_documented_raise_is_no_crash() -> None:
     undocumented = drawn("r", refuses.behaviour, "Add up amounts.")
     (alone,) = combine.rank([undocumented], RankingSettings())
     assert alone.parts["crashes"] == 2 and alone.parts["documented_raises"] == 0
+
+
+def test_without_examples_a_body_that_ignores_a_parameter_loses_to_one_that_reads_them_all() -> (
+    None
+):
+    # A user's `total_paid(entries, payer)`: four samples summed every entry, agreed on every
+    # input, and outvoted the one that read `payer`.
+    ignoring = dataclasses.replace(probed("sums-all", -0.1, "abcd", dup=4), unread=("payer",))
+    cands = [ignoring, probed("filters", -0.2, "wxyz")]
+    ranked = combine.rank(cands, RankingSettings())
+    assert [cands[r.index].code for r in ranked] == ["filters", "sums-all"]
+    assert ranked[1].parts["unread_parameters"] == 1 and "unread_parameters" not in ranked[0].parts
+    # With no inputs run, the same.
+    bare = [dataclasses.replace(c, behaviour=()) for c in cands]
+    assert order(bare) == ["filters", "sums-all"]
+    # Where no candidate reads them all there is nothing to prefer: the order is as before.
+    alike = [ignoring, dataclasses.replace(cands[1], unread=("entries",))]
+    assert order(alike)[0] == "sums-all"
+    assert "unread_parameters" not in combine.rank(alike, RankingSettings())[0].parts
+    # With examples, the examples judge.
+    passing = [
+        dataclasses.replace(cand("sums-all", 1, 1, -0.1, "s"), duplicates=4, unread=("payer",)),
+        cand("filters", 1, 1, -0.2, "s"),
+    ]
+    assert order(passing)[0] == "sums-all"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codegen_lsp import builds, docstrings, execution, inputs, raise_rules
+from codegen_lsp import builds, docstrings, execution, inputs, raise_rules, unread
 from codegen_lsp import prompt as prompt_mod
 from codegen_lsp.context import FunctionContext, all_functions
 from codegen_lsp.draws import Draw, Waves, collect_bodies, draw_in_waves
@@ -426,6 +426,7 @@ class Harness:
             return_fields=builds.return_fields(ctx),
             accepted=execution.accepted_inputs(ctx, self.pipeline.settings, len(near)),
             rules=raise_rules.rules_of(ctx),
+            parameters=unread.asked_parameters(ctx),
         )
         sizes = agreement.group_sizes(candidates)
         model = self.pipeline.verifier_model if self.pipeline.settings.ranking.verifier else None

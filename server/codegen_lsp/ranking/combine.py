@@ -72,6 +72,11 @@ WRONG_TYPE_PENALTY = 0.9
 IGNORED_RULE_PENALTY = 0.9
 """How much it falls per share of the inputs on which its docstring says it raises
 (:attr:`Candidate.ignored_rule_share`) where it returned: counted among those inputs alone."""
+UNREAD_PENALTY = 0.9
+"""How much it falls, without examples, when its body never reads one of the function's
+parameters (:attr:`Candidate.unread`) where another candidate's reads them all: four samples
+of a user's ``total_paid(entries, payer)`` summed every entry and, agreeing on every input,
+outvoted the one that read ``payer``. With examples, the examples judge."""
 REFUSED_TAKEN_PENALTY = 0.9
 """How much it falls per share of the inputs its docstring presents as taken (strings it
 quotes, :attr:`Candidate.accepted`) on which it raised: counted among those few inputs, not
@@ -192,12 +197,24 @@ def rank(
         parts_list.append(parts)
 
     use_behaviour = settings.agreement and not has_examples and any(c.behaviour for c in candidates)
+    # A body that ignores a parameter, where another reads them all (see UNREAD_PENALTY).
+    reading = not has_examples and any(not c.unread for c in candidates)
+    unread_factors = [
+        1.0 - UNREAD_PENALTY if reading and candidate.unread else 1.0 for candidate in candidates
+    ]
     if use_behaviour:
         support = agreement.behaviour_support(candidates, weights)
         normaliser = sum(lm_weights) or 1.0
         scores = [
-            min(value * behaviour_penalty(candidate) / normaliser, 1.0)
-            for value, candidate in zip(support, candidates, strict=True)
+            min(value * behaviour_penalty(candidate) * factor / normaliser, 1.0)
+            for value, candidate, factor in zip(support, candidates, unread_factors, strict=True)
+        ]
+    elif not has_examples:
+        scores = [
+            score * factor
+            for score, factor in zip(
+                lever_scores(weights, lm_weights, None), unread_factors, strict=True
+            )
         ]
     else:
         # With examples and inputs too, candidates that agree on the examples but not on the
@@ -235,6 +252,8 @@ def rank(
             parts["crashes"] = float(round(candidate.crash_share * inputs_count) - documented)
             parts["documented_raises"] = float(documented)
             parts["broken"] = float(round(candidate.broken_share * inputs_count))
+        if reading and candidate.unread:
+            parts["unread_parameters"] = float(len(candidate.unread))
         score = scores[index]
         parts["score"] = score
         near_share = near_shares[index]
