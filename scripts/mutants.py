@@ -2441,6 +2441,14 @@ MUTANTS = (
         ("tests/pipeline/test_unread.py",),
     ),
     Mutant(
+        "unhashable-object-broken",
+        "a class's object used as a dict key where its class has no hash is broken code",
+        PACKAGE / "inputs.py",
+        "    r\"|^unhashable type: '(?:[A-Z]\\w*|\\w+(?:\\.\\w+)+)'\"\n",
+        "",
+        ("tests/ranking/test_combine.py", "-k", "misusing"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

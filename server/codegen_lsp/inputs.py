@@ -1505,11 +1505,13 @@ _OBJECT_MISUSE = re.compile(
     r"^'(?!NoneType')(?:[A-Z]\w*|\w+(?:\.\w+)+)' object is not (?:iterable|subscriptable|callable)"
     r"|^[A-Z]\w*\.__(?:init|new)__\(\) (?:takes|missing|got an unexpected keyword)"
     r"|^dict expected at most 1 argument"
+    r"|^unhashable type: '(?:[A-Z]\w*|\w+(?:\.\w+)+)'"
 )
 """A class's object misused: a capitalised name, or a qualified one (``'datetime.date'``); or
 a class called with arguments it does not take: ``Entry.__new__() missing 1 required
 positional argument``, and a ``TypedDict`` called positionally (``dict expected at most 1
-argument, got 3``)."""
+argument, got 3``); or an object of a class without a hash used as a key or a set's member
+(``unhashable type: 'Member'``: a tally's ``balances`` keyed its sums by the member)."""
 
 
 def error_key(exception: str) -> str:

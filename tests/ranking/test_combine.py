@@ -650,6 +650,7 @@ def test_misusing_a_classs_object_or_constructor_is_broken_code_on_hinted_inputs
         "TypeError: Entry.__new__() takes 4 positional arguments but 5 were given",
         "TypeError: Room.__init__() got an unexpected keyword argument 'size'",
         "TypeError: dict expected at most 1 argument, got 3",  # a TypedDict called positionally
+        "TypeError: unhashable type: 'Member'",  # a dataclass's object as a dict's key
     ):
         assert inputs.error_key(message) == OBJECT_MISUSE, message
     # A builtin's may be a drawn value's fault (a bare `list`'s items are anything), and None
@@ -658,6 +659,7 @@ def test_misusing_a_classs_object_or_constructor_is_broken_code_on_hinted_inputs
         "TypeError: 'int' object is not subscriptable",
         "TypeError: 'NoneType' object is not iterable",
         "TypeError: helper() takes 2 positional arguments but 3 were given",
+        "TypeError: unhashable type: 'list'",
     ):
         assert inputs.error_key(message) == "!TypeError", message
     keys = (OBJECT_MISUSE, "=1", "=2", "=3")

@@ -36,7 +36,8 @@ builtin's (``'int' object is not subscriptable``) keeps the plain key, since a b
 drawn items may be anything. A class called with what its constructor does not take is keyed
 so too (``Entry.__new__() missing 1 required positional argument``; ``Payment(a, b, c)`` for a
 ``TypedDict``: ``dict expected at most 1 argument, got 3``): a tally's ``settle`` built its
-payments so on 13 of 19 inputs."""
+payments so on 13 of 19 inputs; and so is an object of a class without a hash used as a key
+(``unhashable type: 'Member'``)."""
 HINTED_BROKEN_CODE = BROKEN_CODE | {OPERAND_MISUSE, FROZEN_WRITE, OBJECT_MISUSE}
 """Behaviour keys that say the code is broken where the inputs follow type hints."""
 RAISING_WORDS = re.compile(r"\b(raise[sd]?|raising|error|exception|throws?|invalid)\b", re.I)
