@@ -2449,6 +2449,14 @@ MUTANTS = (
         ("tests/ranking/test_combine.py", "-k", "misusing"),
     ),
     Mutant(
+        "unread-first-wave-goes-on",
+        "a first wave alike but ignoring a parameter does not end the draw",
+        PACKAGE / "execution.py",
+        "    if asked and all(unread_parameters(asked, body) for body in bodies):\n",
+        "    if False:\n",
+        ("tests/pipeline/test_unread.py", "-k", "first_wave"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -31,7 +31,7 @@ from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
 from codegen_lsp.settings import Settings
-from codegen_lsp.unread import unread_parameters
+from codegen_lsp.unread import asked_parameters, unread_parameters
 
 if TYPE_CHECKING:
     from codegen_lsp.sandbox.runner import Sandbox
@@ -442,13 +442,18 @@ def first_wave_agrees(
 ) -> tuple[bool, list[CandidateRun]]:
     """Run a first wave's bodies on ``calls``; return whether they behave as one, and the runs.
 
-    Decisive as :func:`unanimous` says; the runs are where the comparison of the whole draw
-    goes on from, should the draw go on.
+    Decisive as :func:`unanimous` says, unless every body ignores a parameter (three samples of
+    a user's ``total_paid(entries, payer)`` summed every entry alike, whoever paid: the rest,
+    which may read ``payer``, were never drawn); the runs are where the comparison of the whole
+    draw goes on from, should the draw go on.
     """
     if not calls:
         return False, []
     bodies = [b.body for b in draw.bodies]
     runs = run_probes(ctx, bodies, calls, sandbox, package, cancel, progress)
+    asked = asked_parameters(ctx)
+    if asked and all(unread_parameters(asked, body) for body in bodies):
+        return False, runs
     return unanimous(draw, runs, builds.return_types(ctx), enough, builds.return_fields(ctx)), runs
 
 

@@ -134,7 +134,8 @@ class SamplingSettings:
     """With `sampling.firstWave`, for a function without examples: stop after the first wave
     when at least `sampling.enoughPassing` of its samples behave as one on every input (the
     same results, no wrong return type, raising on under half of them and never with a
-    `NameError` or `AttributeError`); off, all n are drawn."""
+    `NameError` or `AttributeError`), unless every one of them ignores a parameter; off, all n
+    are drawn."""
     repair_samples: int = bounded(4, 0, 256)
     """When no sample passes every example, draw this many more with the best one's failing
     example told to the model (one repair round; unlike "Fix with failing example", the body that

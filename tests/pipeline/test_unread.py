@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from codegen_lsp.context import find_function
 from codegen_lsp.outcomes import GenerationResult
@@ -70,3 +72,20 @@ def test_the_title_notes_say_when_the_top_never_reads_a_parameter() -> None:
         "the top candidate never reads `payer`, which the function takes: no candidate that "
         "reads every parameter did as well"
     ) in result.notes
+
+
+def test_a_first_wave_alike_but_ignoring_a_parameter_does_not_end_the_draw() -> None:
+    # Three samples of a user's `total_paid` summed every entry and agreed on every input:
+    # the draw stopped there, and the rest (which may read `payer`) was never drawn.
+    line = TALLY.splitlines().index("def total_paid(entries: list[Entry], payer: str) -> int:")
+    alike = [body(SUMS_ALL, -0.05), body("return sum(e.cents for e in entries)", -0.06)]
+    scripts = [(implementing("total_paid"), alike), (proposing("total_paid"), [Reply("```")])]
+    result, prompts = implement_scripted(TALLY, line, scripts, n=3, first_wave=2)
+    assert not any(note.startswith("stopped after") for note in result.notes), result.notes
+    asked = [p for p in prompts if not re.search(proposing("total_paid"), p)]
+    assert len(asked) == 2, asked  # the first wave, then the rest
+    # Alike and reading every parameter, the first wave is enough.
+    reading = [body(FILTERS, -0.05), body(FILTERS.replace("entry", "e"), -0.06)]
+    scripts = [(implementing("total_paid"), reading), (proposing("total_paid"), [Reply("```")])]
+    result, _ = implement_scripted(TALLY, line, scripts, n=3, first_wave=2)
+    assert any(note.startswith("stopped after 2 of 3") for note in result.notes), result.notes
