@@ -2457,6 +2457,23 @@ MUTANTS = (
         ("tests/pipeline/test_unread.py", "-k", "first_wave"),
     ),
     Mutant(
+        "file-header-drawn",
+        "files drawn for a Path sit under the header the docstring names",
+        PACKAGE / "execution.py",
+        '            header=quoted.file_header(ctx.docstring or ""),\n',
+        "",
+        ("tests/pipeline/test_inputs.py", "-k", "header"),
+    ),
+    Mutant(
+        "file-header-number-cells",
+        "a header cell named as a number holds numbers in the drawn rows",
+        PACKAGE / "inputs.py",
+        "        st.integers(0, 5000).map(str) if _NUMBER_CELLS.search(name) else "
+        "st.sampled_from(_ROW_WORDS)\n",
+        "        st.sampled_from(_ROW_WORDS)\n",
+        ("tests/pipeline/test_inputs.py", "-k", "header"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -184,6 +184,7 @@ def probe_calls(
             seed_value=settings.sampling.seed,
             classes=builds.class_builds(ctx),
             texts=tuple(texts[: quoted.MAX_QUOTED_CALLS]),
+            header=quoted.file_header(ctx.docstring or ""),
         )
         drawn += [call for call in hinted if call not in drawn]
     proposed: list[str] = []

@@ -73,6 +73,9 @@ strings drawn one by one, common ones included, seldom all do: 6 of 320 drawn ca
 a body's found path, the rest raised KeyError in every body alike; with this, 41."""
 _QUOTED_TEXTS: ContextVar[tuple[str, ...]] = ContextVar("quoted_texts", default=())
 """The strings the docstring of the function being drawn for quotes (:func:`signature_calls`)."""
+_FILE_HEADER: ContextVar[tuple[str, ...]] = ContextVar("file_header", default=())
+"""The separator and the cells of the header its docstring names for a file the function reads
+(:func:`codegen_lsp.quoted.file_header`), or ()."""
 
 
 def _text() -> st.SearchStrategy[str]:
@@ -232,9 +235,36 @@ def _file_text() -> st.SearchStrategy[str]:
         lines = st.lists(st.tuples(st.one_of(*rows), after), min_size=1, max_size=4)
         return lines.map(lambda drawn: "".join(f"{line}\n{extra}" for line, extra in drawn))
 
-    return st.sampled_from((*_ROW_SHAPES, "")).flatmap(
+    shaped = st.sampled_from((*_ROW_SHAPES, "")).flatmap(
         lambda shape: lines_shaped(shape) if shape else st.just("")
     )
+    header = _FILE_HEADER.get()
+    if not header:
+        return shaped
+    # Chosen first, not by `one_of`, which leans to its first branch in a seeded draw.
+    return st.booleans().flatmap(lambda headed: _headed_text(header) if headed else shaped)
+
+
+_NUMBER_CELLS = re.compile(
+    r"(?i)(amount|cents|count|qty|quantity|price|total|number|num|age|score|size|year|id)$"
+)
+"""A header cell whose name says it holds a number (``amount_cents``, ``qty``)."""
+
+
+def _headed_text(header: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Return the strategy for a file under the header its docstring names, rows that fit it.
+
+    Each cell a word, or a number where its name says so (:data:`_NUMBER_CELLS`); no rows at
+    times, as a file that holds only its header.
+    """
+    separator, *names = header
+    cells = [
+        st.integers(0, 5000).map(str) if _NUMBER_CELLS.search(name) else st.sampled_from(_ROW_WORDS)
+        for name in names
+    ]
+    rows = st.lists(st.tuples(*cells).map(separator.join), max_size=4)
+    first = separator.join(names)
+    return rows.map(lambda drawn: "".join(f"{line}\n" for line in (first, *drawn)))
 
 
 def _paths(spelled: str, as_text: bool = False) -> st.SearchStrategy[Written]:
@@ -493,11 +523,13 @@ def signature_calls(
     seed_value: int = 0,
     classes: ClassLookup = _no_classes,
     texts: tuple[str, ...] = (),
+    header: tuple[str, ...] = (),
 ) -> list[str]:
     """Draw up to ``count`` distinct calls of ``ctx`` from its type hints (none if it can't).
 
     ``texts`` (the strings its docstring quotes) are drawn often wherever a string is: a
-    ``kind: str``, a dict's keys.
+    ``kind: str``, a dict's keys. ``header`` (the header its docstring names for a file it
+    reads) heads half of the files drawn for a ``Path``.
 
     A module-level function is called by name; a method of a module-level class on an instance
     built through ``classes`` like any argument (``Cart(owner='a').total_cents()``), a static
@@ -509,11 +541,13 @@ def signature_calls(
     if reached is None:
         return []
     token = _QUOTED_TEXTS.set(tuple(texts))
+    headed = _FILE_HEADER.set(tuple(header))
     related = _RELATED_INTS.set(_takes_objects(ctx, reached))
     try:
         return _signature_calls(ctx, count, seed_value, classes, reached)
     finally:
         _RELATED_INTS.reset(related)
+        _FILE_HEADER.reset(headed)
         _QUOTED_TEXTS.reset(token)
 
 

@@ -959,6 +959,57 @@ def test_a_path_is_drawn_as_a_file_or_folder_made_in_the_sandbox(
     assert not list(tmp_path.iterdir())
 
 
+HEADED = """import csv
+from pathlib import Path
+
+
+def total_cents(path: Path) -> int:
+    \"\"\"Sum the amounts of a CSV file whose header is payer,amount_cents,note.\"\"\"
+"""
+
+
+def test_a_file_under_the_header_the_docstring_names_is_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A user's `read_entries`: drawn files held `ann,3.5` rows under no header, and every
+    # reader that looked its columns up raised KeyError alike on 14 of 16.
+    monkeypatch.chdir(tmp_path)
+    ctx = function(HEADED)
+    calls = execution.probe_calls(ctx, Settings(), lambda: [])[0]
+    assert any("payer,amount_cents,note\\n" in call for call in calls), calls
+    bodies = {
+        "reads": (
+            "    with open(path, newline='') as f:\n"
+            "        return sum(int(row['amount_cents']) for row in csv.DictReader(f))\n"
+        ),
+        "reads_amounts_as_first_column": (
+            "    with open(path, newline='') as f:\n"
+            "        return sum(int(row['payer'] or 0) for row in csv.DictReader(f))\n"
+        ),
+    }
+    reads, _ = behaviours(ctx, bodies, calls)["reads"]
+    summed = [key for key in reads if key.startswith("=")]
+    assert len(set(summed)) > 2, reads  # sums of several files' rows, not one error alike
+    assert reads != behaviours(ctx, bodies, calls)["reads_amounts_as_first_column"][0]
+
+
+@pytest.mark.parametrize(
+    ("docstring", "header"),
+    [
+        (
+            "Read a CSV file whose header is payer,amount_cents,note.",
+            (",", "payer", "amount_cents", "note"),
+        ),
+        ("A file with columns `day; amount; memo`.", (";", "day", "amount", "memo")),
+        ("Rows with columns name, qty and price.", (",", "name", "qty", "price")),
+        ("Return the header of the table.", ()),
+        ("The column is sorted.", ()),
+    ],
+)
+def test_the_header_a_docstring_names(docstring: str, header: tuple[str, ...]) -> None:
+    assert quoted.file_header(docstring) == header
+
+
 def test_a_str_named_as_a_path_is_drawn_as_a_file_made_in_the_sandbox() -> None:
     # `words(filename: str)` drawn as random strings: every body raised FileNotFoundError on
     # every input. The file is made as a Path's is, and passed as its name.
