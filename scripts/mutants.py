@@ -2474,6 +2474,40 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "header"),
     ),
     Mutant(
+        "class-runtimes-dataclass",
+        "a value of another type than the dataclass the hint names is a wrong return type",
+        PACKAGE / "builds.py",
+        "        elif not own and name not in bases and (_is_dataclass(node) or "
+        "_is_attrs(node)):\n",
+        "        elif False:\n",
+        ("tests/pipeline/test_builds.py", "-k", "wrong_type"),
+    ),
+    Mutant(
+        "class-runtimes-no-subclassed",
+        "a dataclass another class derives from allows anything",
+        PACKAGE / "builds.py",
+        "        elif not own and name not in bases and (_is_dataclass(node) or "
+        "_is_attrs(node)):\n",
+        "        elif not own and (_is_dataclass(node) or _is_attrs(node)):\n",
+        ("tests/pipeline/test_builds.py", "-k", "stand_for"),
+    ),
+    Mutant(
+        "class-runtimes-items",
+        "items of the project's classes are checked by their type",
+        PACKAGE / "builds.py",
+        "        return inputs.return_items(annotation, runtimes)\n",
+        "        return inputs.return_items(annotation)\n",
+        ("tests/pipeline/test_builds.py", "-k", "wrong_type"),
+    ),
+    Mutant(
+        "type-allowed-by-class-name",
+        "a project class is allowed by its own name, whatever module the sandbox names",
+        PACKAGE / "inputs.py",
+        '    return actual in allowed or actual.rpartition(".")[2] in allowed\n',
+        "    return actual in allowed\n",
+        ("tests/pipeline/test_builds.py", "-k", "whatever_module"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -420,12 +420,13 @@ def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
         return inputs.ReturnFields("str", {}, "str", shape=shape, template=template)
     owner = summaries.single_class(annotation) if annotation is not None else None
     node = _reachable_classes(ctx).get(owner or "")
+    runtimes = class_runtimes(ctx)
     if owner is None or node is None:
-        return inputs.return_items(annotation)
+        return inputs.return_items(annotation, runtimes)
     allowed = {}
     for name, written in summaries.readable_fields(node):
         try:
-            kinds = inputs.allowed_types(ast.parse(written, mode="eval").body)
+            kinds = inputs.allowed_types(ast.parse(written, mode="eval").body, runtimes)
         except SyntaxError:
             continue
         if kinds is not None:
@@ -438,19 +439,68 @@ def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:
 def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     """Return the type names the return annotation allows (:func:`inputs.return_types`).
 
-    And for a TypedDict (``-> Entry``, ``-> Entry | None``), which is a dict at run time:
-    ``dict`` (and ``NoneType``). A body returning a tuple, or ``Money``, where the hint says
-    ``Entry`` returns a wrong type.
+    And for the project's classes whose values' types are known (:func:`class_runtimes`): a
+    TypedDict (``-> Entry``, ``-> Entry | None``) is a dict at run time, a dataclass's value is
+    of its own class. A body returning a tuple, or ``Money``, where the hint says ``Entry``
+    returns a wrong type; so does one returning a float where it says ``-> Money``.
     """
-    annotation = inputs.return_annotation(ctx)
-    owner = summaries.single_class(annotation) if annotation is not None else None
-    node = _reachable_classes(ctx).get(owner or "")
-    if annotation is None or node is None or not summaries.is_typed_dict(node):
-        return inputs.return_types(ctx)
-    plain = isinstance(annotation, ast.Name) or (
-        isinstance(annotation, ast.Constant) and annotation.value == owner
-    )
-    return frozenset({"dict"} if plain else {"dict", "NoneType"})
+    return inputs.return_types(ctx, class_runtimes(ctx))
+
+
+_FINAL_KINDS_OF_BASE = {
+    "NamedTuple": frozenset({"tuple"}),
+    "TypedDict": frozenset({"dict"}),
+    "IntEnum": frozenset({"int"}),
+    "IntFlag": frozenset({"int"}),
+    "StrEnum": frozenset({"str"}),
+    "Enum": frozenset(),
+    "Flag": frozenset(),
+}
+"""Bases whose classes' values are known by type at run time, and the builtin type the sandbox
+sees them as besides their own (a NamedTuple's values are tuples to it)."""
+
+
+def class_runtimes(ctx: FunctionContext) -> inputs.ClassRuntimes:
+    """Return, per project class a return value's type can be checked against, its type names.
+
+    Only classes whose values are of the class itself and no other: a dataclass or an attrs
+    class with no base and no subclass among the classes known here, a NamedTuple, a
+    TypedDict, an Enum. A plain class, a Protocol or one with a base may stand for a subclass
+    (``-> Shape`` returning a ``Circle``) and allows anything, as before.
+    """
+    classes = _reachable_classes(ctx)
+    return _class_runtimes(tuple(classes.items()))
+
+
+@functools.lru_cache(maxsize=16)
+def _class_runtimes(classes: tuple[tuple[str, ast.ClassDef], ...]) -> inputs.ClassRuntimes:
+    bases = {base for _, node in classes for base in summaries.base_names(node)}
+    found: dict[str, frozenset[str]] = {}
+    for name, node in classes:
+        own = summaries.base_names(node)
+        known = [_FINAL_KINDS_OF_BASE[base] for base in own if base in _FINAL_KINDS_OF_BASE]
+        if known and len(known) == len(own):
+            found[name] = frozenset({name}).union(*known) - (
+                {name} if "TypedDict" in own else set()
+            )
+        elif not own and name not in bases and (_is_dataclass(node) or _is_attrs(node)):
+            found[name] = frozenset({name})
+    return found
+
+
+def _is_attrs(node: ast.ClassDef) -> bool:
+    """Tell a class under attrs' ``@define``, ``@frozen``, ``@attrs.define``, ``@attr.s``..."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if ast.unparse(target) in _ATTRS_DECORATORS:
+            return True
+    return False
+
+
+_ATTRS_DECORATORS = frozenset(
+    {"define", "frozen", "mutable", "attrs.define", "attrs.frozen", "attrs.mutable"}
+    | {"attr.s", "attr.attrs", "attr.define", "attr.frozen", "attr.mutable", "attrs"}
+)
 
 
 def _reachable_classes(ctx: FunctionContext) -> dict[str, ast.ClassDef]:

@@ -538,7 +538,11 @@ def wrong_type_note(ctx: FunctionContext, run: CandidateRun) -> str | None:
     returned = [r for r in run.results if r.exception is None and r.value_digest is not None]
     allowed = builds.return_types(ctx)
     if allowed is not None:
-        wrong = Counter(r.actual_type for r in returned if r.actual_type not in allowed)
+        wrong = Counter(
+            r.actual_type
+            for r in returned
+            if r.actual_type is None or not inputs.type_allowed(r.actual_type, allowed)
+        )
         if wrong:
             shown, _ = wrong.most_common(1)[0]
             hint = ast.unparse(inputs.return_annotation(ctx) or ast.Constant(value="?"))

@@ -1258,15 +1258,18 @@ no ``next``. (Not for a parameter: a call may pass ``iter(...)``, whose type a p
 source does not show.)"""
 
 
-def return_types(ctx: FunctionContext) -> frozenset[str] | None:
+def return_types(
+    ctx: FunctionContext, classes: ClassRuntimes | None = None
+) -> frozenset[str] | None:
     """Return the type names the return annotation allows, or None when it is absent or not simple.
 
     Only plain builtins (``int``, ``list[str]``, ``Optional[str]``, ``int | None``) and the
     standard value types drawn as inputs (``Decimal``, ``date``...) are read, and
     ``Iterator[...]``, ``Generator[...]`` and their async kin, which only an iterator (an async
     generator) satisfies; anything else (a
-    project class, ``Iterable``, a ``TypeVar``) allows everything. So does ``-> None``: its
-    calls are compared through what they change (:func:`observes`), not what they return.
+    project class but those of ``classes``, ``Iterable``, a ``TypeVar``) allows everything. So
+    does ``-> None``: its calls are compared through what they change (:func:`observes`), not
+    what they return.
     """
     annotation = return_annotation(ctx)
     if annotation is None or _is_none(annotation):
@@ -1274,7 +1277,7 @@ def return_types(ctx: FunctionContext) -> frozenset[str] | None:
     head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
     if isinstance(head, (ast.Name, ast.Attribute)) and _name(head) in _ITERATOR_RETURNS:
         return _ITERATOR_RETURNS[_name(head)]
-    return allowed_types(annotation)
+    return allowed_types(annotation, classes)
 
 
 def returns_none(ctx: FunctionContext) -> bool:
@@ -1419,19 +1422,41 @@ def union_members(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
-def allowed_types(node: ast.expr) -> frozenset[str] | None:
-    """Return the type names an annotation allows (None: anything), as :func:`return_types`."""
+def allowed_types(node: ast.expr, classes: ClassRuntimes | None = None) -> frozenset[str] | None:
+    """Return the type names an annotation allows (None: anything), as :func:`return_types`.
+
+    ``classes``: the project's classes whose values' types are known
+    (:func:`codegen_lsp.builds.class_runtimes`); any other class allows anything.
+    """
     members = union_members(node)
     if len(members) != 1 or members[0] is not node:  # a union, or `Union[int]`
-        found = [allowed_types(member) for member in members]
+        found = [allowed_types(member, classes) for member in members]
         if any(kinds is None for kinds in found):
             return None
         return frozenset().union(*[kinds for kinds in found if kinds is not None])
+    named = node.id if isinstance(node, ast.Name) else None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        named = node.value  # a forward reference, "Item"
+    if classes and named is not None and named in classes:
+        return classes[named]
     try:
         head = node.value if isinstance(node, ast.Subscript) else node
         return _RETURN_TYPES.get(_name(head))
     except Unsupported:
         return None
+
+
+ClassRuntimes = Mapping[str, frozenset[str]]
+"""Per project class name, the type names its values have at run time (a TypedDict's ``dict``)."""
+
+
+def type_allowed(actual: str, allowed: frozenset[str]) -> bool:
+    """Tell whether a returned value's type (as the sandbox names it) is one ``allowed`` names.
+
+    A project class is allowed by its own name, whatever module the sandbox names it in
+    (``tally.kinds.Member`` for ``Member``).
+    """
+    return actual in allowed or actual.rpartition(".")[2] in allowed
 
 
 class ReturnFields(NamedTuple):
@@ -1481,7 +1506,7 @@ def wrong_fields(result: Any, fields: ReturnFields | None) -> list[tuple[str, st
     for name, kind in result.field_types:
         every = fields.allowed.get(EVERY_ITEM) if name.startswith("[") else None
         allowed = fields.allowed.get(name, every)
-        if allowed is not None and kind not in allowed:
+        if allowed is not None and not type_allowed(kind, allowed):
             wrong.append((name, kind))
     return wrong
 
@@ -1490,21 +1515,25 @@ EVERY_ITEM = "[]"
 """The :class:`ReturnFields` key for the type of every item of a list or set (``list[str]``)."""
 
 
-def return_items(annotation: ast.expr | None) -> ReturnFields | None:
+def return_items(
+    annotation: ast.expr | None, classes: ClassRuntimes | None = None
+) -> ReturnFields | None:
     """Return what a container annotation says of its items, as :class:`ReturnFields`.
 
     ``list[tuple[str, int]]``: every item a tuple; ``tuple[str, int]``: a str then an int;
     ``set[int]``; ``dict[str, int]``: every key a str, every value an int. A body of
     ``top_words(text) -> list[tuple[str, int]]`` returned the words alone, and agreed with
-    two others. None for anything else, or items whose type cannot be checked
-    (``list[Token]``, ``list[Any]``). ``Optional`` and ``| None`` are read through.
+    two others. Items of a project class whose values' types are known (``classes``:
+    ``list[Entry]``, ``dict[str, Member]``) are checked by that. None for anything else, or
+    items whose type cannot be checked (``list[Any]``). ``Optional`` and ``| None`` are read
+    through.
     """
     if annotation is None:
         return None
     members = union_members(annotation)
     if len(members) != 1 or members[0] is not annotation:
         kept = [member for member in members if not _is_none(member)]
-        return return_items(kept[0]) if len(kept) == 1 else None
+        return return_items(kept[0], classes) if len(kept) == 1 else None
     if not isinstance(annotation, ast.Subscript):
         return None
     try:
@@ -1518,7 +1547,7 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
         # `dict[str, int]`: a user's `nights_per_guest` keyed its counts by room number.
         sides: dict[str, frozenset[str]] = {}
         for side, item in ((DICT_KEY, items[0]), (DICT_VALUE, items[1])):
-            kinds = allowed_types(item)
+            kinds = allowed_types(item, classes)
             if kinds is not None:
                 sides[side] = kinds
         return ReturnFields("dict", sides, "dict") if sides else None
@@ -1526,12 +1555,12 @@ def return_items(annotation: ast.expr | None) -> ReturnFields | None:
         if len(items) == 2 and isinstance(items[1], ast.Constant) and items[1].value is ...:
             runtime, items = "tuple", items[:1]
         else:
-            known = {f"[{i}]": allowed_types(item) for i, item in enumerate(items)}
+            known = {f"[{i}]": allowed_types(item, classes) for i, item in enumerate(items)}
             checked = {key: kinds for key, kinds in known.items() if kinds is not None}
             return ReturnFields("tuple", checked, "tuple") if checked else None
     if runtime is None or len(items) != 1:
         return None
-    every = allowed_types(items[0])
+    every = allowed_types(items[0], classes)
     return ReturnFields(runtime, {EVERY_ITEM: every}, runtime) if every is not None else None
 
 
@@ -1578,9 +1607,10 @@ def behaviour(
             keys.append(UNCOMPARABLE)  # ran but could not be compared: agrees with nothing
         else:
             keys.append("=" + result.value_digest)
-            if (allowed is not None and result.actual_type not in allowed) or wrong_fields(
-                result, fields
-            ):
+            if (
+                allowed is not None
+                and (result.actual_type is None or not type_allowed(result.actual_type, allowed))
+            ) or wrong_fields(result, fields):
                 wrong += 1
     return tuple(keys), (wrong / len(keys) if keys else 0.0)
 

@@ -1602,3 +1602,128 @@ def test_a_namedtuples_calls_are_checked_for_what_they_pass_and_nothing_is_drawn
     assert builds.constructors_fit(ctx, "in_currency(100, Rate(code='USD', per_euro=1.1))")
     assert not builds.constructors_fit(ctx, "in_currency(100, Rate('USD', 1.1, 2))")
     assert not builds.constructors_fit(ctx, "in_currency(100, Rate(code='USD'))")
+
+
+KINDS_OF_CLASSES = '''from dataclasses import dataclass
+from typing import NamedTuple, TypedDict
+
+import attrs
+
+Entry = NamedTuple("Entry", [("payer", str), ("cents", int)])
+
+
+class Payment(TypedDict):
+    debtor: str
+    cents: int
+
+
+@dataclass
+class Money:
+    cents: int
+
+
+@attrs.define
+class Member:
+    name: str
+
+
+@dataclass
+class Base:
+    size: int
+
+
+@dataclass
+class Derived(Base):
+    extra: int = 0
+
+
+class Shape:
+    pass
+
+
+def use(entries: list[Entry], cents: int) -> int:
+    """Use them."""
+'''
+
+
+@pytest.mark.parametrize(
+    ("annotation", "wrong", "right"),
+    [
+        # A dataclass's value is of its own class: a float where the hint says Money is not.
+        ("Money", "cents / 100", "Money(cents)"),
+        ("Money | None", "str(cents)", "None if cents < 0 else Money(cents)"),
+        ("Member", "{'name': 'a'}", "Member('a')"),
+        # Items of the project's classes: a NamedTuple's are tuples, a TypedDict's dicts.
+        ("list[Entry]", "[e._asdict() for e in entries]", "list(entries)"),
+        (
+            "list[Payment]",
+            "[(e.payer, e.cents) for e in entries]",
+            "[Payment(debtor='a', cents=cents)]",
+        ),
+        (
+            "dict[str, Money]",
+            "{e.payer: e.cents for e in entries}",
+            "{e.payer: Money(e.cents) for e in entries}",
+        ),
+    ],
+)
+def test_a_value_of_another_type_than_the_projects_class_the_hint_names_is_a_wrong_type(
+    annotation: str, wrong: str, right: str
+) -> None:
+    # A user's tally: `settle(...) -> list[Payment]` built tuples where Payment is a TypedDict,
+    # and nothing said so; for `-> Money` a float said nothing either.
+    source = KINDS_OF_CLASSES.replace("-> int:", f"-> {annotation}:")
+    ctx = function(source)
+    calls = execution.probe_calls(ctx, _drawn_only(), lambda: [])[0]
+    assert calls
+    allowed, fields = builds.return_types(ctx), builds.return_fields(ctx)
+    found = behaviours(
+        ctx,
+        {"wrong": f"    return {wrong}\n", "right": f"    return {right}\n"},
+        calls,
+        allowed,
+        fields,
+    )
+    assert found["wrong"][1] > 0.5, found["wrong"]
+    assert found["right"][1] == 0.0, found["right"]
+
+
+@pytest.mark.parametrize("annotation", ["Shape", "Base", "list[Shape]", "list[Base]"])
+def test_a_class_that_may_stand_for_a_subclass_allows_anything(annotation: str) -> None:
+    # A plain class, or a dataclass another class derives from: `-> Shape` may return a
+    # Circle the file never shows.
+    ctx = function(KINDS_OF_CLASSES.replace("-> int:", f"-> {annotation}:"))
+    assert builds.return_types(ctx) in (None, frozenset({"list"}))
+    if annotation.startswith("list"):
+        assert builds.return_fields(ctx) is None  # its items are not checked
+
+
+def test_a_class_from_another_module_is_the_right_type_whatever_module_it_is_named_in(
+    tmp_path: Path,
+) -> None:
+    # The sandbox names an imported class by its module (`shop.items.Item`), the hint by its
+    # name alone: a right body must not read as returning a wrong type.
+    files = dict(CART_PROJECT)
+    files["shop/review.py"] = (
+        "from shop.items import Item\n\n\n"
+        "def cheapest(items: list[Item]) -> Item | None:\n"
+        '    """Return the item with the lowest unit price, or None when there is none."""\n'
+    )
+    _write_project(tmp_path, "shop", files)
+    path = tmp_path / "shop" / "review.py"
+    right = "return min(items, key=lambda item: item.unit_price_cents, default=None)"
+    wrong = "return min((item.unit_price_cents for item in items), default=None)"
+    model = ScriptedModel()
+    try:
+        model.script(implementing("cheapest"), [body(right, -0.4), body(wrong, -0.2)])
+        pipeline = Pipeline(_scripted(model, 2))
+        try:
+            result = pipeline.implement(
+                path.read_text(encoding="utf-8"), 3, file=find_project(path)
+            )
+        finally:
+            pipeline.close()
+    finally:
+        model.close()
+    assert result.candidates[0].body.strip() == right, result.notes
+    assert not any("where its hint says" in note for note in result.notes), result.notes
