@@ -2508,6 +2508,22 @@ MUTANTS = (
         ("tests/pipeline/test_builds.py", "-k", "whatever_module"),
     ),
     Mutant(
+        "crossfile-project-copy",
+        "the project's own copy is shown where the environment imports another checkout",
+        PACKAGE / "crossfile.py",
+        "            where = _project_copy(name, project)\n",
+        "            pass\n",
+        ("tests/crossfile/test_crossfile.py", "-k", "own_copy"),
+    ),
+    Mutant(
+        "crossfile-project-copy-any-line",
+        "the project's copy is read by name, wherever its lines are",
+        PACKAGE / "crossfile.py",
+        "        found = _find_node(tree, None, name.name)",
+        "        found = None",
+        ("tests/crossfile/test_crossfile.py", "-k", "own_copy"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -48,6 +48,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, TypeGuard
 
 import jedi
@@ -864,6 +865,8 @@ def _resolve(
     for name in names:
         where = _where(name, current, project)
         if where == "":
+            where = _project_copy(name, project)
+        if where == "":
             continue
         missed = False
         if where is None:
@@ -1006,11 +1009,38 @@ def _where(name: Any, current: str, project: _Project) -> str | None:
     return None if name.type in _SKIPPED_KINDS else where
 
 
+def _project_copy(name: Any, project: _Project) -> str:
+    """Return the project's own file of a module jedi found outside the project, or "".
+
+    The environment may import the project's package from another checkout (an editable
+    install made there): jedi then finds ``tally.kinds`` in that copy, outside the project,
+    and nothing was shown (a user's every sample then guessed ``entry.amount``), though the
+    sandbox imports the project's own copy, whose folders come first on its ``sys.path``.
+    """
+    module = name.module_name or ""
+    if not module or name.in_builtin_module() or name.module_path is None:
+        return ""
+    where = _real(str(name.module_path))
+    if _THIRD_PARTY_DIRS.intersection(where.split(os.sep)):
+        return ""
+    relative = Path(*module.split("."))
+    for root in project.roots:
+        for candidate in (
+            Path(root) / relative.with_suffix(".py"),
+            Path(root) / relative / "__init__.py",
+        ):
+            if candidate.is_file() and not any(_under(str(candidate), p) for p in project.excluded):
+                return _real(str(candidate))
+    return ""
+
+
 def _definition(lookup: _Lookup, name: Any, path: str) -> tuple[Definition, tuple[str, int]] | None:
     tree, source = _parsed(path)
     if tree is None:
         return None
     found = _find_node(tree, name.line, name.name)
+    if found is None and _real(str(name.module_path or "")) != path:
+        found = _find_node(tree, None, name.name)  # the project's copy: its lines may differ
     if found is None:
         log.debug("no definition of %s at %s:%s", name.name, path, name.line)
         return None
@@ -1054,8 +1084,10 @@ def _parsed(path: str) -> tuple[ast.Module | None, str]:
 _Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _find_node(tree: ast.Module, line: int, name: str) -> tuple[ast.stmt, str] | None:
+def _find_node(tree: ast.Module, line: int | None, name: str) -> tuple[ast.stmt, str] | None:
     """Find the statement defining ``name`` at ``line``, as the summary should show it.
+
+    ``line`` None: the first one at the module's top level, wherever it is.
 
     A method, class attribute or nested class is shown through its innermost class (the
     model needs the class around it), and a name local to a function is not shown at all.
@@ -1066,19 +1098,21 @@ def _find_node(tree: ast.Module, line: int, name: str) -> tuple[ast.stmt, str] |
         for child in ast.iter_child_nodes(node):
             if not isinstance(child, ast.stmt | ast.excepthandler):
                 continue
+            if line is None and node is not tree:
+                continue
             if isinstance(child, ast.stmt) and _defines(child, line, name):
                 return _shown(child, [*parents, node])
             stack.append((child, [*parents, node]))
     return None
 
 
-def _defines(node: ast.AST, line: int, name: str) -> bool:
+def _defines(node: ast.AST, line: int | None, name: str) -> bool:
     if isinstance(node, _Def):
-        return node.name == name and node.lineno == line
+        return node.name == name and line in (None, node.lineno)
     if isinstance(node, ast.Assign | ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         return any(
-            isinstance(n, ast.Name) and n.id == name and n.lineno == line
+            isinstance(n, ast.Name) and n.id == name and line in (None, n.lineno)
             for target in targets
             for n in ast.walk(target)
         )

@@ -1256,6 +1256,54 @@ def test_the_projects_own_interpreter(write: Write) -> None:
     assert plain.definitions == [] and plain.unresolved == ["Item", "Widget"]
 
 
+def test_the_projects_own_copy_is_shown_where_the_environment_imports_another_checkout(
+    write: Write, tmp_path: Path
+) -> None:
+    # A user's venv had an editable install made in another checkout of the same project:
+    # jedi found `tally.kinds` there, outside the project, nothing was shown, and every
+    # sample guessed `entry.amount`. The sandbox imports the project's own copy (its folders
+    # come first), so that is the one to show, wherever its lines are.
+    root = write(
+        {
+            "src/tally/__init__.py": "",
+            "src/tally/kinds.py": """
+                from typing import NamedTuple
+
+
+                class Entry(NamedTuple):
+                    payer: str
+                    amount_cents: int
+                """,
+            "src/tally/accounts.py": '''
+                from tally.kinds import Entry
+
+
+                def total(entries: list[Entry]) -> int:
+                    """Sum the amounts."""
+                ''',
+        }
+    )
+    other = tmp_path / "other-checkout" / "src" / "tally"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("")
+    (other / "kinds.py").write_text(
+        '"""An older copy."""\n\nfrom __future__ import annotations\n\n\n'
+        "class Entry:\n    payer: str\n    amount: int\n"
+    )
+    python, purelib = bare_venv(root / ".venv")
+    (Path(purelib) / "__editable__.tally-0.1.0.pth").write_text(str(other.parent) + "\n")
+    result = lookup(
+        root,
+        "src/tally/accounts.py",
+        "def total",
+        interpreter=str(python),
+        sys_path=[str(root / "src")],
+    )
+    (entry,) = result.definitions
+    assert entry.path == str((root / "src/tally/kinds.py").resolve())
+    assert "amount_cents: int" in entry.text and "amount: int" not in entry.text
+
+
 def test_a_missing_interpreter_falls_back(write: Write, caplog: pytest.LogCaptureFixture) -> None:
     root = write(SHAPES)
     missing = str(root / "no-such-venv" / "bin" / "python")
