@@ -1804,8 +1804,8 @@ MUTANTS = (
         "typed-dict-return-type",
         "a body returning no dict where the hint names a TypedDict returns a wrong type",
         PACKAGE / "builds.py",
-        "    if annotation is None or node is None or not summaries.is_typed_dict(node):\n",
-        "    if True:\n",
+        '    "TypedDict": frozenset({"dict"}),\n',
+        "",
         ("tests/pipeline/test_builds.py", "-k", "typed_dict_return"),
     ),
     Mutant(
@@ -2054,7 +2054,7 @@ MUTANTS = (
         "container-items-checked",
         "a list returned with items its hint rules out counts as a wrong return type",
         PACKAGE / "builds.py",
-        "        return inputs.return_items(annotation)\n",
+        "        return inputs.return_items(annotation, runtimes)\n",
         "        return None\n",
         ("tests/pipeline/test_builds.py", "-k", "wrong_items"),
     ),
@@ -2522,6 +2522,23 @@ MUTANTS = (
         "        found = _find_node(tree, None, name.name)",
         "        found = None",
         ("tests/crossfile/test_crossfile.py", "-k", "own_copy"),
+    ),
+    Mutant(
+        "unread-in-titles",
+        "without examples, each candidate carries the parameters it never reads, for its title",
+        PACKAGE / "pipeline.py",
+        "                    ignored=() if examples else candidate.unread,\n",
+        "                    ignored=(),\n",
+        ("tests/pipeline/test_unread.py",),
+    ),
+    Mutant(
+        "unread-said-in-title",
+        "a title says which parameters its body never reads",
+        PACKAGE / "lsp" / "evidence.py",
+        """    return f" · ignores {', '.join(candidate.ignored)}" """
+        """if candidate.ignored else ""\n""",
+        '    return ""\n',
+        ("tests/lsp/test_evidence.py",),
     ),
     Mutant(
         "argument-check-returned",

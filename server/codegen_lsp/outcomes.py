@@ -82,6 +82,9 @@ class RankedCandidate:
     edits: tuple[TextReplacement, ...] = ()
     """The edits an editor applies when its leading imports move to the file's own (the body
     without them, then their insertion: :mod:`codegen_lsp.import_edits`); empty otherwise."""
+    ignored: tuple[str, ...] = ()
+    """Without examples, the function's parameters its body never reads
+    (:mod:`codegen_lsp.unread`): said in its title, since no example judges it."""
 
     @property
     def file_edits(self) -> list[TextReplacement]:

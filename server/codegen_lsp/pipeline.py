@@ -465,6 +465,7 @@ class Pipeline:
                         *ctx.replace_start, *ctx.replace_end, "\n" + drawn.body
                     ),
                     edits=tuple(edits) if len(edits) > 1 else (),
+                    ignored=() if examples else candidate.unread,
                     mean_logprob=(
                         candidate.mean_logprob
                         if candidate.mean_logprob is not None

@@ -30,7 +30,7 @@ PLACEHOLDER = types.Range(
 EVIDENCE = re.compile(
     r"^Implement: (?:(?P<passed>\d+)/(?P<total>\d+) examples pass|does not run: \S.*|"
     r"no examples to check|no examples · \d+/\d+ agree on \d+ inputs"
-    r"(?: · raises as documented on \d+)?(?: · raises on \d+)?)"
+    r"(?: · raises as documented on \d+)?(?: · raises on \d+)?(?: · ignores [\w, ]+)?)"
     r"(?: — \S.*)?$"
 )
 

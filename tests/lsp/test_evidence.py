@@ -24,6 +24,7 @@ class FakeRanked:
     verified: bool = False
     group_size: int = 1
     score_parts: dict[str, float] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
 
 
 def _passing_run(n: int) -> CandidateRun:
@@ -166,3 +167,19 @@ def test_a_raise_the_docstring_asks_for_is_said_apart_from_crashes() -> None:
         body="    return 1\n", score_parts=parts | {"documented_raises": 16.0, "crashes": 2.0}
     )
     assert "· raises as documented on 16 · raises on 2 —" in candidate_title(both, preview=True)
+
+
+def test_a_parameter_the_body_never_reads_is_said_in_its_title() -> None:
+    # Without examples nothing judged `total_paid`'s body that sums every entry, whoever paid:
+    # the user sees that it ignores `payer`.
+    parts = {"agreement": 4.0, "samples": 8.0, "inputs": 18.0, "crashes": 0.0}
+    ignoring = FakeRanked(body="    return sum(e.cents for e in entries)\n", score_parts=parts)
+    ignoring.ignored = ("payer",)
+    title = candidate_title(ignoring, preview=True)
+    assert "no examples · 4/8 agree on 18 inputs · ignores payer —" in title
+    assert candidate_data(ignoring)["ignoredParameters"] == ["payer"]
+    unrun = FakeRanked(body="    return 0\n", ignored=("entries", "payer"))
+    assert "no examples to check · ignores entries, payer —" in candidate_title(unrun, preview=True)
+    reading = FakeRanked(body="    return 1\n", score_parts=parts)
+    assert "ignores" not in candidate_title(reading, preview=True)
+    assert "ignoredParameters" not in candidate_data(reading)

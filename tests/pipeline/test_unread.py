@@ -68,6 +68,7 @@ def test_a_body_that_reads_every_parameter_comes_before_likelier_ones_that_do_no
 def test_the_title_notes_say_when_the_top_never_reads_a_parameter() -> None:
     result = _total_paid([body(SUMS_ALL, -0.05), body("return len(entries)", -0.3)])
     assert result.candidates[0].body.strip() == SUMS_ALL
+    assert [c.ignored for c in result.candidates] == [("payer",), ("payer",)]  # for the titles
     assert (
         "the top candidate never reads `payer`, which the function takes: no candidate that "
         "reads every parameter did as well"

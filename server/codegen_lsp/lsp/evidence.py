@@ -56,10 +56,17 @@ def evidence(candidate: RankedCandidate) -> str:
         # A raise the docstring asks for is part of the evidence, not a fault: said apart.
         raises = f" · raises as documented on {documented}" if documented else ""
         raises += f" · raises on {crashes}" if crashes else ""
-        return f"no examples · {agree}/{samples} agree on {count} inputs{raises}"
+        return (
+            f"no examples · {agree}/{samples} agree on {count} inputs{raises}{_ignores(candidate)}"
+        )
     if run.total == 0:
-        return "no examples to check"
+        return f"no examples to check{_ignores(candidate)}"
     return f"{run.passed}/{run.total} examples pass"
+
+
+def _ignores(candidate: RankedCandidate) -> str:
+    """`` · ignores payer``: a parameter its body never reads, which nothing else judged."""
+    return f" · ignores {', '.join(candidate.ignored)}" if candidate.ignored else ""
 
 
 def _agreement(candidate: RankedCandidate) -> tuple[int, int, int, int, int]:
@@ -81,10 +88,11 @@ def _agreement(candidate: RankedCandidate) -> tuple[int, int, int, int, int]:
 def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     """Return a candidate's evidence as data (camelCase), for clients that show more than a title.
 
-    Clients read this, never the title: what ran, what passed, the first failure, how many
-    samples agree (on how many inputs, on how many of those it raised an exception its docstring
-    asks for and on how many it raised otherwise; or how many of the passing ones act alike near
-    the examples), the score and what it means.
+    Clients read this, never the title: what ran, what passed, the first failure, the
+    parameters its body never reads (without examples), how many samples agree (on how many
+    inputs, on how many of those it raised an exception its docstring asks for and on how many
+    it raised otherwise; or how many of the passing ones act alike near the examples), the
+    score and what it means.
     """
     run = candidate.run
     data: dict[str, Any] = {
@@ -98,6 +106,8 @@ def candidate_data(candidate: RankedCandidate) -> dict[str, Any]:
     }
     if run.error:
         data["error"] = run.error
+    if candidate.ignored:
+        data["ignoredParameters"] = list(candidate.ignored)
     failure = first_failure(run)
     if failure is not None:
         data["failure"] = failure
