@@ -611,7 +611,8 @@ def test_without_type_hints_a_crash_on_a_proposed_input_is_not_held_against_a_bo
         "count = 0\nfor i in range(n):\n    for j in range(i + 1, n):\n"
         "        if arr[i] + arr[j] == total:\n            count += 1\nreturn count"
     )
-    wrong = "return sum(1 for a in arr if -a in arr)"
+    # Reads every parameter (a body that ignores one would lose for that alone).
+    wrong = "return sum(1 for a in arr[:n] if total - a in arr)"
     # Every proposed call passes n past the end of arr: the right body raises IndexError on
     # each, the wrong one returns. Nothing said those inputs were ones to accept.
     proposed = "[1, 5, 7, -1], 6, 6) == 2\nassert pairs([1, 2], 4, 3) == 1\n```"
