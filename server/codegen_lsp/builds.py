@@ -480,9 +480,9 @@ def _class_runtimes(classes: tuple[tuple[str, ast.ClassDef], ...]) -> inputs.Cla
         own = summaries.base_names(node)
         known = [_FINAL_KINDS_OF_BASE[base] for base in own if base in _FINAL_KINDS_OF_BASE]
         if known and len(known) == len(own):
-            found[name] = frozenset({name}).union(*known) - (
-                {name} if "TypedDict" in own else set()
-            )
+            # A TypedDict's values are plain dicts, never of the class itself.
+            itself = frozenset() if "TypedDict" in own else frozenset({name})
+            found[name] = itself.union(*known)
         elif not own and name not in bases and (_is_dataclass(node) or _is_attrs(node)):
             found[name] = frozenset({name})
     return found
