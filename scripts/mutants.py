@@ -2541,6 +2541,14 @@ MUTANTS = (
         ("tests/lsp/test_evidence.py",),
     ),
     Mutant(
+        "file-header-quoted-cells",
+        "a header whose cells are quoted one by one is read as their names",
+        PACKAGE / "quoted.py",
+        """    return (separator, *(cell.strip("`'\\"") for cell in cells))\n""",
+        "    return (separator, *cells)\n",
+        ("tests/pipeline/test_inputs.py", "-k", "header"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -205,13 +205,15 @@ def literal_examples(ctx: FunctionContext) -> list[Example]:
     return examples
 
 
-_NAMES = r"[A-Za-z_]\w*(?:\s*[,;]\s*[A-Za-z_]\w*|\s*,?\s+and\s+[A-Za-z_]\w*)+"
+_CELL = r"[`'\"]?[A-Za-z_]\w*[`'\"]?"
+_NAMES = rf"{_CELL}(?:\s*[,;]\s*{_CELL}|\s*,?\s+and\s+{_CELL})+"
 _HEADER = re.compile(
     rf"\b(?:header(?:\s+(?:row|line))?|columns?)\b(?:\s+(?:is|are|reads|named))?\s*:?\s*"
     rf"[`'\"]?(?P<names>{_NAMES})"
 )
 """A file's header named in prose: "whose header is payer,amount_cents,note", "with columns
-`day; amount; memo`", "columns name, qty and price"."""
+`day; amount; memo`", "columns name, qty and price", "columns `payer`, `amount_cents` and
+`note`"."""
 
 
 def file_header(docstring: str) -> tuple[str, ...]:
@@ -228,4 +230,4 @@ def file_header(docstring: str) -> tuple[str, ...]:
     names = match.group("names")
     separator = ";" if ";" in names else ","
     cells = re.split(r"\s*[,;]\s*|\s*,?\s+and\s+", names)
-    return (separator, *cells)
+    return (separator, *(cell.strip("`'\"") for cell in cells))

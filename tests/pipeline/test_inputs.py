@@ -1003,6 +1003,11 @@ def test_a_file_under_the_header_the_docstring_names_is_drawn(
         ),
         ("A file with columns `day; amount; memo`.", (";", "day", "amount", "memo")),
         ("Rows with columns name, qty and price.", (",", "name", "qty", "price")),
+        (
+            "Read a CSV with columns `payer`, `amount_cents` and `note`.",
+            (",", "payer", "amount_cents", "note"),
+        ),
+        ('The header row is "day", "amount", "memo".', (",", "day", "amount", "memo")),
         ("Return the header of the table.", ()),
         ("The column is sorted.", ()),
     ],
