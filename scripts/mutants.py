@@ -2346,8 +2346,8 @@ MUTANTS = (
         "imports-merged-into-from-line",
         "a moved name joins the file's one-line from-import of its module",
         PACKAGE / "import_edits.py",
-        "        if named and existing and _merged(existing[1], names):\n",
-        "        if False:\n",
+        "            into[named.group(1)] = (names, merged)\n",
+        '            inserted += f"{line}\\n"\n',
         ("tests/pipeline/test_import_edits.py",),
     ),
     Mutant(

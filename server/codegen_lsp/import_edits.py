@@ -117,20 +117,23 @@ def body_edits(ctx: FunctionContext, body: str) -> list[TextReplacement]:
     edits = [
         TextReplacement(*ctx.replace_start, *ctx.replace_end, "\n" + "\n".join(lines[len(moved) :]))
     ]
-    into: dict[str, list[str]] = {}  # per module with a plain from-line, the names to add
+    # Per module with a plain from-line: the names it gains, and the line they make.
+    into: dict[str, tuple[list[str], str]] = {}
     inserted = ""
     for line in moved:
         named = _PLAIN_FROM.match(line)
         existing = top.plain_from.get(named.group(1)) if named else None
-        names = into.get(named.group(1), []) + named.group(2).split(", ") if named else []
-        if named and existing and _merged(existing[1], names):
-            into[named.group(1)] = names
-        else:
+        if named is None or existing is None:
             inserted += f"{line}\n"
-    for module, names in into.items():
+            continue
+        names = into.get(named.group(1), ([], ""))[0] + named.group(2).split(", ")
+        merged = _merged(existing[1], names)
+        if merged is None:
+            inserted += f"{line}\n"
+        else:
+            into[named.group(1)] = (names, merged)
+    for module, (_, merged) in into.items():
         line_index, text = top.plain_from[module]
-        merged = _merged(text, names)
-        assert merged is not None  # checked above with these names
         edits.append(TextReplacement(line_index, 0, line_index, len(text), merged))
     if inserted:
         edits.append(TextReplacement(top.after, 0, top.after, 0, inserted))
