@@ -1918,8 +1918,8 @@ MUTANTS = (
         "standard-values-imported",
         "a probe imports a standard value type (date) its module does not bind",
         PACKAGE / "inputs.py",
-        "_STANDARD_HOMES.items() if name not in bound)\n",
-        "_STANDARD_HOMES.items() if False)\n",
+        "STANDARD_HOMES.items() if name not in bound)\n",
+        "STANDARD_HOMES.items() if False)\n",
         ("tests/pipeline/test_builds.py", "-k", "holding_a_date"),
     ),
     Mutant(
@@ -2547,6 +2547,14 @@ MUTANTS = (
         """    return (separator, *(cell.strip("`'\\"") for cell in cells))\n""",
         "    return (separator, *cells)\n",
         ("tests/pipeline/test_inputs.py", "-k", "header"),
+    ),
+    Mutant(
+        "drawn-standard-values-respelled",
+        "a drawn call names a standard value type as the function's own module can",
+        PACKAGE / "inputs.py",
+        "        call = respelled(written, spellings)\n",
+        "        call = written\n",
+        ("tests/pipeline/test_builds.py", "-k", "dotted_date"),
     ),
     Mutant(
         "argument-check-returned",

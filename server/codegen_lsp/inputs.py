@@ -44,6 +44,7 @@ from codegen_lsp.ranking.candidate import (
 )
 from codegen_lsp.sandbox.compare import DICT_KEY, DICT_VALUE
 from codegen_lsp.sandbox.types import Example
+from codegen_lsp.spellings import STANDARD_HOMES, module_spellings, respelled
 
 log = logging.getLogger(__name__)
 
@@ -320,18 +321,6 @@ _STANDARD_VALUES: dict[str, Callable[[str], st.SearchStrategy[Written]]] = {
     "PurePosixPath": _paths,
 }
 """Standard-library value types drawn as constructor calls (bounded, as the scalars are)."""
-_STANDARD_HOMES = {
-    "date": "datetime",
-    "datetime": "datetime",
-    "time": "datetime",
-    "timedelta": "datetime",
-    "Decimal": "decimal",
-    "Fraction": "fractions",
-    "Path": "pathlib",
-    "PurePath": "pathlib",
-    "PurePosixPath": "pathlib",
-}
-"""The module each of :data:`_STANDARD_VALUES` is imported from, by the name it is drawn as."""
 
 
 class Unsupported(ValueError):
@@ -396,8 +385,8 @@ def strategy_for(node: ast.expr, classes: ClassLookup = _no_classes) -> st.Searc
     except Unsupported:
         if name not in _STANDARD_VALUES:
             raise
-        # Written the way the annotation spells it (`date`, `datetime.date`), which the
-        # module binds for the annotation to evaluate.
+        # Written the way the annotation spells it (`date`, `datetime.date`); a call is then
+        # written as the function's own module names the type (`spellings`).
         return _STANDARD_VALUES[name](ast.unparse(node))
 
 
@@ -629,10 +618,13 @@ def _signature_calls(
     if not strategies:
         return [f"{owner}.{ctx.name}()" if owner else f"{ctx.name}()"]
     calls: list[str] = []
+    # The values of another module's classes are written as that module names their types.
+    spellings = module_spellings(ctx.module_source.replace(BODY_MARKER, ""))
 
     def keep(values: tuple[Any, ...]) -> None:
         spread = [*values[:-1], *values[-1]] if more is not None else list(values)
-        call = call_text(kind, owner, ctx.name, [repr(v) for v in spread])
+        written = call_text(kind, owner, ctx.name, [repr(v) for v in spread])
+        call = respelled(written, spellings)
         if call not in calls and len(call) <= CALL_CHARS and len(calls) < count:
             calls.append(call)
 
@@ -1115,7 +1107,7 @@ def probe_imports(ctx: FunctionContext) -> dict[str, str]:
     """
     found = importable_classes(ctx)
     bound = _bound_names(ctx.module_source.replace(BODY_MARKER, ""))
-    found.update((name, home) for name, home in _STANDARD_HOMES.items() if name not in bound)
+    found.update((name, home) for name, home in STANDARD_HOMES.items() if name not in bound)
     return found
 
 
@@ -1756,7 +1748,7 @@ def _type_name(node: ast.expr) -> str | None:
     if container is not None:
         return container  # its items may be the project's objects: literal_eval cannot tell
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        home = _STANDARD_HOMES.get(node.func.id)
+        home = STANDARD_HOMES.get(node.func.id)
         if home is not None and home != "pathlib":  # a Path's class differs between Pythons
             return f"{home}.{node.func.id}"  # `date(2026, 3, 1)`, as the sandbox names it
     value = literal_value(node)

@@ -1727,3 +1727,47 @@ def test_a_class_from_another_module_is_the_right_type_whatever_module_it_is_nam
         model.close()
     assert result.candidates[0].body.strip() == right, result.notes
     assert not any("where its hint says" in note for note in result.notes), result.notes
+
+
+DOTTED_DATES_PROJECT = {
+    "tally/__init__.py": "",
+    "tally/records.py": (
+        "import datetime\nfrom typing import NamedTuple\n\n\n"
+        "class Sitting(NamedTuple):\n    student: str\n    day: datetime.date\n    mark: int\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("imports", "spelled"),
+    [
+        ("", "day=date("),  # binds nothing: the probe imports `date`
+        ("from datetime import datetime\n", "day=date("),  # `datetime.date` is a method here
+        ("import datetime\n", "day=datetime.date("),
+    ],
+)
+def test_a_shown_class_s_dotted_date_is_written_as_the_function_s_module_names_it(
+    tmp_path: Path, imports: str, spelled: str
+) -> None:
+    # records.py reads `day: datetime.date`; a ride log's units.py imported the class and not
+    # `datetime`, so every drawn `Sitting(day=datetime.date(...))` failed to build there and a
+    # user's function of one such object was compared on no input at all.
+    files = dict(DOTTED_DATES_PROJECT)
+    files["tally/stats.py"] = (
+        f"{imports}from tally.records import Sitting\n\n\n"
+        "def late(sitting: Sitting) -> bool:\n"
+        '    """Tell a sitting after the first of March 2024."""\n'
+    )
+    _write_project(tmp_path, "tally", files)
+    path = tmp_path / "tally" / "stats.py"
+    source = path.read_text(encoding="utf-8")
+    line = source.splitlines().index("def late(sitting: Sitting) -> bool:")
+    pipeline = Pipeline(_drawn_only())
+    try:
+        file = find_project(path)
+        ctx = pipeline.in_project(find_function(source, line), source, file)
+        drawn, _ = pipeline.probe_calls(ctx, file=file)
+    finally:
+        pipeline.close()
+    assert len(drawn) == inputs.DRAWN_CALLS, drawn
+    assert all(spelled in call for call in drawn), drawn

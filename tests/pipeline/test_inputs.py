@@ -14,6 +14,7 @@ from codegen_lsp import builds, execution, inputs, quoted
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.sandbox.runner import Sandbox
 from codegen_lsp.settings import SandboxSettings, Settings
+from codegen_lsp.spellings import module_spellings, respelled
 from support.probing import behaviours
 from support.scripted_model import Reply, body, implement_scripted, implementing, proposing
 
@@ -1213,3 +1214,15 @@ def test_the_empty_string_is_always_drawn() -> None:
     ctx = function('def parse_quantity(text: str) -> int:\n    """Read a quantity."""\n')
     for seed_value in range(3):
         assert "parse_quantity('')" in inputs.signature_calls(ctx, seed_value=seed_value)
+
+
+def test_a_respelled_call_keeps_the_rest_of_its_text_past_non_ascii_strings() -> None:
+    # ast counts UTF-8 bytes: a name drawn as 'é' before the date once shifted the cut.
+    spellings = module_spellings("from ridelog.model import Ride\n")
+    call = "f(Ride(name='é', day=datetime.date(2000, 1, 1)), datetime.timedelta(days=1))"
+    assert (
+        respelled(call, spellings) == "f(Ride(name='é', day=date(2000, 1, 1)), timedelta(days=1))"
+    )
+    dotted = module_spellings("import datetime\n")
+    assert respelled("f(date(2000, 1, 1))", dotted) == "f(datetime.date(2000, 1, 1))"
+    assert respelled("f(Date(2000, 1, 1))", dotted) == "f(Date(2000, 1, 1))"
