@@ -397,7 +397,31 @@ def with_attributes(failure: str, ctx: FunctionContext) -> str:
     listed = list(dict.fromkeys(name for name in names if name != match.group(2)))
     if not listed:
         return failure
-    return f"{failure}; `{match.group(1)}` has: {', '.join(listed[:LISTED_ATTRIBUTES])}"
+    told = f"{failure}; `{match.group(1)}` has: {', '.join(listed[:LISTED_ATTRIBUTES])}"
+    held = _held_by_field(node, match.group(2), _reachable_classes(ctx))
+    if held is None:
+        return told
+    # "the rider's weight": every sample of a ride log's `calories_burned(ride)` read
+    # `ride.weight_kg`, and so did the repair round told only what `Ride` has.
+    holder, owner = held
+    reading = f"{summaries.snake_case(match.group(1))}.{holder}.{match.group(2)}"
+    return f"{told}; `{match.group(2)}` is on its `{holder}` (a `{owner}`): `{reading}`"
+
+
+def _held_by_field(
+    node: ast.ClassDef, attribute: str, classes: dict[str, ast.ClassDef]
+) -> tuple[str, str] | None:
+    """Return the field of ``node`` whose class has ``attribute``, and that class's name."""
+    for name, annotation in summaries.readable_fields(node):
+        try:
+            hint = ast.parse(annotation, mode="eval")
+        except SyntaxError:
+            continue
+        for named in ast.walk(hint):
+            held = classes.get(named.id) if isinstance(named, ast.Name) else None
+            if held is not None and attribute in dict(summaries.readable_fields(held)):
+                return name, held.name
+    return None
 
 
 def return_fields(ctx: FunctionContext) -> inputs.ReturnFields | None:

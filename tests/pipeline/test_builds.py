@@ -1553,6 +1553,43 @@ def test_an_attribute_that_does_not_exist_is_told_with_those_that_do() -> None:
         assert builds.with_attributes(other, ctx) == other
 
 
+RIDES = '''from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Rider:
+    name: str
+    weight_kg: float
+
+
+@dataclass
+class Ride:
+    rider: Rider
+    distance_km: float
+    coach: Optional[Rider] = None
+
+
+def calories_burned(ride: Ride) -> float:
+    """Scale the rider's weight by the distance."""
+'''
+
+
+def test_an_attribute_of_a_field_s_class_is_told_where_it_is() -> None:
+    # "the rider's weight": every sample of a ride log's `calories_burned(ride)` read
+    # `ride.weight_kg`, and so did the repair round told only what `Ride` has.
+    ctx = find_function(
+        RIDES, RIDES.splitlines().index("def calories_burned(ride: Ride) -> float:")
+    )
+    failure = "raised AttributeError: 'Ride' object has no attribute 'weight_kg'"
+    assert builds.with_attributes(failure, ctx) == (
+        f"{failure}; `Ride` has: rider, distance_km, coach; `weight_kg` is on its `rider`"
+        " (a `Rider`): `ride.rider.weight_kg`"
+    )
+    absent = "raised AttributeError: 'Ride' object has no attribute 'height'"
+    assert builds.with_attributes(absent, ctx) == f"{absent}; `Ride` has: rider, distance_km, coach"
+
+
 MADE_BY_CALLS = '''from collections import namedtuple
 from typing import NamedTuple, TypedDict
 

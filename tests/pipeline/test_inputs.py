@@ -42,12 +42,15 @@ def arguments(call: str) -> list[object]:
     return [ast.literal_eval(argument) for argument in node.args]
 
 
-def test_drawn_calls_follow_the_hints_with_bounded_sizes_and_skip_defaults() -> None:
+def test_drawn_calls_follow_the_hints_with_bounded_sizes() -> None:
     calls = inputs.signature_calls(function(TYPED), count=12)
     assert len(calls) == 12 and len(set(calls)) == 12
+    # `strict` is left to its default in half of them, drawn in the others.
+    assert sum(len(arguments(call)) == 6 for call in calls) == 6
     for call in calls:
         assert call.startswith("pick(")
-        xs, key, limit, pair, table = arguments(call)  # `strict` is left to its default
+        xs, key, limit, pair, table, *strict = arguments(call)
+        assert strict in ([], [True], [False])
         assert isinstance(xs, list) and all(isinstance(x, int) and -5 <= x <= 20 for x in xs)
         assert len(xs) <= 6 and isinstance(key, str) and len(key) <= 10
         assert limit is None or isinstance(limit, int)
@@ -1226,3 +1229,39 @@ def test_a_respelled_call_keeps_the_rest_of_its_text_past_non_ascii_strings() ->
     dotted = module_spellings("import datetime\n")
     assert respelled("f(date(2000, 1, 1))", dotted) == "f(datetime.date(2000, 1, 1))"
     assert respelled("f(Date(2000, 1, 1))", dotted) == "f(Date(2000, 1, 1))"
+
+
+@pytest.mark.parametrize(
+    ("header", "keyword", "most_positional"),
+    [
+        # Compared only without it, six bodies of a ride log's `total_distance` agreed, and the
+        # top one raised TypeError on every call that passed a terrain.
+        ("def total(xs: list[int], only: int | None = None, *, scale: float = 1.0)", True, 2),
+        # An unhinted default ends what can be passed by position; keywords still are.
+        ("def total(xs: list[int], only=None, *, scale: float = 1.0)", True, 1),
+        # After `*xs` a positional value would be one more of those.
+        ("def total(*xs: int, scale: float = 1.0)", True, None),
+        ("def total(xs: list[int], only: int | None = None)", False, 2),
+    ],
+)
+def test_parameters_with_defaults_are_passed_in_half_the_drawn_calls(
+    header: str, keyword: bool, most_positional: int | None
+) -> None:
+    ctx = function(f'{header} -> float:\n    """Add them up."""\n')
+    calls = inputs.signature_calls(ctx, count=16, seed_value=3)
+    assert len(calls) == 16, calls
+    parsed = [ast.parse(call, mode="eval").body for call in calls]
+    assert all(isinstance(node, ast.Call) for node in parsed)
+    nodes = [node for node in parsed if isinstance(node, ast.Call)]
+    with_keywords = [node for node in nodes if node.keywords]
+    assert (5 <= len(with_keywords) <= 11) if keyword else not with_keywords, calls
+    if most_positional is not None:
+        assert max(len(node.args) for node in nodes) == most_positional, calls
+        if not keyword:
+            assert 5 <= sum(len(node.args) == 2 for node in nodes) <= 11, calls
+
+
+def test_a_function_of_defaults_only_is_called_bare_and_with_them() -> None:
+    ctx = function('def pick(limit: int = 3) -> list[int]:\n    """Pick some."""\n')
+    calls = inputs.signature_calls(ctx, count=8, seed_value=1)
+    assert calls[0] == "pick()" and len(calls) > 3, calls
