@@ -1039,7 +1039,7 @@ MUTANTS = (
         "returned-fields-untyped",
         "the sandbox does not say what types a returned object's fields hold",
         PACKAGE / "sandbox/runner.py",
-        '    result.field_types = field_types(outcome.get("value"))\n',
+        "    result.field_types = field_types(returned)\n",
         "",
         ("tests/sandbox/test_sandbox_runner.py", "-k", "fields_come_back"),
     ),
@@ -2587,6 +2587,14 @@ MUTANTS = (
         "            break  # a later one cannot be passed by position without this one\n",
         "            return found\n",
         ("tests/pipeline/test_inputs.py", "-k", "defaults"),
+    ),
+    Mutant(
+        "observed-result-fields",
+        "an observed call's fields are read from its result, not from what it changed",
+        PACKAGE / "sandbox" / "runner.py",
+        """    returned = _result_part(outcome.get("value"), example.observed)\n""",
+        """    returned = outcome.get("value")\n""",
+        ("tests/pipeline/test_inputs.py", "-k", "observed"),
     ),
     Mutant(
         "argument-check-returned",

@@ -695,6 +695,36 @@ def test_a_method_returning_a_generator_is_observed_after_it_is_read() -> None:
     assert shown is not None and "yielding 1, 2" in shown
 
 
+PAIRS = '''class Log:
+    def __init__(self) -> None:
+        self.pairs: list[tuple[str, int]] = [("a", 1), ("b", 2)]
+
+    def drain(self) -> list[tuple[str, int]]:
+        """Return the pairs and empty the log."""
+'''
+
+
+def test_an_observed_call_s_fields_are_its_result_s() -> None:
+    # An observed call returns [result, what it changed]: a club's `leave -> list[Ride]` was
+    # read as a list whose first item is a list, and counted against as the wrong type.
+    ctx = function_named(PAIRS, "drain")
+    fields = builds.return_fields(ctx)
+    assert fields is not None
+    probes = inputs.probe_examples(["Log().drain()"], observe=True)
+    bodies = {
+        "right": "        pairs, self.pairs = self.pairs, []\n        return pairs\n",
+        "wrong": "        self.pairs = []\n        return [['a', 1]]\n",
+    }
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        runs = {
+            name: sandbox.run(ctx.module_with_body(body), "Log", probes).results
+            for name, body in bodies.items()
+        }
+    assert runs["right"][0].field_types == (("[0]", "tuple"), ("[1]", "tuple"))
+    assert inputs.behaviour(runs["right"], inputs.return_types(ctx), fields)[1] == 0.0
+    assert inputs.behaviour(runs["wrong"], inputs.return_types(ctx), fields)[1] == 1.0
+
+
 CONTAINERS = '''from collections import deque
 
 
