@@ -13,6 +13,7 @@ import pytest
 from codegen_lsp import builds, execution, inputs, quoted
 from codegen_lsp.context import FunctionContext, find_function
 from codegen_lsp.sandbox.runner import Sandbox
+from codegen_lsp.sandbox.types import ExampleResult
 from codegen_lsp.settings import SandboxSettings, Settings
 from codegen_lsp.spellings import module_spellings, respelled
 from support.probing import behaviours
@@ -674,18 +675,25 @@ def test_a_returned_generator_is_read_so_generator_bodies_are_told_apart() -> No
     assert ran["yield"][1] == ran["filter"][1] == ran["iter"][1] == 0.0
 
 
+def _observed_runs(
+    ctx: FunctionContext, owner: str, bodies: dict[str, str], calls: list[str]
+) -> dict[str, list[ExampleResult]]:
+    """Run each body on ``calls``, observed for what they change; results by body's name."""
+    probes = inputs.probe_examples(calls, observe=True)
+    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
+        return {
+            name: sandbox.run(ctx.module_with_body(body), owner, probes).results
+            for name, body in bodies.items()
+        }
+
+
 def test_a_method_returning_a_generator_is_observed_after_it_is_read() -> None:
     ctx = function_named(GENERATORS, "pop_all")
-    probes = inputs.probe_examples(["Queue([1, 2]).pop_all()", "Queue([]).pop_all()"], observe=True)
     bodies = {
         "takes": "        while self.items:\n            yield self.items.pop(0)\n",
         "leaves": "        yield from self.items\n",
     }
-    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
-        runs = {
-            name: sandbox.run(ctx.module_with_body(body), "Queue", probes).results
-            for name, body in bodies.items()
-        }
+    runs = _observed_runs(ctx, "Queue", bodies, ["Queue([1, 2]).pop_all()", "Queue([]).pop_all()"])
     found = {name: inputs.behaviour(results, None)[0] for name, results in runs.items()}
     # Alike on the empty queue; on [1, 2] the same items, but only one body empties the queue.
     assert found["takes"][1] == found["leaves"][1]
@@ -710,16 +718,11 @@ def test_an_observed_call_s_fields_are_its_result_s() -> None:
     ctx = function_named(PAIRS, "drain")
     fields = builds.return_fields(ctx)
     assert fields is not None
-    probes = inputs.probe_examples(["Log().drain()"], observe=True)
     bodies = {
         "right": "        pairs, self.pairs = self.pairs, []\n        return pairs\n",
         "wrong": "        self.pairs = []\n        return [['a', 1]]\n",
     }
-    with Sandbox(SandboxSettings(timeout_s=3.0, memory_mb=512)) as sandbox:
-        runs = {
-            name: sandbox.run(ctx.module_with_body(body), "Log", probes).results
-            for name, body in bodies.items()
-        }
+    runs = _observed_runs(ctx, "Log", bodies, ["Log().drain()"])
     assert runs["right"][0].field_types == (("[0]", "tuple"), ("[1]", "tuple"))
     assert inputs.behaviour(runs["right"], inputs.return_types(ctx), fields)[1] == 0.0
     assert inputs.behaviour(runs["wrong"], inputs.return_types(ctx), fields)[1] == 1.0
