@@ -2597,6 +2597,22 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "observed"),
     ),
     Mutant(
+        "dates-drawn-near",
+        "most drawn dates fall within three weeks, so neighbouring days and weeks meet",
+        PACKAGE / "inputs.py",
+        "    days = st.one_of(st.dates(*NEAR_DAYS), anywhen)\n",
+        "    days = anywhen\n",
+        ("tests/pipeline/test_inputs.py", "-k", "neighbouring"),
+    ),
+    Mutant(
+        "drawn-calls-long-enough",
+        "a drawn call may be long enough to hold several objects that hold objects",
+        PACKAGE / "inputs.py",
+        "DRAWN_CALL_CHARS = 600\n",
+        "DRAWN_CALL_CHARS = 300\n",
+        ("tests/pipeline/test_inputs.py", "-k", "several_to_a_list"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -7,6 +7,8 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -703,7 +705,7 @@ def test_a_method_returning_a_generator_is_observed_after_it_is_read() -> None:
     assert shown is not None and "yielding 1, 2" in shown
 
 
-PAIRS = '''class Log:
+DRAINED_LOG = '''class Log:
     def __init__(self) -> None:
         self.pairs: list[tuple[str, int]] = [("a", 1), ("b", 2)]
 
@@ -715,7 +717,7 @@ PAIRS = '''class Log:
 def test_an_observed_call_s_fields_are_its_result_s() -> None:
     # An observed call returns [result, what it changed]: a club's `leave -> list[Ride]` was
     # read as a list whose first item is a list, and counted against as the wrong type.
-    ctx = function_named(PAIRS, "drain")
+    ctx = function_named(DRAINED_LOG, "drain")
     fields = builds.return_fields(ctx)
     assert fields is not None
     bodies = {
@@ -1298,3 +1300,49 @@ def test_a_function_of_defaults_only_is_called_bare_and_with_them() -> None:
     ctx = function('def pick(limit: int = 3) -> list[int]:\n    """Pick some."""\n')
     calls = inputs.signature_calls(ctx, count=8, seed_value=1)
     assert calls[0] == "pick()" and len(calls) > 3, calls
+
+
+def test_drawn_dates_often_fall_on_neighbouring_days() -> None:
+    # Drawn across fifty years, no two rides of a ride log were on neighbouring days, in one
+    # week or on one day: every `longest_streak` body agreed on every input, right or wrong.
+    ctx = function(
+        'from datetime import date\n\n\ndef streak(days: list[date]) -> int:\n    """D."""\n'
+    )
+    calls = inputs.signature_calls(ctx, count=16, seed_value=1)
+    near = 0
+    for call in calls:
+        days = sorted(
+            date(*map(int, found)) for found in re.findall(r"date\((\d+), (\d+), (\d+)\)", call)
+        )
+        near += any((b - a).days <= 1 for a, b in pairwise(days))
+    assert near >= 4, calls
+
+
+NESTED = '''from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rider:
+    name: str
+    weight_kg: float
+    club: str
+
+
+@dataclass
+class Ride:
+    rider: Rider
+    distance_km: float
+    climb_m: int
+    minutes: int
+
+
+def longest(rides: list[Ride]) -> float:
+    """The longest ride's distance."""
+'''
+
+
+def test_objects_that_hold_objects_are_drawn_several_to_a_list() -> None:
+    # At 300 characters a call, a ride log's `longest_streak(rides)` held one ride at most.
+    ctx = function_named(NESTED, "longest")
+    calls = inputs.signature_calls(ctx, count=16, seed_value=1, classes=builds.class_builds(ctx))
+    assert max(call.count("Ride(") for call in calls) >= 3, calls
