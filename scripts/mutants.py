@@ -2613,6 +2613,14 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "several_to_a_list"),
     ),
     Mutant(
+        "answer-imports-cut",
+        "the chat answer starts with only the imports the function's head names",
+        PACKAGE / "prompt.py",
+        """    imports = "\\n".join(head_imports(ctx))\n""",
+        """    imports = "\\n".join(ctx.imports)\n""",
+        ("tests/pipeline/test_postprocess.py", "-k", "imports_only"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",
