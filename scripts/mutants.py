@@ -2621,6 +2621,14 @@ MUTANTS = (
         ("tests/pipeline/test_postprocess.py", "-k", "imports_only"),
     ),
     Mutant(
+        "read-result-seeds-variants",
+        "an example that reads its result (`f(x).name`) seeds variants of its call",
+        PACKAGE / "variants.py",
+        "        read = _read_call(inlined)\n",
+        "        read = None\n",
+        ("tests/pipeline/test_variants.py", "-k", "reads_its_result"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

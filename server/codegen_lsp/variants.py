@@ -561,7 +561,12 @@ def _seeds(
         except SyntaxError:
             bindings.clear()
             continue
-        seed = _seed(_inlined(written, bindings), name, constructors, reached)
+        inlined = _inlined(written, bindings)
+        seed = _seed(inlined, name, constructors, reached)
+        read = _read_call(inlined)
+        if seed is None and read is not None:
+            # `best_segment([...]).name`: the call itself is varied, its whole result compared.
+            seed = _seed(read, name, constructors, reached)
         if seed is None:
             # Another call: it may fill an object (cart.add(...)); whatever else it does may
             # change what its names hold, and they are forgotten.
@@ -569,6 +574,19 @@ def _seeds(
             continue
         seeds.append(seed)
     return seeds
+
+
+def _read_call(node: ast.expr) -> ast.Call | None:
+    """Return the call whose result an example reads (``f(x).name``, ``f(x)[0]``), else None.
+
+    One example of a ride log's ``best_segment`` read ``.name`` off the result: no variant was
+    made, and the mark went to a body that picks the longest segment, not the steepest.
+    """
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+        if isinstance(node, ast.Call):
+            return node
+    return None
 
 
 def session_calls(

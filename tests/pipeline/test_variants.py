@@ -640,3 +640,20 @@ def test_a_test_too_long_to_keep_whole_is_kept_with_fewer_filling_calls() -> Non
     for built, expected in ((huge, []), (short, ["units_ordered(Order(customer='x'), 'a')"])):
         test = built + "assert units_ordered(order, 'a') == 0\n"
         assert variants.session_calls(test, "units_ordered", frozenset({"Order"})) == expected
+
+
+def test_an_example_that_reads_its_result_seeds_variants_of_its_call() -> None:
+    # `best_segment([...]).name`: no variant was made, and a ride log's mark went to a body
+    # that picks the longest segment, not the steepest.
+    example = Example(
+        call="best_segment([Seg('Mill Lane', 1.2, 4.5), Seg('Beacon', 2.0, 6.5)]).name",
+        expected="'Beacon'",
+        line=1,
+    )
+    calls = variants.example_variants("best_segment", [example], constructors=frozenset({"Seg"}))
+    assert len(calls) >= 6 and all(call.startswith("best_segment([") for call in calls), calls
+    assert "best_segment([Seg('Mill Lane', 1.2, 4.5), Seg('Beacon', 0.0, 6.5)])" in calls, calls
+    indexed = Example(call="first_two([3, 1, 2])[0]", expected="3", line=1)
+    assert variants.example_variants("first_two", [indexed])
+    # A call of the function inside another call is not the example's own call.
+    assert variants.example_variants("f", [Example(call="g(f(3)).x", expected="1", line=1)]) == []
