@@ -2629,6 +2629,14 @@ MUTANTS = (
         ("tests/pipeline/test_variants.py", "-k", "reads_its_result"),
     ),
     Mutant(
+        "unread-never-verified",
+        "a body that ignores a parameter is never marked verified",
+        PACKAGE / "ranking" / "combine.py",
+        "                and not candidate.unread,\n",
+        "                and True,\n",
+        ("tests/ranking/test_combine.py", "-k", "never_marked"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -96,6 +96,22 @@ def test_verified_needs_all_examples_and_the_threshold() -> None:
     assert not ranked[0].verified
 
 
+def test_a_body_that_ignores_a_parameter_is_never_marked_verified() -> None:
+    # Three of four samples of a ride log's `best_segment(segments, min_length_km)` passed its
+    # example and agreed near it, picking the longest segment of all, and were marked.
+    passing = [cand("a", 2, 2, -0.1, "x"), cand("b", 2, 2, -0.1, "y")]
+    settings = RankingSettings(verifier=False, verified_threshold=0.4)
+    assert combine.rank(passing, settings)[0].verified
+    ignoring = [dataclasses.replace(c, unread=("min_length_km",)) for c in passing]
+    assert not any(r.verified for r in combine.rank(ignoring, settings))
+    # Nor without examples, where nearly all the samples agree on every input.
+    agreeing = probed("sums-all", -0.1, "abcd", dup=4)
+    marking = RankingSettings(verified_agreement=0.9)
+    assert combine.rank([agreeing], marking)[0].verified
+    alone = dataclasses.replace(agreeing, unread=("payer",))
+    assert not combine.rank([alone], marking)[0].verified
+
+
 def test_a_failing_reviewer_contributes_nothing() -> None:
     def broken(_: Candidate) -> list[float]:
         raise RuntimeError("model gone")

@@ -281,17 +281,23 @@ def rank(
                 index=index,
                 score=score,
                 verified=(
-                    candidate.passes_all
-                    and score >= threshold
-                    and settled
-                    # Nor one that takes too long on a call near them (a recursion without
-                    # memory, a loop that never ends at zero).
-                    and not candidate.hangs_near
-                    # Nor one that breaks on a call near them that its hints allow (an empty
-                    # list read at `[0]`): stricter hidden tests call exactly there.
-                    and not candidate.breaks_near
+                    (
+                        candidate.passes_all
+                        and score >= threshold
+                        and settled
+                        # Nor one that takes too long on a call near them (a recursion without
+                        # memory, a loop that never ends at zero).
+                        and not candidate.hangs_near
+                        # Nor one that breaks on a call near them that its hints allow (an
+                        # empty list read at `[0]`): stricter hidden tests call exactly there.
+                        and not candidate.breaks_near
+                    )
+                    or agreed
                 )
-                or agreed,
+                # Never a body that ignores a parameter: three of four samples of a ride log's
+                # `best_segment(segments, min_length_km)` passed its example and agreed near
+                # it, picking the longest segment of all, and were marked.
+                and not candidate.unread,
                 group_size=sizes[index],
                 verifier=verifier_probs[index],
                 reviewer=reviews[index],
