@@ -2613,14 +2613,6 @@ MUTANTS = (
         ("tests/pipeline/test_inputs.py", "-k", "several_to_a_list"),
     ),
     Mutant(
-        "answer-imports-cut",
-        "the chat answer starts with only the imports the function's head names",
-        PACKAGE / "prompt.py",
-        """    imports = "\\n".join(head_imports(ctx))\n""",
-        """    imports = "\\n".join(ctx.imports)\n""",
-        ("tests/pipeline/test_postprocess.py", "-k", "imports_only"),
-    ),
-    Mutant(
         "read-result-seeds-variants",
         "an example that reads its result (`f(x).name`) seeds variants of its call",
         PACKAGE / "variants.py",

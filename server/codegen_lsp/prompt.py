@@ -189,45 +189,10 @@ def typed_dict_note(ctx: FunctionContext) -> str:
 
 
 def answer_block(ctx: FunctionContext) -> str:
-    """Return the imports, the enclosing headers and the function head: the chat answer's start.
-
-    The imports are those the head uses (:func:`head_imports`).
-    """
+    """Return the imports, the enclosing headers and the function head: the chat answer's start."""
     head = "\n".join([*ctx.enclosing_headers, ctx.function_head])
-    imports = "\n".join(head_imports(ctx))
+    imports = "\n".join(ctx.imports)
     return f"{imports}\n\n\n{head}" if imports else head
-
-
-def head_imports(ctx: FunctionContext) -> list[str]:
-    """Return the file's imports cut to the names the function's head and headers use.
-
-    ``from ridelog.model import KCAL_PER_KG_KM, KM_PER_MILE, TERRAIN_FACTOR, Ride, Terrain``
-    at the start of its own answer, the default model wrote
-    ``speed_kmh(distance_km, minutes)`` with ``KCAL_PER_KG_KM`` or ``TERRAIN_FACTOR`` in it in
-    5 of 8 samples: it uses what its answer imports. Cut to what the signature and docstring
-    name, 32 of 304 samples of a ride log's 19 functions passed its hidden tests, against 13
-    with every name (seeds 1-2). A module imported whole (``import math``) stays, and a name
-    left out still works in the body: the module imports it. The project's definitions of the
-    names left out are still shown in the request.
-    """
-    words = set(_WORD.findall("\n".join([*ctx.enclosing_headers, ctx.function_head])))
-    kept = []
-    for statement in ctx.imports:
-        try:
-            node = ast.parse(statement).body[0]
-        except (SyntaxError, IndexError):
-            kept.append(statement)
-            continue
-        if not isinstance(node, ast.ImportFrom):
-            kept.append(statement)
-            continue
-        names = [n for n in node.names if n.name == "*" or (n.asname or n.name) in words]
-        if len(names) == len(node.names):
-            kept.append(statement)
-        elif names:
-            cut = ast.ImportFrom(module=node.module, names=names, level=node.level)
-            kept.append(ast.unparse(cut))
-    return kept
 
 
 def definitions_block(ctx: FunctionContext) -> str:

@@ -117,34 +117,6 @@ def test_prompt_formats() -> None:
     assert "return 0\n" not in told.text.split('"""')[0]  # the failed body is not shown
 
 
-RIDES = '''from __future__ import annotations
-
-import math
-from ridelog.model import KCAL_PER_KG_KM, TERRAIN_FACTOR, Ride as R, Terrain
-from ridelog.units import *
-
-
-class Log:
-    def speed_kmh(self, distance_km: float, minutes: int) -> float:
-        """Average speed of a ride `R`, in km/h; 0.0 for no minutes."""
-'''
-
-
-def test_the_chat_answer_imports_only_what_the_head_names() -> None:
-    # Starting its answer with every name the file imports, the default model used
-    # KCAL_PER_KG_KM or TERRAIN_FACTOR in 5 of 8 samples of a ride log's `speed_kmh`.
-    ctx = find_function(RIDES, RIDES.splitlines().index("class Log:") + 1)
-    chat = build_prompt(ctx, "chat", TemplateEngine())
-    answer = chat.text.split("<|im_start|>assistant\n")[1]
-    assert answer.startswith(
-        "```python\nimport math\nfrom ridelog.model import Ride as R\n"
-        "from ridelog.units import *\n\n\nclass Log:\n"
-    )
-    assert "KCAL_PER_KG_KM" not in answer and "annotations" not in answer
-    # The raw prompt is the file as written.
-    assert "TERRAIN_FACTOR, Ride as R" in build_prompt(ctx, "raw", TemplateEngine()).text
-
-
 def test_format_falls_back_when_the_model_lacks_it() -> None:
     base = TemplateEngine(chat=False, fim=False)
     assert resolve_format("auto", base) == "raw"
