@@ -69,12 +69,14 @@ def respelled(call: str, spellings: dict[str, str]) -> str:
 
     Only a one-line call is rewritten, and only the callee's text: the rest stays as drawn.
     """
-    if not spellings or "\n" in call:
+    # Most drawn calls name no standard type at all: those are not parsed.
+    if "\n" in call or not any(name in call for name in spellings):
         return call
     try:
         tree = ast.parse(call, mode="eval")
     except SyntaxError:
         return call
+    encoded = call.encode()  # ast offsets count UTF-8 bytes
     changes: list[tuple[int, int, str]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -84,9 +86,8 @@ def respelled(call: str, spellings: dict[str, str]) -> str:
             continue
         wanted = spellings[name]
         start, end = node.func.col_offset, node.func.end_col_offset
-        if end is not None and call.encode()[start:end].decode() != wanted:
+        if end is not None and encoded[start:end].decode() != wanted:
             changes.append((start, end, wanted))
-    encoded = call.encode()  # ast offsets count UTF-8 bytes
     for start, end, wanted in sorted(changes, reverse=True):
         encoded = encoded[:start] + wanted.encode() + encoded[end:]
     return encoded.decode()
