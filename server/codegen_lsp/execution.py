@@ -17,6 +17,7 @@ import ast
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from codegen_lsp import builds, inputs, quoted, variants
@@ -42,16 +43,68 @@ PROPOSALS_CACHE_SIZE = 64
 """Calls prompts whose proposed calls are kept, one per function version."""
 
 
-def docstring_examples(ctx: FunctionContext) -> list[Example]:
+def docstring_examples(ctx: FunctionContext, skipped: bool = False) -> list[Example]:
     """Return the runnable examples of the function's docstring.
 
     Their lines count from the docstring's opening quotes (the raw docstring is read). Where
     it has none of the usual forms, a value the prose pairs with its result is one
-    (:func:`quoted.literal_examples`: ``e.g. 1234567 as "€12,345.67"``).
+    (:func:`quoted.literal_examples`: ``e.g. 1234567 as "€12,345.67"``). ``skipped``: the
+    doctests marked ``+SKIP`` come too, for :func:`reproduced_examples` to keep or drop.
     """
     if not ctx.raw_docstring:
         return []
-    return extract_examples(ctx.raw_docstring, ctx.name) or quoted.literal_examples(ctx)
+    found = extract_examples(ctx.raw_docstring, ctx.name, skipped=skipped)
+    return found or quoted.literal_examples(ctx)
+
+
+def reproduced_examples(
+    examples: list[Example], runs: list[CandidateRun]
+) -> tuple[list[Example], list[CandidateRun], int]:
+    """Drop the skipped doctests (``+SKIP``) that no candidate passed; say how many went.
+
+    ``valmap(sum, bills)  # doctest: +SKIP`` shows ``{'Alice': 65, 'Bob': 45}``: toolz skips
+    it because old Pythons ordered dicts differently, and it is the docstring's only example.
+    Run, it tells the one right body of four apart. A skipped example may also show what no
+    body can reproduce (a random draw, an address, a network reply): when none passes it, it
+    judges nobody, as doctest would not have run it. A run that could not run at all keeps
+    its (empty) results.
+    """
+    unreproduced = {
+        index
+        for index, example in enumerate(examples)
+        if example.skipped
+        and not any(
+            len(run.results) == len(examples) and run.results[index].status == "passed"
+            for run in runs
+        )
+    }
+    if not unreproduced:
+        return examples, runs, 0
+    kept = [e for index, e in enumerate(examples) if index not in unreproduced]
+    trimmed = [
+        replace(run, results=[r for i, r in enumerate(run.results) if i not in unreproduced])
+        if len(run.results) == len(examples)
+        else run
+        for run in runs
+    ]
+    return kept, trimmed, len(unreproduced)
+
+
+def skipped_note(examples: list[Example], dropped: int) -> str | None:
+    """Say what the doctests marked ``+SKIP`` did to the ranking, if there were any."""
+    ran = sum(example.skipped for example in examples)
+    if dropped:
+        what = "it" if dropped == 1 else "they"
+        return (
+            f"{dropped} example{'s' if dropped > 1 else ''} marked `doctest: +SKIP` "
+            f"reproduced by no candidate: {what} judged none"
+        )
+    if ran:
+        return (
+            f"{ran} example{'s' if ran > 1 else ''} marked `doctest: +SKIP` ran too: "
+            f"some candidate reproduces {'it' if ran == 1 else 'each'}"
+        )
+    return None
 
 
 def run_examples(
@@ -768,6 +821,7 @@ def ranking_candidates(
         near: tuple[str, ...] = ()
         near_empty: tuple[str, ...] = ()
         raise_told: tuple[dict[str, bool], ...] = ()
+        near_told: tuple[dict[str, bool], ...] = ()
         wrong_type_share = 0.0
         if probe_run is not None and probe_run.error is None:
             split = len(probe_run.results) - near_count
@@ -780,6 +834,11 @@ def ranking_candidates(
                     told.setdefault(call, rules.expectations(call)) for call in calls
                 )
             near, _ = inputs.behaviour(probe_run.results[split:], return_types)
+            if rules is not None:
+                near_calls = [result.example.call for result in probe_run.results[split:]]
+                near_told = tuple(
+                    told.setdefault(call, rules.expectations(call)) for call in near_calls
+                )
             near_empty = tuple(
                 key
                 for key, result in zip(near, probe_run.results[split:], strict=True)
@@ -806,6 +865,7 @@ def ranking_candidates(
                 raise_told=raise_told,
                 crashes_excused=not hinted,
                 near=near,
+                near_told=near_told,
                 near_empty=near_empty,
                 unread=unread_parameters(parameters, drawn.body),
             )

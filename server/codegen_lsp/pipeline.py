@@ -606,7 +606,8 @@ class Pipeline:
         (``sampling.repairSamples``).
         """
         if examples is None:
-            examples = execution.docstring_examples(ctx)
+            examples = execution.docstring_examples(ctx, skipped=True)
+        asked = examples  # what the waves judge by; ``examples`` may lose skipped ones after
         sampling = self.settings.sampling
         total = n or sampling.n
         current = docstrings.normalised(feedback.current_body) if feedback is not None else ""
@@ -631,14 +632,14 @@ class Pipeline:
         def run(bodies: list[str]) -> list[CandidateRun]:
             sandbox, _ = self.sandbox_for(file)
             return execution.run_examples(
-                ctx, bodies, examples, sandbox, _package(file), cancel=cancel, progress=progress
+                ctx, bodies, asked, sandbox, _package(file), cancel=cancel, progress=progress
             )
 
         def going_on(first: Draw, first_runs: list[CandidateRun]) -> None:
             if early is None or not first.passing_samples(first_runs):
                 return
             try:
-                shown = self.rank(ctx, first, first_runs, examples)
+                shown = self.rank(ctx, first, first_runs, asked)
                 shown.complete = False
                 shown.notes.append(
                     f"the first {len(first.sample_body)} of {total} samples; "
@@ -674,7 +675,7 @@ class Pipeline:
             return agrees
 
         def settled(first: Draw, first_runs: list[CandidateRun]) -> bool:
-            calls = execution.variant_calls(ctx, examples, self.settings, first, first_runs)
+            calls = execution.variant_calls(ctx, asked, self.settings, first, first_runs)
             sandbox, _ = self.sandbox_for(file)
             agrees, first_probes[:] = execution.near_settles(
                 ctx, first, first_runs, calls, sandbox, _package(file), cancel, progress
@@ -685,7 +686,16 @@ class Pipeline:
         judged = any(example.kind != "probe" for example in examples)
         agreeing = agreed if not examples and sampling.first_wave_without_examples else None
         in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, settled)
-        draw, runs = in_waves.draw, in_waves.runs
+        draw = in_waves.draw
+        skipped_note = None
+        if any(example.skipped for example in examples):
+            examples, runs, dropped = execution.reproduced_examples(examples, in_waves.runs)
+            skipped_note = execution.skipped_note(examples, dropped)
+            judged = any(example.kind != "probe" for example in examples)
+            if dropped:  # the calls near the examples (or, with none left, the inputs) differ
+                first_probes.clear()
+        else:
+            runs = in_waves.runs
         probe_runs = None
         broken = None  # without examples: how the top candidate's code is broken, if it is
         drawn: list[str] = []
@@ -713,6 +723,7 @@ class Pipeline:
                     ctx, bodies, calls, sandbox, _package(file), cancel, progress
                 )
         result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near))
+        result.notes.extend([skipped_note] if skipped_note else [])
         best = result.candidates[0] if result.candidates else None
         top_probes = None  # the top candidate's run on the inputs
         if probe_runs is not None and best is not None:

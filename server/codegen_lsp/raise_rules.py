@@ -6,15 +6,20 @@ ValueError has not done what the docstring asks, though it raised the documented
 documented exception counted as the behaviour asked for, on every input: a user's billing
 ``split_evenly`` was titled "raises as documented on 15" for a body that refused every split.
 
-Only simple conditions on one parameter are read (negative, not positive, zero, empty, None,
-a comparison with a number), and only for an exception whose every mention has one: a rule
-left unread (``raise KeyError for an unknown sku``) says nothing of where that exception is
-right, so none of its conditions is used.
+Simple conditions on parameters are read (negative, not positive, zero, empty, None, a
+comparison with a number, "there are no items in", "is not provided"), joined by "or" or by
+"and", in the phrasings docstrings use: "Raise ValueError if n < 0", "If n < 0, raise
+ValueError", "a ValueError is raised when ...", Sphinx's ":raises ValueError: if ...", Google's
+"Raises:" entries; a name may be marked ```n```, ````n```` or ``*n*``, and a condition may wrap
+onto the next line. Only for an exception whose every mention has one: a rule left unread
+(``raise KeyError for an unknown sku``) says nothing of where that exception is right, so none
+of its conditions is used.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +27,10 @@ from typing import Any
 
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext
-from codegen_lsp.ranking.candidate import RAISE_VERB, documented_raises
+from codegen_lsp.ranking.candidate import RAISE_VERB, RAISED_PASSIVE, documented_raises
 
-_NAME = r"`?([A-Za-z_]\w*)`?"
+_NAME = r"[`*]{0,2}([A-Za-z_]\w*)[`*]{0,2}"
+"""A parameter's name as docstrings mark it: bare, `code`, ``literal`` or *emphasis*."""
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
 _COMPARISONS: dict[str, Callable[[Any, float], bool]] = {
     "<": lambda value, limit: value < limit,
@@ -70,48 +76,141 @@ _WORDS = re.compile(
     rf"^{_NAME}\s+is\s+({'|'.join(_WORDED)})\s+{_NUMBER}\b",
     re.I,
 )
-_CONDITION = r"((?:[^.;\n]|\.(?=\d))+)"
+_ABSENT = re.compile(
+    rf"^(?:no\s+{_NAME}\s+is\s+|{_NAME}\s+is\s+not\s+)(?:provided|given|passed|specified|supplied)$",
+    re.I,
+)
+"""A parameter left out of the call: "*default* is not provided", "no key is given"."""
+_NO_ITEMS = re.compile(
+    rf"^(?:there\s+(?:are|is)\s+no\s+(?:items?|elements?|values?|entries)\s+in\s+(?:the\s+)?"
+    rf"{_NAME}|{_NAME}\s+(?:has|contains|holds)\s+no\s+(?:items?|elements?|values?|entries))$",
+    re.I,
+)
+"""Emptiness in words: "there are no items in the iterable", "rows has no items"."""
+_CONDITION = r"((?:[^.;,\n]|\.(?=\d))+)"
 """A condition, up to the end of its clause (a decimal point ends nothing: ``n < 0.5``)."""
-_RULE = re.compile(rf"{RAISE_VERB}\s+(?i:if|when)\s+{_CONDITION}")
-"""A raise with its condition: "Raise ValueError if pack_size is not positive"."""
+_EXCEPTION = r"`*([A-Z][A-Za-z0-9_]*)`*"
+_WHEN = r"(?i:if|when|whenever)"
+_PHRASES = (
+    # "Raise ValueError if pack_size is not positive": the exception, then its condition.
+    (re.compile(rf"{RAISE_VERB}\s+{_WHEN}\s+{_CONDITION}"), 1, 2),
+    # "A ValueError is raised if n is negative".
+    (re.compile(rf"{RAISED_PASSIVE}\s+{_WHEN}\s+{_CONDITION}"), 1, 2),
+    # Sphinx's ":raises ValueError: if n is negative".
+    (re.compile(rf":raises?\s+{_EXCEPTION}\s*:\s*{_WHEN}\s+{_CONDITION}"), 1, 2),
+    # "If n is negative, raise ValueError" / "..., a ValueError is raised": condition first.
+    (
+        re.compile(
+            rf"\b{_WHEN}\s+([^,.;]+?),\s+"
+            r"(?i:then\s+)?(?:(?i:it|this|the\s+function)\s+)?"
+            rf"(?:{RAISE_VERB}|{RAISED_PASSIVE})"
+        ),
+        (2, 3),
+        1,
+    ),
+)
+"""Each phrase of a raise and its condition, with the groups of its exception and condition."""
+_MENTIONS = re.compile(rf"{RAISE_VERB}|{RAISED_PASSIVE}")
 _SECTION_RULE = re.compile(rf"^\s*`*([A-Z]\w*)`*\s*:\s*(?:if|when)\s+{_CONDITION}", re.M | re.I)
 """A Google-style "Raises:" entry: "ValueError: If amount is negative"."""
-_MENTION = re.compile(RAISE_VERB)
+
+
+class _Absent:
+    """The value of a parameter the call leaves out (its default applies)."""
+
+
+class _Unknown:
+    """The value of an argument that is no literal (a name, an object built from a class)."""
+
+
+ABSENT = _Absent()
+UNKNOWN = _Unknown()
+
+
+def _is_absent(value: Any) -> bool:
+    return value is ABSENT
+
+
+def _compared(compare: Callable[[Any, float], bool], limit: float, value: Any) -> bool:
+    return compare(value, limit)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition on one parameter's value (or, ``presence``, on whether it is passed)."""
+
+    parameter: str
+    test: Callable[[Any], bool]
+    presence: bool = False
+
+    def holds(self, value: Any) -> bool | None:
+        """Tell whether it holds for ``value``; None when the call does not tell."""
+        if self.presence:
+            return value is ABSENT
+        if value is ABSENT or value is UNKNOWN:
+            return None
+        try:
+            return bool(self.test(value))
+        except (TypeError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)
 class RaiseRule:
-    """The docstring raises ``exception`` when ``test`` holds for ``parameter``'s value."""
+    """The docstring raises ``exception`` when every one of ``conditions`` holds."""
 
     exception: str
-    parameter: str
-    test: Callable[[Any], bool]
+    conditions: tuple[Condition, ...]
 
 
-def _condition(text: str, parameters: tuple[str, ...]) -> list[tuple[str, Callable[[Any], bool]]]:
-    """Return the (parameter, test) of each part of ``text`` joined by "or"; [] if one is unread."""
-    if re.search(r"\band\b", text, re.I):
-        return []  # both must hold: not read
-    found = []
-    for part in re.split(r"\s+or\s+(?=`?[A-Za-z_]\w*`?\s+(?:is|[<>=!]))", text.strip()):
-        rule = _read(part.strip(), parameters)
-        if rule is None:
+def _rules(exception: str, text: str, parameters: tuple[str, ...]) -> list[RaiseRule]:
+    """Return the rules ``text`` states for ``exception``; [] if a part of it is unread.
+
+    Parts joined by "or" are rules of their own; parts joined by "and" must all hold. Both in
+    one condition are not read.
+    """
+    text = text.strip()
+    joined_by_and = re.search(r"\band\b", text, re.I)
+    if joined_by_and and re.search(r"\bor\b", text, re.I):
+        return []
+    if joined_by_and:
+        parts = [_read(part.strip(), parameters) for part in re.split(r"\s+and\s+", text)]
+        if any(part is None for part in parts):
             return []
-        found.append(rule)
-    return found
+        return [RaiseRule(exception, tuple(part for part in parts if part is not None))]
+    rules = []
+    for part in re.split(r"\s+or\s+(?=[`*]{0,2}[A-Za-z_]\w*[`*]{0,2}\s+(?:is|[<>=!]))", text):
+        condition = _read(part.strip(), parameters)
+        if condition is None:
+            return []
+        rules.append(RaiseRule(exception, (condition,)))
+    return rules
 
 
-def _read(part: str, parameters: tuple[str, ...]) -> tuple[str, Callable[[Any], bool]] | None:
-    state = _STATE.match(part)
+def _read(part: str, parameters: tuple[str, ...]) -> Condition | None:
+    """Read one condition; None unless all of ``part`` is read ("n is negative (mostly)")."""
+
+    def whole(match: re.Match[str] | None) -> re.Match[str] | None:
+        return match if match and not part[match.end() :].strip() else None
+
+    state = whole(_STATE.match(part))
     if state and state.group(1) in parameters:
         words = re.sub(r"\s+", " ", state.group(2).lower()).replace("not a ", "not ")
-        return state.group(1), _STATES[words]
+        return Condition(state.group(1), _STATES[words])
     for pattern in (_SYMBOLIC, _WORDS):
-        match = pattern.match(part)
+        match = whole(pattern.match(part))
         if match and match.group(1) in parameters:
             operator = _WORDED.get(match.group(2).lower(), match.group(2))
             compare, limit = _COMPARISONS[operator], float(match.group(3))
-            return match.group(1), lambda value, c=compare, n=limit: c(value, n)
+            return Condition(match.group(1), functools.partial(_compared, compare, limit))
+    absent = _ABSENT.match(part)
+    name = absent and (absent.group(1) or absent.group(2))
+    if name and name in parameters:
+        return Condition(name, _is_absent, presence=True)
+    no_items = _NO_ITEMS.match(part)
+    name = no_items and (no_items.group(1) or no_items.group(2))
+    if name and name in parameters:
+        return Condition(name, _STATES["empty"])
     return None
 
 
@@ -123,12 +222,15 @@ class RaiseRules:
     positional: tuple[str, ...]
     """Its parameters that a call may pass by position, in order (``self`` left out)."""
     rules: tuple[RaiseRule, ...]
+    keywords: tuple[str, ...] = ()
+    """Its parameters that a call passes by keyword only."""
 
     def expectations(self, call: str) -> dict[str, bool]:
         """Return, per exception with rules, whether ``call`` must raise it (True) or must not.
 
-        Only where every rule of that exception can be told on the call's arguments: literals,
-        passed by position or keyword to a plain call of the function. Empty otherwise.
+        Only where every rule of that exception can be told on the call's arguments: literals
+        (or, for "is not provided", whether it is passed at all), passed by position or
+        keyword to a plain call of the function. Empty otherwise.
         """
         values = self._arguments(call)
         if values is None:
@@ -137,18 +239,21 @@ class RaiseRules:
         for exception in {rule.exception for rule in self.rules}:
             results = []
             for rule in (r for r in self.rules if r.exception == exception):
-                if rule.parameter not in values:
+                holds = [c.holds(values.get(c.parameter, UNKNOWN)) for c in rule.conditions]
+                if None in holds:
                     break
-                try:
-                    results.append(bool(rule.test(values[rule.parameter])))
-                except (TypeError, ValueError):
-                    break
+                results.append(all(holds))
             else:
                 told[exception] = any(results)
         return told
 
     def _arguments(self, call: str) -> dict[str, Any] | None:
-        """Return the literal values ``call`` passes, by parameter name; None for another call."""
+        """Return what ``call`` passes, by parameter name; None for another call.
+
+        A literal is its value, any other argument :data:`UNKNOWN`, and a parameter the call
+        leaves out :data:`ABSENT` (unless it unpacks ``*args`` or ``**kwargs``: then nothing
+        is known of what it leaves out).
+        """
         try:
             node = ast.parse(call, mode="eval").body
         except SyntaxError:
@@ -161,13 +266,46 @@ class RaiseRules:
             return None
         passed = list(zip(self.positional, node.args, strict=False))
         passed += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
-        values = {}
+        unpacks = any(isinstance(a, ast.Starred) for a in node.args) or any(
+            k.arg is None for k in node.keywords
+        )
+        values: dict[str, Any] = {}
+        if not unpacks:
+            values = dict.fromkeys(self.positional + self.keywords, ABSENT)
         for name, argument in passed:
             try:
                 values[name] = ast.literal_eval(argument)
             except (ValueError, SyntaxError, TypeError):
-                continue  # built from a class, a name: not known here
+                values[name] = UNKNOWN  # built from a class, a name: not known here
         return values
+
+
+def _phrase_rules(docstring: str, parameters: tuple[str, ...]) -> tuple[list[RaiseRule], set[str]]:
+    """Return the rules read from raise phrases, and the exceptions with a phrase unread.
+
+    Read on the docstring with its lines joined (a condition wraps as often as not). Each
+    mention of a raise must be one phrase read with its condition, and by one phrase only: an
+    exception mentioned without one ("raise KeyError for an unknown sku") or read two ways
+    ("raise ValueError if n is negative, raise TypeError if ..." also reads as "if n is
+    negative, raise TypeError") is left unread.
+    """
+    flat = " ".join(docstring.split())
+    read: dict[int, tuple[str, list[RaiseRule]]] = {}
+    unread: set[str] = set()
+    for pattern, exception_groups, condition_group in _PHRASES:
+        groups = exception_groups if isinstance(exception_groups, tuple) else (exception_groups,)
+        for match in pattern.finditer(flat):
+            group = next(g for g in groups if match.group(g))
+            exception, at = match.group(group), match.start(group)
+            rules = _rules(exception, match.group(condition_group), parameters)
+            if at in read or not rules:
+                unread.add(exception)
+            read[at] = (exception, rules)
+    for mention in _MENTIONS.finditer(flat):
+        group = 1 if mention.group(1) else 2
+        if mention.start(group) not in read:
+            unread.add(mention.group(group))
+    return [rule for _, rules in read.values() for rule in rules], unread
 
 
 def raise_rules(
@@ -179,24 +317,15 @@ def raise_rules(
     anywhere without a condition read here gets no rule; None when none has one.
     """
     parameters = positional + keywords
-    rules: list[RaiseRule] = []
-    unread: set[str] = set()
-    for match in [*_RULE.finditer(docstring), *_SECTION_RULE.finditer(docstring)]:
-        exception, text = match.group(1), match.group(2)
-        parts = _condition(text, parameters)
-        if not parts:
-            unread.add(exception)
-            continue
-        rules += [RaiseRule(exception, name, test) for name, test in parts]
-    mentioned = [m.group(1) for m in _MENTION.finditer(docstring)]
-    for exception in set(mentioned):
-        with_condition = sum(1 for m in _RULE.finditer(docstring) if m.group(1) == exception)
-        if mentioned.count(exception) > with_condition:
-            unread.add(exception)  # "raise KeyError for an unknown sku": a rule not read
+    rules, unread = _phrase_rules(docstring, parameters)
+    for match in _SECTION_RULE.finditer(docstring):
+        found = _rules(match.group(1), match.group(2), parameters)
+        rules += found
+        unread.update([] if found else [match.group(1)])
     # Only what the docstring says is raised: "Note: if n is negative, ..." is no exception.
     raised = documented_raises(docstring)
     kept = tuple(r for r in rules if r.exception not in unread and r.exception in raised)
-    return RaiseRules(function, positional, kept) if kept else None
+    return RaiseRules(function, positional, kept, keywords) if kept else None
 
 
 def rules_of(ctx: FunctionContext) -> RaiseRules | None:

@@ -21,6 +21,9 @@ SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
 '''
 
 
+FIRST_RULE = "If *k* is not provided and there are no items in the\n    n, raise ``ValueError``."
+
+
 @pytest.mark.parametrize(
     ("docstring", "call", "told"),
     [
@@ -36,6 +39,23 @@ SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
         ("Raise ValueError if n is negative.", "f('a')", {}),  # the test cannot tell
         ("Raise ValueError if n < 0.5.", "f(0.25)", {"ValueError": True}),  # a decimal point
         ("Raise ValueError if n < 0.5.", "f(1)", {"ValueError": False}),
+        # Names marked up, conditions wrapped, the condition first, the passive, Sphinx.
+        ("Raises ValueError if ``n`` is\n    zero or negative.", "f(0)", {"ValueError": True}),
+        ("Raise ``ValueError`` if *n* is negative.", "f(3)", {"ValueError": False}),
+        ("If *n* is negative, raise ``ValueError``.", "f(-2)", {"ValueError": True}),
+        ("If n is negative, a ValueError is raised.", "f(-2)", {"ValueError": True}),
+        ("A ValueError is raised when n < 0.", "f(1)", {"ValueError": False}),
+        (":raises ValueError: if n is negative", "f(-1)", {"ValueError": True}),
+        # Both must hold; a parameter left out; no items in one.
+        ("Raise ValueError if n is negative and k is None.", "f(-1, None)", {"ValueError": True}),
+        ("Raise ValueError if n is negative and k is None.", "f(-1, 2)", {"ValueError": False}),
+        ("Raise ValueError if n is negative and k is None.", "f(-1, x)", {}),
+        (FIRST_RULE, "f([])", {"ValueError": True}),
+        (FIRST_RULE, "f([], 0)", {"ValueError": False}),
+        (FIRST_RULE, "f([], k=x)", {"ValueError": False}),  # passed, though not a literal
+        (FIRST_RULE, "f([1])", {"ValueError": False}),
+        (FIRST_RULE, "f(*args)", {}),  # what it leaves out is not known
+        ("Raise ValueError if no k is given.", "f(2)", {"ValueError": True}),
     ],
 )
 def test_a_documented_condition_is_told_on_a_call(
@@ -49,7 +69,11 @@ def test_a_documented_condition_is_told_on_a_call(
 @pytest.mark.parametrize(
     "docstring",
     [
-        "Raise ValueError if n is negative and k is odd.",  # "and": not read
+        "Raise ValueError if n is negative and k is odd.",  # a part unread: none read
+        "Raise ValueError if n is negative and k is 0 or n is 1.",  # "and" with "or"
+        "Raise ValueError if n is negative (mostly).",  # not all of the condition read
+        # Read two ways ("if n is negative, raise TypeError"), so TypeError is not read.
+        "Raise TypeError if n is negative, raise TypeError if k is None.",
         "Raise ValueError if the list holds a duplicate.",  # no parameter named
         "Raise ValueError if n is negative; raise ValueError for junk too.",  # a rule unread
         "Return n.",
@@ -92,3 +116,63 @@ def test_a_body_that_returns_where_it_must_raise_has_left_the_rule_out() -> None
     assert "raise ValueError" in result.candidates[0].body, [
         c.score_parts for c in result.candidates
     ]
+
+
+FIRST = '''_marker = object()
+
+
+def first(iterable, default=_marker):
+    """Return the first item of *iterable*, or *default* if *iterable* is empty.
+
+    >>> first([0, 1, 2, 3])
+    0
+    >>> first([], 'some default')
+    'some default'
+
+    If *default* is not provided and there are no items in the iterable,
+    raise ``ValueError``.
+    """
+'''
+
+
+def test_near_the_examples_a_body_that_returns_where_it_must_raise_is_not_first() -> None:
+    # more-itertools' own tests call `first([])`; the docstring hints at the wrong body.
+    sentinel = "return next(iter(iterable), default)"
+    right = (
+        "for item in iterable:\n    return item\nif default is _marker:\n"
+        "    raise ValueError('empty')\nreturn default"
+    )
+    scripts = [(implementing("first"), [body(sentinel, -0.1), body(right, -0.9)])]
+    result, _ = implement_scripted(FIRST, 3, scripts, n=2)
+    top, other = result.candidates
+    assert "raise ValueError" in top.body, [c.score_parts for c in result.candidates]
+    assert other.score_parts.get("breaks_rule_near") == 1.0
+    assert not other.verified and "breaks_rule_near" not in top.score_parts
+
+
+def test_bodies_that_agree_near_the_examples_but_break_the_rule_are_not_verified() -> None:
+    returning = "return next(iter(iterable), default)"
+    looping = "for item in iterable:\n    return item\nreturn default"
+    scripts = [(implementing("first"), [body(returning, -0.1), body(looping, -0.2)])]
+    result, _ = implement_scripted(FIRST, 3, scripts, n=2)
+    assert all(c.run.passed == c.run.total == 2 for c in result.candidates)
+    assert all(c.score_parts.get("breaks_rule_near") == 1.0 for c in result.candidates)
+    assert not any(c.verified for c in result.candidates)
+
+
+def test_among_equals_the_body_that_follows_the_raise_conditions_near_them_comes_first() -> None:
+    # Both raise the documented ValueError near the examples, so that alone tells them not
+    # apart: the likelier raises it on `first([], '')`, where a default is given.
+    blank = (
+        "if default == '':\n    raise ValueError('blank default')\n"
+        "return next(iter(iterable), default)"
+    )
+    right = (
+        "for item in iterable:\n    return item\nif default is _marker:\n"
+        "    raise ValueError('empty')\nreturn default"
+    )
+    scripts = [(implementing("first"), [body(blank, -0.1), body(right, -0.9)])]
+    result, _ = implement_scripted(FIRST, 3, scripts, n=2)
+    top, other = result.candidates
+    assert "raise ValueError('empty')" in top.body, [c.score_parts for c in result.candidates]
+    assert top.score_parts["score"] == other.score_parts["score"]

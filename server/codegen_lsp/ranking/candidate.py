@@ -60,8 +60,17 @@ def unhandled(key: str) -> bool:
 
 RAISE_VERB = r"\b(?i:raise[sd]?|raising|throws?)\s+(?:an?\s+|the\s+)?`*([A-Z][A-Za-z0-9_]*)`*"
 """A verb of raising and the exception it names: "raise ValueError", "raises a `KeyError`"."""
-_RAISE_PHRASE = re.compile(rf"{RAISE_VERB}|:raises?\s+`*([A-Z][A-Za-z0-9_]*)`*\s*:")
-""""raise ValueError when ...", "raises a `KeyError`", Sphinx's ":raises KeyError:"."""
+RAISED_PASSIVE = (
+    r"\b(?:an?\s+)?`*([A-Z]\w*(?:Error|Exception|Exit|Interrupt|Iteration|Warning))`*"
+    r"\s+(?i:is|are|will\s+be|gets?)\s+(?i:raised|thrown)"
+)
+"""The passive voice and the exception it names: "a ValueError is raised", "KeyError will be
+raised" (a name that reads as an exception's only: "It is raised" names none)."""
+_RAISE_PHRASE = re.compile(
+    rf"{RAISE_VERB}|:raises?\s+`*([A-Z][A-Za-z0-9_]*)`*\s*:|{RAISED_PASSIVE}"
+)
+""""raise ValueError when ...", "raises a `KeyError`", Sphinx's ":raises KeyError:", "a
+ValueError is raised"."""
 _RAISES_SECTION = re.compile(
     r"^([ \t]*)Raises[ \t]*:?[ \t]*\n(?:[ \t]*-+[ \t]*\n)?((?:\1[ \t]*\S.*\n?)+)", re.M
 )
@@ -135,6 +144,9 @@ class Candidate:
     """What it did on the calls near the docstring's examples (:mod:`codegen_lsp.variants`), keyed
     as ``behaviour``; compared for the "verified" mark and to order candidates equal on the
     examples, never scored."""
+    near_told: tuple[Mapping[str, bool], ...] = ()
+    """Per call near the examples (as ``near``), what the docstring's conditions say it must
+    raise there, as ``raise_told``."""
     near_empty: tuple[str, ...] = ()
     """What it did on those of the calls near the examples that pass an empty list, string or
     mapping (:func:`codegen_lsp.variants.passes_empty`), keyed as ``near``."""
@@ -230,6 +242,22 @@ class Candidate:
         if self.crashes_excused or RAISING_WORDS.search(self.description):
             return False
         return any(unhandled(key) for key in self.near_empty)
+
+    @property
+    def breaks_rule_near(self) -> bool:
+        """It did the other of what its docstring's raise conditions say, near the examples.
+
+        It returned where a condition says it raises, or raised that exception where the
+        conditions say it must not. More-itertools' ``first``: "If *default* is not provided
+        and there are no items in the iterable, raise ``ValueError``". ``return
+        next(iter(iterable), default)`` passes both examples and returns the module's private
+        sentinel on ``first([])``; the package's own tests call exactly there.
+        """
+        for key, told in zip(self.near, self.near_told, strict=False):
+            for exception, must in told.items():
+                if must != (key.split(":", 1)[0] == f"!{exception}") and key not in UNCOMPARED:
+                    return True
+        return False
 
     @property
     def raises_as_documented(self) -> bool:

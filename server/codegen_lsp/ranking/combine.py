@@ -268,6 +268,8 @@ def rank(
             parts["near_samples"] = float(agreeing[index])
         if candidate.breaks_near:
             parts["breaks_near"] = 1.0
+        if candidate.breaks_rule_near:
+            parts["breaks_rule_near"] = 1.0
         # Without examples nothing is checked, but when nearly all the samples' likelihood acts
         # alike on every input, the top has been right as often as a checked one (the share was
         # chosen where the hidden tests say so: ranking.verifiedAgreement).
@@ -291,6 +293,8 @@ def rank(
                         # Nor one that breaks on a call near them that its hints allow (an
                         # empty list read at `[0]`): stricter hidden tests call exactly there.
                         and not candidate.breaks_near
+                        # Nor one that returns near them where its docstring says it raises.
+                        and not candidate.breaks_rule_near
                     )
                     or agreed
                 )
@@ -304,12 +308,14 @@ def rank(
                 parts=parts,
                 # Among equals (one LEVER group shares its score), the body that finished every
                 # call near the examples comes first (a loop before a recursion without memory),
-                # then one that raised what its docstring says it raises, then the one that does
+                # then one that follows its docstring's raise conditions there, then one that
+                # raised what its docstring says it raises, then the one that does
                 # what most of them do there, call by call.
                 sort_key=(
                     fraction,
                     score,
                     not candidate.hangs_near,
+                    not candidate.breaks_rule_near,
                     candidate.raises_as_documented,
                     consensus[index],
                     known_lp,

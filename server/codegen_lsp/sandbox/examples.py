@@ -5,7 +5,9 @@ are read:
 
 - ``>>>`` doctests, through the standard library's parser: expected output, ``...``
   continuations, expected exceptions (``Traceback``), option flags such as ``+ELLIPSIS``, and
-  statements (``>>> xs = [3, 1]``) that set up the examples after them.
+  statements (``>>> xs = [3, 1]``) that set up the examples after them. An example marked
+  ``# doctest: +SKIP`` is left out, as doctest leaves it, unless asked for (``skipped``): the
+  pipeline runs those too and judges by them only when some candidate reproduces them.
 - Prose examples as real docstrings (and HumanEval) write them: ``f(x) == y``, ``f(x) ➞ y``,
   ``f(x) -> y``, ``f(x) => y``, ``f(x) ==> y``, ``f(x) = y``, ``f(x) should return y``,
   ``f(x) returns y``, ``f(x)  # returns y``, ``For x = 1 the output should be y`` and
@@ -29,7 +31,7 @@ import re
 import tokenize
 from collections.abc import Iterator
 
-from codegen_lsp.sandbox.types import Example
+from codegen_lsp.sandbox.types import SKIP, Example
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +58,17 @@ _NAMED_VALUE = re.compile(r"^\s*([A-Za-z_]\w*)\s*[:=]\s*(.+)$")
 _PROSE_WORDS = {"true": "True", "false": "False", "none": "None", "null": "None"}
 
 
-def extract_examples(docstring: str, function_name: str) -> list[Example]:
+def extract_examples(docstring: str, function_name: str, skipped: bool = False) -> list[Example]:
     """Return the runnable examples of ``function_name`` found in ``docstring``.
 
     Doctest examples come first, in order, then prose examples in order of their line. Lines are
     1-based within ``docstring`` as given (pass the raw docstring, not a cleaned one, to map lines
-    back to the file).
+    back to the file). ``skipped``: keep the doctests marked ``+SKIP`` that show a result (their
+    ``options`` say so); a skipped statement stays out, so no example's setup changes.
     """
     if not docstring or not function_name:
         return []
-    doctests, covered = _doctest_examples(docstring)
+    doctests, covered = _doctest_examples(docstring, skipped)
     lines = docstring.splitlines()
     prose = _prose_examples(lines, function_name, covered)
     prose += _input_output_examples(lines, function_name, covered)
@@ -83,7 +86,7 @@ def extract_examples(docstring: str, function_name: str) -> list[Example]:
 # --- doctests --------------------------------------------------------------------------------
 
 
-def _doctest_examples(docstring: str) -> tuple[list[Example], set[int]]:
+def _doctest_examples(docstring: str, skipped: bool = False) -> tuple[list[Example], set[int]]:
     """Return the doctest examples and the 0-based docstring lines they occupy."""
     parsed = _parse_doctests(docstring)
     examples: list[Example] = []
@@ -95,8 +98,9 @@ def _doctest_examples(docstring: str) -> tuple[list[Example], set[int]]:
         options = tuple(
             sorted(_FLAG_NAMES.get(flag, str(flag)) for flag, on in item.options.items() if on)
         )
-        if "SKIP" in options:
-            continue
+        skip = SKIP in options
+        if skip and not (skipped and (item.want or item.exc_msg is not None)):
+            continue  # nothing shown to reproduce, or not asked for: as doctest, not run
         source = item.source.rstrip("\n")
         try:
             ast.parse(source, mode="eval")

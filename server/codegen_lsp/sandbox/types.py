@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 ExampleStatus = Literal["passed", "failed", "error", "timeout"]
+SKIP = "SKIP"
+"""The doctest option of an example doctest does not run (``# doctest: +SKIP``)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class Example:
     """A returned iterator (a generator, a ``map``) is read, within the call's time, and its
     items are the value: else every generator body would return an unread generator and look
     alike, crash on nothing, and differ from none. ``actual_type`` stays the iterator's."""
+
+    @property
+    def skipped(self) -> bool:
+        """Doctest would not run it (``+SKIP``): it judges only where a candidate reproduces it."""
+        return SKIP in self.options
 
 
 @dataclass
