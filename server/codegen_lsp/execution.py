@@ -27,7 +27,13 @@ from codegen_lsp.draws import Draw
 from codegen_lsp.engine.types import Engine, GenerationRequest
 from codegen_lsp.outcomes import ProgressFn, RankedCandidate, check_cancel, report
 from codegen_lsp.raise_rules import RaiseRules
-from codegen_lsp.ranking.candidate import HINTED_BROKEN_CODE, TIMED_OUT, Candidate, unhandled
+from codegen_lsp.ranking.candidate import (
+    HINTED_BROKEN_CODE,
+    TIMED_OUT,
+    UNCOMPARED,
+    Candidate,
+    unhandled,
+)
 from codegen_lsp.sandbox.examples import extract_examples
 from codegen_lsp.sandbox.record import execution_record, execution_signature
 from codegen_lsp.sandbox.types import CandidateRun, Example, ExampleResult
@@ -252,6 +258,7 @@ def variant_calls(
     settings: Settings,
     draw: Draw,
     runs: list[CandidateRun],
+    rules: RaiseRules | None = None,
 ) -> list[str]:
     """Return calls near the examples' own (``ranking.exampleVariants``), to compare on.
 
@@ -259,13 +266,15 @@ def variant_calls(
     (:mod:`codegen_lsp.variants`); calls the type hints rule out are not kept. Only for what a
     call can reach (:func:`inputs.callee`: a module-level function, a method on an object its
     examples build, a static or class method), and only when there is something to tell
-    apart: two distinct bodies, and some sample passing every example.
+    apart: two distinct bodies, or the docstring's raise ``rules`` to hold one body to, and
+    some sample passing every example.
     """
     reached = inputs.callee(ctx)
     if not settings.ranking.example_variants or reached is None:
         return []
     judged = [example for example in examples if example.kind != "probe"]
-    if not judged or len(draw.bodies) < 2 or not draw.passing_samples(runs):
+    alone = len(draw.bodies) < 2 and rules is None
+    if not judged or not draw.bodies or alone or not draw.passing_samples(runs):
         return []
     return variants.example_variants(
         ctx.name,
@@ -670,6 +679,37 @@ def break_note(run: CandidateRun, near_count: int) -> str | None:
         return None
     first = broken[0]
     return f"the top candidate raised on {first.example.call}: {first.exception}: not verified"
+
+
+def rule_broken(run: CandidateRun, near_count: int, rules: RaiseRules | None) -> str | None:
+    """Say where near the examples ``run``'s body did other than its raise rules say.
+
+    For the notes and a repair prompt: "`first([])` returned <object>, where the docstring
+    says it raises ValueError". None when it followed them on every call it was told on, or
+    did not run.
+    """
+    if rules is None or run.error is not None or not near_count:
+        return None
+    near = run.results[len(run.results) - near_count :]
+    keys, _ = inputs.behaviour(near, None)
+    broken = (_rule_broken(result, key, rules) for result, key in zip(near, keys, strict=True))
+    return next((said for said in broken if said is not None), None)
+
+
+def _rule_broken(result: ExampleResult, key: str, rules: RaiseRules) -> str | None:
+    if key in UNCOMPARED:
+        return None
+    call = result.example.call
+    for exception, must in sorted(rules.expectations(call).items()):
+        if must == (key.split(":", 1)[0] == f"!{exception}"):
+            continue
+        said = rules.said(exception)
+        quoted = f' (the docstring: "{said}")' if said else ""
+        if not must:
+            return f"`{call}` raised {exception}, which it must not raise there{quoted}"
+        got = f"raised {result.exception}" if result.exception else f"returned {result.actual_repr}"
+        return f"`{call}` {got}, where it must raise {exception}{quoted}"
+    return None
 
 
 def hang_note(call: str) -> str:

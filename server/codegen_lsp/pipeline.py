@@ -701,6 +701,7 @@ class Pipeline:
         drawn: list[str] = []
         proposed: list[str] = []
         near: list[str] = []
+        rules = None  # what the docstring says of when it raises, where it says so
         if not examples and draw.bodies:
             # Nothing says what is right: compare what the candidates do on the same inputs.
             # A lone body too: whether it raises there is the title's evidence, and decides
@@ -710,7 +711,8 @@ class Pipeline:
         else:
             # The examples leave edges open: the verified mark asks whether the candidates that
             # pass them part ways near them.
-            near = execution.variant_calls(ctx, examples, self.settings, draw, runs)
+            rules = raise_rules.rules_of(ctx)
+            near = execution.variant_calls(ctx, examples, self.settings, draw, runs, rules)
         calls = drawn + proposed + near
         if calls:
             # The first wave's bodies ran on these inputs already (sampling.firstWave: without
@@ -742,6 +744,7 @@ class Pipeline:
             )
             result.notes[1:1] = [note for note in (crashed, mistyped) if note]
         hung = None  # the call near the examples that the top candidate did not finish
+        ruled = None  # where near them it did other than its docstring's raise conditions say
         if probe_runs is not None and near:
             result.notes.append(f"compared on {len(near)} inputs near the examples")
             passes = best is not None and best.run.total and best.run.passed == best.run.total
@@ -751,6 +754,9 @@ class Pipeline:
                 if best is not None and best.score_parts.get("breaks_near"):
                     broke = execution.break_note(top_probes, len(near))
                     result.notes.extend([broke] if broke else [])
+                if best is not None and best.score_parts.get("breaks_rule_near"):
+                    ruled = execution.rule_broken(top_probes, len(near), rules)
+                    result.notes.extend([f"{ruled}: not verified"] if ruled else [])
         lone = (
             execution.lone_note(best, self.settings.ranking.verified_near_samples) if best else None
         )
@@ -800,6 +806,8 @@ class Pipeline:
             and execution.is_larger_call(ctx, examples, hung)
         ):
             return self._repair_slow(ctx, result, examples, hung, cancel, progress, file)
+        if feedback is None and ruled and sampling.repair_samples > 0:
+            return self._repair_rule(ctx, result, examples, ruled, cancel, progress, file)
         return result
 
     def _again(
@@ -856,6 +864,42 @@ class Pipeline:
             return first
         return _repaired_first(
             first, second, f"the likeliest body did not finish {hung} in time; repaired once"
+        )
+
+    def _repair_rule(
+        self,
+        ctx: FunctionContext,
+        first: GenerationResult,
+        examples: list[Example],
+        failure: str,
+        cancel: threading.Event | None,
+        progress: ProgressFn | None,
+        file: ProjectFile | None,
+    ) -> GenerationResult:
+        """Ask once more: the top passes every example but breaks a raise condition near them.
+
+        more-itertools' ``first`` says "If *default* is not provided and there are no items in
+        the iterable, raise ``ValueError``"; its docstring also mentions
+        ``next(iter(iterable), default)``, which the samples copy, returning a private sentinel
+        on ``first([])``. Told where, as in :meth:`_repair_round` (not shown the body). The
+        repaired candidates come first only when the best of them passes every example and
+        follows the conditions near them; else the first answer stands and says so.
+        """
+        second = self._told(ctx, first, failure, examples, cancel, progress, file)
+        best = second.candidates[0] if second.candidates else None
+        # The repair's bodies are compared near the examples too (with the rules, even a lone
+        # body is): the call told of is among those calls.
+        if (
+            best is None
+            or not execution.passes_every_example(best.run)
+            or best.score_parts.get("breaks_rule_near")
+        ):
+            first.notes.append(f"one repair round (on {failure}) found no body that follows it")
+            return first
+        return _repaired_first(
+            first,
+            second,
+            f"the top body broke its docstring's raise condition; repaired once on {failure}",
         )
 
     def _told(

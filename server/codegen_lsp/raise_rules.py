@@ -161,9 +161,13 @@ class RaiseRule:
 
     exception: str
     conditions: tuple[Condition, ...]
+    said: str = ""
+    """The docstring's words for it, to quote to the model ("raise ``ValueError`` if ...")."""
 
 
-def _rules(exception: str, text: str, parameters: tuple[str, ...]) -> list[RaiseRule]:
+def _rules(
+    exception: str, text: str, parameters: tuple[str, ...], said: str = ""
+) -> list[RaiseRule]:
     """Return the rules ``text`` states for ``exception``; [] if a part of it is unread.
 
     Parts joined by "or" are rules of their own; parts joined by "and" must all hold. Both in
@@ -177,13 +181,13 @@ def _rules(exception: str, text: str, parameters: tuple[str, ...]) -> list[Raise
         parts = [_read(part.strip(), parameters) for part in re.split(r"\s+and\s+", text)]
         if any(part is None for part in parts):
             return []
-        return [RaiseRule(exception, tuple(part for part in parts if part is not None))]
+        return [RaiseRule(exception, tuple(part for part in parts if part is not None), said)]
     rules = []
     for part in re.split(r"\s+or\s+(?=[`*]{0,2}[A-Za-z_]\w*[`*]{0,2}\s+(?:is|[<>=!]))", text):
         condition = _read(part.strip(), parameters)
         if condition is None:
             return []
-        rules.append(RaiseRule(exception, (condition,)))
+        rules.append(RaiseRule(exception, (condition,), said))
     return rules
 
 
@@ -247,6 +251,10 @@ class RaiseRules:
                 told[exception] = any(results)
         return told
 
+    def said(self, exception: str) -> str:
+        """Return the docstring's words for when ``exception`` is raised (its first rule's)."""
+        return next((r.said for r in self.rules if r.exception == exception and r.said), "")
+
     def _arguments(self, call: str) -> dict[str, Any] | None:
         """Return what ``call`` passes, by parameter name; None for another call.
 
@@ -297,7 +305,8 @@ def _phrase_rules(docstring: str, parameters: tuple[str, ...]) -> tuple[list[Rai
         for match in pattern.finditer(flat):
             group = next(g for g in groups if match.group(g))
             exception, at = match.group(group), match.start(group)
-            rules = _rules(exception, match.group(condition_group), parameters)
+            said = match.group(0).strip()
+            rules = _rules(exception, match.group(condition_group), parameters, said)
             if at in read or not rules:
                 unread.add(exception)
             read[at] = (exception, rules)
@@ -319,7 +328,7 @@ def raise_rules(
     parameters = positional + keywords
     rules, unread = _phrase_rules(docstring, parameters)
     for match in _SECTION_RULE.finditer(docstring):
-        found = _rules(match.group(1), match.group(2), parameters)
+        found = _rules(match.group(1), match.group(2), parameters, match.group(0).strip())
         rules += found
         unread.update([] if found else [match.group(1)])
     # Only what the docstring says is raised: "Note: if n is negative, ..." is no exception.

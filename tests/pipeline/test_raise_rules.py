@@ -176,3 +176,38 @@ def test_among_equals_the_body_that_follows_the_raise_conditions_near_them_comes
     top, other = result.candidates
     assert "raise ValueError('empty')" in top.body, [c.score_parts for c in result.candidates]
     assert top.score_parts["score"] == other.score_parts["score"]
+
+
+@pytest.mark.parametrize("follows", [True, False], ids=["raises", "returns again"])
+def test_a_top_that_breaks_a_raise_condition_near_the_examples_is_repaired_once(
+    follows: bool,
+) -> None:
+    # Every sample copies the docstring's `next(iter(iterable), default)`; told that
+    # `first([])` returned where the docstring says it raises, the repair writes the raise.
+    returning = body("return next(iter(iterable), default)", -0.1)
+    right = (
+        "for item in iterable:\n    return item\nif default is _marker:\n"
+        "    raise ValueError('empty')\nreturn default"
+    )
+    again = body(right if follows else "return next(iter(list(iterable)), default)", -0.2)
+    told = (
+        r"`first\(\[\]\)` returned <object object at 0x[0-9a-f]+>, where it must raise ValueError"
+        r" \(the docstring: \"If \*default\* is not provided"
+    )
+    scripts = [(implementing("first"), [returning]), (told, [again])]
+    result, _ = implement_scripted(FIRST, 3, scripts, n=2)
+    top = result.candidates[0]
+    assert top.run.passed == top.run.total == 2
+    if follows:
+        assert "raise ValueError" in top.body
+        assert result.notes[0].startswith(
+            "the top body broke its docstring's raise condition; repaired once on `first([])`"
+        ), result.notes
+    else:
+        assert top.body.strip() == "return next(iter(iterable), default)"
+        assert any("found no body that follows it" in note for note in result.notes)
+        assert any(
+            "where it must raise ValueError" in note and note.endswith(": not verified")
+            for note in result.notes
+        )
+        assert not top.verified

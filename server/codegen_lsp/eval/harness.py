@@ -403,7 +403,8 @@ class Harness:
             not examples or self.inputs_with_examples
         )
         drawn, proposed = task_inputs() if compare else ([], [])
-        near = execution.variant_calls(ctx, examples, self.pipeline.settings, draw, runs)
+        rules = raise_rules.rules_of(ctx)
+        near = execution.variant_calls(ctx, examples, self.pipeline.settings, draw, runs, rules)
         calls = drawn + proposed + near
         probe_runs = None
         if calls:
@@ -425,7 +426,7 @@ class Harness:
             hinted=inputs.hinted(ctx),
             return_fields=builds.return_fields(ctx),
             accepted=execution.accepted_inputs(ctx, self.pipeline.settings, len(near)),
-            rules=raise_rules.rules_of(ctx),
+            rules=rules,
             parameters=unread.asked_parameters(ctx),
         )
         sizes = agreement.group_sizes(candidates)
