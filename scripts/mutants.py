@@ -2733,6 +2733,22 @@ MUTANTS = (
         ("tests/pipeline/test_raise_rules.py", "-k", "repaired_once"),
     ),
     Mutant(
+        "raise-rule-two-parameters",
+        "a raise condition comparing two parameters is read: 'if end is before start'",
+        PACKAGE / "raise_rules.py",
+        "        if match and match.group(1) in parameters and match.group(3) in parameters:\n",
+        "        if False:\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "told_on_a_call"),
+    ),
+    Mutant(
+        "raise-rule-standard-values",
+        "a call's dates built of literals are told by raise conditions",
+        PACKAGE / "raise_rules.py",
+        "    build = _STANDARD_VALUES.get(name)\n",
+        "    build = None\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "told_on_a_call"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

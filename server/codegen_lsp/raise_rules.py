@@ -7,21 +7,22 @@ documented exception counted as the behaviour asked for, on every input: a user'
 ``split_evenly`` was titled "raises as documented on 15" for a body that refused every split.
 
 Simple conditions on parameters are read (negative, not positive, zero, empty, None, a
-comparison with a number, "there are no items in", "is not provided"), joined by "or" or by
-"and", in the phrasings docstrings use: "Raise ValueError if n < 0", "If n < 0, raise
-ValueError", "a ValueError is raised when ...", Sphinx's ":raises ValueError: if ...", Google's
-"Raises:" entries; a name may be marked ```n```, ````n```` or ``*n*``, and a condition may wrap
-onto the next line. Only for an exception whose every mention has one: a rule left unread
-(``raise KeyError for an unknown sku``) says nothing of where that exception is right, so none
-of its conditions is used.
+comparison with a number or with another parameter, "there are no items in", "is not
+provided"), joined by "or" or by "and", in the phrasings docstrings use: "Raise ValueError if
+n < 0", "If n < 0, raise ValueError", "a ValueError is raised when ...", Sphinx's ":raises
+ValueError: if ...", Google's "Raises:" entries; a name may be marked ```n```, ````n```` or
+``*n*``, and a condition may wrap onto the next line. Only for an exception whose every
+mention has one: a rule left unread (``raise KeyError for an unknown sku``) says nothing of
+where that exception is right, so none of its conditions is used.
 """
 
 from __future__ import annotations
 
 import ast
+import datetime
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,10 @@ _WORDED = {
     "at most": "<=",
     "at least": ">=",
     "equal to": "==",
+    "after": ">",
+    "later than": ">",
+    "before": "<",
+    "earlier than": "<",
 }
 _STATES: dict[str, Callable[[Any], bool]] = {
     "negative": lambda value: value < 0,
@@ -76,6 +81,9 @@ _WORDS = re.compile(
     rf"^{_NAME}\s+is\s+({'|'.join(_WORDED)})\s+{_NUMBER}\b",
     re.I,
 )
+_SYMBOLIC_PAIR = re.compile(rf"^{_NAME}\s*(<=|>=|==|!=|<|>)\s*{_NAME}$")
+_WORDS_PAIR = re.compile(rf"^{_NAME}\s+is\s+({'|'.join(_WORDED)})\s+{_NAME}$", re.I)
+"""Two parameters compared: "start > end", "``end`` is before ``start``"."""
 _ABSENT = re.compile(
     rf"^(?:no\s+{_NAME}\s+is\s+|{_NAME}\s+is\s+not\s+)(?:provided|given|passed|specified|supplied)$",
     re.I,
@@ -137,20 +145,26 @@ def _compared(compare: Callable[[Any, float], bool], limit: float, value: Any) -
 
 @dataclass(frozen=True)
 class Condition:
-    """One condition on one parameter's value (or, ``presence``, on whether it is passed)."""
+    """A condition on a parameter's value (or, ``presence``, on whether it is passed).
+
+    With ``other``, on two parameters' values: ``test(value, other's value)``.
+    """
 
     parameter: str
-    test: Callable[[Any], bool]
+    test: Callable[..., bool]
     presence: bool = False
+    other: str = ""
 
-    def holds(self, value: Any) -> bool | None:
-        """Tell whether it holds for ``value``; None when the call does not tell."""
+    def holds(self, values: Mapping[str, Any]) -> bool | None:
+        """Tell whether it holds for a call's ``values``; None when the call does not tell."""
+        value = values.get(self.parameter, UNKNOWN)
         if self.presence:
             return value is ABSENT
-        if value is ABSENT or value is UNKNOWN:
+        arguments = [value, values.get(self.other, UNKNOWN)] if self.other else [value]
+        if any(argument is ABSENT or argument is UNKNOWN for argument in arguments):
             return None
         try:
-            return bool(self.test(value))
+            return bool(self.test(*arguments))
         except (TypeError, ValueError):
             return None
 
@@ -207,6 +221,11 @@ def _read(part: str, parameters: tuple[str, ...]) -> Condition | None:
             operator = _WORDED.get(match.group(2).lower(), match.group(2))
             compare, limit = _COMPARISONS[operator], float(match.group(3))
             return Condition(match.group(1), functools.partial(_compared, compare, limit))
+    for pattern in (_SYMBOLIC_PAIR, _WORDS_PAIR):
+        match = pattern.match(part)
+        if match and match.group(1) in parameters and match.group(3) in parameters:
+            operator = _WORDED.get(match.group(2).lower(), match.group(2))
+            return Condition(match.group(1), _COMPARISONS[operator], other=match.group(3))
     absent = _ABSENT.match(part)
     name = absent and (absent.group(1) or absent.group(2))
     if name and name in parameters:
@@ -243,7 +262,7 @@ class RaiseRules:
         for exception in {rule.exception for rule in self.rules}:
             results = []
             for rule in (r for r in self.rules if r.exception == exception):
-                holds = [c.holds(values.get(c.parameter, UNKNOWN)) for c in rule.conditions]
+                holds = [condition.holds(values) for condition in rule.conditions]
                 if None in holds:
                     break
                 results.append(all(holds))
@@ -281,11 +300,45 @@ class RaiseRules:
         if not unpacks:
             values = dict.fromkeys(self.positional + self.keywords, ABSENT)
         for name, argument in passed:
-            try:
-                values[name] = ast.literal_eval(argument)
-            except (ValueError, SyntaxError, TypeError):
-                values[name] = UNKNOWN  # built from a class, a name: not known here
+            values[name] = _value(argument)
         return values
+
+
+_STANDARD_VALUES: dict[str, Callable[..., Any]] = {
+    "date": datetime.date,
+    "datetime": datetime.datetime,
+    "time": datetime.time,
+    "timedelta": datetime.timedelta,
+}
+"""Standard value types a drawn call builds (``date(2024, 5, 3)``, ``datetime.date(...)``):
+"raise ValueError if end is before start" is told on dates."""
+
+
+def _value(argument: ast.expr) -> Any:
+    """Return an argument's value: a literal, or a standard date, time or timedelta of literals.
+
+    :data:`UNKNOWN` for anything else (a name, an object built from a class).
+    """
+    try:
+        return ast.literal_eval(argument)
+    except (ValueError, SyntaxError, TypeError):
+        pass
+    if not isinstance(argument, ast.Call) or any(isinstance(a, ast.Starred) for a in argument.args):
+        return UNKNOWN
+    called = argument.func
+    if isinstance(called, ast.Attribute) and isinstance(called.value, ast.Name):
+        name = called.attr if called.value.id == "datetime" else ""
+    else:
+        name = called.id if isinstance(called, ast.Name) else ""
+    build = _STANDARD_VALUES.get(name)
+    if build is None:
+        return UNKNOWN
+    try:
+        positional = [ast.literal_eval(a) for a in argument.args]
+        keywords = {k.arg: ast.literal_eval(k.value) for k in argument.keywords if k.arg}
+        return build(*positional, **keywords)
+    except (ValueError, SyntaxError, TypeError, OverflowError):
+        return UNKNOWN
 
 
 def _phrase_rules(docstring: str, parameters: tuple[str, ...]) -> tuple[list[RaiseRule], set[str]]:

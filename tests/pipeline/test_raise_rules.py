@@ -21,6 +21,7 @@ SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
 '''
 
 
+PERIOD = "f(datetime.date(2024, 5, {}), date(2024, 5, {}))"
 FIRST_RULE = "If *k* is not provided and there are no items in the\n    n, raise ``ValueError``."
 
 
@@ -56,6 +57,13 @@ FIRST_RULE = "If *k* is not provided and there are no items in the\n    n, raise
         (FIRST_RULE, "f([1])", {"ValueError": False}),
         (FIRST_RULE, "f(*args)", {}),  # what it leaves out is not known
         ("Raise ValueError if no k is given.", "f(2)", {"ValueError": True}),
+        # Two parameters compared, dates built as drawn calls build them.
+        ("If n > k, raise ValueError.", "f(3, 1)", {"ValueError": True}),
+        ("If n > k, raise ValueError.", "f(1, 3)", {"ValueError": False}),
+        ("Raise ValueError if ``k`` is before ``n``.", PERIOD.format(3, 1), {"ValueError": True}),
+        ("Raise ValueError if ``k`` is before ``n``.", PERIOD.format(1, 3), {"ValueError": False}),
+        ("Raise ValueError if k is before n.", "f(datetime.date(2024, 5, 1), k)", {}),
+        ("Raise ValueError if k is before n.", "f(day(2024, 5, 1), day(2024, 5, 2))", {}),
     ],
 )
 def test_a_documented_condition_is_told_on_a_call(
