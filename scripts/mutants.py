@@ -2749,6 +2749,14 @@ MUTANTS = (
         ("tests/pipeline/test_raise_rules.py", "-k", "told_on_a_call"),
     ),
     Mutant(
+        "raise-rule-section-entry-wraps",
+        "a 'Raises' section's entry is read with the lines it wraps onto (NumPy's, Google's)",
+        PACKAGE / "raise_rules.py",
+        "                entries[-1][1].append(line.strip())\n",
+        "                pass\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "told_on_a_call"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -28,7 +28,12 @@ from typing import Any
 
 from codegen_lsp import inputs
 from codegen_lsp.context import FunctionContext
-from codegen_lsp.ranking.candidate import RAISE_VERB, RAISED_PASSIVE, documented_raises
+from codegen_lsp.ranking.candidate import (
+    RAISE_VERB,
+    RAISED_PASSIVE,
+    RAISES_SECTION,
+    documented_raises,
+)
 
 _NAME = r"[`*]{0,2}([A-Za-z_]\w*)[`*]{0,2}"
 """A parameter's name as docstrings mark it: bare, `code`, ``literal`` or *emphasis*."""
@@ -119,8 +124,9 @@ _PHRASES = (
 )
 """Each phrase of a raise and its condition, with the groups of its exception and condition."""
 _MENTIONS = re.compile(rf"{RAISE_VERB}|{RAISED_PASSIVE}")
-_SECTION_RULE = re.compile(rf"^\s*`*([A-Z]\w*)`*\s*:\s*(?:if|when)\s+{_CONDITION}", re.M | re.I)
-"""A Google-style "Raises:" entry: "ValueError: If amount is negative"."""
+_ENTRY = re.compile(r"^`*([A-Z]\w*)`*\s*(?::\s*(.*))?$")
+"""A "Raises" section's entry: Google's ``ValueError: If ...``, NumPy's ``ValueError`` line."""
+_ENTRY_RULE = re.compile(rf"^(?i:if|when)\s+{_CONDITION}")
 
 
 class _Absent:
@@ -370,6 +376,27 @@ def _phrase_rules(docstring: str, parameters: tuple[str, ...]) -> tuple[list[Rai
     return [rule for _, rules in read.values() for rule in rules], unread
 
 
+def _section_entries(docstring: str) -> list[tuple[str, str]]:
+    """Return each entry of the docstring's "Raises" sections: its exception and its text.
+
+    Google's ``ValueError: If amount is negative.`` and NumPy's ``ValueError`` line with the
+    text indented under it; a text that wraps is joined.
+    """
+    entries: list[tuple[str, list[str]]] = []
+    for section in RAISES_SECTION.finditer(docstring):
+        lines = [line for line in section.group(2).splitlines() if line.strip()]
+        if lines and set(lines[0].strip()) == {"-"}:
+            lines = lines[1:]  # NumPy's underline
+        indent = min((len(line) - len(line.lstrip()) for line in lines), default=0)
+        for line in lines:
+            entry = _ENTRY.match(line.strip()) if len(line) - len(line.lstrip()) == indent else None
+            if entry:
+                entries.append((entry.group(1), [entry.group(2) or ""]))
+            elif entries:
+                entries[-1][1].append(line.strip())
+    return [(name, " ".join(" ".join(text).split())) for name, text in entries]
+
+
 def raise_rules(
     docstring: str, function: str, positional: tuple[str, ...], keywords: tuple[str, ...] = ()
 ) -> RaiseRules | None:
@@ -380,10 +407,11 @@ def raise_rules(
     """
     parameters = positional + keywords
     rules, unread = _phrase_rules(docstring, parameters)
-    for match in _SECTION_RULE.finditer(docstring):
-        found = _rules(match.group(1), match.group(2), parameters, match.group(0).strip())
+    for exception, text in _section_entries(docstring):
+        rule = _ENTRY_RULE.match(text)
+        found = _rules(exception, rule.group(1), parameters, text) if rule else []
         rules += found
-        unread.update([] if found else [match.group(1)])
+        unread.update([] if found else [exception])
     # Only what the docstring says is raised: "Note: if n is negative, ..." is no exception.
     raised = documented_raises(docstring)
     kept = tuple(r for r in rules if r.exception not in unread and r.exception in raised)

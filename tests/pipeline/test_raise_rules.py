@@ -22,6 +22,15 @@ SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
 
 
 PERIOD = "f(datetime.date(2024, 5, {}), date(2024, 5, {}))"
+NUMPY_RAISES = """Do it.
+
+    Raises
+    ------
+    ValueError
+        If n is negative.
+    KeyError
+        If k is None.
+"""
 FIRST_RULE = "If *k* is not provided and there are no items in the\n    n, raise ``ValueError``."
 
 
@@ -57,6 +66,9 @@ FIRST_RULE = "If *k* is not provided and there are no items in the\n    n, raise
         (FIRST_RULE, "f([1])", {"ValueError": False}),
         (FIRST_RULE, "f(*args)", {}),  # what it leaves out is not known
         ("Raise ValueError if no k is given.", "f(2)", {"ValueError": True}),
+        # "Raises" sections: Google's entry wrapped, NumPy's text under its exception.
+        ("Raises:\n    ValueError: If n is\n        negative.\n", "f(-1)", {"ValueError": True}),
+        (NUMPY_RAISES, "f(1, None)", {"KeyError": True, "ValueError": False}),
         # Two parameters compared, dates built as drawn calls build them.
         ("If n > k, raise ValueError.", "f(3, 1)", {"ValueError": True}),
         ("If n > k, raise ValueError.", "f(1, 3)", {"ValueError": False}),

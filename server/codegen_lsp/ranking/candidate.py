@@ -71,7 +71,7 @@ _RAISE_PHRASE = re.compile(
 )
 """"raise ValueError when ...", "raises a `KeyError`", Sphinx's ":raises KeyError:", "a
 ValueError is raised"."""
-_RAISES_SECTION = re.compile(
+RAISES_SECTION = re.compile(
     r"^([ \t]*)Raises[ \t]*:?[ \t]*\n(?:[ \t]*-+[ \t]*\n)?((?:\1[ \t]*\S.*\n?)+)", re.M
 )
 """Google's and NumPy's "Raises" section: a heading, then its lines up to a blank one."""
@@ -89,7 +89,7 @@ def documented_raises(description: str) -> frozenset[str]:
     an entry of a "Raises" section (Google's ``ValueError: if ...``, NumPy's ``ValueError``).
     """
     names = {name for found in _RAISE_PHRASE.findall(description) for name in found if name}
-    for section in _RAISES_SECTION.finditer(description):
+    for section in RAISES_SECTION.finditer(description):
         names.update(_SECTION_ENTRY.findall(section.group(2)))
     return frozenset(names)
 
