@@ -2757,6 +2757,14 @@ MUTANTS = (
         ("tests/pipeline/test_raise_rules.py", "-k", "told_on_a_call"),
     ),
     Mutant(
+        "raise-rule-uncompared-tells-nothing",
+        "a call that did not finish breaks no raise condition",
+        PACKAGE / "ranking" / "candidate.py",
+        "    if key in UNCOMPARED:\n",
+        "    if False:\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "only_where_it_does_the_other"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -30,8 +30,8 @@ from codegen_lsp.raise_rules import RaiseRules
 from codegen_lsp.ranking.candidate import (
     HINTED_BROKEN_CODE,
     TIMED_OUT,
-    UNCOMPARED,
     Candidate,
+    broken_rule,
     unhandled,
 )
 from codegen_lsp.sandbox.examples import extract_examples
@@ -684,26 +684,20 @@ def break_note(run: CandidateRun, near_count: int) -> str | None:
 def rule_broken(run: CandidateRun, near_count: int, rules: RaiseRules | None) -> str | None:
     """Say where near the examples ``run``'s body did other than its raise rules say.
 
-    For the notes and a repair prompt: "`first([])` returned <object>, where the docstring
-    says it raises ValueError". None when it followed them on every call it was told on, or
-    did not run.
+    For the notes and a repair prompt: "`first([])` returned <object ...>, where it must raise
+    ValueError (the docstring: "If *default* is not provided and ..., raise ``ValueError``")".
+    None when it followed them on every call it was told on, or did not run.
     """
     if rules is None or run.error is not None or not near_count:
         return None
     near = run.results[len(run.results) - near_count :]
     keys, _ = inputs.behaviour(near, None)
-    broken = (_rule_broken(result, key, rules) for result, key in zip(near, keys, strict=True))
-    return next((said for said in broken if said is not None), None)
-
-
-def _rule_broken(result: ExampleResult, key: str, rules: RaiseRules) -> str | None:
-    if key in UNCOMPARED:
-        return None
-    call = result.example.call
-    for exception, must in sorted(rules.expectations(call).items()):
-        if must == (key.split(":", 1)[0] == f"!{exception}"):
+    for result, key in zip(near, keys, strict=True):
+        broken = broken_rule(key, rules.expectations(result.example.call))
+        if broken is None:
             continue
-        said = rules.said(exception)
+        exception, must = broken
+        call, said = result.example.call, rules.said(exception)
         quoted = f' (the docstring: "{said}")' if said else ""
         if not must:
             return f"`{call}` raised {exception}, which it must not raise there{quoted}"

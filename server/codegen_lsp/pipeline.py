@@ -687,10 +687,10 @@ class Pipeline:
         agreeing = agreed if not examples and sampling.first_wave_without_examples else None
         in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, settled)
         draw = in_waves.draw
-        skipped_note = None
+        skipped_said = None
         if any(example.skipped for example in examples):
             examples, runs, dropped = execution.reproduced_examples(examples, in_waves.runs)
-            skipped_note = execution.skipped_note(examples, dropped)
+            skipped_said = execution.skipped_note(examples, dropped)
             judged = any(example.kind != "probe" for example in examples)
             if dropped:  # the calls near the examples (or, with none left, the inputs) differ
                 first_probes.clear()
@@ -725,7 +725,7 @@ class Pipeline:
                     ctx, bodies, calls, sandbox, _package(file), cancel, progress
                 )
         result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near))
-        result.notes.extend([skipped_note] if skipped_note else [])
+        result.notes.extend([skipped_said] if skipped_said else [])
         best = result.candidates[0] if result.candidates else None
         top_probes = None  # the top candidate's run on the inputs
         if probe_runs is not None and best is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from codegen_lsp.context import find_function
 from codegen_lsp.raise_rules import raise_rules, rules_of
+from codegen_lsp.ranking.candidate import broken_rule
 from support.scripted_model import body, implement_scripted, implementing
 
 SPLIT = '''def split_order(qty: int, pack_size: int) -> tuple[int, int]:
@@ -231,3 +232,20 @@ def test_a_top_that_breaks_a_raise_condition_near_the_examples_is_repaired_once(
             for note in result.notes
         )
         assert not top.verified
+
+
+@pytest.mark.parametrize(
+    ("key", "told", "broken"),
+    [
+        ("=1f2e", {"ValueError": True}, ("ValueError", True)),  # returned where it must raise
+        ("!ValueError", {"ValueError": False}, ("ValueError", False)),  # raised where it must not
+        ("!ValueError", {"ValueError": True}, None),
+        ("!KeyError", {"ValueError": False}, None),  # another exception: no rule of it
+        ("t", {"ValueError": True}, None),  # did not finish: nothing to tell
+        ("=1f2e", {}, None),
+    ],
+)
+def test_a_behaviour_breaks_a_rule_only_where_it_does_the_other(
+    key: str, told: dict[str, bool], broken: tuple[str, bool] | None
+) -> None:
+    assert broken_rule(key, told) == broken

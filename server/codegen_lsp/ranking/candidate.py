@@ -53,6 +53,21 @@ UNCOMPARED = frozenset({TIMED_OUT, UNCOMPARABLE})
 """Behaviour keys that agree with nothing: a timeout, a value that could not be compared."""
 
 
+def broken_rule(key: str, told: Mapping[str, bool]) -> tuple[str, bool] | None:
+    """Return the exception whose raise condition a call's behaviour ``key`` did not follow.
+
+    ``told``: per exception, whether the docstring's conditions say the call must raise it
+    (:meth:`codegen_lsp.raise_rules.RaiseRules.expectations`). With it, whether it must
+    raise; None when the behaviour followed every condition, or cannot be compared.
+    """
+    if key in UNCOMPARED:
+        return None
+    for exception, must in sorted(told.items()):
+        if must != (key.split(":", 1)[0] == f"!{exception}"):
+            return exception, must
+    return None
+
+
 def unhandled(key: str) -> bool:
     """Tell a key of an error that is no refusal (``!IndexError``, not ``!ValueError``)."""
     return key.startswith("!") and key not in REFUSALS
@@ -253,11 +268,9 @@ class Candidate:
         next(iter(iterable), default)`` passes both examples and returns the module's private
         sentinel on ``first([])``; the package's own tests call exactly there.
         """
-        for key, told in zip(self.near, self.near_told, strict=False):
-            for exception, must in told.items():
-                if must != (key.split(":", 1)[0] == f"!{exception}") and key not in UNCOMPARED:
-                    return True
-        return False
+        return any(
+            broken_rule(key, told) for key, told in zip(self.near, self.near_told, strict=False)
+        )
 
     @property
     def raises_as_documented(self) -> bool:
