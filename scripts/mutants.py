@@ -2765,6 +2765,14 @@ MUTANTS = (
         ("tests/pipeline/test_raise_rules.py", "-k", "only_where_it_does_the_other"),
     ),
     Mutant(
+        "skipped-doctests-never-verify",
+        "passing only examples doctest skips never earns the verified mark",
+        PACKAGE / "ranking" / "combine.py",
+        "                        and candidate.examples_total > candidate.examples_skipped\n",
+        "",
+        ("tests/pipeline/test_skipped_examples.py", "-k", "not_verified"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

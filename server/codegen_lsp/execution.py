@@ -108,7 +108,8 @@ def skipped_note(examples: list[Example], dropped: int) -> str | None:
     if ran:
         return (
             f"{ran} example{'s' if ran > 1 else ''} marked `doctest: +SKIP` ran too: "
-            f"some candidate reproduces {'it' if ran == 1 else 'each'}"
+            f"some candidate reproduces {'it' if ran == 1 else 'each'} (such examples rank; "
+            "alone, they verify nothing)"
         )
     return None
 
@@ -888,6 +889,7 @@ def ranking_candidates(
                 logprobs=drawn.logprobs,
                 examples_passed=run.passed,
                 examples_total=run.total,
+                examples_skipped=sum(result.example.skipped for result in run.results),
                 errored=errored,
                 signature=None if errored else execution_signature(run),
                 record=execution_record(run),

@@ -93,3 +93,17 @@ def test_a_skipped_example_no_body_reproduces_judges_none() -> None:
     assert (top.run.passed, top.run.total) == (1, 1)
     assert not any("no candidate passes" in note for note in result.notes)
     assert any("reproduced by no candidate" in note for note in result.notes)
+
+
+def test_bodies_that_pass_only_skipped_examples_are_not_verified() -> None:
+    # Two bodies that agree on the skipped example and near it: checked examples would mark
+    # them; a skipped one alone does not (its author did not have it checked).
+    comprehension = body("return {k: func(v) for k, v in d.items()}", logprob=-0.1)
+    built = body("return factory((k, func(v)) for k, v in d.items())", logprob=-0.2)
+    result, _ = implement_scripted(
+        VALMAP, 0, [(implementing("valmap"), [comprehension, built])], n=2
+    )
+    assert all((c.run.passed, c.run.total) == (1, 1) for c in result.candidates)
+    assert not any(c.verified for c in result.candidates), [
+        c.score_parts for c in result.candidates
+    ]

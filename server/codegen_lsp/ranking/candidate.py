@@ -128,6 +128,8 @@ class Candidate:
     """Per-token log-probabilities of the sample; empty when unknown (pre-drawn samples)."""
     examples_passed: int = 0
     examples_total: int = 0
+    examples_skipped: int = 0
+    """How many of those examples doctest skips (``+SKIP``): they rank, they never verify."""
     errored: bool = False
     """The candidate crashed, timed out or raised where no exception was expected."""
     signature: str | None = None

@@ -285,6 +285,10 @@ def rank(
                 verified=(
                     (
                         candidate.passes_all
+                        # An example doctest skips ranks, but never verifies on its own: its
+                        # author did not have it checked (a stays ledger's `occupied` was
+                        # marked for a body that ignores the arrival day).
+                        and candidate.examples_total > candidate.examples_skipped
                         and score >= threshold
                         and settled
                         # Nor one that takes too long on a call near them (a recursion without
