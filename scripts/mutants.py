@@ -2664,8 +2664,8 @@ MUTANTS = (
         "raise-rule-absent-parameter",
         "'if default is not provided' holds on a call that leaves it out",
         PACKAGE / "raise_rules.py",
-        "            return value is ABSENT\n",
-        "            return False\n",
+        "    return value is ABSENT\n",
+        "    return False\n",
         ("tests/pipeline/test_raise_rules.py", "-k", "told_on_a_call"),
     ),
     Mutant(

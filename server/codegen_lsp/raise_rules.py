@@ -10,10 +10,10 @@ Simple conditions on parameters are read (negative, not positive, zero, empty, N
 comparison with a number or with another parameter, "there are no items in", "is not
 provided"), joined by "or" or by "and", in the phrasings docstrings use: "Raise ValueError if
 n < 0", "If n < 0, raise ValueError", "a ValueError is raised when ...", Sphinx's ":raises
-ValueError: if ...", Google's "Raises:" entries; a name may be marked ```n```, ````n```` or
-``*n*``, and a condition may wrap onto the next line. Only for an exception whose every
-mention has one: a rule left unread (``raise KeyError for an unknown sku``) says nothing of
-where that exception is right, so none of its conditions is used.
+ValueError: if ...", Google's and NumPy's "Raises" sections; a name may be marked ```n```,
+````n```` or ``*n*``, and a condition may wrap onto the next line. Only for an exception whose
+every mention has one: a rule left unread (``raise KeyError for an unknown sku``) says nothing
+of where that exception is right, so none of its conditions is used.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class Condition:
         """Tell whether it holds for a call's ``values``; None when the call does not tell."""
         value = values.get(self.parameter, UNKNOWN)
         if self.presence:
-            return value is ABSENT
+            return self.test(value)  # told on what the call leaves out, too
         arguments = [value, values.get(self.other, UNKNOWN)] if self.other else [value]
         if any(argument is ABSENT or argument is UNKNOWN for argument in arguments):
             return None
