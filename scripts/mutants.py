@@ -2773,6 +2773,14 @@ MUTANTS = (
         ("tests/pipeline/test_skipped_examples.py", "-k", "not_verified"),
     ),
     Mutant(
+        "skipped-doctests-none-that-run",
+        "a docstring whose only examples are unreproduced skipped doctests is not 'no examples'",
+        PACKAGE / "pipeline.py",
+        "        if unreproduced:\n",
+        "        if False:\n",
+        ("tests/pipeline/test_skipped_examples.py", "-k", "says_so"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

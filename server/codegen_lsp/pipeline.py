@@ -417,11 +417,13 @@ class Pipeline:
         progress: ProgressFn | None = None,
         probe_runs: list[CandidateRun] | None = None,
         near_count: int = 0,
+        unreproduced: int = 0,
     ) -> GenerationResult:
         """Rank the executed bodies and package them with their evidence.
 
         ``probe_runs``: the bodies' runs on drawn inputs (:func:`execution.run_probes`), when
         there are no examples, or on the ``near_count`` calls near the examples.
+        ``unreproduced``: the docstring's skipped doctests no candidate reproduced (dropped).
         """
         report(progress, "ranking", 0, len(draw.bodies))
         candidates = execution.ranking_candidates(
@@ -481,7 +483,7 @@ class Pipeline:
                     score_parts=item.parts,
                 )
             )
-        result.notes.extend(self._notes(result, draw, verifier_model))
+        result.notes.extend(self._notes(result, draw, verifier_model, unreproduced))
         asked = unread.asked_parameters(ctx)
         top = result.candidates[0].body if result.candidates and not examples else ""
         ignored = unread.unread_parameters(asked, top) if top else ()
@@ -495,18 +497,31 @@ class Pipeline:
         return result
 
     def _notes(
-        self, result: GenerationResult, draw: Draw, verifier_model: VerifierModel | None
+        self,
+        result: GenerationResult,
+        draw: Draw,
+        verifier_model: VerifierModel | None,
+        unreproduced: int = 0,
     ) -> list[str]:
         notes = []
+        # A docstring whose only examples are skipped doctests no candidate reproduced has
+        # examples, none that run: say so, not "no examples in the docstring".
+        none = "no examples in the docstring"
+        if unreproduced:
+            were = "was" if unreproduced == 1 else "were"
+            none = (
+                f"no examples that run (the docstring's {unreproduced} marked `doctest: +SKIP` "
+                f"{were} reproduced by no candidate)"
+            )
         if not result.examples and any(c.verified for c in result.candidates):
             notes.append(
-                "no examples in the docstring: verified here means nearly all samples behave "
+                f"{none}: verified here means nearly all samples behave "
                 "alike on every input tried, not that a result was checked (add `>>> f(x)` "
                 "lines or `f(x) == y` to have candidates checked)"
             )
         elif not result.examples:
             notes.append(
-                "no examples in the docstring: nothing is verified (add `>>> f(x)` lines or "
+                f"{none}: nothing is verified (add `>>> f(x)` lines or "
                 "`f(x) == y` to have candidates checked)"
             )
         elif result.candidates and not any(c.run.passed == c.run.total for c in result.candidates):
@@ -688,9 +703,11 @@ class Pipeline:
         in_waves = draw_in_waves(waves, judged, sample, run, going_on, agreeing, settled)
         draw = in_waves.draw
         skipped_said = None
+        dropped = 0  # skipped doctests no candidate reproduced
         if any(example.skipped for example in examples):
             examples, runs, dropped = execution.reproduced_examples(examples, in_waves.runs)
-            skipped_said = execution.skipped_note(examples, dropped)
+            # With no example left, the note that says there is none says why.
+            skipped_said = execution.skipped_note(examples, dropped) if examples else None
             judged = any(example.kind != "probe" for example in examples)
             if dropped:  # the calls near the examples (or, with none left, the inputs) differ
                 first_probes.clear()
@@ -724,7 +741,7 @@ class Pipeline:
                 probe_runs += execution.run_probes(
                     ctx, bodies, calls, sandbox, _package(file), cancel, progress
                 )
-        result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near))
+        result = self.rank(ctx, draw, runs, examples, progress, probe_runs, len(near), dropped)
         result.notes.extend([skipped_said] if skipped_said else [])
         best = result.candidates[0] if result.candidates else None
         top_probes = None  # the top candidate's run on the inputs

@@ -107,3 +107,17 @@ def test_bodies_that_pass_only_skipped_examples_are_not_verified() -> None:
     assert not any(c.verified for c in result.candidates), [
         c.score_parts for c in result.candidates
     ]
+
+
+def test_a_docstring_whose_only_examples_are_unreproduced_says_so() -> None:
+    only_skipped = PICK.replace("    >>> pick([5])\n    5\n", "")
+    first = body("return items[0]", logprob=-0.1)
+    result, _ = implement_scripted(only_skipped, 3, [(implementing("pick"), [first])], n=1)
+    assert result.candidates and not result.examples
+    said = (
+        "no examples that run (the docstring's 1 marked `doctest: +SKIP` was reproduced by no "
+        "candidate): nothing is verified"
+    )
+    assert any(note.startswith(said) for note in result.notes), result.notes
+    assert not any("no examples in the docstring" in note for note in result.notes)
+    assert not any("judged none" in note for note in result.notes)  # said once
