@@ -863,17 +863,11 @@ def ranking_candidates(
             behaviour, wrong_type_share = inputs.behaviour(
                 probe_run.results[:split], return_types, return_fields
             )
-            if rules is not None:
-                calls = [result.example.call for result in probe_run.results[:split]]
-                raise_told = tuple(
-                    told.setdefault(call, rules.expectations(call)) for call in calls
-                )
             near, _ = inputs.behaviour(probe_run.results[split:], return_types)
-            if rules is not None:
-                near_calls = [result.example.call for result in probe_run.results[split:]]
-                near_told = tuple(
-                    told.setdefault(call, rules.expectations(call)) for call in near_calls
-                )
+            if rules is not None:  # the drawn inputs and the calls near the examples alike
+                calls = [result.example.call for result in probe_run.results]
+                every = tuple(told.setdefault(call, rules.expectations(call)) for call in calls)
+                raise_told, near_told = every[:split], every[split:]
             near_empty = tuple(
                 key
                 for key, result in zip(near, probe_run.results[split:], strict=True)
