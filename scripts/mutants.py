@@ -2781,6 +2781,22 @@ MUTANTS = (
         ("tests/pipeline/test_skipped_examples.py", "-k", "says_so"),
     ),
     Mutant(
+        "context-cut-said",
+        "a context the time box cut short is said in the notes, naming what was not looked up",
+        PACKAGE / "pipeline.py",
+        "        if ctx.definitions_not_tried:\n",
+        "        if False:\n",
+        ("tests/pipeline/test_project_pipeline.py", "-k", "time_box"),
+    ),
+    Mutant(
+        "context-cut-names-kept",
+        "the names the time box left unasked are kept for the notes and the reply",
+        PACKAGE / "crossfile.py",
+        "    result.not_tried += fresh\n",
+        "",
+        ("tests/crossfile/test_crossfile.py", "-k", "time_box"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

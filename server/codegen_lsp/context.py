@@ -77,6 +77,9 @@ class FunctionContext:
     """Definitions from other files of the project that the function uses (jedi), each a short
     summary headed by a comment naming its module; filled by the pipeline, not by
     find_function."""
+    definitions_not_tried: list[str] = field(default_factory=list)
+    """The names whose definitions the time box left unasked when ``definitions`` was
+    filled: the prompt may lack what the function needs, and the user is told so."""
 
     @property
     def is_top_level(self) -> bool:

@@ -160,6 +160,8 @@ class CrossFileContext:
     third-party packages)."""
     timed_out: bool = False
     """True when the time box ended the lookups; what resolved before it is kept."""
+    not_tried: list[str] = field(default_factory=list)
+    """The names the time box left unasked, in order (empty unless ``timed_out``)."""
     seconds: float = 0.0
 
     def texts(self) -> list[str]:
@@ -213,8 +215,7 @@ def cross_file_context(
     # jedi is not thread-safe: one lookup at a time, and waiting for the lock is part of the
     # time box (a request must not queue behind another for longer than it may take).
     if lookups and not _LOCK.acquire(timeout=max(0.0, deadline - time.monotonic())):
-        result.timed_out = True
-        log.info("cross-file context timed out waiting for jedi; not tried: %s", _names(lookups))
+        _stop(result, lookups, "cross-file context timed out waiting for jedi; not tried: %s")
     elif lookups:
         try:
             _resolve_all(
@@ -524,6 +525,18 @@ def _names(lookups: Sequence[_Lookup]) -> str:
     return ", ".join(lookup.name for lookup in lookups) or "(none)"
 
 
+def _stop(
+    result: CrossFileContext,
+    left: Sequence[_Lookup],
+    message: str = "cross-file context timed out; not tried: %s",
+) -> None:
+    """Record that the time box ended the lookups with ``left`` unasked, and log it."""
+    result.timed_out = True
+    fresh = [lookup.name for lookup in left if lookup.name not in result.not_tried]
+    result.not_tried += fresh
+    log.info(message, _names(left))
+
+
 # --- Resolving them with jedi ----------------------------------------------------------------
 
 
@@ -655,8 +668,7 @@ def _resolve_all(
     shown: list[tuple[str, int]] = []  # classes whose fields' types are looked up next
     for index, lookup in enumerate(lookups):
         if time.monotonic() >= deadline:
-            result.timed_out = True
-            log.info("cross-file context timed out; not tried: %s", _names(lookups[index:]))
+            _stop(result, lookups[index:])
             return
         if project is None:
             try:
@@ -709,10 +721,7 @@ def _resolve_field_types(
         script = None
         for index, lookup in enumerate(field_lookups):
             if time.monotonic() >= deadline:
-                result.timed_out = True
-                log.info(
-                    "cross-file context timed out; not tried: %s", _names(field_lookups[index:])
-                )
+                _stop(result, field_lookups[index:])
                 return
             result.looked_up.append(lookup.name)
             try:

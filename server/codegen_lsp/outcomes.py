@@ -118,6 +118,9 @@ class GenerationResult:
     """The definitions from other files of the project that the prompt carried."""
     context_tokens: int = 0
     """Estimated tokens those definitions added to the prompt."""
+    not_looked_up: list[str] = field(default_factory=list)
+    """Names whose definitions the context's time box (``project.contextTimeoutS``) left
+    unasked: the prompt may lack what the function needs."""
     interpreter: str = ""
     """The Python the examples ran under."""
     inputs: list[str] = field(default_factory=list)

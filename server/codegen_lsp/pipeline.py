@@ -94,6 +94,8 @@ PROJECT_SANDBOXES = 4
 """Sandboxes kept at once, one per (interpreter, import paths): a few projects open together."""
 CONTEXT_CACHE_SIZE = 64
 """Cross-file contexts kept, one per (file version, function)."""
+CUT_NAMES_SHOWN = 4
+"""Names a note on a cut context lists before "and N more": the first are the signature's."""
 ARGUMENT_CHECKS = 24
 """Inputs a function without examples is checked on for changing its arguments: all the drawn
 ones, in effect. With 8, a user's ``apply_movements`` was checked only on calls that moved
@@ -295,7 +297,21 @@ class Pipeline:
                 self._contexts[key] = list(texts)
                 while len(self._contexts) > CONTEXT_CACHE_SIZE:
                     self._contexts.popitem(last=False)
-        return replace(ctx, definitions=list(texts))
+        return replace(ctx, definitions=list(texts), definitions_not_tried=list(found.not_tried))
+
+    def _cut_context_note(self, ctx: FunctionContext) -> str:
+        """Say that the time box cut the lookup of ``ctx``'s definitions, and what to do."""
+        missed = ctx.definitions_not_tried
+        names = ", ".join(f"`{name}`" for name in missed[:CUT_NAMES_SHOWN])
+        if len(missed) > CUT_NAMES_SHOWN:
+            names += f" and {len(missed) - CUT_NAMES_SHOWN} more"
+        seconds = self.settings.project.context_timeout_s
+        return (
+            f"the {seconds:g} s time box for the project's definitions ran out before {names} "
+            f"{'was' if len(missed) == 1 else 'were'} looked up, so the "
+            "model may not have seen them (a busy machine, or a large project): try again, or "
+            "raise `project.contextTimeoutS`"
+        )
 
     def close(self) -> None:
         """Stop the sandboxes' workers."""
@@ -790,6 +806,9 @@ class Pipeline:
         result.prompt = draw.prompt
         result.definitions = list(ctx.definitions)
         result.context_tokens = crossfile.estimate_tokens("\n\n".join(ctx.definitions))
+        result.not_looked_up = list(ctx.definitions_not_tried)
+        if ctx.definitions_not_tried:
+            result.notes.append(self._cut_context_note(ctx))
         result.interpreter = sandbox.python
         if file is not None:
             result.notes.extend(file.project.warnings)

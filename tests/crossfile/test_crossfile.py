@@ -1018,6 +1018,7 @@ def test_the_time_box(write: Write, caplog: pytest.LogCaptureFixture) -> None:
     assert time.monotonic() - started < 1.0
     assert result.timed_out and result.definitions == [] and result.looked_up == []
     assert "not tried: Pt, Vec" in caplog.text
+    assert result.not_tried == ["Pt", "Vec", "move_all"]  # the signature's, then the example's
 
 
 def test_standard_library_and_third_party_names_are_left_out(write: Write) -> None:

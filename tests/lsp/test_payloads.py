@@ -73,6 +73,8 @@ def test_replies_are_camel_case_and_leave_out_what_is_not_there(converter: Conve
         "applied": False,
         "context": {"definitions": [], "tokens": 0, "interpreter": ""},
     }
+    reply.context.not_looked_up = ["Ride"]
+    assert converter.unstructure(reply)["context"]["notLookedUp"] == ["Ride"]
     assert converter.unstructure(NotApplied.because("no body")) == {
         "applied": False,
         "message": "no body",

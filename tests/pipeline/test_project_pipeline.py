@@ -102,6 +102,22 @@ def test_the_time_box_yields_a_prompt_without_failing(
         p.close()
     assert result.definitions == []
     assert "time box" in caplog.text
+    # The user hears it too, with the names the model may have missed and what to do.
+    assert result.not_looked_up[:2] == ["Pt", "Vec"]  # the signature's first
+    [note] = [note for note in result.notes if "time box" in note]
+    assert "before `Pt`, `Vec`, " in note and "project.contextTimeoutS" in note
+
+
+def test_a_context_that_finished_says_nothing_of_the_time_box(ops: Path, tiny_engine: Any) -> None:
+    p = Pipeline(settings(), engine=tiny_engine)
+    try:
+        result = p.implement(
+            ops.read_text(encoding="utf-8"), SHIFT_LINE + 1, file=find_project(ops)
+        )
+    finally:
+        p.close()
+    assert result.definitions and result.not_looked_up == []
+    assert not any("time box" in note for note in result.notes), result.notes
 
 
 def test_an_interpreter_too_old_for_the_worker_falls_back_and_says_so(

@@ -215,6 +215,7 @@ def candidate_json(result: GenerationResult, candidate: RankedCandidate) -> dict
         "notes": result.notes,
         "context_tokens": result.context_tokens,
         "definitions": result.definitions,
+        "not_looked_up": result.not_looked_up,
         "interpreter": result.interpreter,
         "inputs": result.inputs,
     }

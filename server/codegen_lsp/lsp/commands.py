@@ -114,6 +114,7 @@ async def _apply_best(
             definitions=list(result.definitions),
             tokens=result.context_tokens,
             interpreter=result.interpreter,
+            not_looked_up=list(result.not_looked_up),
         ),
     )
     if not passing:

@@ -85,6 +85,8 @@ class PromptContext:
     definitions: list[str]
     tokens: int
     interpreter: str
+    not_looked_up: list[str] = attrs.field(factory=list)
+    """Names the context's time box left unasked: the model may not have seen them."""
 
 
 @attrs.define
