@@ -2797,6 +2797,22 @@ MUTANTS = (
         ("tests/crossfile/test_crossfile.py", "-k", "time_box"),
     ),
     Mutant(
+        "raise-phrase-qualified",
+        "a raise phrase followed by a further condition ('unless', 'if') gives no rule",
+        PACKAGE / "raise_rules.py",
+        "            if _qualified(flat[match.end() :]):  # a rule only in part is a wrong rule\n",
+        "            if False:\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "not_read"),
+    ),
+    Mutant(
+        "raise-entry-qualified",
+        "a Raises section's entry followed by a further condition gives no rule",
+        PACKAGE / "raise_rules.py",
+        "        whole = rule and not _qualified(text[rule.end() :])\n",
+        "        whole = rule\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "not_read"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -100,6 +100,14 @@ _NO_ITEMS = re.compile(
     re.I,
 )
 """Emptiness in words: "there are no items in the iterable", "rows has no items"."""
+_QUALIFIER = re.compile(
+    r"\b(?:if|when|whenever|unless|only|except|before|after|until|while|provided|once|but)\b",
+    re.I,
+)
+"""Words that, after a raise and its condition, add a condition of their own: "If n is
+negative, raise ValueError unless *strict* is False", "raise ValueError if n is negative, or if
+m is zero"; read without them, the rule would hold a right body wrong."""
+_CLAUSE_END = re.compile(r";|\.(?!\d)")
 _CONDITION = r"((?:[^.;,\n]|\.(?=\d))+)"
 """A condition, up to the end of its clause (a decimal point ends nothing: ``n < 0.5``)."""
 _EXCEPTION = r"`*([A-Z][A-Za-z0-9_]*)`*"
@@ -243,6 +251,11 @@ def _read(part: str, parameters: tuple[str, ...]) -> Condition | None:
     return None
 
 
+def _qualified(rest: str) -> bool:
+    """Tell whether the clause after a raise phrase adds a condition the phrase did not hold."""
+    return bool(_QUALIFIER.search(_CLAUSE_END.split(rest, maxsplit=1)[0]))
+
+
 @dataclass(frozen=True)
 class RaiseRules:
     """What a function's docstring says of when it raises, and how its calls pass arguments."""
@@ -366,6 +379,8 @@ def _phrase_rules(docstring: str, parameters: tuple[str, ...]) -> tuple[list[Rai
             exception, at = match.group(group), match.start(group)
             said = match.group(0).strip()
             rules = _rules(exception, match.group(condition_group), parameters, said)
+            if _qualified(flat[match.end() :]):  # a rule only in part is a wrong rule
+                rules = []
             if at in read or not rules:
                 unread.add(exception)
             read[at] = (exception, rules)
@@ -409,7 +424,8 @@ def raise_rules(
     rules, unread = _phrase_rules(docstring, parameters)
     for exception, text in _section_entries(docstring):
         rule = _ENTRY_RULE.match(text)
-        found = _rules(exception, rule.group(1), parameters, text) if rule else []
+        whole = rule and not _qualified(text[rule.end() :])
+        found = _rules(exception, rule.group(1), parameters, text) if rule and whole else []
         rules += found
         unread.update([] if found else [exception])
     # Only what the docstring says is raised: "Note: if n is negative, ..." is no exception.

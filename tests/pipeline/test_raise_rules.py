@@ -99,6 +99,12 @@ def test_a_documented_condition_is_told_on_a_call(
         "Raise ValueError if n is negative; raise ValueError for junk too.",  # a rule unread
         "Return n.",
         "Return n.\n\nNote: if n is negative, it counts down.",  # no exception named
+        # A clause after the raise adds a condition: read without it, a right body that
+        # returns on f(-1, False) or f(1, 0) would break the rule.
+        "If n is negative, raise ValueError unless k is False.",
+        "Raise ValueError if n is negative, or if k is 0.",
+        "If n is negative, ValueError will be raised before the last\nchunk if k is odd.",
+        "Raises:\n    ValueError: If n is negative, but only when k is set.\n",
     ],
 )
 def test_a_condition_not_read_gives_no_rule(docstring: str) -> None:
