@@ -2813,6 +2813,32 @@ MUTANTS = (
         ("tests/pipeline/test_raise_rules.py", "-k", "not_read"),
     ),
     Mutant(
+        "raise-rules-for-methods",
+        "a method's docstring raise conditions are read, not left to functions alone",
+        PACKAGE / "raise_rules.py",
+        '    if reached is None or reached[0] == "property" or not ctx.docstring:\n',
+        "    if reached != inputs.FUNCTION or not ctx.docstring:\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "method"),
+    ),
+    Mutant(
+        "raise-rules-method-self",
+        "a method's rules skip self: a call's first argument is its first real parameter",
+        PACKAGE / "raise_rules.py",
+        "        positional = positional[1:]"
+        "  # self or cls: the object or class the call is made on\n",
+        "        pass\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "method"),
+    ),
+    Mutant(
+        "raise-rules-told-on-plain-calls",
+        "raise conditions are told on the call as drawn, not on the wrapper that observes it",
+        PACKAGE / "execution.py",
+        "                calls = [inputs.plain_call(result.example)"
+        " for result in probe_run.results]\n",
+        "                calls = [result.example.call for result in probe_run.results]\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "method"),
+    ),
+    Mutant(
         "argument-check-returned",
         "changed arguments are looked for on calls the top candidate returned on first",
         PACKAGE / "execution.py",

@@ -865,7 +865,7 @@ def ranking_candidates(
             )
             near, _ = inputs.behaviour(probe_run.results[split:], return_types)
             if rules is not None:  # the drawn inputs and the calls near the examples alike
-                calls = [result.example.call for result in probe_run.results]
+                calls = [inputs.plain_call(result.example) for result in probe_run.results]
                 every = tuple(told.setdefault(call, rules.expectations(call)) for call in calls)
                 raise_told, near_told = every[:split], every[split:]
             near_empty = tuple(

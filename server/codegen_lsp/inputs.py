@@ -1414,6 +1414,43 @@ def _observing(call: str) -> str | None:
     return f"{lead}({', '.join(arguments)})"
 
 
+def plain_call(example: Example) -> str:
+    """Return the call an example makes as it was drawn, without :func:`_observing`'s wrapper.
+
+    What a docstring says of the call's arguments (:mod:`codegen_lsp.raise_rules`) is told on
+    this: ``Account(owner='a').deposit(-3)``, not the lambda that also returns the account.
+    """
+    if not example.observed:
+        return example.call
+    try:
+        node = ast.parse(example.call, mode="eval").body
+    except SyntaxError:
+        return example.call
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Lambda)):
+        return example.call
+    wrapper = node.func
+    inner = next(
+        (
+            call
+            for call in ast.walk(wrapper.body)
+            if isinstance(call, ast.Call)
+            and any(isinstance(argument, ast.Starred) for argument in call.args)
+        ),
+        None,
+    )
+    if inner is None:
+        return example.call
+    arguments = list(node.args)
+    if wrapper.args.args and isinstance(inner.func, ast.Attribute):  # (lambda o, *a, **k: ...)
+        if not arguments:
+            return example.call
+        receiver = arguments.pop(0)
+        callee: ast.expr = ast.Attribute(value=receiver, attr=inner.func.attr, ctx=ast.Load())
+    else:
+        callee = inner.func
+    return ast.unparse(ast.Call(func=callee, args=arguments, keywords=node.keywords))
+
+
 _MAY_CHANGE = re.compile(r"in[- ]place|modif|mutat|updat|\bappend|\bremove|\bclear|\bextend", re.I)
 
 

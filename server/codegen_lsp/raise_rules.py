@@ -266,6 +266,8 @@ class RaiseRules:
     rules: tuple[RaiseRule, ...]
     keywords: tuple[str, ...] = ()
     """Its parameters that a call passes by keyword only."""
+    attribute: bool = False
+    """A method's rules: its calls are ``<object or class>.name(...)``, not ``name(...)``."""
 
     def expectations(self, call: str) -> dict[str, bool]:
         """Return, per exception with rules, whether ``call`` must raise it (True) or must not.
@@ -304,11 +306,13 @@ class RaiseRules:
             node = ast.parse(call, mode="eval").body
         except SyntaxError:
             return None
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == self.function
-        ):
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        if self.attribute:
+            if not (isinstance(func, ast.Attribute) and func.attr == self.function):
+                return None
+        elif not (isinstance(func, ast.Name) and func.id == self.function):
             return None
         passed = list(zip(self.positional, node.args, strict=False))
         passed += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
@@ -413,12 +417,18 @@ def _section_entries(docstring: str) -> list[tuple[str, str]]:
 
 
 def raise_rules(
-    docstring: str, function: str, positional: tuple[str, ...], keywords: tuple[str, ...] = ()
+    docstring: str,
+    function: str,
+    positional: tuple[str, ...],
+    keywords: tuple[str, ...] = (),
+    attribute: bool = False,
 ) -> RaiseRules | None:
     """Return the conditions under which the docstring says each exception is raised.
 
-    ``positional`` and ``keywords``: the function's parameter names. An exception mentioned
-    anywhere without a condition read here gets no rule; None when none has one.
+    ``positional`` and ``keywords``: the function's parameter names (a method's without
+    ``self`` or ``cls``); ``attribute``: a method, called on an object or its class. An
+    exception mentioned anywhere without a condition read here gets no rule; None when none
+    has one.
     """
     parameters = positional + keywords
     rules, unread = _phrase_rules(docstring, parameters)
@@ -431,12 +441,20 @@ def raise_rules(
     # Only what the docstring says is raised: "Note: if n is negative, ..." is no exception.
     raised = documented_raises(docstring)
     kept = tuple(r for r in rules if r.exception not in unread and r.exception in raised)
-    return RaiseRules(function, positional, kept, keywords) if kept else None
+    return RaiseRules(function, positional, kept, keywords, attribute) if kept else None
 
 
 def rules_of(ctx: FunctionContext) -> RaiseRules | None:
-    """Return :func:`raise_rules` for a function called by name; None for a method or none."""
-    if inputs.callee(ctx) != inputs.FUNCTION or not ctx.docstring:
+    """Return :func:`raise_rules` for a function or method a call reaches; None otherwise.
+
+    A method's rules are told on calls on an object (or, for a static or class method, on its
+    class): ``Account(owner='a').withdraw(-5)``. A property takes no arguments to tell.
+    """
+    reached = inputs.callee(ctx)
+    if reached is None or reached[0] == "property" or not ctx.docstring:
         return None
     positional, keywords = inputs.parameter_names(ctx)
-    return raise_rules(ctx.docstring, ctx.name, positional, keywords)
+    if reached[0] in ("method", "classmethod"):
+        positional = positional[1:]  # self or cls: the object or class the call is made on
+    attribute = reached != inputs.FUNCTION
+    return raise_rules(ctx.docstring, ctx.name, positional, keywords, attribute)

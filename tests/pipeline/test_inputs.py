@@ -1346,3 +1346,20 @@ def test_objects_that_hold_objects_are_drawn_several_to_a_list() -> None:
     ctx = function_named(NESTED, "longest")
     calls = inputs.signature_calls(ctx, count=16, seed_value=1, classes=builds.class_builds(ctx))
     assert max(call.count("Ride(") for call in calls) >= 3, calls
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "Account(owner='a').deposit(-3)",  # a method: the object rides in the wrapper's call
+        "restock_all([Item(sku='a', qty=1)], by=2)",
+        "Tally.from_counts({'a': 1})",  # a class method: called on the class, as drawn
+        "(lambda o: setattr(o, 'lines', []) or o)(Cart(owner='a')).total()",
+    ],
+)
+def test_an_observed_call_is_read_back_as_it_was_drawn(call: str) -> None:
+    [observed] = inputs.probe_examples([call], observe=True)
+    assert observed.observed and observed.call != call
+    assert inputs.plain_call(observed) == call
+    [plain] = inputs.probe_examples([call])
+    assert inputs.plain_call(plain) == call

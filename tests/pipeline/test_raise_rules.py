@@ -8,6 +8,8 @@ the behaviour asked for, on every input.
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from codegen_lsp.context import find_function
 from codegen_lsp.raise_rules import raise_rules, rules_of
@@ -111,12 +113,58 @@ def test_a_condition_not_read_gives_no_rule(docstring: str) -> None:
     assert raise_rules(docstring, "f", ("n", "k")) is None
 
 
-def test_a_method_gets_no_rules() -> None:
-    source = (
-        "class C:\n    def f(self, n: int) -> int:\n        " + '"""Raise ValueError if n < 0."""\n'
+METHODS = '''class C:
+    def f(self, n: int, *, k: int = 0) -> int:
+        """Raise ValueError if n < 0."""
+
+    @classmethod
+    def g(cls, n: int) -> int:
+        """Raise ValueError if n < 0."""
+
+    @property
+    def p(self) -> int:
+        """Raise ValueError if n < 0."""
+'''
+
+
+def test_a_methods_rules_are_told_on_calls_on_an_object_or_its_class() -> None:
+    method = rules_of(find_function(METHODS, 1))
+    assert method is not None
+    assert method.expectations("C(x=1).f(-1)") == {"ValueError": True}  # self is the object
+    assert method.expectations("(lambda o: o)(C()).f(2, k=3)") == {"ValueError": False}
+    assert method.expectations("f(-1)") == {}  # a function of that name is another callee
+    classmethod = rules_of(find_function(METHODS, 5))
+    assert classmethod is not None and classmethod.expectations("C.g(-1)") == {"ValueError": True}
+    assert rules_of(find_function(METHODS, 9)) is None  # a property takes nothing to tell
+    function = rules_of(find_function(SPLIT, 0))
+    assert function is not None and function.expectations("o.split_order(3, 0)") == {}
+
+
+ACCOUNT = '''class Account:
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.balance = 0
+
+    def deposit(self, amount: int) -> int:
+        """Add ``amount`` to the balance and return the new balance.
+
+        Raise ValueError if amount is negative.
+        """
+'''
+
+
+def test_a_method_that_returns_where_its_docstring_says_it_raises_is_not_first() -> None:
+    # A user's account method: both bodies agree on every amount but the negative ones.
+    ignoring = "self.balance += amount\nreturn self.balance"
+    right = (
+        "if amount < 0:\n    raise ValueError(amount)\nself.balance += amount\nreturn self.balance"
     )
-    assert rules_of(find_function(source, 1)) is None
-    assert rules_of(find_function(SPLIT, 0)) is not None
+    in_class = [textwrap.indent(code, "    ") for code in (ignoring, right)]  # a method's
+    scripts = [(implementing("deposit"), [body(in_class[0], -0.1), body(in_class[1], -0.9)])]
+    result, _ = implement_scripted(ACCOUNT, 5, scripts, n=2)
+    assert "raise ValueError" in result.candidates[0].body, [
+        c.score_parts for c in result.candidates
+    ]
 
 
 def test_a_raise_outside_the_documented_condition_is_a_crash() -> None:
