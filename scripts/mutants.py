@@ -724,8 +724,8 @@ MUTANTS = (
         "arguments-compared",
         "the check compares a call's arguments before and after it",
         PACKAGE / "inputs.py",
-        '(*a, **k), repr((a, k)) != before)[1])"',
-        '(*a, **k), False)[1])"',
+        '(*a, **k), st((a, k)) != "\n',
+        '(*a, **k), False and "\n',
         ("tests/pipeline/test_arguments.py", "-k", "before_and_after or says_so"),
     ),
     Mutant(
@@ -2837,6 +2837,14 @@ MUTANTS = (
         " for result in probe_run.results]\n",
         "                calls = [result.example.call for result in probe_run.results]\n",
         ("tests/pipeline/test_raise_rules.py", "-k", "method"),
+    ),
+    Mutant(
+        "argument-check-reads-state",
+        "an argument's change is told by its state, not its repr (a plain object's is its address)",
+        PACKAGE / "inputs.py",
+        '    f"(lambda s: lambda v: s(s, v, {_STATE_DEPTH}))"\n',
+        '    "(lambda s: repr)"\n',
+        ("tests/pipeline/test_arguments.py", "-k", "without_a_repr"),
     ),
     Mutant(
         "argument-check-returned",

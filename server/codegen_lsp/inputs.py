@@ -1459,14 +1459,34 @@ def may_change_arguments(ctx: FunctionContext) -> bool:
     return bool(_MAY_CHANGE.search(ctx.docstring or ""))
 
 
+_STATE_DEPTH = 6
+"""How deep :data:`_STATE` reads into an argument: a pantry's dict of items' quantities is 3."""
+_STATE = (
+    f"(lambda s: lambda v: s(s, v, {_STATE_DEPTH}))"
+    "(lambda s, v, d: repr(v) if d <= 0 "
+    "else [s(s, x, d - 1) for x in v.items()] if isinstance(v, dict) "
+    "else [s(s, x, d - 1) for x in v] if isinstance(v, (list, tuple)) "
+    "else sorted(map(repr, v)) if isinstance(v, (set, frozenset)) "
+    "else (type(v).__name__, s(s, vars(v), d - 1)) "
+    "if hasattr(v, '__dict__') and not isinstance(v, type) and not callable(v) "
+    "else repr(v))"
+)
+"""An expression for a function that returns a value's state, to compare before and after a
+call: containers by their items, an object with a ``__dict__`` by its attributes (its repr is
+its address unless its class writes one), anything else by its repr; standard Python only, as
+the sandbox's worker runs it under any project interpreter."""
+
+
 def argument_check(call: str, function: str) -> str | None:
     """Return ``call`` run so that it returns whether it changed its arguments, else None.
 
-    The arguments' repr before the call against after it: a list sorted in place, a dict
-    popped from, a dataclass's field set all show; an object without a value repr does not.
-    Only a direct call of ``function`` with an argument that is not a constant is checked:
-    ``(lambda *a, **k: (lambda before: (f(*a, **k), repr((a, k)) != before)[1])(repr((a, k))))
-    ([3, 1, 2])``.
+    The arguments' state (:data:`_STATE`) before the call against after it: a list sorted in
+    place, a dict popped from, a dataclass's field set, an item's quantity taken from a plain
+    object's dict of items all show (before, the arguments' repr was compared, and an object
+    whose class writes no ``__repr__`` never showed a change). Only a direct call of
+    ``function`` with an argument that is not a constant is checked:
+    ``(lambda st: (lambda *a, **k: (lambda before: (f(*a, **k), st((a, k)) != before)[1])
+    (st((a, k)))))(<state>)([3, 1, 2])``.
     """
     parsed = _plain_call(call)
     if parsed is None:
@@ -1478,8 +1498,8 @@ def argument_check(call: str, function: str) -> str | None:
     if all(isinstance(value, ast.Constant) for value in values):
         return None  # nothing the call could change
     check = (
-        f"(lambda *a, **k: (lambda before: ({function}(*a, **k), repr((a, k)) != before)[1])"
-        "(repr((a, k))))"
+        f"(lambda st: (lambda *a, **k: (lambda before: ({function}(*a, **k), st((a, k)) != "
+        f"before)[1])(st((a, k)))))({_STATE})"
     )
     return f"{check}({', '.join(arguments)})"
 

@@ -141,3 +141,42 @@ def test_without_examples_the_calls_the_top_candidate_returned_on_are_checked_fi
     (top,) = run_probes(ctx, [in_place], calls, sandbox)
     assert returned_first(calls, top) == [calls[1], calls[0], calls[2]]
     assert returned_first(calls, None) == calls
+
+
+SHORT = '''from dataclasses import dataclass
+
+
+@dataclass
+class Item:
+    name: str
+    qty: float
+
+
+class Pantry:
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.items: dict[str, Item] = {}
+
+
+def short(pantry: Pantry, name: str, need: float) -> float:
+    """Return how much of ``name`` the pantry lacks for ``need``."""
+'''
+
+
+def test_a_change_inside_an_object_without_a_repr_of_its_own_shows(sandbox: Sandbox) -> None:
+    # A user's pantry: its repr is its address, so comparing reprs never saw the item's
+    # quantity taken, and a `missing` that cooks the recipe while it counts came first unremarked.
+    ctx = find_function(
+        SHORT,
+        SHORT.splitlines().index("def short(pantry: Pantry, name: str, need: float) -> float:"),
+    )
+    pantry = "(lambda o: setattr(o, 'items', {'rice': Item(name='rice', qty=5.0)}) or o)"
+    call = f"short({pantry}(Pantry(owner='a')), 'rice', 2.0)"
+    taking = "held = pantry.items[name]\nheld.qty -= need\nreturn max(0.0, -held.qty)"
+    counting = "held = pantry.items[name].qty\nreturn max(0.0, need - held)"
+    adding = "pantry.items[name] = Item(name, 0.0)\nreturn need"  # a new entry is a change too
+    bodies = [textwrap.indent(code, "    ") for code in (counting, taking, adding)]
+    changed = argument_changes(
+        ctx, bodies, [call, "short(Pantry(owner='b'), 'rice', 2.0)"], sandbox
+    )
+    assert changed == [None, call, call]
