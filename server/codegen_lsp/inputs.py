@@ -1687,10 +1687,25 @@ argument, got 3``); or an object of a class without a hash used as a key or a se
 (``unhashable type: 'Member'``: a tally's ``balances`` keyed its sums by the member)."""
 
 
+_OPERAND_MISUSE = re.compile(
+    r"^(?:unsupported operand type"
+    r"|can't multiply sequence by non-int"
+    r"|can only concatenate \w+ \(not "
+    r"|can't concat \w+ to "
+    r"|bad operand type for unary "
+    r"|'[<>]=?' not supported between instances of )"
+)
+"""An operator given operands it does not take, in each way Python says it: ``1 + 'a'`` is
+"unsupported operand type(s)", but ``'a' + 1`` is "can only concatenate str", and ``'g' *
+2.5`` (a pantry's ``item.qty * unit.value``, the unit's value a str) is "can't multiply
+sequence by non-int"; five bodies that multiplied so crashed alike on every item, and their
+agreement outvoted the one body that summed the right quantities."""
+
+
 def error_key(exception: str) -> str:
     """Return the behaviour key of a raised exception, as ``"TypeError: ..."`` describes it."""
     name, _, message = exception.partition(":")
-    if name == "TypeError" and message.strip().startswith("unsupported operand type"):
+    if name == "TypeError" and _OPERAND_MISUSE.match(message.strip()):
         return OPERAND_MISUSE
     if name == "TypeError" and _OBJECT_MISUSE.match(message.strip()):
         return OBJECT_MISUSE

@@ -636,6 +636,17 @@ def test_arithmetic_the_hints_rule_out_is_broken_code_where_the_inputs_follow_th
         OPERAND_MISUSE
     )
     assert inputs.error_key("TypeError: 'int' object is not subscriptable") == "!TypeError"
+    # The same misuse, however Python words it for the operator and the operands' order.
+    for message in (
+        "can't multiply sequence by non-int of type 'float'",
+        'can only concatenate str (not "int") to str',
+        "can't concat int to bytes",
+        "bad operand type for unary -: 'str'",
+        "'<' not supported between instances of 'NoneType' and 'datetime.date'",
+        "'>=' not supported between instances of 'str' and 'int'",
+    ):
+        assert inputs.error_key(f"TypeError: {message}") == OPERAND_MISUSE, message
+    assert inputs.error_key("TypeError: must be real number, not str") == "!TypeError"
     keys = (OPERAND_MISUSE, OPERAND_MISUSE, "=1", "=2")
     hinted = dataclasses.replace(probed("times", -0.2, "abcd"), behaviour=keys)
     unhinted = dataclasses.replace(hinted, crashes_excused=True)
