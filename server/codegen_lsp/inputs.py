@@ -1693,13 +1693,17 @@ _OPERAND_MISUSE = re.compile(
     r"|can only concatenate \w+ \(not "
     r"|can't concat \w+ to "
     r"|bad operand type for unary "
-    r"|'[<>]=?' not supported between instances of )"
+    r"|'[<>]=?' not supported between instances of (?:'[^']*' and )?"
+    r"'(?!NoneType')(?:[A-Z]\w*|\w+(?:\.\w+)+)')"
 )
 """An operator given operands it does not take, in each way Python says it: ``1 + 'a'`` is
 "unsupported operand type(s)", but ``'a' + 1`` is "can only concatenate str", and ``'g' *
 2.5`` (a pantry's ``item.qty * unit.value``, the unit's value a str) is "can't multiply
 sequence by non-int"; five bodies that multiplied so crashed alike on every item, and their
-agreement outvoted the one body that summed the right quantities."""
+agreement outvoted the one body that summed the right quantities. An order comparison counts
+only where a class's object is an operand (``'NoneType' and 'datetime.date'``): a bare
+``list``'s drawn items may be of any builtin type, and sorting ``['a', 1]`` is the input's
+fault (so keyed, HumanEval's ``median(l: list)`` and ``sort_third`` lost their right tops)."""
 
 
 def error_key(exception: str) -> str:

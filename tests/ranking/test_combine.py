@@ -643,10 +643,16 @@ def test_arithmetic_the_hints_rule_out_is_broken_code_where_the_inputs_follow_th
         "can't concat int to bytes",
         "bad operand type for unary -: 'str'",
         "'<' not supported between instances of 'NoneType' and 'datetime.date'",
-        "'>=' not supported between instances of 'str' and 'int'",
+        "'>=' not supported between instances of 'Money' and 'int'",
     ):
         assert inputs.error_key(f"TypeError: {message}") == OPERAND_MISUSE, message
-    assert inputs.error_key("TypeError: must be real number, not str") == "!TypeError"
+    # A bare `list`'s drawn items may be of any builtin type: sorting them is the input's fault.
+    for message in (
+        "'<' not supported between instances of 'str' and 'int'",
+        "'<' not supported between instances of 'NoneType' and 'int'",
+        "must be real number, not str",
+    ):
+        assert inputs.error_key(f"TypeError: {message}") == "!TypeError", message
     keys = (OPERAND_MISUSE, OPERAND_MISUSE, "=1", "=2")
     hinted = dataclasses.replace(probed("times", -0.2, "abcd"), behaviour=keys)
     unhinted = dataclasses.replace(hinted, crashes_excused=True)
