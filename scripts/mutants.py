@@ -2850,8 +2850,8 @@ MUTANTS = (
         "operand-misuse-wordings",
         "an operator misused is broken code in each of Python's wordings, not only the first",
         PACKAGE / "inputs.py",
-        "    r\"|can't multiply sequence by non-int\"\n",
-        "    r\"|never matches\"\n",
+        '    r"|can\'t multiply sequence by non-int"\n',
+        '    r"|never matches"\n',
         ("tests/ranking/test_combine.py", "-k", "arithmetic"),
     ),
     Mutant(
