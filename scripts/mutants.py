@@ -448,7 +448,7 @@ MUTANTS = (
         "any-call-near-breaks",
         "only calls passing an empty argument near the examples can refuse the mark",
         PACKAGE / "execution.py",
-        "                if variants.passes_empty(result.example.call)\n",
+        "                if variants.passes_empty(inputs.plain_call(result.example))\n",
         "                if True\n",
         ("tests/pipeline/test_variants.py", "-k", "hangs_near or breaks"),
     ),
@@ -2861,6 +2861,14 @@ MUTANTS = (
         """    r"'(?!NoneType')(?:[A-Z]\\w*|\\w+(?:\\.\\w+)+)')"\n""",
         """    r"'[^']*')"\n""",
         ("tests/ranking/test_combine.py", "-k", "arithmetic"),
+    ),
+    Mutant(
+        "rule-broken-near-told-as-drawn",
+        "near the examples, a broken raise rule is told and quoted on the call as drawn",
+        PACKAGE / "execution.py",
+        "        call = inputs.plain_call(result.example)  # as drawn, not as observed\n",
+        "        call = result.example.call\n",
+        ("tests/pipeline/test_raise_rules.py", "-k", "as_written"),
     ),
     Mutant(
         "argument-check-returned",

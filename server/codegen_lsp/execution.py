@@ -658,7 +658,7 @@ def hung_call(run: CandidateRun, near_count: int) -> str | None:
     finished them all, or did not run.
     """
     near = run.results[len(run.results) - near_count :] if near_count else []
-    hung = [result.example.call for result in near if result.status == "timeout"]
+    hung = [inputs.plain_call(result.example) for result in near if result.status == "timeout"]
     return hung[0] if hung and run.error is None else None
 
 
@@ -674,12 +674,13 @@ def break_note(run: CandidateRun, near_count: int) -> str | None:
     broken = [
         result
         for result, key in zip(near, keys, strict=True)
-        if unhandled(key) and variants.passes_empty(result.example.call)
+        if unhandled(key) and variants.passes_empty(inputs.plain_call(result.example))
     ]
     if run.error is not None or not broken:
         return None
     first = broken[0]
-    return f"the top candidate raised on {first.example.call}: {first.exception}: not verified"
+    call = inputs.plain_call(first.example)
+    return f"the top candidate raised on {call}: {first.exception}: not verified"
 
 
 def rule_broken(run: CandidateRun, near_count: int, rules: RaiseRules | None) -> str | None:
@@ -694,11 +695,12 @@ def rule_broken(run: CandidateRun, near_count: int, rules: RaiseRules | None) ->
     near = run.results[len(run.results) - near_count :]
     keys, _ = inputs.behaviour(near, None)
     for result, key in zip(near, keys, strict=True):
-        broken = broken_rule(key, rules.expectations(result.example.call))
+        call = inputs.plain_call(result.example)  # as drawn, not as observed
+        broken = broken_rule(key, rules.expectations(call))
         if broken is None:
             continue
         exception, must = broken
-        call, said = result.example.call, rules.said(exception)
+        said = rules.said(exception)
         quoted = f' (the docstring: "{said}")' if said else ""
         if not must:
             return f"`{call}` raised {exception}, which it must not raise there{quoted}"
@@ -871,7 +873,7 @@ def ranking_candidates(
             near_empty = tuple(
                 key
                 for key, result in zip(near, probe_run.results[split:], strict=True)
-                if variants.passes_empty(result.example.call)
+                if variants.passes_empty(inputs.plain_call(result.example))
             )
         errored = run.error is not None or any(
             r.status in ("error", "timeout") and r.example.expected_exception is None

@@ -303,3 +303,22 @@ def test_a_behaviour_breaks_a_rule_only_where_it_does_the_other(
     key: str, told: dict[str, bool], broken: tuple[str, bool] | None
 ) -> None:
     assert broken_rule(key, told) == broken
+
+
+ACCOUNT_WITH_EXAMPLE = ACCOUNT.replace(
+    "        Raise ValueError if amount is negative.\n",
+    "        >>> Account('a').deposit(5)\n        5\n\n"
+    "        Raise ValueError if amount is negative.\n",
+)
+
+
+def test_near_a_methods_examples_a_broken_rule_is_told_on_the_call_as_written() -> None:
+    # A method's calls near its examples run wrapped, to watch the object: the rule is told,
+    # and the note quotes, the call as drawn, not the wrapper.
+    ignoring = textwrap.indent("self.balance += amount\nreturn self.balance", "    ")
+    scripts = [(implementing("deposit"), [body(ignoring, -0.1)])]
+    result, _ = implement_scripted(ACCOUNT_WITH_EXAMPLE, 5, scripts, n=1)
+    top = result.candidates[0]
+    assert top.run.passed == 1 and not top.verified
+    told = [note for note in result.notes if "where it must raise ValueError" in note]
+    assert told and told[0].startswith("`Account('a').deposit(-"), result.notes
